@@ -1,0 +1,6 @@
+"""`python -m cnnapp` entry point."""
+
+from cnnapp.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

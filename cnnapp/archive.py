@@ -1,0 +1,145 @@
+"""Safe extraction of uploaded `.zip` datasets (path traversal, links, bombs, nested archives)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from cnnapp.errors import DataError
+
+ARCHIVE_EXTENSIONS = (".zip", ".tar", ".tgz", ".gz", ".bz2", ".xz", ".7z", ".rar")
+_MARKER = ".cnnapp-extracted.json"
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """Bounds on what an archive may expand to (env `CNNAPP_ZIP_MAX_BYTES`, `_MAX_FILES`, `_MAX_RATIO`)."""
+
+    max_bytes: int = int(os.environ.get("CNNAPP_ZIP_MAX_BYTES", 4 * 1024**3))
+    max_files: int = int(os.environ.get("CNNAPP_ZIP_MAX_FILES", 200_000))
+    max_ratio: float = float(os.environ.get("CNNAPP_ZIP_MAX_RATIO", 200))
+
+
+@dataclass
+class Extracted:
+    """Where an archive was extracted and the entries left out, with reasons."""
+
+    root: Path
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+
+def _safe_member_path(name: str) -> PurePosixPath | None:
+    """The member's relative path, or None when it is absolute or climbs out of the folder."""
+    name = name.replace("\\", "/")
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return None
+    parts = [p for p in PurePosixPath(name).parts if p not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return PurePosixPath(*parts)
+
+
+def _is_symlink(info: zipfile.ZipInfo) -> bool:
+    return stat.S_ISLNK(info.external_attr >> 16)
+
+
+def _plan(zf: zipfile.ZipFile, limits: ZipLimits) -> tuple[list[tuple[zipfile.ZipInfo, PurePosixPath]], list[dict[str, str]]]:
+    members: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
+    skipped: list[dict[str, str]] = []
+    total = 0
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        rel = _safe_member_path(info.filename)
+        if rel is None:
+            skipped.append({"path": info.filename, "reason": "unsafe path that would escape the extraction folder; not extracted"})
+            continue
+        if _is_symlink(info):
+            skipped.append({"path": info.filename, "reason": "symbolic link; not extracted"})
+            continue
+        if rel.name.lower().endswith(ARCHIVE_EXTENSIONS):
+            skipped.append({"path": info.filename, "reason": "nested archive; not extracted (unpack it and upload its content)"})
+            continue
+        total += info.file_size
+        if len(members) + 1 > limits.max_files:
+            raise DataError(f"the archive has more than {limits.max_files:,} files; split it or raise CNNAPP_ZIP_MAX_FILES")
+        if total > limits.max_bytes:
+            raise DataError(
+                f"the archive expands to more than {limits.max_bytes / 1024**3:.1f} GiB; "
+                "upload a smaller dataset or raise CNNAPP_ZIP_MAX_BYTES"
+            )
+        if info.file_size > 1024**2 and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise DataError(
+                f"'{info.filename}' compresses {info.file_size / max(info.compress_size, 1):.0f}:1, "
+                "which looks like a zip bomb; the archive was not extracted"
+            )
+        members.append((info, rel))
+    return members, skipped
+
+
+def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
+    """Stream one member out, refusing to write more than its header declares."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with zf.open(info) as src, open(target, "wb") as dst:
+        while chunk := src.read(1 << 20):
+            written += len(chunk)
+            if written > info.file_size:
+                raise DataError(f"'{info.filename}' is larger than its header says; the archive was not extracted")
+            dst.write(chunk)
+
+
+def file_digest(path: Path) -> str:
+    """A short SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def extract_zip(path: Path, dest_root: Path, limits: ZipLimits | None = None) -> Extracted:
+    """Extract `path` under `dest_root/<digest>/` (reused when already there) and return it.
+
+    Nothing is ever written outside that folder; unsafe entries are skipped with a reason.
+    """
+    limits = limits or ZipLimits()
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"archive not found: {path}")
+    if not zipfile.is_zipfile(path):
+        raise DataError(f"'{path.name}' is not a zip archive (the file is damaged or another format); upload a .zip file")
+    target = dest_root / file_digest(path)
+    marker = target / _MARKER
+    if marker.is_file():
+        return Extracted(target, json.loads(marker.read_text())["skipped"])
+    dest_root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".extract-", dir=dest_root))
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members, skipped = _plan(zf, limits)
+            for info, rel in members:
+                _copy_member(zf, info, tmp.joinpath(*rel.parts))
+        (tmp / _MARKER).write_text(json.dumps({"source": path.name, "skipped": skipped}))
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
+        raise DataError(f"'{path.name}' is a corrupt or unsupported zip archive ({exc}); re-create the archive") from None
+    except OSError as exc:
+        raise DataError(f"could not extract '{path.name}': {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return Extracted(target, skipped)
+
+
+def is_marker(name: str) -> bool:
+    """True for cnnapp's own bookkeeping file inside an extracted folder."""
+    return name == _MARKER

@@ -1,0 +1,166 @@
+"""The command line: `python -m cnnapp {train,predict,models,runs} ...`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import fields
+from typing import Sequence
+
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+
+from cnnapp.config import OPTIMIZERS, SCHEDULERS, TrainConfig  # noqa: E402
+from cnnapp.errors import CnnappError  # noqa: E402
+
+HELP = {
+    "data": "dataset: a folder of <class>/<image> (or train/val/test/<class>/<image>) or a .zip of one",
+    "arch": "architecture name (see `python -m cnnapp models`; any timm model name also works)",
+    "pretrained": "start from ImageNet weights (default: when the architecture has them)",
+    "freeze": "train only the head, backbone frozen with BatchNorm in eval mode (default: when pretrained)",
+    "epochs": "epochs of the first (or only) stage",
+    "unfreeze_epochs": "after the frozen stage, unfreeze and train this many epochs at the backbone learning rate",
+    "lr_head": "learning rate of the classification head",
+    "lr_backbone": "learning rate of the backbone (default: lr-head/10 when pretrained, else lr-head)",
+    "optimizer": f"one of {', '.join(OPTIMIZERS)}",
+    "weight_decay": "weight decay",
+    "momentum": "momentum (sgd, rmsprop)",
+    "scheduler": f"learning-rate schedule, one of {', '.join(SCHEDULERS)}",
+    "label_smoothing": "label smoothing for the cross-entropy loss",
+    "batch_size": "images per batch",
+    "img_size": "square input size in pixels (default: the architecture's)",
+    "augment": "augmentations: a preset (none, light, medium, strong) or e.g. 'hflip,crop=0.8,rotate=15,noise,color,hue,gray'",
+    "val_split": "fraction of train held out for validation when there is no val folder",
+    "seed": "random seed (CPU runs are repeatable)",
+    "device": "auto, cpu or cuda",
+    "precision": "auto (bf16 where the hardware has it), fp32 or bf16",
+    "channels_last": "channels_last memory format (faster CNNs on CPU)",
+    "feature_cache": "with a frozen backbone, compute its features once and train the head on them",
+    "weights": "local backbone checkpoint (.safetensors, or .pth read with weights_only)",
+    "workers": "DataLoader worker processes (0: load in the training process)",
+}
+
+
+def _add_train_options(p: argparse.ArgumentParser) -> None:
+    for f in fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        kind = f.type.replace(" | None", "")
+        if kind == "bool":
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=HELP[f.name])
+        else:
+            caster = {"int": int, "float": float}.get(kind, str)
+            p.add_argument(flag, type=caster, default=None, help=HELP[f.name], metavar=f.name.upper())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cnnapp", description="Train, fine-tune, compare, explain and use image classifiers.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a classifier into a run directory")
+    _add_train_options(t)
+    t.add_argument("--config", help="JSON file of options (command-line options override it)")
+    t.add_argument("--run-dir", help="write the run here instead of <workspace>/runs/<run_id>")
+    t.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its last checkpoint")
+    t.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    p = sub.add_parser("predict", help="classify images with a trained run or an ImageNet model")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--run", help="run directory or run id")
+    src.add_argument("--arch", help="architecture for the ImageNet classifier (with --pretrained)")
+    p.add_argument("--pretrained", action="store_true", help="use the ImageNet-pretrained classifier of --arch")
+    p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+
+    m = sub.add_parser("models", help="list the architectures")
+    m.add_argument("--format", choices=("table", "json"), default="table")
+
+    r = sub.add_parser("runs", help="list the runs in the workspace")
+    r.add_argument("--format", choices=("table", "json"), default="table")
+    return parser
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from cnnapp import hardware
+    from cnnapp.train import resume_training, train
+
+    hardware.configure_threads()
+    if args.resume:
+        run, status = resume_training(args.resume, progress=not args.quiet)
+    else:
+        values = json.loads(open(args.config).read()) if args.config else {}
+        if not isinstance(values, dict):
+            raise CnnappError(f"{args.config} must hold a JSON object of options")
+        values.update({f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None})
+        run, status = train(TrainConfig.from_dict(values), args.run_dir, progress=not args.quiet)
+    state = status.get("state")
+    if state != "completed":
+        print(f"error: run {state}: {status.get('message', '')}", file=sys.stderr)
+    print(run.path)
+    return 0 if state == "completed" else 1
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from cnnapp import hardware
+    from cnnapp.inference import IMAGENET_PREFIX, load_predictor
+
+    hardware.configure_threads()
+    if args.arch and not args.pretrained:
+        raise CnnappError("--arch needs --pretrained (the ImageNet classifier); to use your own model pass --run")
+    predictor = load_predictor(IMAGENET_PREFIX + args.arch if args.arch else args.run, allow_paths=True)
+    failures = 0
+    for image in args.images:
+        try:
+            (top,) = predictor.predict([image], top_k=args.top_k)
+        except CnnappError as exc:
+            print(f"error: {image}: {exc}", file=sys.stderr)
+            failures += 1
+            continue
+        print(json.dumps({"image": image, "predictions": [{"label": label, "prob": round(p, 6)} for label, p in top]}, ensure_ascii=False))
+    return 1 if failures else 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from cnnapp.registry import model_table
+
+    rows = model_table()
+    if args.format == "json":
+        print(json.dumps(rows, indent=1))
+        return 0
+    frame = pd.DataFrame(rows)[["name", "family", "year", "source", "params", "input_size", "pretrained_offline", "pretrained_online"]]
+    frame["params"] = frame["params"].map("{:,}".format)
+    print(frame.to_string(index=False))
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from cnnapp.runs import list_runs
+
+    frame = list_runs()
+    if args.format == "json":
+        print(frame.to_json(orient="records", indent=1))
+    elif frame.empty:
+        print("no runs yet: train one with `python -m cnnapp train --data PATH`")
+    else:
+        print(frame.drop(columns=["message"]).to_string(index=False))
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "predict": cmd_predict, "models": cmd_models, "runs": cmd_runs}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except CnnappError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,145 @@
+"""The one serialisable training configuration, with validation that runs before any work starts."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from cnnapp.errors import ConfigError
+
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax")
+SCHEDULERS = ("none", "cosine", "onecycle")
+DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run. `None` means "choose from the architecture"."""
+
+    data: str = ""
+    arch: str = "tf_efficientnet_lite0"
+    pretrained: bool | None = None
+    freeze: bool | None = None
+    epochs: int = 5
+    unfreeze_epochs: int = 0
+    lr_head: float = 3e-3
+    lr_backbone: float | None = None
+    optimizer: str = "adamw"
+    weight_decay: float = 1e-4
+    momentum: float = 0.9
+    scheduler: str = "onecycle"
+    label_smoothing: float = 0.0
+    batch_size: int = 32
+    img_size: int | None = None
+    augment: str = "none"
+    val_split: float = 0.2
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "auto"
+    channels_last: bool = True
+    feature_cache: bool = True
+    weights: str | None = None
+    workers: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-friendly values."""
+        return dataclasses.asdict(self)
+
+    def save(self, path: Path) -> None:
+        """Write as `config.json`."""
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1))
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
+        """Build from a mapping of option names (CLI spellings with dashes accepted); unknown names are errors."""
+        known = {f.name: f for f in fields(cls)}
+        clean = {}
+        for key, value in values.items():
+            name = key.replace("-", "_")
+            if name not in known:
+                raise ConfigError(f"unknown option '{key}'; valid options: {', '.join(known)}")
+            clean[name] = value
+        return cls(**clean)
+
+    @classmethod
+    def load(cls, path: Path) -> "TrainConfig":
+        """Read a `config.json`."""
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+def _coerce(cfg: TrainConfig) -> None:
+    for f in fields(cfg):
+        value = getattr(cfg, f.name)
+        if value is None:
+            continue
+        kind = f.type
+        try:
+            if kind in ("int", "int | None") and not isinstance(value, bool):
+                if isinstance(value, float) and not value.is_integer():
+                    raise ValueError
+                setattr(cfg, f.name, int(value))
+            elif kind in ("float", "float | None"):
+                setattr(cfg, f.name, float(value))
+            elif kind in ("bool", "bool | None") and not isinstance(value, bool):
+                text = str(value).strip().lower()
+                if text not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError
+                setattr(cfg, f.name, text in ("true", "1", "yes"))
+            elif kind in ("str", "str | None"):
+                setattr(cfg, f.name, str(value))
+        except (TypeError, ValueError):
+            raise ConfigError(f"{f.name} must be {kind.replace(' | None', '')}, got {value!r}") from None
+
+
+def resolve(cfg: TrainConfig) -> TrainConfig:
+    """Validate every setting and fill the architecture-dependent defaults. Raises ConfigError."""
+    from cnnapp.registry import check_input_size, get_spec
+    from cnnapp.transforms import parse_augment
+
+    cfg = dataclasses.replace(cfg)
+    _coerce(cfg)
+    if not cfg.data:
+        raise ConfigError("no dataset given: pass --data PATH (a folder of class sub-folders or a .zip)")
+    spec = get_spec(cfg.arch)
+    has_weights = spec.pretrained_offline or spec.pretrained_online
+    if cfg.pretrained is None:
+        cfg.pretrained = has_weights and not cfg.weights
+    if cfg.pretrained and cfg.weights:
+        raise ConfigError("choose either --pretrained (ImageNet weights) or --weights FILE, not both")
+    if cfg.pretrained and not has_weights:
+        raise ConfigError(f"{cfg.arch} has no pretrained weights; use --no-pretrained or --weights FILE")
+    if cfg.freeze is None:
+        cfg.freeze = bool(cfg.pretrained or cfg.weights)
+    if cfg.img_size is None:
+        cfg.img_size = spec.input_size
+    checks = [
+        (cfg.epochs >= 1, f"epochs must be at least 1, got {cfg.epochs}"),
+        (cfg.unfreeze_epochs >= 0, f"unfreeze_epochs must be 0 or more, got {cfg.unfreeze_epochs}"),
+        (cfg.unfreeze_epochs == 0 or cfg.freeze, "unfreeze_epochs needs a frozen first stage: add --freeze"),
+        (math.isfinite(cfg.lr_head) and cfg.lr_head > 0, f"lr_head must be a positive number, got {cfg.lr_head}"),
+        (cfg.lr_backbone is None or (math.isfinite(cfg.lr_backbone) and cfg.lr_backbone > 0), f"lr_backbone must be a positive number, got {cfg.lr_backbone}"),
+        (cfg.optimizer in OPTIMIZERS, f"unknown optimizer '{cfg.optimizer}'; choose one of {', '.join(OPTIMIZERS)}"),
+        (cfg.scheduler in SCHEDULERS, f"unknown scheduler '{cfg.scheduler}'; choose one of {', '.join(SCHEDULERS)}"),
+        (cfg.weight_decay >= 0, f"weight_decay must be 0 or more, got {cfg.weight_decay}"),
+        (0 <= cfg.momentum < 1, f"momentum must be in [0, 1), got {cfg.momentum}"),
+        (0 <= cfg.label_smoothing < 1, f"label_smoothing must be in [0, 1), got {cfg.label_smoothing}"),
+        (cfg.batch_size >= 1, f"batch_size must be at least 1, got {cfg.batch_size}"),
+        (0 <= cfg.val_split < 1, f"val_split must be in [0, 1), got {cfg.val_split}"),
+        (cfg.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
+        (cfg.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}"),
+        (cfg.workers >= 0, f"workers must be 0 or more, got {cfg.workers}"),
+        (cfg.img_size <= 1024, f"img_size {cfg.img_size} is larger than cnnapp supports (1024)"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ConfigError(message)
+    if cfg.lr_backbone is None:
+        cfg.lr_backbone = cfg.lr_head / 10 if (cfg.pretrained or cfg.weights) else cfg.lr_head
+    check_input_size(cfg.arch, cfg.img_size)
+    parse_augment(cfg.augment)
+    return cfg

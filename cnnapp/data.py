@@ -1,0 +1,296 @@
+"""Data ingestion: an ImageFolder directory or `.zip` → validated, split samples and a report."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import random
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from cnnapp import workspace
+from cnnapp.archive import extract_zip, is_marker
+from cnnapp.errors import DataError
+from cnnapp.images import has_image_extension, load_rgb
+
+SPLIT_NAMES = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
+SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db"}
+MIN_IMAGES_PER_CLASS = 5
+
+
+@dataclass
+class Dataset:
+    """Validated samples per split (`train`, `val`, optional `test`) with the ingestion report."""
+
+    source: str
+    root: str
+    layout: str
+    classes: list[str]
+    splits: dict[str, list[tuple[str, int]]]
+    val_source: str
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Images per class for each split."""
+        out = {}
+        for split, samples in self.splits.items():
+            c = Counter(label for _, label in samples)
+            out[split] = {name: c.get(i, 0) for i, name in enumerate(self.classes)}
+        return out
+
+    def paths(self, split: str) -> list[str]:
+        """Absolute image paths of a split."""
+        return [os.path.join(self.root, rel) for rel, _ in self.splits[split]]
+
+    def labels(self, split: str) -> list[int]:
+        """Class indices of a split, aligned with `paths`."""
+        return [label for _, label in self.splits[split]]
+
+    def fingerprint(self) -> str:
+        """Identifies the exact sample list (for caches keyed on the data)."""
+        h = hashlib.sha256(self.root.encode())
+        for split in sorted(self.splits):
+            for rel, label in self.splits[split]:
+                st = os.stat(os.path.join(self.root, rel))
+                h.update(f"{split}|{rel}|{label}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+        return h.hexdigest()[:16]
+
+    def report(self) -> dict:
+        """The ingestion report saved as `ingest.json`."""
+        d = asdict(self)
+        d["counts"] = self.counts()
+        d["num_images"] = {split: len(s) for split, s in self.splits.items()}
+        return d
+
+    def save(self, path: Path) -> None:
+        """Write the report to `path`."""
+        Path(path).write_text(json.dumps(self.report(), indent=1, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, path: Path) -> "Dataset":
+        """Read a report written by `save`."""
+        d = json.loads(Path(path).read_text())
+        splits = {k: [(rel, int(label)) for rel, label in v] for k, v in d["splits"].items()}
+        return cls(d["source"], d["root"], d["layout"], d["classes"], splits, d["val_source"], d["skipped"], d["warnings"])
+
+
+class IngestError(DataError):
+    """A dataset that cannot be trained on; `.report` holds what was found."""
+
+    def __init__(self, message: str, report: dict):
+        super().__init__(message)
+        self.report = report
+
+
+def _junk_reason(name: str, is_dir: bool) -> str | None:
+    lower = name.lower()
+    if name == "__MACOSX":
+        return "macOS resource-fork folder"
+    if is_marker(name):
+        return "cnnapp bookkeeping file"
+    if name.startswith("."):
+        return "hidden file or folder"
+    if lower in SYSTEM_FILES:
+        return "operating-system file"
+    if not is_dir and not has_image_extension(name):
+        ext = os.path.splitext(name)[1] or "no extension"
+        return f"not an image file ({ext})"
+    return None
+
+
+def _visible(folder: Path) -> tuple[list[Path], list[Path]]:
+    dirs, files = [], []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if entry.is_dir(follow_symlinks=False):
+            if _junk_reason(entry.name, True) is None:
+                dirs.append(Path(entry.path))
+        elif _junk_reason(entry.name, False) is None:
+            files.append(Path(entry.path))
+    return dirs, files
+
+
+def _unwrap(root: Path) -> Path:
+    """Descend through single wrapping folders (`data.zip → data/ → classes`)."""
+    while True:
+        dirs, files = _visible(root)
+        if files or len(dirs) != 1 or dirs[0].name.lower() in SPLIT_NAMES:
+            return root
+        sub_dirs, _ = _visible(dirs[0])
+        if not sub_dirs:
+            return root
+        root = dirs[0]
+
+
+def _class_dirs(split_root: Path) -> list[str]:
+    """Class names exactly as torchvision's ImageFolder would find them (junk folders left out)."""
+    return sorted(e.name for e in os.scandir(split_root) if e.is_dir() and _junk_reason(e.name, True) is None)
+
+
+def _walk_files(folder: Path, root: Path, skipped: list[dict[str, str]]) -> list[str]:
+    """Relative paths of candidate image files under `folder`, recording junk with reasons."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        keep = []
+        for d in sorted(dirnames):
+            reason = _junk_reason(d, True)
+            if reason:
+                skipped.append({"path": os.path.relpath(os.path.join(dirpath, d), root), "reason": reason})
+            else:
+                keep.append(d)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, root)
+            reason = _junk_reason(name, False)
+            if reason is None and os.path.islink(full):
+                reason = "symbolic link; not followed"
+            if reason:
+                skipped.append({"path": rel, "reason": reason})
+            else:
+                found.append(rel)
+    return found
+
+
+def _check_image(path: str) -> tuple[str | None, str | None]:
+    """(content digest, None) for a readable image, else (None, reason)."""
+    try:
+        data = Path(path).read_bytes()
+        load_rgb(io.BytesIO(data), draft_size=32)
+    except DataError as exc:
+        return None, str(exc)
+    except OSError as exc:
+        return None, f"unreadable file ({exc.strerror or exc})"
+    return hashlib.sha1(data).hexdigest(), None
+
+
+def _stratified_split(samples: list[tuple[str, int]], fraction: float, seed: int) -> tuple[list, list]:
+    by_class: dict[int, list[tuple[str, int]]] = {}
+    for s in samples:
+        by_class.setdefault(s[1], []).append(s)
+    rng = random.Random(seed)
+    train, val = [], []
+    for label in sorted(by_class):
+        items = sorted(by_class[label])
+        rng.shuffle(items)
+        n = len(items)
+        n_val = min(max(round(n * fraction), 1 if n >= 2 else 0), n - 1) if fraction > 0 else 0
+        val += items[:n_val]
+        train += items[n_val:]
+    return sorted(train), sorted(val)
+
+
+def resolve_source(source: str | Path, root: Path | None = None) -> tuple[Path, list[dict[str, str]]]:
+    """A folder to scan for `source` (extracting a `.zip` into the workspace) and entries skipped so far."""
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise DataError(f"dataset not found: {source}; give a folder of class sub-folders or a .zip")
+    if path.is_file():
+        if path.suffix.lower() != ".zip":
+            raise DataError(f"'{path.name}' is not a folder or a .zip archive; give an ImageFolder directory or a .zip")
+        extracted = extract_zip(path, workspace.datasets_dir(root))
+        return extracted.root, list(extracted.skipped)
+    return path.resolve(), []
+
+
+def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: int | None = None) -> Dataset:
+    """Scan, validate and split a dataset. Raises IngestError (with the report) when unusable."""
+    folder, skipped = resolve_source(source)
+    root = _unwrap(folder)
+    split_dirs = {SPLIT_NAMES[d.name.lower()]: d for d in _visible(root)[0] if d.name.lower() in SPLIT_NAMES}
+    layout = "splits" if "train" in split_dirs else "classes"
+    if layout == "classes":
+        split_dirs = {"train": root}
+    for entry in sorted(os.scandir(root), key=lambda e: e.name):
+        is_dir = entry.is_dir(follow_symlinks=False)
+        reason = _junk_reason(entry.name, is_dir)
+        if not is_dir:
+            reason = reason or "not inside a class folder"
+        elif layout == "splits" and reason is None and entry.name.lower() not in SPLIT_NAMES:
+            reason = "folder beside train/val/test that is not a split; ignored"
+        if reason:
+            skipped.append({"path": entry.name, "reason": reason})
+    warnings: list[str] = []
+    classes = _class_dirs(split_dirs["train"])
+    base = {"source": str(source), "root": str(root), "layout": layout, "classes": classes, "skipped": skipped}
+    if not classes:
+        raise IngestError(
+            f"no class folders found in {root}: expected <folder>/<class>/<image> or <folder>/train/<class>/<image>", base
+        )
+
+    candidates: dict[str, list[tuple[str, int]]] = {}
+    for split, split_root in split_dirs.items():
+        names = _class_dirs(split_root)
+        items = []
+        for name in names:
+            if name not in classes:
+                skipped.append({"path": os.path.relpath(split_root / name, root), "reason": f"class '{name}' has no training folder"})
+                continue
+            items += [(rel, classes.index(name)) for rel in _walk_files(split_root / name, root, skipped)]
+        candidates[split] = items
+
+    all_rel = [rel for split in ("train", "val", "test") for rel, _ in candidates.get(split, [])]
+    n_workers = workers or min(8, (os.cpu_count() or 1) * 2)
+    with ThreadPoolExecutor(n_workers) as pool:
+        checks = dict(zip(all_rel, pool.map(lambda rel: _check_image(os.path.join(root, rel)), all_rel)))
+
+    seen: dict[str, tuple[str, str]] = {}
+    cross_split = 0
+    valid: dict[str, list[tuple[str, int]]] = {}
+    for split in ("train", "val", "test"):
+        if split not in candidates:
+            continue
+        kept = []
+        for rel, label in candidates[split]:
+            digest, reason = checks[rel]
+            if digest in seen:
+                first, first_split = seen[digest]
+                cross_split += first_split != split
+                reason = f"duplicate of {first}"
+            if reason:
+                skipped.append({"path": rel, "reason": reason})
+                continue
+            seen[digest] = (rel, split)
+            kept.append((rel, label))
+        valid[split] = kept
+
+    dupes = sum(r["reason"].startswith("duplicate of") for r in skipped)
+    if dupes:
+        warnings.append(f"{dupes} duplicate file(s) skipped" + (f", {cross_split} of them across splits (would leak into evaluation)" if cross_split else ""))
+    if not valid.get("train"):
+        raise IngestError(f"no valid images found in {root} ({len(skipped)} file(s) skipped; see the report)", base)
+
+    present = Counter(label for _, label in valid["train"])
+    empty = [c for i, c in enumerate(classes) if present[i] == 0]
+    if empty:
+        warnings.append(f"class(es) {', '.join(empty)} have no valid training images and were left out")
+        keep = [c for c in classes if c not in empty]
+        remap = {classes.index(c): i for i, c in enumerate(keep)}
+        valid = {s: [(rel, remap[lab]) for rel, lab in v if lab in remap] for s, v in valid.items()}
+        classes = keep
+        base["classes"] = classes
+    if len(classes) < 2:
+        raise IngestError(
+            f"only one class ({classes[0] if classes else 'none'}) has images: a classifier needs at least two class folders", base
+        )
+
+    val_source = "folder"
+    if not valid.get("val"):
+        if "val" in valid:
+            warnings.append("the val folder has no usable images; a validation split was taken from train instead")
+        valid["train"], valid["val"] = _stratified_split(valid["train"], val_split, seed)
+        val_source = f"{val_split:.0%} stratified split of train (seed {seed})"
+    if "test" in valid and not valid["test"]:
+        del valid["test"]
+
+    for i, c in enumerate(classes):
+        n = sum(1 for _, lab in valid["train"] + valid["val"] if lab == i)
+        if n < MIN_IMAGES_PER_CLASS:
+            warnings.append(f"class '{c}' has only {n} image(s); aim for at least {MIN_IMAGES_PER_CLASS}, better 20+")
+    if not valid["val"]:
+        warnings.append("no validation images: add more images per class or a val folder")
+    return Dataset(str(source), str(root), layout, classes, valid, val_source, skipped, warnings)

@@ -1,0 +1,103 @@
+"""Torch datasets over ingested samples: decode and resize once into a uint8 cache, augment from it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Sequence
+
+import albumentations as A
+import numpy as np
+import torch
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
+
+from cnnapp.images import load_square_array
+
+DEFAULT_MEMORY_BUDGET = 2 * 1024**3
+DEFAULT_DISK_BUDGET = 16 * 1024**3
+
+
+def _budget(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def decode_all(paths: Sequence[str], size: int, out: np.ndarray, workers: int | None = None) -> None:
+    """Decode `paths` into `out[i]` as (size, size, 3) uint8, in parallel threads (PIL releases the GIL)."""
+
+    def work(i: int) -> None:
+        out[i] = load_square_array(paths[i], size)
+
+    with ThreadPoolExecutor(workers or min(8, (os.cpu_count() or 1) * 2)) as pool:
+        list(pool.map(work, range(len(paths))))
+
+
+class ImageCache:
+    """All images of a split decoded once at one size: in memory, or memory-mapped on disk when large."""
+
+    def __init__(self, array: np.ndarray, location: str):
+        self.array = array
+        self.location = location
+
+    @classmethod
+    def build(cls, paths: Sequence[str], size: int, disk_dir: Path | None = None) -> "ImageCache | None":
+        """Decode `paths`; None when even the disk budget is too small (images are then decoded per batch)."""
+        nbytes = len(paths) * size * size * 3
+        if nbytes <= _budget("CNNAPP_CACHE_MEMORY", DEFAULT_MEMORY_BUDGET):
+            array = np.empty((len(paths), size, size, 3), dtype=np.uint8)
+            decode_all(paths, size, array)
+            return cls(array, "memory")
+        if disk_dir is None or nbytes > _budget("CNNAPP_CACHE_DISK", DEFAULT_DISK_BUDGET):
+            return None
+        disk_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(suffix=".u8", dir=disk_dir)
+        os.close(fd)
+        array = np.memmap(name, dtype=np.uint8, mode="w+", shape=(len(paths), size, size, 3))
+        os.unlink(name)
+        decode_all(paths, size, array)
+        return cls(array, "disk")
+
+
+class ImageDataset(torch.utils.data.Dataset):
+    """Indexed by a list of positions (one batch at a time): returns (uint8 NHWC images, labels)."""
+
+    def __init__(self, paths: Sequence[str], labels: Sequence[int], size: int, augment: A.Compose | None = None, cache: ImageCache | None = None):
+        self.paths = list(paths)
+        self.labels = torch.as_tensor(list(labels), dtype=torch.long)
+        self.size = size
+        self.augment = augment
+        self.cache = cache
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def _raw(self, indices: list[int]) -> np.ndarray:
+        if self.cache is not None:
+            return self.cache.array[indices]
+        out = np.empty((len(indices), self.size, self.size, 3), dtype=np.uint8)
+        decode_all([self.paths[i] for i in indices], self.size, out)
+        return out
+
+    def __getitem__(self, indices: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        images = self._raw(indices)
+        if self.augment is not None:
+            images = np.stack([self.augment(image=img)["image"] for img in images])
+        return torch.from_numpy(np.ascontiguousarray(images)), self.labels[indices]
+
+
+def make_loader(dataset: ImageDataset, batch_size: int, shuffle: bool, seed: int = 0, workers: int = 0) -> DataLoader:
+    """A loader yielding whole batches from `dataset` (batch sampling, no per-image collate)."""
+    if shuffle:
+        sampler = RandomSampler(dataset, generator=torch.Generator().manual_seed(seed))
+        drop_last = len(dataset) > batch_size and len(dataset) % batch_size == 1
+    else:
+        sampler, drop_last = SequentialSampler(dataset), False
+    return DataLoader(
+        dataset,
+        sampler=BatchSampler(sampler, batch_size, drop_last=drop_last),
+        batch_size=None,
+        num_workers=workers,
+        persistent_workers=workers > 0,
+        pin_memory=torch.cuda.is_available(),
+    )

@@ -1,0 +1,198 @@
+"""The training engine: plain `train_one_epoch` / `evaluate` loops, optimizers and schedulers."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import torch
+from torch import nn
+
+from cnnapp.errors import CnnappError
+from cnnapp.models import FeatureTap
+
+OnBatch = Callable[[int, int, float], None]
+ShouldStop = Callable[[], bool]
+
+
+class StopTraining(Exception):
+    """Raised inside a loop when a stop was requested."""
+
+
+class NonFiniteLoss(CnnappError):
+    """The loss became NaN or infinite."""
+
+
+@dataclass
+class EpochResult:
+    """Mean loss and accuracy over one pass."""
+
+    loss: float
+    acc: float
+    images: int
+    seconds: float
+
+
+@dataclass
+class Predictions:
+    """Targets, predicted classes and probabilities of one pass, with its loss and accuracy."""
+
+    loss: float
+    acc: float
+    targets: torch.Tensor
+    preds: torch.Tensor
+    probs: torch.Tensor
+
+
+Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
+Prep = Callable[[torch.Tensor], torch.Tensor]
+
+
+def make_optimizer(name: str, groups: list[dict], weight_decay: float, momentum: float) -> torch.optim.Optimizer:
+    """One of the course's optimizers over parameter groups (each with its own `lr`)."""
+    kinds = {
+        "sgd": lambda: torch.optim.SGD(groups, momentum=momentum, weight_decay=weight_decay, nesterov=momentum > 0),
+        "adam": lambda: torch.optim.Adam(groups, weight_decay=weight_decay),
+        "adamw": lambda: torch.optim.AdamW(groups, weight_decay=weight_decay),
+        "rmsprop": lambda: torch.optim.RMSprop(groups, momentum=momentum, weight_decay=weight_decay),
+        "adagrad": lambda: torch.optim.Adagrad(groups, weight_decay=weight_decay),
+        "adadelta": lambda: torch.optim.Adadelta(groups, weight_decay=weight_decay),
+        "adamax": lambda: torch.optim.Adamax(groups, weight_decay=weight_decay),
+    }
+    return kinds[name]()
+
+
+def make_scheduler(name: str, optimizer: torch.optim.Optimizer, total_steps: int) -> torch.optim.lr_scheduler.LRScheduler | None:
+    """A per-batch schedule over `total_steps`: cosine decay, one-cycle, or none."""
+    if name == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, total_steps))
+    if name == "onecycle":
+        max_lr = [g["lr"] for g in optimizer.param_groups]
+        defaults = optimizer.defaults
+        cycle = "betas" in defaults or defaults.get("momentum", 0) > 0
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=max(2, total_steps), cycle_momentum=cycle)
+    return None
+
+
+def train_one_epoch(
+    model: nn.Module,
+    batches: Batches,
+    optimizer: torch.optim.Optimizer,
+    criterion: nn.Module,
+    prep: Prep,
+    device: torch.device,
+    *,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    amp: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+    on_batch: OnBatch | None = None,
+    should_stop: ShouldStop | None = None,
+) -> EpochResult:
+    """One pass of gradient steps. Raises StopTraining or NonFiniteLoss."""
+    start = time.perf_counter()
+    total_loss = torch.zeros((), device=device)
+    correct = torch.zeros((), device=device, dtype=torch.long)
+    seen = 0
+    n_batches = len(batches) if hasattr(batches, "__len__") else 0
+    for i, (images, targets) in enumerate(batches):
+        if should_stop is not None and should_stop():
+            raise StopTraining
+        x = prep(images)
+        y = targets.to(device, non_blocking=True)
+        with amp():
+            logits = model(x)
+        loss = criterion(logits.float(), y)
+        if not math.isfinite(loss.item()):
+            raise NonFiniteLoss("the loss became NaN or infinite; lower the learning rate (e.g. divide --lr-head by 10)")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        total_loss += loss.detach() * y.numel()
+        correct += (logits.detach().argmax(1) == y).sum()
+        seen += y.numel()
+        if on_batch is not None:
+            on_batch(i + 1, n_batches, float(total_loss) / seen)
+    seen = max(seen, 1)
+    return EpochResult(float(total_loss) / seen, float(correct) / seen, seen, time.perf_counter() - start)
+
+
+@torch.inference_mode()
+def evaluate(
+    model: nn.Module,
+    batches: Batches,
+    criterion: nn.Module,
+    prep: Prep,
+    device: torch.device,
+    *,
+    amp: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+) -> Predictions:
+    """Loss, accuracy and per-image predictions over `batches` (model in eval mode)."""
+    was_training = model.training
+    model.eval()
+    targets, probs = [], []
+    total_loss, seen = 0.0, 0
+    for images, y in batches:
+        y = y.to(device, non_blocking=True)
+        with amp():
+            logits = model(prep(images))
+        logits = logits.float()
+        total_loss += float(criterion(logits, y)) * y.numel()
+        seen += y.numel()
+        targets.append(y.cpu())
+        probs.append(logits.softmax(1).cpu())
+    model.train(was_training)
+    if not seen:
+        empty = torch.empty(0, dtype=torch.long)
+        return Predictions(float("nan"), float("nan"), empty, empty, torch.empty(0, 0))
+    t, p = torch.cat(targets), torch.cat(probs)
+    preds = p.argmax(1)
+    return Predictions(total_loss / seen, float((preds == t).float().mean()), t, preds, p)
+
+
+@torch.inference_mode()
+def extract_features(
+    model: nn.Module,
+    tap: FeatureTap,
+    batches: Batches,
+    prep: Prep,
+    *,
+    amp: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+    on_batch: OnBatch | None = None,
+    should_stop: ShouldStop | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pre-logit features (float32) and labels of every batch, with the model in eval mode."""
+    feats, labels = [], []
+    n_batches = len(batches) if hasattr(batches, "__len__") else 0
+    for i, (images, y) in enumerate(batches):
+        if should_stop is not None and should_stop():
+            raise StopTraining
+        with amp():
+            model(prep(images))
+        feats.append(tap.features.float().flatten(1))
+        labels.append(y)
+        if on_batch is not None:
+            on_batch(i + 1, n_batches, float("nan"))
+    return torch.cat(feats), torch.cat(labels)
+
+
+class TensorBatches:
+    """Shuffled (or ordered) mini-batches over in-memory tensors, e.g. cached features."""
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, batch_size: int, shuffle: bool, seed: int = 0):
+        self.x, self.y = x, y
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.x) / self.batch_size)
+
+    def __iter__(self):
+        order = torch.randperm(len(self.x), generator=self.generator) if self.shuffle else torch.arange(len(self.x))
+        for i in range(0, len(order), self.batch_size):
+            idx = order[i : i + self.batch_size]
+            yield self.x[idx], self.y[idx]

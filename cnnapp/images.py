@@ -1,0 +1,97 @@
+"""Decoding any image file into an RGB picture: EXIF orientation, every PIL mode, size limits."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from cnnapp.errors import DataError
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp", ".gif")
+DEFAULT_MAX_PIXELS = 64_000_000
+
+
+def max_pixels() -> int:
+    """Largest width × height accepted (env `CNNAPP_MAX_IMAGE_PIXELS`), against decompression bombs."""
+    return int(os.environ.get("CNNAPP_MAX_IMAGE_PIXELS", DEFAULT_MAX_PIXELS))
+
+
+def has_image_extension(name: str) -> bool:
+    """True for the extensions cnnapp reads (torchvision's ImageFolder set plus GIF)."""
+    return name.lower().endswith(IMAGE_EXTENSIONS)
+
+
+def _flatten_alpha(im: Image.Image) -> Image.Image:
+    rgba = im.convert("RGBA")
+    background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(background, rgba).convert("RGB")
+
+
+def _high_depth_to_rgb(im: Image.Image) -> Image.Image:
+    arr = np.asarray(im, dtype=np.float64)
+    top = 65535.0 if arr.max(initial=0) > 255 else 255.0
+    if im.mode == "F":
+        top = max(float(arr.max(initial=0)), 1.0) if arr.max(initial=0) > 1 else 1.0
+    scaled = np.clip(arr / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return Image.fromarray(scaled, mode="L").convert("RGB")
+
+
+def to_rgb(im: Image.Image) -> Image.Image:
+    """Convert any PIL mode to 8-bit RGB (alpha composited on white, 16-bit scaled down)."""
+    if im.mode == "RGB":
+        return im
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        return _flatten_alpha(im)
+    if im.mode.startswith("I") or im.mode == "F":
+        return _high_depth_to_rgb(im)
+    return im.convert("RGB")
+
+
+def load_rgb(source: str | Path | BinaryIO, draft_size: int | None = None) -> Image.Image:
+    """Fully decode an image as RGB with EXIF orientation applied.
+
+    `draft_size` lets JPEG decoding skip detail smaller than needed for that size.
+    Raises DataError with the reason when the file is not a usable image.
+    """
+    try:
+        with Image.open(source) as im:
+            width, height = im.size
+            if width * height > max_pixels():
+                raise DataError(
+                    f"image is too large ({width}×{height} pixels, limit {max_pixels():,}); "
+                    "resize it or raise CNNAPP_MAX_IMAGE_PIXELS"
+                )
+            if getattr(im, "n_frames", 1) > 1:
+                im.seek(0)
+            if draft_size and im.format == "JPEG":
+                im.draft("RGB", (draft_size, draft_size))
+            im.load()
+            im = ImageOps.exif_transpose(im)
+            return to_rgb(im)
+    except DataError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise DataError(f"image is too large (decompression bomb guard: {exc})") from None
+    except UnidentifiedImageError:
+        raise DataError("not a valid image (the file content is not a picture format PIL can read)") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise DataError(f"truncated or corrupt image ({exc})") from None
+
+
+def fit_square(im: Image.Image, size: int) -> Image.Image:
+    """Resize the shorter side to `size` and centre-crop to a `size`×`size` square."""
+    if im.size == (size, size):
+        return im
+    factor = min(im.size) // (3 * size)
+    if factor > 1:
+        im = im.reduce(factor)
+    return ImageOps.fit(im, (size, size), method=Image.Resampling.BILINEAR)
+
+
+def load_square_array(path: str | Path, size: int) -> np.ndarray:
+    """Decode, orient, convert and fit an image file into a (size, size, 3) uint8 array."""
+    return np.asarray(fit_square(load_rgb(path, draft_size=size), size), dtype=np.uint8)

@@ -1,0 +1,43 @@
+"""Classification metrics: accuracy, per-class precision/recall/F1, confusion matrix."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+
+def confusion_matrix(targets: Sequence[int], preds: Sequence[int], num_classes: int) -> np.ndarray:
+    """Counts with rows = true class and columns = predicted class."""
+    t = np.asarray(targets, dtype=np.int64)
+    p = np.asarray(preds, dtype=np.int64)
+    return np.bincount(t * num_classes + p, minlength=num_classes**2).reshape(num_classes, num_classes)
+
+
+def per_class(cm: np.ndarray, classes: Sequence[str]) -> list[dict]:
+    """Precision, recall, F1 and support for each class (0 where undefined)."""
+    tp = np.diag(cm).astype(float)
+    predicted = cm.sum(axis=0)
+    actual = cm.sum(axis=1)
+    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
+    recall = np.divide(tp, actual, out=np.zeros_like(tp), where=actual > 0)
+    denom = precision + recall
+    f1 = np.divide(2 * precision * recall, denom, out=np.zeros_like(tp), where=denom > 0)
+    return [
+        {"class": c, "precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]), "support": int(actual[i])}
+        for i, c in enumerate(classes)
+    ]
+
+
+def classification_report(targets: Sequence[int], preds: Sequence[int], classes: Sequence[str]) -> dict:
+    """Accuracy, per-class metrics, macro F1 and the confusion matrix of one split."""
+    cm = confusion_matrix(targets, preds, len(classes))
+    rows = per_class(cm, classes)
+    total = int(cm.sum())
+    return {
+        "accuracy": float(np.trace(cm) / total) if total else 0.0,
+        "macro_f1": float(np.mean([r["f1"] for r in rows])) if rows else 0.0,
+        "num_images": total,
+        "per_class": rows,
+        "confusion_matrix": cm.tolist(),
+    }

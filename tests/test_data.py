@@ -1,0 +1,148 @@
+import io
+import json
+import shutil
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+from torchvision.datasets import ImageFolder
+
+from cnnapp.data import Dataset, IngestError, ingest
+from cnnapp.errors import DataError
+from cnnapp.images import load_rgb, load_square_array
+from tests.conftest import random_image
+
+
+def _make_classes(root, classes, n=6, size=(20, 20), seed=0):
+    for ci, name in enumerate(classes):
+        (root / name).mkdir(parents=True, exist_ok=True)
+        for i in range(n):
+            random_image(root / name / f"img_{i}.png", size, seed=seed + ci * 100 + i)
+    return root
+
+
+def test_class_mapping_matches_torchvision_imagefolder(tmp_path):
+    root = _make_classes(tmp_path / "flat", ["zebra", "Apple", "mango", "b_10", "b_9"])
+    ds = ingest(root)
+    assert {c: i for i, c in enumerate(ds.classes)} == ImageFolder(str(root)).class_to_idx
+    split = tmp_path / "split"
+    _make_classes(split / "train", ["dog", "cat", "bird"])
+    _make_classes(split / "val", ["dog", "cat", "bird"], n=2, seed=5000)
+    ds = ingest(split)
+    assert ds.layout == "splits" and ds.val_source == "folder"
+    assert {c: i for i, c in enumerate(ds.classes)} == ImageFolder(str(split / "train")).class_to_idx
+    folder = ImageFolder(str(split / "val"))
+    ours = sorted((p.replace("\\", "/"), label) for p, label in ds.splits["val"])
+    theirs = sorted((str(__import__("pathlib").Path(p).relative_to(split)), label) for p, label in folder.samples)
+    assert ours == theirs
+
+
+def test_junk_is_skipped_with_reasons(tmp_path):
+    root = _make_classes(tmp_path / "d", ["a", "b"])
+    (root / "__MACOSX" / "a").mkdir(parents=True)
+    (root / "__MACOSX" / "a" / "._img_0.png").write_bytes(b"\x00\x05")
+    (root / "a" / ".DS_Store").write_bytes(b"bud1")
+    (root / "a" / "Thumbs.db").write_bytes(b"x")
+    (root / "a" / "notes.txt").write_text("hello")
+    (root / "a" / "fake.jpg").write_text("this is not a jpeg")
+    good = io.BytesIO()
+    Image.fromarray(np.full((64, 64, 3), 128, np.uint8)).save(good, "JPEG")
+    (root / "b" / "truncated.jpg").write_bytes(good.getvalue()[: len(good.getvalue()) // 2])
+    (root / "b" / "empty.png").write_bytes(b"")
+    (root / "readme.md").write_text("stray file")
+    random_image(root / "stray.png")
+    ds = ingest(root)
+    reasons = {r["path"].replace("\\", "/"): r["reason"] for r in ds.skipped}
+    assert reasons["a/.DS_Store"].startswith("hidden")
+    assert reasons["a/Thumbs.db"] == "operating-system file"
+    assert reasons["a/notes.txt"] == "not an image file (.txt)"
+    assert "not a valid image" in reasons["a/fake.jpg"]
+    assert "truncated or corrupt" in reasons["b/truncated.jpg"]
+    assert "b/empty.png" in reasons
+    assert reasons["readme.md"] == "not an image file (.md)"
+    assert reasons["stray.png"] == "not inside a class folder"
+    assert reasons["__MACOSX"] == "macOS resource-fork folder"
+    assert ds.classes == ["a", "b"] and sum(len(s) for s in ds.splits.values()) == 12
+
+
+def test_every_pil_mode_becomes_rgb_and_exif_orientation_is_applied(tmp_path):
+    base = np.random.default_rng(0).integers(0, 255, (10, 20, 3), dtype=np.uint8)
+    modes = {"L": "png", "P": "png", "RGBA": "png", "CMYK": "jpg", "LA": "png", "1": "png"}
+    for mode, ext in modes.items():
+        path = tmp_path / f"{mode}.{ext}"
+        Image.fromarray(base).convert(mode).save(path)
+        im = load_rgb(path)
+        assert im.mode == "RGB" and im.size == (20, 10)
+    deep = tmp_path / "deep.png"
+    Image.fromarray((np.arange(200, dtype=np.uint16).reshape(10, 20) * 300)).save(deep)
+    arr = np.asarray(load_rgb(deep))
+    assert arr.dtype == np.uint8 and arr.max() > 200 and arr[0, 0, 0] == 0
+    transparent = Image.new("P", (4, 4), 0)
+    transparent.info["transparency"] = 0
+    transparent.save(tmp_path / "t.png", transparency=0)
+    assert np.asarray(load_rgb(tmp_path / "t.png")).min() == 255
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise on display
+    Image.fromarray(base).save(tmp_path / "rot.jpg", exif=exif)
+    assert load_rgb(tmp_path / "rot.jpg").size == (10, 20)
+    assert load_square_array(tmp_path / "rot.jpg", 16).shape == (16, 16, 3)
+
+
+def test_zip_with_wrapper_folder_and_test_split(tmp_path, workspace):
+    src = tmp_path / "src" / "my data"
+    _make_classes(src / "train", ["cat", "dog"], n=10)
+    _make_classes(src / "test", ["cat", "dog"], n=3, seed=5000)
+    archive = tmp_path / "upload.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in sorted((tmp_path / "src").rglob("*")):
+            zf.write(f, f.relative_to(tmp_path / "src"))
+        zf.writestr("__MACOSX/my data/._x", b"junk")
+    ds = ingest(archive)
+    assert ds.classes == ["cat", "dog"] and set(ds.splits) == {"train", "val", "test"}
+    assert len(ds.splits["test"]) == 6 and len(ds.splits["val"]) == 4 and len(ds.splits["train"]) == 16
+    assert ds.root.startswith(str(workspace))
+    assert ingest(archive).root == ds.root  # extracted once, reused
+
+
+def test_stratified_seeded_split(tmp_path):
+    root = _make_classes(tmp_path / "d", ["a", "b", "c"], n=10)
+    one, two, other = ingest(root, seed=1), ingest(root, seed=1), ingest(root, seed=2)
+    assert one.splits == two.splits and one.splits != other.splits
+    assert all(n == 2 for n in one.counts()["val"].values())
+    assert not set(one.splits["train"]) & set(one.splits["val"])
+
+
+def test_report_round_trip_and_warnings(tmp_path):
+    root = _make_classes(tmp_path / "d", ["big", "tiny"], n=8)
+    shutil.rmtree(root / "tiny")
+    _make_classes(root, ["tiny"], n=3, seed=5000)
+    shutil.copy(root / "big" / "img_0.png", root / "big" / "copy.png")
+    ds = ingest(root)
+    assert any("tiny" in w and "only 3" in w for w in ds.warnings)
+    assert any("duplicate" in w for w in ds.warnings)
+    assert any(r["reason"].startswith("duplicate of") for r in ds.skipped)
+    ds.save(tmp_path / "ingest.json")
+    report = json.loads((tmp_path / "ingest.json").read_text())
+    assert report["counts"]["train"]["big"] + report["counts"]["val"]["big"] == 8
+    assert Dataset.load(tmp_path / "ingest.json").splits == ds.splits
+
+
+def test_unusable_datasets_give_clear_errors(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(IngestError, match="no class folders"):
+        ingest(tmp_path / "empty")
+    with pytest.raises(IngestError, match="only one class"):
+        ingest(_make_classes(tmp_path / "one", ["solo"]))
+    bad = tmp_path / "bad"
+    for c in ("a", "b"):
+        (bad / c).mkdir(parents=True)
+        (bad / c / "x.png").write_text("nope")
+    with pytest.raises(IngestError, match="no valid images") as err:
+        ingest(bad)
+    assert len(err.value.report["skipped"]) == 2
+    with pytest.raises(DataError, match="not found"):
+        ingest(tmp_path / "missing")
+    (tmp_path / "data.csv").write_text("a,b")
+    with pytest.raises(DataError, match="not a folder or a .zip"):
+        ingest(tmp_path / "data.csv")

@@ -1,0 +1,102 @@
+import pytest
+import torch
+from torch import nn
+
+from cnnapp.config import TrainConfig, resolve
+from cnnapp.engine import NonFiniteLoss, StopTraining, TensorBatches, evaluate, make_optimizer, make_scheduler, train_one_epoch
+from cnnapp.models import create_model, set_frozen, set_train_mode, split_params
+from cnnapp.registry import get_spec
+from cnnapp.train import Training, plan_stages
+from cnnapp.runs import RunDir
+
+CPU = torch.device("cpu")
+
+
+def _toy(n=64, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 8, generator=g)
+    y = (x[:, 0] > 0).long()
+    return x, y
+
+
+def test_train_one_epoch_learns_and_evaluate_reports():
+    x, y = _toy()
+    model = nn.Linear(8, 2)
+    opt = make_optimizer("sgd", [{"params": model.parameters(), "lr": 0.5}], 0.0, 0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    before = evaluate(model, TensorBatches(x, y, 16, False), loss_fn, lambda t: t, CPU)
+    for epoch in range(5):
+        train_one_epoch(model, TensorBatches(x, y, 16, True, epoch), opt, loss_fn, lambda t: t, CPU)
+    after = evaluate(model, TensorBatches(x, y, 16, False), loss_fn, lambda t: t, CPU)
+    assert after.loss < before.loss and after.acc > 0.9
+    assert after.probs.shape == (64, 2) and torch.allclose(after.probs.sum(1), torch.ones(64))
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax"])
+def test_every_optimizer_keeps_per_group_learning_rates(name):
+    a, b = nn.Linear(2, 2), nn.Linear(2, 2)
+    opt = make_optimizer(name, [{"params": a.parameters(), "lr": 1e-4}, {"params": b.parameters(), "lr": 1e-2}], 1e-4, 0.9)
+    assert [g["lr"] for g in opt.param_groups] == [1e-4, 1e-2]
+    for sched in ("cosine", "onecycle"):
+        s = make_scheduler(sched, make_optimizer(name, [{"params": a.parameters(), "lr": 1e-3}], 0, 0.9), 10)
+        assert s is not None
+    assert make_scheduler("none", opt, 10) is None
+
+
+def test_stop_is_honoured_within_one_batch():
+    x, y = _toy()
+    model = nn.Linear(8, 2)
+    opt = make_optimizer("sgd", [{"params": model.parameters(), "lr": 0.1}], 0, 0)
+    seen = []
+    with pytest.raises(StopTraining):
+        train_one_epoch(model, TensorBatches(x, y, 8, False), opt, nn.CrossEntropyLoss(), lambda t: t, CPU,
+                        on_batch=lambda b, n, loss: seen.append(b), should_stop=lambda: len(seen) >= 2)
+    assert seen == [1, 2]
+
+
+def test_non_finite_loss_is_reported():
+    x, y = _toy()
+    x[0, 0] = float("nan")
+    model = nn.Linear(8, 2)
+    opt = make_optimizer("sgd", [{"params": model.parameters(), "lr": 0.1}], 0, 0)
+    with pytest.raises(NonFiniteLoss, match="lower the learning rate"):
+        train_one_epoch(model, TensorBatches(x, y, 64, False), opt, nn.CrossEntropyLoss(), lambda t: t, CPU)
+
+
+def test_freeze_keeps_backbone_weights_and_batchnorm_statistics():
+    spec = get_spec("resnet18")
+    model = create_model("resnet18", 3)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    set_frozen(model, spec, True)
+    set_train_mode(model, spec, frozen=True)
+    assert not model.bn1.training and model.fc.training
+    backbone, head = split_params(model, spec)
+    opt = make_optimizer("adamw", [{"params": head, "lr": 1e-2}], 0.0, 0.9)
+    x, y = torch.randn(8, 3, 32, 32), torch.randint(0, 3, (8,))
+    train_one_epoch(model, [(x, y)], opt, nn.CrossEntropyLoss(), lambda t: t, CPU)
+    after = model.state_dict()
+    changed = {k for k in after if not torch.equal(after[k], before[k])}
+    assert changed == {"fc.weight", "fc.bias"}
+    assert all(not p.requires_grad for p in backbone)
+
+
+def test_stage_plan_is_fine_tune_as_data(small_dataset):
+    cfg = resolve(TrainConfig(data=str(small_dataset), arch="tf_efficientnet_lite0", epochs=2, unfreeze_epochs=3, img_size=32))
+    stages = plan_stages(cfg)
+    assert [(s.name, s.epochs, s.frozen) for s in stages] == [("frozen", 2, True), ("unfrozen", 3, False)]
+    assert stages[1].lr_head == stages[1].lr_backbone == cfg.lr_backbone == cfg.lr_head / 10
+    full = plan_stages(resolve(TrainConfig(data="x", arch="lenet5")))
+    assert [(s.name, s.frozen, s.lr_backbone) for s in full] == [("full", False, 3e-3)]
+
+
+def test_feature_cache_matches_the_naive_frozen_path(small_dataset, tmp_path):
+    results = {}
+    for cached in (True, False):
+        cfg = resolve(TrainConfig(data=str(small_dataset), arch="tf_efficientnet_lite0", epochs=2, img_size=32,
+                                  feature_cache=cached, precision="fp32", val_split=0.25))
+        run = RunDir.create("x", path=tmp_path / str(cached))
+        status = Training(cfg, run, progress=False).execute()
+        assert status["state"] == "completed"
+        results[cached] = run.metrics()
+    for column in ("train_loss", "val_loss", "val_acc"):
+        assert results[True][column].tolist() == pytest.approx(results[False][column].tolist(), abs=2e-3)

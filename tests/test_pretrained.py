@@ -1,0 +1,76 @@
+import pickle
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from cnnapp.errors import WeightsError
+from cnnapp.inference import Predictor
+from cnnapp.models import create_model, head_of
+from cnnapp.pretrained import imagenet_model, lite0_state_dict, read_checkpoint
+from cnnapp.registry import build, get_spec
+
+
+def test_lite0_weights_map_every_tensor_strictly():
+    spec = get_spec("tf_efficientnet_lite0")
+    model = build(spec, 1000)
+    mapped = lite0_state_dict(model)
+    assert len(mapped) == len(model.state_dict()) == 296
+    assert mapped.keys() == model.state_dict().keys()
+
+
+def test_offline_imagenet_classifier_recognises_real_photos(photos):
+    predictor = Predictor.imagenet("tf_efficientnet_lite0")
+    cat, coffee = predictor.predict([photos["chelsea"], photos["coffee"]], top_k=3)
+    assert cat[0][0] in ("tiger cat", "Egyptian cat", "tabby, tabby cat")
+    assert all("cat" in label for label, _ in cat)
+    assert coffee[0][0] == "espresso"
+
+
+def test_head_is_replaced_and_backbone_keeps_pretrained_weights():
+    spec = get_spec("tf_efficientnet_lite0")
+    reference = imagenet_model(spec).state_dict()
+    model = create_model("tf_efficientnet_lite0", 5, pretrained=True)
+    assert head_of(model, spec).out_features == 5
+    for key, value in model.state_dict().items():
+        if not key.startswith("classifier."):
+            torch.testing.assert_close(value, reference[key])
+
+
+def test_offline_download_failure_names_the_way_out():
+    with pytest.raises(WeightsError) as err:
+        create_model("resnet18", 3, pretrained=True)
+    assert "tf_efficientnet_lite0" in str(err.value) and "--weights" in str(err.value)
+
+
+@pytest.mark.parametrize("suffix", [".safetensors", ".pth"])
+def test_weights_file_loads_backbone_and_replaces_head(tmp_path, suffix):
+    source = create_model("resnet18", 10)
+    path = tmp_path / f"backbone{suffix}"
+    state = {k: v.contiguous() for k, v in source.state_dict().items()}
+    save_file(state, str(path)) if suffix == ".safetensors" else torch.save({"state_dict": state}, path)
+    model = create_model("resnet18", 3, weights=path)
+    assert model.fc.out_features == 3
+    torch.testing.assert_close(model.conv1.weight, source.conv1.weight)
+    torch.testing.assert_close(model.layer4[1].bn2.running_var, source.layer4[1].bn2.running_var)
+
+
+def test_weights_file_for_another_architecture_is_refused(tmp_path):
+    path = tmp_path / "lenet.safetensors"
+    save_file(create_model("lenet5", 3).state_dict(), str(path))
+    with pytest.raises(WeightsError, match="does not match this architecture"):
+        create_model("resnet18", 3, weights=path)
+
+
+class Exploit:
+    def __reduce__(self):
+        return (print, ("pickle code ran",))
+
+
+def test_pickled_objects_are_never_unpickled(tmp_path, capsys):
+    path = tmp_path / "evil.pth"
+    with open(path, "wb") as f:
+        pickle.dump({"conv1.weight": Exploit()}, f)
+    with pytest.raises(WeightsError, match="could not read weights"):
+        read_checkpoint(path)
+    assert "pickle code ran" not in capsys.readouterr().out
