@@ -77,6 +77,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("runs", help="list the runs in the workspace")
     r.add_argument("--format", choices=("table", "json"), default="table")
+
+    e = sub.add_parser("export", help="export a trained run: ONNX, or a model folder (safetensors, config, model card) for timm and the Hub")
+    e.add_argument("--run", required=True, help="run directory or run id")
+    e.add_argument("--format", choices=("onnx", "safetensors"), default="safetensors",
+                   help="onnx: model.onnx (softmax probabilities, dynamic batch); safetensors: model folder (default)")
+    e.add_argument("--out", metavar="DIR", help="output folder (default: <workspace>/exports/<run_id>-<format>)")
+    e.add_argument("--push-to-hub", metavar="USER/REPO", help="upload the model folder to this Hugging Face Hub repository")
+    e.add_argument("--token", help="Hugging Face access token with write permission (default: $HF_TOKEN or the saved login)")
+    e.add_argument("--private", action="store_true", help="create the Hub repository as private")
+
+    d = sub.add_parser("datasets", help="write an example dataset (cifar10, fashion-mnist) as an ImageFolder with train/ and test/")
+    d.add_argument("name", choices=("cifar10", "fashion-mnist"))
+    d.add_argument("--out", metavar="DIR", help="output folder (default: <workspace>/datasets/<name>)")
+    d.add_argument("--archive", metavar="FILE", help="cifar10: the official cifar-10-python.tar.gz (default: download it through torchvision)")
+    d.add_argument("--per-class", type=int, metavar="N", help="at most N images per class in each split (default: all)")
     return parser
 
 
@@ -148,7 +163,41 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "predict": cmd_predict, "models": cmd_models, "runs": cmd_runs}
+def cmd_export(args: argparse.Namespace) -> int:
+    from cnnapp import hardware
+    from cnnapp.export import check_push, export_run, push_to_hub
+
+    if args.push_to_hub:
+        if args.format != "safetensors":
+            raise CnnappError("--push-to-hub uploads the model folder: use it with --format safetensors")
+        check_push(args.push_to_hub, args.token)
+    hardware.configure_threads()
+    path = export_run(args.run, args.format, args.out)
+    print(path)
+    if args.push_to_hub:
+        print(push_to_hub(path, args.push_to_hub, token=args.token, private=args.private))
+    return 0
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from cnnapp import catalog, workspace
+
+    if args.per_class is not None and args.per_class < 1:
+        raise CnnappError(f"--per-class must be at least 1, got {args.per_class}")
+    if args.archive and args.name != "cifar10":
+        raise CnnappError("--archive is for cifar10 only; Fashion-MNIST is read from the Debian package dataset-fashion-mnist")
+    out = Path(args.out) if args.out else workspace.datasets_dir() / args.name
+    if args.name == "cifar10":
+        catalog.write_cifar10(out, archive=Path(args.archive) if args.archive else None, per_class=args.per_class)
+    else:
+        catalog.write_fashion_mnist_splits(out, args.per_class)
+    print(out)
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "predict": cmd_predict, "models": cmd_models, "runs": cmd_runs, "export": cmd_export, "datasets": cmd_datasets}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
