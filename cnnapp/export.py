@@ -86,9 +86,9 @@ def load_run_model(run: RunDir | str | Path) -> RunModel:
     return RunModel(run, model.float().eval(), get_spec(cfg["arch"]), classes, int(cfg["img_size"]), cfg)
 
 
-def default_out(run: RunDir, fmt: str) -> Path:
+def default_out(run: RunDir, fmt: str, root: Path | None = None) -> Path:
     """`<workspace>/exports/<run_id>-<format>`."""
-    return workspace.home() / "exports" / f"{run.id}-{fmt}"
+    return (root or workspace.home()) / "exports" / f"{run.id}-{fmt}"
 
 
 # ----- ONNX ---------------------------------------------------------------------------------

@@ -1,0 +1,141 @@
+"""Export tab: pick a trained run, download it as ONNX or as a model folder (.zip), optionally push it to the Hub."""
+
+from __future__ import annotations
+
+import html
+import shutil
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+
+import gradio as gr
+
+from cnnapp.errors import DataError
+from cnnapp.runs import get_run, list_runs
+from cnnapp.ui.common import pct, user_errors
+from cnnapp.ui.context import UIContext
+
+TITLE = "Export"
+FORMATS = {
+    "ONNX (model.onnx)": "onnx",
+    "Model folder (.zip: safetensors weights, config.json, model card)": "safetensors",
+}
+KEEP_S = 3600  # downloads older than this are removed from the temporary folder
+NO_RUNS = "No trained model yet: train one on the **Train** tab, then export it here."
+
+
+def usable_runs(root: Path) -> list[tuple[str, str]]:
+    """(label, run id) of every run that has saved weights, newest first."""
+    frame = list_runs(root)
+    rows = [r for r in frame.itertuples() if (root / "runs" / r.run_id / "model.safetensors").is_file()]
+    return [(f"{r.run_id} · {r.arch} · val acc {pct(r.best_val_acc)}", r.run_id) for r in rows]
+
+
+def run_choices(root: Path, current: str | None, preferred: str | None) -> gr.Dropdown:
+    """The run list, keeping the current choice, else the run last picked elsewhere, else the newest."""
+    choices = usable_runs(root)
+    values = [value for _, value in choices]
+    for candidate in (current, preferred):
+        if candidate in values:
+            return gr.Dropdown(choices=choices, value=candidate)
+    return gr.Dropdown(choices=choices, value=values[0] if values else None)
+
+
+def _scratch() -> Path:
+    """A fresh folder for one download, under the system temp folder (which the app may serve)."""
+    base = Path(tempfile.gettempdir()) / "cnnapp-exports"
+    base.mkdir(parents=True, exist_ok=True)
+    for old in base.iterdir():
+        try:
+            if time.time() - old.stat().st_mtime > KEEP_S:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            continue
+    return Path(tempfile.mkdtemp(dir=base))
+
+
+def _run(root: Path, run_id: str | None):
+    if not run_id:
+        raise DataError("no run chosen: train a model first, then pick it in the list")
+    return get_run(run_id, root)
+
+
+def _usage(fmt: str, run_id: str, classes: list[str], img_size: int) -> str:
+    shown = ", ".join(f"`{html.escape(c)}`" for c in classes[:20]) + (" …" if len(classes) > 20 else "")
+    if fmt == "onnx":
+        return (
+            f"✅ **{html.escape(run_id)}.onnx** is ready below. Input `input`: float32 `[batch, 3, {img_size}, {img_size}]`, "
+            "normalised with the run's mean/std; output `probabilities` (softmax). The labels and preprocessing are in the "
+            f"file's metadata. Classes: {shown}."
+        )
+    return (
+        f"✅ **{html.escape(run_id)}.zip** is ready below: `model.safetensors`, `config.json` and a model card `README.md`. "
+        'Unzip it and load it with `timm.create_model("local-dir:FOLDER", pretrained=True)` (timm architectures) '
+        f'or `cnnapp.export.load_exported("FOLDER")`. Classes: {shown}.'
+    )
+
+
+@user_errors
+def make_download(root: Path, run_id: str | None, choice: str) -> tuple[str, str]:
+    """Export the run and return (file to download, what it is)."""
+    from cnnapp import export
+
+    run = _run(root, run_id)
+    fmt = FORMATS.get(choice, "safetensors")
+    scratch = _scratch()
+    if fmt == "onnx":
+        written = export.export_onnx(run, scratch / "onnx")
+        download = scratch / f"{run.id}.onnx"
+        written.replace(download)
+    else:
+        folder = export.export_folder(run, scratch / run.id)
+        download = export.zip_export(folder)
+    return str(download), _usage(fmt, run.id, run.labels(), int(run.config().get("img_size", 0)))
+
+
+@user_errors
+def push(root: Path, run_id: str | None, repo_id: str, token: str, private: bool) -> str:
+    """Export the model folder and upload it with the token typed in (never the server's own)."""
+    from cnnapp import export
+
+    run = _run(root, run_id)
+    repo_id = (repo_id or "").strip()
+    export.check_push(repo_id, token, env_token=False)
+    folder = export.export_folder(run, _scratch() / run.id)
+    url = export.push_to_hub(folder, repo_id, token=token, private=private, env_token=False)
+    return f"✅ Uploaded to [{html.escape(repo_id)}]({html.escape(url, quote=True)})."
+
+
+def build(ctx: UIContext) -> None:
+    """The Export tab."""
+    gr.Markdown(
+        "Take a trained model away: **ONNX** for onnxruntime and other runtimes, or a **model folder** that timm and "
+        "cnnapp load and that the Hugging Face Hub shows with a model card."
+    )
+    with gr.Row(equal_height=True):
+        run = gr.Dropdown(label="Trained model", info="runs with saved weights", scale=3, elem_id="export-run")
+        fmt = gr.Radio(list(FORMATS), value=list(FORMATS)[1], label="Format", scale=3, elem_id="export-format")
+    export_btn = gr.Button("⬇ Export", variant="primary", elem_id="export-button")
+    note = gr.Markdown(NO_RUNS, elem_id="export-note")
+    download = gr.File(label="Download", interactive=False, elem_id="export-file")
+    with gr.Accordion("Push to the Hugging Face Hub", open=False):
+        gr.Markdown(
+            "Creates the model repository if needed and uploads the model folder. Needs an access token with "
+            "**write** permission (huggingface.co → Settings → Access Tokens); it is used for this upload only and not stored."
+        )
+        with gr.Row(equal_height=True):
+            repo = gr.Textbox(label="Repository", placeholder="your-name/my-classifier", scale=2, elem_id="export-repo")
+            token = gr.Textbox(label="Access token", type="password", placeholder="hf_…", scale=2, elem_id="export-token")
+            private = gr.Checkbox(label="Private", value=False, scale=1)
+        push_btn = gr.Button("⬆ Push to the Hub", elem_id="export-push")
+        pushed = gr.Markdown(elem_id="export-pushed")
+
+    refresh = {"fn": partial(run_choices, ctx.root), "inputs": [run, ctx.selected_run], "outputs": run, "show_progress": "hidden"}
+    ctx.demo.load(**refresh)
+    ctx.runs_changed.change(**refresh)
+    ctx.selected_run.change(**refresh)
+    run.change(lambda r: ("Choose a format and press **Export**." if r else NO_RUNS, None), run, [note, download], show_progress="hidden")
+    export_btn.click(partial(make_download, ctx.root), [run, fmt], [download, note], concurrency_limit=1)
+    push_btn.click(partial(push, ctx.root), [run, repo, token, private], pushed, concurrency_limit=1)
+
