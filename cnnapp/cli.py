@@ -78,6 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("runs", help="list the runs in the workspace")
     r.add_argument("--format", choices=("table", "json"), default="table")
 
+    c = sub.add_parser("compare", help="train the course's grid (from scratch, frozen, fine-tuned, frozen then unfrozen) and compare")
+    _add_train_options(c)
+    c.add_argument("--out", default="comparison.csv", metavar="FILE.csv", help="where to write the table (default: ./comparison.csv)")
+    c.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    x = sub.add_parser("explain", help="Grad-CAM: where in an image a model finds the evidence for a class")
+    x_src = x.add_mutually_exclusive_group(required=True)
+    x_src.add_argument("--run", help="run directory or run id")
+    x_src.add_argument("--arch", help="explain this architecture's ImageNet classifier instead of a trained run")
+    x.add_argument("image", metavar="IMAGE")
+    x.add_argument("--out", required=True, metavar="FILE.png", help="image to write: the input and its heatmap overlay side by side")
+    x.add_argument("--class", dest="class_name", metavar="NAME", help="explain this class (default: the predicted one)")
+
     e = sub.add_parser("export", help="export a trained run: ONNX, or a model folder (safetensors, config, model card) for timm and the Hub")
     e.add_argument("--run", required=True, help="run directory or run id")
     e.add_argument("--format", choices=("onnx", "safetensors"), default="safetensors",
@@ -197,7 +210,34 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "predict": cmd_predict, "models": cmd_models, "runs": cmd_runs, "export": cmd_export, "datasets": cmd_datasets}
+def cmd_compare(args: argparse.Namespace) -> int:
+    from cnnapp import hardware
+    from cnnapp.compare import comparison_table, export_csv, run_grid
+
+    if args.pretrained is not None or args.freeze is not None:
+        raise CnnappError("compare sets --pretrained and --freeze itself for each of the four settings; leave them out")
+    hardware.configure_threads()
+    values = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None}
+    table = comparison_table(run_grid(TrainConfig.from_dict(values), progress=not args.quiet))
+    print(table.to_string(index=False))
+    print(export_csv(table, args.out))
+    return 0 if (table["state"] == "completed").all() else 1
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from cnnapp import hardware
+    from cnnapp.explain import explain
+    from cnnapp.inference import IMAGENET_PREFIX, load_predictor
+
+    hardware.configure_threads()
+    predictor = load_predictor(IMAGENET_PREFIX + args.arch if args.arch else args.run, allow_paths=True)
+    result = explain(predictor, args.image, class_name=args.class_name)
+    result.side_by_side().save(args.out)
+    print(f"{args.out}: Grad-CAM of '{result.label}' (probability {result.prob:.1%}) at layer {result.layer}")
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "predict": cmd_predict, "models": cmd_models, "runs": cmd_runs, "export": cmd_export, "datasets": cmd_datasets, "compare": cmd_compare, "explain": cmd_explain}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

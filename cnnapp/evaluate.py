@@ -1,0 +1,171 @@
+"""Per-run evaluation for the app: accuracies, per-class metrics, confusion matrix, curves, top losses.
+
+Everything is read from the run directory (report.json, metrics.csv, val_predictions.csv, ingest.json);
+`recompute_predictions` re-runs the saved weights on the val images to check those files.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from cnnapp.errors import RunError
+from cnnapp.metrics import confusion_matrix
+from cnnapp.runs import RunDir, get_run, read_json
+
+PREDICTION_COLUMNS = ["path", "target", "pred", "confidence", "loss"]
+
+
+def as_run(run: RunDir | str | Path) -> RunDir:
+    """A RunDir from a RunDir, a run id or a run directory path. Raises RunError."""
+    return run if isinstance(run, RunDir) else get_run(run, allow_paths=True)
+
+
+def _report(run: RunDir) -> dict:
+    report = run.report()
+    if not report:
+        raise RunError(f"run {run.id} has no evaluation report yet: it is written when training finishes")
+    return report
+
+
+def accuracies(run: RunDir | str | Path) -> dict[str, float]:
+    """Accuracy per evaluated split: `val`, and `test` when the dataset has one."""
+    report = _report(as_run(run))
+    return {split: report[f"{split}_accuracy"] for split in ("val", "test") if report.get(f"{split}_accuracy") is not None}
+
+
+def _split_part(report: dict, split: str) -> dict:
+    if split == "val" and "confusion_matrix" in report:
+        return report
+    if split == "test" and "test" in report:
+        return report["test"]
+    raise RunError(f"this run has no {split} evaluation (no {split} images)")
+
+
+def per_class_table(run: RunDir | str | Path, split: str = "val") -> pd.DataFrame:
+    """Precision, recall, F1 and support per class (columns: class, precision, recall, f1, support)."""
+    part = _split_part(_report(as_run(run)), split)
+    return pd.DataFrame(part["per_class"], columns=["class", "precision", "recall", "f1", "support"])
+
+
+def confusion(run: RunDir | str | Path, split: str = "val") -> tuple[np.ndarray, list[str]]:
+    """The confusion matrix (rows = true class, columns = predicted class) and its class names."""
+    report = _report(as_run(run))
+    return np.asarray(_split_part(report, split)["confusion_matrix"]), list(report["classes"])
+
+
+def confusion_figure(cm: np.ndarray, classes: list[str], normalize: bool = False, title: str = "") -> Figure:
+    """The confusion matrix as an annotated heatmap; `normalize` divides each row by its true-class count."""
+    cm = np.asarray(cm, dtype=float)
+    rows = cm.sum(axis=1, keepdims=True)
+    values = np.divide(cm, rows, out=np.zeros_like(cm), where=rows > 0) if normalize else cm
+    n = len(classes)
+    side = max(4.0, 0.55 * n + 2)
+    fig = Figure(figsize=(side + 1, side))
+    ax = fig.add_subplot()
+    image = ax.imshow(values, cmap="Blues", vmin=0, vmax=1 if normalize else max(values.max(), 1))
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    ax.set_xticks(range(n), classes, rotation=45, ha="right")
+    ax.set_yticks(range(n), classes)
+    ax.set(xlabel="predicted class", ylabel="true class", title=title or ("confusion matrix (row-normalised)" if normalize else "confusion matrix (counts)"))
+    threshold = (1 if normalize else values.max()) / 2
+    if n <= 30:
+        for (i, j), v in np.ndenumerate(values):
+            text = f"{v:.2f}" if normalize else f"{int(v)}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if v > threshold else "black")
+    fig.tight_layout()
+    return fig
+
+
+def confusion_plot(run: RunDir | str | Path, normalize: bool = False, split: str = "val") -> Figure:
+    """The run's confusion matrix figure (for `gr.Plot`)."""
+    cm, classes = confusion(run, split)
+    return confusion_figure(cm, classes, normalize)
+
+
+def curves(run: RunDir | str | Path) -> pd.DataFrame:
+    """Loss and accuracy per epoch in long format: columns epoch, stage, metric (loss/accuracy), split (train/val), value."""
+    metrics = as_run(run).metrics()
+    if metrics.empty:
+        return pd.DataFrame(columns=["epoch", "stage", "metric", "split", "value"])
+    long = metrics.melt(id_vars=["epoch", "stage"], value_vars=["train_loss", "train_acc", "val_loss", "val_acc"], value_name="value")
+    parts = long.pop("variable").str.split("_", expand=True)
+    long["split"], long["metric"] = parts[0], parts[1].map({"loss": "loss", "acc": "accuracy"})
+    return long.dropna(subset=["value"]).astype({"epoch": int, "value": float})[["epoch", "stage", "metric", "split", "value"]].reset_index(drop=True)
+
+
+def dataset_root(run: RunDir | str | Path) -> Path:
+    """The dataset folder the run was trained on (from ingest.json)."""
+    run = as_run(run)
+    ingest = read_json(run.file("ingest.json")) or {}
+    if not ingest.get("root"):
+        raise RunError(f"run {run.id} has no ingest.json: its dataset is unknown")
+    return Path(ingest["root"])
+
+
+def val_predictions(run: RunDir | str | Path) -> pd.DataFrame:
+    """val_predictions.csv (path relative to the dataset root, target, pred, confidence, loss)."""
+    run = as_run(run)
+    try:
+        return pd.read_csv(run.file("val_predictions.csv"))
+    except (OSError, pd.errors.EmptyDataError):
+        raise RunError(f"run {run.id} has no validation predictions yet: they are written when training finishes") from None
+
+
+def top_losses(run: RunDir | str | Path, k: int = 16) -> list[tuple[str, str]]:
+    """The `k` val images the model got most confidently wrong (highest loss first), as (image path, caption).
+
+    Images no longer on disk are left out.
+    """
+    run = as_run(run)
+    frame = val_predictions(run)
+    root = dataset_root(run)
+    wrong = frame[frame["target"] != frame["pred"]].sort_values("loss", ascending=False)
+    out = []
+    for row in wrong.itertuples():
+        path = root / row.path
+        if path.is_file():
+            out.append((str(path), f"true: {row.target} · predicted: {row.pred} ({row.confidence:.0%}) · loss {row.loss:.2f}"))
+        if len(out) == k:
+            break
+    return out
+
+
+def recompute_predictions(run: RunDir | str | Path, batch_size: int = 64) -> pd.DataFrame:
+    """Predict the run's val images again with its saved weights (through `cnnapp.inference`).
+
+    Same columns as val_predictions.csv, in the same order.
+    """
+    import torch
+
+    from cnnapp.data import Dataset
+    from cnnapp.inference import Predictor, to_square_array
+    from cnnapp.transforms import prepare_arrays
+
+    run = as_run(run)
+    dataset = Dataset.load(run.file("ingest.json"))
+    predictor = Predictor.from_run(run)
+    paths, targets = dataset.paths("val"), torch.tensor(dataset.labels("val"), dtype=torch.long)
+    probs = torch.cat([
+        predictor.forward(prepare_arrays([to_square_array(p, predictor.img_size) for p in paths[i : i + batch_size]], predictor.prep))
+        for i in range(0, len(paths), batch_size)
+    ]) if paths else torch.empty(0, len(dataset.classes))
+    picked = probs.gather(1, targets[:, None]).squeeze(1).clamp_min(1e-12)
+    classes = dataset.classes
+    return pd.DataFrame({
+        "path": [os.path.relpath(p, dataset.root) for p in paths],
+        "target": [classes[i] for i in targets.tolist()],
+        "pred": [classes[i] for i in probs.argmax(1).tolist()],
+        "confidence": probs.max(1).values.numpy().round(5),
+        "loss": (-picked.log()).numpy().round(5),
+    })
+
+
+def confusion_from_predictions(frame: pd.DataFrame, classes: list[str]) -> np.ndarray:
+    """The confusion matrix (rows = true class) of a predictions table with `target` and `pred` class names."""
+    index = {c: i for i, c in enumerate(classes)}
+    return confusion_matrix(frame["target"].map(index).tolist(), frame["pred"].map(index).tolist(), len(classes))

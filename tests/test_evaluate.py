@@ -1,0 +1,92 @@
+"""Per-run evaluation: the report's figures agree with the model's own predictions on the val images."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from cnnapp import evaluate
+from cnnapp.config import TrainConfig
+from cnnapp.errors import RunError
+from cnnapp.runs import RunDir
+from cnnapp.train import train
+
+
+@pytest.fixture(scope="module")
+def run(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> RunDir:
+    """LeNet-5 trained for 2 epochs on the 10-class demo set (80 val images): good enough to make mistakes."""
+    home = tmp_path_factory.mktemp("eval-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CNNAPP_HOME", str(home))
+        run, status = train(TrainConfig(data=str(demo_dir), arch="lenet5", epochs=2, batch_size=16), progress=False)
+    assert status["state"] == "completed"
+    return run
+
+
+def test_confusion_matrix_agrees_with_the_models_predictions_on_val_images(run):
+    cm, classes = evaluate.confusion(run)
+    again = evaluate.recompute_predictions(run)
+    assert len(again) == cm.sum() == 80
+    np.testing.assert_array_equal(evaluate.confusion_from_predictions(again, classes), cm)
+    saved = evaluate.val_predictions(run)
+    pd.testing.assert_frame_equal(again[["path", "target", "pred"]], saved[["path", "target", "pred"]])
+    np.testing.assert_allclose(again["confidence"], saved["confidence"], atol=1e-3)
+    assert evaluate.accuracies(run)["val"] == pytest.approx(np.trace(cm) / cm.sum())
+
+
+def test_accuracies_and_per_class_table(run):
+    report = run.report()
+    assert evaluate.accuracies(run) == {"val": report["val_accuracy"]}
+    table = evaluate.per_class_table(run)
+    assert list(table.columns) == ["class", "precision", "recall", "f1", "support"]
+    assert table["class"].tolist() == report["classes"] and table["support"].sum() == 80
+    p, r = table["precision"], table["recall"]
+    expected_f1 = np.where(p + r > 0, 2 * p * r / (p + r).where(p + r > 0, 1), 0)
+    np.testing.assert_allclose(table["f1"], expected_f1)
+    with pytest.raises(RunError, match="no test evaluation"):
+        evaluate.per_class_table(run, "test")
+
+
+def test_confusion_figures_counts_and_row_normalised(run):
+    cm, classes = evaluate.confusion(run)
+    counts = evaluate.confusion_plot(run)
+    norm = evaluate.confusion_plot(run, normalize=True)
+    assert isinstance(counts, Figure) and isinstance(norm, Figure)
+    ax = norm.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == classes and [t.get_text() for t in ax.get_yticklabels()] == classes
+    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+    np.testing.assert_allclose(np.asarray(ax.images[0].get_array()).sum(axis=1), 1.0)
+    np.testing.assert_array_equal(np.asarray(counts.axes[0].images[0].get_array()), cm)
+    assert len(counts.axes[0].texts) == 100 and counts.axes[0].texts[0].get_text() == str(cm[0, 0])
+
+
+def test_curves_in_long_format(run):
+    frame = evaluate.curves(run)
+    assert list(frame.columns) == ["epoch", "stage", "metric", "split", "value"]
+    assert len(frame) == 8 and set(frame["metric"]) == {"loss", "accuracy"} and set(frame["split"]) == {"train", "val"}
+    metrics = run.metrics()
+    val_acc = frame.query("metric == 'accuracy' and split == 'val'").sort_values("epoch")["value"].tolist()
+    assert val_acc == metrics["val_acc"].tolist()
+
+
+def test_top_losses_are_the_most_confident_mistakes(run):
+    saved = evaluate.val_predictions(run)
+    wrong = saved[saved["target"] != saved["pred"]].sort_values("loss", ascending=False)
+    gallery = evaluate.top_losses(run, k=5)
+    assert len(gallery) == min(5, len(wrong)) > 0
+    root = evaluate.dataset_root(run)
+    for (path, caption), row in zip(gallery, wrong.itertuples()):
+        assert Path(path) == root / row.path and Path(path).is_file()
+        assert caption.startswith(f"true: {row.target} · predicted: {row.pred} (")
+        assert row.target != row.pred
+
+
+def test_a_run_without_results_says_so(tmp_path):
+    empty = RunDir.create("lenet5", path=tmp_path / "empty")
+    with pytest.raises(RunError, match="no evaluation report yet"):
+        evaluate.accuracies(empty)
+    with pytest.raises(RunError, match="no validation predictions yet"):
+        evaluate.top_losses(empty)
+    assert evaluate.curves(empty).empty
