@@ -122,6 +122,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         values.update({f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None})
         run, status = train(TrainConfig.from_dict(values), args.run_dir, progress=not args.quiet)
     state = status.get("state")
+    if os.environ.get("RANK", "0") != "0":
+        return 0 if state == "completed" else 1
     if state != "completed":
         print(f"error: run {state}: {status.get('message', '')}", file=sys.stderr)
     print(run.path)

@@ -86,6 +86,9 @@ class IngestError(DataError):
         super().__init__(message)
         self.report = report
 
+    def __reduce__(self) -> tuple:
+        return type(self), (str(self), self.report)
+
 
 def _junk_reason(name: str, is_dir: bool) -> str | None:
     lower = name.lower()

@@ -11,7 +11,7 @@ from typing import Sequence
 import albumentations as A
 import numpy as np
 import torch
-from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler, Sampler, SequentialSampler
 
 from cnnapp.images import load_square_array
 
@@ -86,13 +86,17 @@ class ImageDataset(torch.utils.data.Dataset):
         return torch.from_numpy(np.ascontiguousarray(images)), self.labels[indices]
 
 
-def make_loader(dataset: ImageDataset, batch_size: int, shuffle: bool, seed: int = 0, workers: int = 0) -> DataLoader:
-    """A loader yielding whole batches from `dataset` (batch sampling, no per-image collate)."""
-    if shuffle:
-        sampler = RandomSampler(dataset, generator=torch.Generator().manual_seed(seed))
-        drop_last = len(dataset) > batch_size and len(dataset) % batch_size == 1
-    else:
-        sampler, drop_last = SequentialSampler(dataset), False
+def make_loader(
+    dataset: ImageDataset, batch_size: int, shuffle: bool, seed: int = 0, workers: int = 0, sampler: Sampler[int] | Sequence[int] | None = None
+) -> DataLoader:
+    """A loader yielding whole batches from `dataset` (batch sampling, no per-image collate).
+
+    `sampler` overrides the order (e.g. a rank's shard); a final batch of one image is dropped
+    when shuffling, since BatchNorm cannot train on it.
+    """
+    if sampler is None:
+        sampler = RandomSampler(dataset, generator=torch.Generator().manual_seed(seed)) if shuffle else SequentialSampler(dataset)
+    drop_last = shuffle and len(sampler) > batch_size and len(sampler) % batch_size == 1
     return DataLoader(
         dataset,
         sampler=BatchSampler(sampler, batch_size, drop_last=drop_last),

@@ -54,7 +54,7 @@ class Predictor:
 
     def __init__(self, model: nn.Module, spec: ModelSpec, classes: list[str], img_size: int, name: str, precision: str = "auto"):
         self.device = hardware.pick_device("auto")
-        self.bf16 = hardware.use_bf16(precision, self.device)
+        self.bf16 = hardware.use_bf16(precision, self.device, training=False)
         self.model = model.to(self.device).to(memory_format=torch.channels_last).eval()
         self.spec = spec
         self.classes = classes

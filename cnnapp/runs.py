@@ -20,7 +20,7 @@ from cnnapp.errors import RunError
 
 STATES = ("queued", "running", "completed", "failed", "cancelled", "interrupted")
 ACTIVE = ("queued", "running")
-METRIC_COLUMNS = ["epoch", "stage", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"]
+METRIC_COLUMNS = ["epoch", "stage", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "elapsed"]
 SUMMARY_COLUMNS = [
     "run_id", "state", "arch", "pretrained", "freeze", "lr_head", "lr_backbone", "optimizer",
     "epochs", "epoch", "best_val_acc", "test_acc", "duration_s", "created", "message",
@@ -202,6 +202,24 @@ class RunDir:
 
     def delete(self) -> None:
         shutil.rmtree(self.path)
+
+
+class ReadOnlyRun(RunDir):
+    """A run directory seen by a process that must not write it (torchrun ranks other than 0)."""
+
+    def __init__(self, path: Path | str):
+        super().__init__(path)
+        self._status: dict = {}
+
+    def update_status(self, **fields: Any) -> dict:
+        self._status.update(fields, updated=time.time())
+        return dict(self._status)
+
+    def append_metrics(self, row: dict) -> None:
+        """Rank 0 records metrics."""
+
+    def log_event(self, event: dict) -> None:
+        """Rank 0 records progress."""
 
 
 def all_runs(root: Path | None = None) -> list[RunDir]:

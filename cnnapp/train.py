@@ -11,15 +11,17 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 import torch
 from safetensors.torch import save_file
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
-from cnnapp import hardware, workspace
+from cnnapp import distributed, hardware, workspace
 from cnnapp.config import TrainConfig, resolve
 from cnnapp.data import Dataset, IngestError, ingest
 from cnnapp.datasets import ImageCache, ImageDataset, make_loader
@@ -38,10 +40,11 @@ from cnnapp.errors import CnnappError, RunError
 from cnnapp.metrics import classification_report
 from cnnapp.models import FeatureTap, count_trainable, create_model, head_of, set_frozen, set_train_mode, split_params
 from cnnapp.registry import get_spec
-from cnnapp.runs import RunDir, write_json
+from cnnapp.runs import ReadOnlyRun, RunDir, write_json
 from cnnapp.transforms import BatchPrep, build_augment, parse_augment
 
 MAX_FEATURE_VIEWS = 4
+EVAL_BATCH_MAX, EVAL_BATCH_PIXELS = 128, 64
 EVENT_INTERVAL_S = 0.5
 
 
@@ -84,12 +87,15 @@ def save_weights(model: nn.Module | dict[str, torch.Tensor], path: Path, metadat
 class Training:
     """Trains one resolved config into `run`. Use `execute()`; it never raises for run failures."""
 
-    def __init__(self, cfg: TrainConfig, run: RunDir, progress: bool = True):
+    def __init__(self, cfg: TrainConfig, run: RunDir, progress: bool = True, ctx: distributed.Context | None = None):
         self.cfg = cfg
-        self.run = run
-        self.progress = progress
+        self.ctx = ctx or distributed.Context()
+        self.main = self.ctx.main
+        self.run = run if self.main else ReadOnlyRun(run.path)
+        self.progress = progress and self.main
         self.spec = get_spec(cfg.arch)
         self.stop_flag = False
+        self.started = time.time()
         self.stages = plan_stages(cfg)
         self.total_epochs = sum(s.epochs for s in self.stages)
         self.best_acc = -1.0
@@ -103,27 +109,34 @@ class Training:
 
     # ----- set-up -------------------------------------------------------------------------
     def should_stop(self) -> bool:
-        return self.stop_flag or self.run.stop_requested()
+        """A stop was requested (file or SIGTERM); under torchrun, on any rank (all ranks stop together)."""
+        return distributed.any_rank(self.stop_flag or self.run.stop_requested(), self.ctx, self.device)
 
     def _on_sigterm(self, *_: object) -> None:
         self.stop_flag = True
 
     def log(self, text: str) -> None:
-        print(text, file=sys.stderr, flush=True)
+        if self.main:
+            print(text, file=sys.stderr, flush=True)
 
     def prepare(self, dataset: Dataset | None = None) -> None:
         """Ingest (or reuse) the data, build the model, caches and loaders."""
         cfg = self.cfg
         self.device = hardware.pick_device(cfg.device)
         self.bf16 = hardware.use_bf16(cfg.precision, self.device)
+        self.bf16_eval = hardware.use_bf16(cfg.precision, self.device, training=False)
         channels_last = cfg.channels_last
         self.amp = lambda: hardware.autocast(self.device, self.bf16)
+        self.amp_eval = lambda: hardware.autocast(self.device, self.bf16_eval)
         if dataset is None:
             self.run.update_status(message="reading the dataset")
-            dataset = ingest(cfg.data, val_split=cfg.val_split, seed=cfg.seed)
+            dataset = distributed.broadcast(self._ingest() if self.main else None, self.ctx)
+            if isinstance(dataset, CnnappError):
+                raise dataset
         self.dataset = dataset
-        dataset.save(self.run.file("ingest.json"))
-        write_json(self.run.file("labels.json"), dataset.classes)
+        if self.main:
+            dataset.save(self.run.file("ingest.json"))
+            write_json(self.run.file("labels.json"), dataset.classes)
         for warning in dataset.warnings:
             self.log(f"warning: {warning}")
 
@@ -149,21 +162,49 @@ class Training:
         self.log(
             f"{cfg.arch}: {len(dataset.classes)} classes, "
             + ", ".join(f"{len(d)} {s}" for s, d in self.data.items())
-            + f" images at {size} px on {hardware.describe(self.device, self.bf16, channels_last)}"
+            + f" images at {size} px on {hardware.describe(self.device, self.bf16, self.bf16_eval, channels_last)}"
         )
 
+    def _ingest(self) -> Dataset | CnnappError:
+        """Rank 0 reads the dataset; a failure is handed to every rank rather than leaving them waiting."""
+        try:
+            return ingest(self.cfg.data, val_split=self.cfg.val_split, seed=self.cfg.seed)
+        except CnnappError as exc:
+            if not self.ctx.enabled:
+                raise
+            return exc
+
+    def _trainable(self) -> nn.Module:
+        """The model to step: wrapped in DistributedDataParallel under torchrun (per stage, as freezing changes)."""
+        if not self.ctx.enabled:
+            return self.model
+        device_ids = [self.ctx.local_rank] if self.device.type == "cuda" else None
+        return DistributedDataParallel(self.model, device_ids=device_ids)
+
     # ----- batches ------------------------------------------------------------------------
-    def loader(self, split: str, shuffle: bool, seed: int = 0, augment: bool = False):
+    def loader(self, split: str, shuffle: bool, seed: int = 0, augment: bool = False, whole: bool = False):
+        """Batches of a split; passes without gradients (`shuffle=False`) use larger batches at small sizes.
+
+        Under torchrun each rank gets its shard, unless `whole` asks for the entire split.
+        """
         ds = self.data[split]
         ds.augment = build_augment(self.cfg.augment, self.cfg.img_size, seed=seed) if augment else None
-        return make_loader(ds, self.cfg.batch_size, shuffle=shuffle, seed=seed, workers=self.cfg.workers)
+        batch = self.cfg.batch_size
+        if not shuffle:
+            batch = max(batch, min(EVAL_BATCH_MAX, int(EVAL_BATCH_MAX * (EVAL_BATCH_PIXELS / self.cfg.img_size) ** 2)))
+        sampler = None
+        if self.ctx.enabled and shuffle:
+            sampler = distributed.shard_sampler(len(ds), seed, self.ctx)
+        elif self.ctx.enabled and not whole:
+            sampler = distributed.eval_shard(len(ds), self.ctx)
+        return make_loader(ds, batch, shuffle=shuffle, seed=seed, workers=self.cfg.workers, sampler=sampler)
 
     def _features(self, split: str, seed: int, augment: bool, label: str) -> tuple[torch.Tensor, torch.Tensor]:
         self.model.eval()
         loader = self.loader(split, shuffle=False, seed=seed, augment=augment)
         with FeatureTap(self.model, self.spec) as tap, self._bar(len(loader), label) as bar:
             return extract_features(
-                self.model, tap, loader, self.prep, amp=self.amp, on_batch=lambda *_: bar.update(), should_stop=self.should_stop
+                self.model, tap, loader, self.prep, amp=self.amp_eval, on_batch=lambda *_: bar.update(), should_stop=self.should_stop
             )
 
     def train_features(self, epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -180,12 +221,19 @@ class Training:
             self._val_feats = self._features("val", 0, False, "features (val)")
         return self._val_feats
 
-    def predict_split(self, split: str, frozen_features: bool) -> Predictions:
+    def predict_split(self, split: str, frozen_features: bool, whole: bool = False) -> Predictions:
         """Predictions of the current weights on a split (through cached features when they are valid)."""
         if frozen_features and split == "val":
             x, y = self.val_features()
-            return evaluate(self.head, TensorBatches(x, y, 1024, False), self.criterion, lambda t: t.to(self.device), self.device)
-        return evaluate(self.model, self.loader(split, shuffle=False), self.criterion, self.prep, self.device, amp=self.amp)
+            batches = TensorBatches(x, y, 1024, False)
+            return evaluate(self.head, batches, self.criterion, lambda t: t.to(self.device), self.device, amp=self.amp_eval)
+        loader = self.loader(split, shuffle=False, whole=whole)
+        return evaluate(self.model, loader, self.criterion, self.prep, self.device, amp=self.amp_eval)
+
+    def reduce(self, loss: float, acc: float, n: int) -> tuple[float, float]:
+        """Mean loss and accuracy over all ranks from this rank's share of `n` images."""
+        total_loss, correct, count = distributed.all_sum([loss * n, acc * n, n], self.ctx, self.device)
+        return total_loss / max(count, 1), correct / max(count, 1)
 
     # ----- progress -----------------------------------------------------------------------
     def _bar(self, total: int, desc: str) -> tqdm:
@@ -208,6 +256,8 @@ class Training:
     # ----- checkpoints --------------------------------------------------------------------
     def save_checkpoint(self, stage_index: int, epoch_in_stage: int, optimizer, scheduler) -> None:
         """Everything needed to resume: weights, optimizer and scheduler state, position, best so far."""
+        if not self.main:
+            return
         state = {
             "model": {k: v.detach().contiguous().cpu() for k, v in self.model.state_dict().items()},
             "optimizer": optimizer.state_dict(),
@@ -251,14 +301,15 @@ class Training:
         if not stage.frozen:
             groups.insert(0, {"params": backbone, "lr": stage.lr_backbone, "name": "backbone"})
         optimizer = make_optimizer(cfg.optimizer, groups, cfg.weight_decay, cfg.momentum)
-        use_features = stage.frozen and cfg.feature_cache
-        n_train = len(self.data["train"])
+        use_features = stage.frozen and cfg.feature_cache and not self.ctx.enabled
+        n_train = math.ceil(len(self.data["train"]) / self.ctx.world)
         batches = math.ceil(n_train / cfg.batch_size)
         scheduler = make_scheduler(cfg.scheduler, optimizer, stage.epochs * batches)
         if resume is not None:
             optimizer.load_state_dict(resume["optimizer"])
             if scheduler is not None and resume["scheduler"] is not None:
                 scheduler.load_state_dict(resume["scheduler"])
+        trainable = self.model if use_features else self._trainable()
         first_global = sum(s.epochs for s in self.stages[:index])
         self.log(f"stage '{stage.name}': {count_trainable(self.model):,} trainable parameters, {stage.epochs} epoch(s)")
 
@@ -273,7 +324,7 @@ class Training:
                 self.head.train()
             else:
                 set_train_mode(self.model, self.spec, stage.frozen)
-                model, prep = self.model, self.prep
+                model, prep = trainable, self.prep
                 train_batches = self.loader("train", shuffle=True, seed=seed, augment=True)
             epoch_start = time.time()
             with self._bar(len(train_batches), f"epoch {global_epoch}/{self.total_epochs} [{stage.name}]") as bar:
@@ -285,51 +336,63 @@ class Training:
                 try:
                     result = train_one_epoch(
                         model, train_batches, optimizer, self.criterion, prep, self.device,
-                        scheduler=scheduler, amp=self.amp, on_batch=on_batch, should_stop=self.should_stop,
+                        scheduler=scheduler, amp=self.amp_eval if stage.frozen else self.amp, on_batch=on_batch,
+                        should_stop=self.should_stop,
                     )
                 except StopTraining:
                     self.save_checkpoint(index, epoch, optimizer, scheduler)
                     raise
+            train_loss, train_acc = self.reduce(result.loss, result.acc, result.images)
             val = self.predict_split("val", use_features) if len(self.data["val"]) else None
+            val_loss, val_acc = self.reduce(val.loss, val.acc, len(val.targets)) if val is not None else (float("nan"), float("nan"))
             seconds = time.time() - epoch_start
             self.epoch_seconds.append(seconds)
-            val_acc = val.acc if val is not None else float("nan")
             row = {
-                "epoch": global_epoch, "stage": stage.name, "train_loss": round(result.loss, 5), "train_acc": round(result.acc, 5),
-                "val_loss": round(val.loss, 5) if val else None, "val_acc": round(val_acc, 5) if val else None,
+                "epoch": global_epoch, "stage": stage.name, "train_loss": round(train_loss, 5), "train_acc": round(train_acc, 5),
+                "val_loss": round(val_loss, 5) if val else None, "val_acc": round(val_acc, 5) if val else None,
                 "lr": optimizer.param_groups[-1]["lr"], "seconds": round(seconds, 3),
+                "elapsed": round(time.time() - self.started, 3),
             }
             self.run.append_metrics(row)
             improved = val is None or val_acc > self.best_acc
             if improved:
-                self.best_acc, self.best_epoch = (val_acc if val else result.acc), global_epoch
+                self.best_acc, self.best_epoch = (val_acc if val else train_acc), global_epoch
                 self.best_state = {k: v.detach().clone().cpu() for k, v in self.model.state_dict().items()}
                 self.best_frozen = stage.frozen
-                save_weights(self.best_state, self.run.file("model.safetensors"), self._metadata())
+                if self.main:
+                    save_weights(self.best_state, self.run.file("model.safetensors"), self._metadata())
             self.save_checkpoint(index, epoch + 1, optimizer, scheduler)
             self.run.update_status(epoch=global_epoch, best_val_acc=self.best_acc)
             self.log(
-                f"epoch {global_epoch}/{self.total_epochs} [{stage.name}] train loss {result.loss:.4f} acc {result.acc:.1%}"
-                + (f" | val loss {val.loss:.4f} acc {val_acc:.1%}" if val else "")
+                f"epoch {global_epoch}/{self.total_epochs} [{stage.name}] train loss {train_loss:.4f} acc {train_acc:.1%}"
+                + (f" | val loss {val_loss:.4f} acc {val_acc:.1%}" if val else "")
                 + f" | {seconds:.1f}s" + (" *" if improved else "")
             )
 
     def write_report(self) -> dict:
-        """Evaluate the best weights on val (and test) and write report.json and val_predictions.csv."""
+        """Evaluate the best weights on val (and test) and write report.json and val_predictions.csv (rank 0)."""
         if self.best_state is not None:
             self.model.load_state_dict(self.best_state)
+        if not self.main:
+            distributed.barrier(self.ctx)
+            return {}
+        report = self._report()
+        distributed.barrier(self.ctx)
+        return report
+
+    def _report(self) -> dict:
         frozen_ok = self.best_frozen and self.cfg.feature_cache and self._val_feats is not None
         classes = self.dataset.classes
         report: dict = {"classes": classes, "best_epoch": self.best_epoch, "epochs_run": len(self.epoch_seconds),
                         "train_seconds": round(sum(self.epoch_seconds), 2), "params": sum(p.numel() for p in self.model.parameters())}
         if len(self.data["val"]):
-            val = self.predict_split("val", frozen_ok)
+            val = self.predict_split("val", frozen_ok, whole=True)
             part = classification_report(val.targets.tolist(), val.preds.tolist(), classes)
             report.update(val_accuracy=part["accuracy"], val_loss=val.loss, per_class=part["per_class"],
                           confusion_matrix=part["confusion_matrix"], macro_f1=part["macro_f1"])
             self._save_predictions(val)
         if "test" in self.data:
-            test = self.predict_split("test", False)
+            test = self.predict_split("test", False, whole=True)
             part = classification_report(test.targets.tolist(), test.preds.tolist(), classes)
             report.update(test_accuracy=part["accuracy"], test=part)
         write_json(self.run.file("report.json"), report)
@@ -360,7 +423,7 @@ class Training:
     def execute(self, resume: bool = False) -> dict:
         """Run to the end and return the final status (completed, failed or cancelled)."""
         previous = signal.signal(signal.SIGTERM, self._on_sigterm) if _main_thread() else None
-        started = time.time()
+        started = self.started = time.time()
         status = self.run.status()
         self.run.update_status(state="running", pid=os.getpid(), started=status.get("started") or started, ended=None,
                                epoch=status.get("epoch", 0), epochs=self.total_epochs, message="starting",
@@ -384,7 +447,8 @@ class Training:
         except NonFiniteLoss as exc:
             return self._fail(str(exc))
         except IngestError as exc:
-            write_json(self.run.file("ingest.json"), exc.report)
+            if self.main:
+                write_json(self.run.file("ingest.json"), exc.report)
             return self._fail(str(exc))
         except CnnappError as exc:
             return self._fail(str(exc))
@@ -413,15 +477,47 @@ def _main_thread() -> bool:
 
 
 def train(cfg: TrainConfig, run_dir: Path | str | None = None, progress: bool = True) -> tuple[RunDir, dict]:
-    """Validate `cfg`, create (or adopt a queued) run directory and train. ConfigError before any work."""
+    """Validate `cfg`, create (or adopt a queued) run directory and train. ConfigError before any work.
+
+    Launched by torchrun, every rank trains its shard and rank 0 alone writes the run directory.
+    """
     cfg = resolve(cfg)
-    run = _adopt_run_dir(run_dir, cfg.arch)
-    cfg.save(run.file("config.json"))
-    return run, Training(cfg, run, progress).execute()
+    ctx = distributed.init_from_env()
+    try:
+        run = _on_main(lambda: _adopt_run_dir(run_dir, cfg), ctx)
+        return run, Training(cfg, run, progress, ctx).execute()
+    finally:
+        distributed.shutdown()
 
 
 def resume_training(run_dir: Path | str, progress: bool = True) -> tuple[RunDir, dict]:
     """Continue an interrupted or cancelled run from its last checkpoint."""
+    ctx = distributed.init_from_env()
+    try:
+        run = _on_main(lambda: _resumable(run_dir), ctx)
+        cfg = resolve(TrainConfig.load(run.file("config.json")))
+        return run, Training(cfg, run, progress, ctx).execute(resume=run.file("checkpoint.pt").is_file())
+    finally:
+        distributed.shutdown()
+
+
+def _on_main(make_run: Callable[[], RunDir], ctx: distributed.Context) -> RunDir:
+    """Run `make_run` on rank 0 and give every rank the same run directory (or the same error)."""
+    result: RunDir | CnnappError | None = None
+    if ctx.main:
+        try:
+            result = make_run()
+        except CnnappError as exc:
+            if not ctx.enabled:
+                raise
+            result = exc
+    result = distributed.broadcast(result if not isinstance(result, RunDir) else str(result.path), ctx)
+    if isinstance(result, CnnappError):
+        raise result
+    return RunDir(result)
+
+
+def _resumable(run_dir: Path | str) -> RunDir:
     run = RunDir(run_dir)
     if not run.file("config.json").is_file():
         raise RunError(f"{run_dir} is not a run directory")
@@ -430,17 +526,19 @@ def resume_training(run_dir: Path | str, progress: bool = True) -> tuple[RunDir,
         raise RunError(f"run {run.id} is {state}; only interrupted, cancelled or failed runs can be resumed")
     if run.stop_requested():
         run.file("stop.request").unlink()
-    cfg = resolve(TrainConfig.load(run.file("config.json")))
-    return run, Training(cfg, run, progress).execute(resume=run.file("checkpoint.pt").is_file())
+    return run
 
 
-def _adopt_run_dir(run_dir: Path | str | None, arch: str) -> RunDir:
+def _adopt_run_dir(run_dir: Path | str | None, cfg: TrainConfig) -> RunDir:
+    """A new run directory (or a queued one the app prepared) holding the resolved config."""
     if run_dir is None:
-        return RunDir.create(arch)
-    run = RunDir(run_dir)
-    state = run.status().get("state")
-    if state not in (None, "queued"):
-        raise RunError(f"{run_dir} already holds a {state} run; choose a new --run-dir or use --resume")
-    run.path.mkdir(parents=True, exist_ok=True)
+        run = RunDir.create(cfg.arch)
+    else:
+        run = RunDir(run_dir)
+        state = run.status().get("state")
+        if state not in (None, "queued"):
+            raise RunError(f"{run_dir} already holds a {state} run; choose a new --run-dir or use --resume")
+        run.path.mkdir(parents=True, exist_ok=True)
+    cfg.save(run.file("config.json"))
     return run
 

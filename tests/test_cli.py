@@ -26,7 +26,7 @@ def test_train_predict_runs_end_to_end(demo_dir, workspace):
     status = json.loads((run / "status.json").read_text())
     assert status["state"] == "completed" and status["epoch"] == 2 and status["pid"] > 0
     metrics = pd.read_csv(run / "metrics.csv")
-    assert list(metrics.columns) == ["epoch", "stage", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"]
+    assert list(metrics.columns) == ["epoch", "stage", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "elapsed"]
     assert metrics["epoch"].tolist() == [1, 2]
     report = json.loads((run / "report.json").read_text())
     labels = json.loads((run / "labels.json").read_text())
@@ -84,7 +84,7 @@ def test_training_is_deterministic_for_a_seed(small_dataset):
     for _ in range(2):
         out = cnnapp("train", "--data", str(small_dataset), "--arch", "lenet5", "--epochs", "2", "--seed", "3", "--quiet")
         assert out.returncode == 0, out.stderr
-        metrics.append(pd.read_csv(Path(out.stdout.strip().splitlines()[-1]) / "metrics.csv").drop(columns="seconds"))
+        metrics.append(pd.read_csv(Path(out.stdout.strip().splitlines()[-1]) / "metrics.csv").drop(columns=["seconds", "elapsed"]))
     pd.testing.assert_frame_equal(*metrics)
 
 
