@@ -18,13 +18,17 @@ ARCHIVE_EXTENSIONS = (".zip", ".tar", ".tgz", ".gz", ".bz2", ".xz", ".7z", ".rar
 _MARKER = ".cnnapp-extracted.json"
 
 
+def _env(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 @dataclass(frozen=True)
 class ZipLimits:
-    """Bounds on what an archive may expand to (env `CNNAPP_ZIP_MAX_BYTES`, `_MAX_FILES`, `_MAX_RATIO`)."""
+    """Bounds on what an archive may expand to (env `CNNAPP_ZIP_MAX_BYTES`, `_MAX_FILES`, `_MAX_RATIO`, read when created)."""
 
-    max_bytes: int = int(os.environ.get("CNNAPP_ZIP_MAX_BYTES", 4 * 1024**3))
-    max_files: int = int(os.environ.get("CNNAPP_ZIP_MAX_FILES", 200_000))
-    max_ratio: float = float(os.environ.get("CNNAPP_ZIP_MAX_RATIO", 200))
+    max_bytes: int = field(default_factory=lambda: int(_env("CNNAPP_ZIP_MAX_BYTES", 4 * 1024**3)))
+    max_files: int = field(default_factory=lambda: int(_env("CNNAPP_ZIP_MAX_FILES", 200_000)))
+    max_ratio: float = field(default_factory=lambda: _env("CNNAPP_ZIP_MAX_RATIO", 200))
 
 
 @dataclass
@@ -81,6 +85,9 @@ def _plan(zf: zipfile.ZipFile, limits: ZipLimits) -> tuple[list[tuple[zipfile.Zi
                 "which looks like a zip bomb; the archive was not extracted"
             )
         members.append((info, rel))
+    packed = sum(info.compress_size for info, _ in members)
+    if total > 16 * 1024**2 and total > limits.max_ratio * max(packed, 1):
+        raise DataError(f"the archive expands {total / max(packed, 1):.0f}:1, which looks like a zip bomb; it was not extracted")
     return members, skipped
 
 

@@ -1,0 +1,147 @@
+"""Hostile and broken uploads, generated here: each is refused with a clear error or skipped with its reason."""
+
+from __future__ import annotations
+
+import io
+import stat
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cnnapp.archive import ZipLimits, extract_zip
+from cnnapp.data import IngestError, ingest
+from cnnapp.errors import DataError
+from cnnapp.images import load_rgb
+
+
+def png_bytes(seed: int, size: int = 16, mode: str = "RGB") -> bytes:
+    arr = np.random.default_rng(seed).integers(0, 255, (size, size, 3), dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(arr).convert(mode).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def make_zip(path: Path, entries: dict[str, bytes], symlinks: dict[str, str] | None = None) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+        for name, target in (symlinks or {}).items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            zf.writestr(info, target)
+    return path
+
+
+def two_classes(n: int = 6, prefix: str = "") -> dict[str, bytes]:
+    return {f"{prefix}{c}/{i}.png": png_bytes(ci * 100 + i) for ci, c in enumerate(("cat", "dog")) for i in range(n)}
+
+
+def test_path_traversal_absolute_and_symlink_entries_never_escape(tmp_path, workspace):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    entries = {**two_classes(), "../escape.png": png_bytes(1), "../../escape2.png": png_bytes(2),
+               f"{outside}/abs.png": png_bytes(3), "cat/../../../../escape3.png": png_bytes(4)}
+    archive = make_zip(tmp_path / "evil.zip", entries, symlinks={"cat/link.png": "/etc/passwd", "dog/up": "../../.."})
+    ds = ingest(archive)
+    reasons = {r["path"]: r["reason"] for r in ds.skipped}
+    assert "escape the extraction folder" in reasons["../escape.png"]
+    assert "escape the extraction folder" in reasons[f"{outside}/abs.png"]
+    assert "escape the extraction folder" in reasons["cat/../../../../escape3.png"]
+    assert reasons["cat/link.png"] == "symbolic link; not extracted"
+    assert sorted(p.name for p in outside.iterdir()) == []
+    assert not list(tmp_path.glob("escape*")) and not list(workspace.glob("escape*"))
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and not str(p).startswith(str(workspace))]
+    assert sorted(p.name for p in written) == ["evil.zip"]
+    assert all(not p.is_symlink() for p in Path(ds.root).rglob("*"))
+    assert len(ds.splits["train"]) + len(ds.splits["val"]) == 12
+
+
+def test_zip_bombs_are_refused(tmp_path, monkeypatch):
+    bomb = make_zip(tmp_path / "bomb.zip", {**two_classes(), "cat/zeros.png": b"\0" * (50 * 1024**2)})
+    with pytest.raises(DataError, match="zip bomb"):
+        extract_zip(bomb, tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.png"))
+    monkeypatch.setenv("CNNAPP_ZIP_MAX_FILES", "5")
+    with pytest.raises(DataError, match="more than 5 files"):
+        extract_zip(make_zip(tmp_path / "many.zip", two_classes()), tmp_path / "out2")
+    monkeypatch.setenv("CNNAPP_ZIP_MAX_BYTES", "1000")
+    assert ZipLimits().max_bytes == 1000
+    with pytest.raises(DataError, match="expands to more than"):
+        extract_zip(make_zip(tmp_path / "big.zip", {"a/1.bin": b"x" * 5000}), tmp_path / "out3")
+
+
+def test_nested_corrupt_and_fake_zips(tmp_path):
+    inner = make_zip(tmp_path / "inner.zip", two_classes()).read_bytes()
+    ds = ingest(make_zip(tmp_path / "outer.zip", {**two_classes(), "cat/more.zip": inner}))
+    assert any(r["reason"].startswith("nested archive") for r in ds.skipped)
+    good = make_zip(tmp_path / "good.zip", two_classes()).read_bytes()
+    corrupt = tmp_path / "corrupt.zip"
+    corrupt.write_bytes(good[: len(good) // 2] + b"\xff" * 100 + good[len(good) // 2 + 100 :])
+    with pytest.raises(DataError, match="corrupt|not a zip"):
+        ingest(corrupt)
+    fake = tmp_path / "photos.zip"
+    fake.write_bytes(png_bytes(0))
+    with pytest.raises(DataError, match="not a zip archive"):
+        ingest(fake)
+
+
+def test_broken_and_unusual_images(tmp_path, monkeypatch):
+    root = tmp_path / "data"
+    cls = {"plain": root / "plain", "weird": root / "weird"}
+    for folder in cls.values():
+        folder.mkdir(parents=True)
+    for i in range(6):
+        (cls["plain"] / f"{i}.png").write_bytes(png_bytes(i))
+    w = cls["weird"]
+    full = png_bytes(99, size=64)
+    (w / "truncated.png").write_bytes(full[: len(full) // 2])
+    (w / "text.jpg").write_text("not an image")
+    Image.new("1", (30000, 30000)).save(w / "bomb.png")
+    Image.fromarray((np.arange(256, dtype=np.uint16).reshape(16, 16) * 256)).save(w / "deep16.png")
+    Image.fromarray(np.full((16, 16, 3), 90, np.uint8)).convert("CMYK").save(w / "cmyk.jpg")
+    pal = Image.new("P", (16, 16), 1)
+    pal.putpalette([0, 0, 0, 255, 0, 0] * 128)
+    pal.save(w / "palette.png", transparency=0)
+    frames = [Image.new("RGB", (16, 16), c) for c in ((255, 0, 0), (0, 0, 255))]
+    frames[0].save(w / "anim.gif", save_all=True, append_images=frames[1:], duration=100)
+    exif = Image.Exif()
+    exif[0x0112] = 8
+    Image.fromarray(np.zeros((10, 30, 3), np.uint8)).save(w / "rotated.jpg", exif=exif)
+    monkeypatch.setenv("CNNAPP_MAX_IMAGE_PIXELS", "100000000")
+    ds = ingest(root)
+    reasons = {Path(r["path"]).name: r["reason"] for r in ds.skipped}
+    assert "truncated or corrupt" in reasons["truncated.png"]
+    assert "not a valid image" in reasons["text.jpg"]
+    assert "too large" in reasons["bomb.png"]
+    kept = {Path(p).name for p, _ in ds.splits["train"] + ds.splits["val"]}
+    assert {"deep16.png", "cmyk.jpg", "palette.png", "anim.gif", "rotated.jpg"} <= kept
+    assert np.asarray(load_rgb(w / "anim.gif"))[0, 0].tolist() == [255, 0, 0]
+    assert load_rgb(w / "rotated.jpg").size == (10, 30)
+
+
+def test_folder_shapes(tmp_path):
+    root = tmp_path / "shapes"
+    names = ["chat noir", "café ☕", "日本"]
+    for ci, name in enumerate(names):
+        deep = root / name / "a" / "b" / "c" / "d" / "e"
+        deep.mkdir(parents=True)
+        for i in range(4):
+            (deep / f"image {i}.png").write_bytes(png_bytes(ci * 10 + i))
+    (root / "empty class").mkdir()
+    ds = ingest(make_zip(tmp_path / "u.zip", {str(p.relative_to(tmp_path)): p.read_bytes() for p in root.rglob("*.png")}))
+    assert ds.classes == sorted(names)
+    ds = ingest(root)
+    assert ds.classes == sorted(names) and any("empty class" in w for w in ds.warnings)
+    with pytest.raises(IngestError, match="only one class"):
+        ingest(make_zip(tmp_path / "one.zip", {f"solo/{i}.png": png_bytes(i) for i in range(5)}))
+
+
+def test_duplicates_across_train_and_val_are_kept_out_of_val(tmp_path):
+    entries = {**two_classes(prefix="train/"), "val/cat/same.png": png_bytes(0), "val/dog/new.png": png_bytes(500), "val/cat/new.png": png_bytes(501)}
+    ds = ingest(make_zip(tmp_path / "leak.zip", entries))
+    assert ("val/cat/same.png", 0) not in ds.splits["val"]
+    assert any(r["path"] == "val/cat/same.png" and "duplicate of train/cat/0.png" in r["reason"] for r in ds.skipped)
+    assert any("across splits" in w for w in ds.warnings)
