@@ -45,6 +45,7 @@ from cnnapp.transforms import BatchPrep, build_augment, parse_augment
 
 MAX_FEATURE_VIEWS = 4
 EVAL_BATCH_MAX, EVAL_BATCH_PIXELS = 128, 64
+OOM_SIGNS = ("out of memory", "can't allocate memory", "cannot allocate memory")
 EVENT_INTERVAL_S = 0.5
 
 
@@ -345,6 +346,8 @@ class Training:
             train_loss, train_acc = self.reduce(result.loss, result.acc, result.images)
             val = self.predict_split("val", use_features) if len(self.data["val"]) else None
             val_loss, val_acc = self.reduce(val.loss, val.acc, len(val.targets)) if val is not None else (float("nan"), float("nan"))
+            if val is not None and not math.isfinite(val_loss):
+                raise NonFiniteLoss(f"the validation loss became NaN or infinite in epoch {global_epoch}; lower the learning rate (e.g. divide --lr-head by 10)")
             seconds = time.time() - epoch_start
             self.epoch_seconds.append(seconds)
             row = {
@@ -457,9 +460,9 @@ class Training:
         except OSError as exc:
             return self._fail(f"could not read or write files ({exc.strerror or exc}: {exc.filename or ''}); check disk space and permissions")
         except Exception as exc:  # the run must end with a clear state whatever happened
-            traceback.print_exc(file=sys.stderr)
-            if "out of memory" in str(exc).lower():
+            if any(sign in str(exc).lower() for sign in OOM_SIGNS):
                 return self._fail("out of memory: lower --batch-size or --img-size, or pick a smaller architecture")
+            traceback.print_exc(file=sys.stderr)
             return self._fail(f"unexpected error ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); see train.log")
         finally:
             if previous is not None:
