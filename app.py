@@ -1,10 +1,9 @@
-"""cnnapp's entry point (and the Hugging Face Space's app file)."""
+"""cnnapp's web app (and the Hugging Face Space's app file): `python app.py` serves it on 127.0.0.1:7860.
 
-import sys
-from pathlib import Path
+GRADIO_SERVER_NAME and GRADIO_SERVER_PORT choose another address, as on Spaces.
+"""
 
-from cnnapp.cli import main
+from cnnapp.ui import build_app, launch_options
 
 if __name__ == "__main__":
-    demo = Path(__file__).parent / "assets" / "fashion-mnist-mini"
-    sys.exit(main(["train", "--data", str(demo), "--arch", "tf_efficientnet_lite0", "--img-size", "64", "--epochs", "5"]))
+    build_app().launch(**launch_options())

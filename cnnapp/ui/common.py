@@ -1,0 +1,118 @@
+"""Helpers the tabs share: error conversion, number formatting, status badges and training curves."""
+
+from __future__ import annotations
+
+import functools
+import html
+import math
+import time
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import gradio as gr
+import pandas as pd
+
+from cnnapp.errors import CnnappError
+from cnnapp.runs import RunDir
+
+F = TypeVar("F", bound=Callable[..., Any])
+PRIVATE = {"api_visibility": "private"}
+CURVE_COLORS = {"train": "#6366f1", "validation": "#f59e0b"}  # UI events are not part of the HTTP API
+EXAMPLE_DATASET = Path(__file__).resolve().parents[2] / "assets" / "fashion-mnist-mini"
+
+
+def user_errors(fn: F, escape: bool = True) -> F:
+    """Turn cnnapp's user-facing errors into `gr.Error` (a clear message, never a traceback).
+
+    The browser shows the message as HTML, so it is escaped unless `escape` is False (API replies).
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CnnappError as exc:
+            raise gr.Error(html.escape(str(exc)) if escape else str(exc), print_exception=False) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def api_errors(fn: F) -> F:
+    """`user_errors` for HTTP API endpoints: the message travels as plain text."""
+    return user_errors(fn, escape=False)
+
+
+def pct(value: Any) -> str:
+    """0.853 → '85.3%'; missing → '—'."""
+    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{float(value):.1%}"
+
+
+def duration(seconds: Any) -> str:
+    """Seconds → '42 s', '3 min 05 s', '1 h 02 min'; missing → '—'."""
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return "—"
+    s = int(round(float(seconds)))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+def badge(state: str) -> str:
+    """A coloured state label (HTML)."""
+    state = state if state in ("queued", "running", "completed", "failed", "cancelled", "interrupted") else "unknown"
+    return f'<span class="cnn-badge {state}">{state}</span>'
+
+
+def progress_html(run: RunDir, status: dict) -> str:
+    """A progress bar with epoch, batch and time left, from the run's newest progress event."""
+    state = status.get("state", "unknown")
+    epochs = status.get("epochs") or 0
+    event = run.last_event() or {}
+    if state == "completed":
+        fraction, text = 1.0, f"finished {epochs} epoch(s)"
+    elif state == "running" and event:
+        done = (event["epoch"] - 1 + event["batch"] / max(event["batches"], 1)) / max(event["epochs"], 1)
+        fraction = min(max(done, 0.0), 1.0)
+        age = time.time() - event.get("t", time.time())
+        left = max(0.0, (event.get("eta_s") or 0) - age)
+        text = f"epoch {event['epoch']}/{event['epochs']} · batch {event['batch']}/{event['batches']} · about {duration(left)} left"
+    else:
+        fraction = (status.get("epoch") or 0) / epochs if epochs else 0.0
+        text = html.escape(status.get("message") or state)
+    return (
+        f'<div class="cnn-progress" role="progressbar" aria-valuenow="{fraction * 100:.0f}" aria-valuemin="0" aria-valuemax="100">'
+        f'<div style="width: {fraction * 100:.1f}%"></div></div><div class="cnn-progress-text">{text}</div>'
+    )
+
+
+def curves(metrics: pd.DataFrame) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Long-form loss and accuracy (%) frames (epoch, value, split) for `gr.LinePlot`; None before the first epoch.
+
+    (An empty frame would freeze the plot's series to none: gradio builds the chart once, from its first data.)
+    """
+    if metrics.empty:
+        return None, None
+
+    def melt(train: str, val: str, scale: float) -> pd.DataFrame:
+        frame = metrics[["epoch", train, val]].rename(columns={train: "train", val: "validation"})
+        long = frame.melt(id_vars="epoch", var_name="split", value_name="value").dropna()
+        long["value"] = long["value"].astype(float) * scale
+        return long[["epoch", "value", "split"]]
+
+    return melt("train_loss", "val_loss", 1.0), melt("train_acc", "val_acc", 100.0)
+
+
+def line_plot(y_title: str, label: str, y_lim: list[float | None] | None = None) -> gr.LinePlot:
+    """A training curve, empty until `curves` fills it (its legend is `curve_legend`, which always fits)."""
+    return gr.LinePlot(
+        None, x="epoch", y="value", color="split", x_title="epoch", y_title=y_title, label=label, y_lim=y_lim,
+        x_axis_format="d", height=260, color_map=CURVE_COLORS, colors_in_legend=[],
+    )
+
+
+def curve_legend() -> gr.HTML:
+    """The colours of the training curves."""
+    items = " &nbsp; ".join(f'<span style="color:{color}">━━</span> {split}' for split, color in CURVE_COLORS.items())
+    return gr.HTML(f'<div class="cnn-legend">{items}</div>')

@@ -1,0 +1,30 @@
+"""What the tabs share: the workspace, the job manager and the components other tabs read or update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from cnnapp.worker import JobManager
+
+
+@dataclass
+class UIContext:
+    """Shared state of one app.
+
+    `dataset` holds the chosen dataset (a dict with `path`, `name`, `classes`, `images`, or None);
+    `selected_run` the run id the user last started or picked; `runs_changed` is bumped whenever
+    runs appear, finish or are deleted, so that tabs listing runs refresh. `arch` and `augment` are
+    created unrendered here and rendered by the Train tab; other tabs may read them or listen to them.
+    """
+
+    demo: gr.Blocks
+    root: Path
+    jobs: JobManager
+    dataset: gr.State
+    selected_run: gr.State
+    runs_changed: gr.State
+    arch: gr.Dropdown
+    augment: gr.Dropdown

@@ -1,0 +1,177 @@
+"""Data tab: choose the example, a .zip or a folder; see class counts, samples, the ingestion report and augmentations."""
+
+from __future__ import annotations
+
+import html
+import random
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from cnnapp.data import Dataset, IngestError
+from cnnapp.errors import ConfigError, DataError
+from cnnapp.images import fit_square, load_rgb
+from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, user_errors
+from cnnapp.ui.context import UIContext
+from cnnapp.ui.dataset_state import EXAMPLE_NAME, chosen, load_dataset
+from cnnapp.ui.uploads import rebuild_folder
+
+TITLE = "1 · Data"
+GALLERY_MAX = 40
+THUMB_PX = 96
+PREVIEW_PX = 128
+AUGMENT_CHOICES = ["none", "light", "medium", "strong"]
+EMPTY_SUMMARY = (
+    '<div class="cnn-empty">No dataset yet: use the example, or upload a .zip or a folder of '
+    "<code>&lt;class&gt;/&lt;image&gt;</code> sub-folders.</div>"
+)
+NOTHING = (gr.skip(),) * 7
+
+
+def _counts(found: Dataset) -> pd.DataFrame:
+    frame = pd.DataFrame(found.counts())
+    frame["total"] = frame.sum(axis=1)
+    return frame.rename_axis("class").reset_index()
+
+
+def _gallery(found: Dataset) -> list[tuple[Image.Image, str]]:
+    per_class = max(1, min(4, GALLERY_MAX // len(found.classes)))
+    paths, labels = found.paths("train"), found.labels("train")
+    items = []
+    for index, name in enumerate(found.classes[:GALLERY_MAX]):
+        picks = [p for p, label in zip(paths, labels) if label == index][:per_class]
+        items += [(fit_square(load_rgb(p, draft_size=THUMB_PX), THUMB_PX), name) for p in picks]
+    return items
+
+
+def _report(skipped: list[dict[str, str]], warnings: list[str]) -> tuple[gr.Accordion, str, pd.DataFrame]:
+    lines = [f"- ⚠ {html.escape(w)}" for w in warnings] or ["- No warnings."]
+    lines.append(f"- {len(skipped)} file(s) skipped" + (", listed below with the reason." if skipped else "."))
+    label = f"Ingestion report · {len(skipped)} skipped · {len(warnings)} warning(s)"
+    frame = pd.DataFrame(skipped, columns=["path", "reason"])
+    return gr.Accordion(label=label, open=bool(skipped or warnings)), "\n".join(lines), frame
+
+
+def _summary(found: Dataset, name: str) -> str:
+    sizes = {split: len(samples) for split, samples in found.splits.items()}
+    parts = [f"{sizes['train']} for training", f"{sizes['val']} for validation"]
+    parts += [f"{sizes['test']} for testing"] if "test" in sizes else []
+    return (
+        f"### ✓ {html.escape(name)}\n**{len(found.classes)} classes · {sum(sizes.values())} images**: {', '.join(parts)} "
+        f"(validation: {found.val_source}). Next: **2 · Train**."
+    )
+
+
+def _shown(found: Dataset, name: str) -> tuple:
+    return _summary(found, name), _counts(found), _gallery(found), *_report(found.skipped, found.warnings)
+
+
+@user_errors
+def show(root: Path, dataset: dict[str, Any] | None) -> tuple:
+    """Everything the tab shows about the chosen dataset (on page load)."""
+    if not dataset:
+        return EMPTY_SUMMARY, pd.DataFrame(), [], *_report([], [])
+    return _shown(load_dataset(dataset["source"], root), dataset["name"])
+
+
+def choose(root: Path, source: str | Path, name: str) -> tuple:
+    """Ingest a dataset: on success it becomes the chosen one, else the previous choice stays and the report says why."""
+    try:
+        found = load_dataset(source, root)
+    except IngestError as exc:
+        gr.Warning(f"This dataset cannot be used: {html.escape(str(exc))}")
+        failed = f"### ✗ {html.escape(name)} cannot be used\n{html.escape(str(exc))}"
+        return gr.skip(), failed, pd.DataFrame(), [], *_report(exc.report.get("skipped", []), [])
+    return chosen(found, source, name), *_shown(found, name)
+
+
+@user_errors
+def use_example(root: Path) -> tuple:
+    if not EXAMPLE_DATASET.is_dir():
+        raise DataError("the example dataset is not installed (assets/fashion-mnist-mini)")
+    return choose(root, EXAMPLE_DATASET, EXAMPLE_NAME)
+
+
+@user_errors
+def use_zip(root: Path, file: str | None) -> tuple:
+    return choose(root, file, Path(file).name) if file else NOTHING
+
+
+@user_errors
+def use_folder(root: Path, files: list[str] | None) -> tuple:
+    return choose(root, rebuild_folder(files, root), f"uploaded folder ({len(files)} files)") if files else NOTHING
+
+
+def augment_preview(root: Path, dataset: dict[str, Any] | None, spec: str | None, seed: int) -> tuple[str, list]:
+    """Four training images, each as is and with three draws of the augmentation pipeline."""
+    from cnnapp.transforms import build_augment, describe_augment
+
+    if not dataset:
+        return "Choose a dataset to preview augmentations.", []
+    try:
+        pipeline = build_augment(spec or "none", PREVIEW_PX, seed=seed)
+        text = describe_augment(spec or "none")
+    except ConfigError as exc:
+        return f"⚠ {html.escape(str(exc))}", []
+    found = load_dataset(dataset["source"], root)
+    by_class: dict[int, list[str]] = {}
+    for path, label in zip(found.paths("train"), found.labels("train")):
+        by_class.setdefault(label, []).append(path)
+    rng = random.Random(seed)
+    items = []
+    for label in rng.sample(sorted(by_class), min(4, len(by_class))):
+        name = found.classes[label]
+        image = np.asarray(fit_square(load_rgb(rng.choice(by_class[label]), draft_size=PREVIEW_PX), PREVIEW_PX), dtype=np.uint8)
+        items.append((image, f"{name} · original"))
+        items += [(pipeline(image=image)["image"] if pipeline else image, f"{name} · augmented") for _ in range(3)]
+    return f"**Augmentations:** {text}. Each row: a training image, then three random draws.", items
+
+
+def build(ctx: UIContext) -> None:
+    """The Data tab."""
+    root = ctx.root
+    gr.Markdown(
+        "Images go in one sub-folder per class: `photos/cat/1.jpg`, `photos/dog/2.jpg` … (or `train/`, `val/`, `test/` "
+        "folders of classes). Junk (hidden files, non-images, corrupt images, duplicates) is skipped and listed in the report."
+    )
+    with gr.Row(equal_height=True):
+        example = gr.Button(f"Use the example: {EXAMPLE_NAME}, 400 images", scale=1, elem_id="use-example")
+        zip_file = gr.File(label="Upload a .zip", file_types=[".zip"], scale=1, height=120, elem_id="upload-zip")
+        folder = gr.File(label="…or a folder", file_count="directory", scale=1, height=120, elem_id="upload-folder")
+    summary = gr.Markdown(EMPTY_SUMMARY, elem_id="data-summary")
+    with gr.Row():
+        counts = gr.Dataframe(label="Images per class", interactive=False, scale=1, max_height=420)
+        gallery = gr.Gallery(label="Samples per class", columns=6, height=420, object_fit="contain", scale=2)
+    with gr.Accordion("Ingestion report", open=False) as report_box:
+        report_text = gr.Markdown()
+        skipped = gr.Dataframe(headers=["path", "reason"], label="Skipped files", interactive=False, max_height=300, wrap=True)
+
+    gr.Markdown("### Augmentation preview")
+    with gr.Row(equal_height=True):
+        augment = gr.Dropdown(
+            AUGMENT_CHOICES, value=ctx.augment.value, allow_custom_value=True, scale=3,
+            label="Augmentations (used for training)", info="a preset, or your own list such as hflip,crop=0.8,rotate=15,noise",
+        )
+        reshuffle = gr.Button("Other samples", scale=1)
+    seed = gr.State(0)
+    augment_text = gr.Markdown()
+    augmented = gr.Gallery(label="Augmented samples", columns=4, height=360, object_fit="contain")
+
+    shown = [summary, counts, gallery, report_box, report_text, skipped]
+    preview = {
+        "fn": partial(augment_preview, root), "inputs": [ctx.dataset, augment, seed],
+        "outputs": [augment_text, augmented], "show_progress": "hidden", **PRIVATE,
+    }
+    ctx.demo.load(partial(show, root), ctx.dataset, shown, **PRIVATE).then(**preview)
+    example.click(partial(use_example, root), None, [ctx.dataset, *shown], **PRIVATE).then(**preview)
+    zip_file.upload(partial(use_zip, root), zip_file, [ctx.dataset, *shown], **PRIVATE).then(**preview)
+    folder.upload(partial(use_folder, root), folder, [ctx.dataset, *shown], **PRIVATE).then(**preview)
+    augment.input(lambda spec: spec, augment, ctx.augment, **PRIVATE)
+    ctx.augment.change(lambda spec: spec, ctx.augment, augment, **PRIVATE)
+    augment.change(**preview)
+    reshuffle.click(lambda s: s + 1, seed, seed, **PRIVATE).then(**preview)

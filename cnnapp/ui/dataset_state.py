@@ -1,0 +1,49 @@
+"""The chosen dataset, as the tabs share it: `{"path", "source", "name"}` in `UIContext.dataset`."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from cnnapp.data import Dataset, ingest, resolve_source
+from cnnapp.ui.common import EXAMPLE_DATASET
+
+EXAMPLE_NAME = "Fashion-MNIST mini (example)"
+
+
+def default_dataset() -> dict[str, Any] | None:
+    """The bundled example, preselected so that a new user can train at once."""
+    if not EXAMPLE_DATASET.is_dir():
+        return None
+    return {"path": str(EXAMPLE_DATASET), "source": str(EXAMPLE_DATASET), "name": EXAMPLE_NAME}
+
+
+@functools.lru_cache(maxsize=8)
+def _ingest(source: str, root: Path, stamp: int) -> Dataset:
+    folder, archive_skipped = resolve_source(source, root)
+    found = ingest(folder)
+    found.skipped[:0] = archive_skipped
+    return found
+
+
+def load_dataset(source: str | Path, root: Path) -> Dataset:
+    """Ingest a folder or `.zip` (extracted into `root`) once; uploads and the example never change afterwards.
+
+    Raises DataError (IngestError, with the report, when nothing usable was found).
+    """
+    return _ingest(str(source), root, Path(source).stat().st_mtime_ns)
+
+
+def chosen(found: Dataset, source: str | Path, name: str) -> dict[str, Any]:
+    """The value stored in `UIContext.dataset` for an ingested dataset."""
+    return {"path": found.root, "source": str(source), "name": name}
+
+
+def describe(dataset: dict[str, Any] | None, root: Path) -> str:
+    """One line for other tabs: which data a training will use."""
+    if not dataset:
+        return "**Data:** none chosen yet; pick one on the **1 · Data** tab (the example works)."
+    found = load_dataset(dataset["source"], root)
+    images = sum(len(s) for s in found.splits.values())
+    return f"**Data:** {dataset['name']}: {len(found.classes)} classes, {images} images."

@@ -1,0 +1,76 @@
+"""Predict tab: classify a picture (drop, upload, webcam or paste) with a trained run or an ImageNet model."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import gradio as gr
+
+from cnnapp import api
+from cnnapp.runs import list_runs
+from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, pct, user_errors
+from cnnapp.ui.context import UIContext
+
+TITLE = "3 · Predict"
+IMAGENET = "imagenet:"
+EXAMPLE_CLASSES = ("ankle_boot", "bag", "dress", "sandal", "trouser")
+
+
+def model_choices(root: Path, current: str | None, preferred: str | None) -> gr.Dropdown:
+    """Runs with weights (newest first) and the ImageNet classifiers available offline; keeps a sensible value."""
+    from cnnapp.registry import get_spec, names
+
+    frame = list_runs(root)
+    usable = [row for row in frame.itertuples() if (root / "runs" / row.run_id / "model.safetensors").is_file()]
+    choices = [(f"{row.run_id} · {row.arch} · val acc {pct(row.best_val_acc)}", row.run_id) for row in usable]
+    choices += [(f"ImageNet classifier · {name} (1000 classes, no training)", IMAGENET + name)
+                for name in names() if get_spec(name).pretrained_offline]
+    values = [value for _, value in choices]
+    for candidate in (preferred, current):
+        if candidate in values:
+            return gr.Dropdown(choices=choices, value=candidate)
+    return gr.Dropdown(choices=choices, value=values[0] if values else None)
+
+
+def classify(root: Path, image: str | None, model: str | None, top_k: float) -> dict[str, float] | None:
+    """Top-k probabilities for the picture (nothing while no picture is given)."""
+    if not image:
+        return None
+    return api.predict(image, model, top_k, root)
+
+
+def examples() -> list[list[str]]:
+    """One picture per class of a few example classes."""
+    found = []
+    for name in EXAMPLE_CLASSES:
+        folder = EXAMPLE_DATASET / name
+        if folder.is_dir():
+            found.append([str(sorted(folder.iterdir())[-1])])
+    return found
+
+
+def build(ctx: UIContext) -> None:
+    """The Predict tab."""
+    with gr.Row():
+        with gr.Column(scale=1, min_width=280):
+            image = gr.Image(
+                type="filepath", sources=["upload", "webcam", "clipboard"], label="Picture: drop, upload, webcam or paste",
+                height=320, elem_id="predict-image",
+            )
+            if examples():
+                gr.Examples(examples(), inputs=image, label="Examples (Fashion-MNIST)")
+        with gr.Column(scale=1, min_width=280):
+            model = gr.Dropdown(label="Model", info="a run you trained, or a pretrained ImageNet classifier", allow_custom_value=True, elem_id="predict-model")
+            top_k = gr.Slider(1, 10, value=3, step=1, label="Show the top …")
+            go = gr.Button("Classify", variant="primary")
+            label = gr.Label(label="Prediction", elem_id="predict-label")
+
+    refresh = {"fn": partial(model_choices, ctx.root), "inputs": [model, ctx.selected_run], "outputs": model, "show_progress": "hidden", **PRIVATE}
+    ctx.demo.load(**refresh)
+    ctx.runs_changed.change(**refresh)
+    ctx.selected_run.change(**refresh)
+    gr.on(
+        [image.change, model.change, top_k.release, go.click], user_errors(partial(classify, ctx.root)),
+        [image, model, top_k], label, **PRIVATE,
+    )

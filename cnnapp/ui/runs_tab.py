@@ -1,0 +1,154 @@
+"""Runs tab: every run in the workspace; select one for its details and curves, download its weights, delete it."""
+
+from __future__ import annotations
+
+import html
+import shutil
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from cnnapp.errors import CnnappError, RunError
+from cnnapp.runs import ACTIVE, RunDir, get_run, list_runs
+from cnnapp.ui.common import PRIVATE, badge, curve_legend, curves, duration, line_plot, pct, user_errors
+from cnnapp.ui.context import UIContext
+
+TITLE = "4 · Runs"
+EMPTY = (
+    '<div class="cnn-empty"><b>No runs yet.</b> Go to <b>2 · Train</b>, keep the defaults and press <b>Start</b>: '
+    "on the example data a run takes about a minute. Every training appears here, with its curves and weights.</div>"
+)
+PICK = "Select a run in the table to see its details, curves and weights."
+COLUMNS = ["run", "state", "architecture", "pretrained", "frozen", "lr head", "lr backbone", "epochs", "best val acc", "duration", "created"]
+
+
+def _flag(value: object) -> str:
+    return "—" if value is None or pd.isna(value) else ("yes" if value else "no")
+
+
+def _rate(value: object) -> str:
+    return "—" if value is None or pd.isna(value) else f"{float(value):g}"
+
+
+def table(root: Path) -> tuple[str, pd.DataFrame]:
+    """The runs as shown to people (the API's `/list_runs` gives the raw values)."""
+    frame = list_runs(root)
+    shown = pd.DataFrame({
+        "run": frame["run_id"], "state": frame["state"], "architecture": frame["arch"],
+        "pretrained": frame["pretrained"].map(_flag), "frozen": frame["freeze"].map(_flag),
+        "lr head": frame["lr_head"].map(_rate), "lr backbone": frame["lr_backbone"].map(_rate),
+        "epochs": [f"{e}/{t}" for e, t in zip(frame["epoch"], frame["epochs"])],
+        "best val acc": frame["best_val_acc"].map(pct), "duration": frame["duration_s"].map(duration),
+        "created": frame["created"].fillna("").str.replace("T", " "),
+    }, columns=COLUMNS)
+    return ("" if len(frame) else EMPTY), shown
+
+
+def _details(run: RunDir) -> str:
+    status = run.status()
+    cfg = run.config()
+    report = run.report() or {}
+    lines = [
+        f"{badge(status.get('state', 'unknown'))} &nbsp;<b>{run.id}</b> · {html.escape(status.get('message') or '')}",
+        "",
+        f"**{cfg.get('arch')}** · pretrained {_flag(cfg.get('pretrained'))} · frozen {_flag(cfg.get('freeze'))} · "
+        f"{cfg.get('epochs')} epoch(s)" + (f" + {cfg['unfreeze_epochs']} unfrozen" if cfg.get("unfreeze_epochs") else "")
+        + f" · {cfg.get('img_size')} px · batch {cfg.get('batch_size')} · {cfg.get('optimizer')} "
+        f"(head {_rate(cfg.get('lr_head'))}, backbone {_rate(cfg.get('lr_backbone'))}) · {cfg.get('scheduler')} schedule · "
+        f"augment {html.escape(str(cfg.get('augment')))} · seed {cfg.get('seed')}",
+    ]
+    if report:
+        lines.append(
+            f"\n**Validation accuracy {pct(report.get('val_accuracy'))}** (best epoch {report.get('best_epoch')}) · "
+            f"macro F1 {pct(report.get('macro_f1'))}"
+            + (f" · **test accuracy {pct(report['test_accuracy'])}**" if "test_accuracy" in report else "")
+            + f" · {len(report.get('classes', []))} classes · took {duration(run.summary().get('duration_s'))}"
+        )
+    return "\n".join(lines)
+
+
+def _per_class(run: RunDir) -> pd.DataFrame:
+    rows = (run.report() or {}).get("per_class") or []
+    frame = pd.DataFrame(rows)
+    return frame.round(3) if len(frame) else frame
+
+
+def _weights_copy(run: RunDir) -> str | None:
+    """A copy of the best weights in the temp folder, named after the run (for the download button)."""
+    source = run.file("model.safetensors")
+    if not source.is_file():
+        return None
+    target = Path(tempfile.gettempdir()) / "cnnapp-downloads" / f"{run.id}.safetensors"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return str(target)
+
+
+def select(event: gr.SelectData) -> str | None:
+    """The run id of the clicked row."""
+    return str(event.row_value[0]) if event.row_value else None
+
+
+def details(root: Path, run_id: str | None) -> tuple:
+    """Details, curves, weights and the delete button of the selected run."""
+    hidden = gr.update(visible=False)
+    try:
+        run = get_run(run_id, root) if run_id else None
+    except CnnappError:
+        run = None
+    if run is None:
+        return PICK, None, None, pd.DataFrame(), gr.DownloadButton(value=None, visible=False), hidden, hidden
+    weights = _weights_copy(run)
+    return (
+        _details(run), *curves(run.metrics()), _per_class(run),
+        gr.DownloadButton(value=weights, visible=weights is not None), gr.update(visible=True), hidden,
+    )
+
+
+def delete(root: Path, run_id: str | None) -> tuple:
+    """Delete the selected run (not while it is queued or running)."""
+    run = get_run(run_id or "", root)
+    state = run.reconcile().get("state")
+    if state in ACTIVE:
+        raise RunError(f"run {run.id} is {state}: stop it on the Train tab before deleting it")
+    run.delete()
+    gr.Info(f"Deleted {run.id}")
+    return None, time.time()
+
+
+def build(ctx: UIContext) -> None:
+    """The Runs tab."""
+    root = ctx.root
+    with gr.Row():
+        empty = gr.HTML()
+        refresh_btn = gr.Button("↻ Refresh", size="sm", scale=0, min_width=100)
+    runs = gr.Dataframe(headers=COLUMNS, interactive=False, label="Runs (click a row)", max_height=360, elem_id="runs-table")
+    info = gr.Markdown(PICK)
+    curve_legend()
+    with gr.Row():
+        loss_plot = line_plot("loss", "Loss")
+        acc_plot = line_plot("accuracy (%)", "Accuracy", [0, 100])
+    per_class = gr.Dataframe(label="Per class (validation)", interactive=False, max_height=300)
+    with gr.Row():
+        download = gr.DownloadButton("Download weights (.safetensors)", visible=False, scale=0, min_width=240)
+        remove = gr.Button("Delete run", variant="stop", visible=False, scale=0, min_width=160)
+    with gr.Row(visible=False) as confirm_row:
+        gr.Markdown("Delete this run and its files for good?")
+        confirm = gr.Button("Yes, delete", variant="stop", scale=0, min_width=120)
+        cancel = gr.Button("Keep it", scale=0, min_width=120)
+
+    listed = {"fn": partial(table, root), "inputs": None, "outputs": [empty, runs], "show_progress": "hidden", **PRIVATE}
+    ctx.demo.load(**listed)
+    ctx.runs_changed.change(**listed)
+    refresh_btn.click(**listed)
+    runs.select(select, None, ctx.selected_run, **PRIVATE)
+    ctx.selected_run.change(
+        partial(details, root), ctx.selected_run, [info, loss_plot, acc_plot, per_class, download, remove, confirm_row], **PRIVATE
+    )
+    remove.click(lambda: gr.update(visible=True), None, confirm_row, **PRIVATE)
+    cancel.click(lambda: gr.update(visible=False), None, confirm_row, **PRIVATE)
+    confirm.click(user_errors(partial(delete, root)), ctx.selected_run, [ctx.selected_run, ctx.runs_changed], **PRIVATE)

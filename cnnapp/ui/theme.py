@@ -1,0 +1,52 @@
+"""The app's look: one theme, a little CSS, the page header, and the folder-upload helper script."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+# Browsers upload a folder's files without their sub-folders; the script below renames each file
+# to its relative path joined with this character, and `cnnapp.ui.uploads` rebuilds the folders.
+PATH_SEP = "\u29f8"
+
+THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="sky", neutral_hue="slate")
+
+HEADER = """
+# cnnapp · train and use image classifiers on your CPU
+Pick a folder of labelled images (or the example), train a CNN in about a minute, then classify new
+pictures. **1 · Data** → **2 · Train** → **3 · Predict** → **4 · Runs** keeps every model you trained.
+"""
+
+CSS = """
+.gradio-container { max-width: 1280px !important; margin: auto; }
+#cnn-header h1 { margin-bottom: 0.2em; }
+.cnn-progress { width: 100%; height: 14px; border-radius: 7px; background: var(--neutral-200); overflow: hidden; }
+.cnn-progress > div { height: 100%; background: var(--primary-500); transition: width 0.6s ease; }
+.cnn-progress-text { font-size: 0.9em; margin-top: 4px; color: var(--body-text-color-subdued); }
+.cnn-badge { display: inline-block; padding: 1px 10px; border-radius: 10px; font-weight: 600; font-size: 0.85em; }
+.cnn-badge.queued { background: #e0e7ff; color: #3730a3; }
+.cnn-badge.running { background: #dbeafe; color: #1e40af; }
+.cnn-badge.completed { background: #dcfce7; color: #166534; }
+.cnn-badge.failed { background: #fee2e2; color: #991b1b; }
+.cnn-badge.cancelled, .cnn-badge.interrupted, .cnn-badge.unknown { background: #fef3c7; color: #92400e; }
+.cnn-legend { font-size: 0.85em; text-align: right; }
+.cnn-log textarea { font-family: var(--font-mono); font-size: 0.8em !important; }
+.cnn-empty { padding: 1.2em; border: 1px dashed var(--border-color-primary); border-radius: 8px; }
+@media (max-width: 640px) { .gradio-container { padding: 4px !important; } #cnn-header p { font-size: 0.9em; } }
+"""
+
+HEAD = f"""
+<script>
+window.addEventListener("change", (event) => {{
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.webkitdirectory || !input.files) return;
+  const files = Array.from(input.files);
+  if (!files.some((f) => f.webkitRelativePath)) return;
+  const transfer = new DataTransfer();
+  for (const f of files) {{
+    const name = (f.webkitRelativePath || f.name).split("/").join("{PATH_SEP}");
+    transfer.items.add(new File([f], name, {{ type: f.type, lastModified: f.lastModified }}));
+  }}
+  input.files = transfer.files;
+}}, true);
+</script>
+"""

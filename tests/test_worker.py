@@ -1,0 +1,150 @@
+"""The background job manager: real `python -m cnnapp train` processes, queued, stopped, killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from cnnapp.errors import ConfigError
+from cnnapp.runs import RunDir, list_runs, pid_alive
+from cnnapp.worker import JobManager
+
+LONG = {"arch": "lenet5", "epochs": 300, "batch_size": 8}
+
+
+@pytest.fixture
+def jobs(workspace: Path):
+    manager = JobManager(workspace, threads=1, stop_timeout=5, term_timeout=5)
+    yield manager
+    manager.shutdown(timeout=5)
+
+
+def wait_for(predicate, timeout: float = 120, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def nice_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def test_bad_settings_are_rejected_before_anything_is_queued(jobs, small_dataset, workspace):
+    for values, message in [
+        ({"data": str(small_dataset), "arch": "no_such_net"}, "unknown architecture"),
+        ({"data": str(small_dataset), "arch": "lenet5", "epochs": 0}, "epochs must be at least 1"),
+        ({"data": str(small_dataset), "arch": "lenet5", "lr_head": "fast"}, "lr_head must be float"),
+        ({"arch": "lenet5"}, "no dataset given"),
+    ]:
+        with pytest.raises(ConfigError, match=message):
+            jobs.submit(values)
+    assert list_runs(workspace).empty
+
+
+def test_runs_are_queued_one_at_a_time_in_niced_processes(jobs, small_dataset):
+    first = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 2, "batch_size": 8})
+    second = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 1, "batch_size": 8})
+    assert second.status()["state"] == "queued"
+    assert second.status()["manager_pid"] == os.getpid()
+    pid = first.status()["pid"]
+    assert pid != os.getpid() and nice_of(pid) == min(19, os.nice(0) + jobs.nice)
+    assert jobs.wait(first.id, 120)["state"] == "completed"
+    assert jobs.wait(second.id, 120)["state"] == "completed"
+    a, b = first.status(), second.status()
+    assert b["started"] >= a["ended"], "the second run started before the first one ended"
+    assert a["pid"] != b["pid"]
+    assert "on CPU (1 threads)" in first.log_tail(50)
+    assert [r.id for r in jobs.active()] == []
+
+
+def test_stop_is_graceful_and_keeps_a_checkpoint(jobs, demo_dir):
+    run = jobs.submit({"data": str(demo_dir), **LONG})
+    wait_for(lambda: len(run.metrics()) >= 1, what="the first epoch")
+    assert "stopping" in jobs.stop(run.id)
+    status = jobs.wait(run.id, 30)
+    assert status["state"] == "cancelled" and "stopped on request" in status["message"]
+    assert run.file("checkpoint.pt").is_file() and run.file("model.safetensors").is_file()
+    assert len(run.metrics()) < LONG["epochs"]
+
+
+def test_a_queued_run_can_be_cancelled_before_it_starts(jobs, small_dataset, demo_dir):
+    running = jobs.submit({"data": str(demo_dir), **LONG})
+    queued = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 1})
+    assert "cancelled" in jobs.stop(queued.id)
+    assert queued.status()["state"] == "cancelled"
+    jobs.stop(running.id)
+    assert jobs.wait(running.id, 60)["state"] == "cancelled"
+    assert queued.status().get("pid") is None, "a cancelled queued run was started"
+
+
+def test_stop_escalates_to_sigterm_then_sigkill(workspace):
+    """A process that ignores the stop request and SIGTERM is killed after the timeouts."""
+    stubborn = subprocess.Popen(
+        [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(120)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert stubborn.stdout.readline().strip() == "ready"
+        run = RunDir.create("lenet5", workspace)
+        run.update_status(state="running", pid=stubborn.pid, created=time.time(), started=time.time())
+        manager = JobManager(workspace, stop_timeout=0.5, term_timeout=0.5)
+        manager.stop(run.id)
+        assert run.stop_requested()
+        assert stubborn.wait(10) == -signal.SIGKILL
+        assert "SIGKILL" in run.status()["message"]
+        assert run.reconcile()["state"] == "interrupted"
+    finally:
+        stubborn.kill()
+        stubborn.wait()
+
+
+def test_a_killed_worker_shows_as_interrupted_and_the_queue_moves_on(jobs, demo_dir, small_dataset):
+    victim = jobs.submit({"data": str(demo_dir), **LONG})
+    after = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 1, "batch_size": 8})
+    wait_for(lambda: victim.status().get("state") == "running", what="the run to start")
+    os.kill(victim.status()["pid"], signal.SIGKILL)
+    status = jobs.wait(victim.id, 30)
+    assert status["state"] == "interrupted" and "SIGKILL" in status["message"]
+    assert jobs.wait(after.id, 120)["state"] == "completed"
+
+
+MANAGER = textwrap.dedent("""
+    import sys, time
+    from cnnapp.worker import JobManager
+    jobs = JobManager(threads=1)
+    running = jobs.submit({"data": sys.argv[1], "arch": "lenet5", "epochs": 300, "batch_size": 8})
+    queued = jobs.submit({"data": sys.argv[1], "arch": "lenet5", "epochs": 1})
+    while running.status().get("state") != "running":
+        time.sleep(0.1)
+    print(running.id, queued.id, running.status()["pid"], flush=True)
+    time.sleep(600)
+""")
+
+
+def test_after_an_app_restart_dead_runs_show_as_interrupted(workspace, demo_dir):
+    """The app (and its worker) die without a word; the next app lists both runs as interrupted, with why."""
+    app = subprocess.Popen([sys.executable, "-c", MANAGER, str(demo_dir)], stdout=subprocess.PIPE, text=True, env={**os.environ})
+    try:
+        running_id, queued_id, worker_pid = app.stdout.readline().split()
+    finally:
+        app.kill()
+        app.wait()
+    os.kill(int(worker_pid), signal.SIGKILL)
+    wait_for(lambda: not pid_alive(int(worker_pid)), 10, "the worker to die")
+
+    from cnnapp import api
+
+    rows = {row["run_id"]: row for row in api.list_runs(workspace)}
+    assert rows[running_id]["state"] == "interrupted" and "ended without finishing" in rows[running_id]["message"]
+    assert rows[queued_id]["state"] == "interrupted" and "before this queued run started" in rows[queued_id]["message"]
