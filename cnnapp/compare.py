@@ -6,7 +6,7 @@ import dataclasses
 import sys
 import functools
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 import torch
@@ -120,18 +120,25 @@ def export_csv(table: pd.DataFrame, path: Path | str) -> Path:
     return path
 
 
+def queue_grid(base: TrainConfig, submit: Callable[[dict[str, Any]], RunDir]) -> list[RunDir]:
+    """Validate the four configs (a bad option fails before any run exists), then pass each to `submit` as option values.
+
+    `submit` is the app's `JobManager.submit`, or `run_grid`'s in-process training.
+    """
+    configs = [resolve(cfg) for _, cfg in grid(base)]
+    return [submit({k: v for k, v in cfg.to_dict().items() if v is not None}) for cfg in configs]
+
+
 def run_grid(base: TrainConfig, progress: bool = True) -> list[RunDir]:
     """Train the four settings one after another in this process, through the same `train()` as `cnnapp train`.
 
-    Every config is validated first, so a bad option fails before any training. The runs share the
-    seed, hence the same train/val split. A failed run is recorded in its run directory and the grid
-    goes on.
+    The runs share the seed, hence the same train/val split. A failed run is recorded in its run
+    directory and the grid goes on.
     """
     from cnnapp.train import train
 
-    configs = [(label, resolve(cfg)) for label, cfg in grid(base)]
-    runs = []
-    for label, cfg in configs:
-        print(f"== {label} ==", file=sys.stderr, flush=True)
-        runs.append(train(cfg, progress=progress)[0])
-    return runs
+    def one(values: dict[str, Any]) -> RunDir:
+        print(f"== {setting_of(values)} ==", file=sys.stderr, flush=True)
+        return train(TrainConfig.from_dict(values), progress=progress)[0]
+
+    return queue_grid(base, one)

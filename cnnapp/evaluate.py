@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from cnnapp.errors import RunError
 from cnnapp.metrics import confusion_matrix
@@ -98,6 +99,27 @@ def curves(run: RunDir | str | Path) -> pd.DataFrame:
     return long.dropna(subset=["value"]).astype({"epoch": int, "value": float})[["epoch", "stage", "metric", "split", "value"]].reset_index(drop=True)
 
 
+def line_figure(data: pd.DataFrame, x: str, y: str, color: str, ylabel: str, ylim: tuple[float, float] | None = None) -> Figure:
+    """Overlaid lines, one per value of `color`, with a marker at every point (so one-epoch runs still show)."""
+    fig = Figure(figsize=(6, 3.4))
+    ax = fig.add_subplot()
+    for name, part in data.groupby(color, sort=False):
+        ax.plot(part[x], part[y], marker="o", label=str(name))
+    ax.set(xlabel=x, ylabel=ylabel)
+    if ylim:
+        ax.set_ylim(*ylim)
+    steps = sorted(data[x].unique())
+    if 0 < len(steps) <= 20:
+        ax.set_xticks(steps)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    if len(data):
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def dataset_root(run: RunDir | str | Path) -> Path:
     """The dataset folder the run was trained on (from ingest.json)."""
     run = as_run(run)
@@ -119,7 +141,7 @@ def val_predictions(run: RunDir | str | Path) -> pd.DataFrame:
 def top_losses(run: RunDir | str | Path, k: int = 16) -> list[tuple[str, str]]:
     """The `k` val images the model got most confidently wrong (highest loss first), as (image path, caption).
 
-    Images no longer on disk are left out.
+    The caption reads "true → predicted (probability of the prediction)"; images no longer on disk are left out.
     """
     run = as_run(run)
     frame = val_predictions(run)
@@ -129,7 +151,7 @@ def top_losses(run: RunDir | str | Path, k: int = 16) -> list[tuple[str, str]]:
     for row in wrong.itertuples():
         path = root / row.path
         if path.is_file():
-            out.append((str(path), f"true: {row.target} · predicted: {row.pred} ({row.confidence:.0%}) · loss {row.loss:.2f}"))
+            out.append((str(path), f"{row.target} → {row.pred} ({row.confidence:.0%})"))
         if len(out) == k:
             break
     return out

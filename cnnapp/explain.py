@@ -231,10 +231,14 @@ def activation_grid(act: torch.Tensor, max_channels: int = 16, tile: int = 64) -
     act = act.detach().float().cpu()
     order = act.flatten(1).mean(1).argsort(descending=True)[:max_channels]
     maps = act[order][:, None]
+    low, high = maps.amin(dim=(2, 3), keepdim=True), maps.amax(dim=(2, 3), keepdim=True)
+    maps = (maps - low) / (high - low).clamp_min(1e-12)
     if maps.shape[-1] < tile:
         maps = F.interpolate(maps, scale_factor=max(1, tile // maps.shape[-1]), mode="nearest")
-    grid = make_grid(maps, nrow=int(np.ceil(np.sqrt(len(maps)))), normalize=True, scale_each=True, padding=2, pad_value=1.0)[0]
-    return Image.fromarray((colormaps["viridis"](grid.numpy())[..., :3] * 255).astype(np.uint8))
+    grid = make_grid(maps, nrow=int(np.ceil(np.sqrt(len(maps)))), padding=2, pad_value=-1.0)[0].numpy()
+    rgb = colormaps["viridis"](grid.clip(0, 1))[..., :3]
+    rgb[grid < 0] = 1.0  # white gaps between the maps
+    return Image.fromarray((rgb * 255).astype(np.uint8))
 
 
 def feature_maps(predictor: Predictor, image: ImageInput, layers: list[str], max_channels: int = 16) -> list[tuple[Image.Image, str]]:

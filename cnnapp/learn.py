@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from matplotlib import colormaps
 from matplotlib.figure import Figure
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from cnnapp.errors import ConfigError
 
@@ -47,7 +47,7 @@ POOLING = ("max", "min", "avg")
 def as_matrix(value: Any, name: str = "matrix") -> np.ndarray:
     """A 2-D float array from a list of rows, an array or a DataFrame (e.g. a `gr.Dataframe` value). Raises ConfigError."""
     try:
-        array = np.asarray(value.to_numpy() if isinstance(value, pd.DataFrame) else value, dtype=np.float32)
+        array = np.array(value.to_numpy() if isinstance(value, pd.DataFrame) else value, dtype=np.float32)  # a writable copy
     except (TypeError, ValueError):
         raise ConfigError(f"the {name} must contain numbers only") from None
     if array.ndim != 2 or array.size == 0:
@@ -63,6 +63,17 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     if array.ndim == 3:
         array = array[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32) if array.shape[2] >= 3 else array[..., 0]
     return array / 255.0 if np.asarray(image).dtype == np.uint8 else array
+
+
+def shapes_image(size: int = 96) -> np.ndarray:
+    """A test card (RGB uint8): a square, a disc and a triangle on a dark background, with edges in every direction."""
+    im = Image.new("L", (size, size), 20)
+    draw = ImageDraw.Draw(im)
+    a, b, c, d = (round(size * f) for f in (0.1, 0.45, 0.55, 0.9))
+    draw.rectangle([a, a, b, b], fill=230)
+    draw.ellipse([c, a, d, b], fill=160)
+    draw.polygon([(a, d), (size // 2, c), (d, d)], fill=200)
+    return np.asarray(im.convert("RGB"))
 
 
 def output_size(w: int, k: int, p: int, s: int) -> int:

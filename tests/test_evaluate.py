@@ -71,6 +71,16 @@ def test_curves_in_long_format(run):
     assert val_acc == metrics["val_acc"].tolist()
 
 
+def test_line_figure_marks_every_point(run):
+    long = evaluate.curves(run)
+    fig = evaluate.line_figure(long[long["metric"] == "loss"], "epoch", "value", "split", "loss")
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.lines] == ["train", "val"] and all(line.get_marker() == "o" for line in ax.lines)
+    assert ax.get_legend() is not None
+    empty = evaluate.line_figure(long.iloc[:0], "epoch", "value", "split", "loss", ylim=(0, 100))
+    assert not empty.axes[0].lines and empty.axes[0].get_ylim() == (0, 100)
+
+
 def test_top_losses_are_the_most_confident_mistakes(run):
     saved = evaluate.val_predictions(run)
     wrong = saved[saved["target"] != saved["pred"]].sort_values("loss", ascending=False)
@@ -79,7 +89,7 @@ def test_top_losses_are_the_most_confident_mistakes(run):
     root = evaluate.dataset_root(run)
     for (path, caption), row in zip(gallery, wrong.itertuples()):
         assert Path(path) == root / row.path and Path(path).is_file()
-        assert caption.startswith(f"true: {row.target} · predicted: {row.pred} (")
+        assert caption == f"{row.target} → {row.pred} ({row.confidence:.0%})"
         assert row.target != row.pred
 
 

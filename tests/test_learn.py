@@ -113,3 +113,12 @@ def test_architectures_table_has_the_course_figures_and_computed_params():
     assert "4 million" in table.loc["googlenet", "note"] and "differs" in table.loc["googlenet", "note"]
     assert "VGG-16" in table.loc["vgg19", "note"]
     assert table.loc["lenet5", "year"] == 1998
+
+
+def test_shapes_image_has_edges_in_both_directions():
+    image = learn.shapes_image(96)
+    assert image.shape == (96, 96, 3) and image.dtype == np.uint8
+    vertical = np.abs(learn.convolve(image, learn.KERNELS["vertical edges"]).feature_map)
+    horizontal = np.abs(learn.convolve(image, learn.KERNELS["horizontal edges"]).feature_map)
+    assert vertical.max() > 1 and horizontal.max() > 1
+    assert not np.allclose(vertical, horizontal)

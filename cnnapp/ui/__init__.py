@@ -14,13 +14,13 @@ from typing import Any
 import gradio as gr
 
 from cnnapp import workspace
-from cnnapp.ui import data_tab, endpoints, export_tab, predict_tab, runs_tab, train_tab
+from cnnapp.ui import compare_tab, data_tab, endpoints, evaluate_tab, explain_tab, export_tab, learn_tab, predict_tab, runs_tab, train_tab
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import default_dataset
 from cnnapp.ui.theme import CSS, HEAD, HEADER, THEME
 from cnnapp.worker import JobManager
 
-TABS: list[ModuleType] = [data_tab, train_tab, predict_tab, runs_tab, export_tab]
+TABS: list[ModuleType] = [data_tab, train_tab, predict_tab, runs_tab, evaluate_tab, compare_tab, explain_tab, export_tab, learn_tab]
 DEFAULT_ARCH = "tf_efficientnet_lite0"
 MAX_UPLOAD = os.environ.get("CNNAPP_MAX_UPLOAD", "2gb")
 

@@ -1,0 +1,108 @@
+"""Evaluate tab: how good a trained run is, class by class, and which images it gets most wrong."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+from matplotlib.figure import Figure
+from PIL import Image
+
+from cnnapp import evaluate
+from cnnapp.images import load_rgb
+from cnnapp.runs import get_run, list_runs
+from cnnapp.ui.common import PRIVATE, pct, user_errors
+from cnnapp.ui.context import UIContext
+
+TITLE = "Evaluate"
+SPLITS = {"validation": "val", "test": "test"}
+NO_RUNS = (
+    '<div class="cnn-empty"><b>No evaluated run yet.</b> Train one on <b>2 · Train</b>: when it finishes, its accuracy, '
+    "confusion matrix (matriz de confusión) and most confident mistakes appear here.</div>"
+)
+NO_MISTAKES = "No mistakes on the validation images: nothing to show."
+
+
+def evaluated_runs(root: Path) -> list[tuple[str, str]]:
+    """(label, run id) of every run with an evaluation report, newest first."""
+    frame = list_runs(root)
+    rows = [r for r in frame.itertuples() if (root / "runs" / r.run_id / "report.json").is_file()]
+    return [(f"{r.run_id} · {r.arch} · val acc {pct(r.best_val_acc)}", r.run_id) for r in rows]
+
+
+def run_choices(root: Path, current: str | None, preferred: str | None) -> tuple[gr.Dropdown, str]:
+    """The run list (keeping the current choice, else the run picked elsewhere, else the newest) and the empty state."""
+    choices = evaluated_runs(root)
+    values = [value for _, value in choices]
+    value = next((c for c in (preferred, current) if c in values), values[0] if values else None)
+    return gr.Dropdown(choices=choices, value=value), "" if choices else NO_RUNS
+
+
+def _summary(run_id: str, accuracies: dict[str, float], split: str) -> str:
+    parts = [f"**Validation accuracy {pct(accuracies.get('val'))}**"]
+    if "test" in accuracies:
+        parts.append(f"**test accuracy {pct(accuracies['test'])}**")
+    return f"{run_id} · " + " · ".join(parts) + f"  \nPer-class metrics and confusion matrix below: **{split}** images."
+
+
+def _curves(run_id: str, root: Path) -> tuple[Figure, Figure]:
+    long = evaluate.curves(get_run(run_id, root))
+    loss = long[long["metric"] == "loss"]
+    acc = long[long["metric"] == "accuracy"].assign(value=lambda f: f["value"] * 100)
+    return (evaluate.line_figure(loss, "epoch", "value", "split", "loss"),
+            evaluate.line_figure(acc, "epoch", "value", "split", "accuracy (%)", (0, 100)))
+
+
+def _thumbnail(path: str, side: int = 128) -> Image.Image:
+    """The image scaled to about `side` px (small images enlarged without blurring), served as an image, not a path."""
+    im = load_rgb(path)
+    scale = side / max(im.size)
+    resample = Image.Resampling.NEAREST if scale > 1 else Image.Resampling.BILINEAR
+    return im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))), resample)
+
+
+def show(root: Path, run_id: str | None, split_name: str | None) -> tuple:
+    """Everything the tab shows for one run and split (validation or test)."""
+    if not run_id:
+        return "", gr.Radio(choices=["validation"], value="validation"), pd.DataFrame(), None, None, None, None, [], ""
+    run = get_run(run_id, root)
+    accuracies = evaluate.accuracies(run)
+    splits = [name for name, key in SPLITS.items() if key in accuracies]
+    split_name = split_name if split_name in splits else "validation"
+    split = SPLITS[split_name]
+    table = evaluate.per_class_table(run, split).round(3)
+    counts = evaluate.confusion_plot(run, normalize=False, split=split)
+    rows = evaluate.confusion_plot(run, normalize=True, split=split)
+    gallery = [(_thumbnail(path), caption) for path, caption in evaluate.top_losses(run, k=16)]
+    return (
+        _summary(run.id, accuracies, split_name), gr.Radio(choices=splits, value=split_name), table, counts, rows,
+        *_curves(run.id, root), gallery, "" if gallery else NO_MISTAKES,
+    )
+
+
+def build(ctx: UIContext) -> None:
+    """The Evaluate tab."""
+    empty = gr.HTML(NO_RUNS)
+    with gr.Row(equal_height=True):
+        run = gr.Dropdown(label="Run", info="runs that finished training", scale=3, elem_id="evaluate-run")
+        split = gr.Radio(["validation"], value="validation", label="Images", scale=1, elem_id="evaluate-split")
+    summary = gr.Markdown(elem_id="evaluate-summary")
+    per_class = gr.Dataframe(label="Per class: precision, recall (sensibilidad), F1, support", interactive=False, max_height=320)
+    with gr.Row():
+        counts = gr.Plot(label="Confusion matrix (counts)", show_label=False, format="png")
+        rows = gr.Plot(label="Confusion matrix (row-normalised)", show_label=False, format="png")
+    with gr.Row():
+        loss = gr.Plot(label="Loss per epoch", format="png")
+        acc = gr.Plot(label="Accuracy per epoch", format="png")
+    gr.Markdown("**Top losses**: the validation images the model got most confidently wrong, as *true class → predicted class (probability)*.")
+    mistakes_note = gr.Markdown()
+    mistakes = gr.Gallery(label="Most confident mistakes", columns=5, height="auto", object_fit="contain", elem_id="evaluate-top-losses")
+
+    refresh = {"fn": partial(run_choices, ctx.root), "inputs": [run, ctx.selected_run], "outputs": [run, empty], "show_progress": "hidden", **PRIVATE}
+    ctx.demo.load(**refresh)
+    ctx.runs_changed.change(**refresh)
+    ctx.selected_run.change(**refresh)
+    outputs = [summary, split, per_class, counts, rows, loss, acc, mistakes, mistakes_note]
+    gr.on([run.change, split.input], user_errors(partial(show, ctx.root)), [run, split], outputs, **PRIVATE)

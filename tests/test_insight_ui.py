@@ -1,0 +1,144 @@
+"""The Evaluate, Compare, Explain and Learn tabs: registered in the app, their handlers on a real trained run (no browser)."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from cnnapp.config import TrainConfig
+from cnnapp.runs import RunDir
+from cnnapp.train import train
+from cnnapp.ui import compare_tab, evaluate_tab, explain_tab, learn_tab
+from cnnapp.ui.common import user_errors
+
+
+@pytest.fixture(scope="module")
+def home(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace holding one LeNet-5 run trained for 2 epochs on the demo set."""
+    root = tmp_path_factory.mktemp("ui-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CNNAPP_HOME", str(root))
+        _, status = train(TrainConfig(data=str(demo_dir), arch="lenet5", epochs=2, batch_size=16), progress=False)
+    assert status["state"] == "completed"
+    return root
+
+
+@pytest.fixture(scope="module")
+def run_id(home: Path) -> str:
+    return next((home / "runs").iterdir()).name
+
+
+def test_the_tabs_are_registered_and_the_app_builds(tmp_path):
+    from cnnapp.ui import TABS, build_app
+    from cnnapp.worker import JobManager
+
+    for tab in (evaluate_tab, compare_tab, explain_tab, learn_tab):
+        assert tab in TABS and callable(tab.build)
+    assert [t.TITLE for t in (evaluate_tab, compare_tab, explain_tab, learn_tab)] == ["Evaluate", "Compare", "Explain", "Learn"]
+    assert isinstance(build_app(tmp_path, JobManager(tmp_path)), gr.Blocks)
+
+
+def test_evaluate_shows_a_run(home, run_id):
+    dropdown, empty = evaluate_tab.run_choices(home, None, None)
+    assert dropdown.value == run_id and empty == ""
+    summary, split, table, counts, rows, loss, acc, gallery, note = evaluate_tab.show(home, run_id, "validation")
+    assert "Validation accuracy" in summary and "%" in summary and split.value == "validation"
+    assert list(table.columns) == ["class", "precision", "recall", "f1", "support"] and len(table) == 10
+    assert all(isinstance(f, Figure) for f in (counts, rows, loss, acc))
+    assert 0 < len(gallery) <= 16 and note == ""
+    image, caption = gallery[0]
+    assert isinstance(image, Image.Image) and image.size == (128, 128) and " → " in caption and caption.endswith("%)")
+    assert evaluate_tab.show(home, run_id, "test")[1].value == "validation"  # no test split: falls back
+
+
+def test_evaluate_empty_states(tmp_path):
+    dropdown, empty = evaluate_tab.run_choices(tmp_path, None, None)
+    assert dropdown.value is None and "No evaluated run yet" in empty
+    assert evaluate_tab.show(tmp_path, None, None)[0] == ""
+    RunDir.create("lenet5", tmp_path).update_status(state="running", created=1.0)
+    assert evaluate_tab.run_choices(tmp_path, None, None)[0].value is None  # unfinished runs are not listed
+
+
+class FakeJobs:
+    """Records submissions as queued run directories (no training)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.submitted: list[dict] = []
+
+    def submit(self, values: dict) -> RunDir:
+        self.submitted.append(values)
+        run = RunDir.create(values["arch"], self.root)
+        TrainConfig.from_dict(values).save(run.file("config.json"))
+        run.update_status(state="queued", created=float(len(self.submitted)))
+        return run
+
+
+def test_compare_queues_the_four_settings(tmp_path, demo_dir):
+    jobs = FakeJobs(tmp_path)
+    dataset = {"path": str(demo_dir), "name": "demo"}
+    picked, timer, bumped = compare_tab.queue(jobs, dataset, "tf_efficientnet_lite0", 2, 0, 64, 0.01, "light")
+    assert len(picked.value) == 4 and timer.active and bumped > 0
+    flags = [(v["pretrained"], v["freeze"], v["unfreeze_epochs"]) for v in jobs.submitted]
+    assert flags == [(False, False, 0), (True, True, 0), (True, False, 0), (True, True, 2)]
+    assert all(v["epochs"] == 2 and v["img_size"] == 64 and v["lr_head"] == 0.01 and v["augment"] == "light" for v in jobs.submitted)
+    empty, table, figure, download, timer = compare_tab.show(tmp_path, picked.value)
+    assert empty == "" and len(table) == 4 and table["state"].eq("queued").all() and timer.active
+    assert table["setting"].str[:3].tolist() == ["(a)", "(b)", "(c)", "(d)"]
+
+    queue = user_errors(partial(compare_tab.queue, jobs))
+    with pytest.raises(gr.Error, match="no dataset chosen"):
+        queue(None, "tf_efficientnet_lite0", 1, 0, 64, None, "none")
+    with pytest.raises(gr.Error, match="no pretrained weights"):
+        queue(dataset, "lenet5", 1, 0, 64, None, "none")
+    assert len(jobs.submitted) == 4  # nothing queued by the failed clicks
+
+
+def test_compare_table_curves_and_csv_of_finished_runs(home, run_id):
+    empty, table, figure, download, timer = compare_tab.show(home, [run_id])
+    assert empty == "" and len(table) == 1 and not timer.active
+    assert table.loc[0, "setting"] == "(a) from scratch" and table.loc[0, "best val acc"].endswith("%")
+    assert isinstance(figure, Figure) and len(figure.axes[0].lines) == 1
+    csv = pd.read_csv(download.value["path"] if isinstance(download.value, dict) else download.value)
+    assert csv["run_id"].tolist() == [run_id]
+    assert compare_tab.poll(home, [run_id])[-1] > 0  # the grid is over: other tabs are told
+    assert compare_tab.show(home, [])[0] == compare_tab.EMPTY
+    assert compare_tab.run_choices(home, [run_id, "gone"]).value == [run_id]
+
+
+def test_explain_grad_cam_and_feature_maps(home, run_id, demo_dir):
+    image = str(sorted((demo_dir / "bag").iterdir())[0])
+    classes, layers = explain_tab.on_model(home, run_id)
+    assert classes.value == explain_tab.PREDICTED and "bag" in [c[0] if isinstance(c, tuple) else c for c in classes.choices]
+    assert layers.value[-1] == "features" and len(layers.value) >= 3
+    overlay, caption = explain_tab.gradcam(home, image, run_id, "bag")
+    assert overlay.size == (56, 28) and "Grad-CAM of **bag**" in caption
+    _, caption = explain_tab.gradcam(home, image, run_id, "Egyptian cat")  # a class of another model: the predicted one
+    assert "Grad-CAM of **" in caption
+    grids = explain_tab.feature_maps(home, image, run_id, layers.value)
+    assert len(grids) == len(layers.value) and all(isinstance(im, Image.Image) for im, _ in grids)
+    assert explain_tab.gradcam(home, None, run_id, None) == (None, explain_tab.NO_IMAGE)
+    assert explain_tab.feature_maps(home, image, run_id, []) == []
+
+
+def test_learn_handlers():
+    seen, fmap, size = learn_tab.convolve(learn_tab.learn.shapes_image(), learn_tab.kernel_table("sobel x"), 1, 2, True)
+    assert isinstance(fmap, Image.Image) and "⌊(96 − 3 + 2·1) / 2⌋ + 1 = 48" in size and "48 × 48" in size
+    pooled, text = learn_tab.pool_matrix(learn_tab._table(learn_tab.learn.COURSE_MATRIX), "max", 2, 2)
+    assert pooled.to_numpy().tolist() == [[4, 7, 8], [12, 14, 11], [7, 15, 13]] and "= 3" in text
+    image = np.zeros((28, 28, 3), dtype=np.uint8)
+    shown, text = learn_tab.pool_picture(image, "avg", 2, 2)
+    assert shown.size == (28, 28) and "**14×14**" in text
+    figure, slices, text = learn_tab.stack(learn_tab._table(learn_tab.learn.COURSE_MATRIX), 0, 1)
+    assert isinstance(figure, Figure) and len(slices) == 8 and "**4 × 4 × 8**" in text
+    table = learn_tab.architectures()
+    assert table.set_index("architecture").loc["vgg16", "params (computed)"] == "138,357,544"
+    with pytest.raises(gr.Error, match="numbers only"):
+        user_errors(learn_tab.convolve)(image, pd.DataFrame([["x", 0, 0]] * 3), 0, 1, False)
