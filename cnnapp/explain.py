@@ -101,16 +101,15 @@ def feature_layers(layers: list[LayerInfo], max_depth: int = 2) -> list[LayerInf
 
 
 class _Capture:
-    """Forward hooks on named modules that keep their outputs (and, for Grad-CAM, the gradients).
+    """Forward hooks on named modules that keep their outputs.
 
     Each hook hands the rest of the network a clone, so later in-place operations (ReLU(inplace=True),
     `x += shortcut`) cannot alter what was captured. Hooks act only in the thread that made them, so a
     shared model can keep serving predictions elsewhere.
     """
 
-    def __init__(self, model: nn.Module, names: list[str], grads: bool = False):
+    def __init__(self, model: nn.Module, names: list[str]):
         self.outputs: dict[str, torch.Tensor] = {}
-        self.grads: dict[str, torch.Tensor] = {}
         modules = dict(model.named_modules())
         missing = [n for n in names if n not in modules]
         if missing:
@@ -122,8 +121,6 @@ class _Capture:
                 if threading.get_ident() != thread:
                     return None
                 self.outputs[name] = out
-                if grads:
-                    out.register_hook(lambda g: self.grads.__setitem__(name, g))
                 return out.clone()
 
             return fn
@@ -142,21 +139,20 @@ def grad_cam(model: nn.Module, x: torch.Tensor, layer: str, class_index: int | N
     """Grad-CAM (Selvaraju et al., 2017) of one image batch `x` (1×3×H×W) at `layer`.
 
     Returns the heatmap (H×W, in [0, 1]) for `class_index` (default: the predicted class) and the
-    class probabilities.
+    class probabilities. Only the gradient of the class score with respect to the layer's output is
+    computed (`torch.autograd.grad`): the parameters' `.grad` stay untouched.
     """
     was_training = model.training
     model.eval()
     try:
-        with _Capture(model, [layer], grads=True) as cap, torch.enable_grad():
+        with _Capture(model, [layer]) as cap, torch.enable_grad():
             logits = model(x.detach().float().requires_grad_(True)).float()
             target = int(logits.argmax(1)[0]) if class_index is None else int(class_index)
-            model.zero_grad(set_to_none=True)
-            logits[0, target].backward()
+            (grads,) = torch.autograd.grad(logits[0, target], cap.outputs[layer])
     finally:
         model.train(was_training)
-        model.zero_grad(set_to_none=True)
-    acts, grads = cap.outputs[layer].detach().float(), cap.grads[layer].float()
-    weights = grads.mean(dim=(2, 3), keepdim=True)
+    acts = cap.outputs[layer].detach().float()
+    weights = grads.float().mean(dim=(2, 3), keepdim=True)
     cam = F.relu((weights * acts).sum(1, keepdim=True))
     cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
     top = cam.max()
