@@ -37,6 +37,7 @@ from torch import nn
 import cnnapp
 from cnnapp import workspace
 from cnnapp.errors import CnnappError
+from cnnapp.inference import trained_model
 from cnnapp.models import create_model
 from cnnapp.pretrained import read_checkpoint
 from cnnapp.registry import ModelSpec, build, get_spec
@@ -70,20 +71,10 @@ class RunModel:
 
 
 def load_run_model(run: RunDir | str | Path) -> RunModel:
-    """The run's best weights (or its last checkpoint when it stopped early) in an fp32 CPU model."""
+    """The run's trained model (see `cnnapp.inference.trained_model`) with what export needs to know."""
     run = run if isinstance(run, RunDir) else get_run(run, allow_paths=True)
-    cfg, classes = run.config(), run.labels()
-    if not cfg or not classes:
-        raise ExportError(f"run {run.id} has no trained model yet (config or labels missing); train it first")
-    if run.file("model.safetensors").is_file():
-        state = load_file(str(run.file("model.safetensors")))
-    elif run.file("checkpoint.pt").is_file():
-        state = torch.load(run.file("checkpoint.pt"), map_location="cpu", weights_only=True)["model"]
-    else:
-        raise ExportError(f"run {run.id} has no saved weights yet; wait for its first epoch to finish")
-    model = create_model(cfg["arch"], len(classes))
-    model.load_state_dict(state)
-    return RunModel(run, model.float().eval(), get_spec(cfg["arch"]), classes, int(cfg["img_size"]), cfg)
+    model, cfg, classes = trained_model(run)
+    return RunModel(run, model, get_spec(cfg["arch"]), classes, int(cfg["img_size"]), cfg)
 
 
 def default_out(run: RunDir, fmt: str, root: Path | None = None) -> Path:

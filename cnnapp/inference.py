@@ -49,6 +49,23 @@ def to_square_array(image: ImageInput, size: int) -> np.ndarray:
     return np.asarray(fit_square(im, size), dtype=np.uint8)
 
 
+def trained_model(run: RunDir) -> tuple[nn.Module, dict, list[str]]:
+    """A run's model (fp32, CPU, eval mode) with its best weights, or its last checkpoint when it stopped
+    before saving any; with the run's config and classes. Raises RunError when there is nothing to load."""
+    cfg, classes = run.config(), run.labels()
+    if not cfg or not classes:
+        raise RunError(f"run {run.id} has no trained model yet (config or labels missing); train it first")
+    if run.file("model.safetensors").is_file():
+        state = load_file(str(run.file("model.safetensors")))
+    elif run.file("checkpoint.pt").is_file():
+        state = torch.load(run.file("checkpoint.pt"), map_location="cpu", weights_only=True)["model"]
+    else:
+        raise RunError(f"run {run.id} has no saved weights yet; wait for its first epoch to finish")
+    model = create_model(cfg["arch"], len(classes))
+    model.load_state_dict(state)
+    return model.float().eval(), cfg, classes
+
+
 class Predictor:
     """A model in eval mode with its classes and input preparation; thread-safe `predict`."""
 
@@ -67,19 +84,7 @@ class Predictor:
     @classmethod
     def from_run(cls, run: RunDir) -> "Predictor":
         """The run's best weights (or its last checkpoint when it stopped early)."""
-        cfg = run.config()
-        classes = run.labels()
-        if not cfg or not classes:
-            raise RunError(f"run {run.id} has no trained model yet (config or labels missing)")
-        weights = run.file("model.safetensors")
-        if weights.is_file():
-            state = load_file(str(weights))
-        elif run.file("checkpoint.pt").is_file():
-            state = torch.load(run.file("checkpoint.pt"), map_location="cpu", weights_only=True)["model"]
-        else:
-            raise RunError(f"run {run.id} has no saved weights yet; wait for its first epoch to finish")
-        model = create_model(cfg["arch"], len(classes))
-        model.load_state_dict(state)
+        model, cfg, classes = trained_model(run)
         return cls(model, get_spec(cfg["arch"]), classes, int(cfg["img_size"]), run.id, cfg.get("precision", "auto"))
 
     @classmethod

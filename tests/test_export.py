@@ -14,7 +14,7 @@ from torch import nn
 
 from cnnapp import cli, export
 from cnnapp.config import TrainConfig
-from cnnapp.errors import CnnappError
+from cnnapp.errors import CnnappError, RunError
 from cnnapp.inference import Predictor, to_square_array
 from cnnapp.runs import RunDir
 from cnnapp.train import train
@@ -170,7 +170,7 @@ def test_export_errors_are_one_line(tmp_path, capsys):
     empty = RunDir.create("lenet5", path=tmp_path / "empty")
     (empty.file("config.json")).write_text(json.dumps({"arch": "lenet5", "img_size": 28}))
     (empty.file("labels.json")).write_text(json.dumps(["a", "b"]))
-    with pytest.raises(export.ExportError, match="no saved weights yet"):
+    with pytest.raises(RunError, match="no saved weights yet"):
         export.export_folder(empty, tmp_path / "out")
     assert cli.main(["export", "--run", "no-such-run"]) == 2
     assert cli.main(["export", "--run", str(empty.path), "--format", "onnx"]) == 2
