@@ -1,4 +1,4 @@
-"""The command line: `python -m cnnapp {train,predict,models,runs} ...`."""
+"""The command line: `python -m cnnapp {train,predict,models,runs,compare,explain,export,datasets} ...`."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ import sys
 from dataclasses import fields
 from typing import Sequence
 
-os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
-
-from cnnapp.config import OPTIMIZERS, SCHEDULERS, TrainConfig  # noqa: E402
-from cnnapp.errors import CnnappError  # noqa: E402
+from cnnapp.config import OPTIMIZERS, SCHEDULERS, TrainConfig
+from cnnapp.errors import CnnappError
 
 HELP = {
     "data": "dataset: a folder of <class>/<image> (or train/val/test/<class>/<image>) or a .zip of one",

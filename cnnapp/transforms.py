@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
+import albumentations as A
+import cv2
+import numpy as np
+import torch
 
-os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
-
-import albumentations as A  # noqa: E402
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from cnnapp.errors import ConfigError  # noqa: E402
+from cnnapp.errors import ConfigError
 
 PRESETS = {
     "none": "",
