@@ -51,6 +51,9 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
             for tab in TABS:
                 with gr.Tab(tab.TITLE):
                     tab.build(ctx)
+    for fn in demo.fns.values():  # the HTTP API is exactly the documented endpoints; UI events stay private
+        if fn.api_name not in endpoints.ENDPOINTS:
+            fn.api_visibility = "private"
     return demo
 
 

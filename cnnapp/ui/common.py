@@ -32,7 +32,7 @@ def user_errors(fn: F, escape: bool = True) -> F:
         try:
             return fn(*args, **kwargs)
         except CnnappError as exc:
-            raise gr.Error(html.escape(str(exc)) if escape else str(exc), print_exception=False) from None
+            raise gr.Error(html.escape(str(exc), quote=False) if escape else str(exc), print_exception=False) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -80,7 +80,7 @@ def progress_html(run: RunDir, status: dict) -> str:
         text = f"epoch {event['epoch']}/{event['epochs']} · batch {event['batch']}/{event['batches']} · about {duration(left)} left"
     else:
         fraction = (status.get("epoch") or 0) / epochs if epochs else 0.0
-        text = html.escape(status.get("message") or state)
+        text = html.escape(status.get("message") or state, quote=False)
     return (
         f'<div class="cnn-progress" role="progressbar" aria-valuenow="{fraction * 100:.0f}" aria-valuemin="0" aria-valuemax="100">'
         f'<div style="width: {fraction * 100:.1f}%"></div></div><div class="cnn-progress-text">{text}</div>'
@@ -105,14 +105,20 @@ def curves(metrics: pd.DataFrame) -> tuple[pd.DataFrame | None, pd.DataFrame | N
 
 
 def line_plot(y_title: str, label: str, y_lim: list[float | None] | None = None) -> gr.LinePlot:
-    """A training curve, empty until `curves` fills it (its legend is `curve_legend`, which always fits)."""
+    """A training curve, empty until `curves` fills it (its legend is drawn by `curve_plots`, where it always fits)."""
     return gr.LinePlot(
         None, x="epoch", y="value", color="split", x_title="epoch", y_title=y_title, label=label, y_lim=y_lim,
-        x_axis_format="d", height=260, color_map=CURVE_COLORS, colors_in_legend=[],
+        color_map=CURVE_COLORS, colors_in_legend=[],
     )
 
 
-def curve_legend() -> gr.HTML:
-    """The colours of the training curves."""
+def curve_plots() -> tuple[gr.LinePlot, gr.LinePlot]:
+    """The legend, then loss and accuracy side by side (one above the other on a phone)."""
     items = " &nbsp; ".join(f'<span style="color:{color}">━━</span> {split}' for split, color in CURVE_COLORS.items())
-    return gr.HTML(f'<div class="cnn-legend">{items}</div>')
+    gr.HTML(f'<div class="cnn-legend">{items}</div>')
+    with gr.Row():
+        with gr.Column(min_width=260):
+            loss = line_plot("loss", "Loss")
+        with gr.Column(min_width=260):
+            accuracy = line_plot("accuracy (%)", "Accuracy", [0, 100])
+    return loss, accuracy

@@ -50,7 +50,7 @@ def _gallery(found: Dataset) -> list[tuple[Image.Image, str]]:
 
 
 def _report(skipped: list[dict[str, str]], warnings: list[str]) -> tuple[gr.Accordion, str, pd.DataFrame]:
-    lines = [f"- ⚠ {html.escape(w)}" for w in warnings] or ["- No warnings."]
+    lines = [f"- ⚠ {html.escape(w, quote=False)}" for w in warnings] or ["- No warnings."]
     lines.append(f"- {len(skipped)} file(s) skipped" + (", listed below with the reason." if skipped else "."))
     label = f"Ingestion report · {len(skipped)} skipped · {len(warnings)} warning(s)"
     frame = pd.DataFrame(skipped, columns=["path", "reason"])
@@ -62,7 +62,7 @@ def _summary(found: Dataset, name: str) -> str:
     parts = [f"{sizes['train']} for training", f"{sizes['val']} for validation"]
     parts += [f"{sizes['test']} for testing"] if "test" in sizes else []
     return (
-        f"### ✓ {html.escape(name)}\n**{len(found.classes)} classes · {sum(sizes.values())} images**: {', '.join(parts)} "
+        f"### ✓ {html.escape(name, quote=False)}\n**{len(found.classes)} classes · {sum(sizes.values())} images**: {', '.join(parts)} "
         f"(validation: {found.val_source}). Next: **2 · Train**."
     )
 
@@ -84,8 +84,8 @@ def choose(root: Path, source: str | Path, name: str) -> tuple:
     try:
         found = load_dataset(source, root)
     except IngestError as exc:
-        gr.Warning(f"This dataset cannot be used: {html.escape(str(exc))}")
-        failed = f"### ✗ {html.escape(name)} cannot be used\n{html.escape(str(exc))}"
+        gr.Warning(f"This dataset cannot be used: {html.escape(str(exc), quote=False)}")
+        failed = f"### ✗ {html.escape(name, quote=False)} cannot be used\n{html.escape(str(exc), quote=False)}"
         return gr.skip(), failed, pd.DataFrame(), [], *_report(exc.report.get("skipped", []), [])
     return chosen(found, source, name), *_shown(found, name)
 
@@ -117,7 +117,7 @@ def augment_preview(root: Path, dataset: dict[str, Any] | None, spec: str | None
         pipeline = build_augment(spec or "none", PREVIEW_PX, seed=seed)
         text = describe_augment(spec or "none")
     except ConfigError as exc:
-        return f"⚠ {html.escape(str(exc))}", []
+        return f"⚠ {html.escape(str(exc), quote=False)}", []
     found = load_dataset(dataset["source"], root)
     by_class: dict[int, list[str]] = {}
     for path, label in zip(found.paths("train"), found.labels("train")):
@@ -140,27 +140,36 @@ def build(ctx: UIContext) -> None:
         "folders of classes). Junk (hidden files, non-images, corrupt images, duplicates) is skipped and listed in the report."
     )
     with gr.Row(equal_height=True):
-        example = gr.Button(f"Use the example: {EXAMPLE_NAME}, 400 images", scale=1, elem_id="use-example")
-        zip_file = gr.File(label="Upload a .zip", file_types=[".zip"], scale=1, height=120, elem_id="upload-zip")
-        folder = gr.File(label="…or a folder", file_count="directory", scale=1, height=120, elem_id="upload-folder")
+        with gr.Column(min_width=220):
+            example = gr.Button(f"Use the example: {EXAMPLE_NAME}, 400 images", elem_id="use-example")
+        with gr.Column(min_width=220):
+            zip_file = gr.File(label="Upload a .zip", file_types=[".zip"], height=120, elem_id="upload-zip")
+        with gr.Column(min_width=220):
+            folder = gr.File(label="…or a folder", file_count="directory", height=120, elem_id="upload-folder")
     summary = gr.Markdown(EMPTY_SUMMARY, elem_id="data-summary")
     with gr.Row():
-        counts = gr.Dataframe(label="Images per class", interactive=False, scale=1, max_height=420)
-        gallery = gr.Gallery(label="Samples per class", columns=6, height=420, object_fit="contain", scale=2)
+        with gr.Column(scale=1, min_width=260):
+            counts = gr.Dataframe(label="Images per class", interactive=False, max_height=420, elem_classes="cnn-table")
+        with gr.Column(scale=2, min_width=300):
+            gallery = gr.Gallery(label="Samples per class", columns=6, height=420, object_fit="contain", elem_id="data-samples")
     with gr.Accordion("Ingestion report", open=False) as report_box:
         report_text = gr.Markdown()
-        skipped = gr.Dataframe(headers=["path", "reason"], label="Skipped files", interactive=False, max_height=300, wrap=True)
+        skipped = gr.Dataframe(
+            headers=["path", "reason"], label="Skipped files", interactive=False, max_height=300, wrap=True, elem_classes="cnn-table",
+        )
 
     gr.Markdown("### Augmentation preview")
     with gr.Row(equal_height=True):
-        augment = gr.Dropdown(
-            AUGMENT_CHOICES, value=ctx.augment.value, allow_custom_value=True, scale=3,
-            label="Augmentations (used for training)", info="a preset, or your own list such as hflip,crop=0.8,rotate=15,noise",
-        )
-        reshuffle = gr.Button("Other samples", scale=1)
+        with gr.Column(scale=3, min_width=240):
+            augment = gr.Dropdown(
+                AUGMENT_CHOICES, value=ctx.augment.value, allow_custom_value=True,
+                label="Augmentations (used for training)", info="a preset, or your own list such as hflip,crop=0.8,rotate=15,noise",
+            )
+        with gr.Column(scale=1, min_width=140):
+            reshuffle = gr.Button("Other samples")
     seed = gr.State(0)
     augment_text = gr.Markdown()
-    augmented = gr.Gallery(label="Augmented samples", columns=4, height=360, object_fit="contain")
+    augmented = gr.Gallery(label="Augmented samples", columns=4, height=360, object_fit="contain", elem_id="augmented")
 
     shown = [summary, counts, gallery, report_box, report_text, skipped]
     preview = {

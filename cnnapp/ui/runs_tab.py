@@ -14,7 +14,7 @@ import pandas as pd
 
 from cnnapp.errors import CnnappError, RunError
 from cnnapp.runs import ACTIVE, RunDir, get_run, list_runs
-from cnnapp.ui.common import PRIVATE, badge, curve_legend, curves, duration, line_plot, pct, user_errors
+from cnnapp.ui.common import PRIVATE, badge, curve_plots, curves, duration, pct, user_errors
 from cnnapp.ui.context import UIContext
 
 TITLE = "4 · Runs"
@@ -22,7 +22,7 @@ EMPTY = (
     '<div class="cnn-empty"><b>No runs yet.</b> Go to <b>2 · Train</b>, keep the defaults and press <b>Start</b>: '
     "on the example data a run takes about a minute. Every training appears here, with its curves and weights.</div>"
 )
-PICK = "Select a run in the table to see its details, curves and weights."
+PICK = "Click a run for its details, curves and weights."
 COLUMNS = ["run", "state", "architecture", "pretrained", "frozen", "lr head", "lr backbone", "epochs", "best val acc", "duration", "created"]
 
 
@@ -34,18 +34,23 @@ def _rate(value: object) -> str:
     return "—" if value is None or pd.isna(value) else f"{float(value):g}"
 
 
-def table(root: Path) -> tuple[str, pd.DataFrame]:
+def runs_frame(root: Path) -> pd.DataFrame:
     """The runs as shown to people (the API's `/list_runs` gives the raw values)."""
     frame = list_runs(root)
-    shown = pd.DataFrame({
+    return pd.DataFrame({
         "run": frame["run_id"], "state": frame["state"], "architecture": frame["arch"],
         "pretrained": frame["pretrained"].map(_flag), "frozen": frame["freeze"].map(_flag),
         "lr head": frame["lr_head"].map(_rate), "lr backbone": frame["lr_backbone"].map(_rate),
-        "epochs": [f"{e}/{t}" for e, t in zip(frame["epoch"], frame["epochs"])],
+        "epochs": [f"{int(e or 0)}/{int(t)}" if t and not pd.isna(t) else "—" for e, t in zip(frame["epoch"], frame["epochs"])],
         "best val acc": frame["best_val_acc"].map(pct), "duration": frame["duration_s"].map(duration),
         "created": frame["created"].fillna("").str.replace("T", " "),
     }, columns=COLUMNS)
-    return ("" if len(frame) else EMPTY), shown
+
+
+def table(root: Path) -> tuple[str, gr.Markdown, gr.Dataframe]:
+    """The runs table, or how to make the first run."""
+    shown = runs_frame(root)
+    return ("" if len(shown) else EMPTY), gr.Markdown(visible=bool(len(shown))), gr.Dataframe(shown, visible=bool(len(shown)))
 
 
 def _details(run: RunDir) -> str:
@@ -53,13 +58,13 @@ def _details(run: RunDir) -> str:
     cfg = run.config()
     report = run.report() or {}
     lines = [
-        f"{badge(status.get('state', 'unknown'))} &nbsp;<b>{run.id}</b> · {html.escape(status.get('message') or '')}",
+        f"{badge(status.get('state', 'unknown'))} &nbsp;<b>{run.id}</b> · {html.escape(status.get('message') or '', quote=False)}",
         "",
         f"**{cfg.get('arch')}** · pretrained {_flag(cfg.get('pretrained'))} · frozen {_flag(cfg.get('freeze'))} · "
         f"{cfg.get('epochs')} epoch(s)" + (f" + {cfg['unfreeze_epochs']} unfrozen" if cfg.get("unfreeze_epochs") else "")
         + f" · {cfg.get('img_size')} px · batch {cfg.get('batch_size')} · {cfg.get('optimizer')} "
         f"(head {_rate(cfg.get('lr_head'))}, backbone {_rate(cfg.get('lr_backbone'))}) · {cfg.get('scheduler')} schedule · "
-        f"augment {html.escape(str(cfg.get('augment')))} · seed {cfg.get('seed')}",
+        f"augment {html.escape(str(cfg.get('augment')), quote=False)} · seed {cfg.get('seed')}",
     ]
     if report:
         lines.append(
@@ -71,10 +76,9 @@ def _details(run: RunDir) -> str:
     return "\n".join(lines)
 
 
-def _per_class(run: RunDir) -> pd.DataFrame:
+def _per_class(run: RunDir) -> gr.Dataframe:
     rows = (run.report() or {}).get("per_class") or []
-    frame = pd.DataFrame(rows)
-    return frame.round(3) if len(frame) else frame
+    return gr.Dataframe(pd.DataFrame(rows).round(3), visible=bool(rows))
 
 
 def _weights_copy(run: RunDir) -> str | None:
@@ -94,18 +98,18 @@ def select(event: gr.SelectData) -> str | None:
 
 
 def details(root: Path, run_id: str | None) -> tuple:
-    """Details, curves, weights and the delete button of the selected run."""
-    hidden = gr.update(visible=False)
+    """The selected run's details, curves, per-class scores and weights (hidden while none is selected)."""
     try:
         run = get_run(run_id, root) if run_id else None
     except CnnappError:
         run = None
     if run is None:
-        return PICK, None, None, pd.DataFrame(), gr.DownloadButton(value=None, visible=False), hidden, hidden
+        hidden = gr.Dataframe(visible=False)
+        return gr.Column(visible=False), "", None, None, hidden, gr.DownloadButton(value=None, visible=False), gr.Group(visible=False)
     weights = _weights_copy(run)
     return (
-        _details(run), *curves(run.metrics()), _per_class(run),
-        gr.DownloadButton(value=weights, visible=weights is not None), gr.update(visible=True), hidden,
+        gr.Column(visible=True), _details(run), *curves(run.metrics()), _per_class(run),
+        gr.DownloadButton(value=weights, visible=weights is not None), gr.Group(visible=False),
     )
 
 
@@ -123,31 +127,31 @@ def delete(root: Path, run_id: str | None) -> tuple:
 def build(ctx: UIContext) -> None:
     """The Runs tab."""
     root = ctx.root
-    with gr.Row():
-        empty = gr.HTML()
+    with gr.Row(equal_height=True):
+        hint = gr.Markdown(PICK)
         refresh_btn = gr.Button("↻ Refresh", size="sm", scale=0, min_width=100)
-    runs = gr.Dataframe(headers=COLUMNS, interactive=False, label="Runs (click a row)", max_height=360, elem_id="runs-table")
-    info = gr.Markdown(PICK)
-    curve_legend()
-    with gr.Row():
-        loss_plot = line_plot("loss", "Loss")
-        acc_plot = line_plot("accuracy (%)", "Accuracy", [0, 100])
-    per_class = gr.Dataframe(label="Per class (validation)", interactive=False, max_height=300)
-    with gr.Row():
-        download = gr.DownloadButton("Download weights (.safetensors)", visible=False, scale=0, min_width=240)
-        remove = gr.Button("Delete run", variant="stop", visible=False, scale=0, min_width=160)
-    with gr.Row(visible=False) as confirm_row:
-        gr.Markdown("Delete this run and its files for good?")
-        confirm = gr.Button("Yes, delete", variant="stop", scale=0, min_width=120)
-        cancel = gr.Button("Keep it", scale=0, min_width=120)
+    empty = gr.HTML()
+    runs = gr.Dataframe(headers=COLUMNS, interactive=False, label="Runs (click a row)", max_height=360, elem_id="runs-table", elem_classes="cnn-table")
+    with gr.Column(visible=False) as box:
+        info = gr.Markdown(elem_id="run-details")
+        loss_plot, acc_plot = curve_plots()
+        per_class = gr.Dataframe(label="Per class (validation)", interactive=False, max_height=300, elem_classes="cnn-table")
+        with gr.Row():
+            download = gr.DownloadButton("Download weights (.safetensors)", visible=False, min_width=150)
+            remove = gr.Button("Delete run", variant="stop", min_width=150)
+        with gr.Group(visible=False) as confirm_row:
+            gr.Markdown("Delete this run and its files for good?", padding=True)
+            with gr.Row():
+                confirm = gr.Button("Yes, delete", variant="stop", min_width=120)
+                cancel = gr.Button("Keep it", min_width=120)
 
-    listed = {"fn": partial(table, root), "inputs": None, "outputs": [empty, runs], "show_progress": "hidden", **PRIVATE}
+    listed = {"fn": partial(table, root), "inputs": None, "outputs": [empty, hint, runs], "show_progress": "hidden", **PRIVATE}
     ctx.demo.load(**listed)
     ctx.runs_changed.change(**listed)
     refresh_btn.click(**listed)
     runs.select(select, None, ctx.selected_run, **PRIVATE)
     ctx.selected_run.change(
-        partial(details, root), ctx.selected_run, [info, loss_plot, acc_plot, per_class, download, remove, confirm_row], **PRIVATE
+        partial(details, root), ctx.selected_run, [box, info, loss_plot, acc_plot, per_class, download, confirm_row], **PRIVATE
     )
     remove.click(lambda: gr.update(visible=True), None, confirm_row, **PRIVATE)
     cancel.click(lambda: gr.update(visible=False), None, confirm_row, **PRIVATE)

@@ -28,10 +28,16 @@ CSS = """
 .cnn-badge.completed { background: #dcfce7; color: #166534; }
 .cnn-badge.failed { background: #fee2e2; color: #991b1b; }
 .cnn-badge.cancelled, .cnn-badge.interrupted, .cnn-badge.unknown { background: #fef3c7; color: #92400e; }
+#run-details, #train-status, #data-summary, #train-data { overflow-wrap: anywhere; }
 .cnn-legend { font-size: 0.85em; text-align: right; }
 .cnn-log textarea { font-family: var(--font-mono); font-size: 0.8em !important; }
 .cnn-empty { padding: 1.2em; border: 1px dashed var(--border-color-primary); border-radius: 8px; }
-@media (max-width: 640px) { .gradio-container { padding: 4px !important; } #cnn-header p { font-size: 0.9em; } }
+#data-samples .grid-container { grid-template-columns: repeat(auto-fill, minmax(84px, 1fr)) !important; }
+#augmented .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; }
+@media (max-width: 640px) {
+  #cnn-header p { font-size: 0.9em; }
+  .cnn-table { max-width: calc(100vw - 64px); }  /* wide tables scroll instead of widening the page */
+}
 """
 
 HEAD = f"""

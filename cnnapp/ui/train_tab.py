@@ -13,7 +13,7 @@ import gradio as gr
 from cnnapp.config import OPTIMIZERS, SCHEDULERS, TrainConfig
 from cnnapp.errors import CnnappError, DataError
 from cnnapp.runs import ACTIVE, get_run
-from cnnapp.ui.common import PRIVATE, badge, curve_legend, curves, line_plot, progress_html, user_errors
+from cnnapp.ui.common import PRIVATE, badge, curve_plots, curves, progress_html, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import describe
 from cnnapp.worker import JobManager
@@ -48,7 +48,7 @@ def arch_card(name: str) -> str:
         weights = "— no pretrained weights (trains from scratch)"
     year = f" · {spec.year}" if spec.year else ""
     return (
-        f"**{spec.family}{year}** · {html.escape(spec.description)}  \n"
+        f"**{spec.family}{year}** · {html.escape(spec.description, quote=False)}  \n"
         f"{count_params(spec.name) / 1e6:.1f} M parameters · input {spec.input_size} px (min {spec.min_input_size}) · {weights}"
     )
 
@@ -60,7 +60,7 @@ def on_arch(name: str) -> tuple:
     try:
         spec = get_spec(name)
     except CnnappError as exc:
-        return f"⚠ {html.escape(str(exc))}", gr.skip(), gr.skip(), gr.skip()
+        return f"⚠ {html.escape(str(exc), quote=False)}", gr.skip(), gr.skip(), gr.skip()
     pretrained = spec.pretrained_offline
     return (
         arch_card(name),
@@ -122,7 +122,7 @@ def refresh(root: Path, run_id: str | None, seen: Any) -> tuple:
     plots = curves(metrics) if key != seen else (gr.skip(), gr.skip())
     active = state in ACTIVE
     ended = seen is not None and seen[1] in ACTIVE and not active
-    text = f"{badge(state)} &nbsp;<b>{run.id}</b> · {html.escape(status.get('message') or '')}"
+    text = f"{badge(state)} &nbsp;<b>{run.id}</b> · {html.escape(status.get('message') or '', quote=False)}"
     return (
         text, progress_html(run, status), *plots, run.log_tail(12),
         gr.Timer(active=active), gr.Button(interactive=not active), gr.Button(interactive=active),
@@ -146,7 +146,7 @@ def stop_run(jobs: JobManager, run_id: str | None) -> None:
 def build(ctx: UIContext) -> None:
     """The Train tab."""
     defaults = TrainConfig()
-    data_line = gr.Markdown()
+    data_line = gr.Markdown(elem_id="train-data")
     with gr.Row():
         with gr.Column(scale=2, min_width=300):
             ctx.arch.render()
@@ -154,7 +154,7 @@ def build(ctx: UIContext) -> None:
             with gr.Row():
                 pretrained = gr.Checkbox(value=True, label="Start from ImageNet weights", min_width=140)
                 freeze = gr.Checkbox(value=True, label="Freeze the backbone (train the head only)", min_width=140)
-            epochs = gr.Slider(1, 50, value=defaults.epochs, step=1, label="Epochs")
+            epochs = gr.Slider(1, 50, value=defaults.epochs, step=1, label="Epochs", elem_id="epochs")
             unfreeze = gr.Slider(0, 20, value=0, step=1, label="Then unfreeze for … epochs", info="fine-tune the whole network at the backbone rate")
             img_size = gr.Slider(16, 320, value=SMALL_PX, step=4, label="Image size (px)", info="small is fast on a CPU")
             ctx.augment.render()
@@ -174,10 +174,7 @@ def build(ctx: UIContext) -> None:
                 stop_btn = gr.Button("■ Stop", variant="stop", interactive=False, elem_id="stop-training")
             status = gr.HTML(IDLE_STATUS, elem_id="train-status")
             progress = gr.HTML(elem_id="train-progress")
-            curve_legend()
-            with gr.Row():
-                loss_plot = line_plot("loss", "Loss")
-                acc_plot = line_plot("accuracy (%)", "Accuracy", [0, 100])
+            loss_plot, acc_plot = curve_plots()
             log = gr.Textbox(label="Training log", lines=8, max_lines=8, interactive=False, elem_classes="cnn-log")
 
     watched = gr.State(None)

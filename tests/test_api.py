@@ -1,0 +1,124 @@
+"""The HTTP API against a live server, with gradio_client: train over HTTP, predict, and bad arguments."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+from cnnapp.ui import build_app, launch_options
+from cnnapp.worker import JobManager
+
+
+@pytest.fixture
+def client(workspace: Path):
+    jobs = JobManager(workspace, threads=1)
+    demo = build_app(workspace, jobs)
+    demo.launch(prevent_thread_lock=True, **launch_options(quiet=True))
+    try:
+        yield Client(demo.local_url, verbose=False)
+    finally:
+        demo.close()
+        jobs.shutdown(timeout=5)
+
+
+def zip_folder(folder: Path, target: Path) -> Path:
+    return Path(shutil.make_archive(str(target.with_suffix("")), "zip", folder.parent, folder.name))
+
+
+def status_of(client: Client, run_id: str) -> dict:
+    return client.predict(run_id, api_name="/run_status")
+
+
+def wait_done(client: Client, run_id: str, timeout: float = 180) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = status_of(client, run_id)
+        if status["state"] not in ("queued", "running"):
+            return status
+        time.sleep(0.5)
+    raise AssertionError(f"run {run_id} did not finish in {timeout} s: {status}")
+
+
+def test_the_endpoints_are_named(client):
+    assert set(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {
+        "/start_training", "/run_status", "/predict", "/list_runs"
+    }
+
+
+def test_upload_train_and_predict_over_http(client, small_dataset, tmp_path, demo_dir):
+    archive = zip_folder(small_dataset, tmp_path / "small.zip")
+    config = json.dumps({"arch": "lenet5", "epochs": 2, "batch-size": 8})
+    run_id = client.predict(dataset=handle_file(archive), config=config, api_name="/start_training")
+    first = status_of(client, run_id)
+    assert first["state"] in ("queued", "running") and first["epochs"] == 2 and first["message"]
+
+    status = wait_done(client, run_id)
+    assert status["state"] == "completed", status["message"]
+    assert status["epoch"] == status["epochs"] == 2 and status["message"].startswith("completed")
+    assert [row["epoch"] for row in status["metrics"]] == [1, 2]
+    assert all(0 <= row["val_acc"] <= 1 for row in status["metrics"])
+    assert status["best_val_acc"] == pytest.approx(max(row["val_acc"] for row in status["metrics"]))
+
+    runs = client.predict(api_name="/list_runs")
+    assert [(r["run_id"], r["state"], r["arch"]) for r in runs] == [(run_id, "completed", "lenet5")]
+
+    image = sorted((demo_dir / "trouser").iterdir())[-1]
+    result = client.predict(image=handle_file(image), model=run_id, top_k=3, api_name="/predict")
+    labels = [c["label"] for c in result["confidences"]]
+    assert len(labels) == 3 and set(labels) == {"bag", "sandal", "trouser"}
+    assert result["label"] == labels[0]
+    probs = [c["confidence"] for c in result["confidences"]]
+    assert probs == sorted(probs, reverse=True) and sum(probs) == pytest.approx(1, abs=1e-3)
+
+
+def test_imagenet_prediction_over_http(client, photos):
+    result = client.predict(image=handle_file(photos["coffee"]), model="imagenet:tf_efficientnet_lite0", top_k=2, api_name="/predict")
+    assert result["label"] == "espresso" and len(result["confidences"]) == 2
+
+
+def test_bad_arguments_get_clear_errors_and_the_server_keeps_serving(client, small_dataset, tmp_path, workspace):
+    archive = zip_folder(small_dataset, tmp_path / "small.zip")
+    not_zip = tmp_path / "notes.txt"
+    not_zip.write_text("hello")
+    fake_zip = tmp_path / "fake.zip"
+    fake_zip.write_text("this is not a zip")
+    one_class = tmp_path / "one"
+    shutil.copytree(small_dataset / "bag", one_class / "bag")
+    one_class_zip = zip_folder(one_class, tmp_path / "one.zip")
+    broken_image = tmp_path / "broken.png"
+    broken_image.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    image = next((small_dataset / "bag").iterdir())
+
+    cases = [
+        ("/run_status", {"run_id": "20990101-000000-none-0000"}, "no run named"),
+        ("/run_status", {"run_id": "../../etc"}, "not a valid run id"),
+        ("/start_training", {"dataset": handle_file(archive), "config": "{arch: lenet5"}, "not valid JSON"),
+        ("/start_training", {"dataset": handle_file(archive), "config": "[1, 2]"}, "JSON object"),
+        ("/start_training", {"dataset": handle_file(archive), "config": '{"arch": "lenet5", "epoch": 2}'}, "unknown option 'epoch'"),
+        ("/start_training", {"dataset": handle_file(archive), "config": '{"arch": "lenet5", "epochs": 0}'}, "epochs must be at least 1"),
+        ("/start_training", {"dataset": handle_file(archive), "config": '{"arch": "nonet"}'}, "unknown architecture"),
+        ("/start_training", {"dataset": handle_file(archive), "config": '{"data": "/etc"}'}, "cannot be set through the API"),
+        ("/start_training", {"dataset": None, "config": "{}"}, "no dataset"),
+        ("/start_training", {"dataset": handle_file(not_zip), "config": "{}"}, "not a .zip"),
+        ("/start_training", {"dataset": handle_file(fake_zip), "config": "{}"}, "not a zip archive"),
+        ("/start_training", {"dataset": handle_file(one_class_zip), "config": "{}"}, "at least two class folders"),
+        ("/predict", {"image": handle_file(broken_image), "model": "imagenet:tf_efficientnet_lite0", "top_k": 3}, "not a valid image"),
+        ("/predict", {"image": handle_file(image), "model": "imagenet:no_such_net", "top_k": 3}, "unknown architecture"),
+        ("/predict", {"image": handle_file(image), "model": "20990101-000000-none-0000", "top_k": 3}, "no run named"),
+        ("/predict", {"image": handle_file(image), "model": "", "top_k": 3}, "no model given"),
+        ("/predict", {"image": handle_file(image), "model": "imagenet:tf_efficientnet_lite0", "top_k": 0}, "top_k must be at least 1"),
+    ]
+    for endpoint, kwargs, message in cases:
+        with pytest.raises(AppError) as caught:
+            client.predict(**kwargs, api_name=endpoint)
+        assert message in str(caught.value), (endpoint, kwargs, str(caught.value))
+        assert "Traceback" not in str(caught.value)
+    assert client.predict(api_name="/list_runs") == []
+    assert not (workspace / "runs").exists() or not any((workspace / "runs").iterdir())

@@ -1,0 +1,157 @@
+"""The tabs' handlers on real data, without a browser: uploads, reports, previews, settings, runs, models."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from cnnapp.runs import RunDir, get_run
+from cnnapp.ui import build_app, data_tab, predict_tab, runs_tab, train_tab
+from cnnapp.ui.common import user_errors
+from cnnapp.ui.dataset_state import default_dataset
+from cnnapp.ui.theme import PATH_SEP
+from cnnapp.ui.uploads import rebuild_folder
+from cnnapp.worker import JobManager
+
+
+def browser_upload(folder: Path, out: Path) -> list[str]:
+    """The files as the app's folder-upload script sends them: one flat folder, names carrying their path."""
+    out.mkdir()
+    files = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            target = out / PATH_SEP.join((folder.name, *path.relative_to(folder).parts))
+            shutil.copy(path, target)
+            files.append(str(target))
+    return files
+
+
+def test_an_uploaded_folder_keeps_its_classes(small_dataset, tmp_path, workspace):
+    files = browser_upload(small_dataset, tmp_path / "flat")
+    state, summary, counts, gallery, *_ = data_tab.use_folder(workspace, files)
+    assert state["name"] == "uploaded folder (36 files)" and Path(state["path"]).is_relative_to(workspace / "datasets")
+    assert "3 classes · 36 images" in summary
+    assert counts["class"].tolist() == ["bag", "sandal", "trouser"] and counts["total"].tolist() == [12, 12, 12]
+    assert {caption for _, caption in gallery} == {"bag", "sandal", "trouser"}
+    assert rebuild_folder(files, workspace) == rebuild_folder(list(reversed(files)), workspace)
+
+
+def test_a_folder_without_its_structure_is_refused_with_advice(small_dataset, workspace):
+    flat = [str(p) for p in (small_dataset / "bag").iterdir()]
+    with pytest.raises(gr.Error, match="upload the folder as a .zip"):
+        data_tab.use_folder(workspace, flat)
+
+
+def test_the_ingestion_report_lists_skipped_files_with_reasons(small_dataset, tmp_path, workspace):
+    archive = tmp_path / "messy.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in small_dataset.rglob("*.png"):
+            zf.write(path, f"messy/{path.relative_to(small_dataset)}")
+        zf.writestr("messy/bag/notes.txt", "not a picture")
+        zf.writestr("messy/bag/broken.png", b"\x89PNG\r\n\x1a\nbroken")
+        zf.writestr("messy/sandal/.DS_Store", "finder")
+        zf.writestr("../evil.png", "escape")
+    state, summary, _, _, box, text, skipped = data_tab.use_zip(workspace, str(archive))
+    reasons = dict(zip(skipped["path"], skipped["reason"]))
+    assert "not an image file (.txt)" in reasons["bag/notes.txt"]
+    assert "not a valid image" in reasons["bag/broken.png"]
+    assert "escape the extraction folder" in reasons["../evil.png"]
+    assert reasons["sandal/.DS_Store"] == "hidden file or folder"
+    assert f"{len(skipped)} file(s) skipped" in text and box.label.startswith(f"Ingestion report · {len(skipped)} skipped")
+    assert state["name"] == "messy.zip" and "3 classes" in summary
+
+
+def test_an_unusable_dataset_keeps_the_previous_choice(small_dataset, tmp_path, workspace):
+    archive = tmp_path / "one.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in (small_dataset / "bag").iterdir():
+            zf.write(path, f"bag/{path.name}")
+    state, summary, *_ = data_tab.use_zip(workspace, str(archive))
+    assert state == gr.skip() and "cannot be used" in summary and "at least two class folders" in summary
+    with pytest.raises(gr.Error, match="not a folder or a .zip archive"):
+        data_tab.use_zip(workspace, str(small_dataset / "bag" / next((small_dataset / "bag").iterdir()).name))
+
+
+def test_the_augmentation_preview(workspace):
+    text, items = data_tab.augment_preview(workspace, default_dataset(), "medium", 3)
+    assert "hflip" in text and "rotate" in text and len(items) == 16
+    assert all(image.shape == (data_tab.PREVIEW_PX, data_tab.PREVIEW_PX, 3) for image, _ in items)
+    assert [caption.split(" · ")[1] for _, caption in items[:4]] == ["original", "augmented", "augmented", "augmented"]
+    text, items = data_tab.augment_preview(workspace, default_dataset(), "hflip,wobble", 0)
+    assert "unknown augmentation 'wobble'" in text and items == []
+
+
+def test_start_validates_the_form_and_queues_a_run(workspace, small_dataset):
+    jobs = JobManager(workspace, threads=1)
+    dataset = {"path": str(small_dataset), "source": str(small_dataset), "name": "small"}
+    form = [dataset, "lenet5", False, False, 0, 1, 28, "light", 0.01, None, "adam", "none", 8, 0]
+    try:
+        with pytest.raises(gr.Error, match="no dataset chosen"):
+            user_errors(train_tab.start)(jobs, None, *form[1:])
+        with pytest.raises(gr.Error, match="image size 8 px is too small for lenet5"):
+            user_errors(train_tab.start)(jobs, *form[:6], 8, *form[7:])
+        run_id, selected, *_ = train_tab.start(jobs, *form)
+        cfg = get_run(run_id, workspace).config()
+        assert selected == run_id
+        assert (cfg["arch"], cfg["pretrained"], cfg["freeze"], cfg["img_size"], cfg["augment"], cfg["optimizer"]) == (
+            "lenet5", False, False, 28, "light", "adam")
+        assert cfg["lr_backbone"] == cfg["lr_head"] == 0.01
+        assert jobs.wait(run_id, 120)["state"] == "completed"
+        texts = train_tab.refresh(workspace, run_id, [0, "running"])
+        assert "completed" in texts[0] and "finished 1 epoch(s)" in texts[1] and texts[-1] != gr.skip()
+    finally:
+        jobs.shutdown()
+
+
+def test_runs_table_details_and_delete(workspace):
+    done = RunDir.create("lenet5", workspace)
+    (done.file("config.json")).write_text('{"arch": "lenet5", "pretrained": false, "freeze": false, "lr_head": 0.003, "epochs": 2}')
+    done.append_metrics({"epoch": 1, "stage": "full", "train_loss": 1.0, "train_acc": 0.5, "val_loss": 1.1, "val_acc": 0.4})
+    done.update_status(state="completed", created=time.time(), started=time.time() - 65, ended=time.time(), epoch=1)
+    busy = RunDir.create("lenet5", workspace)
+    busy.update_status(state="running", pid=os.getpid(), created=time.time() + 1)
+
+    empty, hint, shown = runs_tab.table(workspace)
+    assert empty == "" and hint.visible and shown.visible
+    table = runs_tab.runs_frame(workspace)
+    assert table["run"].tolist() == [busy.id, done.id]
+    row = table.iloc[1]
+    assert (row["state"], row["pretrained"], row["lr head"], row["epochs"], row["best val acc"], row["duration"]) == (
+        "completed", "no", "0.003", "1/2", "40.0%", "1 min 05 s")
+    assert table.iloc[0]["epochs"] == "—"
+    box, info, loss, acc, per_class, download, _ = runs_tab.details(workspace, done.id)
+    assert box.visible and "completed" in info and not per_class.visible and not download.visible
+    assert loss["split"].tolist() == ["train", "validation"] and acc["value"].tolist() == [50.0, 40.0]
+    assert not runs_tab.details(workspace, None)[0].visible
+    with pytest.raises(gr.Error, match="stop it on the Train tab"):
+        user_errors(runs_tab.delete)(workspace, busy.id)
+    runs_tab.delete(workspace, done.id)
+    assert not done.path.exists()
+    busy.update_status(state="cancelled")
+    busy.delete()
+    empty, hint, shown = runs_tab.table(workspace)
+    assert "No runs yet" in empty and not hint.visible and not shown.visible
+
+
+def test_predict_offers_trained_runs_and_imagenet_models(workspace):
+    run = RunDir.create("lenet5", workspace)
+    run.file("config.json").write_text('{"arch": "lenet5"}')
+    run.update_status(state="completed", created=time.time())
+    choices = predict_tab.model_choices(workspace, None, None)
+    assert choices.value == "imagenet:tf_efficientnet_lite0", "a run without weights is not offered"
+    run.file("model.safetensors").write_bytes(b"")
+    choices = predict_tab.model_choices(workspace, "imagenet:tf_efficientnet_lite0", run.id)
+    assert choices.value == run.id and [v for _, v in choices.choices] == [run.id, "imagenet:tf_efficientnet_lite0"]
+    assert predict_tab.classify(workspace, None, run.id, 3) is None
+
+
+def test_the_app_exposes_only_the_documented_api(workspace):
+    demo = build_app(workspace)
+    public = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
+    assert public == {"start_training", "run_status", "predict", "list_runs"}
