@@ -172,18 +172,26 @@ class JobManager:
 
 def _record_exit(run: RunDir, code: int) -> None:
     """Give a run whose process ended without recording a final state the state that explains why."""
-    status = run.status()
-    if status.get("state") not in ACTIVE:
+    # the trainer records completed, failed or cancelled itself; "interrupted" comes from a reader's
+    # reconcile() that saw the process gone first, and gets the exact reason here
+    if run.status().get("state") not in (*ACTIVE, "interrupted"):
         return
     if run.stop_requested():
         state, message = "cancelled", "stopped on request" + (" (the process had to be killed)" if code < 0 else "")
     elif code < 0:
-        state, message = "interrupted", f"the training process was killed ({signal.Signals(-code).name})"
+        state, message = "interrupted", f"the training process was killed ({_signal_name(-code)})"
     else:
         errors = [line for line in run.log_tail(40).splitlines() if line.startswith("error:")]
         state = "failed"
         message = errors[-1].removeprefix("error:").strip() if errors else f"the training process exited with code {code}; see train.log"
     run.update_status(state=state, ended=time.time(), message=message)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _signal(pid: int, sig: signal.Signals) -> None:

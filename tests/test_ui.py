@@ -155,3 +155,13 @@ def test_the_app_exposes_only_the_documented_api(workspace):
     demo = build_app(workspace)
     public = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
     assert public == {"start_training", "run_status", "predict", "list_runs"}
+
+
+def test_the_runs_table_follows_runs_started_elsewhere(workspace):
+    first = runs_tab.poll(workspace, None)
+    assert "No runs yet" in first[0] and first[-1] == gr.skip()
+    assert all(part == gr.skip() for part in runs_tab.poll(workspace, first[3]))
+    run = RunDir.create("lenet5", workspace)
+    run.update_status(state="queued", manager_pid=os.getpid(), created=time.time())
+    second = runs_tab.poll(workspace, first[3])
+    assert second[0] == "" and second[2].visible and second[-1] != gr.skip()

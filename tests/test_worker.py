@@ -114,8 +114,8 @@ def test_a_killed_worker_shows_as_interrupted_and_the_queue_moves_on(jobs, demo_
     after = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 1, "batch_size": 8})
     wait_for(lambda: victim.status().get("state") == "running", what="the run to start")
     os.kill(victim.status()["pid"], signal.SIGKILL)
-    status = jobs.wait(victim.id, 30)
-    assert status["state"] == "interrupted" and "SIGKILL" in status["message"]
+    assert jobs.wait(victim.id, 30)["state"] == "interrupted"
+    wait_for(lambda: "killed (SIGKILL)" in victim.status()["message"], 10, "the reason")
     assert jobs.wait(after.id, 120)["state"] == "completed"
 
 

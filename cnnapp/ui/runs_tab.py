@@ -18,6 +18,7 @@ from cnnapp.ui.common import PRIVATE, badge, curve_plots, curves, duration, pct,
 from cnnapp.ui.context import UIContext
 
 TITLE = "4 · Runs"
+POLL_S = 5.0
 EMPTY = (
     '<div class="cnn-empty"><b>No runs yet.</b> Go to <b>2 · Train</b>, keep the defaults and press <b>Start</b>: '
     "on the example data a run takes about a minute. Every training appears here, with its curves and weights.</div>"
@@ -51,6 +52,20 @@ def table(root: Path) -> tuple[str, gr.Markdown, gr.Dataframe]:
     """The runs table, or how to make the first run."""
     shown = runs_frame(root)
     return ("" if len(shown) else EMPTY), gr.Markdown(visible=bool(len(shown))), gr.Dataframe(shown, visible=bool(len(shown)))
+
+
+def poll(root: Path, seen: list | None) -> tuple:
+    """Redraw the table only when it changed (runs started elsewhere, progress); signal other tabs when runs come, go or end."""
+    shown = runs_frame(root)
+    states = shown[["run", "state"]].values.tolist()
+    if seen is not None and shown.to_json() == seen[0]:
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    changed = seen is not None and states != seen[1]
+    visible = bool(len(shown))
+    return (
+        "" if visible else EMPTY, gr.Markdown(visible=visible), gr.Dataframe(shown, visible=visible),
+        [shown.to_json(), states], time.time() if changed else gr.skip(),
+    )
 
 
 def _details(run: RunDir) -> str:
@@ -146,6 +161,9 @@ def build(ctx: UIContext) -> None:
                 cancel = gr.Button("Keep it", min_width=120)
 
     listed = {"fn": partial(table, root), "inputs": None, "outputs": [empty, hint, runs], "show_progress": "hidden", **PRIVATE}
+    seen = gr.State(None)
+    timer = gr.Timer(POLL_S)
+    timer.tick(partial(poll, root), seen, [empty, hint, runs, seen, ctx.runs_changed], show_progress="hidden", concurrency_limit=None, **PRIVATE)
     ctx.demo.load(**listed)
     ctx.runs_changed.change(**listed)
     refresh_btn.click(**listed)

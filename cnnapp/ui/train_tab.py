@@ -194,7 +194,8 @@ def build(ctx: UIContext) -> None:
     ctx.arch.change(**arch_defaults)
     pretrained.input(lambda on: gr.Checkbox(value=on), pretrained, freeze, **PRIVATE)
     start_btn.click(
-        user_errors(partial(start, ctx.jobs)), form, [watched, ctx.selected_run, ctx.runs_changed, timer, seen], **PRIVATE,
+        user_errors(partial(start, ctx.jobs)), form, [watched, ctx.selected_run, ctx.runs_changed, timer, seen],
+        trigger_mode="once", **PRIVATE,
     ).success(**poll)
     stop_btn.click(user_errors(partial(stop_run, ctx.jobs)), watched, None, **PRIVATE)
     timer.tick(**poll, concurrency_limit=None)
