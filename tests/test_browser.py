@@ -29,12 +29,12 @@ pytestmark = [
 
 
 @pytest.fixture
-def app_url(workspace: Path):
+def app(workspace: Path):
     jobs = JobManager(workspace)
     demo = build_app(workspace, jobs)
     demo.launch(prevent_thread_lock=True, **launch_options(quiet=True))
     try:
-        yield demo.local_url
+        yield demo.local_url, jobs
     finally:
         demo.close()
         jobs.shutdown(timeout=5)
@@ -52,8 +52,9 @@ def open_tab(page, name: str) -> None:
     page.get_by_role("tab", name=name).click()
 
 
-def test_choose_data_train_watch_and_classify(app_url, browser, small_dataset, demo_dir, tmp_path):
+def test_choose_data_train_watch_and_classify(app, browser, small_dataset, demo_dir, tmp_path):
     expect = playwright.expect
+    app_url, jobs = app
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(app_url)
     summary = page.locator("#data-summary")
@@ -70,17 +71,23 @@ def test_choose_data_train_watch_and_classify(app_url, browser, small_dataset, d
     epochs = page.locator("#epochs input[type=number]")
     epochs.fill("3")
     epochs.press("Enter")
+    blocker = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 1000})  # keeps the next run queued
     page.locator("#start-training").click()
     status = page.locator("#train-status")
     expect(status).to_contain_text(RUN_ID, timeout=30_000)
+    expect(status).to_contain_text("queued")
     run_id = RUN_ID.search(status.inner_text()).group(0)
 
     watcher = browser.new_page(viewport={"width": 390, "height": 844})
     watcher.goto(app_url)
+    expect(watcher.locator("#data-summary")).to_contain_text("10 classes", timeout=30_000)
+    assert watcher.evaluate("document.documentElement.scrollWidth") <= 390, "the Data tab is wider than a phone"
     open_tab(watcher, "2 · Train")
     expect(watcher.locator("#train-status")).to_contain_text(run_id, timeout=30_000)
-    expect(watcher.locator("#train-status")).to_contain_text(re.compile("queued|running"))
-    assert watcher.evaluate("document.documentElement.scrollWidth") <= 390, "the page is wider than a phone"
+    expect(watcher.locator("#train-status")).to_contain_text("queued")
+    assert watcher.evaluate("document.documentElement.scrollWidth") <= 390, "the Train tab is wider than a phone"
+    jobs.stop(blocker.id)
+    expect(watcher.locator("#train-status")).to_contain_text("running", timeout=60_000)
 
     expect(status).to_contain_text("completed", timeout=240_000)
     expect(page.locator("#train-progress")).to_contain_text("finished 3 epoch(s)")
