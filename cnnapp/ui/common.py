@@ -16,8 +16,8 @@ from cnnapp.errors import CnnappError
 from cnnapp.runs import RunDir
 
 F = TypeVar("F", bound=Callable[..., Any])
-PRIVATE = {"api_visibility": "private"}
-CURVE_COLORS = {"train": "#6366f1", "validation": "#f59e0b"}  # UI events are not part of the HTTP API
+PRIVATE = {"api_visibility": "private"}  # UI events are not part of the HTTP API
+CURVE_COLORS = {"train": "#6366f1", "validation": "#f59e0b"}
 EXAMPLE_DATASET = Path(__file__).resolve().parents[2] / "assets" / "fashion-mnist-mini"
 
 
@@ -72,12 +72,11 @@ def progress_html(run: RunDir, status: dict) -> str:
     event = run.last_event() or {}
     if state == "completed":
         fraction, text = 1.0, f"finished {epochs} epoch(s)"
-    elif state == "running" and event:
-        done = (event["epoch"] - 1 + event["batch"] / max(event["batches"], 1)) / max(event["epochs"], 1)
-        fraction = min(max(done, 0.0), 1.0)
-        age = time.time() - event.get("t", time.time())
-        left = max(0.0, (event.get("eta_s") or 0) - age)
-        text = f"epoch {event['epoch']}/{event['epochs']} · batch {event['batch']}/{event['batches']} · about {duration(left)} left"
+    elif state == "running" and {"epoch", "epochs", "batch", "batches"} <= event.keys():
+        epoch, total, batch, batches = (int(event[k]) for k in ("epoch", "epochs", "batch", "batches"))
+        fraction = min(max((epoch - 1 + batch / max(batches, 1)) / max(total, 1), 0.0), 1.0)
+        left = max(0.0, (event.get("eta_s") or 0) - (time.time() - event.get("t", time.time())))
+        text = f"epoch {epoch}/{total} · batch {batch}/{batches} · about {duration(left)} left"
     else:
         fraction = (status.get("epoch") or 0) / epochs if epochs else 0.0
         text = html.escape(status.get("message") or state, quote=False)
