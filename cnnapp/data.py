@@ -117,15 +117,19 @@ def _visible(folder: Path) -> tuple[list[Path], list[Path]]:
     return dirs, files
 
 
-def _unwrap(root: Path) -> Path:
-    """Descend through single wrapping folders (`data.zip → data/ → classes`)."""
+def _unwrap(top: Path, skipped: list[dict[str, str]]) -> Path:
+    """Descend through single wrapping folders (`data.zip → data/ → classes`), reporting junk beside them."""
+    root = top
     while True:
         dirs, files = _visible(root)
         if files or len(dirs) != 1 or dirs[0].name.lower() in SPLIT_NAMES:
             return root
-        sub_dirs, _ = _visible(dirs[0])
-        if not sub_dirs:
+        if not _visible(dirs[0])[0]:
             return root
+        for entry in sorted(os.scandir(root), key=lambda e: e.name):
+            reason = _junk_reason(entry.name, entry.is_dir(follow_symlinks=False))
+            if reason and not is_marker(entry.name):
+                skipped.append({"path": os.path.relpath(entry.path, top), "reason": reason})
         root = dirs[0]
 
 
@@ -135,7 +139,7 @@ def _class_dirs(split_root: Path) -> list[str]:
 
 
 def _walk_files(folder: Path, root: Path, skipped: list[dict[str, str]]) -> list[str]:
-    """Relative paths of candidate image files under `folder`, recording junk with reasons."""
+    """Paths (relative to `root`) of candidate image files under `folder`, recording junk with reasons."""
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
         keep = []
@@ -202,13 +206,15 @@ def resolve_source(source: str | Path, root: Path | None = None) -> tuple[Path, 
 
 def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: int | None = None) -> Dataset:
     """Scan, validate and split a dataset. Raises IngestError (with the report) when unusable."""
-    folder, skipped = resolve_source(source)
-    root = _unwrap(folder)
+    top, skipped = resolve_source(source)
+    root = _unwrap(top, skipped)
     split_dirs = {SPLIT_NAMES[d.name.lower()]: d for d in _visible(root)[0] if d.name.lower() in SPLIT_NAMES}
     layout = "splits" if "train" in split_dirs else "classes"
     if layout == "classes":
         split_dirs = {"train": root}
     for entry in sorted(os.scandir(root), key=lambda e: e.name):
+        if is_marker(entry.name):
+            continue
         is_dir = entry.is_dir(follow_symlinks=False)
         reason = _junk_reason(entry.name, is_dir)
         if not is_dir:
@@ -216,10 +222,10 @@ def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: i
         elif layout == "splits" and reason is None and entry.name.lower() not in SPLIT_NAMES:
             reason = "folder beside train/val/test that is not a split; ignored"
         if reason:
-            skipped.append({"path": entry.name, "reason": reason})
+            skipped.append({"path": os.path.relpath(entry.path, top), "reason": reason})
     warnings: list[str] = []
     classes = _class_dirs(split_dirs["train"])
-    base = {"source": str(source), "root": str(root), "layout": layout, "classes": classes, "skipped": skipped}
+    base = {"source": str(source), "root": str(top), "layout": layout, "classes": classes, "skipped": skipped}
     if not classes:
         raise IngestError(
             f"no class folders found in {root}: expected <folder>/<class>/<image> or <folder>/train/<class>/<image>", base
@@ -231,15 +237,15 @@ def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: i
         items = []
         for name in names:
             if name not in classes:
-                skipped.append({"path": os.path.relpath(split_root / name, root), "reason": f"class '{name}' has no training folder"})
+                skipped.append({"path": os.path.relpath(split_root / name, top), "reason": f"class '{name}' has no training folder"})
                 continue
-            items += [(rel, classes.index(name)) for rel in _walk_files(split_root / name, root, skipped)]
+            items += [(rel, classes.index(name)) for rel in _walk_files(split_root / name, top, skipped)]
         candidates[split] = items
 
     all_rel = [rel for split in ("train", "val", "test") for rel, _ in candidates.get(split, [])]
     n_workers = workers or min(8, (os.cpu_count() or 1) * 2)
     with ThreadPoolExecutor(n_workers) as pool:
-        checks = dict(zip(all_rel, pool.map(lambda rel: _check_image(os.path.join(root, rel)), all_rel)))
+        checks = dict(zip(all_rel, pool.map(lambda rel: _check_image(os.path.join(top, rel)), all_rel)))
 
     seen: dict[str, tuple[str, str]] = {}
     cross_split = 0
@@ -296,4 +302,4 @@ def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: i
             warnings.append(f"class '{c}' has only {n} image(s); aim for at least {MIN_IMAGES_PER_CLASS}, better 20+")
     if not valid["val"]:
         warnings.append("no validation images: add more images per class or a val folder")
-    return Dataset(str(source), str(root), layout, classes, valid, val_source, skipped, warnings)
+    return Dataset(str(source), str(top), layout, classes, valid, val_source, skipped, warnings)

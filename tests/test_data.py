@@ -146,3 +146,18 @@ def test_unusable_datasets_give_clear_errors(tmp_path):
     (tmp_path / "data.csv").write_text("a,b")
     with pytest.raises(DataError, match="not a folder or a .zip"):
         ingest(tmp_path / "data.csv")
+
+
+def test_junk_beside_a_wrapping_folder_is_reported(tmp_path):
+    src = tmp_path / "src"
+    _make_classes(src / "photos", ["cat", "dog"])
+    archive = tmp_path / "wrapped.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in sorted(src.rglob("*.png")):
+            zf.write(f, f.relative_to(src))
+        zf.writestr("__MACOSX/photos/cat/._img_0.png", b"junk")
+        zf.writestr(".DS_Store", b"bud1")
+    ds = ingest(archive)
+    reasons = {r["path"]: r["reason"] for r in ds.skipped}
+    assert reasons == {"__MACOSX": "macOS resource-fork folder", ".DS_Store": "hidden file or folder"}
+    assert all(rel.startswith("photos/") for rel, _ in ds.splits["train"])
