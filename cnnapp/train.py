@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import random
@@ -227,7 +228,7 @@ class Training:
         if frozen_features and split == "val":
             x, y = self.val_features()
             batches = TensorBatches(x, y, 1024, False)
-            return evaluate(self.head, batches, self.criterion, lambda t: t.to(self.device), self.device, amp=self.amp_eval)
+            return evaluate(self.head, batches, self.criterion, lambda t: t.to(self.device), self.device)
         loader = self.loader(split, shuffle=False, whole=whole)
         return evaluate(self.model, loader, self.criterion, self.prep, self.device, amp=self.amp_eval)
 
@@ -322,10 +323,11 @@ class Training:
                 fx, fy = self.train_features(global_epoch - 1)
                 self.val_features()
                 model, prep, train_batches = self.head, (lambda t: t.to(self.device)), TensorBatches(fx, fy, cfg.batch_size, True, seed)
+                amp = contextlib.nullcontext
                 self.head.train()
             else:
                 set_train_mode(self.model, self.spec, stage.frozen)
-                model, prep = trainable, self.prep
+                model, prep, amp = trainable, self.prep, self.amp_eval if stage.frozen else self.amp
                 train_batches = self.loader("train", shuffle=True, seed=seed, augment=True)
             epoch_start = time.time()
             with self._bar(len(train_batches), f"epoch {global_epoch}/{self.total_epochs} [{stage.name}]") as bar:
@@ -337,7 +339,7 @@ class Training:
                 try:
                     result = train_one_epoch(
                         model, train_batches, optimizer, self.criterion, prep, self.device,
-                        scheduler=scheduler, amp=self.amp_eval if stage.frozen else self.amp, on_batch=on_batch,
+                        scheduler=scheduler, amp=amp, on_batch=on_batch,
                         should_stop=self.should_stop,
                     )
                 except StopTraining:

@@ -1,0 +1,102 @@
+"""Training throughput: the engine against a plain loop, the data pipeline, and the CPU fast path."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+import torch.nn.functional as F
+
+from bench.fixtures import fashion_split
+from bench.harness import Figure, interleaved_rates, rate
+from cnnapp import hardware
+from cnnapp.config import TrainConfig, resolve
+from cnnapp.datasets import ImageCache
+from cnnapp.engine import make_optimizer, train_one_epoch
+from cnnapp.models import set_frozen, set_train_mode
+from cnnapp.runs import RunDir
+from cnnapp.train import Training
+
+ARCH, SIZE, BATCH = "tf_efficientnet_lite0", 96, 32
+
+
+def _training(quick: bool, **overrides) -> Training:
+    data = fashion_split(16 if quick else 32, 4)
+    cfg = resolve(TrainConfig(data=str(data), arch=ARCH, img_size=SIZE, batch_size=BATCH, freeze=False, **overrides))
+    training = Training(cfg, RunDir.create(ARCH), progress=False)
+    training.prepare()
+    set_frozen(training.model, training.spec, False)
+    training.model.train()
+    return training
+
+
+def _plain_batches(training: Training) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    return [(training.prep(x), y) for x, y in training.loader("train", shuffle=True)]
+
+
+def _plain_epoch(model: torch.nn.Module, batches, optimizer, bf16: bool) -> int:
+    for x, y in batches:
+        with hardware.autocast(torch.device("cpu"), bf16):
+            out = model(x)
+        loss = F.cross_entropy(out.float(), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return sum(len(y) for _, y in batches)
+
+
+def engine_and_data(quick: bool) -> list[Figure]:
+    """engine_vs_plain_loop and data_vs_train_throughput on the default model, fully trainable."""
+    t = _training(quick, augment="medium")
+    optimizer = make_optimizer("adamw", [{"params": t.model.parameters(), "lr": 1e-4}], 0.0, 0.9)
+    plain = _plain_batches(t)
+    run_stop = t.should_stop
+
+    def engine() -> int:
+        loader = t.loader("train", shuffle=True, augment=False)
+        events = lambda b, n, loss: t.run.log_event({"batch": b})  # noqa: E731 - the engine's per-batch bookkeeping
+        return train_one_epoch(t.model, loader, optimizer, t.criterion, t.prep, t.device, amp=t.amp, on_batch=events, should_stop=run_stop).images
+
+    rates = interleaved_rates({"engine": engine, "plain": lambda: _plain_epoch(t.model, plain, optimizer, t.bf16)}, 3 if quick else 5)
+
+    def data_epoch() -> int:
+        return sum(len(y) for _, y in t.loader("train", shuffle=True, augment=True))
+
+    data_rate = interleaved_rates({"data": data_epoch}, 3)["data"]
+    paths = t.dataset.paths("train")
+    decode_rate = rate(lambda: len(ImageCache.build(paths, SIZE).array))
+    return [
+        Figure("engine_vs_plain_loop", rates["engine"] / rates["plain"], 0.97, ">=",
+               detail={"engine img/s": rates["engine"], "plain img/s": rates["plain"]}),
+        Figure("data_vs_train_throughput", data_rate / rates["engine"], 3, ">=",
+               detail={"cached+augment img/s": data_rate, "first-pass decode img/s": decode_rate, "train img/s": rates["engine"]}),
+    ]
+
+
+def fast_path(quick: bool) -> list[Figure]:
+    """Training steps with the default fast path (channels_last; bf16 autocast where it is faster) against fp32 NCHW.
+
+    Two steps: the default configuration's (frozen backbone: forward through it, update the head)
+    and full fine-tuning's (forward and backward through everything).
+    """
+    fast = _training(quick)
+    slow = Training(dataclasses.replace(fast.cfg, precision="fp32", channels_last=False), RunDir.create(ARCH), progress=False)
+    slow.prepare(fast.dataset)
+    pair = {"fast": fast, "slow": slow}
+    batches = {name: _plain_batches(t) for name, t in pair.items()}
+    figures = []
+    for key, frozen in (("fast_path_speedup", True), ("fast_path_finetune", False)):
+        opts = {}
+        for name, t in pair.items():
+            set_frozen(t.model, t.spec, frozen)
+            set_train_mode(t.model, t.spec, frozen)
+            opts[name] = make_optimizer("adamw", [{"params": [p for p in t.model.parameters() if p.requires_grad], "lr": 1e-4}], 0.0, 0.9)
+        rates = interleaved_rates(
+            {name: (lambda name=name, t=t: _plain_epoch(t.model, batches[name], opts[name], t.bf16_eval if frozen else t.bf16)) for name, t in pair.items()},
+            3 if quick else 5,
+        )
+        bf16 = fast.bf16_eval if frozen else fast.bf16
+        figures.append(Figure(key, rates["fast"] / rates["slow"], 1.8 if frozen else 1.0, ">=",
+                              detail={"step": "frozen backbone (default)" if frozen else "full fine-tuning", "fast img/s": rates["fast"],
+                                      "fp32 NCHW img/s": rates["slow"], "fast path": f"channels_last, {'bf16' if bf16 else 'fp32'}"}))
+    return figures
