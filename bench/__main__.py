@@ -13,6 +13,7 @@ for _key, _value in {"GRADIO_ANALYTICS_ENABLED": "False", "NO_ALBUMENTATIONS_UPD
     os.environ.setdefault(_key, _value)
 
 from bench import features, serving, training  # noqa: E402
+from bench.fixtures import WORKDIR  # noqa: E402
 from bench.harness import Figure, table, write_json  # noqa: E402
 from cnnapp import hardware  # noqa: E402
 
@@ -25,6 +26,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--only", nargs="*", help="run only these benchmark functions (e.g. fast_path)")
     args = parser.parse_args()
+    os.environ["CNNAPP_HOME"] = str(WORKDIR / "workspace")
     threads = hardware.configure_threads()
     figures: list[Figure] = []
     start = time.time()

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import functools
-import os
 import tempfile
 from pathlib import Path
 
 from cnnapp.catalog import FASHION_MNIST_CLASSES, write_fashion_mnist
 
 WORKDIR = Path(tempfile.mkdtemp(prefix="cnnapp-bench-"))
-os.environ["CNNAPP_HOME"] = str(WORKDIR / "workspace")
 
 
 @functools.cache
