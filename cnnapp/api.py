@@ -2,7 +2,8 @@
 
 They take and return plain values and raise `CnnappError` subclasses with a message for the caller;
 `cnnapp.ui.endpoints` wires them to the named endpoints `/start_training`, `/run_status`,
-`/predict` and `/list_runs`.
+`/predict` and `/list_runs`. `session` is the caller's (see `cnnapp.sessions`): with
+`CNNAPP_SESSION_RUNS=1` a caller sees and uses only the runs it started.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from typing import Any
 
 import pandas as pd
 
+from cnnapp import sessions
 from cnnapp.data import ingest, resolve_source
 from cnnapp.errors import ConfigError, DataError
-from cnnapp.runs import get_run
-from cnnapp.runs import list_runs as runs_table
 from cnnapp.worker import JobManager
 
 SERVER_PATH_OPTIONS = ("data", "weights")
@@ -42,20 +42,21 @@ def parse_config(text: str | None) -> dict[str, Any]:
     return values
 
 
-def start_training(jobs: JobManager, dataset: str | Path | None, config: str | None) -> str:
-    """Check an uploaded `.zip` dataset and a JSON config, queue the training and return its run id."""
+def start_training(jobs: JobManager, dataset: str | Path | None, config: str | None, session: str | None = None) -> str:
+    """Check an uploaded `.zip` dataset and a JSON config, queue the training for `session` and return its run id."""
+    sessions.require(session)
     values = parse_config(config)
     if not dataset:
         raise DataError("no dataset: upload a .zip of <class>/<image> folders")
     if Path(dataset).suffix.lower() != ".zip":
         raise DataError(f"'{Path(dataset).name}' is not a .zip archive; upload the dataset as a .zip of <class>/<image> folders")
     folder, _ = resolve_source(dataset, jobs.root)
-    return jobs.submit({**values, "data": ingest(folder).root}).id
+    return jobs.submit({**values, "data": ingest(folder).root}, session).id
 
 
-def run_status(run_id: str, root: Path | None = None) -> dict[str, Any]:
+def run_status(run_id: str, root: Path | None = None, session: str | None = None) -> dict[str, Any]:
     """State, progress, message and metrics so far of one run. Raises RunError for an unknown id."""
-    run = get_run(run_id, root)
+    run = sessions.get_run(run_id, root, session)
     status = run.summary()
     event = run.last_event() if status["state"] == "running" else None
     progress = {k: event.get(k) for k in ("stage", "batch", "batches", "eta_s")} if event else {}
@@ -69,10 +70,8 @@ def run_status(run_id: str, root: Path | None = None) -> dict[str, Any]:
     }
 
 
-def predict(image: Any, model: str | None, top_k: int | float = 5, root: Path | None = None) -> dict[str, float]:
+def predict(image: Any, model: str | None, top_k: int | float = 5, root: Path | None = None, session: str | None = None) -> dict[str, float]:
     """Top-k label → probability for one image (a path, PIL image or array) with a run id or `imagenet:<arch>`."""
-    from cnnapp.inference import load_predictor
-
     if image is None:
         raise DataError("no image given: upload a picture to classify")
     if not model or not str(model).strip():
@@ -83,10 +82,10 @@ def predict(image: Any, model: str | None, top_k: int | float = 5, root: Path | 
         raise ConfigError(f"top_k must be a whole number, got {top_k!r}") from None
     if k < 1:
         raise ConfigError(f"top_k must be at least 1, got {k}")
-    (top,) = load_predictor(str(model), root).predict([image], top_k=k)
+    (top,) = sessions.load_predictor(str(model), root, session).predict([image], top_k=k)
     return dict(top)
 
 
-def list_runs(root: Path | None = None) -> list[dict[str, Any]]:
-    """The runs table as one object per run, newest first."""
-    return records(runs_table(root))
+def list_runs(root: Path | None = None, session: str | None = None) -> list[dict[str, Any]]:
+    """The runs table (`session`'s runs) as one object per run, newest first."""
+    return records(sessions.list_runs(root, session))

@@ -1,9 +1,12 @@
 """Background training: every run is its own `python -m cnnapp train` process, queued by a job manager.
 
 The app process never trains. `JobManager.submit` validates a configuration, writes a queued run
-directory and starts it when a slot is free (`CNNAPP_MAX_JOBS`, default 1). A monitor thread per
-process records how it ended and starts the next queued run. Stopping is graceful: the cooperative
-stop request first (the trainer saves a checkpoint), then SIGTERM, then SIGKILL.
+directory and starts it when a slot is free (`CNNAPP_MAX_JOBS`, default 1); `resume` queues an ended
+run to continue from its checkpoint (`train --resume`). A monitor thread per process records how it
+ended and starts the next queued run. Stopping is graceful: the cooperative stop request first (the
+trainer saves a checkpoint), then SIGTERM, then SIGKILL. A new manager reconciles the workspace and
+adopts trainings that an earlier app instance left running: they hold a slot and are monitored to
+their end. Every run is reached through `cnnapp.sessions`, so a session acts only on its own runs.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cnnapp import workspace
+from cnnapp import sessions, workspace
 from cnnapp.config import TrainConfig, resolve
 from cnnapp.errors import RunError
 from cnnapp.runs import ACTIVE, RunDir, all_runs, get_run, pid_alive
 
 NICE = 10  # scheduling priority below the app's: the server's requests win the CPU while a training runs
+RESUMABLE = ("interrupted", "cancelled", "failed")
+ADOPTED_POLL_S = 1.0
 
 
 def default_threads() -> int:
@@ -38,7 +43,10 @@ def _env_int(name: str, default: int) -> int:
 
 
 class JobManager:
-    """Queues training runs and runs at most `max_jobs` of them at once, each in its own process."""
+    """Queues training runs and runs at most `max_jobs` of them at once, each in its own process.
+
+    Methods taking `session` act only on that session's runs when runs are scoped (`cnnapp.sessions`).
+    """
 
     def __init__(
         self,
@@ -56,30 +64,49 @@ class JobManager:
         self.stop_timeout = stop_timeout
         self.term_timeout = term_timeout
         self._lock = threading.RLock()
-        self._queue: list[RunDir] = []
+        self._queue: list[tuple[RunDir, list[str]]] = []  # (run, `cnnapp train` arguments)
         self._processes: dict[str, subprocess.Popen] = {}
+        self._adopted: dict[str, int] = {}  # run id → pid of a training started by an earlier app instance
+        self._adopt()
 
     # ----- requests -----------------------------------------------------------------------
-    def submit(self, values: dict[str, Any]) -> RunDir:
-        """Validate `values` (CLI option names) and queue a run. Raises ConfigError before creating anything."""
+    def submit(self, values: dict[str, Any], session: str | None = None) -> RunDir:
+        """Validate `values` (CLI option names) and queue a run owned by `session`. Raises ConfigError before creating anything."""
+        sessions.require(session)
         cfg = resolve(TrainConfig.from_dict(values))
         run = RunDir.create(cfg.arch, self.root)
+        sessions.claim(run, session)
         cfg.save(run.file("config.json"))
         now = time.time()
         run.update_status(
             state="queued", manager_pid=os.getpid(), created=now, epoch=0,
             epochs=cfg.epochs + cfg.unfreeze_epochs, message="waiting for a free training slot",
         )
-        with self._lock:
-            self._queue.append(run)
-        self._pump()
+        self._enqueue(run, ["--config", str(run.file("config.json")), "--run-dir", str(run.path)])
         return run
 
-    def stop(self, run_id: str) -> str:
-        """Cancel a queued run or stop a running one gracefully; returns what was done, for the user."""
-        run = get_run(run_id, self.root)
+    def resume(self, run_id: str, session: str | None = None) -> str:
+        """Queue an interrupted, cancelled or failed run to continue from its checkpoint; returns what will happen, for the user."""
+        run = sessions.get_run(run_id, self.root, session)
         with self._lock:
-            queued = next((r for r in self._queue if r.id == run.id), None)
+            state = run.reconcile().get("state")
+            if state not in RESUMABLE:
+                raise RunError(f"run {run.id} is {state}; only interrupted, cancelled or failed runs can be resumed")
+            has_checkpoint = run.file("checkpoint.pt").is_file()
+            run.file("stop.request").unlink(missing_ok=True)
+            run.update_status(
+                state="queued", manager_pid=os.getpid(),
+                message="waiting for a free training slot to " + ("resume from its checkpoint" if has_checkpoint else "start again (no checkpoint was saved)"),
+            )
+            self._enqueue(run, ["--resume", str(run.path)])
+        epoch = run.status().get("epoch") or 0
+        return f"run {run.id} queued to " + (f"continue after epoch {epoch}" if has_checkpoint else "start again from the first epoch")
+
+    def stop(self, run_id: str, session: str | None = None) -> str:
+        """Cancel a queued run or stop a running one gracefully; returns what was done, for the user."""
+        run = sessions.get_run(run_id, self.root, session)
+        with self._lock:
+            queued = next((job for job in self._queue if job[0].id == run.id), None)
             if queued is not None:
                 self._queue.remove(queued)
                 run.update_status(state="cancelled", ended=time.time(), message="cancelled before it started")
@@ -93,9 +120,9 @@ class JobManager:
         threading.Thread(target=self._escalate, args=(run, process or pid), daemon=True, name=f"stop-{run.id}").start()
         return "stopping after the current batch (a checkpoint is saved)"
 
-    def active(self) -> list[RunDir]:
-        """Queued and running runs on disk, newest first (dead processes reconciled)."""
-        return [r for r in all_runs(self.root) if r.reconcile().get("state") in ACTIVE]
+    def active(self, session: str | None = None) -> list[RunDir]:
+        """`session`'s queued and running runs on disk, newest first (dead processes reconciled)."""
+        return [r for r in sessions.all_runs(self.root, session) if r.reconcile().get("state") in ACTIVE]
 
     def wait(self, run_id: str, timeout: float | None = None) -> dict:
         """Block until the run has ended (or `timeout` seconds passed); return its status."""
@@ -108,13 +135,14 @@ class JobManager:
     def shutdown(self, timeout: float = 10.0) -> None:
         """Cancel the queue and stop every running process (graceful first), waiting up to `timeout` s."""
         with self._lock:
-            for run in self._queue:
+            for run, _ in self._queue:
                 run.update_status(state="cancelled", ended=time.time(), message="the app shut down before this run started")
             self._queue.clear()
             processes = list(self._processes.items())
-        for run_id, process in processes:
+            adopted = list(self._adopted.items())
+        for run_id, pid in [(run_id, p.pid) for run_id, p in processes] + adopted:
             RunDir(self.root / "runs" / run_id).request_stop()
-            _signal(process.pid, signal.SIGTERM)
+            _signal(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for _, process in processes:
             try:
@@ -122,19 +150,40 @@ class JobManager:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        for _, pid in adopted:
+            if not _wait_gone(pid, max(0.0, deadline - time.monotonic())):
+                _signal(pid, signal.SIGKILL)
 
     # ----- processes ----------------------------------------------------------------------
+    def _adopt(self) -> None:
+        """Reconcile the workspace; monitor trainings left running by an app instance that has gone."""
+        for run in all_runs(self.root):
+            status = run.reconcile()
+            pid, manager = status.get("pid"), status.get("manager_pid")
+            if status.get("state") != "running" or not manager or pid_alive(manager):
+                continue
+            if not _is_trainer_of(pid, run):
+                run.update_status(state="interrupted", ended=time.time(), message=f"the training process (pid {pid}) is gone (the machine restarted)")
+                continue
+            self._adopted[run.id] = pid
+            threading.Thread(target=self._monitor_adopted, args=(run, pid), daemon=True, name=f"adopted-{run.id}").start()
+
+    def _enqueue(self, run: RunDir, args: list[str]) -> None:
+        with self._lock:
+            self._queue.append((run, args))
+        self._pump()
+
     def _pump(self) -> None:
         """Start queued runs while slots are free."""
         with self._lock:
-            while self._queue and len(self._processes) < self.max_jobs:
-                run = self._queue.pop(0)
+            while self._queue and len(self._processes) + len(self._adopted) < self.max_jobs:
+                run, args = self._queue.pop(0)
                 if run.status().get("state") == "queued":
-                    self._start(run)
+                    self._start(run, args)
 
-    def _start(self, run: RunDir) -> None:
+    def _start(self, run: RunDir, args: list[str]) -> None:
         env = {**os.environ, "CNNAPP_HOME": str(self.root), "CNNAPP_THREADS": str(self.threads), "PYTHONUNBUFFERED": "1"}
-        command = [sys.executable, "-m", "cnnapp", "train", "--config", str(run.file("config.json")), "--run-dir", str(run.path), "--quiet"]
+        command = [sys.executable, "-m", "cnnapp", "train", *args, "--quiet"]
         with open(run.file("train.log"), "ab") as log:
             try:
                 process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
@@ -158,6 +207,17 @@ class JobManager:
                 self._processes.pop(run.id, None)
             self._pump()
 
+    def _monitor_adopted(self, run: RunDir, pid: int) -> None:
+        """Follow a training this manager did not start (its exit code is unknown) until its process ends."""
+        while pid_alive(pid):
+            time.sleep(ADOPTED_POLL_S)
+        try:
+            _record_exit(run, None)
+        finally:
+            with self._lock:
+                self._adopted.pop(run.id, None)
+            self._pump()
+
     def _escalate(self, run: RunDir, target: subprocess.Popen | int) -> None:
         """After the stop request: SIGTERM after `stop_timeout`, SIGKILL `term_timeout` later."""
         for sig, wait_s in ((signal.SIGTERM, self.stop_timeout), (signal.SIGKILL, self.term_timeout)):
@@ -170,14 +230,16 @@ class JobManager:
                 _signal(target, sig)
 
 
-def _record_exit(run: RunDir, code: int) -> None:
-    """Give a run whose process ended without recording a final state the state that explains why."""
+def _record_exit(run: RunDir, code: int | None) -> None:
+    """Give a run whose process ended without recording a final state the state that explains why (`code` None: unknown)."""
     # the trainer records completed, failed or cancelled itself; "interrupted" comes from a reader's
     # reconcile() that saw the process gone first, and gets the exact reason here
     if run.status().get("state") not in (*ACTIVE, "interrupted"):
         return
     if run.stop_requested():
-        state, message = "cancelled", "stopped on request" + (" (the process had to be killed)" if code < 0 else "")
+        state, message = "cancelled", "stopped on request" + (" (the process had to be killed)" if code is not None and code < 0 else "")
+    elif code is None:
+        state, message = "interrupted", "the training process ended without finishing (it was started before the app restarted)"
     elif code < 0:
         state, message = "interrupted", f"the training process was killed ({_signal_name(-code)})"
     else:
@@ -185,6 +247,16 @@ def _record_exit(run: RunDir, code: int) -> None:
         state = "failed"
         message = errors[-1].removeprefix("error:").strip() if errors else f"the training process exited with code {code}; see train.log"
     run.update_status(state=state, ended=time.time(), message=message)
+
+
+def _is_trainer_of(pid: int, run: RunDir) -> bool:
+    """Whether `pid` is the training process of `run` (a pid reused by another program after a reboot is not)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return True  # no /proc to ask: trust the recorded pid
+    target = run.path.resolve()
+    return any(Path(os.fsdecode(arg)).resolve() == target for arg in command if arg)
 
 
 def _signal_name(number: int) -> str:

@@ -62,8 +62,8 @@ def test_errors_are_short_messages(run_id, workspace, monkeypatch):
 def test_tab_builds(workspace):
     with gr.Blocks() as demo:
         ctx = UIContext(
-            demo=demo, root=workspace, jobs=None, dataset=gr.State(None), selected_run=gr.State(None),
-            runs_changed=gr.State(0), arch=gr.Dropdown(render=False), augment=gr.Dropdown(render=False),
+            demo=demo, root=workspace, jobs=None, session=gr.BrowserState(None), dataset=gr.State(None), selected_run=gr.State(None),
+            watched_run=gr.State(None), runs_changed=gr.State(0), arch=gr.Dropdown(render=False), augment=gr.Dropdown(render=False),
         )
         with gr.Tab(export_tab.TITLE):
             export_tab.build(ctx)

@@ -12,6 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
+from cnnapp import learn
 from cnnapp.config import TrainConfig
 from cnnapp.runs import RunDir
 from cnnapp.train import train
@@ -73,7 +74,7 @@ class FakeJobs:
         self.root = root
         self.submitted: list[dict] = []
 
-    def submit(self, values: dict) -> RunDir:
+    def submit(self, values: dict, session: str | None = None) -> RunDir:
         self.submitted.append(values)
         run = RunDir.create(values["arch"], self.root)
         TrainConfig.from_dict(values).save(run.file("config.json"))
@@ -129,14 +130,14 @@ def test_explain_grad_cam_and_feature_maps(home, run_id, demo_dir):
 
 
 def test_learn_handlers():
-    seen, fmap, size = learn_tab.convolve(learn_tab.learn.shapes_image(), learn_tab.kernel_table("sobel x"), 1, 2, True)
+    seen, fmap, size = learn_tab.convolve(learn.shapes_image(), learn_tab.kernel_table("sobel x"), 1, 2, True)
     assert isinstance(fmap, Image.Image) and "⌊(96 − 3 + 2·1) / 2⌋ + 1 = 48" in size and "48 × 48" in size
-    pooled, text = learn_tab.pool_matrix(learn_tab._table(learn_tab.learn.COURSE_MATRIX), "max", 2, 2)
+    pooled, text = learn_tab.pool_matrix(learn_tab._table(learn.COURSE_MATRIX), "max", 2, 2)
     assert pooled.to_numpy().tolist() == [[4, 7, 8], [12, 14, 11], [7, 15, 13]] and "= 3" in text
     image = np.zeros((28, 28, 3), dtype=np.uint8)
     shown, text = learn_tab.pool_picture(image, "avg", 2, 2)
     assert shown.size == (28, 28) and "**14×14**" in text
-    figure, slices, text = learn_tab.stack(learn_tab._table(learn_tab.learn.COURSE_MATRIX), 0, 1)
+    figure, slices, text = learn_tab.stack(learn_tab._table(learn.COURSE_MATRIX), 0, 1)
     assert isinstance(figure, Figure) and len(slices) == 8 and "**4 × 4 × 8**" in text
     table = learn_tab.architectures()
     assert table.set_index("architecture").loc["vgg16", "params (computed)"] == "138,357,544"

@@ -59,10 +59,10 @@ def test_the_ingestion_report_lists_skipped_files_with_reasons(small_dataset, tm
         zf.writestr("../evil.png", "escape")
     state, summary, _, _, box, text, skipped = data_tab.use_zip(workspace, str(archive))
     reasons = dict(zip(skipped["path"], skipped["reason"]))
-    assert "not an image file (.txt)" in reasons["bag/notes.txt"]
-    assert "not a valid image" in reasons["bag/broken.png"]
+    assert "not an image file (.txt)" in reasons["messy/bag/notes.txt"]
+    assert "not a valid image" in reasons["messy/bag/broken.png"]
     assert "escape the extraction folder" in reasons["../evil.png"]
-    assert reasons["sandal/.DS_Store"] == "hidden file or folder"
+    assert reasons["messy/sandal/.DS_Store"] == "hidden file or folder"
     assert f"{len(skipped)} file(s) skipped" in text and box.label.startswith(f"Ingestion report · {len(skipped)} skipped")
     assert state["name"] == "messy.zip" and "3 classes" in summary
 
@@ -90,7 +90,7 @@ def test_the_augmentation_preview(workspace):
 def test_start_validates_the_form_and_queues_a_run(workspace, small_dataset):
     jobs = JobManager(workspace, threads=1)
     dataset = {"path": str(small_dataset), "source": str(small_dataset), "name": "small"}
-    form = [dataset, "lenet5", False, False, 0, 1, 28, "light", 0.01, None, "adam", "none", 8, 0]
+    form = [dataset, "lenet5", False, False, 0, 1, 28, "light", 0.01, None, "adam", "none", 8, 0, None]  # the fields, then the session
     try:
         with pytest.raises(gr.Error, match="no dataset chosen"):
             user_errors(train_tab.start)(jobs, None, *form[1:])
@@ -125,8 +125,8 @@ def test_runs_table_details_and_delete(workspace):
     assert (row["state"], row["pretrained"], row["lr head"], row["epochs"], row["best val acc"], row["duration"]) == (
         "completed", "no", "0.003", "1/2", "40.0%", "1 min 05 s")
     assert table.iloc[0]["epochs"] == "—"
-    box, info, loss, acc, per_class, download, _ = runs_tab.details(workspace, done.id)
-    assert box.visible and "completed" in info and not per_class.visible and not download.visible
+    box, info, loss, acc, per_class, download, resume, _ = runs_tab.details(workspace, done.id)
+    assert box.visible and "completed" in info and not per_class.visible and not download.visible and not resume.visible
     assert loss["split"].tolist() == ["train", "validation"] and acc["value"].tolist() == [50.0, 40.0]
     assert not runs_tab.details(workspace, None)[0].visible
     with pytest.raises(gr.Error, match="stop it on the Train tab"):

@@ -1,7 +1,8 @@
 """The Gradio app: `build_app()` assembles the header, the HTTP API and one tab per module in `TABS`.
 
 A later tab (Evaluate, Compare, Explain, Learn, Export) is a module with `TITLE` and `build(ctx)`,
-added to `TABS`.
+added to `TABS`. Building the app imports neither torch nor timm (handlers import them when first
+used), so the first page is served in seconds.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from cnnapp.worker import JobManager
 
 TABS: list[ModuleType] = [data_tab, train_tab, predict_tab, runs_tab, evaluate_tab, compare_tab, explain_tab, export_tab, learn_tab]
 DEFAULT_ARCH = "tf_efficientnet_lite0"
-MAX_UPLOAD = os.environ.get("CNNAPP_MAX_UPLOAD", "2gb")
+DEFAULT_MAX_UPLOAD = "2gb"
+SESSION_KEY = "cnnapp-session"  # localStorage key; the fixed secret keeps tokens readable after a restart (they are random, not derived from it)
+NEW_TOKEN = """(token) => token || Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("")"""
 
 
 def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Blocks:
@@ -34,8 +37,10 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
             demo=demo,
             root=root,
             jobs=jobs or JobManager(root),
+            session=gr.BrowserState(None, storage_key=SESSION_KEY, secret=SESSION_KEY),
             dataset=gr.State(default_dataset()),
             selected_run=gr.State(None),
+            watched_run=gr.State(None),
             runs_changed=gr.State(0.0),
             arch=gr.Dropdown(
                 [DEFAULT_ARCH], value=DEFAULT_ARCH, allow_custom_value=True, label="Architecture",
@@ -47,6 +52,8 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
             ),
         )
         endpoints.build(ctx)
+        for trigger in (demo.load, ctx.session.change):  # a new browser gets its token (made in the browser) at once
+            trigger(None, ctx.session, ctx.session, js=NEW_TOKEN, api_visibility="private")
         with gr.Tabs():
             for tab in TABS:
                 with gr.Tab(tab.TITLE):
@@ -58,5 +65,14 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
 
 
 def launch_options(**overrides: Any) -> dict[str, Any]:
-    """`demo.launch()` arguments: theme, CSS, the folder-upload script, upload limit (and any overrides)."""
-    return {"theme": THEME, "css": CSS, "head": HEAD, "max_file_size": MAX_UPLOAD, "footer_links": ["api"], **overrides}
+    """`demo.launch()` arguments: theme, CSS, the folder-upload script, address and upload limit (and any overrides).
+
+    The server listens on 127.0.0.1 unless `GRADIO_SERVER_NAME` says otherwise (Spaces set 0.0.0.0);
+    uploads are limited to `CNNAPP_MAX_UPLOAD` (default 2gb; gradio's size syntax, e.g. 500mb).
+    """
+    return {
+        "theme": THEME, "css": CSS, "head": HEAD, "footer_links": ["api"],
+        "server_name": os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1",
+        "max_file_size": os.environ.get("CNNAPP_MAX_UPLOAD") or DEFAULT_MAX_UPLOAD,
+        **overrides,
+    }

@@ -7,19 +7,21 @@ import tempfile
 import time
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gradio as gr
 import pandas as pd
-from matplotlib.figure import Figure
 
-from cnnapp import compare
+from cnnapp import sessions
 from cnnapp.config import TrainConfig
 from cnnapp.errors import DataError
-from cnnapp.evaluate import line_figure
-from cnnapp.runs import ACTIVE, get_run, list_runs
+from cnnapp.runs import ACTIVE
 from cnnapp.ui.common import PRIVATE, duration, pct, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.worker import JobManager
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 TITLE = "Compare"
 POLL_S = 2.0
@@ -44,24 +46,26 @@ SHOWN = {
 }
 
 
-def run_choices(root: Path, current: list[str] | None) -> gr.Dropdown:
-    """Every run as a choice (newest first), keeping the current selection where it still exists."""
-    frame = list_runs(root)
+def run_choices(root: Path, current: list[str] | None, session: str | None = None) -> gr.Dropdown:
+    """Every run of the session as a choice (newest first), keeping the current selection where it still exists."""
+    frame = sessions.list_runs(root, session)
     choices = [(f"{r.run_id} · {r.arch} · {r.state}", r.run_id) for r in frame.itertuples()]
     known = set(frame["run_id"])
     return gr.Dropdown(choices=choices, value=[r for r in (current or []) if r in known], multiselect=True)
 
 
 def queue(jobs: JobManager, dataset: dict | None, arch: str, epochs: float, unfreeze: float, img_size: float,
-          lr_head: float | None, augment: str) -> tuple[gr.Dropdown, gr.Timer, float]:
-    """Validate the four settings and queue them through the job manager."""
+          lr_head: float | None, augment: str, session: str | None = None) -> tuple[gr.Dropdown, gr.Timer, float]:
+    """Validate the four settings and queue them through the job manager for the session."""
+    from cnnapp import compare
+
     if not dataset:
         raise DataError("no dataset chosen: pick one on the 1 · Data tab (the example works)")
     base = TrainConfig(data=dataset["path"], arch=arch, epochs=int(epochs), unfreeze_epochs=int(unfreeze),
                        img_size=int(img_size), augment=augment or "none", **({"lr_head": float(lr_head)} if lr_head else {}))
-    runs = compare.queue_grid(base, jobs.submit)
+    runs = compare.queue_grid(base, partial(jobs.submit, session=session))
     gr.Info(f"Queued 4 runs of {arch}: they train one after another")
-    return run_choices(jobs.root, [r.id for r in runs]), gr.Timer(active=True), time.time()
+    return run_choices(jobs.root, [r.id for r in runs], session), gr.Timer(active=True), time.time()
 
 
 def _shown(table: pd.DataFrame) -> pd.DataFrame:
@@ -77,13 +81,18 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
 
 def _csv(table: pd.DataFrame) -> str:
     """The table as a CSV in the temp folder, named after its runs (rewritten in place as they progress)."""
+    from cnnapp import compare
+
     key = hashlib.sha1(",".join(table["run_id"]).encode()).hexdigest()[:10]
     return str(compare.export_csv(table, Path(tempfile.gettempdir()) / "cnnapp-downloads" / f"comparison-{key}.csv"))
 
 
-def show(root: Path, run_ids: list[str] | None) -> tuple[str, pd.DataFrame, Figure | None, gr.DownloadButton, gr.Timer]:
+def show(root: Path, run_ids: list[str] | None, session: str | None = None) -> tuple[str, pd.DataFrame, Figure | None, gr.DownloadButton, gr.Timer]:
     """Table, overlaid validation curves and CSV of the selected runs; the poll timer runs while any is active."""
-    runs = [get_run(r, root) for r in run_ids or []]
+    from cnnapp import compare
+    from cnnapp.evaluate import line_figure
+
+    runs = [sessions.get_run(r, root, session) for r in run_ids or []]
     if not runs:
         return EMPTY, pd.DataFrame(columns=list(SHOWN.values())), None, gr.DownloadButton(value=None, visible=False), gr.Timer(active=False)
     table = compare.comparison_table(runs)
@@ -93,9 +102,9 @@ def show(root: Path, run_ids: list[str] | None) -> tuple[str, pd.DataFrame, Figu
     return "", _shown(table), figure, gr.DownloadButton(value=_csv(table), visible=True), gr.Timer(active=active)
 
 
-def poll(root: Path, run_ids: list[str] | None) -> tuple:
+def poll(root: Path, run_ids: list[str] | None, session: str | None = None) -> tuple:
     """`show` on the timer; when the last run ends, tell the other tabs that runs changed."""
-    shown = show(root, run_ids)
+    shown = show(root, run_ids, session)
     return *shown, (gr.skip() if shown[-1].active else time.time())
 
 
@@ -110,21 +119,22 @@ def build(ctx: UIContext) -> None:
     go = gr.Button("▶ Queue the 4 runs", variant="primary", elem_id="compare-queue")
     picked = gr.Dropdown(multiselect=True, label="Runs compared", info="the grid just queued, or any runs you pick", elem_id="compare-runs")
     empty = gr.HTML(EMPTY)
-    table = gr.Dataframe(headers=list(SHOWN.values()), interactive=False, label="Comparison", wrap=True, elem_id="compare-table")
+    table = gr.Dataframe(headers=list(SHOWN.values()), interactive=False, label="Comparison", wrap=True, elem_id="compare-table",
+                         elem_classes="cnn-table")
     curves = gr.Plot(label="Validation accuracy per epoch", format="png", elem_id="compare-curves")
     download = gr.DownloadButton("⬇ comparison.csv", visible=False, scale=0, min_width=200, elem_id="compare-csv")
     timer = gr.Timer(POLL_S, active=False)
 
-    choices = {"fn": partial(run_choices, ctx.root), "inputs": picked, "outputs": picked, "show_progress": "hidden", **PRIVATE}
-    shown = {"fn": user_errors(partial(show, ctx.root)), "inputs": picked, "outputs": [empty, table, curves, download, timer],
+    session = ctx.session
+    choices = {"fn": partial(run_choices, ctx.root), "inputs": [picked, session], "outputs": picked, "show_progress": "hidden", **PRIVATE}
+    shown = {"fn": user_errors(partial(show, ctx.root)), "inputs": [picked, session], "outputs": [empty, table, curves, download, timer],
              "show_progress": "hidden", **PRIVATE}
-    ctx.demo.load(**choices)
-    ctx.runs_changed.change(**choices)
+    gr.on([session.change, ctx.runs_changed.change], **choices)
     go.click(
-        user_errors(partial(queue, ctx.jobs)), [ctx.dataset, ctx.arch, epochs, unfreeze, img_size, lr_head, ctx.augment],
+        user_errors(partial(queue, ctx.jobs)), [ctx.dataset, ctx.arch, epochs, unfreeze, img_size, lr_head, ctx.augment, session],
         [picked, timer, ctx.runs_changed], **PRIVATE,
     )
     picked.change(**shown)
-    timer.tick(user_errors(partial(poll, ctx.root)), picked, [empty, table, curves, download, timer, ctx.runs_changed],
+    timer.tick(user_errors(partial(poll, ctx.root)), [picked, session], [empty, table, curves, download, timer, ctx.runs_changed],
                show_progress="hidden", **PRIVATE)
 

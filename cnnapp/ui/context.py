@@ -14,17 +14,23 @@ from cnnapp.worker import JobManager
 class UIContext:
     """Shared state of one app.
 
-    `dataset` holds the chosen dataset (a dict with `path`, `name`, `classes`, `images`, or None);
-    `selected_run` the run id the user last started or picked; `runs_changed` is bumped whenever
-    runs appear, finish or are deleted, so that tabs listing runs refresh. `arch` and `augment` are
-    created unrendered here and rendered by the Train tab; other tabs may read them or listen to them.
+    `session` is the browser's session token (see `cnnapp.sessions`; kept in localStorage, so it
+    survives reloads): every handler that touches runs takes it as its last input, and lists that
+    depend on it refresh on `session.change`, which fires once the token is known. `dataset` holds
+    the chosen dataset (a dict with `path`, `name`, `classes`, `images`, or None); `selected_run` the
+    run id the user last started or picked; `watched_run` the run the Train tab follows;
+    `runs_changed` is bumped whenever runs appear, finish or are deleted, so that tabs listing runs
+    refresh. `arch` and `augment` are created unrendered here and rendered by the Train tab; other
+    tabs may read them or listen to them.
     """
 
     demo: gr.Blocks
     root: Path
     jobs: JobManager
+    session: gr.BrowserState
     dataset: gr.State
     selected_run: gr.State
+    watched_run: gr.State
     runs_changed: gr.State
     arch: gr.Dropdown
     augment: gr.Dropdown

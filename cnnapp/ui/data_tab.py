@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from cnnapp import workspace
 from cnnapp.data import Dataset, IngestError
 from cnnapp.errors import ConfigError, DataError
 from cnnapp.images import fit_square, load_rgb
@@ -22,6 +23,8 @@ from cnnapp.ui.dataset_state import EXAMPLE_NAME, chosen, load_dataset
 from cnnapp.ui.uploads import rebuild_folder
 
 TITLE = "1 · Data"
+CIFAR_NAME = "CIFAR-10 (course example)"
+CIFAR_PER_CLASS = 500
 GALLERY_MAX = 40
 THUMB_PX = 96
 PREVIEW_PX = 128
@@ -98,6 +101,15 @@ def use_example(root: Path) -> tuple:
 
 
 @user_errors
+def use_cifar10(root: Path) -> tuple:
+    """CIFAR-10 with 500 photos per class and split, written into the workspace once (downloaded the first time)."""
+    from cnnapp.catalog import prepare_example
+
+    folder = prepare_example("cifar10", root=workspace.datasets_dir(root), per_class=CIFAR_PER_CLASS)
+    return choose(root, folder, CIFAR_NAME)
+
+
+@user_errors
 def use_zip(root: Path, file: str | None) -> tuple:
     return choose(root, file, Path(file).name) if file else NOTHING
 
@@ -142,6 +154,7 @@ def build(ctx: UIContext) -> None:
     with gr.Row(equal_height=True):
         with gr.Column(min_width=220):
             example = gr.Button(f"Use the example: {EXAMPLE_NAME}, 400 images", elem_id="use-example")
+            cifar = gr.Button(f"Use {CIFAR_NAME}: 10 classes, {CIFAR_PER_CLASS} + {CIFAR_PER_CLASS} train/test photos each (downloaded once)", elem_id="use-cifar10")
         with gr.Column(min_width=220):
             zip_file = gr.File(label="Upload a .zip", file_types=[".zip"], height=120, elem_id="upload-zip")
         with gr.Column(min_width=220):
@@ -178,6 +191,7 @@ def build(ctx: UIContext) -> None:
     }
     ctx.demo.load(partial(show, root), ctx.dataset, shown, **PRIVATE).then(**preview)
     example.click(partial(use_example, root), None, [ctx.dataset, *shown], **PRIVATE).then(**preview)
+    cifar.click(partial(use_cifar10, root), None, [ctx.dataset, *shown], trigger_mode="once", **PRIVATE).then(**preview)
     zip_file.upload(partial(use_zip, root), zip_file, [ctx.dataset, *shown], **PRIVATE).then(**preview)
     folder.upload(partial(use_folder, root), folder, [ctx.dataset, *shown], **PRIVATE).then(**preview)
     augment.input(lambda spec: spec, augment, ctx.augment, **PRIVATE)

@@ -1,11 +1,12 @@
 """The HTTP API: named endpoints `/start_training`, `/run_status`, `/predict` and `/list_runs` (see the README).
 
 They live on hidden components, apart from the tabs, so that the contract stays stable while the UI changes.
+A caller's session (for `CNNAPP_SESSION_RUNS`) is its gradio session: one per `gradio_client.Client`.
 """
 
 from __future__ import annotations
 
-from functools import partial
+from typing import Any
 
 import gradio as gr
 
@@ -16,8 +17,31 @@ from cnnapp.ui.context import UIContext
 ENDPOINTS = ("start_training", "run_status", "predict", "list_runs")
 
 
+def api_session(request: gr.Request | None) -> str | None:
+    """The API caller's session, kept apart from the browsers' tokens."""
+    return f"api:{request.session_hash}" if request is not None and request.session_hash else None
+
+
 def build(ctx: UIContext) -> None:
     """Register the four endpoints (call before the tabs so that their names stay unsuffixed)."""
+    jobs, root = ctx.jobs, ctx.root
+
+    @api_errors
+    def start_training(dataset: str | None, config: str | None, request: gr.Request) -> str:
+        return api.start_training(jobs, dataset, config, api_session(request))
+
+    @api_errors
+    def run_status(run_id: str, request: gr.Request) -> dict[str, Any]:
+        return api.run_status(run_id, root, api_session(request))
+
+    @api_errors
+    def predict(image: str | None, model: str | None, top_k: float, request: gr.Request) -> dict[str, float]:
+        return api.predict(image, model, top_k, root, api_session(request))
+
+    @api_errors
+    def list_runs(request: gr.Request) -> list[dict[str, Any]]:
+        return api.list_runs(root, api_session(request))
+
     hidden = {"visible": False}
     dataset = gr.File(label="dataset", **hidden)
     config = gr.Textbox(label="config", **hidden)
@@ -31,18 +55,18 @@ def build(ctx: UIContext) -> None:
     trigger = gr.Button(**hidden)
 
     trigger.click(
-        api_errors(partial(api.start_training, ctx.jobs)), [dataset, config], run_id, api_name="start_training",
+        start_training, [dataset, config], run_id, api_name="start_training",
         api_description="Queue a training on an uploaded .zip dataset (ImageFolder layout) with a JSON config of CLI options; returns the run id.",
     )
     trigger.click(
-        api_errors(partial(api.run_status, root=ctx.root)), run_id, status, api_name="run_status", concurrency_limit=None,
+        run_status, run_id, status, api_name="run_status", concurrency_limit=None,
         api_description="State, epoch, epochs, message, progress and metrics so far of a run.",
     )
     trigger.click(
-        api_errors(partial(api.predict, root=ctx.root)), [image, model, top_k], prediction, api_name="predict",
+        predict, [image, model, top_k], prediction, api_name="predict",
         api_description="Classify an image with a run id or imagenet:<arch>; returns the top_k labels with probabilities.",
     )
     trigger.click(
-        api_errors(partial(api.list_runs, ctx.root)), None, runs, api_name="list_runs", concurrency_limit=None,
-        api_description="Every run in the workspace, newest first.",
+        list_runs, None, runs, api_name="list_runs", concurrency_limit=None,
+        api_description="Every run in the workspace (with CNNAPP_SESSION_RUNS=1: the caller's), newest first.",
     )

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gradio as gr
 import pandas as pd
-from matplotlib.figure import Figure
 from PIL import Image
 
-from cnnapp import evaluate
+from cnnapp import sessions
 from cnnapp.images import load_rgb
-from cnnapp.runs import get_run, list_runs
+from cnnapp.runs import RunDir
 from cnnapp.ui.common import PRIVATE, pct, user_errors
 from cnnapp.ui.context import UIContext
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 TITLE = "Evaluate"
 SPLITS = {"validation": "val", "test": "test"}
@@ -25,16 +28,16 @@ NO_RUNS = (
 NO_MISTAKES = "No mistakes on the validation images: nothing to show."
 
 
-def evaluated_runs(root: Path) -> list[tuple[str, str]]:
-    """(label, run id) of every run with an evaluation report, newest first."""
-    frame = list_runs(root)
+def evaluated_runs(root: Path, session: str | None = None) -> list[tuple[str, str]]:
+    """(label, run id) of the session's runs with an evaluation report, newest first."""
+    frame = sessions.list_runs(root, session)
     rows = [r for r in frame.itertuples() if (root / "runs" / r.run_id / "report.json").is_file()]
     return [(f"{r.run_id} · {r.arch} · val acc {pct(r.best_val_acc)}", r.run_id) for r in rows]
 
 
-def run_choices(root: Path, current: str | None, preferred: str | None) -> tuple[gr.Dropdown, str]:
+def run_choices(root: Path, current: str | None, preferred: str | None, session: str | None = None) -> tuple[gr.Dropdown, str]:
     """The run list (keeping the current choice, else the run picked elsewhere, else the newest) and the empty state."""
-    choices = evaluated_runs(root)
+    choices = evaluated_runs(root, session)
     values = [value for _, value in choices]
     value = next((c for c in (preferred, current) if c in values), values[0] if values else None)
     return gr.Dropdown(choices=choices, value=value), "" if choices else NO_RUNS
@@ -47,8 +50,10 @@ def _summary(run_id: str, accuracies: dict[str, float], split: str) -> str:
     return f"{run_id} · " + " · ".join(parts) + f"  \nPer-class metrics and confusion matrix below: **{split}** images."
 
 
-def _curves(run_id: str, root: Path) -> tuple[Figure, Figure]:
-    long = evaluate.curves(get_run(run_id, root))
+def _curves(run: RunDir) -> tuple[Figure, Figure]:
+    from cnnapp import evaluate
+
+    long = evaluate.curves(run)
     loss = long[long["metric"] == "loss"]
     acc = long[long["metric"] == "accuracy"].assign(value=lambda f: f["value"] * 100)
     return (evaluate.line_figure(loss, "epoch", "value", "split", "loss"),
@@ -63,11 +68,13 @@ def _thumbnail(path: str, side: int = 128) -> Image.Image:
     return im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))), resample)
 
 
-def show(root: Path, run_id: str | None, split_name: str | None) -> tuple:
+def show(root: Path, run_id: str | None, split_name: str | None, session: str | None = None) -> tuple:
     """Everything the tab shows for one run and split (validation or test)."""
+    from cnnapp import evaluate
+
     if not run_id:
         return "", gr.Radio(choices=["validation"], value="validation"), pd.DataFrame(), None, None, None, None, [], ""
-    run = get_run(run_id, root)
+    run = sessions.get_run(run_id, root, session)
     accuracies = evaluate.accuracies(run)
     splits = [name for name, key in SPLITS.items() if key in accuracies]
     split_name = split_name if split_name in splits else "validation"
@@ -78,7 +85,7 @@ def show(root: Path, run_id: str | None, split_name: str | None) -> tuple:
     gallery = [(_thumbnail(path), caption) for path, caption in evaluate.top_losses(run, k=16)]
     return (
         _summary(run.id, accuracies, split_name), gr.Radio(choices=splits, value=split_name), table, counts, rows,
-        *_curves(run.id, root), gallery, "" if gallery else NO_MISTAKES,
+        *_curves(run), gallery, "" if gallery else NO_MISTAKES,
     )
 
 
@@ -89,7 +96,8 @@ def build(ctx: UIContext) -> None:
         run = gr.Dropdown(label="Run", info="runs that finished training", scale=3, elem_id="evaluate-run")
         split = gr.Radio(["validation"], value="validation", label="Images", scale=1, elem_id="evaluate-split")
     summary = gr.Markdown(elem_id="evaluate-summary")
-    per_class = gr.Dataframe(label="Per class: precision, recall (sensibilidad), F1, support", interactive=False, max_height=320)
+    per_class = gr.Dataframe(label="Per class: precision, recall (sensibilidad), F1, support", interactive=False, max_height=320,
+                            elem_classes="cnn-table")
     with gr.Row():
         counts = gr.Plot(label="Confusion matrix (counts)", show_label=False, format="png")
         rows = gr.Plot(label="Confusion matrix (row-normalised)", show_label=False, format="png")
@@ -98,11 +106,11 @@ def build(ctx: UIContext) -> None:
         acc = gr.Plot(label="Accuracy per epoch", format="png")
     gr.Markdown("**Top losses**: the validation images the model got most confidently wrong, as *true class → predicted class (probability)*.")
     mistakes_note = gr.Markdown()
-    mistakes = gr.Gallery(label="Most confident mistakes", columns=5, height="auto", object_fit="contain", elem_id="evaluate-top-losses")
+    mistakes = gr.Gallery(label="Most confident mistakes", columns=5, height="auto", object_fit="contain", elem_id="evaluate-top-losses",
+                          elem_classes="cnn-gallery")
 
-    refresh = {"fn": partial(run_choices, ctx.root), "inputs": [run, ctx.selected_run], "outputs": [run, empty], "show_progress": "hidden", **PRIVATE}
-    ctx.demo.load(**refresh)
-    ctx.runs_changed.change(**refresh)
-    ctx.selected_run.change(**refresh)
+    refresh = {"fn": partial(run_choices, ctx.root), "inputs": [run, ctx.selected_run, ctx.session], "outputs": [run, empty],
+               "show_progress": "hidden", **PRIVATE}
+    gr.on([ctx.session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
     outputs = [summary, split, per_class, counts, rows, loss, acc, mistakes, mistakes_note]
-    gr.on([run.change, split.input], user_errors(partial(show, ctx.root)), [run, split], outputs, **PRIVATE)
+    gr.on([run.change, split.input], user_errors(partial(show, ctx.root)), [run, split, ctx.session], outputs, **PRIVATE)

@@ -8,8 +8,7 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image
 
-from cnnapp import explain
-from cnnapp.inference import load_predictor
+from cnnapp.sessions import load_predictor
 from cnnapp.ui.common import PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.predict_tab import examples, model_choices
@@ -25,11 +24,13 @@ what the layers output: early layers respond to lines and edges (*líneas, borde
 NO_IMAGE = "Add a picture (or click an example) to see where the model looks."
 
 
-def on_model(root: Path, model: str | None) -> tuple[gr.Dropdown, gr.Dropdown]:
+def on_model(root: Path, model: str | None, session: str | None = None) -> tuple[gr.Dropdown, gr.Dropdown]:
     """The chosen model's classes and its layers worth showing, early to late (all selected)."""
+    from cnnapp import explain
+
     if not model:
         return gr.Dropdown(choices=[PREDICTED], value=PREDICTED), gr.Dropdown(choices=[], value=[], multiselect=True)
-    predictor = load_predictor(model, root)
+    predictor = load_predictor(model, root, session)
     layers = explain.feature_layers(explain.model_layers(predictor))
     return (
         gr.Dropdown(choices=[PREDICTED, *predictor.classes], value=PREDICTED),
@@ -37,11 +38,14 @@ def on_model(root: Path, model: str | None) -> tuple[gr.Dropdown, gr.Dropdown]:
     )
 
 
-def gradcam(root: Path, image: str | None, model: str | None, class_name: str | None) -> tuple[Image.Image | None, str]:
+def gradcam(root: Path, image: str | None, model: str | None, class_name: str | None,
+            session: str | None = None) -> tuple[Image.Image | None, str]:
     """The picture and its Grad-CAM overlay side by side, with what was explained."""
+    from cnnapp import explain
+
     if not image or not model:
         return None, NO_IMAGE
-    predictor = load_predictor(model, root)
+    predictor = load_predictor(model, root, session)
     chosen = class_name if class_name in predictor.classes else None  # a class of the previous model means "predicted"
     result = explain.explain(predictor, image, chosen)
     return result.side_by_side(), (
@@ -50,11 +54,14 @@ def gradcam(root: Path, image: str | None, model: str | None, class_name: str | 
     )
 
 
-def feature_maps(root: Path, image: str | None, model: str | None, layers: list[str] | None) -> list[tuple[Image.Image, str]]:
+def feature_maps(root: Path, image: str | None, model: str | None, layers: list[str] | None,
+                 session: str | None = None) -> list[tuple[Image.Image, str]]:
     """A grid of the strongest activation maps of each chosen layer, early to late."""
+    from cnnapp import explain
+
     if not image or not model or not layers:
         return []
-    return explain.feature_maps(load_predictor(model, root), image, list(layers))
+    return explain.feature_maps(load_predictor(model, root, session), image, list(layers))
 
 
 def build(ctx: UIContext) -> None:
@@ -74,13 +81,13 @@ def build(ctx: UIContext) -> None:
             caption = gr.Markdown(NO_IMAGE)
     gr.Markdown("### Feature maps, early → late layers")
     layers = gr.Dropdown(multiselect=True, label="Layers", info="the stem and the last block at each resolution", elem_id="explain-layers")
-    maps = gr.Gallery(label="Strongest activation maps of each layer", columns=3, height="auto", object_fit="contain", elem_id="explain-maps")
+    maps = gr.Gallery(label="Strongest activation maps of each layer", columns=3, height="auto", object_fit="contain", elem_id="explain-maps",
+                      elem_classes="cnn-gallery")
 
-    root = ctx.root
-    refresh = {"fn": partial(model_choices, root), "inputs": [model, ctx.selected_run], "outputs": model, "show_progress": "hidden", **PRIVATE}
-    ctx.demo.load(**refresh)
-    ctx.runs_changed.change(**refresh)
-    ctx.selected_run.change(**refresh)
-    model.change(user_errors(partial(on_model, root)), model, [class_name, layers], **PRIVATE)
-    gr.on([image.change, model.change, class_name.input], user_errors(partial(gradcam, root)), [image, model, class_name], [heatmap, caption], **PRIVATE)
-    gr.on([image.change, layers.change], user_errors(partial(feature_maps, root)), [image, model, layers], maps, **PRIVATE)
+    root, session = ctx.root, ctx.session
+    refresh = {"fn": partial(model_choices, root), "inputs": [model, ctx.selected_run, session], "outputs": model, "show_progress": "hidden", **PRIVATE}
+    gr.on([session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
+    model.change(user_errors(partial(on_model, root)), [model, session], [class_name, layers], **PRIVATE)
+    gr.on([image.change, model.change, class_name.input], user_errors(partial(gradcam, root)), [image, model, class_name, session],
+          [heatmap, caption], **PRIVATE)
+    gr.on([image.change, layers.change], user_errors(partial(feature_maps, root)), [image, model, layers, session], maps, **PRIVATE)

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import gradio as gr
 
+from cnnapp import sessions
 from cnnapp.errors import DataError
-from cnnapp.runs import get_run, list_runs
-from cnnapp.ui.common import pct, user_errors
+from cnnapp.runs import RunDir
+from cnnapp.ui.common import PRIVATE, pct, user_errors
 from cnnapp.ui.context import UIContext
 
 TITLE = "Export"
@@ -25,16 +26,16 @@ KEEP_S = 3600  # downloads older than this are removed from the temporary folder
 NO_RUNS = "No trained model yet: train one on the **Train** tab, then export it here."
 
 
-def usable_runs(root: Path) -> list[tuple[str, str]]:
-    """(label, run id) of every run that has saved weights, newest first."""
-    frame = list_runs(root)
+def usable_runs(root: Path, session: str | None = None) -> list[tuple[str, str]]:
+    """(label, run id) of the session's runs that have saved weights, newest first."""
+    frame = sessions.list_runs(root, session)
     rows = [r for r in frame.itertuples() if (root / "runs" / r.run_id / "model.safetensors").is_file()]
     return [(f"{r.run_id} · {r.arch} · val acc {pct(r.best_val_acc)}", r.run_id) for r in rows]
 
 
-def run_choices(root: Path, current: str | None, preferred: str | None) -> gr.Dropdown:
+def run_choices(root: Path, current: str | None, preferred: str | None, session: str | None = None) -> gr.Dropdown:
     """The run list, keeping the current choice, else the run last picked elsewhere, else the newest."""
-    choices = usable_runs(root)
+    choices = usable_runs(root, session)
     values = [value for _, value in choices]
     for candidate in (current, preferred):
         if candidate in values:
@@ -55,10 +56,10 @@ def _scratch() -> Path:
     return Path(tempfile.mkdtemp(dir=base))
 
 
-def _run(root: Path, run_id: str | None):
+def _run(root: Path, run_id: str | None, session: str | None) -> RunDir:
     if not run_id:
         raise DataError("no run chosen: train a model first, then pick it in the list")
-    return get_run(run_id, root)
+    return sessions.get_run(run_id, root, session)
 
 
 def _usage(fmt: str, run_id: str, classes: list[str], img_size: int) -> str:
@@ -77,11 +78,11 @@ def _usage(fmt: str, run_id: str, classes: list[str], img_size: int) -> str:
 
 
 @user_errors
-def make_download(root: Path, run_id: str | None, choice: str) -> tuple[str, str]:
+def make_download(root: Path, run_id: str | None, choice: str, session: str | None = None) -> tuple[str, str]:
     """Export the run and return (file to download, what it is)."""
     from cnnapp import export
 
-    run = _run(root, run_id)
+    run = _run(root, run_id, session)
     fmt = FORMATS.get(choice, "safetensors")
     scratch = _scratch()
     if fmt == "onnx":
@@ -95,11 +96,11 @@ def make_download(root: Path, run_id: str | None, choice: str) -> tuple[str, str
 
 
 @user_errors
-def push(root: Path, run_id: str | None, repo_id: str, token: str, private: bool) -> str:
+def push(root: Path, run_id: str | None, repo_id: str, token: str, private: bool, session: str | None = None) -> str:
     """Export the model folder and upload it with the token typed in (never the server's own)."""
     from cnnapp import export
 
-    run = _run(root, run_id)
+    run = _run(root, run_id, session)
     repo_id = (repo_id or "").strip()
     export.check_push(repo_id, token, env_token=False)
     folder = export.export_folder(run, _scratch() / run.id)
@@ -131,11 +132,10 @@ def build(ctx: UIContext) -> None:
         push_btn = gr.Button("⬆ Push to the Hub", elem_id="export-push")
         pushed = gr.Markdown(elem_id="export-pushed")
 
-    refresh = {"fn": partial(run_choices, ctx.root), "inputs": [run, ctx.selected_run], "outputs": run, "show_progress": "hidden"}
-    ctx.demo.load(**refresh)
-    ctx.runs_changed.change(**refresh)
-    ctx.selected_run.change(**refresh)
-    run.change(lambda r: ("Choose a format and press **Export**." if r else NO_RUNS, None), run, [note, download], show_progress="hidden")
-    export_btn.click(partial(make_download, ctx.root), [run, fmt], [download, note], concurrency_limit=1)
-    push_btn.click(partial(push, ctx.root), [run, repo, token, private], pushed, concurrency_limit=1)
+    session = ctx.session
+    refresh = {"fn": partial(run_choices, ctx.root), "inputs": [run, ctx.selected_run, session], "outputs": run, "show_progress": "hidden", **PRIVATE}
+    gr.on([session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
+    run.change(lambda r: ("Choose a format and press **Export**." if r else NO_RUNS, None), run, [note, download], show_progress="hidden", **PRIVATE)
+    export_btn.click(partial(make_download, ctx.root), [run, fmt, session], [download, note], concurrency_limit=1, **PRIVATE)
+    push_btn.click(partial(push, ctx.root), [run, repo, token, private, session], pushed, concurrency_limit=1, **PRIVATE)
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from cnnapp import api
-from cnnapp.runs import list_runs
+from cnnapp import api, sessions
 from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, pct, user_errors
 from cnnapp.ui.context import UIContext
 
@@ -17,11 +16,11 @@ IMAGENET = "imagenet:"
 EXAMPLE_CLASSES = ("ankle_boot", "bag", "dress", "sandal", "trouser")
 
 
-def model_choices(root: Path, current: str | None, preferred: str | None) -> gr.Dropdown:
-    """Runs with weights (newest first) and the ImageNet classifiers available offline; keeps a sensible value."""
+def model_choices(root: Path, current: str | None, preferred: str | None, session: str | None = None) -> gr.Dropdown:
+    """The session's runs with weights (newest first) and the ImageNet classifiers available offline; keeps a sensible value."""
     from cnnapp.registry import get_spec, names
 
-    frame = list_runs(root)
+    frame = sessions.list_runs(root, session)
     usable = [row for row in frame.itertuples() if (root / "runs" / row.run_id / "model.safetensors").is_file()]
     choices = [(f"{row.run_id} · {row.arch} · val acc {pct(row.best_val_acc)}", row.run_id) for row in usable]
     choices += [(f"ImageNet classifier · {name} (1000 classes, no training)", IMAGENET + name)
@@ -33,11 +32,11 @@ def model_choices(root: Path, current: str | None, preferred: str | None) -> gr.
     return gr.Dropdown(choices=choices, value=values[0] if values else None)
 
 
-def classify(root: Path, image: str | None, model: str | None, top_k: float) -> dict[str, float] | None:
+def classify(root: Path, image: str | None, model: str | None, top_k: float, session: str | None = None) -> dict[str, float] | None:
     """Top-k probabilities for the picture (nothing while no picture is given)."""
     if not image:
         return None
-    return api.predict(image, model, top_k, root)
+    return api.predict(image, model, top_k, root, session)
 
 
 def examples() -> list[list[str]]:
@@ -66,11 +65,10 @@ def build(ctx: UIContext) -> None:
             go = gr.Button("Classify", variant="primary")
             label = gr.Label(label="Prediction", elem_id="predict-label")
 
-    refresh = {"fn": partial(model_choices, ctx.root), "inputs": [model, ctx.selected_run], "outputs": model, "show_progress": "hidden", **PRIVATE}
-    ctx.demo.load(**refresh)
-    ctx.runs_changed.change(**refresh)
-    ctx.selected_run.change(**refresh)
+    refresh = {"fn": partial(model_choices, ctx.root), "inputs": [model, ctx.selected_run, ctx.session], "outputs": model,
+               "show_progress": "hidden", **PRIVATE}
+    gr.on([ctx.session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
     gr.on(
         [image.change, model.change, top_k.release, go.click], user_errors(partial(classify, ctx.root)),
-        [image, model, top_k], label, **PRIVATE,
+        [image, model, top_k, ctx.session], label, **PRIVATE,
     )

@@ -1,4 +1,4 @@
-"""Runs tab: every run in the workspace; select one for its details and curves, download its weights, delete it."""
+"""Runs tab: every run of the session; select one for its details and curves, download its weights, resume or delete it."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
+from cnnapp import sessions
 from cnnapp.errors import CnnappError, RunError
-from cnnapp.runs import ACTIVE, RunDir, get_run, list_runs
+from cnnapp.runs import ACTIVE, RunDir
 from cnnapp.ui.common import PRIVATE, badge, curve_plots, curves, duration, pct, user_errors
 from cnnapp.ui.context import UIContext
+from cnnapp.worker import RESUMABLE, JobManager
 
 TITLE = "4 · Runs"
 POLL_S = 5.0
@@ -35,9 +37,9 @@ def _rate(value: object) -> str:
     return "—" if value is None or pd.isna(value) else f"{float(value):g}"
 
 
-def runs_frame(root: Path) -> pd.DataFrame:
-    """The runs as shown to people (the API's `/list_runs` gives the raw values)."""
-    frame = list_runs(root)
+def runs_frame(root: Path, session: str | None = None) -> pd.DataFrame:
+    """The session's runs as shown to people (the API's `/list_runs` gives the raw values)."""
+    frame = sessions.list_runs(root, session)
     return pd.DataFrame({
         "run": frame["run_id"], "state": frame["state"], "architecture": frame["arch"],
         "pretrained": frame["pretrained"].map(_flag), "frozen": frame["freeze"].map(_flag),
@@ -48,15 +50,15 @@ def runs_frame(root: Path) -> pd.DataFrame:
     }, columns=COLUMNS)
 
 
-def table(root: Path) -> tuple[str, gr.Markdown, gr.Dataframe]:
+def table(root: Path, session: str | None = None) -> tuple[str, gr.Markdown, gr.Dataframe]:
     """The runs table, or how to make the first run."""
-    shown = runs_frame(root)
+    shown = runs_frame(root, session)
     return ("" if len(shown) else EMPTY), gr.Markdown(visible=bool(len(shown))), gr.Dataframe(shown, visible=bool(len(shown)))
 
 
-def poll(root: Path, seen: list | None) -> tuple:
+def poll(root: Path, seen: list | None, session: str | None = None) -> tuple:
     """Redraw the table only when it changed (runs started elsewhere, progress); signal other tabs when runs come, go or end."""
-    shown = runs_frame(root)
+    shown = runs_frame(root, session)
     states = shown[["run", "state"]].values.tolist()
     if seen is not None and shown.to_json() == seen[0]:
         return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -112,25 +114,44 @@ def select(event: gr.SelectData) -> str | None:
     return str(event.row_value[0]) if event.row_value else None
 
 
-def details(root: Path, run_id: str | None) -> tuple:
-    """The selected run's details, curves, per-class scores and weights (hidden while none is selected)."""
+def _resume_button(run: RunDir) -> gr.Button:
+    """Resume, shown for runs that ended early; it says whether the run continues or starts again."""
+    if run.status().get("state") not in RESUMABLE:
+        return gr.Button(visible=False)
+    label = "▶ Resume from the last checkpoint" if run.file("checkpoint.pt").is_file() else "▶ Train again (no checkpoint was saved)"
+    return gr.Button(label, visible=True)
+
+
+def details(root: Path, run_id: str | None, session: str | None = None) -> tuple:
+    """The selected run's details, curves, per-class scores, weights and Resume (hidden while none is selected)."""
     try:
-        run = get_run(run_id, root) if run_id else None
+        run = sessions.get_run(run_id, root, session) if run_id else None
     except CnnappError:
         run = None
     if run is None:
         hidden = gr.Dataframe(visible=False)
-        return gr.Column(visible=False), "", None, None, hidden, gr.DownloadButton(value=None, visible=False), gr.Group(visible=False)
+        return (gr.Column(visible=False), "", None, None, hidden, gr.DownloadButton(value=None, visible=False),
+                gr.Button(visible=False), gr.Group(visible=False))
+    run.reconcile()
     weights = _weights_copy(run)
     return (
         gr.Column(visible=True), _details(run), *curves(run.metrics()), _per_class(run),
-        gr.DownloadButton(value=weights, visible=weights is not None), gr.Group(visible=False),
+        gr.DownloadButton(value=weights, visible=weights is not None), _resume_button(run), gr.Group(visible=False),
     )
 
 
-def delete(root: Path, run_id: str | None) -> tuple:
+def resume(jobs: JobManager, run_id: str | None, session: str | None = None) -> tuple[str, float]:
+    """Queue the selected run to continue; the Train tab follows it."""
+    if not run_id:
+        raise RunError("no run selected: click a run in the table first")
+    message = jobs.resume(run_id, session)
+    gr.Info(message[0].upper() + message[1:] + "; follow it on 2 · Train")
+    return run_id, time.time()
+
+
+def delete(root: Path, run_id: str | None, session: str | None = None) -> tuple:
     """Delete the selected run (not while it is queued or running)."""
-    run = get_run(run_id or "", root)
+    run = sessions.get_run(run_id, root, session)
     state = run.reconcile().get("state")
     if state in ACTIVE:
         raise RunError(f"run {run.id} is {state}: stop it on the Train tab before deleting it")
@@ -153,6 +174,7 @@ def build(ctx: UIContext) -> None:
         per_class = gr.Dataframe(label="Per class (validation)", interactive=False, max_height=300, elem_classes="cnn-table")
         with gr.Row():
             download = gr.DownloadButton("Download weights (.safetensors)", visible=False, min_width=150)
+            resume_btn = gr.Button("▶ Resume", variant="primary", visible=False, min_width=150, elem_id="resume-run")
             remove = gr.Button("Delete run", variant="stop", min_width=150)
         with gr.Group(visible=False) as confirm_row:
             gr.Markdown("Delete this run and its files for good?", padding=True)
@@ -160,17 +182,25 @@ def build(ctx: UIContext) -> None:
                 confirm = gr.Button("Yes, delete", variant="stop", min_width=120)
                 cancel = gr.Button("Keep it", min_width=120)
 
-    listed = {"fn": partial(table, root), "inputs": None, "outputs": [empty, hint, runs], "show_progress": "hidden", **PRIVATE}
+    session = ctx.session
+    listed = {"fn": partial(table, root), "inputs": session, "outputs": [empty, hint, runs], "show_progress": "hidden", **PRIVATE}
+    shown = {
+        "fn": partial(details, root), "inputs": [ctx.selected_run, session],
+        "outputs": [box, info, loss_plot, acc_plot, per_class, download, resume_btn, confirm_row], "show_progress": "hidden", **PRIVATE,
+    }
     seen = gr.State(None)
     timer = gr.Timer(POLL_S)
-    timer.tick(partial(poll, root), seen, [empty, hint, runs, seen, ctx.runs_changed], show_progress="hidden", concurrency_limit=None, **PRIVATE)
-    ctx.demo.load(**listed)
+    timer.tick(partial(poll, root), [seen, session], [empty, hint, runs, seen, ctx.runs_changed], show_progress="hidden",
+               concurrency_limit=None, **PRIVATE)
+    session.change(**listed)
     ctx.runs_changed.change(**listed)
+    ctx.runs_changed.change(**shown)
     refresh_btn.click(**listed)
     runs.select(select, None, ctx.selected_run, **PRIVATE)
-    ctx.selected_run.change(
-        partial(details, root), ctx.selected_run, [box, info, loss_plot, acc_plot, per_class, download, confirm_row], **PRIVATE
+    ctx.selected_run.change(**shown)
+    resume_btn.click(
+        user_errors(partial(resume, ctx.jobs)), [ctx.selected_run, session], [ctx.watched_run, ctx.runs_changed], trigger_mode="once", **PRIVATE,
     )
     remove.click(lambda: gr.update(visible=True), None, confirm_row, **PRIVATE)
     cancel.click(lambda: gr.update(visible=False), None, confirm_row, **PRIVATE)
-    confirm.click(user_errors(partial(delete, root)), ctx.selected_run, [ctx.selected_run, ctx.runs_changed], **PRIVATE)
+    confirm.click(user_errors(partial(delete, root)), [ctx.selected_run, session], [ctx.selected_run, ctx.runs_changed], **PRIVATE)

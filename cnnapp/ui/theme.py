@@ -8,7 +8,10 @@ import gradio as gr
 # to its relative path joined with this character, and `cnnapp.ui.uploads` rebuilds the folders.
 PATH_SEP = "\u29f8"
 
-THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="sky", neutral_hue="slate")
+# System fonts only: the page loads nothing from outside the server (offline machines, privacy of visitors).
+FONT = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Noto Sans", "Helvetica Neue", "Arial", "sans-serif"]
+FONT_MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "DejaVu Sans Mono", "Liberation Mono", "monospace"]
+THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="sky", neutral_hue="slate", font=FONT, font_mono=FONT_MONO)
 
 HEADER = """
 # cnnapp · train and use image classifiers on your CPU
@@ -37,6 +40,9 @@ CSS = """
 @media (max-width: 640px) {
   #cnn-header p { font-size: 0.9em; }
   .cnn-table { max-width: calc(100vw - 64px); }  /* wide tables scroll instead of widening the page */
+  .prose table { display: block; max-width: calc(100vw - 64px); overflow-x: auto; }  /* so do Markdown tables */
+  .tab-container[role="tablist"] { flex-wrap: wrap; height: auto; }  /* nested tabs, measured while hidden, wrap */
+  .cnn-gallery .grid-container { grid-template-columns: repeat(auto-fill, minmax(96px, 1fr)) !important; }
 }
 """
 

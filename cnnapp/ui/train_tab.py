@@ -10,9 +10,10 @@ from typing import Any
 
 import gradio as gr
 
+from cnnapp import sessions
 from cnnapp.config import OPTIMIZERS, SCHEDULERS, TrainConfig
 from cnnapp.errors import CnnappError, DataError
-from cnnapp.runs import ACTIVE, get_run
+from cnnapp.runs import ACTIVE
 from cnnapp.ui.common import PRIVATE, badge, curve_plots, curves, progress_html, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import describe
@@ -93,26 +94,27 @@ def settings(dataset: dict | None, arch: str, pretrained: bool, freeze: bool, un
 
 
 def start(jobs: JobManager, *form: Any) -> tuple:
-    """Validate and queue a training; the timer then follows it."""
-    run = jobs.submit(settings(*form))
+    """Validate and queue a training (the form's fields, then the session); the timer then follows it."""
+    *fields, session = form
+    run = jobs.submit(settings(*fields), session)
     gr.Info(f"Training queued as {run.id}")
     return run.id, run.id, time.time(), gr.Timer(active=True), None
 
 
-def reattach(jobs: JobManager) -> tuple:
-    """After a page (re)load: follow the newest queued or running job, if any."""
-    active = jobs.active()
+def reattach(jobs: JobManager, session: str | None = None) -> tuple:
+    """Once the page knows its session: follow the session's newest queued or running job, if any."""
+    active = jobs.active(session)
     run_id = active[0].id if active else None
     return run_id, gr.Timer(active=bool(run_id)), None
 
 
-def refresh(root: Path, run_id: str | None, seen: Any) -> tuple:
+def refresh(root: Path, run_id: str | None, seen: Any, session: str | None = None) -> tuple:
     """Read the watched run's files; redraw the curves only when a new epoch arrived."""
     if not run_id:
         idle = (IDLE_STATUS, "", None, None, "")
         return (*idle, gr.Timer(active=False), gr.Button(interactive=True), gr.Button(interactive=False), None, gr.skip())
     try:
-        run = get_run(run_id, root)
+        run = sessions.get_run(run_id, root, session)
     except CnnappError:
         return refresh(root, None, seen)
     status = run.reconcile()
@@ -135,11 +137,11 @@ def describe_data(root: Path, dataset: dict | None) -> str:
     return describe(dataset, root)
 
 
-def stop_run(jobs: JobManager, run_id: str | None) -> None:
+def stop_run(jobs: JobManager, run_id: str | None, session: str | None = None) -> None:
     """Stop the watched run gracefully."""
     if not run_id:
         raise DataError("no training to stop")
-    message = jobs.stop(run_id)
+    message = jobs.stop(run_id, session)
     gr.Info(message[0].upper() + message[1:])
 
 
@@ -177,19 +179,20 @@ def build(ctx: UIContext) -> None:
             loss_plot, acc_plot = curve_plots()
             log = gr.Textbox(label="Training log", lines=8, max_lines=8, interactive=False, elem_classes="cnn-log")
 
-    watched = gr.State(None)
+    watched, session = ctx.watched_run, ctx.session
     seen = gr.State(None)
     timer = gr.Timer(POLL_S, active=False)
     form = [ctx.dataset, ctx.arch, pretrained, freeze, unfreeze, epochs, img_size, ctx.augment, lr_head, lr_backbone,
-            optimizer, scheduler, batch_size, seed]
+            optimizer, scheduler, batch_size, seed, session]
     shown = [status, progress, loss_plot, acc_plot, log, timer, start_btn, stop_btn, seen, ctx.runs_changed]
-    poll = {"fn": partial(refresh, ctx.root), "inputs": [watched, seen], "outputs": shown, "show_progress": "hidden", **PRIVATE}
+    poll = {"fn": partial(refresh, ctx.root), "inputs": [watched, seen, session], "outputs": shown, "show_progress": "hidden", **PRIVATE}
     data_info = {"fn": partial(describe_data, ctx.root), "inputs": ctx.dataset, "outputs": data_line, **PRIVATE}
     arch_defaults = {"fn": on_arch, "inputs": ctx.arch, "outputs": [card, pretrained, freeze, img_size], **PRIVATE}
 
     ctx.demo.load(arch_choices, None, ctx.arch, **PRIVATE).then(**arch_defaults)
     ctx.demo.load(**data_info)
-    ctx.demo.load(partial(reattach, ctx.jobs), None, [watched, timer, seen], **PRIVATE).then(**poll)
+    session.change(partial(reattach, ctx.jobs), session, [watched, timer, seen], **PRIVATE).then(**poll)
+    ctx.runs_changed.change(**poll)  # e.g. a run resumed on the Runs tab: the timer wakes while the watched run is active
     ctx.dataset.change(**data_info)
     ctx.arch.change(**arch_defaults)
     pretrained.input(lambda on: gr.Checkbox(value=on), pretrained, freeze, **PRIVATE)
@@ -197,5 +200,5 @@ def build(ctx: UIContext) -> None:
         user_errors(partial(start, ctx.jobs)), form, [watched, ctx.selected_run, ctx.runs_changed, timer, seen],
         trigger_mode="once", **PRIVATE,
     ).success(**poll)
-    stop_btn.click(user_errors(partial(stop_run, ctx.jobs)), watched, None, **PRIVATE)
+    stop_btn.click(user_errors(partial(stop_run, ctx.jobs)), [watched, session], None, **PRIVATE)
     timer.tick(**poll, concurrency_limit=None)
