@@ -1,0 +1,316 @@
+"""Security of the live app: session-scoped runs, hostile uploads, upload limits, paths outside the workspace,
+the bind address, and 50 concurrent predictions. Real servers, real clients, real images and trainings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+import zlib
+from pathlib import Path
+from typing import Iterator
+
+import gradio as gr
+import httpx
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from test_hostile import make_zip, png_bytes, two_classes
+
+from cnnapp import api, sessions
+from cnnapp.config import TrainConfig
+from cnnapp.errors import CnnappError, RunError
+from cnnapp.train import train
+from cnnapp.ui import build_app, data_tab, evaluate_tab, explain_tab, export_tab, launch_options, predict_tab, runs_tab
+from cnnapp.ui.common import user_errors
+from cnnapp.worker import JobManager
+
+ROOT = Path(__file__).resolve().parents[1]
+IMAGENET = "imagenet:tf_efficientnet_lite0"
+
+
+@contextlib.contextmanager
+def serving(workspace: Path) -> Iterator[tuple[gr.Blocks, JobManager]]:
+    """The app on a free port of 127.0.0.1, as `python app.py` launches it (environment read now)."""
+    jobs = JobManager(workspace, threads=1)
+    demo = build_app(workspace, jobs)
+    demo.launch(prevent_thread_lock=True, **launch_options(quiet=True))
+    try:
+        yield demo, jobs
+    finally:
+        demo.close()
+        jobs.shutdown(timeout=5)
+
+
+def bomb_png(path: Path, side: int = 50_000) -> Path:
+    """A 100-byte PNG that declares side × side pixels (a decompression bomb: tiny file, gigapixels decoded)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+    return path
+
+
+def zip_folder(folder: Path, target: Path) -> Path:
+    return Path(shutil.make_archive(str(target.with_suffix("")), "zip", folder.parent, folder.name))
+
+
+def wait_done(client: Client, run_id: str, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = client.predict(run_id, api_name="/run_status")
+        if status["state"] not in ("queued", "running"):
+            return status
+        time.sleep(0.3)
+    raise AssertionError(f"run {run_id} did not finish in {timeout} s")
+
+
+def files_outside(folder: Path, workspace: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and not p.is_relative_to(workspace)}
+
+
+# ----- bind address, upload size, server paths --------------------------------------------------------------
+
+def test_the_server_listens_on_localhost_unless_configured(monkeypatch, workspace):
+    monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
+    monkeypatch.delenv("CNNAPP_MAX_UPLOAD", raising=False)
+    options = launch_options()
+    assert (options["server_name"], options["max_file_size"]) == ("127.0.0.1", "2gb")
+    monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
+    monkeypatch.setenv("CNNAPP_MAX_UPLOAD", "500mb")
+    assert (launch_options()["server_name"], launch_options()["max_file_size"]) == ("0.0.0.0", "500mb")
+    assert launch_options(server_name="::1")["server_name"] == "::1"
+
+    monkeypatch.delenv("GRADIO_SERVER_NAME")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env={**os.environ, "GRADIO_SERVER_PORT": str(port)},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as page:
+                    assert page.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and app.poll() is None, "python app.py did not serve its page"
+                time.sleep(0.2)
+        listening = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:] + Path("/proc/net/tcp6").read_text().splitlines()[1:]]
+        addresses = {address for address, state in ((f[1], f[3]) for f in listening) if state == "0A" and address.endswith(f":{port:04X}")}
+        assert addresses == {f"0100007F:{port:04X}"}, f"app.py listens on {addresses}, not only 127.0.0.1"
+    finally:
+        app.terminate()
+        app.wait(10)
+
+
+def test_uploads_over_the_limit_are_refused(monkeypatch, workspace, tmp_path):
+    monkeypatch.setenv("CNNAPP_MAX_UPLOAD", "20kb")
+    big = tmp_path / "big.zip"
+    big.write_bytes(os.urandom(50_000))
+    with serving(workspace) as (demo, _):
+        assert demo.max_file_size == 20 * 1024
+        client = Client(demo.local_url, verbose=False)
+        with pytest.raises(ValueError, match="exceeds the maximum file size of 20480 bytes"):
+            client.predict(dataset=handle_file(big), config="{}", api_name="/start_training")
+        refused = httpx.post(demo.local_url + "gradio_api/upload", files={"files": ("big.zip", big.read_bytes())})
+        assert refused.status_code == 413 and "exceeded maximum allowed size" in refused.text
+        assert client.predict(api_name="/list_runs") == []
+
+
+def test_files_on_the_server_cannot_be_passed_as_uploads(workspace):
+    """A raw call naming a server path instead of an upload is refused by gradio before cnnapp sees it."""
+    with serving(workspace) as (demo, _):
+        for endpoint, data in [
+            ("start_training", [{"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}, "{}"]),
+            ("predict", [{"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}, IMAGENET, 3]),
+        ]:
+            event = httpx.post(demo.local_url + f"gradio_api/call/{endpoint}", json={"data": data}).json()["event_id"]
+            reply = httpx.get(demo.local_url + f"gradio_api/call/{endpoint}/{event}", timeout=60).text
+            assert "event: error" in reply and "root:" not in reply
+        assert not (workspace / "runs").exists()
+
+
+# ----- hostile uploads through the live server and the Data tab -------------------------------------------
+
+def test_hostile_uploads_get_clear_messages_and_the_server_keeps_serving(monkeypatch, workspace, tmp_path, photos):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    inner = make_zip(tmp_path / "inner.zip", two_classes()).read_bytes()
+    good = make_zip(tmp_path / "good.zip", two_classes()).read_bytes()
+    corrupt = tmp_path / "corrupt.zip"
+    corrupt.write_bytes(good[: len(good) // 2] + b"\xff" * 100 + good[len(good) // 2 + 100:])
+    fake = tmp_path / "photos.zip"
+    fake.write_bytes(png_bytes(0))
+    zips = [  # (archive, environment, message)
+        (make_zip(tmp_path / "traversal.zip", {"../escape.png": png_bytes(1), f"{outside}/abs.png": png_bytes(2),
+                                               "cat/../../../escape3.png": png_bytes(3)}), {}, "no class folders found"),
+        (make_zip(tmp_path / "links.zip", {}, symlinks={"cat/link.png": "/etc/passwd", "dog/up": "../../.."}), {}, "no class folders found"),
+        (make_zip(tmp_path / "ratio.zip", {**two_classes(), "cat/zeros.png": b"\0" * 2_000_000}), {"CNNAPP_ZIP_MAX_RATIO": "20"}, "zip bomb"),
+        (make_zip(tmp_path / "bytes.zip", two_classes(20)), {"CNNAPP_ZIP_MAX_BYTES": "5000"}, "expands to more than"),
+        (make_zip(tmp_path / "files.zip", two_classes()), {"CNNAPP_ZIP_MAX_FILES": "5"}, "more than 5 files"),
+        (make_zip(tmp_path / "nested.zip", {"cat/more.zip": inner}), {}, "no class folders found"),
+        (corrupt, {}, "corrupt|not a zip"),
+        (fake, {}, "not a zip archive"),
+        (make_zip(tmp_path / "broken.zip", {f"{c}/{i}.png": b"\x89PNG\r\n\x1a\nbroken" for c in ("cat", "dog") for i in range(3)}), {},
+         "no valid images found"),
+        (make_zip(tmp_path / "one.zip", {f"solo/{i}.png": png_bytes(i) for i in range(5)}), {}, "at least two class folders"),
+    ]
+    text = tmp_path / "notes.png"
+    text.write_text("not a picture")
+    pictures = [(bomb_png(tmp_path / "bomb.png"), "image is too large"), (text, "not a valid image")]
+    inputs = {p.name for p in tmp_path.rglob("*") if p.is_file()}
+
+    with serving(workspace) as (demo, _):
+        client = Client(demo.local_url, verbose=False)
+        for archive, env, message in zips:
+            with monkeypatch.context() as limits:
+                for key, value in env.items():
+                    limits.setenv(key, value)
+                with pytest.raises(AppError) as caught:
+                    client.predict(dataset=handle_file(archive), config='{"arch": "lenet5"}', api_name="/start_training")
+                assert re.search(message, str(caught.value)), (archive.name, str(caught.value))
+                assert "Traceback" not in str(caught.value) and len(str(caught.value).splitlines()) == 1
+
+                try:  # the Data tab's upload handler: an error, or the summary says why the dataset cannot be used
+                    state, summary, *_ = data_tab.use_zip(workspace, str(archive))
+                except gr.Error as exc:
+                    state, summary = gr.skip(), exc.message
+                assert state == gr.skip() and re.search(message, summary), (archive.name, summary)
+                assert "Traceback" not in summary
+            assert client.predict(api_name="/list_runs") == []  # nothing queued, the server answers
+        for picture, message in pictures:
+            with pytest.raises(AppError, match=message):
+                client.predict(image=handle_file(picture), model=IMAGENET, top_k=3, api_name="/predict")
+        result = client.predict(image=handle_file(photos["coffee"]), model=IMAGENET, top_k=2, api_name="/predict")
+        assert result["label"] == "espresso"
+
+    assert not any(outside.iterdir()) and not list(tmp_path.rglob("escape*"))
+    assert files_outside(tmp_path, workspace) == inputs, "something was written outside the workspace"
+    assert sorted(p.name for p in workspace.iterdir()) == ["datasets"]
+
+
+# ----- run ids and paths ---------------------------------------------------------------------------------
+
+def test_no_run_id_reaches_outside_the_workspace(workspace, tmp_path):
+    elsewhere = tmp_path / "elsewhere" / "run"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "config.json").write_text('{"arch": "lenet5"}')
+    (elsewhere / "status.json").write_text(json.dumps({"state": "interrupted", "created": time.time()}))
+    (elsewhere / "model.safetensors").write_bytes(b"keep me")
+    (workspace / "runs").mkdir()
+    (workspace / "runs" / "linked").symlink_to(elsewhere, target_is_directory=True)
+    jobs = JobManager(workspace, threads=1)
+    attempts = ["linked", "../elsewhere/run", "../../etc", "/etc", str(elsewhere), "runs/../linked", "..", ""]
+    for run_id in attempts:
+        for call in (
+            lambda: sessions.get_run(run_id, workspace),
+            lambda: api.run_status(run_id, workspace),
+            lambda: api.predict(str(tmp_path / "x.png"), run_id or "x", 3, workspace),
+            lambda: jobs.stop(run_id),
+            lambda: jobs.resume(run_id),
+            lambda: evaluate_tab.show(workspace, run_id or "x", "validation"),
+            lambda: explain_tab.on_model(workspace, run_id or "x"),
+        ):
+            with pytest.raises(CnnappError):
+                call()
+        for handler, args in ((runs_tab.delete, ()), (export_tab.make_download, (list(export_tab.FORMATS)[0],))):
+            with pytest.raises(gr.Error):
+                user_errors(handler)(workspace, run_id, *args)
+    assert [r.id for r in sessions.all_runs(workspace)] == [] and api.list_runs(workspace) == []
+    assert (elsewhere / "model.safetensors").read_bytes() == b"keep me"
+
+
+# ----- session scoping -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def alices_run(workspace, small_dataset) -> str:
+    """A trained LeNet-5 run (1 epoch, 3 classes) that the session 'alice' created."""
+    run, status = train(TrainConfig(data=str(small_dataset), arch="lenet5", epochs=1, batch_size=8), progress=False)
+    assert status["state"] == "completed"
+    sessions.claim(run, "alice")
+    return run.id
+
+
+def test_a_session_sees_and_uses_only_its_own_runs(monkeypatch, workspace, alices_run, small_dataset):
+    picture = str(next((small_dataset / "bag").iterdir()))
+    monkeypatch.delenv(sessions.ENV, raising=False)
+    assert runs_tab.runs_frame(workspace, "bob")["run"].tolist() == [alices_run], "without scoping every run is everyone's"
+
+    monkeypatch.setenv(sessions.ENV, "1")
+    unknown = str(pytest.raises(RunError, sessions.get_run, "20990101-000000-lenet5-0000", workspace, "bob").value)
+    hidden = str(pytest.raises(RunError, sessions.get_run, alices_run, workspace, "bob").value)
+    assert hidden == unknown.replace("20990101-000000-lenet5-0000", alices_run), "another's run looks like no run at all"
+
+    assert runs_tab.runs_frame(workspace, "alice")["run"].tolist() == [alices_run]
+    assert runs_tab.runs_frame(workspace, "bob").empty and runs_tab.runs_frame(workspace, None).empty
+    assert alices_run in [v for _, v in predict_tab.model_choices(workspace, None, None, "alice").choices]
+    assert [v for _, v in predict_tab.model_choices(workspace, None, alices_run, "bob").choices] == [IMAGENET]
+    assert export_tab.usable_runs(workspace, "bob") == [] and evaluate_tab.evaluated_runs(workspace, "bob") == []
+    assert [v for _, v in export_tab.usable_runs(workspace, "alice")] == [alices_run]
+    assert not runs_tab.details(workspace, alices_run, "bob")[0].visible
+    assert predict_tab.classify(workspace, picture, alices_run, 2, "alice")
+    assert predict_tab.classify(workspace, picture, IMAGENET, 2, "bob"), "ImageNet models are everyone's"
+
+    jobs = JobManager(workspace, threads=1)
+    for call in (
+        lambda: predict_tab.classify(workspace, picture, alices_run, 2, "bob"),
+        lambda: api.run_status(alices_run, workspace, "bob"),
+        lambda: evaluate_tab.show(workspace, alices_run, "validation", "bob"),
+        lambda: explain_tab.gradcam(workspace, picture, alices_run, None, "bob"),
+        lambda: jobs.stop(alices_run, "bob"),
+        lambda: jobs.resume(alices_run, "bob"),
+        lambda: runs_tab.delete(workspace, alices_run, "bob"),
+        lambda: export_tab.make_download(workspace, alices_run, list(export_tab.FORMATS)[1], "bob"),
+    ):
+        with pytest.raises((RunError, gr.Error), match="no run named"):
+            call()
+    from cnnapp.ui import compare_tab
+
+    with pytest.raises(RunError, match="no run named"):
+        compare_tab.show(workspace, [alices_run], "bob")
+    assert api.list_runs(workspace, "bob") == [] and [r["run_id"] for r in api.list_runs(workspace, "alice")] == [alices_run]
+    with pytest.raises(RunError, match="no session"):
+        jobs.submit({"data": str(small_dataset), "arch": "lenet5"}, None)
+    (workspace / "runs" / alices_run / sessions.OWNER_FILE).unlink()
+    assert runs_tab.runs_frame(workspace, "alice").empty, "a run without an owner belongs to no visitor"
+
+
+def test_two_api_clients_see_only_their_own_runs(monkeypatch, workspace, small_dataset, tmp_path, demo_dir):
+    monkeypatch.setenv(sessions.ENV, "1")
+    archive = zip_folder(small_dataset, tmp_path / "small.zip")
+    with serving(workspace) as (demo, _):
+        alice, bob = Client(demo.local_url, verbose=False), Client(demo.local_url, verbose=False)
+        run_id = alice.predict(dataset=handle_file(archive), config='{"arch": "lenet5", "epochs": 1, "batch-size": 8}',
+                               api_name="/start_training")
+        assert wait_done(alice, run_id)["state"] == "completed"
+        assert [r["run_id"] for r in alice.predict(api_name="/list_runs")] == [run_id]
+        assert bob.predict(api_name="/list_runs") == []
+        image = handle_file(sorted((demo_dir / "trouser").iterdir())[-1])
+        for endpoint, kwargs in (("/run_status", {"run_id": run_id}), ("/predict", {"image": image, "model": run_id, "top_k": 2})):
+            with pytest.raises(AppError, match="no run named"):
+                bob.predict(**kwargs, api_name=endpoint)
+        assert alice.predict(image=image, model=run_id, top_k=2, api_name="/predict")["label"] in ("bag", "sandal", "trouser")
+        assert len(bob.predict(image=image, model=IMAGENET, top_k=2, api_name="/predict")["confidences"]) == 2
+
+
+# ----- load ----------------------------------------------------------------------------------------------
+
+def test_fifty_concurrent_predictions_all_succeed(workspace, photos):
+    """Timing lives in `bench/serving.py::load`; here only correctness under load."""
+    with serving(workspace) as (demo, _):
+        client = Client(demo.local_url, verbose=False)
+        jobs = [client.submit(handle_file(photos["coffee"]), IMAGENET, 3, api_name="/predict") for _ in range(50)]
+        results = [job.result(timeout=300) for job in jobs]
+    assert all(r["label"] == "espresso" and len(r["confidences"]) == 3 for r in results)
