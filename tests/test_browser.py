@@ -1,4 +1,5 @@
-"""End to end in headless Chromium: choose data, train, watch it from a second page, classify, screenshot.
+"""End to end in headless Chromium: choose data, train, watch it from a second page, classify, screenshot;
+every tab fits a phone; no request leaves the server; visitors' runs stay apart with CNNAPP_SESSION_RUNS=1.
 
 Set CNNAPP_SCREENSHOT=assets/screenshot.png to refresh the README's screenshot.
 """
@@ -8,12 +9,18 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from PIL import Image
 
-from cnnapp.ui import build_app, launch_options
+from cnnapp import sessions
+from cnnapp.runs import RunDir
+from cnnapp.ui import TABS, build_app, launch_options
 from cnnapp.worker import JobManager
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -49,13 +56,39 @@ def browser():
 
 
 def open_tab(page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
+    """Click a tab, through the "More tabs" menu when the page is too narrow to show it."""
+    tab = page.get_by_role("tab", name=name)
+    if tab.count() and tab.first.is_visible():
+        tab.first.click()
+    else:
+        page.get_by_role("button", name="More tabs").first.click()
+        page.locator(".overflow-dropdown button", has_text=name).first.click()
+
+
+def watch_requests(page, requests: list[str]) -> None:
+    page.on("request", lambda request: requests.append(request.url))
+
+
+def outside(requests: list[str]) -> list[str]:
+    """The requests that left the machine (anything but 127.0.0.1, data: and blob: URLs)."""
+    return [url for url in requests if urlparse(url).scheme not in ("data", "blob") and urlparse(url).hostname != "127.0.0.1"]
+
+
+def fits_a_phone(page) -> None:
+    """Every tab, opened in turn, is no wider than the 390 px screen."""
+    for tab in TABS:
+        open_tab(page, tab.TITLE)
+        page.wait_for_timeout(1500)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the {tab.TITLE} tab is {width} px wide on a 390 px phone"
 
 
 def test_choose_data_train_watch_and_classify(app, browser, small_dataset, demo_dir, tmp_path):
     expect = playwright.expect
     app_url, jobs = app
+    requests: list[str] = []
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    watch_requests(page, requests)
     page.goto(app_url)
     summary = page.locator("#data-summary")
     expect(summary).to_contain_text("10 classes · 400 images", timeout=30_000)
@@ -79,6 +112,7 @@ def test_choose_data_train_watch_and_classify(app, browser, small_dataset, demo_
     run_id = RUN_ID.search(status.inner_text()).group(0)
 
     watcher = browser.new_page(viewport={"width": 390, "height": 844})
+    watch_requests(watcher, requests)
     watcher.goto(app_url)
     expect(watcher.locator("#data-summary")).to_contain_text("10 classes", timeout=30_000)
     assert watcher.evaluate("document.documentElement.scrollWidth") <= 390, "the Data tab is wider than a phone"
@@ -109,4 +143,50 @@ def test_choose_data_train_watch_and_classify(app, browser, small_dataset, demo_
 
     open_tab(page, "4 · Runs")
     expect(page.locator("#runs-table")).to_contain_text(run_id)
+    fits_a_phone(watcher)
     assert "Traceback" not in page.content() and "Traceback" not in watcher.content()
+    assert requests and outside(requests) == [], "the page loaded something from outside the server"
+
+
+def test_visitors_see_only_their_own_runs(workspace, browser, monkeypatch):
+    """Two browsers (separate storage) on a public server: each sees its runs, also after a reload, and no other's."""
+    expect = playwright.expect
+    blocker = RunDir.create("lenet5", workspace)  # a training left by an earlier app: it holds the slot, so runs stay queued
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", str(blocker.path)])
+    blocker.update_status(state="running", pid=sleeper.pid, manager_pid=int(gone), created=time.time())
+    monkeypatch.setenv(sessions.ENV, "1")
+    jobs = JobManager(workspace)
+    demo = build_app(workspace, jobs)
+    demo.launch(prevent_thread_lock=True, **launch_options(quiet=True))
+    try:
+        alice = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        bob = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        alice.goto(demo.local_url)
+        expect(alice.locator("#data-summary")).to_contain_text("10 classes", timeout=30_000)
+        open_tab(alice, "2 · Train")
+        alice.locator("#start-training").click()
+        status = alice.locator("#train-status")
+        expect(status).to_contain_text(RUN_ID, timeout=30_000)
+        expect(status).to_contain_text("queued")
+        run_id = RUN_ID.search(status.inner_text()).group(0)
+
+        bob.goto(demo.local_url)
+        expect(bob.locator("#data-summary")).to_contain_text("10 classes", timeout=30_000)
+        open_tab(bob, "2 · Train")
+        expect(bob.locator("#train-status")).to_contain_text("No training running")
+        open_tab(bob, "4 · Runs")
+        expect(bob.get_by_text("No runs yet")).to_be_visible(timeout=30_000)
+
+        alice.reload()
+        open_tab(alice, "2 · Train")
+        expect(alice.locator("#train-status")).to_contain_text(run_id, timeout=30_000)
+        open_tab(alice, "4 · Runs")
+        expect(alice.locator("#runs-table")).to_contain_text(run_id, timeout=30_000)
+        assert run_id not in bob.content() and blocker.id not in alice.content() + bob.content()
+        assert "Traceback" not in alice.content() + bob.content()
+    finally:
+        demo.close()
+        jobs.shutdown(timeout=5)
+        sleeper.kill()
+        sleeper.wait()
