@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
+import sys
 import time
+import urllib.error
 import zipfile
 from pathlib import Path
 
@@ -165,3 +169,47 @@ def test_the_runs_table_follows_runs_started_elsewhere(workspace):
     run.update_status(state="queued", manager_pid=os.getpid(), created=time.time())
     second = runs_tab.poll(workspace, first[3])
     assert second[0] == "" and second[2].visible and second[-1] != gr.skip()
+
+
+def test_building_the_app_imports_neither_torch_nor_timm(workspace):
+    """The first page is served in seconds: handlers import torch, timm and matplotlib when first used."""
+    code = "import sys; from cnnapp.ui import build_app; build_app(); print([m for m in ('torch', 'timm', 'matplotlib') if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_the_cifar10_button(workspace, tmp_path, monkeypatch):
+    import torchvision.datasets.utils
+    from test_catalog import make_archive
+
+    from cnnapp import catalog
+
+    def no_network(*args, **kwargs):
+        raise urllib.error.URLError("[Errno -2] Name or service not known")
+
+    monkeypatch.setattr(torchvision.datasets.utils, "download_url", no_network)
+    with pytest.raises(gr.Error) as caught:
+        data_tab.use_cifar10(workspace)
+    assert re.match(r"CIFAR-10 could not be downloaded .*offline\?", caught.value.message) and "\n" not in caught.value.message
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    make_archive(archive)
+    monkeypatch.setattr(catalog, "download_cifar10", lambda folder: archive)
+    state, summary, counts, *_ = data_tab.use_cifar10(workspace)
+    assert state["name"] == data_tab.CIFAR_NAME and "10 classes" in summary and "for testing" in summary
+    assert Path(state["path"]).is_relative_to(workspace / "datasets" / f"cifar10-{data_tab.CIFAR_PER_CLASS}")
+    monkeypatch.setattr(catalog, "write_cifar10", lambda *a, **k: pytest.fail("written twice"))
+    assert data_tab.use_cifar10(workspace)[0]["path"] == state["path"]
+
+
+def test_resume_is_offered_for_runs_that_ended_early(workspace):
+    run = RunDir.create("lenet5", workspace)
+    run.file("config.json").write_text('{"arch": "lenet5", "epochs": 2}')
+    run.update_status(state="interrupted", created=time.time(), message="killed")
+    *_, resume, _ = runs_tab.details(workspace, run.id)
+    assert resume.visible and "no checkpoint" in resume.value
+    run.file("checkpoint.pt").write_bytes(b"")
+    assert "last checkpoint" in runs_tab.details(workspace, run.id)[-2].value
+    run.update_status(state="completed")
+    assert not runs_tab.details(workspace, run.id)[-2].visible
+    with pytest.raises(gr.Error, match="no run selected"):
+        user_errors(runs_tab.resume)(JobManager(workspace), None)
