@@ -53,7 +53,7 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
         )
         endpoints.build(ctx)
         for trigger in (demo.load, ctx.session.change):  # a new browser gets its token (made in the browser) at once
-            trigger(None, ctx.session, ctx.session, js=NEW_TOKEN, api_visibility="private")
+            trigger(None, ctx.session, ctx.session, js=NEW_TOKEN)
         with gr.Tabs():
             for tab in TABS:
                 with gr.Tab(tab.TITLE):
