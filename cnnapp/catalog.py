@@ -62,7 +62,8 @@ CIFAR10_BATCHES = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["
 CIFAR10_MAX_MEMBER_BYTES = 64 * 1024 * 1024  # an official batch is ~31 MB
 CIFAR10_HINT = (
     "download cifar-10-python.tar.gz (the CIFAR-10 python version, "
-    "https://www.cs.toronto.edu/~kriz/cifar.html) and pass it with --archive FILE"
+    "https://www.cs.toronto.edu/~kriz/cifar.html) and pass it with "
+    "`python -m cnnapp datasets cifar10 --archive FILE`"
 )
 
 

@@ -208,6 +208,8 @@ def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: i
     """Scan, validate and split a dataset. Raises IngestError (with the report) when unusable."""
     top, skipped = resolve_source(source)
     root = _unwrap(top, skipped)
+    inner = os.path.relpath(root, top)
+    place = f"'{Path(source).name}" + ("" if inner == "." else f"/{inner}") + "'"
     split_dirs = {SPLIT_NAMES[d.name.lower()]: d for d in _visible(root)[0] if d.name.lower() in SPLIT_NAMES}
     layout = "splits" if "train" in split_dirs else "classes"
     if layout == "classes":
@@ -228,7 +230,7 @@ def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: i
     base = {"source": str(source), "root": str(top), "layout": layout, "classes": classes, "skipped": skipped}
     if not classes:
         raise IngestError(
-            f"no class folders found in {root}: expected <folder>/<class>/<image> or <folder>/train/<class>/<image>", base
+            f"no class folders found in {place}: expected <folder>/<class>/<image> or <folder>/train/<class>/<image>", base
         )
 
     candidates: dict[str, list[tuple[str, int]]] = {}
@@ -271,7 +273,7 @@ def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: i
     if dupes:
         warnings.append(f"{dupes} duplicate file(s) skipped" + (f", {cross_split} of them across splits (would leak into evaluation)" if cross_split else ""))
     if not valid.get("train"):
-        raise IngestError(f"no valid images found in {root} ({len(skipped)} file(s) skipped; see the report)", base)
+        raise IngestError(f"no valid images found in {place} ({len(skipped)} file(s) skipped; see the report)", base)
 
     present = Counter(label for _, label in valid["train"])
     empty = [c for i, c in enumerate(classes) if present[i] == 0]

@@ -161,3 +161,12 @@ def test_junk_beside_a_wrapping_folder_is_reported(tmp_path):
     reasons = {r["path"]: r["reason"] for r in ds.skipped}
     assert reasons == {"__MACOSX": "macOS resource-fork folder", ".DS_Store": "hidden file or folder"}
     assert all(rel.startswith("photos/") for rel, _ in ds.splits["train"])
+
+
+def test_errors_name_the_upload_not_server_paths(tmp_path, workspace):
+    archive = tmp_path / "holiday photos.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("notes.txt", "no images here")
+    with pytest.raises(IngestError) as err:
+        ingest(archive)
+    assert "'holiday photos.zip'" in str(err.value) and str(workspace) not in str(err.value)
