@@ -34,7 +34,10 @@ def rate(fn: Callable[[], int]) -> float:
 
 
 def interleaved_rates(fns: dict[str, Callable[[], int]], rounds: int) -> dict[str, float]:
-    """Median items/s of each function, run A, B, A, B, … so that machine noise hits all alike."""
+    """Median items/s of each function, run A, B, A, B, … so that machine noise hits all alike
+    (after one unmeasured warm-up call each: first calls build oneDNN kernels and caches)."""
+    for fn in fns.values():
+        fn()
     samples: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():

@@ -74,7 +74,7 @@ class BatchPrep:
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
         x = images.to(self.device, non_blocking=True).permute(0, 3, 1, 2).float()
-        x = (x - self.mean) / self.std
+        x.sub_(self.mean).div_(self.std)
         if not self.channels_last:
             return x.contiguous()
         return x.contiguous(memory_format=torch.channels_last)
