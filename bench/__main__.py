@@ -17,7 +17,7 @@ from bench.fixtures import WORKDIR  # noqa: E402
 from bench.harness import Figure, table, write_json  # noqa: E402
 from cnnapp import hardware  # noqa: E402
 
-BENCHMARKS = [training.engine_and_data, training.fast_path, features.feature_cache, features.time_to_85, serving.predict_overhead, serving.cold_start, serving.load]
+BENCHMARKS = [training.engine_and_data, training.fast_path, features.feature_cache, features.bf16_accuracy, features.time_to_85, serving.predict_overhead, serving.cold_start, serving.load]
 
 
 def main() -> int:

@@ -21,8 +21,8 @@ from cnnapp.train import Training
 ARCH, SIZE = "tf_efficientnet_lite0", 64
 
 
-def _frozen_run(data: Path, feature_cache: bool, epochs: int) -> pd.DataFrame:
-    cfg = resolve(TrainConfig(data=str(data), arch=ARCH, img_size=SIZE, epochs=epochs, feature_cache=feature_cache))
+def _frozen_run(data: Path, feature_cache: bool, epochs: int, precision: str = "auto") -> pd.DataFrame:
+    cfg = resolve(TrainConfig(data=str(data), arch=ARCH, img_size=SIZE, epochs=epochs, feature_cache=feature_cache, precision=precision))
     run = RunDir.create(ARCH)
     cfg.save(run.file("config.json"))
     status = Training(cfg, run, progress=False).execute()
@@ -46,6 +46,17 @@ def feature_cache(quick: bool) -> list[Figure]:
         Figure("feature_cache_acc_delta", delta, 1, "<=", " pts",
                detail={"naive best val acc": float(naive["val_acc"].max()), "cached best val acc": float(cached["val_acc"].max())}),
     ]
+
+
+def bf16_accuracy(quick: bool) -> list[Figure]:
+    """Validation accuracy with the default precision (bf16 inference where the CPU has it) against fp32 throughout."""
+    data = fashion_split(50 if quick else 200, 20 if quick else 50)
+    default = _frozen_run(data, True, 5)
+    fp32 = _frozen_run(data, True, 5, precision="fp32")
+    delta = (fp32["val_acc"].max() - default["val_acc"].max()) * 100
+    return [Figure("bf16_acc_loss", delta, 1, "<=", " pts",
+                   detail={"default best val acc": float(default["val_acc"].max()), "fp32 best val acc": float(fp32["val_acc"].max()),
+                           "default s to epoch 1": float(default["elapsed"].iloc[0]), "fp32 s to epoch 1": float(fp32["elapsed"].iloc[0])})]
 
 
 def time_to_85(quick: bool) -> list[Figure]:
