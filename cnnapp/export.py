@@ -31,14 +31,13 @@ from datetime import datetime
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
 
 import cnnapp
 from cnnapp import workspace
 from cnnapp.errors import CnnappError
 from cnnapp.inference import trained_model
-from cnnapp.models import create_model
 from cnnapp.pretrained import read_checkpoint
 from cnnapp.registry import ModelSpec, build, get_spec
 from cnnapp.runs import RunDir, get_run

@@ -19,6 +19,10 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from cnnapp.config import TrainConfig  # noqa: E402
+from cnnapp.runs import RunDir  # noqa: E402
+from cnnapp.train import train  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "assets" / "fashion-mnist-mini"
 
@@ -76,3 +80,13 @@ def random_image(path: Path, size: tuple[int, int] = (32, 32), mode: str = "RGB"
     arr = rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
     Image.fromarray(arr).convert(mode).save(path)
     return path
+
+
+def trained_demo_run(home: Path) -> RunDir:
+    """LeNet-5 trained for 2 epochs on the demo set (80 val images) in workspace `home`: good enough to make mistakes."""
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CNNAPP_HOME", str(home))
+        run, status = train(TrainConfig(data=str(DEMO), arch="lenet5", epochs=2, batch_size=16), progress=False)
+    assert status["state"] == "completed"
+    return run

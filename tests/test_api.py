@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-import zipfile
 from pathlib import Path
 
 import pytest

@@ -8,21 +8,14 @@ import pytest
 from matplotlib.figure import Figure
 
 from cnnapp import evaluate
-from cnnapp.config import TrainConfig
 from cnnapp.errors import RunError
 from cnnapp.runs import RunDir
-from cnnapp.train import train
+from tests.conftest import trained_demo_run
 
 
 @pytest.fixture(scope="module")
-def run(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> RunDir:
-    """LeNet-5 trained for 2 epochs on the 10-class demo set (80 val images): good enough to make mistakes."""
-    home = tmp_path_factory.mktemp("eval-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CNNAPP_HOME", str(home))
-        run, status = train(TrainConfig(data=str(demo_dir), arch="lenet5", epochs=2, batch_size=16), progress=False)
-    assert status["state"] == "completed"
-    return run
+def run(tmp_path_factory: pytest.TempPathFactory) -> RunDir:
+    return trained_demo_run(tmp_path_factory.mktemp("eval-home"))
 
 
 def test_confusion_matrix_agrees_with_the_models_predictions_on_val_images(run):

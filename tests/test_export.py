@@ -14,7 +14,7 @@ from torch import nn
 
 from cnnapp import cli, export
 from cnnapp.config import TrainConfig
-from cnnapp.errors import CnnappError, RunError
+from cnnapp.errors import RunError
 from cnnapp.inference import Predictor, to_square_array
 from cnnapp.runs import RunDir
 from cnnapp.train import train

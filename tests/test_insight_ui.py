@@ -15,19 +15,16 @@ from PIL import Image
 from cnnapp import learn
 from cnnapp.config import TrainConfig
 from cnnapp.runs import RunDir
-from cnnapp.train import train
 from cnnapp.ui import compare_tab, evaluate_tab, explain_tab, learn_tab
 from cnnapp.ui.common import user_errors
+from tests.conftest import trained_demo_run
 
 
 @pytest.fixture(scope="module")
-def home(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace holding one LeNet-5 run trained for 2 epochs on the demo set."""
     root = tmp_path_factory.mktemp("ui-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CNNAPP_HOME", str(root))
-        _, status = train(TrainConfig(data=str(demo_dir), arch="lenet5", epochs=2, batch_size=16), progress=False)
-    assert status["state"] == "completed"
+    trained_demo_run(root)
     return root
 
 
