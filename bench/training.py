@@ -21,8 +21,8 @@ from cnnapp.train import Stage, Training
 ARCH, SIZE, BATCH = "tf_efficientnet_lite0", 96, 32
 
 
-def _training(quick: bool, img_size: int = SIZE, **overrides) -> Training:
-    data = fashion_split(16 if quick else 32, 4)
+def _training(quick: bool, img_size: int = SIZE, per_class: int | None = None, **overrides) -> Training:
+    data = fashion_split(per_class or (16 if quick else 32), 4)
     cfg = resolve(TrainConfig(data=str(data), arch=ARCH, img_size=img_size, batch_size=BATCH, freeze=False, **overrides))
     training = Training(cfg, RunDir.create(ARCH), progress=False)
     training.prepare()
@@ -48,7 +48,7 @@ def _plain_epoch(model: torch.nn.Module, batches, optimizer, bf16: bool) -> int:
 
 def engine_and_data(quick: bool) -> list[Figure]:
     """engine_vs_plain_loop and data_vs_train_throughput on the default model, fully trainable."""
-    t = _training(quick, augment="medium")
+    t = _training(quick, per_class=32, augment="medium")
     optimizer = make_optimizer("adamw", [{"params": t.model.parameters(), "lr": 1e-4}], 0.0, 0.9)
     plain = _plain_batches(t)
 
@@ -60,7 +60,7 @@ def engine_and_data(quick: bool) -> list[Figure]:
         events = lambda b, n, loss: t._event(stage, 1, b, n, loss, start)  # noqa: E731 - the trainer's per-batch progress events
         return train_one_epoch(t.model, loader, optimizer, t.criterion, t.prep, t.device, amp=t.amp, on_batch=events, should_stop=t.should_stop).images
 
-    rates = interleaved_rates({"engine": engine, "plain": lambda: _plain_epoch(t.model, plain, optimizer, t.bf16)}, 3 if quick else 5)
+    rates = interleaved_rates({"engine": engine, "plain": lambda: _plain_epoch(t.model, plain, optimizer, t.bf16)}, 5)
 
     def data_epoch() -> int:
         return sum(len(y) for _, y in t.loader("train", shuffle=True, augment=True))
