@@ -58,6 +58,8 @@ def browser():
 def open_tab(page, name: str) -> None:
     """Click a tab, through the "More tabs" menu when the page is too narrow to show it."""
     tab = page.get_by_role("tab", name=name)
+    more = page.get_by_role("button", name="More tabs")
+    tab.first.or_(more.first).first.wait_for(state="visible", timeout=30_000)  # the page may still be loading
     if tab.count() and tab.first.is_visible():
         tab.first.click()
     else:
