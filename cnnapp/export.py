@@ -40,7 +40,7 @@ from cnnapp.errors import CnnappError
 from cnnapp.inference import trained_model
 from cnnapp.pretrained import read_checkpoint
 from cnnapp.registry import ModelSpec, build, get_spec
-from cnnapp.runs import RunDir, get_run
+from cnnapp.runs import RunDir, atomic_write, get_run
 
 FORMATS = ("onnx", "safetensors")
 ONNX_OPSET = 17
@@ -194,9 +194,8 @@ def export_onnx(run: RunDir | str | Path, out: str | Path | None = None) -> Path
     proto.doc_string = f"{rm.spec.name} trained with cnnapp {cnnapp.__version__} (run {rm.run.id}); input normalised NCHW, output softmax probabilities"
     onnx.checker.check_model(proto)
     target = folder / "model.onnx"
-    tmp = folder / ".model.onnx.tmp"
-    onnx.save(proto, str(tmp))
-    os.replace(tmp, target)
+    with atomic_write(target) as tmp:
+        onnx.save(proto, str(tmp))
     return target
 
 

@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import torch
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
@@ -41,7 +41,7 @@ from cnnapp.errors import CnnappError, RunError
 from cnnapp.metrics import classification_report
 from cnnapp.models import FeatureTap, count_trainable, create_model, head_of, set_frozen, set_train_mode, split_params
 from cnnapp.registry import get_spec
-from cnnapp.runs import ReadOnlyRun, RunDir, write_json
+from cnnapp.runs import ReadOnlyRun, RunDir, atomic_write, write_json
 from cnnapp.transforms import BatchPrep, build_augment, parse_augment
 
 MAX_FEATURE_VIEWS = 4
@@ -78,12 +78,16 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def cpu_state(model: nn.Module | dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A state dict of contiguous CPU tensors (as safetensors and checkpoints need them)."""
+    state = model.state_dict() if isinstance(model, nn.Module) else model
+    return {k: v.detach().contiguous().cpu() for k, v in state.items()}
+
+
 def save_weights(model: nn.Module | dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
     """Write a state dict as safetensors, atomically."""
-    state = model.state_dict() if isinstance(model, nn.Module) else model
-    tmp = path.with_name(f".{path.name}.tmp")
-    save_file({k: v.detach().contiguous().cpu() for k, v in state.items()}, str(tmp), metadata=metadata)
-    os.replace(tmp, path)
+    with atomic_write(path) as tmp:
+        save_file(cpu_state(model), str(tmp), metadata=metadata)
 
 
 class Training:
@@ -261,7 +265,7 @@ class Training:
         if not self.main:
             return
         state = {
-            "model": {k: v.detach().contiguous().cpu() for k, v in self.model.state_dict().items()},
+            "model": cpu_state(self.model),
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict() if scheduler is not None else None,
             "stage": stage_index,
@@ -270,10 +274,8 @@ class Training:
             "best_epoch": self.best_epoch,
             "epoch_seconds": self.epoch_seconds,
         }
-        path = self.run.file("checkpoint.pt")
-        tmp = path.with_name(".checkpoint.pt.tmp")
-        torch.save(state, tmp)
-        os.replace(tmp, path)
+        with atomic_write(self.run.file("checkpoint.pt")) as tmp:
+            torch.save(state, tmp)
 
     def load_checkpoint(self) -> dict:
         path = self.run.file("checkpoint.pt")
@@ -285,8 +287,6 @@ class Training:
         self.epoch_seconds = list(state["epoch_seconds"])
         best = self.run.file("model.safetensors")
         if best.is_file():
-            from safetensors.torch import load_file
-
             self.best_state = load_file(str(best))
         return state
 

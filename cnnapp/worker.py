@@ -199,23 +199,21 @@ class JobManager:
         threading.Thread(target=self._monitor, args=(run, process), daemon=True, name=f"job-{run.id}").start()
 
     def _monitor(self, run: RunDir, process: subprocess.Popen) -> None:
-        code = process.wait()
-        try:
-            _record_exit(run, code)
-        finally:
-            with self._lock:
-                self._processes.pop(run.id, None)
-            self._pump()
+        self._ended(run, process.wait(), self._processes)
 
     def _monitor_adopted(self, run: RunDir, pid: int) -> None:
         """Follow a training this manager did not start (its exit code is unknown) until its process ends."""
         while pid_alive(pid):
             time.sleep(ADOPTED_POLL_S)
+        self._ended(run, None, self._adopted)
+
+    def _ended(self, run: RunDir, code: int | None, tracked: dict) -> None:
+        """Record how a training process ended, free its slot and start the next queued run."""
         try:
-            _record_exit(run, None)
+            _record_exit(run, code)
         finally:
             with self._lock:
-                self._adopted.pop(run.id, None)
+                tracked.pop(run.id, None)
             self._pump()
 
     def _escalate(self, run: RunDir, target: subprocess.Popen | int) -> None:
