@@ -6,7 +6,7 @@ import functools
 import tempfile
 from pathlib import Path
 
-from cnnapp.catalog import FASHION_MNIST_CLASSES, write_fashion_mnist
+from cnnapp.examples import FASHION_MNIST_CLASSES, write_fashion_mnist
 
 WORKDIR = Path(tempfile.mkdtemp(prefix="cnnapp-bench-"))
 

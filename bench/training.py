@@ -12,7 +12,7 @@ from bench.fixtures import fashion_split
 from bench.harness import Figure, interleaved_rates, rate
 from cnnapp import hardware
 from cnnapp.config import TrainConfig, resolve
-from cnnapp.datasets import ImageCache
+from cnnapp.loaders import ImageCache
 from cnnapp.engine import make_optimizer, train_one_epoch
 from cnnapp.models import set_frozen, set_train_mode
 from cnnapp.runs import RunDir

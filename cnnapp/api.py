@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from cnnapp import sessions
-from cnnapp.data import ingest, resolve_source
+from cnnapp.ingest import ingest, resolve_source
 from cnnapp.errors import ConfigError, DataError
 from cnnapp.worker import JobManager
 

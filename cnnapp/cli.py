@@ -195,7 +195,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_datasets(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from cnnapp import catalog, workspace
+    from cnnapp import examples, workspace
 
     if args.per_class is not None and args.per_class < 1:
         raise CnnappError(f"--per-class must be at least 1, got {args.per_class}")
@@ -203,9 +203,9 @@ def cmd_datasets(args: argparse.Namespace) -> int:
         raise CnnappError("--archive is for cifar10 only; Fashion-MNIST is read from the Debian package dataset-fashion-mnist")
     out = Path(args.out) if args.out else workspace.datasets_dir() / args.name
     if args.name == "cifar10":
-        catalog.write_cifar10(out, archive=Path(args.archive) if args.archive else None, per_class=args.per_class)
+        examples.write_cifar10(out, archive=Path(args.archive) if args.archive else None, per_class=args.per_class)
     else:
-        catalog.write_fashion_mnist_splits(out, args.per_class)
+        examples.write_fashion_mnist_splits(out, args.per_class)
     print(out)
     return 0
 

@@ -121,7 +121,7 @@ def train_one_epoch(
 
 
 @torch.inference_mode()
-def evaluate(
+def evaluate_batches(
     model: nn.Module,
     batches: Batches,
     criterion: nn.Module,

@@ -164,7 +164,7 @@ def recompute_predictions(run: RunDir | str | Path, batch_size: int = 64) -> pd.
     """
     import torch
 
-    from cnnapp.data import Dataset
+    from cnnapp.ingest import Dataset
     from cnnapp.inference import Predictor, to_square_array
     from cnnapp.transforms import prepare_arrays
 

@@ -24,14 +24,14 @@ from tqdm import tqdm
 
 from cnnapp import distributed, hardware, workspace
 from cnnapp.config import TrainConfig, resolve
-from cnnapp.data import Dataset, IngestError, ingest
-from cnnapp.datasets import ImageCache, ImageDataset, make_loader
+from cnnapp.ingest import Dataset, IngestError, ingest
+from cnnapp.loaders import ImageCache, ImageDataset, make_loader
 from cnnapp.engine import (
     NonFiniteLoss,
     Predictions,
     StopTraining,
     TensorBatches,
-    evaluate,
+    evaluate_batches,
     extract_features,
     make_optimizer,
     make_scheduler,
@@ -232,9 +232,9 @@ class Training:
         if frozen_features and split == "val":
             x, y = self.val_features()
             batches = TensorBatches(x, y, 1024, False)
-            return evaluate(self.head, batches, self.criterion, lambda t: t.to(self.device), self.device)
+            return evaluate_batches(self.head, batches, self.criterion, lambda t: t.to(self.device), self.device)
         loader = self.loader(split, shuffle=False, whole=whole)
-        return evaluate(self.model, loader, self.criterion, self.prep, self.device, amp=self.amp_eval)
+        return evaluate_batches(self.model, loader, self.criterion, self.prep, self.device, amp=self.amp_eval)
 
     def reduce(self, loss: float, acc: float, n: int) -> tuple[float, float]:
         """Mean loss and accuracy over all ranks from this rank's share of `n` images."""

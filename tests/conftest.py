@@ -56,7 +56,7 @@ def small_dataset(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def fashion_2000(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2,000-image Fashion-MNIST subset (200 per class) from the Debian package."""
-    from cnnapp.catalog import write_fashion_mnist
+    from cnnapp.examples import write_fashion_mnist
 
     return write_fashion_mnist(tmp_path_factory.mktemp("fm") / "fm2000", per_class=200)
 

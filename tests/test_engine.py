@@ -3,7 +3,7 @@ import torch
 from torch import nn
 
 from cnnapp.config import TrainConfig, resolve
-from cnnapp.engine import NonFiniteLoss, StopTraining, TensorBatches, evaluate, make_optimizer, make_scheduler, train_one_epoch
+from cnnapp.engine import NonFiniteLoss, StopTraining, TensorBatches, evaluate_batches, make_optimizer, make_scheduler, train_one_epoch
 from cnnapp.models import create_model, set_frozen, set_train_mode, split_params
 from cnnapp.registry import get_spec
 from cnnapp.train import Training, plan_stages
@@ -24,10 +24,10 @@ def test_train_one_epoch_learns_and_evaluate_reports():
     model = nn.Linear(8, 2)
     opt = make_optimizer("sgd", [{"params": model.parameters(), "lr": 0.5}], 0.0, 0.9)
     loss_fn = nn.CrossEntropyLoss()
-    before = evaluate(model, TensorBatches(x, y, 16, False), loss_fn, lambda t: t, CPU)
+    before = evaluate_batches(model, TensorBatches(x, y, 16, False), loss_fn, lambda t: t, CPU)
     for epoch in range(5):
         train_one_epoch(model, TensorBatches(x, y, 16, True, epoch), opt, loss_fn, lambda t: t, CPU)
-    after = evaluate(model, TensorBatches(x, y, 16, False), loss_fn, lambda t: t, CPU)
+    after = evaluate_batches(model, TensorBatches(x, y, 16, False), loss_fn, lambda t: t, CPU)
     assert after.loss < before.loss and after.acc > 0.9
     assert after.probs.shape == (64, 2) and torch.allclose(after.probs.sum(1), torch.ones(64))
 

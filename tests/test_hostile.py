@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from cnnapp.archive import ZipLimits, extract_zip
-from cnnapp.data import IngestError, ingest
+from cnnapp.ingest import IngestError, ingest
 from cnnapp.errors import DataError
 from cnnapp.images import load_rgb
 

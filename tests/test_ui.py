@@ -180,9 +180,9 @@ def test_building_the_app_imports_neither_torch_nor_timm(workspace):
 
 def test_the_cifar10_button(workspace, tmp_path, monkeypatch):
     import torchvision.datasets.utils
-    from test_catalog import make_archive
+    from test_examples import make_archive
 
-    from cnnapp import catalog
+    from cnnapp import examples
 
     def no_network(*args, **kwargs):
         raise urllib.error.URLError("[Errno -2] Name or service not known")
@@ -193,11 +193,11 @@ def test_the_cifar10_button(workspace, tmp_path, monkeypatch):
     assert re.match(r"CIFAR-10 could not be downloaded .*offline\?", caught.value.message) and "\n" not in caught.value.message
     archive = tmp_path / "cifar-10-python.tar.gz"
     make_archive(archive)
-    monkeypatch.setattr(catalog, "download_cifar10", lambda folder: archive)
+    monkeypatch.setattr(examples, "download_cifar10", lambda folder: archive)
     state, summary, counts, *_ = data_tab.use_cifar10(workspace)
     assert state["name"] == data_tab.CIFAR_NAME and "10 classes" in summary and "for testing" in summary
     assert Path(state["path"]).is_relative_to(workspace / "datasets" / f"cifar10-{data_tab.CIFAR_PER_CLASS}")
-    monkeypatch.setattr(catalog, "write_cifar10", lambda *a, **k: pytest.fail("written twice"))
+    monkeypatch.setattr(examples, "write_cifar10", lambda *a, **k: pytest.fail("written twice"))
     assert data_tab.use_cifar10(workspace)[0]["path"] == state["path"]
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 from PIL import Image
 
 from cnnapp import workspace
-from cnnapp.data import Dataset, IngestError
+from cnnapp.ingest import Dataset, IngestError
 from cnnapp.errors import ConfigError, DataError
 from cnnapp.images import fit_square, load_rgb
 from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, user_errors
@@ -103,7 +103,7 @@ def use_example(root: Path) -> tuple:
 @user_errors
 def use_cifar10(root: Path) -> tuple:
     """CIFAR-10 with 500 photos per class and split, written into the workspace once (downloaded the first time)."""
-    from cnnapp.catalog import prepare_example
+    from cnnapp.examples import prepare_example
 
     folder = prepare_example("cifar10", root=workspace.datasets_dir(root), per_class=CIFAR_PER_CLASS)
     return choose(root, folder, CIFAR_NAME)

@@ -6,7 +6,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from cnnapp.data import Dataset, ingest, resolve_source
+from cnnapp.ingest import Dataset, ingest, resolve_source
 from cnnapp.ui.common import EXAMPLE_DATASET
 
 EXAMPLE_NAME = "Fashion-MNIST mini (example)"

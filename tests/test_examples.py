@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnapp import catalog, cli
-from cnnapp.data import ingest
+from cnnapp import examples, cli
+from cnnapp.ingest import ingest
 from cnnapp.errors import DataError
 
 
@@ -57,7 +57,7 @@ def make_archive(path: Path, per_batch: int = 1, test_per_class: int = 2, dumps=
     """A tiny `cifar-10-python.tar.gz`: five train batches of `per_batch` images per class and a test batch."""
     images = {"train": [], "test": []}
     with tarfile.open(path, "w:gz") as tar:
-        add(tar, "cifar-10-batches-py/batches.meta", dumps({b"label_names": [c.encode() for c in catalog.CIFAR10_CLASSES], b"num_vis": 3072}))
+        add(tar, "cifar-10-batches-py/batches.meta", dumps({b"label_names": [c.encode() for c in examples.CIFAR10_CLASSES], b"num_vis": 3072}))
         add(tar, "cifar-10-batches-py/readme.html", b"<html></html>")
         for i in range(1, 6):
             content, imgs = batch(list(range(10)) * per_batch, i, f"training batch {i} of 5".encode())
@@ -72,11 +72,11 @@ def make_archive(path: Path, per_batch: int = 1, test_per_class: int = 2, dumps=
 def test_cifar10_from_an_official_format_archive(tmp_path):
     archive = tmp_path / "cifar-10-python.tar.gz"
     images = make_archive(archive)
-    out = catalog.write_cifar10(tmp_path / "cifar10", archive=archive)
+    out = examples.write_cifar10(tmp_path / "cifar10", archive=archive)
     assert sorted(p.name for p in out.iterdir()) == ["test", "train"]
     for split, count in (("train", 5), ("test", 2)):
-        assert sorted(p.name for p in (out / split).iterdir()) == sorted(catalog.CIFAR10_CLASSES)
-        assert all(len(list((out / split / c).iterdir())) == count for c in catalog.CIFAR10_CLASSES)
+        assert sorted(p.name for p in (out / split).iterdir()) == sorted(examples.CIFAR10_CLASSES)
+        assert all(len(list((out / split / c).iterdir())) == count for c in examples.CIFAR10_CLASSES)
     # the first training image (label 0, airplane) comes back pixel for pixel, channels in the right order
     first = np.asarray(Image.open(out / "train" / "airplane" / "train_00000.png"))
     assert first.shape == (32, 32, 3) and np.array_equal(first, images["train"][0])
@@ -84,7 +84,7 @@ def test_cifar10_from_an_official_format_archive(tmp_path):
     assert np.array_equal(cat, images["test"][3])
 
     dataset = ingest(out)
-    assert dataset.classes == sorted(catalog.CIFAR10_CLASSES)
+    assert dataset.classes == sorted(examples.CIFAR10_CLASSES)
     assert len(dataset.paths("train")) + len(dataset.paths("val")) == 50 and len(dataset.paths("test")) == 20
 
 
@@ -112,28 +112,28 @@ def test_cifar10_batches_cannot_run_code(tmp_path):
     }
     for what, payload in evil.items():
         with pytest.raises(DataError, match="not allowed|not a CIFAR-10"):
-            catalog.read_cifar_batch(payload, what)
+            examples.read_cifar_batch(payload, what)
         archive = tmp_path / f"{what.replace(' ', '_')}.tar.gz"
         make_archive(archive, extra={"data_batch_3": payload})
         with pytest.raises(DataError):
-            catalog.write_cifar10(tmp_path / "never", archive=archive)
+            examples.write_cifar10(tmp_path / "never", archive=archive)
     assert not sentinel.exists()
     with pytest.raises(DataError, match="'labels'"):
-        catalog.read_cifar_batch(py2_pickle({b"data": np.zeros((2, 3072), np.uint8), b"labels": [1, 12]}))
+        examples.read_cifar_batch(py2_pickle({b"data": np.zeros((2, 3072), np.uint8), b"labels": [1, 12]}))
     with pytest.raises(DataError, match="N×3072"):
-        catalog.read_cifar_batch(py2_pickle({b"data": np.zeros((2, 100), np.uint8), b"labels": [1, 2]}))
+        examples.read_cifar_batch(py2_pickle({b"data": np.zeros((2, 100), np.uint8), b"labels": [1, 2]}))
 
 
 def test_cifar10_bad_archives_and_offline(tmp_path, monkeypatch, capsys):
     (tmp_path / "junk.tar.gz").write_bytes(b"not an archive")
     with pytest.raises(DataError, match="not a readable .tar.gz"):
-        catalog.write_cifar10(tmp_path / "o", archive=tmp_path / "junk.tar.gz")
+        examples.write_cifar10(tmp_path / "o", archive=tmp_path / "junk.tar.gz")
     with tarfile.open(tmp_path / "partial.tar.gz", "w:gz") as tar:
         add(tar, "cifar-10-batches-py/batches.meta", b"")
     with pytest.raises(DataError, match="has no cifar-10-batches-py/data_batch_1"):
-        catalog.write_cifar10(tmp_path / "o", archive=tmp_path / "partial.tar.gz")
+        examples.write_cifar10(tmp_path / "o", archive=tmp_path / "partial.tar.gz")
     with pytest.raises(DataError, match="archive not found"):
-        catalog.write_cifar10(tmp_path / "o", archive=tmp_path / "missing.tar.gz")
+        examples.write_cifar10(tmp_path / "o", archive=tmp_path / "missing.tar.gz")
 
     import torchvision.datasets.utils
 
@@ -142,7 +142,7 @@ def test_cifar10_bad_archives_and_offline(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(torchvision.datasets.utils, "download_url", no_network)
     with pytest.raises(DataError, match="could not be downloaded.*--archive FILE"):
-        catalog.write_cifar10(tmp_path / "o", download_dir=tmp_path / "dl")
+        examples.write_cifar10(tmp_path / "o", download_dir=tmp_path / "dl")
     assert cli.main(["datasets", "cifar10", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: CIFAR-10 could not be downloaded") and "--archive" in err[0]
@@ -153,8 +153,8 @@ def test_fashion_mnist_splits_and_cli(tmp_path, capsys):
     assert cli.main(["datasets", "fashion-mnist", "--out", str(out), "--per-class", "3"]) == 0
     assert capsys.readouterr().out.strip() == str(out)
     for split in ("train", "test"):
-        assert sorted(p.name for p in (out / split).iterdir()) == sorted(catalog.FASHION_MNIST_CLASSES)
-        assert all(len(list((out / split / c).iterdir())) == 3 for c in catalog.FASHION_MNIST_CLASSES)
+        assert sorted(p.name for p in (out / split).iterdir()) == sorted(examples.FASHION_MNIST_CLASSES)
+        assert all(len(list((out / split / c).iterdir())) == 3 for c in examples.FASHION_MNIST_CLASSES)
     assert cli.main(["datasets", "fashion-mnist", "--archive", "x.tar.gz"]) == 2
     assert cli.main(["datasets", "cifar10", "--per-class", "0"]) == 2
     assert "at least 1" in capsys.readouterr().err
@@ -163,14 +163,14 @@ def test_fashion_mnist_splits_and_cli(tmp_path, capsys):
 def test_prepare_example_writes_once(tmp_path, workspace, monkeypatch):
     archive = tmp_path / "cifar-10-python.tar.gz"
     make_archive(archive)
-    folder = catalog.prepare_example("cifar10", per_class=1, archive=archive)
+    folder = examples.prepare_example("cifar10", per_class=1, archive=archive)
     assert folder == workspace / "datasets" / "cifar10-1"
     assert len(list((folder / "train" / "frog").iterdir())) == 1
     assert not any(p.name.startswith(".") for p in folder.iterdir())  # nothing for ingest to report as junk
-    monkeypatch.setattr(catalog, "write_cifar10", lambda *a, **k: pytest.fail("written twice"))
-    assert catalog.prepare_example("cifar10", per_class=1, archive=archive) == folder
-    fm = catalog.prepare_example("fashion-mnist", tmp_path / "examples", per_class=2)
+    monkeypatch.setattr(examples, "write_cifar10", lambda *a, **k: pytest.fail("written twice"))
+    assert examples.prepare_example("cifar10", per_class=1, archive=archive) == folder
+    fm = examples.prepare_example("fashion-mnist", tmp_path / "examples", per_class=2)
     assert fm == tmp_path / "examples" / "fashion-mnist-2" and len(list((fm / "test" / "bag").iterdir())) == 2
     assert sorted(p.name for p in (tmp_path / "examples").iterdir()) == [".fashion-mnist-2.complete", "fashion-mnist-2"]
     with pytest.raises(DataError, match="unknown example dataset"):
-        catalog.prepare_example("imagenet")
+        examples.prepare_example("imagenet")

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from torchvision.datasets import ImageFolder
 
-from cnnapp.data import Dataset, IngestError, ingest
+from cnnapp.ingest import Dataset, IngestError, ingest
 from cnnapp.errors import DataError
 from cnnapp.images import load_rgb, load_square_array
 from tests.conftest import random_image
