@@ -9,7 +9,12 @@ import sys
 import time
 from pathlib import Path
 
-for _key, _value in {"GRADIO_ANALYTICS_ENABLED": "False", "NO_ALBUMENTATIONS_UPDATE": "1", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}.items():
+for _key, _value in {
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "NO_ALBUMENTATIONS_UPDATE": "1",
+    "HF_HUB_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+}.items():
     os.environ.setdefault(_key, _value)
 
 from bench import features, serving, training  # noqa: E402
@@ -17,7 +22,16 @@ from bench.fixtures import WORKDIR  # noqa: E402
 from bench.harness import Figure, table, write_json  # noqa: E402
 from cnnapp import hardware  # noqa: E402
 
-BENCHMARKS = [training.engine_and_data, training.fast_path, features.feature_cache, features.bf16_accuracy, features.time_to_85, serving.predict_overhead, serving.cold_start, serving.load]
+BENCHMARKS = [
+    training.engine_and_data,
+    training.fast_path,
+    features.feature_cache,
+    features.bf16_accuracy,
+    features.time_to_85,
+    serving.predict_overhead,
+    serving.cold_start,
+    serving.load,
+]
 
 
 def main() -> int:
@@ -36,8 +50,13 @@ def main() -> int:
         print(f"running {bench.__module__.split('.')[-1]}.{bench.__name__} ...", file=sys.stderr, flush=True)
         figures += bench(args.quick)
     print(table(figures))
-    meta = {"quick": args.quick, "threads": threads, "cpu": platform.processor() or platform.machine(),
-            "cuda": hardware.pick_device().type == "cuda", "seconds": round(time.time() - start, 1)}
+    meta = {
+        "quick": args.quick,
+        "threads": threads,
+        "cpu": platform.processor() or platform.machine(),
+        "cuda": hardware.pick_device().type == "cuda",
+        "seconds": round(time.time() - start, 1),
+    }
     print(f"\n{threads} threads, {meta['seconds']} s in all")
     if args.json:
         write_json(figures, args.json, meta)

@@ -22,7 +22,11 @@ ARCH, SIZE = "tf_efficientnet_lite0", 64
 
 
 def _frozen_run(data: Path, feature_cache: bool, epochs: int, precision: str = "auto") -> pd.DataFrame:
-    cfg = resolve(TrainConfig(data=str(data), arch=ARCH, img_size=SIZE, epochs=epochs, feature_cache=feature_cache, precision=precision))
+    cfg = resolve(
+        TrainConfig(
+            data=str(data), arch=ARCH, img_size=SIZE, epochs=epochs, feature_cache=feature_cache, precision=precision
+        )
+    )
     run = RunDir.create(ARCH)
     cfg.save(run.file("config.json"))
     status = Training(cfg, run, progress=False).execute()
@@ -41,10 +45,28 @@ def feature_cache(quick: bool) -> list[Figure]:
     cached_s = statistics.median(cached["seconds"].iloc[1:])
     delta = abs(naive["val_acc"].max() - cached["val_acc"].max()) * 100
     return [
-        Figure("feature_cache_speedup", naive_s / cached_s, 50, ">=",
-               detail={"naive epoch s": naive_s, "cached epoch s": cached_s, "first cached epoch s": float(cached["seconds"].iloc[0])}),
-        Figure("feature_cache_acc_delta", delta, 1, "<=", " pts",
-               detail={"naive best val acc": float(naive["val_acc"].max()), "cached best val acc": float(cached["val_acc"].max())}),
+        Figure(
+            "feature_cache_speedup",
+            naive_s / cached_s,
+            50,
+            ">=",
+            detail={
+                "naive epoch s": naive_s,
+                "cached epoch s": cached_s,
+                "first cached epoch s": float(cached["seconds"].iloc[0]),
+            },
+        ),
+        Figure(
+            "feature_cache_acc_delta",
+            delta,
+            1,
+            "<=",
+            " pts",
+            detail={
+                "naive best val acc": float(naive["val_acc"].max()),
+                "cached best val acc": float(cached["val_acc"].max()),
+            },
+        ),
     ]
 
 
@@ -54,9 +76,21 @@ def bf16_accuracy(quick: bool) -> list[Figure]:
     default = _frozen_run(data, True, 5)
     fp32 = _frozen_run(data, True, 5, precision="fp32")
     delta = (fp32["val_acc"].max() - default["val_acc"].max()) * 100
-    return [Figure("bf16_acc_loss", delta, 1, "<=", " pts",
-                   detail={"default best val acc": float(default["val_acc"].max()), "fp32 best val acc": float(fp32["val_acc"].max()),
-                           "default s to epoch 1": float(default["elapsed"].iloc[0]), "fp32 s to epoch 1": float(fp32["elapsed"].iloc[0])})]
+    return [
+        Figure(
+            "bf16_acc_loss",
+            delta,
+            1,
+            "<=",
+            " pts",
+            detail={
+                "default best val acc": float(default["val_acc"].max()),
+                "fp32 best val acc": float(fp32["val_acc"].max()),
+                "default s to epoch 1": float(default["elapsed"].iloc[0]),
+                "fp32 s to epoch 1": float(fp32["elapsed"].iloc[0]),
+            },
+        )
+    ]
 
 
 def time_to_85(quick: bool) -> list[Figure]:
@@ -68,13 +102,27 @@ def time_to_85(quick: bool) -> list[Figure]:
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(json.dumps(options))
     launched = time.time()
-    subprocess.run([sys.executable, "-m", "cnnapp", "train", "--config", str(config), "--run-dir", str(run_dir), "--quiet"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "cnnapp", "train", "--config", str(config), "--run-dir", str(run_dir), "--quiet"],
+        check=True,
+        capture_output=True,
+    )
     run = RunDir(run_dir)
     metrics = run.metrics()
     start_offset = run.status()["started"] - launched
     reached = metrics[metrics["val_acc"] >= 0.85]
     seconds = start_offset + float(reached["elapsed"].iloc[0]) if len(reached) else float("inf")
-    return [Figure("time_to_85pct_s", seconds, 20, "<=", " s",
-                   detail={"start-up s": start_offset, "epochs to 85%": float(reached["epoch"].iloc[0]) if len(reached) else float("nan"),
-                           "best val acc": float(metrics["val_acc"].max())})]
+    return [
+        Figure(
+            "time_to_85pct_s",
+            seconds,
+            20,
+            "<=",
+            " s",
+            detail={
+                "start-up s": start_offset,
+                "epochs to 85%": float(reached["epoch"].iloc[0]) if len(reached) else float("nan"),
+                "best val acc": float(metrics["val_acc"].max()),
+            },
+        )
+    ]

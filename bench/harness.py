@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 
 @dataclass
@@ -54,7 +54,9 @@ def table(figures: list[Figure]) -> str:
     rows = [("figure", "value", "goal", "result", "absolute")]
     for f in figures:
         absolute = ", ".join(f"{k} {_number(v)}" if isinstance(v, float) else f"{k} {v}" for k, v in f.detail.items())
-        rows.append((f.key, f"{f.value:.2f}{f.unit}", f"{f.op} {f.goal:g}{f.unit}", "pass" if f.passed else "FAIL", absolute))
+        rows.append(
+            (f.key, f"{f.value:.2f}{f.unit}", f"{f.op} {f.goal:g}{f.unit}", "pass" if f.passed else "FAIL", absolute)
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)) for row in rows]
     lines.insert(1, "-" * len(lines[0]))
@@ -63,5 +65,9 @@ def table(figures: list[Figure]) -> str:
 
 def write_json(figures: list[Figure], path: Path, meta: dict) -> None:
     """The figures under their keys, with goals, pass/fail and absolute numbers."""
-    data = {"meta": meta, "figures": {f.key: float(f.value) for f in figures}, "details": {f.key: {**asdict(f), "passed": f.passed} for f in figures}}
+    data = {
+        "meta": meta,
+        "figures": {f.key: float(f.value) for f in figures},
+        "details": {f.key: {**asdict(f), "passed": f.passed} for f in figures},
+    }
     Path(path).write_text(json.dumps(data, indent=1))

@@ -46,8 +46,19 @@ def predict_overhead(quick: bool) -> list[Figure]:
         return reps
 
     rates = interleaved_rates({"e2e": end_to_end, "forward": forward}, 3 if quick else 5)
-    return [Figure("predict_overhead", rates["forward"] / rates["e2e"], 1.3, "<=",
-                   detail={"end-to-end ms": 1000 / rates["e2e"], "forward ms": 1000 / rates["forward"], "input": f"{photo.name} at {predictor.img_size} px"})]
+    return [
+        Figure(
+            "predict_overhead",
+            rates["forward"] / rates["e2e"],
+            1.3,
+            "<=",
+            detail={
+                "end-to-end ms": 1000 / rates["e2e"],
+                "forward ms": 1000 / rates["forward"],
+                "input": f"{photo.name} at {predictor.img_size} px",
+            },
+        )
+    ]
 
 
 def _free_port() -> int:
@@ -63,7 +74,9 @@ def cold_start(quick: bool) -> list[Figure]:
         port = _free_port()
         env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1"}
         start = time.time()
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
             while time.time() - start < 120:
                 try:
@@ -76,12 +89,18 @@ def cold_start(quick: bool) -> list[Figure]:
         finally:
             proc.terminate()
             proc.wait(10)
-    return [Figure("cold_start_s", min(samples), 8, "<=", " s", detail={"runs": float(len(samples)), "slowest s": max(samples)})]
+    return [
+        Figure(
+            "cold_start_s", min(samples), 8, "<=", " s", detail={"runs": float(len(samples)), "slowest s": max(samples)}
+        )
+    ]
 
 
 def _serve(port: int) -> subprocess.Popen:
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1"}
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.time() + 120
     while time.time() < deadline:
         try:
@@ -145,7 +164,21 @@ def load(quick: bool) -> list[Figure]:
         server.terminate()
         server.wait(30)
     ratio = _p(busy, 0.95) / _p(idle, 0.95)
-    return [Figure("predict_p95_training_vs_idle", ratio, 3, "<=",
-                   detail={"idle p50 s": _p(idle, 0.5), "idle p95 s": _p(idle, 0.95), "training p50 s": _p(busy, 0.5),
-                           "training p95 s": _p(busy, 0.95), "errors": float(idle_errors + busy_errors), "calls": 100.0, "training state": state}),
-            Figure("predict_errors_under_load", float(idle_errors + busy_errors), 0, "<=", detail={"calls": 100.0})]
+    return [
+        Figure(
+            "predict_p95_training_vs_idle",
+            ratio,
+            3,
+            "<=",
+            detail={
+                "idle p50 s": _p(idle, 0.5),
+                "idle p95 s": _p(idle, 0.95),
+                "training p50 s": _p(busy, 0.5),
+                "training p95 s": _p(busy, 0.95),
+                "errors": float(idle_errors + busy_errors),
+                "calls": 100.0,
+                "training state": state,
+            },
+        ),
+        Figure("predict_errors_under_load", float(idle_errors + busy_errors), 0, "<=", detail={"calls": 100.0}),
+    ]

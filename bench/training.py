@@ -12,8 +12,8 @@ from bench.fixtures import fashion_split
 from bench.harness import Figure, interleaved_rates, rate
 from cnnapp import hardware
 from cnnapp.config import TrainConfig, resolve
-from cnnapp.loaders import ImageCache
 from cnnapp.engine import make_optimizer, train_one_epoch
+from cnnapp.loaders import ImageCache
 from cnnapp.models import set_frozen, set_train_mode
 from cnnapp.runs import RunDir
 from cnnapp.train import Stage, Training
@@ -23,7 +23,9 @@ ARCH, SIZE, BATCH = "tf_efficientnet_lite0", 96, 32
 
 def _training(quick: bool, img_size: int = SIZE, per_class: int | None = None, **overrides) -> Training:
     data = fashion_split(per_class or (16 if quick else 32), 4)
-    cfg = resolve(TrainConfig(data=str(data), arch=ARCH, img_size=img_size, batch_size=BATCH, freeze=False, **overrides))
+    cfg = resolve(
+        TrainConfig(data=str(data), arch=ARCH, img_size=img_size, batch_size=BATCH, freeze=False, **overrides)
+    )
     training = Training(cfg, RunDir.create(ARCH), progress=False)
     training.prepare()
     set_frozen(training.model, training.spec, False)
@@ -58,7 +60,17 @@ def engine_and_data(quick: bool) -> list[Figure]:
         loader = t.loader("train", shuffle=True, augment=False)
         start = time.time()
         events = lambda b, n, loss: t._event(stage, 1, b, n, loss, start)  # noqa: E731 - the trainer's per-batch progress events
-        return train_one_epoch(t.model, loader, optimizer, t.criterion, t.prep, t.device, amp=t.amp, on_batch=events, should_stop=t.should_stop).images
+        return train_one_epoch(
+            t.model,
+            loader,
+            optimizer,
+            t.criterion,
+            t.prep,
+            t.device,
+            amp=t.amp,
+            on_batch=events,
+            should_stop=t.should_stop,
+        ).images
 
     rates = interleaved_rates({"engine": engine, "plain": lambda: _plain_epoch(t.model, plain, optimizer, t.bf16)}, 5)
 
@@ -69,17 +81,33 @@ def engine_and_data(quick: bool) -> list[Figure]:
     paths = t.dataset.paths("train")
     decode_rate = rate(lambda: len(ImageCache.build(paths, SIZE).array))
     return [
-        Figure("engine_vs_plain_loop", rates["engine"] / rates["plain"], 0.97, ">=",
-               detail={"engine img/s": rates["engine"], "plain img/s": rates["plain"]}),
-        Figure("data_vs_train_throughput", data_rate / rates["engine"], 3, ">=",
-               detail={"cached+augment img/s": data_rate, "first-pass decode img/s": decode_rate, "train img/s": rates["engine"]}),
+        Figure(
+            "engine_vs_plain_loop",
+            rates["engine"] / rates["plain"],
+            0.97,
+            ">=",
+            detail={"engine img/s": rates["engine"], "plain img/s": rates["plain"]},
+        ),
+        Figure(
+            "data_vs_train_throughput",
+            data_rate / rates["engine"],
+            3,
+            ">=",
+            detail={
+                "cached+augment img/s": data_rate,
+                "first-pass decode img/s": decode_rate,
+                "train img/s": rates["engine"],
+            },
+        ),
     ]
 
 
 def _step_speedup(quick: bool, img_size: int, frozen: bool) -> dict[str, float | str]:
     """img/s of one kind of training step with the default fast path and with fp32 NCHW, interleaved."""
     fast = _training(quick, img_size)
-    slow = Training(dataclasses.replace(fast.cfg, precision="fp32", channels_last=False), RunDir.create(ARCH), progress=False)
+    slow = Training(
+        dataclasses.replace(fast.cfg, precision="fp32", channels_last=False), RunDir.create(ARCH), progress=False
+    )
     slow.prepare(fast.dataset)
     pair = {"fast": fast, "slow": slow}
     batches = {name: _plain_batches(t) for name, t in pair.items()}
@@ -87,13 +115,22 @@ def _step_speedup(quick: bool, img_size: int, frozen: bool) -> dict[str, float |
     for name, t in pair.items():
         set_frozen(t.model, t.spec, frozen)
         set_train_mode(t.model, t.spec, frozen)
-        opts[name] = make_optimizer("adamw", [{"params": [p for p in t.model.parameters() if p.requires_grad], "lr": 1e-4}], 0.0, 0.9)
+        opts[name] = make_optimizer(
+            "adamw", [{"params": [p for p in t.model.parameters() if p.requires_grad], "lr": 1e-4}], 0.0, 0.9
+        )
     bf16 = {name: t.bf16_eval if frozen else t.bf16 for name, t in pair.items()}
     rates = interleaved_rates(
-        {name: (lambda name=name, t=t: _plain_epoch(t.model, batches[name], opts[name], bf16[name])) for name, t in pair.items()},
+        {
+            name: (lambda name=name, t=t: _plain_epoch(t.model, batches[name], opts[name], bf16[name]))
+            for name, t in pair.items()
+        },
         3 if quick else 5,
     )
-    return {"fast img/s": rates["fast"], "fp32 NCHW img/s": rates["slow"], "fast path": f"channels_last, {'bf16' if bf16['fast'] else 'fp32'}"}
+    return {
+        "fast img/s": rates["fast"],
+        "fp32 NCHW img/s": rates["slow"],
+        "fast path": f"channels_last, {'bf16' if bf16['fast'] else 'fp32'}",
+    }
 
 
 def fast_path(quick: bool) -> list[Figure]:
@@ -104,8 +141,11 @@ def fast_path(quick: bool) -> list[Figure]:
     fine-tuning (forward and backward through everything) at 96 px, are measured too.
     """
     figures = []
-    for key, size, frozen, goal in (("fast_path_speedup", 224, True, 1.8), ("fast_path_frozen_96px", SIZE, True, 1.0),
-                                    ("fast_path_finetune_96px", SIZE, False, 1.0)):
+    for key, size, frozen, goal in (
+        ("fast_path_speedup", 224, True, 1.8),
+        ("fast_path_frozen_96px", SIZE, True, 1.0),
+        ("fast_path_finetune_96px", SIZE, False, 1.0),
+    ):
         d = _step_speedup(quick, size, frozen)
         d["step"] = f"{'frozen backbone' if frozen else 'full fine-tuning'}, {size} px"
         figures.append(Figure(key, d["fast img/s"] / d["fp32 NCHW img/s"], goal, ">=", detail=d))

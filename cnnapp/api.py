@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 from cnnapp import sessions
-from cnnapp.ingest import ingest, resolve_source
 from cnnapp.errors import ConfigError, DataError
+from cnnapp.ingest import ingest, resolve_source
 from cnnapp.worker import JobManager
 
 SERVER_PATH_OPTIONS = ("data", "weights")
@@ -38,7 +38,9 @@ def parse_config(text: str | None) -> dict[str, Any]:
         raise ConfigError(f"config must be a JSON object of training options, such as {CONFIG_EXAMPLE}")
     for key in values:
         if key.replace("-", "_") in SERVER_PATH_OPTIONS:
-            raise ConfigError(f"'{key}' names a file on the server and cannot be set through the API; upload the dataset as a .zip")
+            raise ConfigError(
+                f"'{key}' names a file on the server and cannot be set through the API; upload the dataset as a .zip"
+            )
     return values
 
 
@@ -49,7 +51,9 @@ def start_training(jobs: JobManager, dataset: str | Path | None, config: str | N
     if not dataset:
         raise DataError("no dataset: upload a .zip of <class>/<image> folders")
     if Path(dataset).suffix.lower() != ".zip":
-        raise DataError(f"'{Path(dataset).name}' is not a .zip archive; upload the dataset as a .zip of <class>/<image> folders")
+        raise DataError(
+            f"'{Path(dataset).name}' is not a .zip archive; upload the dataset as a .zip of <class>/<image> folders"
+        )
     folder, _ = resolve_source(dataset, jobs.root)
     return jobs.submit({**values, "data": ingest(folder).root}, session).id
 
@@ -70,7 +74,9 @@ def run_status(run_id: str, root: Path | None = None, session: str | None = None
     }
 
 
-def predict(image: Any, model: str | None, top_k: int | float = 5, root: Path | None = None, session: str | None = None) -> dict[str, float]:
+def predict(
+    image: Any, model: str | None, top_k: int | float = 5, root: Path | None = None, session: str | None = None
+) -> dict[str, float]:
     """Top-k label → probability for one image (a path, PIL image or array) with a run id or `imagenet:<arch>`."""
     if image is None:
         raise DataError("no image given: upload a picture to classify")

@@ -54,7 +54,9 @@ def _is_symlink(info: zipfile.ZipInfo) -> bool:
     return stat.S_ISLNK(info.external_attr >> 16)
 
 
-def _plan(zf: zipfile.ZipFile, limits: ZipLimits) -> tuple[list[tuple[zipfile.ZipInfo, PurePosixPath]], list[dict[str, str]]]:
+def _plan(
+    zf: zipfile.ZipFile, limits: ZipLimits
+) -> tuple[list[tuple[zipfile.ZipInfo, PurePosixPath]], list[dict[str, str]]]:
     members: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
     skipped: list[dict[str, str]] = []
     total = 0
@@ -63,17 +65,23 @@ def _plan(zf: zipfile.ZipFile, limits: ZipLimits) -> tuple[list[tuple[zipfile.Zi
             continue
         rel = _safe_member_path(info.filename)
         if rel is None:
-            skipped.append({"path": info.filename, "reason": "unsafe path that would escape the extraction folder; not extracted"})
+            skipped.append(
+                {"path": info.filename, "reason": "unsafe path that would escape the extraction folder; not extracted"}
+            )
             continue
         if _is_symlink(info):
             skipped.append({"path": info.filename, "reason": "symbolic link; not extracted"})
             continue
         if rel.name.lower().endswith(ARCHIVE_EXTENSIONS):
-            skipped.append({"path": info.filename, "reason": "nested archive; not extracted (unpack it and upload its content)"})
+            skipped.append(
+                {"path": info.filename, "reason": "nested archive; not extracted (unpack it and upload its content)"}
+            )
             continue
         total += info.file_size
         if len(members) + 1 > limits.max_files:
-            raise DataError(f"the archive has more than {limits.max_files:,} files; split it or raise CNNAPP_ZIP_MAX_FILES")
+            raise DataError(
+                f"the archive has more than {limits.max_files:,} files; split it or raise CNNAPP_ZIP_MAX_FILES"
+            )
         if total > limits.max_bytes:
             raise DataError(
                 f"the archive expands to more than {limits.max_bytes / 1024**3:.1f} GiB; "
@@ -87,7 +95,9 @@ def _plan(zf: zipfile.ZipFile, limits: ZipLimits) -> tuple[list[tuple[zipfile.Zi
         members.append((info, rel))
     packed = sum(info.compress_size for info, _ in members)
     if total > 16 * 1024**2 and total > limits.max_ratio * max(packed, 1):
-        raise DataError(f"the archive expands {total / max(packed, 1):.0f}:1, which looks like a zip bomb; it was not extracted")
+        raise DataError(
+            f"the archive expands {total / max(packed, 1):.0f}:1, which looks like a zip bomb; it was not extracted"
+        )
     return members, skipped
 
 
@@ -122,7 +132,9 @@ def extract_zip(path: Path, dest_root: Path, limits: ZipLimits | None = None) ->
     if not path.is_file():
         raise DataError(f"archive not found: {path}")
     if not zipfile.is_zipfile(path):
-        raise DataError(f"'{path.name}' is not a zip archive (the file is damaged or another format); upload a .zip file")
+        raise DataError(
+            f"'{path.name}' is not a zip archive (the file is damaged or another format); upload a .zip file"
+        )
     target = dest_root / file_digest(path)
     marker = target / _MARKER
     if marker.is_file():
@@ -139,7 +151,9 @@ def extract_zip(path: Path, dest_root: Path, limits: ZipLimits | None = None) ->
             shutil.rmtree(target)
         os.replace(tmp, target)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
-        raise DataError(f"'{path.name}' is a corrupt or unsupported zip archive ({exc}); re-create the archive") from None
+        raise DataError(
+            f"'{path.name}' is a corrupt or unsupported zip archive ({exc}); re-create the archive"
+        ) from None
     except OSError as exc:
         raise DataError(f"could not extract '{path.name}': {exc.strerror or exc}") from None
     finally:

@@ -6,8 +6,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import fields
-from typing import Sequence
 
 from cnnapp.config import OPTIMIZERS, SCHEDULERS, TrainConfig
 from cnnapp.errors import CnnappError
@@ -52,7 +52,9 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cnnapp", description="Train, fine-tune, compare, explain and use image classifiers.")
+    parser = argparse.ArgumentParser(
+        prog="python -m cnnapp", description="Train, fine-tune, compare, explain and use image classifiers."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a classifier into a run directory")
@@ -76,9 +78,16 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("runs", help="list the runs in the workspace")
     r.add_argument("--format", choices=("table", "json"), default="table")
 
-    c = sub.add_parser("compare", help="train the course's grid (from scratch, frozen, fine-tuned, frozen then unfrozen) and compare")
+    c = sub.add_parser(
+        "compare", help="train the course's grid (from scratch, frozen, fine-tuned, frozen then unfrozen) and compare"
+    )
     _add_train_options(c)
-    c.add_argument("--out", default="comparison.csv", metavar="FILE.csv", help="where to write the table (default: ./comparison.csv)")
+    c.add_argument(
+        "--out",
+        default="comparison.csv",
+        metavar="FILE.csv",
+        help="where to write the table (default: ./comparison.csv)",
+    )
     c.add_argument("--quiet", action="store_true", help="no progress bars")
 
     x = sub.add_parser("explain", help="Grad-CAM: where in an image a model finds the evidence for a class")
@@ -86,22 +95,44 @@ def build_parser() -> argparse.ArgumentParser:
     x_src.add_argument("--run", help="run directory or run id")
     x_src.add_argument("--arch", help="explain this architecture's ImageNet classifier instead of a trained run")
     x.add_argument("image", metavar="IMAGE")
-    x.add_argument("--out", required=True, metavar="FILE.png", help="image to write: the input and its heatmap overlay side by side")
+    x.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE.png",
+        help="image to write: the input and its heatmap overlay side by side",
+    )
     x.add_argument("--class", dest="class_name", metavar="NAME", help="explain this class (default: the predicted one)")
 
-    e = sub.add_parser("export", help="export a trained run: ONNX, or a model folder (safetensors, config, model card) for timm and the Hub")
+    e = sub.add_parser(
+        "export",
+        help="export a trained run: ONNX, or a model folder (safetensors, config, model card) for timm and the Hub",
+    )
     e.add_argument("--run", required=True, help="run directory or run id")
-    e.add_argument("--format", choices=("onnx", "safetensors"), default="safetensors",
-                   help="onnx: model.onnx (softmax probabilities, dynamic batch); safetensors: model folder (default)")
+    e.add_argument(
+        "--format",
+        choices=("onnx", "safetensors"),
+        default="safetensors",
+        help="onnx: model.onnx (softmax probabilities, dynamic batch); safetensors: model folder (default)",
+    )
     e.add_argument("--out", metavar="DIR", help="output folder (default: <workspace>/exports/<run_id>-<format>)")
-    e.add_argument("--push-to-hub", metavar="USER/REPO", help="upload the model folder to this Hugging Face Hub repository")
-    e.add_argument("--token", help="Hugging Face access token with write permission (default: $HF_TOKEN or the saved login)")
+    e.add_argument(
+        "--push-to-hub", metavar="USER/REPO", help="upload the model folder to this Hugging Face Hub repository"
+    )
+    e.add_argument(
+        "--token", help="Hugging Face access token with write permission (default: $HF_TOKEN or the saved login)"
+    )
     e.add_argument("--private", action="store_true", help="create the Hub repository as private")
 
-    d = sub.add_parser("datasets", help="write an example dataset (cifar10, fashion-mnist) as an ImageFolder with train/ and test/")
+    d = sub.add_parser(
+        "datasets", help="write an example dataset (cifar10, fashion-mnist) as an ImageFolder with train/ and test/"
+    )
     d.add_argument("name", choices=("cifar10", "fashion-mnist"))
     d.add_argument("--out", metavar="DIR", help="output folder (default: <workspace>/datasets/<name>)")
-    d.add_argument("--archive", metavar="FILE", help="cifar10: the official cifar-10-python.tar.gz (default: download it through torchvision)")
+    d.add_argument(
+        "--archive",
+        metavar="FILE",
+        help="cifar10: the official cifar-10-python.tar.gz (default: download it through torchvision)",
+    )
     d.add_argument("--per-class", type=int, metavar="N", help="at most N images per class in each split (default: all)")
     return parser
 
@@ -144,7 +175,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
             print(f"error: {image}: {exc}", file=sys.stderr)
             failures += 1
             continue
-        print(json.dumps({"image": image, "predictions": [{"label": label, "prob": round(p, 6)} for label, p in top]}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"image": image, "predictions": [{"label": label, "prob": round(p, 6)} for label, p in top]},
+                ensure_ascii=False,
+            )
+        )
     return 1 if failures else 0
 
 
@@ -157,7 +193,9 @@ def cmd_models(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(rows, indent=1))
         return 0
-    frame = pd.DataFrame(rows)[["name", "family", "year", "source", "params", "input_size", "pretrained_offline", "pretrained_online"]]
+    frame = pd.DataFrame(rows)[
+        ["name", "family", "year", "source", "params", "input_size", "pretrained_offline", "pretrained_online"]
+    ]
     frame["params"] = frame["params"].map("{:,}".format)
     print(frame.to_string(index=False))
     return 0
@@ -200,7 +238,9 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     if args.per_class is not None and args.per_class < 1:
         raise CnnappError(f"--per-class must be at least 1, got {args.per_class}")
     if args.archive and args.name != "cifar10":
-        raise CnnappError("--archive is for cifar10 only; Fashion-MNIST is read from the Debian package dataset-fashion-mnist")
+        raise CnnappError(
+            "--archive is for cifar10 only; Fashion-MNIST is read from the Debian package dataset-fashion-mnist"
+        )
     out = Path(args.out) if args.out else workspace.datasets_dir() / args.name
     if args.name == "cifar10":
         examples.write_cifar10(out, archive=Path(args.archive) if args.archive else None, per_class=args.per_class)
@@ -237,7 +277,16 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "predict": cmd_predict, "models": cmd_models, "runs": cmd_runs, "export": cmd_export, "datasets": cmd_datasets, "compare": cmd_compare, "explain": cmd_explain}
+COMMANDS = {
+    "train": cmd_train,
+    "predict": cmd_predict,
+    "models": cmd_models,
+    "runs": cmd_runs,
+    "export": cmd_export,
+    "datasets": cmd_datasets,
+    "compare": cmd_compare,
+    "explain": cmd_explain,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 import functools
+import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import pandas as pd
 import torch
@@ -25,8 +26,22 @@ SETTINGS = {
     "d": "(d) pretrained, frozen then unfrozen",
 }
 TABLE_COLUMNS = [
-    "run_id", "setting", "state", "arch", "pretrained", "freeze", "stages", "lr_head", "lr_backbone", "optimizer",
-    "epochs", "trainable_params", "total_params", "best_val_acc", "test_acc", "train_seconds",
+    "run_id",
+    "setting",
+    "state",
+    "arch",
+    "pretrained",
+    "freeze",
+    "stages",
+    "lr_head",
+    "lr_backbone",
+    "optimizer",
+    "epochs",
+    "trainable_params",
+    "total_params",
+    "best_val_acc",
+    "test_acc",
+    "train_seconds",
 ]
 
 
@@ -46,10 +61,18 @@ def grid(base: TrainConfig) -> list[tuple[str, TrainConfig]]:
         )
     pre = {"pretrained": not base.weights, "weights": base.weights}
     return [
-        (SETTINGS["a"], dataclasses.replace(base, pretrained=False, weights=None, freeze=False, unfreeze_epochs=0, lr_backbone=None)),
+        (
+            SETTINGS["a"],
+            dataclasses.replace(
+                base, pretrained=False, weights=None, freeze=False, unfreeze_epochs=0, lr_backbone=None
+            ),
+        ),
         (SETTINGS["b"], dataclasses.replace(base, **pre, freeze=True, unfreeze_epochs=0)),
         (SETTINGS["c"], dataclasses.replace(base, **pre, freeze=False, unfreeze_epochs=0)),
-        (SETTINGS["d"], dataclasses.replace(base, **pre, freeze=True, unfreeze_epochs=base.unfreeze_epochs or base.epochs)),
+        (
+            SETTINGS["d"],
+            dataclasses.replace(base, **pre, freeze=True, unfreeze_epochs=base.unfreeze_epochs or base.epochs),
+        ),
     ]
 
 
@@ -84,11 +107,20 @@ def _row(run: RunDir) -> dict:
     cfg = run.config()
     report = run.report() or {}
     row = {k: summary.get(k) for k in TABLE_COLUMNS if k in summary}
-    row.update(setting=setting_of(cfg), stages=None, trainable_params=None, total_params=None,
-               train_seconds=report.get("train_seconds", summary.get("duration_s")))
+    row.update(
+        setting=setting_of(cfg),
+        stages=None,
+        trainable_params=None,
+        total_params=None,
+        train_seconds=report.get("train_seconds", summary.get("duration_s")),
+    )
     if cfg.get("arch") and run.labels():
         head, total = param_counts(cfg["arch"], len(run.labels()))
-        row.update(stages=_stages(cfg), total_params=total, trainable_params=head if cfg.get("freeze") and not cfg.get("unfreeze_epochs") else total)
+        row.update(
+            stages=_stages(cfg),
+            total_params=total,
+            trainable_params=head if cfg.get("freeze") and not cfg.get("unfreeze_epochs") else total,
+        )
     return row
 
 

@@ -55,7 +55,7 @@ class TrainConfig:
         Path(path).write_text(json.dumps(self.to_dict(), indent=1))
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
         """Build from a mapping of option names (CLI spellings with dashes accepted); unknown names are errors."""
         known = {f.name: f for f in fields(cls)}
         clean = {}
@@ -67,7 +67,7 @@ class TrainConfig:
         return cls(**clean)
 
     @classmethod
-    def load(cls, path: Path) -> "TrainConfig":
+    def load(cls, path: Path) -> TrainConfig:
         """Read a `config.json`."""
         return cls.from_dict(json.loads(Path(path).read_text()))
 
@@ -122,7 +122,10 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         (cfg.unfreeze_epochs >= 0, f"unfreeze_epochs must be 0 or more, got {cfg.unfreeze_epochs}"),
         (cfg.unfreeze_epochs == 0 or cfg.freeze, "unfreeze_epochs needs a frozen first stage: add --freeze"),
         (math.isfinite(cfg.lr_head) and cfg.lr_head > 0, f"lr_head must be a positive number, got {cfg.lr_head}"),
-        (cfg.lr_backbone is None or (math.isfinite(cfg.lr_backbone) and cfg.lr_backbone > 0), f"lr_backbone must be a positive number, got {cfg.lr_backbone}"),
+        (
+            cfg.lr_backbone is None or (math.isfinite(cfg.lr_backbone) and cfg.lr_backbone > 0),
+            f"lr_backbone must be a positive number, got {cfg.lr_backbone}",
+        ),
         (cfg.optimizer in OPTIMIZERS, f"unknown optimizer '{cfg.optimizer}'; choose one of {', '.join(OPTIMIZERS)}"),
         (cfg.scheduler in SCHEDULERS, f"unknown scheduler '{cfg.scheduler}'; choose one of {', '.join(SCHEDULERS)}"),
         (cfg.weight_decay >= 0, f"weight_decay must be 0 or more, got {cfg.weight_decay}"),

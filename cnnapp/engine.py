@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import torch
 from torch import nn
@@ -65,7 +65,9 @@ def make_optimizer(name: str, groups: list[dict], weight_decay: float, momentum:
     return kinds[name]()
 
 
-def make_scheduler(name: str, optimizer: torch.optim.Optimizer, total_steps: int) -> torch.optim.lr_scheduler.LRScheduler | None:
+def make_scheduler(
+    name: str, optimizer: torch.optim.Optimizer, total_steps: int
+) -> torch.optim.lr_scheduler.LRScheduler | None:
     """A per-batch schedule over `total_steps`: cosine decay, one-cycle, or none."""
     if name == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, total_steps))
@@ -73,7 +75,9 @@ def make_scheduler(name: str, optimizer: torch.optim.Optimizer, total_steps: int
         max_lr = [g["lr"] for g in optimizer.param_groups]
         defaults = optimizer.defaults
         cycle = "betas" in defaults or defaults.get("momentum", 0) > 0
-        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=max(2, total_steps), cycle_momentum=cycle)
+        return torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=max_lr, total_steps=max(2, total_steps), cycle_momentum=cycle
+        )
     return None
 
 
@@ -105,7 +109,9 @@ def train_one_epoch(
             logits = model(x)
         loss = criterion(logits.float(), y)
         if not math.isfinite(loss.item()):
-            raise NonFiniteLoss("the loss became NaN or infinite; lower the learning rate (e.g. divide --lr-head by 10)")
+            raise NonFiniteLoss(
+                "the loss became NaN or infinite; lower the learning rate (e.g. divide --lr-head by 10)"
+            )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -36,7 +36,9 @@ def _report(run: RunDir) -> dict:
 def accuracies(run: RunDir | str | Path) -> dict[str, float]:
     """Accuracy per evaluated split: `val`, and `test` when the dataset has one."""
     report = _report(as_run(run))
-    return {split: report[f"{split}_accuracy"] for split in ("val", "test") if report.get(f"{split}_accuracy") is not None}
+    return {
+        split: report[f"{split}_accuracy"] for split in ("val", "test") if report.get(f"{split}_accuracy") is not None
+    }
 
 
 def _split_part(report: dict, split: str) -> dict:
@@ -72,7 +74,11 @@ def confusion_figure(cm: np.ndarray, classes: list[str], normalize: bool = False
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     ax.set_xticks(range(n), classes, rotation=45, ha="right")
     ax.set_yticks(range(n), classes)
-    ax.set(xlabel="predicted class", ylabel="true class", title=title or ("confusion matrix (row-normalised)" if normalize else "confusion matrix (counts)"))
+    ax.set(
+        xlabel="predicted class",
+        ylabel="true class",
+        title=title or ("confusion matrix (row-normalised)" if normalize else "confusion matrix (counts)"),
+    )
     threshold = (1 if normalize else values.max()) / 2
     if n <= 30:
         for (i, j), v in np.ndenumerate(values):
@@ -93,13 +99,21 @@ def curves(run: RunDir | str | Path) -> pd.DataFrame:
     metrics = as_run(run).metrics()
     if metrics.empty:
         return pd.DataFrame(columns=["epoch", "stage", "metric", "split", "value"])
-    long = metrics.melt(id_vars=["epoch", "stage"], value_vars=["train_loss", "train_acc", "val_loss", "val_acc"], value_name="value")
+    long = metrics.melt(
+        id_vars=["epoch", "stage"], value_vars=["train_loss", "train_acc", "val_loss", "val_acc"], value_name="value"
+    )
     parts = long.pop("variable").str.split("_", expand=True)
     long["split"], long["metric"] = parts[0], parts[1].map({"loss": "loss", "acc": "accuracy"})
-    return long.dropna(subset=["value"]).astype({"epoch": int, "value": float})[["epoch", "stage", "metric", "split", "value"]].reset_index(drop=True)
+    return (
+        long.dropna(subset=["value"])
+        .astype({"epoch": int, "value": float})[["epoch", "stage", "metric", "split", "value"]]
+        .reset_index(drop=True)
+    )
 
 
-def line_figure(data: pd.DataFrame, x: str, y: str, color: str, ylabel: str, ylim: tuple[float, float] | None = None) -> Figure:
+def line_figure(
+    data: pd.DataFrame, x: str, y: str, color: str, ylabel: str, ylim: tuple[float, float] | None = None
+) -> Figure:
     """Overlaid lines, one per value of `color`, with a marker at every point (so one-epoch runs still show)."""
     fig = Figure(figsize=(6, 3.4))
     ax = fig.add_subplot()
@@ -135,7 +149,9 @@ def val_predictions(run: RunDir | str | Path) -> pd.DataFrame:
     try:
         return pd.read_csv(run.file("val_predictions.csv"))
     except (OSError, pd.errors.EmptyDataError):
-        raise RunError(f"run {run.id} has no validation predictions yet: they are written when training finishes") from None
+        raise RunError(
+            f"run {run.id} has no validation predictions yet: they are written when training finishes"
+        ) from None
 
 
 def top_losses(run: RunDir | str | Path, k: int = 16) -> list[tuple[str, str]]:
@@ -164,27 +180,39 @@ def recompute_predictions(run: RunDir | str | Path, batch_size: int = 64) -> pd.
     """
     import torch
 
-    from cnnapp.ingest import Dataset
     from cnnapp.inference import Predictor, to_square_array
+    from cnnapp.ingest import Dataset
     from cnnapp.transforms import prepare_arrays
 
     run = as_run(run)
     dataset = Dataset.load(run.file("ingest.json"))
     predictor = Predictor.from_run(run)
     paths, targets = dataset.paths("val"), torch.tensor(dataset.labels("val"), dtype=torch.long)
-    probs = torch.cat([
-        predictor.forward(prepare_arrays([to_square_array(p, predictor.img_size) for p in paths[i : i + batch_size]], predictor.prep))
-        for i in range(0, len(paths), batch_size)
-    ]) if paths else torch.empty(0, len(dataset.classes))
+    probs = (
+        torch.cat(
+            [
+                predictor.forward(
+                    prepare_arrays(
+                        [to_square_array(p, predictor.img_size) for p in paths[i : i + batch_size]], predictor.prep
+                    )
+                )
+                for i in range(0, len(paths), batch_size)
+            ]
+        )
+        if paths
+        else torch.empty(0, len(dataset.classes))
+    )
     picked = probs.gather(1, targets[:, None]).squeeze(1).clamp_min(1e-12)
     classes = dataset.classes
-    return pd.DataFrame({
-        "path": [os.path.relpath(p, dataset.root) for p in paths],
-        "target": [classes[i] for i in targets.tolist()],
-        "pred": [classes[i] for i in probs.argmax(1).tolist()],
-        "confidence": probs.max(1).values.numpy().round(5),
-        "loss": (-picked.log()).numpy().round(5),
-    })
+    return pd.DataFrame(
+        {
+            "path": [os.path.relpath(p, dataset.root) for p in paths],
+            "target": [classes[i] for i in targets.tolist()],
+            "pred": [classes[i] for i in probs.argmax(1).tolist()],
+            "confidence": probs.max(1).values.numpy().round(5),
+            "loss": (-picked.log()).numpy().round(5),
+        }
+    )
 
 
 def confusion_from_predictions(frame: pd.DataFrame, classes: list[str]) -> np.ndarray:

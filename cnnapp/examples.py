@@ -19,7 +19,18 @@ from PIL import Image
 from cnnapp.errors import DataError
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
-FASHION_MNIST_CLASSES = ["tshirt_top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle_boot"]
+FASHION_MNIST_CLASSES = [
+    "tshirt_top",
+    "trouser",
+    "pullover",
+    "dress",
+    "coat",
+    "sandal",
+    "shirt",
+    "sneaker",
+    "bag",
+    "ankle_boot",
+]
 
 
 def read_idx(path: Path) -> np.ndarray:
@@ -41,7 +52,9 @@ def fashion_mnist_arrays(split: str = "train", source: Path = FASHION_MNIST_DIR)
     return read_idx(images), read_idx(labels)
 
 
-def write_fashion_mnist(out: Path, per_class: int, split: str = "train", offset: int = 0, source: Path = FASHION_MNIST_DIR) -> Path:
+def write_fashion_mnist(
+    out: Path, per_class: int, split: str = "train", offset: int = 0, source: Path = FASHION_MNIST_DIR
+) -> Path:
     """Write `per_class` images of each class (after skipping `offset` per class) as `out/<class>/<n>.png`."""
     images, labels = fashion_mnist_arrays(split, source)
     out = Path(out)
@@ -104,13 +117,13 @@ class _CifarUnpickler(pickle.Unpickler):
         ("_codecs", "encode"): _latin1_encode,
     }
 
-    def find_class(self, module: str, name: str):  # noqa: ANN201 - pickle's API
+    def find_class(self, module: str, name: str):
         try:
             return self.ALLOWED[(module, name)]
         except KeyError:
             raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a CIFAR-10 batch") from None
 
-    def persistent_load(self, pid):  # noqa: ANN001, ANN201 - pickle's API
+    def persistent_load(self, pid):
         raise pickle.UnpicklingError("persistent ids are not allowed in a CIFAR-10 batch")
 
 
@@ -132,7 +145,16 @@ def read_cifar_batch(data: bytes, name: str = "batch") -> tuple[np.ndarray, np.n
     """
     try:
         batch = _CifarUnpickler(io.BytesIO(data), encoding="latin1").load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError, MemoryError) as exc:
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        KeyError,
+        MemoryError,
+    ) as exc:
         raise DataError(f"{name} is not a CIFAR-10 python batch ({exc}); {CIFAR10_HINT}") from None
     if not isinstance(batch, dict):
         raise DataError(f"{name} is not a CIFAR-10 python batch (not a dictionary); {CIFAR10_HINT}")
@@ -140,7 +162,11 @@ def read_cifar_batch(data: bytes, name: str = "batch") -> tuple[np.ndarray, np.n
     images, labels = pick.get("data"), pick.get("labels")
     if not isinstance(images, np.ndarray) or images.dtype != np.uint8 or images.ndim != 2 or images.shape[1] != 3072:
         raise DataError(f"{name}: 'data' is not an N×3072 uint8 array; {CIFAR10_HINT}")
-    if not isinstance(labels, list) or len(labels) != len(images) or not all(isinstance(v, int) and 0 <= v < 10 for v in labels):
+    if (
+        not isinstance(labels, list)
+        or len(labels) != len(images)
+        or not all(isinstance(v, int) and 0 <= v < 10 for v in labels)
+    ):
         raise DataError(f"{name}: 'labels' is not a list of {len(images)} class numbers 0-9; {CIFAR10_HINT}")
     return images.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), np.asarray(labels, dtype=np.int64)
 
@@ -159,9 +185,13 @@ def cifar10_arrays(archive: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
                 for batch in names:
                     member = members.get(f"{CIFAR10_FOLDER}/{batch}")
                     if member is None:
-                        raise DataError(f"{archive.name} has no {CIFAR10_FOLDER}/{batch}: is it the CIFAR-10 python version? {CIFAR10_HINT}")
+                        raise DataError(
+                            f"{archive.name} has no {CIFAR10_FOLDER}/{batch}: is it the CIFAR-10 python version? {CIFAR10_HINT}"
+                        )
                     if member.size > CIFAR10_MAX_MEMBER_BYTES:
-                        raise DataError(f"{archive.name}: {batch} is {member.size:,} bytes, too large for a CIFAR-10 batch")
+                        raise DataError(
+                            f"{archive.name}: {batch} is {member.size:,} bytes, too large for a CIFAR-10 batch"
+                        )
                     parts.append(read_cifar_batch(tar.extractfile(member).read(), batch))
                 splits[split] = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
             return splits
@@ -177,11 +207,15 @@ def download_cifar10(folder: Path) -> Path:
     try:
         download_url(CIFAR10.url, str(folder), filename=CIFAR10_ARCHIVE, md5=CIFAR10.tgz_md5)
     except Exception as exc:  # urllib, http and checksum failures come in many types
-        raise DataError(f"CIFAR-10 could not be downloaded ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}); offline? {CIFAR10_HINT}") from None
+        raise DataError(
+            f"CIFAR-10 could not be downloaded ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}); offline? {CIFAR10_HINT}"
+        ) from None
     return Path(folder) / CIFAR10_ARCHIVE
 
 
-def write_cifar10(out: Path, archive: Path | None = None, per_class: int | None = None, download_dir: Path | None = None) -> Path:
+def write_cifar10(
+    out: Path, archive: Path | None = None, per_class: int | None = None, download_dir: Path | None = None
+) -> Path:
     """Write CIFAR-10 as `out/{train,test}/<class>/<split>_<n>.png` (at most `per_class` per class and split).
 
     Reads `archive` (the official python-version tar.gz) when given, else downloads it through
@@ -219,7 +253,9 @@ EXAMPLES = {
 }
 
 
-def prepare_example(name: str, root: Path | None = None, per_class: int | None = None, archive: Path | None = None) -> Path:
+def prepare_example(
+    name: str, root: Path | None = None, per_class: int | None = None, archive: Path | None = None
+) -> Path:
     """Write the example dataset `name` under `root` (default: the workspace's datasets folder) once; return its folder.
 
     The folder is `<root>/<name>` (or `<name>-<per_class>`), written in a temporary folder and moved

@@ -127,7 +127,7 @@ class _Capture:
 
         self._handles = [modules[n].register_forward_hook(hook(n)) for n in names]
 
-    def __enter__(self) -> "_Capture":
+    def __enter__(self) -> _Capture:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -135,7 +135,9 @@ class _Capture:
             h.remove()
 
 
-def grad_cam(model: nn.Module, x: torch.Tensor, layer: str, class_index: int | None = None) -> tuple[np.ndarray, torch.Tensor]:
+def grad_cam(
+    model: nn.Module, x: torch.Tensor, layer: str, class_index: int | None = None
+) -> tuple[np.ndarray, torch.Tensor]:
     """Grad-CAM (Selvaraju et al., 2017) of one image batch `x` (1×3×H×W) at `layer`.
 
     Returns the heatmap (H×W, in [0, 1]) for `class_index` (default: the predicted class) and the
@@ -208,11 +210,15 @@ def class_index(classes: list[str], name: str) -> int:
             return i
     close = difflib.get_close_matches(name, classes, n=3, cutoff=0.6)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    known = f"; the classes are: {', '.join(classes)}" if len(classes) <= 20 else f" (the model has {len(classes)} classes)"
+    known = (
+        f"; the classes are: {', '.join(classes)}" if len(classes) <= 20 else f" (the model has {len(classes)} classes)"
+    )
     raise ConfigError(f"unknown class '{name}'{hint or known}")
 
 
-def explain(predictor: Predictor, image: ImageInput, class_name: str | None = None, layer: str | None = None) -> Explanation:
+def explain(
+    predictor: Predictor, image: ImageInput, class_name: str | None = None, layer: str | None = None
+) -> Explanation:
     """Grad-CAM for the predicted class (or `class_name`) at the last convolutional map (or `layer`)."""
     index = None if class_name is None else class_index(predictor.classes, class_name)
     array, x = _prepared(predictor, image)
@@ -237,7 +243,9 @@ def activation_grid(act: torch.Tensor, max_channels: int = 16, tile: int = 64) -
     return Image.fromarray((rgb * 255).astype(np.uint8))
 
 
-def feature_maps(predictor: Predictor, image: ImageInput, layers: list[str], max_channels: int = 16) -> list[tuple[Image.Image, str]]:
+def feature_maps(
+    predictor: Predictor, image: ImageInput, layers: list[str], max_channels: int = 16
+) -> list[tuple[Image.Image, str]]:
     """For each named layer, a grid of its strongest activation maps for `image`, with a caption."""
     _, x = _prepared(predictor, image)
     with _Capture(predictor.model, layers) as cap, torch.no_grad():
@@ -246,5 +254,10 @@ def feature_maps(predictor: Predictor, image: ImageInput, layers: list[str], max
     for name in layers:
         act = cap.outputs[name][0]
         shown = min(max_channels, act.shape[0])
-        out.append((activation_grid(act, max_channels), f"{name}: {shown} of {act.shape[0]} maps, {act.shape[1]}×{act.shape[2]}"))
+        out.append(
+            (
+                activation_grid(act, max_channels),
+                f"{name}: {shown} of {act.shape[0]} maps, {act.shape[1]}×{act.shape[2]}",
+            )
+        )
     return out

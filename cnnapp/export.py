@@ -50,7 +50,18 @@ INTERPOLATION = "bilinear"
 RESIZE = "resize the shorter side to img_size (bilinear), then centre-crop img_size×img_size"
 FOLDER_FILES = ("model.safetensors", "config.json", "README.md")
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
-_SOURCE_ONLY_KEYS = ("tag", "license", "origin_url", "paper_ids", "paper_name", "notes", "hf_hub_id", "url", "file", "source")
+_SOURCE_ONLY_KEYS = (
+    "tag",
+    "license",
+    "origin_url",
+    "paper_ids",
+    "paper_name",
+    "notes",
+    "hf_hub_id",
+    "url",
+    "file",
+    "source",
+)
 
 
 class ExportError(CnnappError):
@@ -136,7 +147,9 @@ def fix_adaptive_pools(model: nn.Module, img_size: int) -> int:
         if all(i % o == 0 for i, o in zip(in_hw, out_hw)):
             continue
         if isinstance(module, nn.AdaptiveMaxPool2d):
-            raise ExportError(f"adaptive max pooling from {in_hw} to {out_hw} cannot be exported to ONNX; try another --img-size")
+            raise ExportError(
+                f"adaptive max pooling from {in_hw} to {out_hw} cannot be exported to ONNX; try another --img-size"
+            )
         model.set_submodule(name, FixedAdaptiveAvgPool2d(in_hw, out_hw))
         replaced += 1
     return replaced
@@ -177,8 +190,13 @@ def export_onnx(run: RunDir | str | Path, out: str | Path | None = None) -> Path
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")  # the legacy-exporter deprecation notice and tracer warnings
             torch.onnx.export(
-                wrapped, (example,), buffer, dynamo=False, opset_version=ONNX_OPSET,
-                input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
+                wrapped,
+                (example,),
+                buffer,
+                dynamo=False,
+                opset_version=ONNX_OPSET,
+                input_names=[INPUT_NAME],
+                output_names=[OUTPUT_NAME],
                 dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
             )
         proto = onnx.load_from_string(buffer.getvalue())
@@ -247,15 +265,25 @@ def _cnnapp_block(rm: RunModel) -> dict:
 
 def _data_config(rm: RunModel) -> dict:
     return {
-        "input_size": (3, rm.img_size, rm.img_size), "mean": tuple(rm.spec.mean), "std": tuple(rm.spec.std),
-        "interpolation": INTERPOLATION, "crop_pct": 1.0, "crop_mode": "center",
+        "input_size": (3, rm.img_size, rm.img_size),
+        "mean": tuple(rm.spec.mean),
+        "std": tuple(rm.spec.std),
+        "interpolation": INTERPOLATION,
+        "crop_pct": 1.0,
+        "crop_mode": "center",
     }
 
 
 def _write_timm_folder(rm: RunModel, folder: Path) -> dict:
     from timm.models import save_for_hf
 
-    save_for_hf(rm.model, str(folder), model_config={"label_names": rm.classes}, safe_serialization=True, data_config=_data_config(rm))
+    save_for_hf(
+        rm.model,
+        str(folder),
+        model_config={"label_names": rm.classes},
+        safe_serialization=True,
+        data_config=_data_config(rm),
+    )
     config = json.loads((folder / "config.json").read_text())
     for key in _SOURCE_ONLY_KEYS:  # facts about timm's ImageNet weights, not about these weights
         config["pretrained_cfg"].pop(key, None)
@@ -265,10 +293,19 @@ def _write_timm_folder(rm: RunModel, folder: Path) -> dict:
 def _write_plain_folder(rm: RunModel, folder: Path) -> dict:
     state = {k: v.detach().contiguous().cpu() for k, v in rm.model.state_dict().items()}
     save_file(state, str(folder / "model.safetensors"), metadata={"format": "pt", "arch": rm.spec.name})
-    pretrained_cfg = dict(_data_config(rm), input_size=[3, rm.img_size, rm.img_size], mean=list(rm.spec.mean), std=list(rm.spec.std))
+    pretrained_cfg = dict(
+        _data_config(rm), input_size=[3, rm.img_size, rm.img_size], mean=list(rm.spec.mean), std=list(rm.spec.std)
+    )
     first_conv = next((n for n, m in rm.model.named_modules() if isinstance(m, nn.Conv2d)), None)
-    pretrained_cfg.update(num_classes=len(rm.classes), fixed_input_size=False, first_conv=first_conv, classifier=rm.spec.head)
-    return {"architecture": rm.spec.name, "num_classes": len(rm.classes), "label_names": rm.classes, "pretrained_cfg": pretrained_cfg}
+    pretrained_cfg.update(
+        num_classes=len(rm.classes), fixed_input_size=False, first_conv=first_conv, classifier=rm.spec.head
+    )
+    return {
+        "architecture": rm.spec.name,
+        "num_classes": len(rm.classes),
+        "label_names": rm.classes,
+        "pretrained_cfg": pretrained_cfg,
+    }
 
 
 def export_folder(run: RunDir | str | Path, out: str | Path | None = None) -> Path:
@@ -297,13 +334,17 @@ def load_exported(folder: str | Path) -> tuple[nn.Module, dict]:
         config = json.loads((folder / "config.json").read_text())
         arch, num_classes = config["architecture"], int(config["num_classes"])
     except (OSError, ValueError, KeyError, TypeError):
-        raise ExportError(f"{folder} is not an exported model folder (config.json missing or without architecture/num_classes)") from None
+        raise ExportError(
+            f"{folder} is not an exported model folder (config.json missing or without architecture/num_classes)"
+        ) from None
     model = build(get_spec(arch), num_classes)
     state = read_checkpoint(folder / "model.safetensors")
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:
-        raise ExportError(f"model.safetensors in {folder} does not fit {arch} with {num_classes} classes ({str(exc).splitlines()[0]})") from None
+        raise ExportError(
+            f"model.safetensors in {folder} does not fit {arch} with {num_classes} classes ({str(exc).splitlines()[0]})"
+        ) from None
     return model.eval(), config
 
 
@@ -323,7 +364,10 @@ def _table(header: list[str], rows: list[list]) -> str:
 
 
 def _per_class_table(rows: list[dict]) -> str:
-    return _table(["class", "precision", "recall", "F1", "images"], [[r["class"], r["precision"], r["recall"], r["f1"], r["support"]] for r in rows])
+    return _table(
+        ["class", "precision", "recall", "F1", "images"],
+        [[r["class"], r["precision"], r["recall"], r["f1"], r["support"]] for r in rows],
+    )
 
 
 def _load_snippet(rm: RunModel) -> str:
@@ -334,7 +378,7 @@ def _load_snippet(rm: RunModel) -> str:
             "With [timm](https://github.com/huggingface/pytorch-image-models) (`pip install timm`), from this folder or "
             "from the Hub after pushing (`hf-hub:USER/REPO`):\n\n```python\nimport timm\n\n"
             'model = timm.create_model("local-dir:path/to/this/folder", pretrained=True).eval()\n'
-            "labels = model.pretrained_cfg[\"label_names\"]\n"
+            'labels = model.pretrained_cfg["label_names"]\n'
             "cfg = timm.data.resolve_data_config({}, model=model)\n"
             "transform = timm.data.create_transform(**cfg)\n```\n\n"
             "or with the architecture name — pass `num_classes` in the overlay too, otherwise timm drops the "
@@ -363,13 +407,24 @@ def model_card(rm: RunModel, config: dict) -> str:
     cfg = _public_train_config(rm.config)
     library = "timm" if rm.spec.source == "timm" else "pytorch"
     tags = ["image-classification", "cnnapp", rm.spec.name] + (["timm"] if library == "timm" else [])
-    front = ["---", f"library_name: {library}", "pipeline_tag: image-classification", "metrics:", "- accuracy", "tags:"] + [f"- {t}" for t in tags] + ["---", ""]
-    start = "ImageNet weights" if cfg.get("pretrained") else (f"the weights in `{cfg['weights']}`" if cfg.get("weights") else "random initialisation (trained from scratch)")
+    front = (
+        ["---", f"library_name: {library}", "pipeline_tag: image-classification", "metrics:", "- accuracy", "tags:"]
+        + [f"- {t}" for t in tags]
+        + ["---", ""]
+    )
+    start = (
+        "ImageNet weights"
+        if cfg.get("pretrained")
+        else (
+            f"the weights in `{cfg['weights']}`"
+            if cfg.get("weights")
+            else "random initialisation (trained from scratch)"
+        )
+    )
     lines = [
         f"# {rm.spec.name} image classifier ({len(rm.classes)} classes)",
         "",
-        f"Trained with cnnapp {cnnapp.__version__} (run `{rm.run.id}`) from {start}. "
-        f"{rm.spec.description}.",
+        f"Trained with cnnapp {cnnapp.__version__} (run `{rm.run.id}`) from {start}. {rm.spec.description}.",
         "",
         "Classes (in output order): " + ", ".join(f"`{c}`" for c in rm.classes),
         "",
@@ -379,8 +434,12 @@ def model_card(rm: RunModel, config: dict) -> str:
     summary = _report_summary(report)
     if summary:
         names = {
-            "val_accuracy": "validation accuracy", "val_loss": "validation loss", "macro_f1": "validation macro F1",
-            "test_accuracy": "test accuracy", "best_epoch": "best epoch (weights kept)", "epochs_run": "epochs run",
+            "val_accuracy": "validation accuracy",
+            "val_loss": "validation loss",
+            "macro_f1": "validation macro F1",
+            "test_accuracy": "test accuracy",
+            "best_epoch": "best epoch (weights kept)",
+            "epochs_run": "epochs run",
             "train_seconds": "training time (s)",
         }
         shown = [[names[k], f"{v:.1%}" if k.endswith("accuracy") else v] for k, v in summary.items()]
@@ -393,7 +452,11 @@ def model_card(rm: RunModel, config: dict) -> str:
         lines += ["### Per class (test)", "", _per_class_table(report["test"]["per_class"]), ""]
     metrics = rm.run.metrics()
     if len(metrics):
-        cols = [c for c in ("epoch", "stage", "train_loss", "train_acc", "val_loss", "val_acc", "seconds") if c in metrics.columns]
+        cols = [
+            c
+            for c in ("epoch", "stage", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")
+            if c in metrics.columns
+        ]
         lines += ["### Training curve", "", _table(cols, metrics[cols].astype(object).fillna("").values.tolist()), ""]
     lines += [
         "## Input",
@@ -453,7 +516,9 @@ def check_push(repo_id: str, token: str | None = None, env_token: bool = True) -
     if not REPO_ID.match(repo_id or ""):
         raise ExportError(f"'{repo_id}' is not a Hub repository id: use USER/REPO (letters, digits, '-', '_', '.')")
     if _offline():
-        raise ExportError("cannot push to the Hugging Face Hub: offline mode is on (HF_HUB_OFFLINE); unset it on a machine with network access")
+        raise ExportError(
+            "cannot push to the Hugging Face Hub: offline mode is on (HF_HUB_OFFLINE); unset it on a machine with network access"
+        )
     token = (token or "").strip() or (_hub_token(None) if env_token else None)
     if not token:
         where = "pass --token or set HF_TOKEN" if env_token else "enter your token"
@@ -461,7 +526,9 @@ def check_push(repo_id: str, token: str | None = None, env_token: bool = True) -
     return token
 
 
-def push_to_hub(folder: str | Path, repo_id: str, token: str | None = None, private: bool = False, env_token: bool = True) -> str:
+def push_to_hub(
+    folder: str | Path, repo_id: str, token: str | None = None, private: bool = False, env_token: bool = True
+) -> str:
     """Upload an exported model folder to the Hub repo `repo_id` (created if missing); return its URL."""
     folder = Path(folder)
     token = check_push(repo_id, token, env_token)
@@ -474,13 +541,23 @@ def push_to_hub(folder: str | Path, repo_id: str, token: str | None = None, priv
     try:
         url = api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
         api.upload_folder(
-            folder_path=str(folder), repo_id=repo_id, repo_type="model",
-            allow_patterns=list(FOLDER_FILES) + ["model.onnx"], commit_message="Upload a model exported by cnnapp",
+            folder_path=str(folder),
+            repo_id=repo_id,
+            repo_type="model",
+            allow_patterns=list(FOLDER_FILES) + ["model.onnx"],
+            commit_message="Upload a model exported by cnnapp",
         )
     except HfHubHTTPError as exc:
         status = getattr(getattr(exc, "response", None), "status_code", None)
-        hint = {401: "the token was rejected; check it", 403: "the token cannot write to this repository; use a token with write permission"}
-        raise ExportError(f"the Hub refused the upload to {repo_id} (HTTP {status}): {hint.get(status, str(exc).splitlines()[0])}") from None
+        hint = {
+            401: "the token was rejected; check it",
+            403: "the token cannot write to this repository; use a token with write permission",
+        }
+        raise ExportError(
+            f"the Hub refused the upload to {repo_id} (HTTP {status}): {hint.get(status, str(exc).splitlines()[0])}"
+        ) from None
     except Exception as exc:  # network failures come as httpx, OSError and hub types
-        raise ExportError(f"could not reach the Hugging Face Hub ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}); check the network") from None
+        raise ExportError(
+            f"could not reach the Hugging Face Hub ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}); check the network"
+        ) from None
     return str(url)

@@ -67,5 +67,8 @@ def autocast(device: torch.device, enabled: bool) -> contextlib.AbstractContextM
 def describe(device: torch.device, bf16_train: bool, bf16_eval: bool, channels_last: bool) -> str:
     """One line about where and how the model runs."""
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
-    precision = {(False, False): "fp32", (True, True): "bf16 autocast"}.get((bf16_train, bf16_eval), f"{'bf16' if bf16_train else 'fp32'} training, {'bf16' if bf16_eval else 'fp32'} inference")
+    precision = {(False, False): "fp32", (True, True): "bf16 autocast"}.get(
+        (bf16_train, bf16_eval),
+        f"{'bf16' if bf16_train else 'fp32'} training, {'bf16' if bf16_eval else 'fp32'} inference",
+    )
     return f"{where}, {precision}, {'channels_last' if channels_last else 'NCHW'}"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -69,7 +69,9 @@ def trained_model(run: RunDir) -> tuple[nn.Module, dict, list[str]]:
 class Predictor:
     """A model in eval mode with its classes and input preparation; thread-safe `predict`."""
 
-    def __init__(self, model: nn.Module, spec: ModelSpec, classes: list[str], img_size: int, name: str, precision: str = "auto"):
+    def __init__(
+        self, model: nn.Module, spec: ModelSpec, classes: list[str], img_size: int, name: str, precision: str = "auto"
+    ):
         self.device = hardware.pick_device("auto")
         self.bf16 = hardware.use_bf16(precision, self.device, training=False)
         self.model = model.to(self.device).to(memory_format=torch.channels_last).eval()
@@ -79,16 +81,18 @@ class Predictor:
         self.name = name
         self.prep = BatchPrep(spec.mean, spec.std, self.device, channels_last=True)
         self._lock = threading.Lock()
-        self.forward(torch.zeros(1, 3, img_size, img_size, device=self.device).contiguous(memory_format=torch.channels_last))
+        self.forward(
+            torch.zeros(1, 3, img_size, img_size, device=self.device).contiguous(memory_format=torch.channels_last)
+        )
 
     @classmethod
-    def from_run(cls, run: RunDir) -> "Predictor":
+    def from_run(cls, run: RunDir) -> Predictor:
         """The run's best weights (or its last checkpoint when it stopped early)."""
         model, cfg, classes = trained_model(run)
         return cls(model, get_spec(cfg["arch"]), classes, int(cfg["img_size"]), run.id, cfg.get("precision", "auto"))
 
     @classmethod
-    def imagenet(cls, arch: str) -> "Predictor":
+    def imagenet(cls, arch: str) -> Predictor:
         """The architecture's ImageNet classifier, no training."""
         spec = get_spec(arch)
         return cls(imagenet_model(spec), spec, imagenet_labels(), spec.input_size, IMAGENET_PREFIX + arch)
@@ -99,7 +103,9 @@ class Predictor:
         with self._lock, hardware.autocast(self.device, self.bf16):
             return self.model(x).float().softmax(1).cpu()
 
-    def predict(self, images: Sequence[ImageInput], top_k: int = 5, batch_size: int = 32) -> list[list[tuple[str, float]]]:
+    def predict(
+        self, images: Sequence[ImageInput], top_k: int = 5, batch_size: int = 32
+    ) -> list[list[tuple[str, float]]]:
         """Top-k (label, probability) pairs per image, best first."""
         k = max(1, min(int(top_k), len(self.classes)))
         out: list[list[tuple[str, float]]] = []
@@ -107,7 +113,10 @@ class Predictor:
             arrays = [to_square_array(img, self.img_size) for img in images[i : i + batch_size]]
             probs = self.forward(prepare_arrays(arrays, self.prep))
             values, indices = probs.topk(k, dim=1)
-            out += [[(self.classes[j], float(v)) for v, j in zip(vs.tolist(), js.tolist())] for vs, js in zip(values, indices)]
+            out += [
+                [(self.classes[j], float(v)) for v, j in zip(vs.tolist(), js.tolist())]
+                for vs, js in zip(values, indices)
+            ]
         return out
 
 

@@ -72,11 +72,13 @@ class Dataset:
         Path(path).write_text(json.dumps(self.report(), indent=1, ensure_ascii=False))
 
     @classmethod
-    def load(cls, path: Path) -> "Dataset":
+    def load(cls, path: Path) -> Dataset:
         """Read a report written by `save`."""
         d = json.loads(Path(path).read_text())
         splits = {k: [(rel, int(label)) for rel, label in v] for k, v in d["splits"].items()}
-        return cls(d["source"], d["root"], d["layout"], d["classes"], splits, d["val_source"], d["skipped"], d["warnings"])
+        return cls(
+            d["source"], d["root"], d["layout"], d["classes"], splits, d["val_source"], d["skipped"], d["warnings"]
+        )
 
 
 class IngestError(DataError):
@@ -230,7 +232,8 @@ def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: i
     base = {"source": str(source), "root": str(top), "layout": layout, "classes": classes, "skipped": skipped}
     if not classes:
         raise IngestError(
-            f"no class folders found in {place}: expected <folder>/<class>/<image> or <folder>/train/<class>/<image>", base
+            f"no class folders found in {place}: expected <folder>/<class>/<image> or <folder>/train/<class>/<image>",
+            base,
         )
 
     candidates: dict[str, list[tuple[str, int]]] = {}
@@ -239,7 +242,12 @@ def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: i
         items = []
         for name in names:
             if name not in classes:
-                skipped.append({"path": os.path.relpath(split_root / name, top), "reason": f"class '{name}' has no training folder"})
+                skipped.append(
+                    {
+                        "path": os.path.relpath(split_root / name, top),
+                        "reason": f"class '{name}' has no training folder",
+                    }
+                )
                 continue
             items += [(rel, classes.index(name)) for rel in _walk_files(split_root / name, top, skipped)]
         candidates[split] = items
@@ -271,7 +279,10 @@ def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: i
 
     dupes = sum(r["reason"].startswith("duplicate of") for r in skipped)
     if dupes:
-        warnings.append(f"{dupes} duplicate file(s) skipped" + (f", {cross_split} of them across splits (would leak into evaluation)" if cross_split else ""))
+        warnings.append(
+            f"{dupes} duplicate file(s) skipped"
+            + (f", {cross_split} of them across splits (would leak into evaluation)" if cross_split else "")
+        )
     if not valid.get("train"):
         raise IngestError(f"no valid images found in {place} ({len(skipped)} file(s) skipped; see the report)", base)
 
@@ -286,7 +297,8 @@ def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: i
         base["classes"] = classes
     if len(classes) < 2:
         raise IngestError(
-            f"only one class ({classes[0] if classes else 'none'}) has images: a classifier needs at least two class folders", base
+            f"only one class ({classes[0] if classes else 'none'}) has images: a classifier needs at least two class folders",
+            base,
         )
 
     val_source = "folder"

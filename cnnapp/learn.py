@@ -36,7 +36,14 @@ KERNELS: dict[str, np.ndarray] = {
 
 # The course's max-pooling example (Tema 8, "Pooling - Agrupamiento"): 2×2 kernel, stride 2.
 COURSE_MATRIX = np.array(
-    [[4, 2, 2, 1, 4, 6], [3, 1, 5, 7, 8, 8], [9, 12, 14, 6, 9, 11], [4, 3, 4, 11, 4, 6], [4, 7, 15, 2, 8, 13], [3, 2, 10, 1, 5, 8]],
+    [
+        [4, 2, 2, 1, 4, 6],
+        [3, 1, 5, 7, 8, 8],
+        [9, 12, 14, 6, 9, 11],
+        [4, 3, 4, 11, 4, 6],
+        [4, 7, 15, 2, 8, 13],
+        [3, 2, 10, 1, 5, 8],
+    ],
     dtype=np.float32,
 )
 COURSE_MAX_POOL = np.array([[4, 7, 8], [12, 14, 11], [7, 15, 13]], dtype=np.float32)
@@ -47,7 +54,9 @@ POOLING = ("max", "min", "avg")
 def as_matrix(value: Any, name: str = "matrix") -> np.ndarray:
     """A 2-D float array from a list of rows, an array or a DataFrame (e.g. a `gr.Dataframe` value). Raises ConfigError."""
     try:
-        array = np.array(value.to_numpy() if isinstance(value, pd.DataFrame) else value, dtype=np.float32)  # a writable copy
+        array = np.array(
+            value.to_numpy() if isinstance(value, pd.DataFrame) else value, dtype=np.float32
+        )  # a writable copy
     except (TypeError, ValueError):
         raise ConfigError(f"the {name} must contain numbers only") from None
     if array.ndim != 2 or array.size == 0:
@@ -61,7 +70,9 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     """An image (H×W or H×W×C, uint8 or float) as one float plane in [0, 1] (luminance)."""
     array = np.asarray(image, dtype=np.float32)
     if array.ndim == 3:
-        array = array[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32) if array.shape[2] >= 3 else array[..., 0]
+        array = (
+            array[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32) if array.shape[2] >= 3 else array[..., 0]
+        )
     return array / 255.0 if np.asarray(image).dtype == np.uint8 else array
 
 
@@ -92,7 +103,9 @@ def _check(size: tuple[int, int], k: int, p: int, s: int) -> None:
     if k < 1 or s < 1 or p < 0:
         raise ConfigError("kernel and stride must be at least 1 and padding 0 or more")
     if min(size) + 2 * p < k:
-        raise ConfigError(f"the {k}×{k} kernel does not fit a {size[0]}×{size[1]} input with padding {p}; add padding or use a larger input")
+        raise ConfigError(
+            f"the {k}×{k} kernel does not fit a {size[0]}×{size[1]} input with padding {p}; add padding or use a larger input"
+        )
 
 
 @dataclass
@@ -117,7 +130,9 @@ def convolve(image: Any, kernel: Any, padding: int = 0, stride: int = 1, relu: b
         raise ConfigError("the kernel must be square (e.g. 3×3)")
     padding, stride = int(padding), int(stride)
     _check(plane.shape, k.shape[0], padding, stride)
-    out = F.conv2d(torch.from_numpy(plane)[None, None], torch.from_numpy(k)[None, None], padding=padding, stride=stride)[0, 0]
+    out = F.conv2d(
+        torch.from_numpy(plane)[None, None], torch.from_numpy(k)[None, None], padding=padding, stride=stride
+    )[0, 0]
     if relu:
         out = F.relu(out)
     h, w = plane.shape
@@ -128,7 +143,11 @@ def pool(matrix: Any, method: str = "max", kernel: int = 2, stride: int = 2) -> 
     """Max-, min- or average-pooling of a matrix (H×W) or of each channel of an image (H×W×C)."""
     if method not in POOLING:
         raise ConfigError(f"unknown pooling '{method}'; choose one of {', '.join(POOLING)}")
-    array = np.asarray(matrix, dtype=np.float32) if isinstance(matrix, np.ndarray) and matrix.ndim == 3 else as_matrix(matrix)
+    array = (
+        np.asarray(matrix, dtype=np.float32)
+        if isinstance(matrix, np.ndarray) and matrix.ndim == 3
+        else as_matrix(matrix)
+    )
     kernel, stride = int(kernel), int(stride)
     _check(array.shape[:2], kernel, 0, stride)
     x = torch.from_numpy(np.ascontiguousarray(array.reshape(*array.shape[:2], -1).transpose(2, 0, 1)))[None]
@@ -160,7 +179,9 @@ class StackResult:
         return " × ".join(str(n) for n in self.volume.shape)
 
 
-def stack(matrix: Any = COURSE_MATRIX, kernels: dict[str, np.ndarray] | None = None, padding: int = 0, stride: int = 1) -> StackResult:
+def stack(
+    matrix: Any = COURSE_MATRIX, kernels: dict[str, np.ndarray] | None = None, padding: int = 0, stride: int = 1
+) -> StackResult:
     """Convolve one input with several filters at once (one `conv2d` with out_channels = filters) and stack the maps.
 
     By default the course's 6×6 example and the 8 named 3×3 kernels: a 4×4×8 volume.
@@ -187,7 +208,10 @@ def to_image(array: np.ndarray, min_side: int = 192, cmap: str | None = None) ->
 def volume_slices(result: StackResult) -> list[tuple[Image.Image, str]]:
     """One (image, caption) per filter of a stacked volume, for a gallery."""
     h, w, _ = result.volume.shape
-    return [(to_image(result.volume[..., i], cmap="viridis"), f"filter {i + 1}: {name} → {h}×{w}") for i, name in enumerate(result.filters)]
+    return [
+        (to_image(result.volume[..., i], cmap="viridis"), f"filter {i + 1}: {name} → {h}×{w}")
+        for i, name in enumerate(result.filters)
+    ]
 
 
 def volume_figure(result: StackResult) -> Figure:
@@ -244,16 +268,18 @@ def architectures_table() -> pd.DataFrame:
         with torch.device("meta"):
             head = sum(p.numel() for p in head_of(build(spec, 1000), spec).parameters())
         course = COURSE_ILSVRC.get(name)
-        rows.append({
-            "architecture": name,
-            "family": spec.family,
-            "year": spec.year,
-            "depth (layers)": spec.paper_layers,
-            "params (computed)": params,
-            "ILSVRC entry (course)": course[0] if course else None,
-            "course layers": course[1] if course else None,
-            "top-5 error % (course)": course[2] if course else None,
-            "ILSVRC place (course)": f"{course[3]} in {course[4]}" if course else None,
-            "note": _param_note(name, params, head),
-        })
+        rows.append(
+            {
+                "architecture": name,
+                "family": spec.family,
+                "year": spec.year,
+                "depth (layers)": spec.paper_layers,
+                "params (computed)": params,
+                "ILSVRC entry (course)": course[0] if course else None,
+                "course layers": course[1] if course else None,
+                "top-5 error % (course)": course[2] if course else None,
+                "ILSVRC place (course)": f"{course[3]} in {course[4]}" if course else None,
+                "note": _param_note(name, params, head),
+            }
+        )
     return pd.DataFrame(rows).astype({"depth (layers)": "Int64", "course layers": "Int64"})

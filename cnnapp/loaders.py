@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Sequence
 
 import albumentations as A
 import numpy as np
@@ -41,7 +41,7 @@ class ImageCache:
         self.location = location
 
     @classmethod
-    def build(cls, paths: Sequence[str], size: int, disk_dir: Path | None = None) -> "ImageCache | None":
+    def build(cls, paths: Sequence[str], size: int, disk_dir: Path | None = None) -> ImageCache | None:
         """Decode `paths`; None when even the disk budget is too small (images are then decoded per batch)."""
         nbytes = len(paths) * size * size * 3
         if nbytes <= _budget("CNNAPP_CACHE_MEMORY", DEFAULT_MEMORY_BUDGET):
@@ -62,7 +62,14 @@ class ImageCache:
 class ImageDataset(torch.utils.data.Dataset):
     """Indexed by a list of positions (one batch at a time): returns (uint8 NHWC images, labels)."""
 
-    def __init__(self, paths: Sequence[str], labels: Sequence[int], size: int, augment: A.Compose | None = None, cache: ImageCache | None = None):
+    def __init__(
+        self,
+        paths: Sequence[str],
+        labels: Sequence[int],
+        size: int,
+        augment: A.Compose | None = None,
+        cache: ImageCache | None = None,
+    ):
         self.paths = list(paths)
         self.labels = torch.as_tensor(list(labels), dtype=torch.long)
         self.size = size
@@ -87,7 +94,12 @@ class ImageDataset(torch.utils.data.Dataset):
 
 
 def make_loader(
-    dataset: ImageDataset, batch_size: int, shuffle: bool, seed: int = 0, workers: int = 0, sampler: Sampler[int] | Sequence[int] | None = None
+    dataset: ImageDataset,
+    batch_size: int,
+    shuffle: bool,
+    seed: int = 0,
+    workers: int = 0,
+    sampler: Sampler[int] | Sequence[int] | None = None,
 ) -> DataLoader:
     """A loader yielding whole batches from `dataset` (batch sampling, no per-image collate).
 
@@ -95,7 +107,11 @@ def make_loader(
     when shuffling, since BatchNorm cannot train on it.
     """
     if sampler is None:
-        sampler = RandomSampler(dataset, generator=torch.Generator().manual_seed(seed)) if shuffle else SequentialSampler(dataset)
+        sampler = (
+            RandomSampler(dataset, generator=torch.Generator().manual_seed(seed))
+            if shuffle
+            else SequentialSampler(dataset)
+        )
     drop_last = shuffle and len(sampler) > batch_size and len(sampler) % batch_size == 1
     return DataLoader(
         dataset,

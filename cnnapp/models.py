@@ -80,7 +80,7 @@ class FeatureTap:
     def _hook(self, _module: nn.Module, args: tuple[torch.Tensor, ...]) -> None:
         self.features = args[0]
 
-    def __enter__(self) -> "FeatureTap":
+    def __enter__(self) -> FeatureTap:
         self._handle = self.head.register_forward_pre_hook(self._hook)
         return self
 

@@ -50,14 +50,18 @@ def lite0_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
     try:
         source = torch.load(_lite0_file(), map_location="cpu", weights_only=True)
     except (ImportError, OSError, RuntimeError) as exc:
-        raise WeightsError(f"the bundled EfficientNet-Lite0 weights could not be read ({exc}); reinstall cnnapp") from None
+        raise WeightsError(
+            f"the bundled EfficientNet-Lite0 weights could not be read ({exc}); reinstall cnnapp"
+        ) from None
     target = model.state_dict()
     if len(source) != len(target):
         raise WeightsError(f"EfficientNet-Lite0 weights have {len(source)} tensors, timm's model {len(target)}")
     mapped = {}
     for (src, tensor), (dst, ref) in zip(source.items(), target.items()):
         if tensor.shape != ref.shape or not _same_role(src, dst):
-            raise WeightsError(f"EfficientNet-Lite0 weight {src} {tuple(tensor.shape)} does not fit {dst} {tuple(ref.shape)}")
+            raise WeightsError(
+                f"EfficientNet-Lite0 weight {src} {tuple(tensor.shape)} does not fit {dst} {tuple(ref.shape)}"
+            )
         mapped[dst] = tensor
     return mapped
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 import timm
 import torch
@@ -56,15 +56,51 @@ _COURSE = [
     ("alexnet", "AlexNet", 2012, "torchvision", "AlexNet: ReLU, dropout and GPUs; ILSVRC 2012 winner", 224, 63, 8),
     ("vgg16", "VGG", 2014, "timm", "VGG-16: 13 conv layers of 3×3 kernels + 3 fully connected", 224, 32, 16),
     ("vgg19", "VGG", 2014, "timm", "VGG-19: 16 conv layers of 3×3 kernels + 3 fully connected", 224, 32, 19),
-    ("googlenet", "GoogLeNet", 2014, "torchvision", "GoogLeNet (Inception v1): parallel 1×1/3×3/5×5 branches", 224, 32, 22),
+    (
+        "googlenet",
+        "GoogLeNet",
+        2014,
+        "torchvision",
+        "GoogLeNet (Inception v1): parallel 1×1/3×3/5×5 branches",
+        224,
+        32,
+        22,
+    ),
     ("resnet18", "ResNet", 2015, "timm", "ResNet-18: residual (skip) connections", 224, 32, 18),
     ("resnet50", "ResNet", 2015, "timm", "ResNet-50: bottleneck residual blocks", 224, 32, 50),
     ("resnet152", "ResNet", 2015, "timm", "ResNet-152: the ILSVRC 2015 winner's depth", 224, 32, 152),
-    ("densenet121", "DenseNet", 2017, "timm", "DenseNet-121: every layer feeds all later layers in its block", 224, 32, 121),
-    ("tf_efficientnet_lite0", "EfficientNet-Lite", 2020, "timm", "EfficientNet-Lite0: mobile-friendly, ImageNet weights bundled offline", 224, 32, None),
+    (
+        "densenet121",
+        "DenseNet",
+        2017,
+        "timm",
+        "DenseNet-121: every layer feeds all later layers in its block",
+        224,
+        32,
+        121,
+    ),
+    (
+        "tf_efficientnet_lite0",
+        "EfficientNet-Lite",
+        2020,
+        "timm",
+        "EfficientNet-Lite0: mobile-friendly, ImageNet weights bundled offline",
+        224,
+        32,
+        None,
+    ),
     ("efficientnet_b0", "EfficientNet", 2019, "timm", "EfficientNet-B0: compound-scaled MBConv network", 224, 32, None),
     ("mobilenetv3_large_100", "MobileNetV3", 2019, "timm", "MobileNetV3-Large: searched for phones", 224, 32, None),
-    ("convnext_tiny", "ConvNeXt", 2022, "timm", "ConvNeXt-Tiny: a CNN modernised with transformer design choices", 224, 32, None),
+    (
+        "convnext_tiny",
+        "ConvNeXt",
+        2022,
+        "timm",
+        "ConvNeXt-Tiny: a CNN modernised with transformer design choices",
+        224,
+        32,
+        None,
+    ),
 ]
 
 
@@ -72,18 +108,65 @@ def _timm_cfg(name: str) -> dict:
     return timm.models.get_pretrained_cfg(name, allow_unregistered=True).to_dict()  # type: ignore[union-attr]
 
 
-def _make_spec(name: str, family: str, year: int | None, source: str, description: str, size: int, min_size: int, layers: int | None) -> ModelSpec:
+def _make_spec(
+    name: str,
+    family: str,
+    year: int | None,
+    source: str,
+    description: str,
+    size: int,
+    min_size: int,
+    layers: int | None,
+) -> ModelSpec:
     if source == "timm":
         cfg = _timm_cfg(name)
         return ModelSpec(
-            name, family, year, source, description, cfg["input_size"][-1], min_size,
-            tuple(cfg["mean"]), tuple(cfg["std"]), cfg["classifier"] if isinstance(cfg["classifier"], str) else cfg["classifier"][0],
-            name == OFFLINE_DEFAULT, bool(timm.list_pretrained(name)), layers,
+            name,
+            family,
+            year,
+            source,
+            description,
+            cfg["input_size"][-1],
+            min_size,
+            tuple(cfg["mean"]),
+            tuple(cfg["std"]),
+            cfg["classifier"] if isinstance(cfg["classifier"], str) else cfg["classifier"][0],
+            name == OFFLINE_DEFAULT,
+            bool(timm.list_pretrained(name)),
+            layers,
         )
     if source == "torchvision":
         head = "classifier.6" if name == "alexnet" else "fc"
-        return ModelSpec(name, family, year, source, description, size, min_size, IMAGENET_MEAN, IMAGENET_STD, head, False, True, layers)
-    return ModelSpec(name, family, year, source, description, size, min_size, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), "classifier", False, False, layers)
+        return ModelSpec(
+            name,
+            family,
+            year,
+            source,
+            description,
+            size,
+            min_size,
+            IMAGENET_MEAN,
+            IMAGENET_STD,
+            head,
+            False,
+            True,
+            layers,
+        )
+    return ModelSpec(
+        name,
+        family,
+        year,
+        source,
+        description,
+        size,
+        min_size,
+        (0.5, 0.5, 0.5),
+        (0.5, 0.5, 0.5),
+        "classifier",
+        False,
+        False,
+        layers,
+    )
 
 
 @functools.cache
@@ -105,7 +188,9 @@ def get_spec(name: str) -> ModelSpec:
         module = timm.models.model_entrypoint(name).__module__.rsplit(".", 1)[-1]
         cfg = _timm_cfg(name)
         return _make_spec(name, module, None, "timm", f"timm model {name}", cfg["input_size"][-1], 32, None)
-    raise ConfigError(f"unknown architecture '{name}'; run `python -m cnnapp models` for the list (any timm model name also works)")
+    raise ConfigError(
+        f"unknown architecture '{name}'; run `python -m cnnapp models` for the list (any timm model name also works)"
+    )
 
 
 def build(spec: ModelSpec, num_classes: int) -> nn.Module:
@@ -133,12 +218,16 @@ def check_input_size(name: str, size: int) -> None:
     """Raise ConfigError when `size` px is too small (or otherwise unusable) for the architecture."""
     spec = get_spec(name)
     if size < spec.min_input_size:
-        raise ConfigError(f"image size {size} px is too small for {name}: use at least {spec.min_input_size} px (default {spec.input_size})")
+        raise ConfigError(
+            f"image size {size} px is too small for {name}: use at least {spec.min_input_size} px (default {spec.input_size})"
+        )
     try:
         with torch.no_grad():
             _meta_model(name)(torch.empty(1, 3, size, size, device="meta"))
     except (RuntimeError, ValueError, AssertionError) as exc:
-        raise ConfigError(f"image size {size} px does not work with {name} ({str(exc).splitlines()[0]}); try {spec.input_size}") from None
+        raise ConfigError(
+            f"image size {size} px does not work with {name} ({str(exc).splitlines()[0]}); try {spec.input_size}"
+        ) from None
 
 
 def model_table() -> list[dict]:

@@ -10,9 +10,10 @@ import re
 import secrets
 import shutil
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -23,8 +24,21 @@ STATES = ("queued", "running", "completed", "failed", "cancelled", "interrupted"
 ACTIVE = ("queued", "running")
 METRIC_COLUMNS = ["epoch", "stage", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "elapsed"]
 SUMMARY_COLUMNS = [
-    "run_id", "state", "arch", "pretrained", "freeze", "lr_head", "lr_backbone", "optimizer",
-    "epochs", "epoch", "best_val_acc", "test_acc", "duration_s", "created", "message",
+    "run_id",
+    "state",
+    "arch",
+    "pretrained",
+    "freeze",
+    "lr_head",
+    "lr_backbone",
+    "optimizer",
+    "epochs",
+    "epoch",
+    "best_val_acc",
+    "test_acc",
+    "duration_s",
+    "created",
+    "message",
 ]
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
@@ -92,7 +106,7 @@ class RunDir:
         return self.path / name
 
     @classmethod
-    def create(cls, arch: str, root: Path | None = None, path: Path | str | None = None) -> "RunDir":
+    def create(cls, arch: str, root: Path | None = None, path: Path | str | None = None) -> RunDir:
         """A new, empty run directory (under the workspace unless `path` is given)."""
         target = Path(path) if path else workspace.runs_dir(root) / new_run_id(arch)
         target.mkdir(parents=True, exist_ok=True)
@@ -130,7 +144,11 @@ class RunDir:
     def metrics(self) -> pd.DataFrame:
         """metrics.csv as a DataFrame (empty with the right columns when absent)."""
         try:
-            return pd.read_csv(self.file("metrics.csv")).drop_duplicates(subset="epoch", keep="last").reset_index(drop=True)
+            return (
+                pd.read_csv(self.file("metrics.csv"))
+                .drop_duplicates(subset="epoch", keep="last")
+                .reset_index(drop=True)
+            )
         except (OSError, ValueError, pd.errors.EmptyDataError):
             return pd.DataFrame(columns=METRIC_COLUMNS)
 
@@ -182,7 +200,9 @@ class RunDir:
                 message=f"the training process (pid {status.get('pid')}) ended without finishing (killed, crashed or the machine restarted)",
             )
         if state == "queued" and status.get("manager_pid") and not pid_alive(status.get("manager_pid")):
-            return self.update_status(state="interrupted", ended=time.time(), message="the app stopped before this queued run started")
+            return self.update_status(
+                state="interrupted", ended=time.time(), message="the app stopped before this queued run started"
+            )
         return status
 
     def summary(self) -> dict:
@@ -208,7 +228,9 @@ class RunDir:
             "best_val_acc": None if best is None or pd.isna(best) else float(best),
             "test_acc": report.get("test_accuracy"),
             "duration_s": round(end - started, 1) if started and end else None,
-            "created": datetime.fromtimestamp(status["created"]).isoformat(timespec="seconds") if status.get("created") else None,
+            "created": datetime.fromtimestamp(status["created"]).isoformat(timespec="seconds")
+            if status.get("created")
+            else None,
             "message": status.get("message", ""),
         }
 

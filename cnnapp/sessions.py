@@ -81,9 +81,10 @@ def list_runs(root: Path | None = None, session: str | None = None) -> pd.DataFr
     return pd.DataFrame([r.summary() for r in all_runs(root, session)], columns=SUMMARY_COLUMNS)
 
 
-def load_predictor(model: str | None, root: Path | None = None, session: str | None = None) -> "Predictor":
+def load_predictor(model: str | None, root: Path | None = None, session: str | None = None) -> Predictor:
     """A predictor for `imagenet:<arch>` (everyone's) or one of `session`'s runs. Raises CnnappError."""
-    from cnnapp.inference import IMAGENET_PREFIX, load_predictor as load
+    from cnnapp.inference import IMAGENET_PREFIX
+    from cnnapp.inference import load_predictor as load
 
     name = str(model or "").strip()
     if not name.startswith(IMAGENET_PREFIX):

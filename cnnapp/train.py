@@ -10,9 +10,9 @@ import signal
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -24,8 +24,6 @@ from tqdm import tqdm
 
 from cnnapp import distributed, hardware, workspace
 from cnnapp.config import TrainConfig, resolve
-from cnnapp.ingest import Dataset, IngestError, ingest
-from cnnapp.loaders import ImageCache, ImageDataset, make_loader
 from cnnapp.engine import (
     NonFiniteLoss,
     Predictions,
@@ -38,6 +36,8 @@ from cnnapp.engine import (
     train_one_epoch,
 )
 from cnnapp.errors import CnnappError, RunError
+from cnnapp.ingest import Dataset, IngestError, ingest
+from cnnapp.loaders import ImageCache, ImageDataset, make_loader
 from cnnapp.metrics import classification_report
 from cnnapp.models import FeatureTap, count_trainable, create_model, head_of, set_frozen, set_train_mode, split_params
 from cnnapp.registry import get_spec
@@ -210,7 +210,13 @@ class Training:
         loader = self.loader(split, shuffle=False, seed=seed, augment=augment)
         with FeatureTap(self.model, self.spec) as tap, self._bar(len(loader), label) as bar:
             return extract_features(
-                self.model, tap, loader, self.prep, amp=self.amp_eval, on_batch=lambda *_: bar.update(), should_stop=self.should_stop
+                self.model,
+                tap,
+                loader,
+                self.prep,
+                amp=self.amp_eval,
+                on_batch=lambda *_: bar.update(),
+                should_stop=self.should_stop,
             )
 
     def train_features(self, epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -219,7 +225,9 @@ class Training:
         frozen_epochs = sum(s.epochs for s in self.stages if s.frozen)
         view = epoch % min(frozen_epochs, MAX_FEATURE_VIEWS) if has_aug else 0
         if view not in self._train_views:
-            self._train_views[view] = self._features("train", self.cfg.seed * 1000 + view, has_aug, f"features (view {view + 1})")
+            self._train_views[view] = self._features(
+                "train", self.cfg.seed * 1000 + view, has_aug, f"features (view {view + 1})"
+            )
         return self._train_views[view]
 
     def val_features(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -255,8 +263,16 @@ class Training:
         per_epoch = np.mean(self.epoch_seconds) if self.epoch_seconds else elapsed / max(batch, 1) * batches
         eta = epoch_eta + per_epoch * (self.total_epochs - epoch)
         self.run.log_event(
-            {"t": now, "stage": stage.name, "epoch": epoch, "epochs": self.total_epochs, "batch": batch,
-             "batches": batches, "loss": None if math.isnan(loss) else round(loss, 5), "eta_s": round(float(eta), 1)}
+            {
+                "t": now,
+                "stage": stage.name,
+                "epoch": epoch,
+                "epochs": self.total_epochs,
+                "batch": batch,
+                "batches": batches,
+                "loss": None if math.isnan(loss) else round(loss, 5),
+                "eta_s": round(float(eta), 1),
+            }
         )
 
     # ----- checkpoints --------------------------------------------------------------------
@@ -291,7 +307,11 @@ class Training:
         return state
 
     def _metadata(self) -> dict[str, str]:
-        return {"arch": self.cfg.arch, "num_classes": str(len(self.dataset.classes)), "img_size": str(self.cfg.img_size)}
+        return {
+            "arch": self.cfg.arch,
+            "num_classes": str(len(self.dataset.classes)),
+            "img_size": str(self.cfg.img_size),
+        }
 
     # ----- fitting ------------------------------------------------------------------------
     def fit_stage(self, index: int, stage: Stage, start_epoch: int = 0, resume: dict | None = None) -> None:
@@ -318,11 +338,19 @@ class Training:
         for epoch in range(start_epoch, stage.epochs):
             global_epoch = first_global + epoch + 1
             seed = cfg.seed * 1000 + global_epoch
-            self.run.update_status(epoch=global_epoch - 1, stage=stage.name, message=f"epoch {global_epoch}/{self.total_epochs} ({stage.name})")
+            self.run.update_status(
+                epoch=global_epoch - 1,
+                stage=stage.name,
+                message=f"epoch {global_epoch}/{self.total_epochs} ({stage.name})",
+            )
             if use_features:
                 fx, fy = self.train_features(global_epoch - 1)
                 self.val_features()
-                model, prep, train_batches = self.head, (lambda t: t.to(self.device)), TensorBatches(fx, fy, cfg.batch_size, True, seed)
+                model, prep, train_batches = (
+                    self.head,
+                    (lambda t: t.to(self.device)),
+                    TensorBatches(fx, fy, cfg.batch_size, True, seed),
+                )
                 amp = contextlib.nullcontext
                 self.head.train()
             else:
@@ -338,8 +366,15 @@ class Training:
 
                 try:
                     result = train_one_epoch(
-                        model, train_batches, optimizer, self.criterion, prep, self.device,
-                        scheduler=scheduler, amp=amp, on_batch=on_batch,
+                        model,
+                        train_batches,
+                        optimizer,
+                        self.criterion,
+                        prep,
+                        self.device,
+                        scheduler=scheduler,
+                        amp=amp,
+                        on_batch=on_batch,
                         should_stop=self.should_stop,
                     )
                 except StopTraining:
@@ -347,15 +382,24 @@ class Training:
                     raise
             train_loss, train_acc = self.reduce(result.loss, result.acc, result.images)
             val = self.predict_split("val", use_features) if len(self.data["val"]) else None
-            val_loss, val_acc = self.reduce(val.loss, val.acc, len(val.targets)) if val is not None else (float("nan"), float("nan"))
+            val_loss, val_acc = (
+                self.reduce(val.loss, val.acc, len(val.targets)) if val is not None else (float("nan"), float("nan"))
+            )
             if val is not None and not math.isfinite(val_loss):
-                raise NonFiniteLoss(f"the validation loss became NaN or infinite in epoch {global_epoch}; lower the learning rate (e.g. divide --lr-head by 10)")
+                raise NonFiniteLoss(
+                    f"the validation loss became NaN or infinite in epoch {global_epoch}; lower the learning rate (e.g. divide --lr-head by 10)"
+                )
             seconds = time.time() - epoch_start
             self.epoch_seconds.append(seconds)
             row = {
-                "epoch": global_epoch, "stage": stage.name, "train_loss": round(train_loss, 5), "train_acc": round(train_acc, 5),
-                "val_loss": round(val_loss, 5) if val else None, "val_acc": round(val_acc, 5) if val else None,
-                "lr": optimizer.param_groups[-1]["lr"], "seconds": round(seconds, 3),
+                "epoch": global_epoch,
+                "stage": stage.name,
+                "train_loss": round(train_loss, 5),
+                "train_acc": round(train_acc, 5),
+                "val_loss": round(val_loss, 5) if val else None,
+                "val_acc": round(val_acc, 5) if val else None,
+                "lr": optimizer.param_groups[-1]["lr"],
+                "seconds": round(seconds, 3),
                 "elapsed": round(time.time() - self.started, 3),
             }
             self.run.append_metrics(row)
@@ -371,7 +415,8 @@ class Training:
             self.log(
                 f"epoch {global_epoch}/{self.total_epochs} [{stage.name}] train loss {train_loss:.4f} acc {train_acc:.1%}"
                 + (f" | val loss {val_loss:.4f} acc {val_acc:.1%}" if val else "")
-                + f" | {seconds:.1f}s" + (" *" if improved else "")
+                + f" | {seconds:.1f}s"
+                + (" *" if improved else "")
             )
 
     def write_report(self) -> dict:
@@ -388,13 +433,23 @@ class Training:
     def _report(self) -> dict:
         frozen_ok = self.best_frozen and self.cfg.feature_cache and self._val_feats is not None
         classes = self.dataset.classes
-        report: dict = {"classes": classes, "best_epoch": self.best_epoch, "epochs_run": len(self.epoch_seconds),
-                        "train_seconds": round(sum(self.epoch_seconds), 2), "params": sum(p.numel() for p in self.model.parameters())}
+        report: dict = {
+            "classes": classes,
+            "best_epoch": self.best_epoch,
+            "epochs_run": len(self.epoch_seconds),
+            "train_seconds": round(sum(self.epoch_seconds), 2),
+            "params": sum(p.numel() for p in self.model.parameters()),
+        }
         if len(self.data["val"]):
             val = self.predict_split("val", frozen_ok, whole=True)
             part = classification_report(val.targets.tolist(), val.preds.tolist(), classes)
-            report.update(val_accuracy=part["accuracy"], val_loss=val.loss, per_class=part["per_class"],
-                          confusion_matrix=part["confusion_matrix"], macro_f1=part["macro_f1"])
+            report.update(
+                val_accuracy=part["accuracy"],
+                val_loss=val.loss,
+                per_class=part["per_class"],
+                confusion_matrix=part["confusion_matrix"],
+                macro_f1=part["macro_f1"],
+            )
             self._save_predictions(val)
         if "test" in self.data:
             test = self.predict_split("test", False, whole=True)
@@ -406,13 +461,15 @@ class Training:
     def _save_predictions(self, val: Predictions) -> None:
         probs = val.probs
         picked = probs.gather(1, val.targets[:, None]).squeeze(1).clamp_min(1e-12)
-        frame = pd.DataFrame({
-            "path": [os.path.relpath(p, self.dataset.root) for p in self.data["val"].paths],
-            "target": [self.dataset.classes[i] for i in val.targets.tolist()],
-            "pred": [self.dataset.classes[i] for i in val.preds.tolist()],
-            "confidence": probs.max(1).values.numpy().round(5),
-            "loss": (-picked.log()).numpy().round(5),
-        })
+        frame = pd.DataFrame(
+            {
+                "path": [os.path.relpath(p, self.dataset.root) for p in self.data["val"].paths],
+                "target": [self.dataset.classes[i] for i in val.targets.tolist()],
+                "pred": [self.dataset.classes[i] for i in val.preds.tolist()],
+                "confidence": probs.max(1).values.numpy().round(5),
+                "loss": (-picked.log()).numpy().round(5),
+            }
+        )
         frame.to_csv(self.run.file("val_predictions.csv"), index=False)
 
     # ----- the whole run ------------------------------------------------------------------
@@ -430,9 +487,16 @@ class Training:
         previous = signal.signal(signal.SIGTERM, self._on_sigterm) if _main_thread() else None
         started = self.started = time.time()
         status = self.run.status()
-        self.run.update_status(state="running", pid=os.getpid(), started=status.get("started") or started, ended=None,
-                               epoch=status.get("epoch", 0), epochs=self.total_epochs, message="starting",
-                               created=status.get("created") or started)
+        self.run.update_status(
+            state="running",
+            pid=os.getpid(),
+            started=status.get("started") or started,
+            ended=None,
+            epoch=status.get("epoch", 0),
+            epochs=self.total_epochs,
+            message="starting",
+            created=status.get("created") or started,
+        )
         try:
             self.prepare()
             state = self.load_checkpoint() if resume else None
@@ -443,12 +507,17 @@ class Training:
             message = "completed" + (f": val accuracy {acc:.1%}" if acc is not None else "")
             if "test_accuracy" in report:
                 message += f", test accuracy {report['test_accuracy']:.1%}"
-            return self.run.update_status(state="completed", ended=time.time(), message=message, epoch=self.total_epochs)
+            return self.run.update_status(
+                state="completed", ended=time.time(), message=message, epoch=self.total_epochs
+            )
         except StopTraining:
             if self.best_state is not None:
                 self.write_report()
-            return self.run.update_status(state="cancelled", ended=time.time(),
-                                          message="stopped on request; the best weights so far and a checkpoint were saved")
+            return self.run.update_status(
+                state="cancelled",
+                ended=time.time(),
+                message="stopped on request; the best weights so far and a checkpoint were saved",
+            )
         except NonFiniteLoss as exc:
             return self._fail(str(exc))
         except IngestError as exc:
@@ -460,12 +529,16 @@ class Training:
         except (torch.OutOfMemoryError, MemoryError):
             return self._fail("out of memory: lower --batch-size or --img-size, or pick a smaller architecture")
         except OSError as exc:
-            return self._fail(f"could not read or write files ({exc.strerror or exc}: {exc.filename or ''}); check disk space and permissions")
+            return self._fail(
+                f"could not read or write files ({exc.strerror or exc}: {exc.filename or ''}); check disk space and permissions"
+            )
         except Exception as exc:  # the run must end with a clear state whatever happened
             if any(sign in str(exc).lower() for sign in OOM_SIGNS):
                 return self._fail("out of memory: lower --batch-size or --img-size, or pick a smaller architecture")
             traceback.print_exc(file=sys.stderr)
-            return self._fail(f"unexpected error ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); see train.log")
+            return self._fail(
+                f"unexpected error ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); see train.log"
+            )
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
@@ -546,4 +619,3 @@ def _adopt_run_dir(run_dir: Path | str | None, cfg: TrainConfig) -> RunDir:
         run.path.mkdir(parents=True, exist_ok=True)
     cfg.save(run.file("config.json"))
     return run
-

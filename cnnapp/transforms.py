@@ -23,8 +23,16 @@ AUGMENTATIONS = {
     "vflip": (0.5, "probability", lambda v, s: A.VerticalFlip(p=v)),
     "rotate": (15.0, "max degrees", lambda v, s: A.Rotate(limit=v, border_mode=cv2.BORDER_REFLECT_101, p=0.7)),
     "noise": (0.05, "max std (fraction of 255)", lambda v, s: A.GaussNoise(std_range=(0.0, v), p=0.5)),
-    "color": (0.2, "brightness/contrast change", lambda v, s: A.RandomBrightnessContrast(brightness_limit=v, contrast_limit=v, p=0.7)),
-    "hue": (10.0, "hue shift (saturation ×2)", lambda v, s: A.HueSaturationValue(hue_shift_limit=v, sat_shift_limit=2 * v, val_shift_limit=0, p=0.5)),
+    "color": (
+        0.2,
+        "brightness/contrast change",
+        lambda v, s: A.RandomBrightnessContrast(brightness_limit=v, contrast_limit=v, p=0.7),
+    ),
+    "hue": (
+        10.0,
+        "hue shift (saturation ×2)",
+        lambda v, s: A.HueSaturationValue(hue_shift_limit=v, sat_shift_limit=2 * v, val_shift_limit=0, p=0.5),
+    ),
     "gray": (0.1, "probability", lambda v, s: A.ToGray(p=v)),
 }
 
@@ -66,7 +74,9 @@ def describe_augment(spec: str) -> str:
 class BatchPrep:
     """uint8 NHWC batches → normalised float NCHW on the device (channels_last memory when asked)."""
 
-    def __init__(self, mean: tuple[float, ...], std: tuple[float, ...], device: torch.device, channels_last: bool = True):
+    def __init__(
+        self, mean: tuple[float, ...], std: tuple[float, ...], device: torch.device, channels_last: bool = True
+    ):
         self.device = device
         self.channels_last = channels_last
         self.mean = torch.tensor(mean, device=device).view(1, 3, 1, 1) * 255

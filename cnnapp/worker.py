@@ -79,8 +79,12 @@ class JobManager:
         cfg.save(run.file("config.json"))
         now = time.time()
         run.update_status(
-            state="queued", manager_pid=os.getpid(), created=now, epoch=0,
-            epochs=cfg.epochs + cfg.unfreeze_epochs, message="waiting for a free training slot",
+            state="queued",
+            manager_pid=os.getpid(),
+            created=now,
+            epoch=0,
+            epochs=cfg.epochs + cfg.unfreeze_epochs,
+            message="waiting for a free training slot",
         )
         self._enqueue(run, ["--config", str(run.file("config.json")), "--run-dir", str(run.path)])
         return run
@@ -95,12 +99,16 @@ class JobManager:
             has_checkpoint = run.file("checkpoint.pt").is_file()
             run.file("stop.request").unlink(missing_ok=True)
             run.update_status(
-                state="queued", manager_pid=os.getpid(),
-                message="waiting for a free training slot to " + ("resume from its checkpoint" if has_checkpoint else "start again (no checkpoint was saved)"),
+                state="queued",
+                manager_pid=os.getpid(),
+                message="waiting for a free training slot to "
+                + ("resume from its checkpoint" if has_checkpoint else "start again (no checkpoint was saved)"),
             )
             self._enqueue(run, ["--resume", str(run.path)])
         epoch = run.status().get("epoch") or 0
-        return f"run {run.id} queued to " + (f"continue after epoch {epoch}" if has_checkpoint else "start again from the first epoch")
+        return f"run {run.id} queued to " + (
+            f"continue after epoch {epoch}" if has_checkpoint else "start again from the first epoch"
+        )
 
     def stop(self, run_id: str, session: str | None = None) -> str:
         """Cancel a queued run or stop a running one gracefully; returns what was done, for the user."""
@@ -136,7 +144,9 @@ class JobManager:
         """Cancel the queue and stop every running process (graceful first), waiting up to `timeout` s."""
         with self._lock:
             for run, _ in self._queue:
-                run.update_status(state="cancelled", ended=time.time(), message="the app shut down before this run started")
+                run.update_status(
+                    state="cancelled", ended=time.time(), message="the app shut down before this run started"
+                )
             self._queue.clear()
             processes = list(self._processes.items())
             adopted = list(self._adopted.items())
@@ -163,10 +173,16 @@ class JobManager:
             if status.get("state") != "running" or not manager or pid_alive(manager):
                 continue
             if not _is_trainer_of(pid, run):
-                run.update_status(state="interrupted", ended=time.time(), message=f"the training process (pid {pid}) is gone (the machine restarted)")
+                run.update_status(
+                    state="interrupted",
+                    ended=time.time(),
+                    message=f"the training process (pid {pid}) is gone (the machine restarted)",
+                )
                 continue
             self._adopted[run.id] = pid
-            threading.Thread(target=self._monitor_adopted, args=(run, pid), daemon=True, name=f"adopted-{run.id}").start()
+            threading.Thread(
+                target=self._monitor_adopted, args=(run, pid), daemon=True, name=f"adopted-{run.id}"
+            ).start()
 
     def _enqueue(self, run: RunDir, args: list[str]) -> None:
         with self._lock:
@@ -182,13 +198,22 @@ class JobManager:
                     self._start(run, args)
 
     def _start(self, run: RunDir, args: list[str]) -> None:
-        env = {**os.environ, "CNNAPP_HOME": str(self.root), "CNNAPP_THREADS": str(self.threads), "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "CNNAPP_HOME": str(self.root),
+            "CNNAPP_THREADS": str(self.threads),
+            "PYTHONUNBUFFERED": "1",
+        }
         command = [sys.executable, "-m", "cnnapp", "train", *args, "--quiet"]
         with open(run.file("train.log"), "ab") as log:
             try:
-                process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+                process = subprocess.Popen(
+                    command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+                )
             except OSError as exc:
-                run.update_status(state="failed", ended=time.time(), message=f"could not start the training process ({exc})")
+                run.update_status(
+                    state="failed", ended=time.time(), message=f"could not start the training process ({exc})"
+                )
                 return
         try:
             os.setpriority(os.PRIO_PROCESS, process.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + self.nice))
@@ -235,15 +260,25 @@ def _record_exit(run: RunDir, code: int | None) -> None:
     if run.status().get("state") not in (*ACTIVE, "interrupted"):
         return
     if run.stop_requested():
-        state, message = "cancelled", "stopped on request" + (" (the process had to be killed)" if code is not None and code < 0 else "")
+        state, message = (
+            "cancelled",
+            "stopped on request" + (" (the process had to be killed)" if code is not None and code < 0 else ""),
+        )
     elif code is None:
-        state, message = "interrupted", "the training process ended without finishing (it was started before the app restarted)"
+        state, message = (
+            "interrupted",
+            "the training process ended without finishing (it was started before the app restarted)",
+        )
     elif code < 0:
         state, message = "interrupted", f"the training process was killed ({_signal_name(-code)})"
     else:
         errors = [line for line in run.log_tail(40).splitlines() if line.startswith("error:")]
         state = "failed"
-        message = errors[-1].removeprefix("error:").strip() if errors else f"the training process exited with code {code}; see train.log"
+        message = (
+            errors[-1].removeprefix("error:").strip()
+            if errors
+            else f"the training process exited with code {code}; see train.log"
+        )
     run.update_status(state=state, ended=time.time(), message=message)
 
 

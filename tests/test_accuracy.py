@@ -17,7 +17,14 @@ def test_lenet5_on_2000_fashion_mnist_images(fashion_2000):
 def test_pretrained_frozen_beats_training_from_scratch(demo_dir):
     accuracy = {}
     for pretrained in (True, False):
-        cfg = TrainConfig(data=str(demo_dir), arch="tf_efficientnet_lite0", pretrained=pretrained, freeze=pretrained, epochs=3, img_size=64)
+        cfg = TrainConfig(
+            data=str(demo_dir),
+            arch="tf_efficientnet_lite0",
+            pretrained=pretrained,
+            freeze=pretrained,
+            epochs=3,
+            img_size=64,
+        )
         run, status = train(cfg, progress=False)
         assert status["state"] == "completed"
         accuracy[pretrained] = run.report()["val_accuracy"]

@@ -47,7 +47,10 @@ def wait_done(client: Client, run_id: str, timeout: float = 180) -> dict:
 
 def test_the_endpoints_are_named(client):
     assert set(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {
-        "/start_training", "/run_status", "/predict", "/list_runs"
+        "/start_training",
+        "/run_status",
+        "/predict",
+        "/list_runs",
     }
 
 
@@ -78,7 +81,9 @@ def test_upload_train_and_predict_over_http(client, small_dataset, tmp_path, dem
 
 
 def test_imagenet_prediction_over_http(client, photos):
-    result = client.predict(image=handle_file(photos["coffee"]), model="imagenet:tf_efficientnet_lite0", top_k=2, api_name="/predict")
+    result = client.predict(
+        image=handle_file(photos["coffee"]), model="imagenet:tf_efficientnet_lite0", top_k=2, api_name="/predict"
+    )
     assert result["label"] == "espresso" and len(result["confidences"]) == 2
 
 
@@ -100,19 +105,43 @@ def test_bad_arguments_get_clear_errors_and_the_server_keeps_serving(client, sma
         ("/run_status", {"run_id": "../../etc"}, "not a valid run id"),
         ("/start_training", {"dataset": handle_file(archive), "config": "{arch: lenet5"}, "not valid JSON"),
         ("/start_training", {"dataset": handle_file(archive), "config": "[1, 2]"}, "JSON object"),
-        ("/start_training", {"dataset": handle_file(archive), "config": '{"arch": "lenet5", "epoch": 2}'}, "unknown option 'epoch'"),
-        ("/start_training", {"dataset": handle_file(archive), "config": '{"arch": "lenet5", "epochs": 0}'}, "epochs must be at least 1"),
+        (
+            "/start_training",
+            {"dataset": handle_file(archive), "config": '{"arch": "lenet5", "epoch": 2}'},
+            "unknown option 'epoch'",
+        ),
+        (
+            "/start_training",
+            {"dataset": handle_file(archive), "config": '{"arch": "lenet5", "epochs": 0}'},
+            "epochs must be at least 1",
+        ),
         ("/start_training", {"dataset": handle_file(archive), "config": '{"arch": "nonet"}'}, "unknown architecture"),
-        ("/start_training", {"dataset": handle_file(archive), "config": '{"data": "/etc"}'}, "cannot be set through the API"),
+        (
+            "/start_training",
+            {"dataset": handle_file(archive), "config": '{"data": "/etc"}'},
+            "cannot be set through the API",
+        ),
         ("/start_training", {"dataset": None, "config": "{}"}, "no dataset"),
         ("/start_training", {"dataset": handle_file(not_zip), "config": "{}"}, "not a .zip"),
         ("/start_training", {"dataset": handle_file(fake_zip), "config": "{}"}, "not a zip archive"),
         ("/start_training", {"dataset": handle_file(one_class_zip), "config": "{}"}, "at least two class folders"),
-        ("/predict", {"image": handle_file(broken_image), "model": "imagenet:tf_efficientnet_lite0", "top_k": 3}, "not a valid image"),
-        ("/predict", {"image": handle_file(image), "model": "imagenet:no_such_net", "top_k": 3}, "unknown architecture"),
+        (
+            "/predict",
+            {"image": handle_file(broken_image), "model": "imagenet:tf_efficientnet_lite0", "top_k": 3},
+            "not a valid image",
+        ),
+        (
+            "/predict",
+            {"image": handle_file(image), "model": "imagenet:no_such_net", "top_k": 3},
+            "unknown architecture",
+        ),
         ("/predict", {"image": handle_file(image), "model": "20990101-000000-none-0000", "top_k": 3}, "no run named"),
         ("/predict", {"image": handle_file(image), "model": "", "top_k": 3}, "no model given"),
-        ("/predict", {"image": handle_file(image), "model": "imagenet:tf_efficientnet_lite0", "top_k": 0}, "top_k must be at least 1"),
+        (
+            "/predict",
+            {"image": handle_file(image), "model": "imagenet:tf_efficientnet_lite0", "top_k": 0},
+            "top_k must be at least 1",
+        ),
     ]
     for endpoint, kwargs, message in cases:
         with pytest.raises(AppError) as caught:

@@ -22,7 +22,12 @@ from cnnapp.worker import JobManager
 
 pytestmark = pytest.mark.slow
 
-SLOW_EPOCHS = {"arch": "lenet5", "epochs": 15, "batch_size": 4, "img_size": 96}  # about 10 s in all: a kill lands mid-run
+SLOW_EPOCHS = {
+    "arch": "lenet5",
+    "epochs": 15,
+    "batch_size": 4,
+    "img_size": 96,
+}  # about 10 s in all: a kill lands mid-run
 
 
 def test_a_killed_training_is_interrupted_predicts_lets_the_queue_move_and_resumes(workspace, demo_dir, small_dataset):
@@ -60,7 +65,9 @@ def test_a_killed_training_is_interrupted_predicts_lets_the_queue_move_and_resum
 
         assert jobs.wait(victim.id, 180)["state"] == "completed"
         status = client.predict(victim.id, api_name="/run_status")
-        assert [row["epoch"] for row in status["metrics"]] == list(range(1, SLOW_EPOCHS["epochs"] + 1)), "epochs duplicated or lost"
+        assert [row["epoch"] for row in status["metrics"]] == list(range(1, SLOW_EPOCHS["epochs"] + 1)), (
+            "epochs duplicated or lost"
+        )
         assert victim.status()["pid"] != killed and "resuming from stage 1, epoch" in victim.log_tail(80)
         assert not runs_tab.details(workspace, victim.id)[-2].visible, "a completed run offers no Resume"
     finally:
@@ -89,7 +96,9 @@ def test_a_restarted_app_adopts_the_training_still_running_and_loses_nothing(wor
             new = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 1, "batch_size": 8})
             assert jobs.resume(queued_id).startswith(f"run {queued_id} queued to start again")
             wait_for(lambda: len(running.metrics()) >= 2, 120, "the adopted run to go on")
-            assert new.status()["state"] == "queued" and "pid" not in new.status(), "the adopted training does not hold its slot"
+            assert new.status()["state"] == "queued" and "pid" not in new.status(), (
+                "the adopted training does not hold its slot"
+            )
 
             assert "stopping" in jobs.stop(running_id)
             wait_for(lambda: running.status()["state"] == "cancelled", 60, "the adopted run to stop")

@@ -25,7 +25,14 @@ from cnnapp.worker import JobManager
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 RUN_ID = re.compile(r"\d{8}-\d{6}-tf_efficientnet_lite0-[0-9a-f]{4}")
 
 pytestmark = [
@@ -73,7 +80,11 @@ def watch_requests(page, requests: list[str]) -> None:
 
 def outside(requests: list[str]) -> list[str]:
     """The requests that left the machine (anything but 127.0.0.1, data: and blob: URLs)."""
-    return [url for url in requests if urlparse(url).scheme not in ("data", "blob") and urlparse(url).hostname != "127.0.0.1"]
+    return [
+        url
+        for url in requests
+        if urlparse(url).scheme not in ("data", "blob") and urlparse(url).hostname != "127.0.0.1"
+    ]
 
 
 def fits_a_phone(page) -> None:
@@ -153,8 +164,12 @@ def test_choose_data_train_watch_and_classify(app, browser, small_dataset, demo_
 def test_visitors_see_only_their_own_runs(workspace, browser, monkeypatch):
     """Two browsers (separate storage) on a public server: each sees its runs, also after a reload, and no other's."""
     expect = playwright.expect
-    blocker = RunDir.create("lenet5", workspace)  # a training left by an earlier app: it holds the slot, so runs stay queued
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout
+    blocker = RunDir.create(
+        "lenet5", workspace
+    )  # a training left by an earlier app: it holds the slot, so runs stay queued
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", str(blocker.path)])
     blocker.update_status(state="running", pid=sleeper.pid, manager_pid=int(gone), created=time.time())
     monkeypatch.setenv(sessions.ENV, "1")

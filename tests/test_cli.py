@@ -21,12 +21,31 @@ def test_train_predict_runs_end_to_end(demo_dir, workspace):
     assert out.returncode == 0, out.stderr
     run = Path(out.stdout.strip().splitlines()[-1])
     assert run.parent == workspace / "runs"
-    for name in ("config.json", "status.json", "metrics.csv", "events.jsonl", "report.json", "labels.json", "model.safetensors", "ingest.json"):
+    for name in (
+        "config.json",
+        "status.json",
+        "metrics.csv",
+        "events.jsonl",
+        "report.json",
+        "labels.json",
+        "model.safetensors",
+        "ingest.json",
+    ):
         assert (run / name).is_file(), name
     status = json.loads((run / "status.json").read_text())
     assert status["state"] == "completed" and status["epoch"] == 2 and status["pid"] > 0
     metrics = pd.read_csv(run / "metrics.csv")
-    assert list(metrics.columns) == ["epoch", "stage", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "elapsed"]
+    assert list(metrics.columns) == [
+        "epoch",
+        "stage",
+        "train_loss",
+        "train_acc",
+        "val_loss",
+        "val_acc",
+        "lr",
+        "seconds",
+        "elapsed",
+    ]
     assert metrics["epoch"].tolist() == [1, 2]
     report = json.loads((run / "report.json").read_text())
     labels = json.loads((run / "labels.json").read_text())
@@ -36,7 +55,10 @@ def test_train_predict_runs_end_to_end(demo_dir, workspace):
     assert len(report["per_class"]) == 10 and "test_accuracy" not in report
     assert json.loads((run / "ingest.json").read_text())["num_images"] == {"train": 320, "val": 80}
 
-    images = [str(demo_dir / "bag" / sorted(os.listdir(demo_dir / "bag"))[0]), str(demo_dir / "sandal" / sorted(os.listdir(demo_dir / "sandal"))[0])]
+    images = [
+        str(demo_dir / "bag" / sorted(os.listdir(demo_dir / "bag"))[0]),
+        str(demo_dir / "sandal" / sorted(os.listdir(demo_dir / "sandal"))[0]),
+    ]
     pred = cnnapp("predict", "--run", str(run), *images, "--top-k", "3")
     assert pred.returncode == 0, pred.stderr
     lines = [json.loads(line) for line in pred.stdout.splitlines()]
@@ -82,9 +104,13 @@ def test_bad_input_gives_one_line_error(demo_dir, args, expected):
 def test_training_is_deterministic_for_a_seed(small_dataset):
     metrics = []
     for _ in range(2):
-        out = cnnapp("train", "--data", str(small_dataset), "--arch", "lenet5", "--epochs", "2", "--seed", "3", "--quiet")
+        out = cnnapp(
+            "train", "--data", str(small_dataset), "--arch", "lenet5", "--epochs", "2", "--seed", "3", "--quiet"
+        )
         assert out.returncode == 0, out.stderr
-        metrics.append(pd.read_csv(Path(out.stdout.strip().splitlines()[-1]) / "metrics.csv").drop(columns=["seconds", "elapsed"]))
+        metrics.append(
+            pd.read_csv(Path(out.stdout.strip().splitlines()[-1]) / "metrics.csv").drop(columns=["seconds", "elapsed"])
+        )
     pd.testing.assert_frame_equal(*metrics)
 
 

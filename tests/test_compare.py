@@ -26,7 +26,11 @@ def test_grid_has_the_four_settings():
     assert [compare.setting_of(cfg.to_dict()) for cfg in configs.values()] == list(configs)
     assert dict(compare.grid(TrainConfig(data="x", unfreeze_epochs=2)))[compare.SETTINGS["d"]].unfreeze_epochs == 2
     local = dict(compare.grid(TrainConfig(data="x", arch="resnet18", weights="w.safetensors")))
-    assert all(cfg.weights == "w.safetensors" and not cfg.pretrained for label, cfg in local.items() if not label.startswith("(a)"))
+    assert all(
+        cfg.weights == "w.safetensors" and not cfg.pretrained
+        for label, cfg in local.items()
+        if not label.startswith("(a)")
+    )
 
 
 def test_grid_needs_pretrained_weights():
@@ -42,8 +46,27 @@ def test_param_counts_split_head_and_backbone():
 @pytest.mark.slow
 def test_cli_compare_trains_the_grid_and_writes_four_rows(small_dataset, tmp_path, workspace):
     env = {**os.environ, "CNNAPP_THREADS": "2"}
-    args = ["--data", str(small_dataset), "--arch", "tf_efficientnet_lite0", "--epochs", "1", "--img-size", "32", "--batch-size", "16", "--quiet"]
-    done = subprocess.run([sys.executable, "-m", "cnnapp", "compare", *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    args = [
+        "--data",
+        str(small_dataset),
+        "--arch",
+        "tf_efficientnet_lite0",
+        "--epochs",
+        "1",
+        "--img-size",
+        "32",
+        "--batch-size",
+        "16",
+        "--quiet",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "cnnapp", "compare", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     csv = tmp_path / "comparison.csv"
     assert done.stdout.strip().splitlines()[-1] == "comparison.csv" and csv.is_file()
@@ -51,7 +74,12 @@ def test_cli_compare_trains_the_grid_and_writes_four_rows(small_dataset, tmp_pat
     assert len(table) == 4 and list(table.columns) == compare.TABLE_COLUMNS
     assert table["setting"].tolist() == list(compare.SETTINGS.values())
     assert table["state"].eq("completed").all() and table["arch"].eq("tf_efficientnet_lite0").all()
-    assert table["pretrained"].tolist() == [False, True, True, True] and table["freeze"].tolist() == [False, True, False, True]
+    assert table["pretrained"].tolist() == [False, True, True, True] and table["freeze"].tolist() == [
+        False,
+        True,
+        False,
+        True,
+    ]
     assert table["stages"].tolist() == ["full ×1", "frozen ×1", "full ×1", "frozen ×1 → unfrozen ×1"]
     assert table["epochs"].tolist() == [1, 1, 1, 2]
     head, total = compare.param_counts("tf_efficientnet_lite0", 3)

@@ -6,13 +6,20 @@ from cnnapp.errors import ConfigError
 
 def test_architecture_defaults_are_filled():
     lite = resolve(TrainConfig(data="d"))
-    assert lite.pretrained and lite.freeze and lite.img_size == 224 and lite.lr_backbone == pytest.approx(lite.lr_head / 10)
+    assert (
+        lite.pretrained
+        and lite.freeze
+        and lite.img_size == 224
+        and lite.lr_backbone == pytest.approx(lite.lr_head / 10)
+    )
     lenet = resolve(TrainConfig(data="d", arch="lenet5"))
     assert not lenet.pretrained and not lenet.freeze and lenet.img_size == 28 and lenet.lr_backbone == lenet.lr_head
 
 
 def test_values_from_json_strings_are_coerced():
-    cfg = resolve(TrainConfig.from_dict({"data": "d", "arch": "lenet5", "epochs": "3", "lr-head": "0.01", "freeze": "false"}))
+    cfg = resolve(
+        TrainConfig.from_dict({"data": "d", "arch": "lenet5", "epochs": "3", "lr-head": "0.01", "freeze": "false"})
+    )
     assert cfg.epochs == 3 and cfg.lr_head == 0.01 and cfg.freeze is False
 
 

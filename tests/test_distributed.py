@@ -13,8 +13,23 @@ pytestmark = pytest.mark.slow
 
 
 def _train(*launcher: str, batch_size: int, out: Path) -> tuple[subprocess.CompletedProcess, Path]:
-    args = [*launcher, "-m", "cnnapp", "train", "--data", str(Path(__file__).parents[1] / "assets" / "fashion-mnist-mini"),
-            "--arch", "lenet5", "--epochs", "6", "--batch-size", str(batch_size), "--quiet", "--run-dir", str(out)]
+    args = [
+        *launcher,
+        "-m",
+        "cnnapp",
+        "train",
+        "--data",
+        str(Path(__file__).parents[1] / "assets" / "fashion-mnist-mini"),
+        "--arch",
+        "lenet5",
+        "--epochs",
+        "6",
+        "--batch-size",
+        str(batch_size),
+        "--quiet",
+        "--run-dir",
+        str(out),
+    ]
     proc = subprocess.run(args, capture_output=True, text=True, timeout=600, env={**os.environ, "CNNAPP_THREADS": "1"})
     return proc, out
 

@@ -3,11 +3,19 @@ import torch
 from torch import nn
 
 from cnnapp.config import TrainConfig, resolve
-from cnnapp.engine import NonFiniteLoss, StopTraining, TensorBatches, evaluate_batches, make_optimizer, make_scheduler, train_one_epoch
+from cnnapp.engine import (
+    NonFiniteLoss,
+    StopTraining,
+    TensorBatches,
+    evaluate_batches,
+    make_optimizer,
+    make_scheduler,
+    train_one_epoch,
+)
 from cnnapp.models import create_model, set_frozen, set_train_mode, split_params
 from cnnapp.registry import get_spec
-from cnnapp.train import Training, plan_stages
 from cnnapp.runs import RunDir
+from cnnapp.train import Training, plan_stages
 
 CPU = torch.device("cpu")
 
@@ -35,7 +43,9 @@ def test_train_one_epoch_learns_and_evaluate_reports():
 @pytest.mark.parametrize("name", ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax"])
 def test_every_optimizer_keeps_per_group_learning_rates(name):
     a, b = nn.Linear(2, 2), nn.Linear(2, 2)
-    opt = make_optimizer(name, [{"params": a.parameters(), "lr": 1e-4}, {"params": b.parameters(), "lr": 1e-2}], 1e-4, 0.9)
+    opt = make_optimizer(
+        name, [{"params": a.parameters(), "lr": 1e-4}, {"params": b.parameters(), "lr": 1e-2}], 1e-4, 0.9
+    )
     assert [g["lr"] for g in opt.param_groups] == [1e-4, 1e-2]
     for sched in ("cosine", "onecycle"):
         s = make_scheduler(sched, make_optimizer(name, [{"params": a.parameters(), "lr": 1e-3}], 0, 0.9), 10)
@@ -49,8 +59,16 @@ def test_stop_is_honoured_within_one_batch():
     opt = make_optimizer("sgd", [{"params": model.parameters(), "lr": 0.1}], 0, 0)
     seen = []
     with pytest.raises(StopTraining):
-        train_one_epoch(model, TensorBatches(x, y, 8, False), opt, nn.CrossEntropyLoss(), lambda t: t, CPU,
-                        on_batch=lambda b, n, loss: seen.append(b), should_stop=lambda: len(seen) >= 2)
+        train_one_epoch(
+            model,
+            TensorBatches(x, y, 8, False),
+            opt,
+            nn.CrossEntropyLoss(),
+            lambda t: t,
+            CPU,
+            on_batch=lambda b, n, loss: seen.append(b),
+            should_stop=lambda: len(seen) >= 2,
+        )
     assert seen == [1, 2]
 
 
@@ -81,7 +99,9 @@ def test_freeze_keeps_backbone_weights_and_batchnorm_statistics():
 
 
 def test_stage_plan_is_fine_tune_as_data(small_dataset):
-    cfg = resolve(TrainConfig(data=str(small_dataset), arch="tf_efficientnet_lite0", epochs=2, unfreeze_epochs=3, img_size=32))
+    cfg = resolve(
+        TrainConfig(data=str(small_dataset), arch="tf_efficientnet_lite0", epochs=2, unfreeze_epochs=3, img_size=32)
+    )
     stages = plan_stages(cfg)
     assert [(s.name, s.epochs, s.frozen) for s in stages] == [("frozen", 2, True), ("unfrozen", 3, False)]
     assert stages[1].lr_head == stages[1].lr_backbone == cfg.lr_backbone == cfg.lr_head / 10
@@ -92,8 +112,17 @@ def test_stage_plan_is_fine_tune_as_data(small_dataset):
 def test_feature_cache_matches_the_naive_frozen_path(small_dataset, tmp_path):
     results = {}
     for cached in (True, False):
-        cfg = resolve(TrainConfig(data=str(small_dataset), arch="tf_efficientnet_lite0", epochs=2, img_size=32,
-                                  feature_cache=cached, precision="fp32", val_split=0.25))
+        cfg = resolve(
+            TrainConfig(
+                data=str(small_dataset),
+                arch="tf_efficientnet_lite0",
+                epochs=2,
+                img_size=32,
+                feature_cache=cached,
+                precision="fp32",
+                val_split=0.25,
+            )
+        )
         run = RunDir.create("x", path=tmp_path / str(cached))
         status = Training(cfg, run, progress=False).execute()
         assert status["state"] == "completed"

@@ -48,7 +48,9 @@ def test_confusion_figures_counts_and_row_normalised(run):
     norm = evaluate.confusion_plot(run, normalize=True)
     assert isinstance(counts, Figure) and isinstance(norm, Figure)
     ax = norm.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == classes and [t.get_text() for t in ax.get_yticklabels()] == classes
+    assert [t.get_text() for t in ax.get_xticklabels()] == classes and [
+        t.get_text() for t in ax.get_yticklabels()
+    ] == classes
     assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
     np.testing.assert_allclose(np.asarray(ax.images[0].get_array()).sum(axis=1), 1.0)
     np.testing.assert_array_equal(np.asarray(counts.axes[0].images[0].get_array()), cm)
@@ -68,7 +70,9 @@ def test_line_figure_marks_every_point(run):
     long = evaluate.curves(run)
     fig = evaluate.line_figure(long[long["metric"] == "loss"], "epoch", "value", "split", "loss")
     ax = fig.axes[0]
-    assert [line.get_label() for line in ax.lines] == ["train", "val"] and all(line.get_marker() == "o" for line in ax.lines)
+    assert [line.get_label() for line in ax.lines] == ["train", "val"] and all(
+        line.get_marker() == "o" for line in ax.lines
+    )
     assert ax.get_legend() is not None
     empty = evaluate.line_figure(long.iloc[:0], "epoch", "value", "split", "loss", ylim=(0, 100))
     assert not empty.axes[0].lines and empty.axes[0].get_ylim() == (0, 100)

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnapp import examples, cli
-from cnnapp.ingest import ingest
+from cnnapp import cli, examples
 from cnnapp.errors import DataError
+from cnnapp.ingest import ingest
 
 
 class _Py2Pickler(pickle._Pickler):
@@ -53,11 +53,17 @@ def add(tar: tarfile.TarFile, name: str, payload: bytes) -> None:
     tar.addfile(info, io.BytesIO(payload))
 
 
-def make_archive(path: Path, per_batch: int = 1, test_per_class: int = 2, dumps=py2_pickle, extra: dict | None = None) -> dict[str, np.ndarray]:
+def make_archive(
+    path: Path, per_batch: int = 1, test_per_class: int = 2, dumps=py2_pickle, extra: dict | None = None
+) -> dict[str, np.ndarray]:
     """A tiny `cifar-10-python.tar.gz`: five train batches of `per_batch` images per class and a test batch."""
     images = {"train": [], "test": []}
     with tarfile.open(path, "w:gz") as tar:
-        add(tar, "cifar-10-batches-py/batches.meta", dumps({b"label_names": [c.encode() for c in examples.CIFAR10_CLASSES], b"num_vis": 3072}))
+        add(
+            tar,
+            "cifar-10-batches-py/batches.meta",
+            dumps({b"label_names": [c.encode() for c in examples.CIFAR10_CLASSES], b"num_vis": 3072}),
+        )
         add(tar, "cifar-10-batches-py/readme.html", b"<html></html>")
         for i in range(1, 6):
             content, imgs = batch(list(range(10)) * per_batch, i, f"training batch {i} of 5".encode())

@@ -66,7 +66,9 @@ def real_images(photos: dict[str, Path]) -> list[Path]:
 def prepared_batch(rm: export.RunModel, images: list[Path]) -> torch.Tensor:
     """Images prepared exactly as cnnapp's predictor prepares them (NCHW, normalised)."""
     arrays = [to_square_array(p, rm.img_size) for p in images]
-    return prepare_arrays(arrays, BatchPrep(rm.spec.mean, rm.spec.std, torch.device("cpu"), channels_last=False)).contiguous()
+    return prepare_arrays(
+        arrays, BatchPrep(rm.spec.mean, rm.spec.std, torch.device("cpu"), channels_last=False)
+    ).contiguous()
 
 
 def test_onnx_matches_pytorch_on_real_images(trained: RunDir, photos, tmp_path):
@@ -91,7 +93,9 @@ def test_onnx_matches_pytorch_on_real_images(trained: RunDir, photos, tmp_path):
     assert np.allclose(single[0], probs[0], atol=1e-5)
 
     # PyTorch through cnnapp's own predictor (fp32, the same preprocessing from the image files)
-    predictor = Predictor(export.load_run_model(trained).model, rm.spec, rm.classes, rm.img_size, "ref", precision="fp32")
+    predictor = Predictor(
+        export.load_run_model(trained).model, rm.spec, rm.classes, rm.img_size, "ref", precision="fp32"
+    )
     top = predictor.predict(images, top_k=len(CLASSES))
     ref = np.array([[dict(t)[c] for c in CLASSES] for t in top])
     assert [t[0][0] for t in top] == [CLASSES[i] for i in probs.argmax(1)]
@@ -109,7 +113,9 @@ def test_model_folder_loads_to_the_same_predictions(trained: RunDir, tiny_data, 
         ref = rm.model(x)
 
     config = json.loads((folder / "config.json").read_text())
-    assert config["architecture"] == rm.spec.name and config["num_classes"] == 3 and config["label_names"] == list(CLASSES)
+    assert (
+        config["architecture"] == rm.spec.name and config["num_classes"] == 3 and config["label_names"] == list(CLASSES)
+    )
     pc = config["pretrained_cfg"]
     assert pc["input_size"] == [3, rm.img_size, rm.img_size] and pc["num_classes"] == 3
     assert pc["mean"] == pytest.approx(list(rm.spec.mean)) and pc["std"] == pytest.approx(list(rm.spec.std))
@@ -135,7 +141,9 @@ def test_model_folder_loads_to_the_same_predictions(trained: RunDir, tiny_data, 
 
         by_dir = timm.create_model(f"local-dir:{folder}", pretrained=True).eval()
         by_name = timm.create_model(
-            rm.spec.name, pretrained=True, num_classes=3,
+            rm.spec.name,
+            pretrained=True,
+            num_classes=3,
             pretrained_cfg_overlay=dict(file=str(folder / "model.safetensors"), num_classes=3),
         ).eval()
         with torch.no_grad():
@@ -152,10 +160,10 @@ def test_model_folder_loads_to_the_same_predictions(trained: RunDir, tiny_data, 
 def test_adaptive_pool_rewrite_is_exact():
     torch.manual_seed(0)
     model = nn.Sequential(
-        nn.Conv2d(3, 4, 3),               # 32 → 30 px
-        nn.AdaptiveAvgPool2d(7),          # 30 → 7: not divisible, rewritten
+        nn.Conv2d(3, 4, 3),  # 32 → 30 px
+        nn.AdaptiveAvgPool2d(7),  # 30 → 7: not divisible, rewritten
         nn.AdaptiveAvgPool2d((3, None)),  # 7×7 → 3×7: rewritten
-        nn.AdaptiveAvgPool2d(1),          # divisible: kept
+        nn.AdaptiveAvgPool2d(1),  # divisible: kept
     )
     up = nn.Sequential(nn.AvgPool2d(4), nn.AdaptiveAvgPool2d(6))  # 1×1 → 6×6, as AlexNet below 224 px
     for net, size, count in [(model, 32, 2), (up, 4, 1)]:

@@ -36,7 +36,9 @@ def test_downloads_onnx_and_the_model_folder(run_id, workspace):
     path, note = export_tab.make_download(workspace, run_id, list(export_tab.FORMATS)[1])
     assert Path(path).name == f"{run_id}.zip" and "local-dir" in note
     with zipfile.ZipFile(path) as zf:
-        assert sorted(n for n in zf.namelist() if not n.endswith("/")) == sorted(f"{run_id}/{n}" for n in ("model.safetensors", "config.json", "README.md"))
+        assert sorted(n for n in zf.namelist() if not n.endswith("/")) == sorted(
+            f"{run_id}/{n}" for n in ("model.safetensors", "config.json", "README.md")
+        )
     assert not (workspace / "exports").exists()  # downloads go to the temp folder, not the workspace
 
 
@@ -62,11 +64,27 @@ def test_errors_are_short_messages(run_id, workspace, monkeypatch):
 def test_tab_builds(workspace):
     with gr.Blocks() as demo:
         ctx = UIContext(
-            demo=demo, root=workspace, jobs=None, session=gr.BrowserState(None), dataset=gr.State(None), selected_run=gr.State(None),
-            watched_run=gr.State(None), runs_changed=gr.State(0), arch=gr.Dropdown(render=False), augment=gr.Dropdown(render=False),
+            demo=demo,
+            root=workspace,
+            jobs=None,
+            session=gr.BrowserState(None),
+            dataset=gr.State(None),
+            selected_run=gr.State(None),
+            watched_run=gr.State(None),
+            runs_changed=gr.State(0),
+            arch=gr.Dropdown(render=False),
+            augment=gr.Dropdown(render=False),
         )
         with gr.Tab(export_tab.TITLE):
             export_tab.build(ctx)
     ids = {getattr(block, "elem_id", None) for block in demo.blocks.values()}
-    assert {"export-run", "export-format", "export-button", "export-file", "export-repo", "export-token", "export-push"} <= ids
+    assert {
+        "export-run",
+        "export-format",
+        "export-button",
+        "export-file",
+        "export-repo",
+        "export-token",
+        "export-push",
+    } <= ids
     assert export_tab.run_choices(workspace, None, None).value is None

@@ -20,8 +20,14 @@ from cnnapp.train import train
 
 
 def cli(*args: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "cnnapp", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "CNNAPP_THREADS": "2"}, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "cnnapp", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "CNNAPP_THREADS": "2"},
+        **kwargs,
+    )
 
 
 def test_batch_larger_than_the_dataset_works(small_dataset):
@@ -30,7 +36,9 @@ def test_batch_larger_than_the_dataset_works(small_dataset):
 
 
 def test_nan_loss_fails_the_run_with_advice(small_dataset):
-    run, status = train(TrainConfig(data=str(small_dataset), arch="lenet5", optimizer="sgd", lr_head=1e6, epochs=2), progress=False)
+    run, status = train(
+        TrainConfig(data=str(small_dataset), arch="lenet5", optimizer="sgd", lr_head=1e6, epochs=2), progress=False
+    )
     assert status["state"] == "failed" and "lower the learning rate" in status["message"]
 
 
@@ -46,8 +54,22 @@ def test_out_of_memory_fails_the_run_clearly(demo_dir):
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (12 * 1024**3, 12 * 1024**3))
 
-    proc = cli("train", "--data", str(demo_dir), "--arch", "resnet50", "--no-pretrained", "--img-size", "512",
-               "--batch-size", "256", "--epochs", "1", "--quiet", preexec_fn=limit)
+    proc = cli(
+        "train",
+        "--data",
+        str(demo_dir),
+        "--arch",
+        "resnet50",
+        "--no-pretrained",
+        "--img-size",
+        "512",
+        "--batch-size",
+        "256",
+        "--epochs",
+        "1",
+        "--quiet",
+        preexec_fn=limit,
+    )
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 1
     status = json.loads((Path(out.strip().splitlines()[-1]) / "status.json").read_text())
@@ -67,13 +89,28 @@ def _wait_for(predicate, timeout: float = 300) -> None:
 @pytest.mark.slow
 def test_kill_minus_nine_then_list_predict_and_resume(demo_dir, tmp_path, workspace):
     run = RunDir(workspace / "runs" / "killed")
-    proc = cli("train", "--data", str(demo_dir), "--arch", "tf_efficientnet_lite0", "--no-freeze", "--img-size", "64",
-               "--epochs", "3", "--quiet", "--run-dir", str(run.path))
+    proc = cli(
+        "train",
+        "--data",
+        str(demo_dir),
+        "--arch",
+        "tf_efficientnet_lite0",
+        "--no-freeze",
+        "--img-size",
+        "64",
+        "--epochs",
+        "3",
+        "--quiet",
+        "--run-dir",
+        str(run.path),
+    )
     _wait_for(lambda: len(run.metrics()) >= 1 and (run.last_event() or {}).get("epoch") == 2)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert run.status()["state"] == "running"
-    listed = subprocess.run([sys.executable, "-m", "cnnapp", "runs", "--format", "json"], capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        [sys.executable, "-m", "cnnapp", "runs", "--format", "json"], capture_output=True, text=True, check=True
+    )
     row = next(r for r in json.loads(listed.stdout) if r["run_id"] == "killed")
     assert row["state"] == "interrupted" and "ended without finishing" in row["message"]
     assert list_runs().set_index("run_id").loc["killed", "state"] == "interrupted"
@@ -81,7 +118,9 @@ def test_kill_minus_nine_then_list_predict_and_resume(demo_dir, tmp_path, worksp
     (label, prob), *_ = Predictor.from_run(run).predict([next((demo_dir / "bag").iterdir())], top_k=3)[0]
     assert label in run.labels() and 0 < prob <= 1
 
-    resumed = subprocess.run([sys.executable, "-m", "cnnapp", "train", "--resume", str(run.path), "--quiet"], capture_output=True, text=True)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "cnnapp", "train", "--resume", str(run.path), "--quiet"], capture_output=True, text=True
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming from stage 1, epoch 2" in resumed.stderr
     assert run.status()["state"] == "completed"
@@ -90,7 +129,20 @@ def test_kill_minus_nine_then_list_predict_and_resume(demo_dir, tmp_path, worksp
 
 def test_sigterm_stops_gracefully_with_a_checkpoint(demo_dir, workspace):
     run = RunDir(workspace / "runs" / "stopped")
-    proc = cli("train", "--data", str(demo_dir), "--arch", "lenet5", "--epochs", "200", "--batch-size", "8", "--quiet", "--run-dir", str(run.path))
+    proc = cli(
+        "train",
+        "--data",
+        str(demo_dir),
+        "--arch",
+        "lenet5",
+        "--epochs",
+        "200",
+        "--batch-size",
+        "8",
+        "--quiet",
+        "--run-dir",
+        str(run.path),
+    )
     _wait_for(lambda: len(run.metrics()) >= 1)
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)

@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from cnnapp.archive import ZipLimits, extract_zip
-from cnnapp.ingest import IngestError, ingest
 from cnnapp.errors import DataError
 from cnnapp.images import load_rgb
+from cnnapp.ingest import IngestError, ingest
 
 
 def png_bytes(seed: int, size: int = 16, mode: str = "RGB") -> bytes:
@@ -42,8 +42,13 @@ def two_classes(n: int = 6, prefix: str = "") -> dict[str, bytes]:
 def test_path_traversal_absolute_and_symlink_entries_never_escape(tmp_path, workspace):
     outside = tmp_path / "outside"
     outside.mkdir()
-    entries = {**two_classes(), "../escape.png": png_bytes(1), "../../escape2.png": png_bytes(2),
-               f"{outside}/abs.png": png_bytes(3), "cat/../../../../escape3.png": png_bytes(4)}
+    entries = {
+        **two_classes(),
+        "../escape.png": png_bytes(1),
+        "../../escape2.png": png_bytes(2),
+        f"{outside}/abs.png": png_bytes(3),
+        "cat/../../../../escape3.png": png_bytes(4),
+    }
     archive = make_zip(tmp_path / "evil.zip", entries, symlinks={"cat/link.png": "/etc/passwd", "dog/up": "../../.."})
     ds = ingest(archive)
     reasons = {r["path"]: r["reason"] for r in ds.skipped}
@@ -100,7 +105,7 @@ def test_broken_and_unusual_images(tmp_path, monkeypatch):
     (w / "truncated.png").write_bytes(full[: len(full) // 2])
     (w / "text.jpg").write_text("not an image")
     Image.new("1", (30000, 30000)).save(w / "bomb.png")
-    Image.fromarray((np.arange(256, dtype=np.uint16).reshape(16, 16) * 256)).save(w / "deep16.png")
+    Image.fromarray(np.arange(256, dtype=np.uint16).reshape(16, 16) * 256).save(w / "deep16.png")
     Image.fromarray(np.full((16, 16, 3), 90, np.uint8)).convert("CMYK").save(w / "cmyk.jpg")
     pal = Image.new("P", (16, 16), 1)
     pal.putpalette([0, 0, 0, 255, 0, 0] * 128)
@@ -131,7 +136,9 @@ def test_folder_shapes(tmp_path):
         for i in range(4):
             (deep / f"image {i}.png").write_bytes(png_bytes(ci * 10 + i))
     (root / "empty class").mkdir()
-    ds = ingest(make_zip(tmp_path / "u.zip", {str(p.relative_to(tmp_path)): p.read_bytes() for p in root.rglob("*.png")}))
+    ds = ingest(
+        make_zip(tmp_path / "u.zip", {str(p.relative_to(tmp_path)): p.read_bytes() for p in root.rglob("*.png")})
+    )
     assert ds.classes == sorted(names)
     ds = ingest(root)
     assert ds.classes == sorted(names) and any("empty class" in w for w in ds.warnings)
@@ -140,7 +147,12 @@ def test_folder_shapes(tmp_path):
 
 
 def test_duplicates_across_train_and_val_are_kept_out_of_val(tmp_path):
-    entries = {**two_classes(prefix="train/"), "val/cat/same.png": png_bytes(0), "val/dog/new.png": png_bytes(500), "val/cat/new.png": png_bytes(501)}
+    entries = {
+        **two_classes(prefix="train/"),
+        "val/cat/same.png": png_bytes(0),
+        "val/dog/new.png": png_bytes(500),
+        "val/cat/new.png": png_bytes(501),
+    }
     ds = ingest(make_zip(tmp_path / "leak.zip", entries))
     assert ("val/cat/same.png", 0) not in ds.splits["val"]
     assert any(r["path"] == "val/cat/same.png" and "duplicate of train/cat/0.png" in r["reason"] for r in ds.skipped)

@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 from torchvision.datasets import ImageFolder
 
-from cnnapp.ingest import Dataset, IngestError, ingest
 from cnnapp.errors import DataError
 from cnnapp.images import load_rgb, load_square_array
+from cnnapp.ingest import Dataset, IngestError, ingest
 from tests.conftest import random_image
 
 
@@ -75,7 +75,7 @@ def test_every_pil_mode_becomes_rgb_and_exif_orientation_is_applied(tmp_path):
         im = load_rgb(path)
         assert im.mode == "RGB" and im.size == (20, 10)
     deep = tmp_path / "deep.png"
-    Image.fromarray((np.arange(200, dtype=np.uint16).reshape(10, 20) * 300)).save(deep)
+    Image.fromarray(np.arange(200, dtype=np.uint16).reshape(10, 20) * 300).save(deep)
     arr = np.asarray(load_rgb(deep))
     assert arr.dtype == np.uint8 and arr.max() > 200 and arr[0, 0, 0] == 0
     transparent = Image.new("P", (4, 4), 0)

@@ -39,7 +39,12 @@ def test_the_tabs_are_registered_and_the_app_builds(tmp_path):
 
     for tab in (evaluate_tab, compare_tab, explain_tab, learn_tab):
         assert tab in TABS and callable(tab.build)
-    assert [t.TITLE for t in (evaluate_tab, compare_tab, explain_tab, learn_tab)] == ["Evaluate", "Compare", "Explain", "Learn"]
+    assert [t.TITLE for t in (evaluate_tab, compare_tab, explain_tab, learn_tab)] == [
+        "Evaluate",
+        "Compare",
+        "Explain",
+        "Learn",
+    ]
     assert isinstance(build_app(tmp_path, JobManager(tmp_path)), gr.Blocks)
 
 
@@ -86,7 +91,10 @@ def test_compare_queues_the_four_settings(tmp_path, demo_dir):
     assert len(picked.value) == 4 and timer.active and bumped > 0
     flags = [(v["pretrained"], v["freeze"], v["unfreeze_epochs"]) for v in jobs.submitted]
     assert flags == [(False, False, 0), (True, True, 0), (True, False, 0), (True, True, 2)]
-    assert all(v["epochs"] == 2 and v["img_size"] == 64 and v["lr_head"] == 0.01 and v["augment"] == "light" for v in jobs.submitted)
+    assert all(
+        v["epochs"] == 2 and v["img_size"] == 64 and v["lr_head"] == 0.01 and v["augment"] == "light"
+        for v in jobs.submitted
+    )
     empty, table, figure, download, timer = compare_tab.show(tmp_path, picked.value)
     assert empty == "" and len(table) == 4 and table["state"].eq("queued").all() and timer.active
     assert table["setting"].str[:3].tolist() == ["(a)", "(b)", "(c)", "(d)"]
@@ -114,7 +122,9 @@ def test_compare_table_curves_and_csv_of_finished_runs(home, run_id):
 def test_explain_grad_cam_and_feature_maps(home, run_id, demo_dir):
     image = str(sorted((demo_dir / "bag").iterdir())[0])
     classes, layers = explain_tab.on_model(home, run_id)
-    assert classes.value == explain_tab.PREDICTED and "bag" in [c[0] if isinstance(c, tuple) else c for c in classes.choices]
+    assert classes.value == explain_tab.PREDICTED and "bag" in [
+        c[0] if isinstance(c, tuple) else c for c in classes.choices
+    ]
     assert layers.value[-1] == "features" and len(layers.value) >= 3
     overlay, caption = explain_tab.gradcam(home, image, run_id, "bag")
     assert overlay.size == (56, 28) and "Grad-CAM of **bag**" in caption

@@ -8,7 +8,14 @@ from cnnapp import learn
 from cnnapp.errors import ConfigError
 from cnnapp.registry import count_params
 
-COURSE = [[4, 2, 2, 1, 4, 6], [3, 1, 5, 7, 8, 8], [9, 12, 14, 6, 9, 11], [4, 3, 4, 11, 4, 6], [4, 7, 15, 2, 8, 13], [3, 2, 10, 1, 5, 8]]
+COURSE = [
+    [4, 2, 2, 1, 4, 6],
+    [3, 1, 5, 7, 8, 8],
+    [9, 12, 14, 6, 9, 11],
+    [4, 3, 4, 11, 4, 6],
+    [4, 7, 15, 2, 8, 13],
+    [3, 2, 10, 1, 5, 8],
+]
 
 
 def windows(m: np.ndarray, k: int, s: int, reduce) -> np.ndarray:
@@ -46,14 +53,18 @@ def test_stacking_six_by_six_with_eight_filters_gives_a_4x4x8_volume():
     assert result.volume.shape == (4, 4, 8) and result.shape_text == "4 × 4 × 8"
     assert len(result.filters) == 8
     for i, name in enumerate(result.filters):
-        np.testing.assert_allclose(result.volume[..., i], learn.convolve(COURSE, learn.KERNELS[name]).feature_map, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(
+            result.volume[..., i], learn.convolve(COURSE, learn.KERNELS[name]).feature_map, rtol=1e-5, atol=1e-5
+        )
     np.testing.assert_array_equal(result.volume[..., result.filters.index("identity")], np.array(COURSE)[1:5, 1:5])
     slices = learn.volume_slices(result)
     assert len(slices) == 8 and all(caption.endswith("4×4") for _, caption in slices)
     assert isinstance(learn.volume_figure(result), Figure)
 
 
-@pytest.mark.parametrize("w,k,p,s", [(6, 3, 0, 1), (6, 3, 1, 1), (28, 3, 1, 2), (28, 5, 2, 1), (7, 3, 0, 2), (32, 3, 0, 3), (10, 2, 3, 4)])
+@pytest.mark.parametrize(
+    "w,k,p,s", [(6, 3, 0, 1), (6, 3, 1, 1), (28, 3, 1, 2), (28, 5, 2, 1), (7, 3, 0, 2), (32, 3, 0, 3), (10, 2, 3, 4)]
+)
 def test_convolution_output_size_follows_the_formula(w, k, p, s):
     image = np.random.default_rng(w).integers(0, 255, (w, w, 3), dtype=np.uint8)
     result = learn.convolve(image, np.ones((k, k)), padding=p, stride=s)
@@ -76,7 +87,9 @@ def test_convolution_values_edges_and_relu():
     assert np.abs(learn.convolve(step, learn.KERNELS["horizontal edges"]).feature_map).max() == 0
     raw = learn.convolve(1 - step, learn.KERNELS["vertical edges"]).feature_map
     assert raw.min() < 0
-    np.testing.assert_array_equal(learn.convolve(1 - step, learn.KERNELS["vertical edges"], relu=True).feature_map, np.maximum(raw, 0))
+    np.testing.assert_array_equal(
+        learn.convolve(1 - step, learn.KERNELS["vertical edges"], relu=True).feature_map, np.maximum(raw, 0)
+    )
     np.testing.assert_array_equal(learn.convolve(step, learn.KERNELS["identity"], padding=1).feature_map, step)
 
 
@@ -103,7 +116,12 @@ def test_display_image_is_enlarged_without_smoothing():
 
 def test_architectures_table_has_the_course_figures_and_computed_params():
     table = learn.architectures_table().set_index("architecture")
-    expected = {"alexnet": (8, 15.3, 2012), "vgg19": (19, 7.3, 2014), "googlenet": (22, 6.67, 2014), "resnet152": (152, 3.57, 2015)}
+    expected = {
+        "alexnet": (8, 15.3, 2012),
+        "vgg19": (19, 7.3, 2014),
+        "googlenet": (22, 6.67, 2014),
+        "resnet152": (152, 3.57, 2015),
+    }
     for name, (layers, error, year) in expected.items():
         row = table.loc[name]
         assert row["course layers"] == layers and row["top-5 error % (course)"] == error and row["year"] == year

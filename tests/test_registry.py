@@ -50,7 +50,9 @@ def test_every_architecture_builds_with_new_head_and_splits(name):
     assert len(backbone) + len(head) == len(list(model.parameters()))
 
 
-@pytest.mark.parametrize("name,size", [("lenet5", 28), ("resnet18", 64), ("mobilenetv3_large_100", 64), ("googlenet", 64)])
+@pytest.mark.parametrize(
+    "name,size", [("lenet5", 28), ("resnet18", 64), ("mobilenetv3_large_100", 64), ("googlenet", 64)]
+)
 def test_real_forward_and_feature_tap(name, size):
     spec = registry.get_spec(name)
     model = create_model(name, 4).eval()
@@ -81,12 +83,16 @@ def test_unknown_architecture_and_too_small_images():
 
 
 def test_models_cli_json():
-    out = subprocess.run([sys.executable, "-m", "cnnapp", "models", "--format", "json"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "cnnapp", "models", "--format", "json"], capture_output=True, text=True, check=True
+    )
     rows = json.loads(out.stdout)
     by_name = {r["name"]: r for r in rows}
     for key in ("name", "family", "year", "params", "input_size", "pretrained_offline"):
         assert all(key in r for r in rows)
     assert by_name["vgg16"]["params"] == 138_357_544
     assert by_name["tf_efficientnet_lite0"]["pretrained_offline"] is True
-    table = subprocess.run([sys.executable, "-m", "cnnapp", "models"], capture_output=True, text=True, check=True).stdout
+    table = subprocess.run(
+        [sys.executable, "-m", "cnnapp", "models"], capture_output=True, text=True, check=True
+    ).stdout
     assert "61,100,840" in table and "densenet121" in table

@@ -16,8 +16,8 @@ import sys
 import time
 import urllib.request
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import gradio as gr
 import httpx
@@ -53,11 +53,14 @@ def serving(workspace: Path) -> Iterator[tuple[gr.Blocks, JobManager]]:
 
 def bomb_png(path: Path, side: int = 50_000) -> Path:
     """A 100-byte PNG that declares side × side pixels (a decompression bomb: tiny file, gigapixels decoded)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    )
     return path
 
 
@@ -81,6 +84,7 @@ def files_outside(folder: Path, workspace: Path) -> set[str]:
 
 # ----- bind address, upload size, server paths --------------------------------------------------------------
 
+
 def test_the_server_listens_on_localhost_unless_configured(monkeypatch, workspace):
     monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
     monkeypatch.delenv("CNNAPP_MAX_UPLOAD", raising=False)
@@ -95,8 +99,13 @@ def test_the_server_listens_on_localhost_unless_configured(monkeypatch, workspac
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env={**os.environ, "GRADIO_SERVER_PORT": str(port)},
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    app = subprocess.Popen(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env={**os.environ, "GRADIO_SERVER_PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -107,8 +116,16 @@ def test_the_server_listens_on_localhost_unless_configured(monkeypatch, workspac
             except OSError:
                 assert time.monotonic() < deadline and app.poll() is None, "python app.py did not serve its page"
                 time.sleep(0.2)
-        listening = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:] + Path("/proc/net/tcp6").read_text().splitlines()[1:]]
-        addresses = {address for address, state in ((f[1], f[3]) for f in listening) if state == "0A" and address.endswith(f":{port:04X}")}
+        listening = [
+            line.split()
+            for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+            + Path("/proc/net/tcp6").read_text().splitlines()[1:]
+        ]
+        addresses = {
+            address
+            for address, state in ((f[1], f[3]) for f in listening)
+            if state == "0A" and address.endswith(f":{port:04X}")
+        }
         assert addresses == {f"0100007F:{port:04X}"}, f"app.py listens on {addresses}, not only 127.0.0.1"
     finally:
         app.terminate()
@@ -144,28 +161,57 @@ def test_files_on_the_server_cannot_be_passed_as_uploads(workspace):
 
 # ----- hostile uploads through the live server and the Data tab -------------------------------------------
 
+
 def test_hostile_uploads_get_clear_messages_and_the_server_keeps_serving(monkeypatch, workspace, tmp_path, photos):
     outside = tmp_path / "outside"
     outside.mkdir()
     inner = make_zip(tmp_path / "inner.zip", two_classes()).read_bytes()
     good = make_zip(tmp_path / "good.zip", two_classes()).read_bytes()
     corrupt = tmp_path / "corrupt.zip"
-    corrupt.write_bytes(good[: len(good) // 2] + b"\xff" * 100 + good[len(good) // 2 + 100:])
+    corrupt.write_bytes(good[: len(good) // 2] + b"\xff" * 100 + good[len(good) // 2 + 100 :])
     fake = tmp_path / "photos.zip"
     fake.write_bytes(png_bytes(0))
     zips = [  # (archive, environment, message)
-        (make_zip(tmp_path / "traversal.zip", {"../escape.png": png_bytes(1), f"{outside}/abs.png": png_bytes(2),
-                                               "cat/../../../escape3.png": png_bytes(3)}), {}, "no class folders found"),
-        (make_zip(tmp_path / "links.zip", {}, symlinks={"cat/link.png": "/etc/passwd", "dog/up": "../../.."}), {}, "no class folders found"),
-        (make_zip(tmp_path / "ratio.zip", {**two_classes(), "cat/zeros.png": b"\0" * 2_000_000}), {"CNNAPP_ZIP_MAX_RATIO": "20"}, "zip bomb"),
+        (
+            make_zip(
+                tmp_path / "traversal.zip",
+                {
+                    "../escape.png": png_bytes(1),
+                    f"{outside}/abs.png": png_bytes(2),
+                    "cat/../../../escape3.png": png_bytes(3),
+                },
+            ),
+            {},
+            "no class folders found",
+        ),
+        (
+            make_zip(tmp_path / "links.zip", {}, symlinks={"cat/link.png": "/etc/passwd", "dog/up": "../../.."}),
+            {},
+            "no class folders found",
+        ),
+        (
+            make_zip(tmp_path / "ratio.zip", {**two_classes(), "cat/zeros.png": b"\0" * 2_000_000}),
+            {"CNNAPP_ZIP_MAX_RATIO": "20"},
+            "zip bomb",
+        ),
         (make_zip(tmp_path / "bytes.zip", two_classes(20)), {"CNNAPP_ZIP_MAX_BYTES": "5000"}, "expands to more than"),
         (make_zip(tmp_path / "files.zip", two_classes()), {"CNNAPP_ZIP_MAX_FILES": "5"}, "more than 5 files"),
         (make_zip(tmp_path / "nested.zip", {"cat/more.zip": inner}), {}, "no class folders found"),
         (corrupt, {}, "corrupt|not a zip"),
         (fake, {}, "not a zip archive"),
-        (make_zip(tmp_path / "broken.zip", {f"{c}/{i}.png": b"\x89PNG\r\n\x1a\nbroken" for c in ("cat", "dog") for i in range(3)}), {},
-         "no valid images found"),
-        (make_zip(tmp_path / "one.zip", {f"solo/{i}.png": png_bytes(i) for i in range(5)}), {}, "at least two class folders"),
+        (
+            make_zip(
+                tmp_path / "broken.zip",
+                {f"{c}/{i}.png": b"\x89PNG\r\n\x1a\nbroken" for c in ("cat", "dog") for i in range(3)},
+            ),
+            {},
+            "no valid images found",
+        ),
+        (
+            make_zip(tmp_path / "one.zip", {f"solo/{i}.png": png_bytes(i) for i in range(5)}),
+            {},
+            "at least two class folders",
+        ),
     ]
     text = tmp_path / "notes.png"
     text.write_text("not a picture")
@@ -179,7 +225,9 @@ def test_hostile_uploads_get_clear_messages_and_the_server_keeps_serving(monkeyp
                 for key, value in env.items():
                     limits.setenv(key, value)
                 with pytest.raises(AppError) as caught:
-                    client.predict(dataset=handle_file(archive), config='{"arch": "lenet5"}', api_name="/start_training")
+                    client.predict(
+                        dataset=handle_file(archive), config='{"arch": "lenet5"}', api_name="/start_training"
+                    )
                 assert re.search(message, str(caught.value)), (archive.name, str(caught.value))
                 assert "Traceback" not in str(caught.value) and len(str(caught.value).splitlines()) == 1
 
@@ -202,6 +250,7 @@ def test_hostile_uploads_get_clear_messages_and_the_server_keeps_serving(monkeyp
 
 
 # ----- run ids and paths ---------------------------------------------------------------------------------
+
 
 def test_no_run_id_reaches_outside_the_workspace(workspace, tmp_path):
     elsewhere = tmp_path / "elsewhere" / "run"
@@ -234,6 +283,7 @@ def test_no_run_id_reaches_outside_the_workspace(workspace, tmp_path):
 
 # ----- session scoping -------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def alices_run(workspace, small_dataset) -> str:
     """A trained LeNet-5 run (1 epoch, 3 classes) that the session 'alice' created."""
@@ -246,12 +296,16 @@ def alices_run(workspace, small_dataset) -> str:
 def test_a_session_sees_and_uses_only_its_own_runs(monkeypatch, workspace, alices_run, small_dataset):
     picture = str(next((small_dataset / "bag").iterdir()))
     monkeypatch.delenv(sessions.ENV, raising=False)
-    assert runs_tab.runs_frame(workspace, "bob")["run"].tolist() == [alices_run], "without scoping every run is everyone's"
+    assert runs_tab.runs_frame(workspace, "bob")["run"].tolist() == [alices_run], (
+        "without scoping every run is everyone's"
+    )
 
     monkeypatch.setenv(sessions.ENV, "1")
     unknown = str(pytest.raises(RunError, sessions.get_run, "20990101-000000-lenet5-0000", workspace, "bob").value)
     hidden = str(pytest.raises(RunError, sessions.get_run, alices_run, workspace, "bob").value)
-    assert hidden == unknown.replace("20990101-000000-lenet5-0000", alices_run), "another's run looks like no run at all"
+    assert hidden == unknown.replace("20990101-000000-lenet5-0000", alices_run), (
+        "another's run looks like no run at all"
+    )
 
     assert runs_tab.runs_frame(workspace, "alice")["run"].tolist() == [alices_run]
     assert runs_tab.runs_frame(workspace, "bob").empty and runs_tab.runs_frame(workspace, None).empty
@@ -280,7 +334,9 @@ def test_a_session_sees_and_uses_only_its_own_runs(monkeypatch, workspace, alice
 
     with pytest.raises(RunError, match="no run named"):
         compare_tab.show(workspace, [alices_run], "bob")
-    assert api.list_runs(workspace, "bob") == [] and [r["run_id"] for r in api.list_runs(workspace, "alice")] == [alices_run]
+    assert api.list_runs(workspace, "bob") == [] and [r["run_id"] for r in api.list_runs(workspace, "alice")] == [
+        alices_run
+    ]
     with pytest.raises(RunError, match="no session"):
         jobs.submit({"data": str(small_dataset), "arch": "lenet5"}, None)
     (workspace / "runs" / alices_run / sessions.OWNER_FILE).unlink()
@@ -292,20 +348,31 @@ def test_two_api_clients_see_only_their_own_runs(monkeypatch, workspace, small_d
     archive = zip_folder(small_dataset, tmp_path / "small.zip")
     with serving(workspace) as (demo, _):
         alice, bob = Client(demo.local_url, verbose=False), Client(demo.local_url, verbose=False)
-        run_id = alice.predict(dataset=handle_file(archive), config='{"arch": "lenet5", "epochs": 1, "batch-size": 8}',
-                               api_name="/start_training")
+        run_id = alice.predict(
+            dataset=handle_file(archive),
+            config='{"arch": "lenet5", "epochs": 1, "batch-size": 8}',
+            api_name="/start_training",
+        )
         assert wait_done(alice, run_id)["state"] == "completed"
         assert [r["run_id"] for r in alice.predict(api_name="/list_runs")] == [run_id]
         assert bob.predict(api_name="/list_runs") == []
         image = handle_file(sorted((demo_dir / "trouser").iterdir())[-1])
-        for endpoint, kwargs in (("/run_status", {"run_id": run_id}), ("/predict", {"image": image, "model": run_id, "top_k": 2})):
+        for endpoint, kwargs in (
+            ("/run_status", {"run_id": run_id}),
+            ("/predict", {"image": image, "model": run_id, "top_k": 2}),
+        ):
             with pytest.raises(AppError, match="no run named"):
                 bob.predict(**kwargs, api_name=endpoint)
-        assert alice.predict(image=image, model=run_id, top_k=2, api_name="/predict")["label"] in ("bag", "sandal", "trouser")
+        assert alice.predict(image=image, model=run_id, top_k=2, api_name="/predict")["label"] in (
+            "bag",
+            "sandal",
+            "trouser",
+        )
         assert len(bob.predict(image=image, model=IMAGENET, top_k=2, api_name="/predict")["confidences"]) == 2
 
 
 # ----- load ----------------------------------------------------------------------------------------------
+
 
 def test_fifty_concurrent_predictions_all_succeed(workspace, photos):
     """Timing lives in `bench/serving.py::load`; here only correctness under load."""

@@ -60,14 +60,26 @@ def front_matter() -> dict:
 def test_requirements_agree_with_pyproject():
     wanted = pins(project()["dependencies"], "pyproject.toml")
     have = requirements()
-    assert have == wanted, f"only in pyproject: {sorted(wanted.keys() - have.keys())}, only in requirements.txt: {sorted(have.keys() - wanted.keys())}, different pins: {sorted(k for k in wanted.keys() & have.keys() if wanted[k] != have[k])}"
+    assert have == wanted, (
+        f"only in pyproject: {sorted(wanted.keys() - have.keys())}, only in requirements.txt: {sorted(have.keys() - wanted.keys())}, different pins: {sorted(k for k in wanted.keys() & have.keys() if wanted[k] != have[k])}"
+    )
     dev = pins(project()["optional-dependencies"]["dev"], "pyproject.toml [dev]")
     assert not dev.keys() & have.keys(), "test-only packages do not belong on the Space"
 
 
 def test_readme_front_matter_configures_a_gradio_space():
     meta = front_matter()
-    for key in ("title", "emoji", "colorFrom", "colorTo", "sdk", "sdk_version", "app_file", "license", "short_description"):
+    for key in (
+        "title",
+        "emoji",
+        "colorFrom",
+        "colorTo",
+        "sdk",
+        "sdk_version",
+        "app_file",
+        "license",
+        "short_description",
+    ):
         assert meta.get(key), f"front matter lacks {key}"
     assert meta["sdk"] == "gradio"
     assert str(meta["sdk_version"]) == requirements()["gradio"], "sdk_version must be the pinned gradio version"
@@ -96,7 +108,9 @@ def test_workspace_uses_data_on_a_space_with_storage(monkeypatch, tmp_path):
     monkeypatch.setattr(Path, "is_dir", is_dir)
     monkeypatch.setattr(os, "access", access)
     assert workspace.home() == Path("/data/cnnapp")
-    assert workspace.runs_dir() == Path("/data/cnnapp/runs") and workspace.datasets_dir() == Path("/data/cnnapp/datasets")
+    assert workspace.runs_dir() == Path("/data/cnnapp/runs") and workspace.datasets_dir() == Path(
+        "/data/cnnapp/datasets"
+    )
 
     state["writable"] = False  # storage not attached read-write: stay in the working folder
     assert workspace.home() == tmp_path.resolve()

@@ -10,7 +10,16 @@ def test_presets_and_custom_specs_parse():
     assert parse_augment("none") == [] and parse_augment("") == []
     assert [n for n, _ in parse_augment("light")] == ["hflip", "crop"]
     assert parse_augment("rotate=20, noise") == [("rotate", 20.0), ("noise", AUGMENTATIONS["noise"][0])]
-    assert {n for n, _ in parse_augment("strong")} == {"hflip", "vflip", "crop", "rotate", "color", "hue", "noise", "gray"}
+    assert {n for n, _ in parse_augment("strong")} == {
+        "hflip",
+        "vflip",
+        "crop",
+        "rotate",
+        "color",
+        "hue",
+        "noise",
+        "gray",
+    }
     assert "rotate (max degrees 15)" in describe_augment("medium")
     for bad in ("blur", "rotate=abc", "crop=-1"):
         with pytest.raises(ConfigError):

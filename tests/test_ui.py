@@ -67,7 +67,9 @@ def test_the_ingestion_report_lists_skipped_files_with_reasons(small_dataset, tm
     assert "not a valid image" in reasons["messy/bag/broken.png"]
     assert "escape the extraction folder" in reasons["../evil.png"]
     assert reasons["messy/sandal/.DS_Store"] == "hidden file or folder"
-    assert f"{len(skipped)} file(s) skipped" in text and box.label.startswith(f"Ingestion report · {len(skipped)} skipped")
+    assert f"{len(skipped)} file(s) skipped" in text and box.label.startswith(
+        f"Ingestion report · {len(skipped)} skipped"
+    )
     assert state["name"] == "messy.zip" and "3 classes" in summary
 
 
@@ -94,7 +96,23 @@ def test_the_augmentation_preview(workspace):
 def test_start_validates_the_form_and_queues_a_run(workspace, small_dataset):
     jobs = JobManager(workspace, threads=1)
     dataset = {"path": str(small_dataset), "source": str(small_dataset), "name": "small"}
-    form = [dataset, "lenet5", False, False, 0, 1, 28, "light", 0.01, None, "adam", "none", 8, 0, None]  # the fields, then the session
+    form = [
+        dataset,
+        "lenet5",
+        False,
+        False,
+        0,
+        1,
+        28,
+        "light",
+        0.01,
+        None,
+        "adam",
+        "none",
+        8,
+        0,
+        None,
+    ]  # the fields, then the session
     try:
         with pytest.raises(gr.Error, match="no dataset chosen"):
             user_errors(train_tab.start)(jobs, None, *form[1:])
@@ -104,7 +122,13 @@ def test_start_validates_the_form_and_queues_a_run(workspace, small_dataset):
         cfg = get_run(run_id, workspace).config()
         assert selected == run_id
         assert (cfg["arch"], cfg["pretrained"], cfg["freeze"], cfg["img_size"], cfg["augment"], cfg["optimizer"]) == (
-            "lenet5", False, False, 28, "light", "adam")
+            "lenet5",
+            False,
+            False,
+            28,
+            "light",
+            "adam",
+        )
         assert cfg["lr_backbone"] == cfg["lr_head"] == 0.01
         assert jobs.wait(run_id, 120)["state"] == "completed"
         texts = train_tab.refresh(workspace, run_id, [0, "running"])
@@ -115,8 +139,12 @@ def test_start_validates_the_form_and_queues_a_run(workspace, small_dataset):
 
 def test_runs_table_details_and_delete(workspace):
     done = RunDir.create("lenet5", workspace)
-    (done.file("config.json")).write_text('{"arch": "lenet5", "pretrained": false, "freeze": false, "lr_head": 0.003, "epochs": 2}')
-    done.append_metrics({"epoch": 1, "stage": "full", "train_loss": 1.0, "train_acc": 0.5, "val_loss": 1.1, "val_acc": 0.4})
+    (done.file("config.json")).write_text(
+        '{"arch": "lenet5", "pretrained": false, "freeze": false, "lr_head": 0.003, "epochs": 2}'
+    )
+    done.append_metrics(
+        {"epoch": 1, "stage": "full", "train_loss": 1.0, "train_acc": 0.5, "val_loss": 1.1, "val_acc": 0.4}
+    )
     done.update_status(state="completed", created=time.time(), started=time.time() - 65, ended=time.time(), epoch=1)
     busy = RunDir.create("lenet5", workspace)
     busy.update_status(state="running", pid=os.getpid(), created=time.time() + 1)
@@ -127,7 +155,13 @@ def test_runs_table_details_and_delete(workspace):
     assert table["run"].tolist() == [busy.id, done.id]
     row = table.iloc[1]
     assert (row["state"], row["pretrained"], row["lr head"], row["epochs"], row["best val acc"], row["duration"]) == (
-        "completed", "no", "0.003", "1/2", "40.0%", "1 min 05 s")
+        "completed",
+        "no",
+        "0.003",
+        "1/2",
+        "40.0%",
+        "1 min 05 s",
+    )
     assert table.iloc[0]["epochs"] == "—"
     box, info, loss, acc, per_class, download, resume, _ = runs_tab.details(workspace, done.id)
     assert box.visible and "completed" in info and not per_class.visible and not download.visible and not resume.visible
@@ -190,7 +224,10 @@ def test_the_cifar10_button(workspace, tmp_path, monkeypatch):
     monkeypatch.setattr(torchvision.datasets.utils, "download_url", no_network)
     with pytest.raises(gr.Error) as caught:
         data_tab.use_cifar10(workspace)
-    assert re.match(r"CIFAR-10 could not be downloaded .*offline\?", caught.value.message) and "\n" not in caught.value.message
+    assert (
+        re.match(r"CIFAR-10 could not be downloaded .*offline\?", caught.value.message)
+        and "\n" not in caught.value.message
+    )
     archive = tmp_path / "cifar-10-python.tar.gz"
     make_archive(archive)
     monkeypatch.setattr(examples, "download_cifar10", lambda folder: archive)

@@ -91,8 +91,13 @@ def test_a_queued_run_can_be_cancelled_before_it_starts(jobs, small_dataset, dem
 def test_stop_escalates_to_sigterm_then_sigkill(workspace):
     """A process that ignores the stop request and SIGTERM is killed after the timeouts."""
     stubborn = subprocess.Popen(
-        [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(120)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert stubborn.stdout.readline().strip() == "ready"
@@ -134,7 +139,9 @@ MANAGER = textwrap.dedent("""
 
 def test_after_an_app_restart_dead_runs_show_as_interrupted(workspace, demo_dir):
     """The app (and its worker) die without a word; the next app lists both runs as interrupted, with why."""
-    app = subprocess.Popen([sys.executable, "-c", MANAGER, str(demo_dir)], stdout=subprocess.PIPE, text=True, env={**os.environ})
+    app = subprocess.Popen(
+        [sys.executable, "-c", MANAGER, str(demo_dir)], stdout=subprocess.PIPE, text=True, env={**os.environ}
+    )
     try:
         running_id, queued_id, worker_pid = app.stdout.readline().split()
     finally:

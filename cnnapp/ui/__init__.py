@@ -15,13 +15,34 @@ from typing import Any
 import gradio as gr
 
 from cnnapp import workspace
-from cnnapp.ui import compare_tab, data_tab, endpoints, evaluate_tab, explain_tab, export_tab, learn_tab, predict_tab, runs_tab, train_tab
+from cnnapp.ui import (
+    compare_tab,
+    data_tab,
+    endpoints,
+    evaluate_tab,
+    explain_tab,
+    export_tab,
+    learn_tab,
+    predict_tab,
+    runs_tab,
+    train_tab,
+)
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import default_dataset
 from cnnapp.ui.theme import CSS, HEAD, HEADER, THEME
 from cnnapp.worker import JobManager
 
-TABS: list[ModuleType] = [data_tab, train_tab, predict_tab, runs_tab, evaluate_tab, compare_tab, explain_tab, export_tab, learn_tab]
+TABS: list[ModuleType] = [
+    data_tab,
+    train_tab,
+    predict_tab,
+    runs_tab,
+    evaluate_tab,
+    compare_tab,
+    explain_tab,
+    export_tab,
+    learn_tab,
+]
 DEFAULT_ARCH = "tf_efficientnet_lite0"
 DEFAULT_MAX_UPLOAD = "2gb"
 SESSION_KEY = "cnnapp-session"  # localStorage key; the fixed secret keeps tokens readable after a restart (they are random, not derived from it)
@@ -43,12 +64,21 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
             watched_run=gr.State(None),
             runs_changed=gr.State(0.0),
             arch=gr.Dropdown(
-                [DEFAULT_ARCH], value=DEFAULT_ARCH, allow_custom_value=True, label="Architecture",
-                info="any timm model name works too", render=False, elem_id="arch",
+                [DEFAULT_ARCH],
+                value=DEFAULT_ARCH,
+                allow_custom_value=True,
+                label="Architecture",
+                info="any timm model name works too",
+                render=False,
+                elem_id="arch",
             ),
             augment=gr.Dropdown(
-                data_tab.AUGMENT_CHOICES, value="none", allow_custom_value=True, label="Augmentations",
-                info="preset or list, e.g. hflip,crop=0.8,rotate=15 (preview on the Data tab)", render=False,
+                data_tab.AUGMENT_CHOICES,
+                value="none",
+                allow_custom_value=True,
+                label="Augmentations",
+                info="preset or list, e.g. hflip,crop=0.8,rotate=15 (preview on the Data tab)",
+                render=False,
             ),
         )
         endpoints.build(ctx)
@@ -71,7 +101,10 @@ def launch_options(**overrides: Any) -> dict[str, Any]:
     uploads are limited to `CNNAPP_MAX_UPLOAD` (default 2gb; gradio's size syntax, e.g. 500mb).
     """
     return {
-        "theme": THEME, "css": CSS, "head": HEAD, "footer_links": ["api"],
+        "theme": THEME,
+        "css": CSS,
+        "head": HEAD,
+        "footer_links": ["api"],
         "server_name": os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1",
         "max_file_size": os.environ.get("CNNAPP_MAX_UPLOAD") or DEFAULT_MAX_UPLOAD,
         **overrides,

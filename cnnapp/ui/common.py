@@ -6,8 +6,9 @@ import functools
 import html
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import gradio as gr
 import pandas as pd
@@ -106,8 +107,16 @@ def curves(metrics: pd.DataFrame) -> tuple[pd.DataFrame | None, pd.DataFrame | N
 def line_plot(y_title: str, label: str, y_lim: list[float | None] | None = None) -> gr.LinePlot:
     """A training curve, empty until `curves` fills it (its legend is drawn by `curve_plots`, where it always fits)."""
     return gr.LinePlot(
-        None, x="epoch", y="value", color="split", x_title="epoch", y_title=y_title, label=label, y_lim=y_lim,
-        color_map=CURVE_COLORS, colors_in_legend=[],
+        None,
+        x="epoch",
+        y="value",
+        color="split",
+        x_title="epoch",
+        y_title=y_title,
+        label=label,
+        y_lim=y_lim,
+        color_map=CURVE_COLORS,
+        colors_in_legend=[],
     )
 
 

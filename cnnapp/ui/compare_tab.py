@@ -39,9 +39,19 @@ dataset and architecture, with the same split and options:
 """
 EMPTY = '<div class="cnn-empty"><b>Nothing to compare yet.</b> Press <b>Queue the 4 runs</b>, or pick finished runs in the list.</div>'
 SHOWN = {
-    "setting": "setting", "state": "state", "arch": "architecture", "stages": "stages", "lr_head": "lr head",
-    "lr_backbone": "lr backbone", "optimizer": "optimizer", "epochs": "epochs", "trainable_params": "trainable params",
-    "total_params": "total params", "best_val_acc": "best val acc", "test_acc": "test acc", "train_seconds": "training time",
+    "setting": "setting",
+    "state": "state",
+    "arch": "architecture",
+    "stages": "stages",
+    "lr_head": "lr head",
+    "lr_backbone": "lr backbone",
+    "optimizer": "optimizer",
+    "epochs": "epochs",
+    "trainable_params": "trainable params",
+    "total_params": "total params",
+    "best_val_acc": "best val acc",
+    "test_acc": "test acc",
+    "train_seconds": "training time",
     "run_id": "run",
 }
 
@@ -54,15 +64,31 @@ def run_choices(root: Path, current: list[str] | None, session: str | None = Non
     return gr.Dropdown(choices=choices, value=[r for r in (current or []) if r in known], multiselect=True)
 
 
-def queue(jobs: JobManager, dataset: dict | None, arch: str, epochs: float, unfreeze: float, img_size: float,
-          lr_head: float | None, augment: str, session: str | None = None) -> tuple[gr.Dropdown, gr.Timer, float]:
+def queue(
+    jobs: JobManager,
+    dataset: dict | None,
+    arch: str,
+    epochs: float,
+    unfreeze: float,
+    img_size: float,
+    lr_head: float | None,
+    augment: str,
+    session: str | None = None,
+) -> tuple[gr.Dropdown, gr.Timer, float]:
     """Validate the four settings and queue them through the job manager for the session."""
     from cnnapp import compare
 
     if not dataset:
         raise DataError("no dataset chosen: pick one on the 1 · Data tab (the example works)")
-    base = TrainConfig(data=dataset["path"], arch=arch, epochs=int(epochs), unfreeze_epochs=int(unfreeze),
-                       img_size=int(img_size), augment=augment or "none", **({"lr_head": float(lr_head)} if lr_head else {}))
+    base = TrainConfig(
+        data=dataset["path"],
+        arch=arch,
+        epochs=int(epochs),
+        unfreeze_epochs=int(unfreeze),
+        img_size=int(img_size),
+        augment=augment or "none",
+        **({"lr_head": float(lr_head)} if lr_head else {}),
+    )
     runs = compare.queue_grid(base, partial(jobs.submit, session=session))
     gr.Info(f"Queued 4 runs of {arch}: they train one after another")
     return run_choices(jobs.root, [r.id for r in runs], session), gr.Timer(active=True), time.time()
@@ -87,14 +113,22 @@ def _csv(table: pd.DataFrame) -> str:
     return str(compare.export_csv(table, Path(tempfile.gettempdir()) / "cnnapp-downloads" / f"comparison-{key}.csv"))
 
 
-def show(root: Path, run_ids: list[str] | None, session: str | None = None) -> tuple[str, pd.DataFrame, Figure | None, gr.DownloadButton, gr.Timer]:
+def show(
+    root: Path, run_ids: list[str] | None, session: str | None = None
+) -> tuple[str, pd.DataFrame, Figure | None, gr.DownloadButton, gr.Timer]:
     """Table, overlaid validation curves and CSV of the selected runs; the poll timer runs while any is active."""
     from cnnapp import compare
     from cnnapp.evaluate import line_figure
 
     runs = [sessions.get_run(r, root, session) for r in run_ids or []]
     if not runs:
-        return EMPTY, pd.DataFrame(columns=list(SHOWN.values())), None, gr.DownloadButton(value=None, visible=False), gr.Timer(active=False)
+        return (
+            EMPTY,
+            pd.DataFrame(columns=list(SHOWN.values())),
+            None,
+            gr.DownloadButton(value=None, visible=False),
+            gr.Timer(active=False),
+        )
     table = compare.comparison_table(runs)
     curves = compare.val_curves(runs).assign(val_acc=lambda f: f["val_acc"] * 100)
     figure = line_figure(curves, "epoch", "val_acc", "run", "validation accuracy (%)", (0, 100))
@@ -113,28 +147,58 @@ def build(ctx: UIContext) -> None:
     gr.Markdown(INTRO)
     with gr.Row(equal_height=True):
         epochs = gr.Slider(1, 30, value=3, step=1, label="Epochs per run", info="(d): frozen epochs")
-        unfreeze = gr.Slider(0, 30, value=0, step=1, label="(d): then unfrozen for … epochs", info="0: as many as the frozen ones")
+        unfreeze = gr.Slider(
+            0, 30, value=0, step=1, label="(d): then unfrozen for … epochs", info="0: as many as the frozen ones"
+        )
         img_size = gr.Slider(32, 320, value=96, step=4, label="Image size (px)", info="small is fast on a CPU")
         lr_head = gr.Number(value=TrainConfig().lr_head, label="Learning rate (head)", min_width=120)
     go = gr.Button("▶ Queue the 4 runs", variant="primary", elem_id="compare-queue")
-    picked = gr.Dropdown(multiselect=True, label="Runs compared", info="the grid just queued, or any runs you pick", elem_id="compare-runs")
+    picked = gr.Dropdown(
+        multiselect=True,
+        label="Runs compared",
+        info="the grid just queued, or any runs you pick",
+        elem_id="compare-runs",
+    )
     empty = gr.HTML(EMPTY)
-    table = gr.Dataframe(headers=list(SHOWN.values()), interactive=False, label="Comparison", wrap=True, elem_id="compare-table",
-                         elem_classes="cnn-table")
+    table = gr.Dataframe(
+        headers=list(SHOWN.values()),
+        interactive=False,
+        label="Comparison",
+        wrap=True,
+        elem_id="compare-table",
+        elem_classes="cnn-table",
+    )
     curves = gr.Plot(label="Validation accuracy per epoch", format="png", elem_id="compare-curves")
     download = gr.DownloadButton("⬇ comparison.csv", visible=False, scale=0, min_width=200, elem_id="compare-csv")
     timer = gr.Timer(POLL_S, active=False)
 
     session = ctx.session
-    choices = {"fn": partial(run_choices, ctx.root), "inputs": [picked, session], "outputs": picked, "show_progress": "hidden", **PRIVATE}
-    shown = {"fn": user_errors(partial(show, ctx.root)), "inputs": [picked, session], "outputs": [empty, table, curves, download, timer],
-             "show_progress": "hidden", **PRIVATE}
+    choices = {
+        "fn": partial(run_choices, ctx.root),
+        "inputs": [picked, session],
+        "outputs": picked,
+        "show_progress": "hidden",
+        **PRIVATE,
+    }
+    shown = {
+        "fn": user_errors(partial(show, ctx.root)),
+        "inputs": [picked, session],
+        "outputs": [empty, table, curves, download, timer],
+        "show_progress": "hidden",
+        **PRIVATE,
+    }
     gr.on([session.change, ctx.runs_changed.change], **choices)
     go.click(
-        user_errors(partial(queue, ctx.jobs)), [ctx.dataset, ctx.arch, epochs, unfreeze, img_size, lr_head, ctx.augment, session],
-        [picked, timer, ctx.runs_changed], **PRIVATE,
+        user_errors(partial(queue, ctx.jobs)),
+        [ctx.dataset, ctx.arch, epochs, unfreeze, img_size, lr_head, ctx.augment, session],
+        [picked, timer, ctx.runs_changed],
+        **PRIVATE,
     )
     picked.change(**shown)
-    timer.tick(user_errors(partial(poll, ctx.root)), [picked, session], [empty, table, curves, download, timer, ctx.runs_changed],
-               show_progress="hidden", **PRIVATE)
-
+    timer.tick(
+        user_errors(partial(poll, ctx.root)),
+        [picked, session],
+        [empty, table, curves, download, timer, ctx.runs_changed],
+        show_progress="hidden",
+        **PRIVATE,
+    )

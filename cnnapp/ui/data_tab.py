@@ -14,9 +14,9 @@ import pandas as pd
 from PIL import Image
 
 from cnnapp import workspace
-from cnnapp.ingest import Dataset, IngestError
 from cnnapp.errors import ConfigError, DataError
 from cnnapp.images import fit_square, load_rgb
+from cnnapp.ingest import Dataset, IngestError
 from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import EXAMPLE_NAME, chosen, load_dataset
@@ -138,7 +138,9 @@ def augment_preview(root: Path, dataset: dict[str, Any] | None, spec: str | None
     items = []
     for label in rng.sample(sorted(by_class), min(4, len(by_class))):
         name = found.classes[label]
-        image = np.asarray(fit_square(load_rgb(rng.choice(by_class[label]), draft_size=PREVIEW_PX), PREVIEW_PX), dtype=np.uint8)
+        image = np.asarray(
+            fit_square(load_rgb(rng.choice(by_class[label]), draft_size=PREVIEW_PX), PREVIEW_PX), dtype=np.uint8
+        )
         items.append((image, f"{name} · original"))
         items += [(pipeline(image=image)["image"] if pipeline else image, f"{name} · augmented") for _ in range(3)]
     return f"**Augmentations:** {text}. Each row: a training image, then three random draws.", items
@@ -154,7 +156,10 @@ def build(ctx: UIContext) -> None:
     with gr.Row(equal_height=True):
         with gr.Column(min_width=220):
             example = gr.Button(f"Use the example: {EXAMPLE_NAME}, 400 images", elem_id="use-example")
-            cifar = gr.Button(f"Use {CIFAR_NAME}: 10 classes, {CIFAR_PER_CLASS} + {CIFAR_PER_CLASS} train/test photos each (downloaded once)", elem_id="use-cifar10")
+            cifar = gr.Button(
+                f"Use {CIFAR_NAME}: 10 classes, {CIFAR_PER_CLASS} + {CIFAR_PER_CLASS} train/test photos each (downloaded once)",
+                elem_id="use-cifar10",
+            )
         with gr.Column(min_width=220):
             zip_file = gr.File(label="Upload a .zip", file_types=[".zip"], height=120, elem_id="upload-zip")
         with gr.Column(min_width=220):
@@ -164,19 +169,29 @@ def build(ctx: UIContext) -> None:
         with gr.Column(scale=1, min_width=260):
             counts = gr.Dataframe(label="Images per class", interactive=False, max_height=420, elem_classes="cnn-table")
         with gr.Column(scale=2, min_width=300):
-            gallery = gr.Gallery(label="Samples per class", columns=6, height=420, object_fit="contain", elem_id="data-samples")
+            gallery = gr.Gallery(
+                label="Samples per class", columns=6, height=420, object_fit="contain", elem_id="data-samples"
+            )
     with gr.Accordion("Ingestion report", open=False) as report_box:
         report_text = gr.Markdown()
         skipped = gr.Dataframe(
-            headers=["path", "reason"], label="Skipped files", interactive=False, max_height=300, wrap=True, elem_classes="cnn-table",
+            headers=["path", "reason"],
+            label="Skipped files",
+            interactive=False,
+            max_height=300,
+            wrap=True,
+            elem_classes="cnn-table",
         )
 
     gr.Markdown("### Augmentation preview")
     with gr.Row(equal_height=True):
         with gr.Column(scale=3, min_width=240):
             augment = gr.Dropdown(
-                AUGMENT_CHOICES, value=ctx.augment.value, allow_custom_value=True,
-                label="Augmentations (used for training)", info="a preset, or your own list such as hflip,crop=0.8,rotate=15,noise",
+                AUGMENT_CHOICES,
+                value=ctx.augment.value,
+                allow_custom_value=True,
+                label="Augmentations (used for training)",
+                info="a preset, or your own list such as hflip,crop=0.8,rotate=15,noise",
             )
         with gr.Column(scale=1, min_width=140):
             reshuffle = gr.Button("Other samples")
@@ -186,8 +201,11 @@ def build(ctx: UIContext) -> None:
 
     shown = [summary, counts, gallery, report_box, report_text, skipped]
     preview = {
-        "fn": partial(augment_preview, root), "inputs": [ctx.dataset, augment, seed],
-        "outputs": [augment_text, augmented], "show_progress": "hidden", **PRIVATE,
+        "fn": partial(augment_preview, root),
+        "inputs": [ctx.dataset, augment, seed],
+        "outputs": [augment_text, augmented],
+        "show_progress": "hidden",
+        **PRIVATE,
     }
     ctx.demo.load(partial(show, root), ctx.dataset, shown, **PRIVATE).then(**preview)
     example.click(partial(use_example, root), None, [ctx.dataset, *shown], **PRIVATE).then(**preview)

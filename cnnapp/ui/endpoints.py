@@ -55,18 +55,32 @@ def build(ctx: UIContext) -> None:
     trigger = gr.Button(**hidden)
 
     trigger.click(
-        start_training, [dataset, config], run_id, api_name="start_training",
+        start_training,
+        [dataset, config],
+        run_id,
+        api_name="start_training",
         api_description="Queue a training on an uploaded .zip dataset (ImageFolder layout) with a JSON config of CLI options; returns the run id.",
     )
     trigger.click(
-        run_status, run_id, status, api_name="run_status", concurrency_limit=None,
+        run_status,
+        run_id,
+        status,
+        api_name="run_status",
+        concurrency_limit=None,
         api_description="State, epoch, epochs, message, progress and metrics so far of a run.",
     )
     trigger.click(
-        predict, [image, model, top_k], prediction, api_name="predict",
+        predict,
+        [image, model, top_k],
+        prediction,
+        api_name="predict",
         api_description="Classify an image with a run id or imagenet:<arch>; returns the top_k labels with probabilities.",
     )
     trigger.click(
-        list_runs, None, runs, api_name="list_runs", concurrency_limit=None,
+        list_runs,
+        None,
+        runs,
+        api_name="list_runs",
+        concurrency_limit=None,
         api_description="Every run in the workspace (with CNNAPP_SESSION_RUNS=1: the caller's), newest first.",
     )

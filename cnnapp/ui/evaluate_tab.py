@@ -35,7 +35,9 @@ def evaluated_runs(root: Path, session: str | None = None) -> list[tuple[str, st
     return [(f"{r.run_id} · {r.arch} · val acc {pct(r.best_val_acc)}", r.run_id) for r in rows]
 
 
-def run_choices(root: Path, current: str | None, preferred: str | None, session: str | None = None) -> tuple[gr.Dropdown, str]:
+def run_choices(
+    root: Path, current: str | None, preferred: str | None, session: str | None = None
+) -> tuple[gr.Dropdown, str]:
     """The run list (keeping the current choice, else the run picked elsewhere, else the newest) and the empty state."""
     choices = evaluated_runs(root, session)
     values = [value for _, value in choices]
@@ -56,8 +58,10 @@ def _curves(run: RunDir) -> tuple[Figure, Figure]:
     long = evaluate.curves(run)
     loss = long[long["metric"] == "loss"]
     acc = long[long["metric"] == "accuracy"].assign(value=lambda f: f["value"] * 100)
-    return (evaluate.line_figure(loss, "epoch", "value", "split", "loss"),
-            evaluate.line_figure(acc, "epoch", "value", "split", "accuracy (%)", (0, 100)))
+    return (
+        evaluate.line_figure(loss, "epoch", "value", "split", "loss"),
+        evaluate.line_figure(acc, "epoch", "value", "split", "accuracy (%)", (0, 100)),
+    )
 
 
 def _thumbnail(path: str, side: int = 128) -> Image.Image:
@@ -84,8 +88,14 @@ def show(root: Path, run_id: str | None, split_name: str | None, session: str | 
     rows = evaluate.confusion_plot(run, normalize=True, split=split)
     gallery = [(_thumbnail(path), caption) for path, caption in evaluate.top_losses(run, k=16)]
     return (
-        _summary(run.id, accuracies, split_name), gr.Radio(choices=splits, value=split_name), table, counts, rows,
-        *_curves(run), gallery, "" if gallery else NO_MISTAKES,
+        _summary(run.id, accuracies, split_name),
+        gr.Radio(choices=splits, value=split_name),
+        table,
+        counts,
+        rows,
+        *_curves(run),
+        gallery,
+        "" if gallery else NO_MISTAKES,
     )
 
 
@@ -96,21 +106,40 @@ def build(ctx: UIContext) -> None:
         run = gr.Dropdown(label="Run", info="runs that finished training", scale=3, elem_id="evaluate-run")
         split = gr.Radio(["validation"], value="validation", label="Images", scale=1, elem_id="evaluate-split")
     summary = gr.Markdown(elem_id="evaluate-summary")
-    per_class = gr.Dataframe(label="Per class: precision, recall (sensibilidad), F1, support", interactive=False, max_height=320,
-                            elem_classes="cnn-table")
+    per_class = gr.Dataframe(
+        label="Per class: precision, recall (sensibilidad), F1, support",
+        interactive=False,
+        max_height=320,
+        elem_classes="cnn-table",
+    )
     with gr.Row():
         counts = gr.Plot(label="Confusion matrix (counts)", show_label=False, format="png")
         rows = gr.Plot(label="Confusion matrix (row-normalised)", show_label=False, format="png")
     with gr.Row():
         loss = gr.Plot(label="Loss per epoch", format="png")
         acc = gr.Plot(label="Accuracy per epoch", format="png")
-    gr.Markdown("**Top losses**: the validation images the model got most confidently wrong, as *true class → predicted class (probability)*.")
+    gr.Markdown(
+        "**Top losses**: the validation images the model got most confidently wrong, as *true class → predicted class (probability)*."
+    )
     mistakes_note = gr.Markdown()
-    mistakes = gr.Gallery(label="Most confident mistakes", columns=5, height="auto", object_fit="contain", elem_id="evaluate-top-losses",
-                          elem_classes="cnn-gallery")
+    mistakes = gr.Gallery(
+        label="Most confident mistakes",
+        columns=5,
+        height="auto",
+        object_fit="contain",
+        elem_id="evaluate-top-losses",
+        elem_classes="cnn-gallery",
+    )
 
-    refresh = {"fn": partial(run_choices, ctx.root), "inputs": [run, ctx.selected_run, ctx.session], "outputs": [run, empty],
-               "show_progress": "hidden", **PRIVATE}
+    refresh = {
+        "fn": partial(run_choices, ctx.root),
+        "inputs": [run, ctx.selected_run, ctx.session],
+        "outputs": [run, empty],
+        "show_progress": "hidden",
+        **PRIVATE,
+    }
     gr.on([ctx.session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
     outputs = [summary, split, per_class, counts, rows, loss, acc, mistakes, mistakes_note]
-    gr.on([run.change, split.input], user_errors(partial(show, ctx.root)), [run, split, ctx.session], outputs, **PRIVATE)
+    gr.on(
+        [run.change, split.input], user_errors(partial(show, ctx.root)), [run, split, ctx.session], outputs, **PRIVATE
+    )

@@ -34,12 +34,17 @@ def on_model(root: Path, model: str | None, session: str | None = None) -> tuple
     layers = explain.feature_layers(explain.model_layers(predictor))
     return (
         gr.Dropdown(choices=[PREDICTED, *predictor.classes], value=PREDICTED),
-        gr.Dropdown(choices=[(layer.label, layer.name) for layer in layers], value=[layer.name for layer in layers], multiselect=True),
+        gr.Dropdown(
+            choices=[(layer.label, layer.name) for layer in layers],
+            value=[layer.name for layer in layers],
+            multiselect=True,
+        ),
     )
 
 
-def gradcam(root: Path, image: str | None, model: str | None, class_name: str | None,
-            session: str | None = None) -> tuple[Image.Image | None, str]:
+def gradcam(
+    root: Path, image: str | None, model: str | None, class_name: str | None, session: str | None = None
+) -> tuple[Image.Image | None, str]:
     """The picture and its Grad-CAM overlay side by side, with what was explained."""
     from cnnapp import explain
 
@@ -54,8 +59,9 @@ def gradcam(root: Path, image: str | None, model: str | None, class_name: str | 
     )
 
 
-def feature_maps(root: Path, image: str | None, model: str | None, layers: list[str] | None,
-                 session: str | None = None) -> list[tuple[Image.Image, str]]:
+def feature_maps(
+    root: Path, image: str | None, model: str | None, layers: list[str] | None, session: str | None = None
+) -> list[tuple[Image.Image, str]]:
     """A grid of the strongest activation maps of each chosen layer, early to late."""
     from cnnapp import explain
 
@@ -69,25 +75,67 @@ def build(ctx: UIContext) -> None:
     gr.Markdown(INTRO)
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
-            image = gr.Image(type="filepath", sources=["upload", "webcam", "clipboard"], label="Picture", height=300, elem_id="explain-image")
+            image = gr.Image(
+                type="filepath",
+                sources=["upload", "webcam", "clipboard"],
+                label="Picture",
+                height=300,
+                elem_id="explain-image",
+            )
             if examples():
                 gr.Examples(examples(), inputs=image, label="Examples (Fashion-MNIST)")
         with gr.Column(scale=2, min_width=300):
             with gr.Row(equal_height=True):
-                model = gr.Dropdown(label="Model", info="a run you trained, or a pretrained ImageNet classifier", allow_custom_value=True,
-                                    elem_id="explain-model")
-                class_name = gr.Dropdown([PREDICTED], value=PREDICTED, label="Explain the class", elem_id="explain-class")
-            heatmap = gr.Image(type="pil", label="Picture · Grad-CAM", interactive=False, height=300, elem_id="explain-heatmap")
+                model = gr.Dropdown(
+                    label="Model",
+                    info="a run you trained, or a pretrained ImageNet classifier",
+                    allow_custom_value=True,
+                    elem_id="explain-model",
+                )
+                class_name = gr.Dropdown(
+                    [PREDICTED], value=PREDICTED, label="Explain the class", elem_id="explain-class"
+                )
+            heatmap = gr.Image(
+                type="pil", label="Picture · Grad-CAM", interactive=False, height=300, elem_id="explain-heatmap"
+            )
             caption = gr.Markdown(NO_IMAGE)
     gr.Markdown("### Feature maps, early → late layers")
-    layers = gr.Dropdown(multiselect=True, label="Layers", info="the stem and the last block at each resolution", elem_id="explain-layers")
-    maps = gr.Gallery(label="Strongest activation maps of each layer", columns=3, height="auto", object_fit="contain", elem_id="explain-maps",
-                      elem_classes="cnn-gallery")
+    layers = gr.Dropdown(
+        multiselect=True,
+        label="Layers",
+        info="the stem and the last block at each resolution",
+        elem_id="explain-layers",
+    )
+    maps = gr.Gallery(
+        label="Strongest activation maps of each layer",
+        columns=3,
+        height="auto",
+        object_fit="contain",
+        elem_id="explain-maps",
+        elem_classes="cnn-gallery",
+    )
 
     root, session = ctx.root, ctx.session
-    refresh = {"fn": partial(model_choices, root), "inputs": [model, ctx.selected_run, session], "outputs": model, "show_progress": "hidden", **PRIVATE}
+    refresh = {
+        "fn": partial(model_choices, root),
+        "inputs": [model, ctx.selected_run, session],
+        "outputs": model,
+        "show_progress": "hidden",
+        **PRIVATE,
+    }
     gr.on([session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
     model.change(user_errors(partial(on_model, root)), [model, session], [class_name, layers], **PRIVATE)
-    gr.on([image.change, model.change, class_name.input], user_errors(partial(gradcam, root)), [image, model, class_name, session],
-          [heatmap, caption], **PRIVATE)
-    gr.on([image.change, layers.change], user_errors(partial(feature_maps, root)), [image, model, layers, session], maps, **PRIVATE)
+    gr.on(
+        [image.change, model.change, class_name.input],
+        user_errors(partial(gradcam, root)),
+        [image, model, class_name, session],
+        [heatmap, caption],
+        **PRIVATE,
+    )
+    gr.on(
+        [image.change, layers.change],
+        user_errors(partial(feature_maps, root)),
+        [image, model, layers, session],
+        maps,
+        **PRIVATE,
+    )

@@ -127,15 +127,32 @@ def build(ctx: UIContext) -> None:
         )
         with gr.Row(equal_height=True):
             repo = gr.Textbox(label="Repository", placeholder="your-name/my-classifier", scale=2, elem_id="export-repo")
-            token = gr.Textbox(label="Access token", type="password", placeholder="hf_…", scale=2, elem_id="export-token")
+            token = gr.Textbox(
+                label="Access token", type="password", placeholder="hf_…", scale=2, elem_id="export-token"
+            )
             private = gr.Checkbox(label="Private", value=False, scale=1)
         push_btn = gr.Button("⬆ Push to the Hub", elem_id="export-push")
         pushed = gr.Markdown(elem_id="export-pushed")
 
     session = ctx.session
-    refresh = {"fn": partial(run_choices, ctx.root), "inputs": [run, ctx.selected_run, session], "outputs": run, "show_progress": "hidden", **PRIVATE}
+    refresh = {
+        "fn": partial(run_choices, ctx.root),
+        "inputs": [run, ctx.selected_run, session],
+        "outputs": run,
+        "show_progress": "hidden",
+        **PRIVATE,
+    }
     gr.on([session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
-    run.change(lambda r: ("Choose a format and press **Export**." if r else NO_RUNS, None), run, [note, download], show_progress="hidden", **PRIVATE)
-    export_btn.click(partial(make_download, ctx.root), [run, fmt, session], [download, note], concurrency_limit=1, **PRIVATE)
-    push_btn.click(partial(push, ctx.root), [run, repo, token, private, session], pushed, concurrency_limit=1, **PRIVATE)
-
+    run.change(
+        lambda r: ("Choose a format and press **Export**." if r else NO_RUNS, None),
+        run,
+        [note, download],
+        show_progress="hidden",
+        **PRIVATE,
+    )
+    export_btn.click(
+        partial(make_download, ctx.root), [run, fmt, session], [download, note], concurrency_limit=1, **PRIVATE
+    )
+    push_btn.click(
+        partial(push, ctx.root), [run, repo, token, private, session], pushed, concurrency_limit=1, **PRIVATE
+    )

@@ -60,7 +60,11 @@ def _table(array: np.ndarray) -> pd.DataFrame:
 
 
 def _size_text(formula_h: str, formula_w: str) -> str:
-    return f"**Output size** = {formula_h}" if formula_h == formula_w else f"**Output height** = {formula_h}  \n**Output width** = {formula_w}"
+    return (
+        f"**Output size** = {formula_h}"
+        if formula_h == formula_w
+        else f"**Output height** = {formula_h}  \n**Output width** = {formula_w}"
+    )
 
 
 def kernel_table(name: str) -> pd.DataFrame:
@@ -75,8 +79,14 @@ def starting_values() -> tuple:
     from cnnapp import learn
 
     course = _table(learn.COURSE_MATRIX)
-    return (learn.shapes_image(), gr.Dropdown(choices=list(learn.KERNELS), value=KERNEL), kernel_table(KERNEL),
-            gr.Radio(choices=list(learn.POOLING), value=POOL_METHOD), course, course)
+    return (
+        learn.shapes_image(),
+        gr.Dropdown(choices=list(learn.KERNELS), value=KERNEL),
+        kernel_table(KERNEL),
+        gr.Radio(choices=list(learn.POOLING), value=POOL_METHOD),
+        course,
+        course,
+    )
 
 
 def convolve(image: np.ndarray | None, kernel: pd.DataFrame, padding: float, stride: float, relu: bool) -> tuple:
@@ -88,7 +98,8 @@ def convolve(image: np.ndarray | None, kernel: pd.DataFrame, padding: float, str
     result = learn.convolve(image, kernel, int(padding), int(stride), relu)
     h, w = result.shape
     return (
-        learn.to_image(learn.to_gray(image), min_side=224), learn.to_image(result.feature_map, min_side=224),
+        learn.to_image(learn.to_gray(image), min_side=224),
+        learn.to_image(result.feature_map, min_side=224),
         _size_text(result.formula_h, result.formula_w) + f" → feature map **{h} × {w}**",
     )
 
@@ -121,7 +132,11 @@ def stack(matrix: pd.DataFrame, padding: float, stride: float) -> tuple[Figure, 
     result = learn.stack(matrix, padding=int(padding), stride=int(stride))
     n = learn.as_matrix(matrix).shape[0]
     formula = learn.formula(n, 3, int(padding), int(stride))
-    return learn.volume_figure(result), learn.volume_slices(result), f"side {formula}; {len(result.filters)} filters → volume **{result.shape_text}**"
+    return (
+        learn.volume_figure(result),
+        learn.volume_slices(result),
+        f"side {formula}; {len(result.filters)} filters → volume **{result.shape_text}**",
+    )
 
 
 def architectures() -> pd.DataFrame:
@@ -141,10 +156,22 @@ def build(ctx: UIContext) -> None:
             gr.Markdown(CONV_TEXT)
             with gr.Row():
                 with gr.Column(min_width=280):
-                    conv_image = gr.Image(type="numpy", label="Image", height=260, sources=["upload", "clipboard"], elem_id="learn-conv-image")
+                    conv_image = gr.Image(
+                        type="numpy",
+                        label="Image",
+                        height=260,
+                        sources=["upload", "clipboard"],
+                        elem_id="learn-conv-image",
+                    )
                     kernel_name = gr.Dropdown([KERNEL], value=KERNEL, label="Kernel (filtro)", elem_id="learn-kernel")
-                    kernel = gr.Dataframe(interactive=True, label="Kernel numbers (edit for your own)",
-                                          row_count=3, column_count=3, elem_id="learn-kernel-table", elem_classes="cnn-table")
+                    kernel = gr.Dataframe(
+                        interactive=True,
+                        label="Kernel numbers (edit for your own)",
+                        row_count=3,
+                        column_count=3,
+                        elem_id="learn-kernel-table",
+                        elem_classes="cnn-table",
+                    )
                     with gr.Row():
                         padding = gr.Slider(0, 3, value=0, step=1, label="Padding (P)", min_width=120)
                         stride = gr.Slider(1, 4, value=1, step=1, label="Stride (S)", min_width=120)
@@ -152,7 +179,9 @@ def build(ctx: UIContext) -> None:
                 with gr.Column(min_width=280):
                     with gr.Row():
                         seen = gr.Image(type="pil", label="Input (gray)", interactive=False, height=260)
-                        fmap = gr.Image(type="pil", label="Feature map", interactive=False, height=260, elem_id="learn-feature-map")
+                        fmap = gr.Image(
+                            type="pil", label="Feature map", interactive=False, height=260, elem_id="learn-feature-map"
+                        )
                     conv_size = gr.Markdown(elem_id="learn-conv-size")
         with gr.Tab("Pooling"):
             gr.Markdown(POOL_TEXT)
@@ -161,8 +190,15 @@ def build(ctx: UIContext) -> None:
                 pool_kernel = gr.Slider(1, 4, value=2, step=1, label="Window (kernel)")
                 pool_stride = gr.Slider(1, 4, value=2, step=1, label="Stride")
             with gr.Row():
-                matrix = gr.Dataframe(interactive=True, label="Input matrix (editable)", elem_id="learn-pool-input", elem_classes="cnn-table")
-                pooled = gr.Dataframe(interactive=False, label="Pooled", elem_id="learn-pool-output", elem_classes="cnn-table")
+                matrix = gr.Dataframe(
+                    interactive=True,
+                    label="Input matrix (editable)",
+                    elem_id="learn-pool-input",
+                    elem_classes="cnn-table",
+                )
+                pooled = gr.Dataframe(
+                    interactive=False, label="Pooled", elem_id="learn-pool-output", elem_classes="cnn-table"
+                )
             pool_size = gr.Markdown()
             with gr.Row():
                 pool_image = gr.Image(example, type="numpy", label="Image", height=220, sources=["upload", "clipboard"])
@@ -171,25 +207,65 @@ def build(ctx: UIContext) -> None:
         with gr.Tab("Stacking"):
             gr.Markdown(STACK_TEXT)
             with gr.Row():
-                stack_input = gr.Dataframe(interactive=True, label="Input (6×6, editable)", elem_id="learn-stack-input", elem_classes="cnn-table")
+                stack_input = gr.Dataframe(
+                    interactive=True,
+                    label="Input (6×6, editable)",
+                    elem_id="learn-stack-input",
+                    elem_classes="cnn-table",
+                )
                 with gr.Column():
                     stack_padding = gr.Slider(0, 2, value=0, step=1, label="Padding")
                     stack_stride = gr.Slider(1, 3, value=1, step=1, label="Stride")
                     volume_text = gr.Markdown(elem_id="learn-volume-text")
             with gr.Row():
                 volume = gr.Plot(label="Volume", format="png")
-                slices = gr.Gallery(label="One feature map per filter", columns=4, height="auto", object_fit="contain", elem_id="learn-slices",
-                                    elem_classes="cnn-gallery")
+                slices = gr.Gallery(
+                    label="One feature map per filter",
+                    columns=4,
+                    height="auto",
+                    object_fit="contain",
+                    elem_id="learn-slices",
+                    elem_classes="cnn-gallery",
+                )
         with gr.Tab("Architectures"):
             gr.Markdown(ARCH_TEXT)
-            arch_table = gr.Dataframe(interactive=False, wrap=True, label="Architectures", max_height=900, elem_id="learn-architectures", elem_classes="cnn-table",
-                                      column_widths=["11%", "8%", "5%", "6%", "9%", "7%", "6%", "6%", "8%", "34%"])
+            arch_table = gr.Dataframe(
+                interactive=False,
+                wrap=True,
+                label="Architectures",
+                max_height=900,
+                elem_id="learn-architectures",
+                elem_classes="cnn-table",
+                column_widths=["11%", "8%", "5%", "6%", "9%", "7%", "6%", "6%", "8%", "34%"],
+            )
 
-    conv = {"fn": user_errors(convolve), "inputs": [conv_image, kernel, padding, stride, relu], "outputs": [seen, fmap, conv_size], **PRIVATE}
-    pool = {"fn": user_errors(pool_matrix), "inputs": [matrix, method, pool_kernel, pool_stride], "outputs": [pooled, pool_size], **PRIVATE}
-    pool_img = {"fn": user_errors(pool_picture), "inputs": [pool_image, method, pool_kernel, pool_stride], "outputs": [pooled_image, pooled_text], **PRIVATE}
-    stacked = {"fn": user_errors(stack), "inputs": [stack_input, stack_padding, stack_stride], "outputs": [volume, slices, volume_text], **PRIVATE}
-    started = ctx.demo.load(starting_values, None, [conv_image, kernel_name, kernel, method, matrix, stack_input], **PRIVATE)
+    conv = {
+        "fn": user_errors(convolve),
+        "inputs": [conv_image, kernel, padding, stride, relu],
+        "outputs": [seen, fmap, conv_size],
+        **PRIVATE,
+    }
+    pool = {
+        "fn": user_errors(pool_matrix),
+        "inputs": [matrix, method, pool_kernel, pool_stride],
+        "outputs": [pooled, pool_size],
+        **PRIVATE,
+    }
+    pool_img = {
+        "fn": user_errors(pool_picture),
+        "inputs": [pool_image, method, pool_kernel, pool_stride],
+        "outputs": [pooled_image, pooled_text],
+        **PRIVATE,
+    }
+    stacked = {
+        "fn": user_errors(stack),
+        "inputs": [stack_input, stack_padding, stack_stride],
+        "outputs": [volume, slices, volume_text],
+        **PRIVATE,
+    }
+    started = ctx.demo.load(
+        starting_values, None, [conv_image, kernel_name, kernel, method, matrix, stack_input], **PRIVATE
+    )
     for computed in (conv, pool, pool_img, stacked):
         started.then(**computed)
     kernel_name.input(kernel_table, kernel_name, kernel, **PRIVATE).then(**conv)
@@ -198,4 +274,3 @@ def build(ctx: UIContext) -> None:
     gr.on([pool_image.input, method.input, pool_kernel.release, pool_stride.release], **pool_img)
     gr.on([stack_input.input, stack_padding.release, stack_stride.release], **stacked)
     ctx.demo.load(architectures, None, arch_table, **PRIVATE)
-

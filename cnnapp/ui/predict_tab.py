@@ -23,8 +23,11 @@ def model_choices(root: Path, current: str | None, preferred: str | None, sessio
     frame = sessions.list_runs(root, session)
     usable = [row for row in frame.itertuples() if (root / "runs" / row.run_id / "model.safetensors").is_file()]
     choices = [(f"{row.run_id} · {row.arch} · val acc {pct(row.best_val_acc)}", row.run_id) for row in usable]
-    choices += [(f"ImageNet classifier · {name} (1000 classes, no training)", IMAGENET + name)
-                for name in names() if get_spec(name).pretrained_offline]
+    choices += [
+        (f"ImageNet classifier · {name} (1000 classes, no training)", IMAGENET + name)
+        for name in names()
+        if get_spec(name).pretrained_offline
+    ]
     values = [value for _, value in choices]
     for candidate in (preferred, current):
         if candidate in values:
@@ -32,7 +35,9 @@ def model_choices(root: Path, current: str | None, preferred: str | None, sessio
     return gr.Dropdown(choices=choices, value=values[0] if values else None)
 
 
-def classify(root: Path, image: str | None, model: str | None, top_k: float, session: str | None = None) -> dict[str, float] | None:
+def classify(
+    root: Path, image: str | None, model: str | None, top_k: float, session: str | None = None
+) -> dict[str, float] | None:
     """Top-k probabilities for the picture (nothing while no picture is given)."""
     if not image:
         return None
@@ -54,21 +59,37 @@ def build(ctx: UIContext) -> None:
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
             image = gr.Image(
-                type="filepath", sources=["upload", "webcam", "clipboard"], label="Picture: drop, upload, webcam or paste",
-                height=320, elem_id="predict-image",
+                type="filepath",
+                sources=["upload", "webcam", "clipboard"],
+                label="Picture: drop, upload, webcam or paste",
+                height=320,
+                elem_id="predict-image",
             )
             if examples():
                 gr.Examples(examples(), inputs=image, label="Examples (Fashion-MNIST)")
         with gr.Column(scale=1, min_width=280):
-            model = gr.Dropdown(label="Model", info="a run you trained, or a pretrained ImageNet classifier", allow_custom_value=True, elem_id="predict-model")
+            model = gr.Dropdown(
+                label="Model",
+                info="a run you trained, or a pretrained ImageNet classifier",
+                allow_custom_value=True,
+                elem_id="predict-model",
+            )
             top_k = gr.Slider(1, 10, value=3, step=1, label="Show the top …")
             go = gr.Button("Classify", variant="primary")
             label = gr.Label(label="Prediction", elem_id="predict-label")
 
-    refresh = {"fn": partial(model_choices, ctx.root), "inputs": [model, ctx.selected_run, ctx.session], "outputs": model,
-               "show_progress": "hidden", **PRIVATE}
+    refresh = {
+        "fn": partial(model_choices, ctx.root),
+        "inputs": [model, ctx.selected_run, ctx.session],
+        "outputs": model,
+        "show_progress": "hidden",
+        **PRIVATE,
+    }
     gr.on([ctx.session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
     gr.on(
-        [image.change, model.change, top_k.release, go.click], user_errors(partial(classify, ctx.root)),
-        [image, model, top_k, ctx.session], label, **PRIVATE,
+        [image.change, model.change, top_k.release, go.click],
+        user_errors(partial(classify, ctx.root)),
+        [image, model, top_k, ctx.session],
+        label,
+        **PRIVATE,
     )

@@ -26,7 +26,19 @@ EMPTY = (
     "on the example data a run takes about a minute. Every training appears here, with its curves and weights.</div>"
 )
 PICK = "Click a run for its details, curves and weights."
-COLUMNS = ["run", "state", "architecture", "pretrained", "frozen", "lr head", "lr backbone", "epochs", "best val acc", "duration", "created"]
+COLUMNS = [
+    "run",
+    "state",
+    "architecture",
+    "pretrained",
+    "frozen",
+    "lr head",
+    "lr backbone",
+    "epochs",
+    "best val acc",
+    "duration",
+    "created",
+]
 
 
 def _flag(value: object) -> str:
@@ -40,20 +52,35 @@ def _rate(value: object) -> str:
 def runs_frame(root: Path, session: str | None = None) -> pd.DataFrame:
     """The session's runs as shown to people (the API's `/list_runs` gives the raw values)."""
     frame = sessions.list_runs(root, session)
-    return pd.DataFrame({
-        "run": frame["run_id"], "state": frame["state"], "architecture": frame["arch"],
-        "pretrained": frame["pretrained"].map(_flag), "frozen": frame["freeze"].map(_flag),
-        "lr head": frame["lr_head"].map(_rate), "lr backbone": frame["lr_backbone"].map(_rate),
-        "epochs": [f"{int(e or 0)}/{int(t)}" if t and not pd.isna(t) else "—" for e, t in zip(frame["epoch"], frame["epochs"])],
-        "best val acc": frame["best_val_acc"].map(pct), "duration": frame["duration_s"].map(duration),
-        "created": frame["created"].fillna("").str.replace("T", " "),
-    }, columns=COLUMNS)
+    return pd.DataFrame(
+        {
+            "run": frame["run_id"],
+            "state": frame["state"],
+            "architecture": frame["arch"],
+            "pretrained": frame["pretrained"].map(_flag),
+            "frozen": frame["freeze"].map(_flag),
+            "lr head": frame["lr_head"].map(_rate),
+            "lr backbone": frame["lr_backbone"].map(_rate),
+            "epochs": [
+                f"{int(e or 0)}/{int(t)}" if t and not pd.isna(t) else "—"
+                for e, t in zip(frame["epoch"], frame["epochs"])
+            ],
+            "best val acc": frame["best_val_acc"].map(pct),
+            "duration": frame["duration_s"].map(duration),
+            "created": frame["created"].fillna("").str.replace("T", " "),
+        },
+        columns=COLUMNS,
+    )
 
 
 def table(root: Path, session: str | None = None) -> tuple[str, gr.Markdown, gr.Dataframe]:
     """The runs table, or how to make the first run."""
     shown = runs_frame(root, session)
-    return ("" if len(shown) else EMPTY), gr.Markdown(visible=bool(len(shown))), gr.Dataframe(shown, visible=bool(len(shown)))
+    return (
+        ("" if len(shown) else EMPTY),
+        gr.Markdown(visible=bool(len(shown))),
+        gr.Dataframe(shown, visible=bool(len(shown))),
+    )
 
 
 def poll(root: Path, seen: list | None, session: str | None = None) -> tuple:
@@ -65,8 +92,11 @@ def poll(root: Path, seen: list | None, session: str | None = None) -> tuple:
     changed = seen is not None and states != seen[1]
     visible = bool(len(shown))
     return (
-        "" if visible else EMPTY, gr.Markdown(visible=visible), gr.Dataframe(shown, visible=visible),
-        [shown.to_json(), states], time.time() if changed else gr.skip(),
+        "" if visible else EMPTY,
+        gr.Markdown(visible=visible),
+        gr.Dataframe(shown, visible=visible),
+        [shown.to_json(), states],
+        time.time() if changed else gr.skip(),
     )
 
 
@@ -78,7 +108,8 @@ def _details(run: RunDir) -> str:
         f"{badge(status.get('state', 'unknown'))} &nbsp;<b>{run.id}</b> · {html.escape(status.get('message') or '', quote=False)}",
         "",
         f"**{cfg.get('arch')}** · pretrained {_flag(cfg.get('pretrained'))} · frozen {_flag(cfg.get('freeze'))} · "
-        f"{cfg.get('epochs')} epoch(s)" + (f" + {cfg['unfreeze_epochs']} unfrozen" if cfg.get("unfreeze_epochs") else "")
+        f"{cfg.get('epochs')} epoch(s)"
+        + (f" + {cfg['unfreeze_epochs']} unfrozen" if cfg.get("unfreeze_epochs") else "")
         + f" · {cfg.get('img_size')} px · batch {cfg.get('batch_size')} · {cfg.get('optimizer')} "
         f"(head {_rate(cfg.get('lr_head'))}, backbone {_rate(cfg.get('lr_backbone'))}) · {cfg.get('scheduler')} schedule · "
         f"augment {html.escape(str(cfg.get('augment')), quote=False)} · seed {cfg.get('seed')}",
@@ -118,7 +149,11 @@ def _resume_button(run: RunDir) -> gr.Button:
     """Resume, shown for runs that ended early; it says whether the run continues or starts again."""
     if run.status().get("state") not in RESUMABLE:
         return gr.Button(visible=False)
-    label = "▶ Resume from the last checkpoint" if run.file("checkpoint.pt").is_file() else "▶ Train again (no checkpoint was saved)"
+    label = (
+        "▶ Resume from the last checkpoint"
+        if run.file("checkpoint.pt").is_file()
+        else "▶ Train again (no checkpoint was saved)"
+    )
     return gr.Button(label, visible=True)
 
 
@@ -130,13 +165,26 @@ def details(root: Path, run_id: str | None, session: str | None = None) -> tuple
         run = None
     if run is None:
         hidden = gr.Dataframe(visible=False)
-        return (gr.Column(visible=False), "", None, None, hidden, gr.DownloadButton(value=None, visible=False),
-                gr.Button(visible=False), gr.Group(visible=False))
+        return (
+            gr.Column(visible=False),
+            "",
+            None,
+            None,
+            hidden,
+            gr.DownloadButton(value=None, visible=False),
+            gr.Button(visible=False),
+            gr.Group(visible=False),
+        )
     run.reconcile()
     weights = _weights_copy(run)
     return (
-        gr.Column(visible=True), _details(run), *curves(run.metrics()), _per_class(run),
-        gr.DownloadButton(value=weights, visible=weights is not None), _resume_button(run), gr.Group(visible=False),
+        gr.Column(visible=True),
+        _details(run),
+        *curves(run.metrics()),
+        _per_class(run),
+        gr.DownloadButton(value=weights, visible=weights is not None),
+        _resume_button(run),
+        gr.Group(visible=False),
     )
 
 
@@ -167,11 +215,20 @@ def build(ctx: UIContext) -> None:
         hint = gr.Markdown(PICK)
         refresh_btn = gr.Button("↻ Refresh", size="sm", scale=0, min_width=100)
     empty = gr.HTML()
-    runs = gr.Dataframe(headers=COLUMNS, interactive=False, label="Runs (click a row)", max_height=360, elem_id="runs-table", elem_classes="cnn-table")
+    runs = gr.Dataframe(
+        headers=COLUMNS,
+        interactive=False,
+        label="Runs (click a row)",
+        max_height=360,
+        elem_id="runs-table",
+        elem_classes="cnn-table",
+    )
     with gr.Column(visible=False) as box:
         info = gr.Markdown(elem_id="run-details")
         loss_plot, acc_plot = curve_plots()
-        per_class = gr.Dataframe(label="Per class (validation)", interactive=False, max_height=300, elem_classes="cnn-table")
+        per_class = gr.Dataframe(
+            label="Per class (validation)", interactive=False, max_height=300, elem_classes="cnn-table"
+        )
         with gr.Row():
             download = gr.DownloadButton("Download weights (.safetensors)", visible=False, min_width=150)
             resume_btn = gr.Button("▶ Resume", variant="primary", visible=False, min_width=150, elem_id="resume-run")
@@ -183,15 +240,30 @@ def build(ctx: UIContext) -> None:
                 cancel = gr.Button("Keep it", min_width=120)
 
     session = ctx.session
-    listed = {"fn": partial(table, root), "inputs": session, "outputs": [empty, hint, runs], "show_progress": "hidden", **PRIVATE}
+    listed = {
+        "fn": partial(table, root),
+        "inputs": session,
+        "outputs": [empty, hint, runs],
+        "show_progress": "hidden",
+        **PRIVATE,
+    }
     shown = {
-        "fn": partial(details, root), "inputs": [ctx.selected_run, session],
-        "outputs": [box, info, loss_plot, acc_plot, per_class, download, resume_btn, confirm_row], "show_progress": "hidden", **PRIVATE,
+        "fn": partial(details, root),
+        "inputs": [ctx.selected_run, session],
+        "outputs": [box, info, loss_plot, acc_plot, per_class, download, resume_btn, confirm_row],
+        "show_progress": "hidden",
+        **PRIVATE,
     }
     seen = gr.State(None)
     timer = gr.Timer(POLL_S)
-    timer.tick(partial(poll, root), [seen, session], [empty, hint, runs, seen, ctx.runs_changed], show_progress="hidden",
-               concurrency_limit=None, **PRIVATE)
+    timer.tick(
+        partial(poll, root),
+        [seen, session],
+        [empty, hint, runs, seen, ctx.runs_changed],
+        show_progress="hidden",
+        concurrency_limit=None,
+        **PRIVATE,
+    )
     session.change(**listed)
     ctx.runs_changed.change(**listed)
     ctx.runs_changed.change(**shown)
@@ -199,8 +271,14 @@ def build(ctx: UIContext) -> None:
     runs.select(select, None, ctx.selected_run, **PRIVATE)
     ctx.selected_run.change(**shown)
     resume_btn.click(
-        user_errors(partial(resume, ctx.jobs)), [ctx.selected_run, session], [ctx.watched_run, ctx.runs_changed], trigger_mode="once", **PRIVATE,
+        user_errors(partial(resume, ctx.jobs)),
+        [ctx.selected_run, session],
+        [ctx.watched_run, ctx.runs_changed],
+        trigger_mode="once",
+        **PRIVATE,
     )
     remove.click(lambda: gr.update(visible=True), None, confirm_row, **PRIVATE)
     cancel.click(lambda: gr.update(visible=False), None, confirm_row, **PRIVATE)
-    confirm.click(user_errors(partial(delete, root)), [ctx.selected_run, session], [ctx.selected_run, ctx.runs_changed], **PRIVATE)
+    confirm.click(
+        user_errors(partial(delete, root)), [ctx.selected_run, session], [ctx.selected_run, ctx.runs_changed], **PRIVATE
+    )

@@ -78,17 +78,40 @@ def arch_choices() -> gr.Dropdown:
     return gr.Dropdown(choices=names())
 
 
-def settings(dataset: dict | None, arch: str, pretrained: bool, freeze: bool, unfreeze_epochs: float, epochs: float,
-             img_size: float, augment: str, lr_head: float | None, lr_backbone: float | None, optimizer: str,
-             scheduler: str, batch_size: float, seed: float) -> dict[str, Any]:
+def settings(
+    dataset: dict | None,
+    arch: str,
+    pretrained: bool,
+    freeze: bool,
+    unfreeze_epochs: float,
+    epochs: float,
+    img_size: float,
+    augment: str,
+    lr_head: float | None,
+    lr_backbone: float | None,
+    optimizer: str,
+    scheduler: str,
+    batch_size: float,
+    seed: float,
+) -> dict[str, Any]:
     """The form as CLI option values (blank fields keep their defaults)."""
     if not dataset:
         raise DataError("no dataset chosen: pick one on the 1 · Data tab (the example works)")
     values = {
-        "data": dataset["path"], "arch": arch, "pretrained": pretrained, "freeze": freeze and pretrained,
-        "unfreeze_epochs": unfreeze_epochs if freeze and pretrained else 0, "epochs": epochs, "img_size": img_size,
-        "augment": augment or "none", "lr_head": lr_head, "lr_backbone": lr_backbone or None, "optimizer": optimizer,
-        "scheduler": scheduler, "batch_size": batch_size, "seed": seed,
+        "data": dataset["path"],
+        "arch": arch,
+        "pretrained": pretrained,
+        "freeze": freeze and pretrained,
+        "unfreeze_epochs": unfreeze_epochs if freeze and pretrained else 0,
+        "epochs": epochs,
+        "img_size": img_size,
+        "augment": augment or "none",
+        "lr_head": lr_head,
+        "lr_backbone": lr_backbone or None,
+        "optimizer": optimizer,
+        "scheduler": scheduler,
+        "batch_size": batch_size,
+        "seed": seed,
     }
     return {k: v for k, v in values.items() if v is not None}
 
@@ -112,7 +135,14 @@ def refresh(root: Path, run_id: str | None, seen: Any, session: str | None = Non
     """Read the watched run's files; redraw the curves only when a new epoch arrived."""
     if not run_id:
         idle = (IDLE_STATUS, "", None, None, "")
-        return (*idle, gr.Timer(active=False), gr.Button(interactive=True), gr.Button(interactive=False), None, gr.skip())
+        return (
+            *idle,
+            gr.Timer(active=False),
+            gr.Button(interactive=True),
+            gr.Button(interactive=False),
+            None,
+            gr.skip(),
+        )
     try:
         run = sessions.get_run(run_id, root, session)
     except CnnappError:
@@ -126,9 +156,15 @@ def refresh(root: Path, run_id: str | None, seen: Any, session: str | None = Non
     ended = seen is not None and seen[1] in ACTIVE and not active
     text = f"{badge(state)} &nbsp;<b>{run.id}</b> · {html.escape(status.get('message') or '', quote=False)}"
     return (
-        text, progress_html(run, status), *plots, run.log_tail(12),
-        gr.Timer(active=active), gr.Button(interactive=not active), gr.Button(interactive=active),
-        key, time.time() if ended else gr.skip(),
+        text,
+        progress_html(run, status),
+        *plots,
+        run.log_tail(12),
+        gr.Timer(active=active),
+        gr.Button(interactive=not active),
+        gr.Button(interactive=active),
+        key,
+        time.time() if ended else gr.skip(),
     )
 
 
@@ -157,15 +193,31 @@ def build(ctx: UIContext) -> None:
                 pretrained = gr.Checkbox(value=True, label="Start from ImageNet weights", min_width=140)
                 freeze = gr.Checkbox(value=True, label="Freeze the backbone (train the head only)", min_width=140)
             epochs = gr.Slider(1, 50, value=defaults.epochs, step=1, label="Epochs", elem_id="epochs")
-            unfreeze = gr.Slider(0, 20, value=0, step=1, label="Then unfreeze for … epochs", info="fine-tune the whole network at the backbone rate")
-            img_size = gr.Slider(16, 320, value=SMALL_PX, step=4, label="Image size (px)", info="small is fast on a CPU")
+            unfreeze = gr.Slider(
+                0,
+                20,
+                value=0,
+                step=1,
+                label="Then unfreeze for … epochs",
+                info="fine-tune the whole network at the backbone rate",
+            )
+            img_size = gr.Slider(
+                16, 320, value=SMALL_PX, step=4, label="Image size (px)", info="small is fast on a CPU"
+            )
             ctx.augment.render()
             with gr.Accordion("More settings", open=False):
                 with gr.Row():
                     lr_head = gr.Number(value=defaults.lr_head, label="Learning rate (head)", min_width=120)
-                    lr_backbone = gr.Number(value=None, label="Learning rate (backbone)", info="blank: head rate ÷ 10 when pretrained", min_width=120)
+                    lr_backbone = gr.Number(
+                        value=None,
+                        label="Learning rate (backbone)",
+                        info="blank: head rate ÷ 10 when pretrained",
+                        min_width=120,
+                    )
                 with gr.Row():
-                    optimizer = gr.Dropdown(list(OPTIMIZERS), value=defaults.optimizer, label="Optimizer", min_width=120)
+                    optimizer = gr.Dropdown(
+                        list(OPTIMIZERS), value=defaults.optimizer, label="Optimizer", min_width=120
+                    )
                     scheduler = gr.Dropdown(list(SCHEDULERS), value=defaults.scheduler, label="Schedule", min_width=120)
                 with gr.Row():
                     batch_size = gr.Slider(4, 256, value=defaults.batch_size, step=4, label="Batch size")
@@ -182,23 +234,49 @@ def build(ctx: UIContext) -> None:
     watched, session = ctx.watched_run, ctx.session
     seen = gr.State(None)
     timer = gr.Timer(POLL_S, active=False)
-    form = [ctx.dataset, ctx.arch, pretrained, freeze, unfreeze, epochs, img_size, ctx.augment, lr_head, lr_backbone,
-            optimizer, scheduler, batch_size, seed, session]
+    form = [
+        ctx.dataset,
+        ctx.arch,
+        pretrained,
+        freeze,
+        unfreeze,
+        epochs,
+        img_size,
+        ctx.augment,
+        lr_head,
+        lr_backbone,
+        optimizer,
+        scheduler,
+        batch_size,
+        seed,
+        session,
+    ]
     shown = [status, progress, loss_plot, acc_plot, log, timer, start_btn, stop_btn, seen, ctx.runs_changed]
-    poll = {"fn": partial(refresh, ctx.root), "inputs": [watched, seen, session], "outputs": shown, "show_progress": "hidden", **PRIVATE}
+    poll = {
+        "fn": partial(refresh, ctx.root),
+        "inputs": [watched, seen, session],
+        "outputs": shown,
+        "show_progress": "hidden",
+        **PRIVATE,
+    }
     data_info = {"fn": partial(describe_data, ctx.root), "inputs": ctx.dataset, "outputs": data_line, **PRIVATE}
     arch_defaults = {"fn": on_arch, "inputs": ctx.arch, "outputs": [card, pretrained, freeze, img_size], **PRIVATE}
 
     ctx.demo.load(arch_choices, None, ctx.arch, **PRIVATE).then(**arch_defaults)
     ctx.demo.load(**data_info)
     session.change(partial(reattach, ctx.jobs), session, [watched, timer, seen], **PRIVATE).then(**poll)
-    ctx.runs_changed.change(**poll)  # e.g. a run resumed on the Runs tab: the timer wakes while the watched run is active
+    ctx.runs_changed.change(
+        **poll
+    )  # e.g. a run resumed on the Runs tab: the timer wakes while the watched run is active
     ctx.dataset.change(**data_info)
     ctx.arch.change(**arch_defaults)
     pretrained.input(lambda on: gr.Checkbox(value=on), pretrained, freeze, **PRIVATE)
     start_btn.click(
-        user_errors(partial(start, ctx.jobs)), form, [watched, ctx.selected_run, ctx.runs_changed, timer, seen],
-        trigger_mode="once", **PRIVATE,
+        user_errors(partial(start, ctx.jobs)),
+        form,
+        [watched, ctx.selected_run, ctx.runs_changed, timer, seen],
+        trigger_mode="once",
+        **PRIVATE,
     ).success(**poll)
     stop_btn.click(user_errors(partial(stop_run, ctx.jobs)), [watched, session], None, **PRIVATE)
     timer.tick(**poll, concurrency_limit=None)
