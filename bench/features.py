@@ -15,7 +15,7 @@ import pandas as pd
 from bench.fixtures import fashion_split
 from bench.harness import Figure
 from cnnapp.config import TrainConfig, resolve
-from cnnapp.runs import RunDir
+from cnnapp.runs import CONFIG, RunDir
 from cnnapp.train import Training
 
 ARCH, SIZE = "tf_efficientnet_lite0", 64
@@ -28,7 +28,7 @@ def _frozen_run(data: Path, feature_cache: bool, epochs: int, precision: str = "
         )
     )
     run = RunDir.create(ARCH)
-    cfg.save(run.file("config.json"))
+    cfg.save(run.file(CONFIG))
     status = Training(cfg, run, progress=False).execute()
     if status["state"] != "completed":
         raise RuntimeError(status["message"])

@@ -31,16 +31,15 @@ from datetime import datetime
 from pathlib import Path
 
 import torch
-from safetensors.torch import save_file
 from torch import nn
 
 import cnnapp
 from cnnapp import workspace
-from cnnapp.errors import CnnappError
+from cnnapp.errors import CnnappError, ExportError
 from cnnapp.inference import trained_model
 from cnnapp.pretrained import read_checkpoint
 from cnnapp.registry import ModelSpec, build, get_spec
-from cnnapp.runs import RunDir, atomic_write, get_run
+from cnnapp.runs import RunDir, atomic_write, get_run, write_json, write_safetensors, write_text
 
 FORMATS = ("onnx", "safetensors")
 ONNX_OPSET = 17
@@ -48,7 +47,8 @@ INPUT_NAME = "input"
 OUTPUT_NAME = "probabilities"
 INTERPOLATION = "bilinear"
 RESIZE = "resize the shorter side to img_size (bilinear), then centre-crop img_size×img_size"
-FOLDER_FILES = ("model.safetensors", "config.json", "README.md")
+FOLDER_WEIGHTS, FOLDER_CONFIG, FOLDER_CARD = "model.safetensors", "config.json", "README.md"  # timm's folder layout
+FOLDER_FILES = (FOLDER_WEIGHTS, FOLDER_CONFIG, FOLDER_CARD)
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 _SOURCE_ONLY_KEYS = (
     "tag",
@@ -62,10 +62,6 @@ _SOURCE_ONLY_KEYS = (
     "file",
     "source",
 )
-
-
-class ExportError(CnnappError):
-    """A model cannot be exported, loaded back or pushed."""
 
 
 @dataclass
@@ -284,15 +280,14 @@ def _write_timm_folder(rm: RunModel, folder: Path) -> dict:
         safe_serialization=True,
         data_config=_data_config(rm),
     )
-    config = json.loads((folder / "config.json").read_text())
+    config = json.loads((folder / FOLDER_CONFIG).read_text())
     for key in _SOURCE_ONLY_KEYS:  # facts about timm's ImageNet weights, not about these weights
         config["pretrained_cfg"].pop(key, None)
     return config
 
 
 def _write_plain_folder(rm: RunModel, folder: Path) -> dict:
-    state = {k: v.detach().contiguous().cpu() for k, v in rm.model.state_dict().items()}
-    save_file(state, str(folder / "model.safetensors"), metadata={"format": "pt", "arch": rm.spec.name})
+    write_safetensors(rm.model, folder / FOLDER_WEIGHTS, metadata={"format": "pt", "arch": rm.spec.name})
     pretrained_cfg = dict(
         _data_config(rm), input_size=[3, rm.img_size, rm.img_size], mean=list(rm.spec.mean), std=list(rm.spec.std)
     )
@@ -315,8 +310,8 @@ def export_folder(run: RunDir | str | Path, out: str | Path | None = None) -> Pa
     folder.mkdir(parents=True, exist_ok=True)
     config = _write_timm_folder(rm, folder) if rm.spec.source == "timm" else _write_plain_folder(rm, folder)
     config["cnnapp"] = _cnnapp_block(rm)
-    (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False))
-    (folder / "README.md").write_text(model_card(rm, config))
+    write_json(folder / FOLDER_CONFIG, config, indent=2)
+    write_text(folder / FOLDER_CARD, model_card(rm, config))
     return folder
 
 
@@ -331,14 +326,14 @@ def load_exported(folder: str | Path) -> tuple[nn.Module, dict]:
     """(model in eval mode, config) from an exported model folder, for every architecture."""
     folder = Path(folder)
     try:
-        config = json.loads((folder / "config.json").read_text())
+        config = json.loads((folder / FOLDER_CONFIG).read_text())
         arch, num_classes = config["architecture"], int(config["num_classes"])
     except (OSError, ValueError, KeyError, TypeError):
         raise ExportError(
             f"{folder} is not an exported model folder (config.json missing or without architecture/num_classes)"
         ) from None
     model = build(get_spec(arch), num_classes)
-    state = read_checkpoint(folder / "model.safetensors")
+    state = read_checkpoint(folder / FOLDER_WEIGHTS)
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:
@@ -532,7 +527,7 @@ def push_to_hub(
     """Upload an exported model folder to the Hub repo `repo_id` (created if missing); return its URL."""
     folder = Path(folder)
     token = check_push(repo_id, token, env_token)
-    if not (folder / "config.json").is_file():
+    if not (folder / FOLDER_CONFIG).is_file():
         raise ExportError(f"{folder} is not an exported model folder; export with --format safetensors first")
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError

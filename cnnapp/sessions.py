@@ -22,13 +22,12 @@ import pandas as pd
 
 from cnnapp import runs, workspace
 from cnnapp.errors import RunError
-from cnnapp.runs import SUMMARY_COLUMNS, RunDir, read_json, write_json
+from cnnapp.runs import OWNER, SUMMARY_COLUMNS, RunDir, read_json, write_json
 
 if TYPE_CHECKING:
     from cnnapp.inference import Predictor
 
 ENV = "CNNAPP_SESSION_RUNS"
-OWNER_FILE = "owner.json"
 
 
 def scoped() -> bool:
@@ -50,14 +49,14 @@ def require(session: str | None) -> None:
 def claim(run: RunDir, session: str | None) -> None:
     """Record `session` as the owner of a new run."""
     if session:
-        write_json(run.file(OWNER_FILE), {"owner": digest(session)})
+        write_json(run.file(OWNER), {"owner": digest(session)})
 
 
 def owns(run: RunDir, session: str | None) -> bool:
     """Whether `session` may see and use `run`: always without scoping, else only the session that created it."""
     if not scoped():
         return True
-    owner = (read_json(run.file(OWNER_FILE), {}) or {}).get("owner")
+    owner = (read_json(run.file(OWNER), {}) or {}).get("owner")
     return bool(session) and isinstance(owner, str) and hmac.compare_digest(owner, digest(session))
 
 

@@ -23,10 +23,9 @@ from typing import Any
 from cnnapp import sessions, workspace
 from cnnapp.config import TrainConfig, resolve
 from cnnapp.errors import RunError
-from cnnapp.runs import ACTIVE, RunDir, all_runs, get_run, pid_alive
+from cnnapp.runs import ACTIVE, CONFIG, LOG, RunDir, all_runs, get_run, pid_alive
 
 NICE = 10  # scheduling priority below the app's: the server's requests win the CPU while a training runs
-RESUMABLE = ("interrupted", "cancelled", "failed")
 ADOPTED_POLL_S = 1.0
 
 
@@ -76,7 +75,7 @@ class JobManager:
         cfg = resolve(TrainConfig.from_dict(values))
         run = RunDir.create(cfg.arch, self.root)
         sessions.claim(run, session)
-        cfg.save(run.file("config.json"))
+        cfg.save(run.file(CONFIG))
         now = time.time()
         run.update_status(
             state="queued",
@@ -86,18 +85,16 @@ class JobManager:
             epochs=cfg.epochs + cfg.unfreeze_epochs,
             message="waiting for a free training slot",
         )
-        self._enqueue(run, ["--config", str(run.file("config.json")), "--run-dir", str(run.path)])
+        self._enqueue(run, ["--config", str(run.file(CONFIG)), "--run-dir", str(run.path)])
         return run
 
     def resume(self, run_id: str, session: str | None = None) -> str:
         """Queue an interrupted, cancelled or failed run to continue from its checkpoint; returns what will happen, for the user."""
         run = sessions.get_run(run_id, self.root, session)
         with self._lock:
-            state = run.reconcile().get("state")
-            if state not in RESUMABLE:
-                raise RunError(f"run {run.id} is {state}; only interrupted, cancelled or failed runs can be resumed")
-            has_checkpoint = run.file("checkpoint.pt").is_file()
-            run.file("stop.request").unlink(missing_ok=True)
+            run.require_resumable()
+            has_checkpoint = run.has_checkpoint()
+            run.clear_stop()
             run.update_status(
                 state="queued",
                 manager_pid=os.getpid(),
@@ -151,7 +148,7 @@ class JobManager:
             processes = list(self._processes.items())
             adopted = list(self._adopted.items())
         for run_id, pid in [(run_id, p.pid) for run_id, p in processes] + adopted:
-            RunDir(self.root / "runs" / run_id).request_stop()
+            RunDir.of(run_id, self.root).request_stop()
             _signal(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for _, process in processes:
@@ -205,7 +202,7 @@ class JobManager:
             "PYTHONUNBUFFERED": "1",
         }
         command = [sys.executable, "-m", "cnnapp", "train", *args, "--quiet"]
-        with open(run.file("train.log"), "ab") as log:
+        with open(run.file(LOG), "ab") as log:
             try:
                 process = subprocess.Popen(
                     command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
@@ -272,13 +269,7 @@ def _record_exit(run: RunDir, code: int | None) -> None:
     elif code < 0:
         state, message = "interrupted", f"the training process was killed ({_signal_name(-code)})"
     else:
-        errors = [line for line in run.log_tail(40).splitlines() if line.startswith("error:")]
-        state = "failed"
-        message = (
-            errors[-1].removeprefix("error:").strip()
-            if errors
-            else f"the training process exited with code {code}; see train.log"
-        )
+        state, message = "failed", f"the training process exited with code {code}; see {LOG}"
     run.update_status(state=state, ended=time.time(), message=message)
 
 

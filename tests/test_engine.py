@@ -4,7 +4,6 @@ from torch import nn
 
 from cnnapp.config import TrainConfig, resolve
 from cnnapp.engine import (
-    NonFiniteLoss,
     StopTraining,
     TensorBatches,
     evaluate_batches,
@@ -12,6 +11,7 @@ from cnnapp.engine import (
     make_scheduler,
     train_one_epoch,
 )
+from cnnapp.errors import NonFiniteLoss
 from cnnapp.models import create_model, set_frozen, set_train_mode, split_params
 from cnnapp.registry import get_spec
 from cnnapp.runs import RunDir

@@ -26,7 +26,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from test_hostile import make_zip, png_bytes, two_classes
 
-from cnnapp import api, sessions
+from cnnapp import api, runs, sessions
 from cnnapp.config import TrainConfig
 from cnnapp.errors import CnnappError, RunError
 from cnnapp.train import train
@@ -339,7 +339,7 @@ def test_a_session_sees_and_uses_only_its_own_runs(monkeypatch, workspace, alice
     ]
     with pytest.raises(RunError, match="no session"):
         jobs.submit({"data": str(small_dataset), "arch": "lenet5"}, None)
-    (workspace / "runs" / alices_run / sessions.OWNER_FILE).unlink()
+    (workspace / "runs" / alices_run / runs.OWNER).unlink()
     assert runs_tab.runs_frame(workspace, "alice").empty, "a run without an owner belongs to no visitor"
 
 

@@ -14,7 +14,7 @@ import gradio as gr
 import pandas as pd
 
 from cnnapp.errors import CnnappError
-from cnnapp.runs import RunDir
+from cnnapp.runs import STATES, RunDir
 
 F = TypeVar("F", bound=Callable[..., Any])
 PRIVATE = {"api_visibility": "private"}  # UI events are not part of the HTTP API
@@ -62,7 +62,7 @@ def duration(seconds: Any) -> str:
 
 def badge(state: str) -> str:
     """A coloured state label (HTML)."""
-    state = state if state in ("queued", "running", "completed", "failed", "cancelled", "interrupted") else "unknown"
+    state = state if state in STATES else "unknown"
     return f'<span class="cnn-badge {state}">{state}</span>'
 
 

@@ -14,9 +14,9 @@ import pandas as pd
 from PIL import Image
 
 from cnnapp import workspace
-from cnnapp.errors import ConfigError, DataError
+from cnnapp.errors import ConfigError, DataError, IngestError
 from cnnapp.images import fit_square, load_rgb
-from cnnapp.ingest import Dataset, IngestError
+from cnnapp.ingest import Dataset
 from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import EXAMPLE_NAME, chosen, load_dataset

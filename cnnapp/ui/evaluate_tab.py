@@ -31,7 +31,7 @@ NO_MISTAKES = "No mistakes on the validation images: nothing to show."
 def evaluated_runs(root: Path, session: str | None = None) -> list[tuple[str, str]]:
     """(label, run id) of the session's runs with an evaluation report, newest first."""
     frame = sessions.list_runs(root, session)
-    rows = [r for r in frame.itertuples() if (root / "runs" / r.run_id / "report.json").is_file()]
+    rows = [r for r in frame.itertuples() if RunDir.of(r.run_id, root).has_report()]
     return [(f"{r.run_id} · {r.arch} · val acc {pct(r.best_val_acc)}", r.run_id) for r in rows]
 
 

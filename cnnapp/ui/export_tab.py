@@ -29,7 +29,7 @@ NO_RUNS = "No trained model yet: train one on the **Train** tab, then export it 
 def usable_runs(root: Path, session: str | None = None) -> list[tuple[str, str]]:
     """(label, run id) of the session's runs that have saved weights, newest first."""
     frame = sessions.list_runs(root, session)
-    rows = [r for r in frame.itertuples() if (root / "runs" / r.run_id / "model.safetensors").is_file()]
+    rows = [r for r in frame.itertuples() if RunDir.of(r.run_id, root).has_weights()]
     return [(f"{r.run_id} · {r.arch} · val acc {pct(r.best_val_acc)}", r.run_id) for r in rows]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import gradio as gr
 
 from cnnapp import api, sessions
+from cnnapp.runs import RunDir
 from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, pct, user_errors
 from cnnapp.ui.context import UIContext
 
@@ -21,7 +22,7 @@ def model_choices(root: Path, current: str | None, preferred: str | None, sessio
     from cnnapp.registry import get_spec, names
 
     frame = sessions.list_runs(root, session)
-    usable = [row for row in frame.itertuples() if (root / "runs" / row.run_id / "model.safetensors").is_file()]
+    usable = [row for row in frame.itertuples() if RunDir.of(row.run_id, root).has_weights()]
     choices = [(f"{row.run_id} · {row.arch} · val acc {pct(row.best_val_acc)}", row.run_id) for row in usable]
     choices += [
         (f"ImageNet classifier · {name} (1000 classes, no training)", IMAGENET + name)
