@@ -28,7 +28,8 @@ HELP = {
     "label_smoothing": "label smoothing for the cross-entropy loss",
     "batch_size": "images per batch",
     "img_size": "square input size in pixels (default: the architecture's)",
-    "augment": "augmentations: a preset (none, light, medium, strong) or e.g. 'hflip,crop=0.8,rotate=15,noise,color,hue,gray'",
+    "augment": "augmentations: a preset (none, light, medium, strong) "
+    "or e.g. 'hflip,crop=0.8,rotate=15,noise,color,hue,gray'",
     "val_split": "fraction of train held out for validation when there is no val folder",
     "seed": "random seed (CPU runs are repeatable)",
     "device": "auto, cpu or cuda",

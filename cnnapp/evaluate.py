@@ -148,7 +148,10 @@ def confusion_plot(run: RunDir | str | Path, normalize: bool = False, split: str
 
 
 def curves(run: RunDir | str | Path) -> pd.DataFrame:
-    """Loss and accuracy per epoch in long format: columns epoch, stage, metric (loss/accuracy), split (train/val), value."""
+    """Loss and accuracy per epoch in long format.
+
+    Columns: epoch, stage, metric (loss/accuracy), split (train/val), value.
+    """
     metrics = as_run(run).metrics()
     if metrics.empty:
         return pd.DataFrame(columns=["epoch", "stage", "metric", "split", "value"])

@@ -205,7 +205,10 @@ def export_onnx(run: RunDir | str | Path, out: str | Path | None = None) -> Path
             "the model folder (--format safetensors) works for every architecture"
         ) from None
     onnx.helper.set_model_props(proto, onnx_metadata(rm))
-    proto.doc_string = f"{rm.spec.name} trained with cnnapp {cnnapp.__version__} (run {rm.run.id}); input normalised NCHW, output softmax probabilities"
+    proto.doc_string = (
+        f"{rm.spec.name} trained with cnnapp {cnnapp.__version__} (run {rm.run.id}); "
+        "input normalised NCHW, output softmax probabilities"
+    )
     onnx.checker.check_model(proto)
     target = folder / "model.onnx"
     with atomic_write(target) as tmp:
@@ -370,7 +373,8 @@ def _load_snippet(rm: RunModel) -> str:
     parts = []
     if rm.spec.source == "timm":
         parts.append(
-            "With [timm](https://github.com/huggingface/pytorch-image-models) (`pip install timm`), from this folder or "
+            "With [timm](https://github.com/huggingface/pytorch-image-models) (`pip install timm`), "
+            "from this folder or "
             "from the Hub after pushing (`hf-hub:USER/REPO`):\n\n```python\nimport timm\n\n"
             'model = timm.create_model("local-dir:path/to/this/folder", pretrained=True).eval()\n'
             'labels = model.pretrained_cfg["label_names"]\n'
@@ -379,7 +383,8 @@ def _load_snippet(rm: RunModel) -> str:
             "or with the architecture name — pass `num_classes` in the overlay too, otherwise timm drops the "
             "classifier as a mismatch with its 1000 ImageNet classes:\n\n```python\n"
             f'model = timm.create_model("{rm.spec.name}", pretrained=True, num_classes={n},\n'
-            f'                          pretrained_cfg_overlay=dict(file="path/to/model.safetensors", num_classes={n}))\n```'
+            "                          pretrained_cfg_overlay="
+            f'dict(file="path/to/model.safetensors", num_classes={n}))\n```'
         )
     elif rm.spec.source == "torchvision":
         kwargs = ", aux_logits=False, init_weights=False" if rm.spec.name == "googlenet" else ""
@@ -457,7 +462,8 @@ def model_card(rm: RunModel, config: dict) -> str:
         "## Input",
         "",
         f"RGB images, {RESIZE} (img_size = {rm.img_size}), scaled to [0, 1] and normalised with "
-        f"mean {list(rm.spec.mean)} and std {list(rm.spec.std)}. The model returns logits; apply softmax for probabilities.",
+        f"mean {list(rm.spec.mean)} and std {list(rm.spec.std)}. "
+        "The model returns logits; apply softmax for probabilities.",
         "",
         "## Training configuration",
         "",
@@ -512,7 +518,8 @@ def check_push(repo_id: str, token: str | None = None, env_token: bool = True) -
         raise ExportError(f"'{repo_id}' is not a Hub repository id: use USER/REPO (letters, digits, '-', '_', '.')")
     if _offline():
         raise ExportError(
-            "cannot push to the Hugging Face Hub: offline mode is on (HF_HUB_OFFLINE); unset it on a machine with network access"
+            "cannot push to the Hugging Face Hub: offline mode is on (HF_HUB_OFFLINE); "
+            "unset it on a machine with network access"
         )
     token = (token or "").strip() or (_hub_token(None) if env_token else None)
     if not token:
@@ -553,6 +560,7 @@ def push_to_hub(
         ) from None
     except Exception as exc:  # network failures come as httpx, OSError and hub types
         raise ExportError(
-            f"could not reach the Hugging Face Hub ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}); check the network"
+            f"could not reach the Hugging Face Hub ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}); check the network"
         ) from None
     return str(url)

@@ -286,7 +286,8 @@ def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: i
         base["classes"] = classes
     if len(classes) < 2:
         raise IngestError(
-            f"only one class ({classes[0] if classes else 'none'}) has images: a classifier needs at least two class folders",
+            f"only one class ({classes[0] if classes else 'none'}) has images: "
+            "a classifier needs at least two class folders",
             base,
         )
 

@@ -66,7 +66,10 @@ RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 @contextlib.contextmanager
 def atomic_write(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; once written, it replaces `path` in one step (readers never see half a file)."""
+    """Yield a temporary path beside `path`; once written, it replaces `path` in one step.
+
+    Readers never see half a file.
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -324,7 +327,8 @@ class RunDir:
             return self.update_status(
                 state="interrupted",
                 ended=time.time(),
-                message=f"the training process (pid {status.get('pid')}) ended without finishing (killed, crashed or the machine restarted)",
+                message=f"the training process (pid {status.get('pid')}) ended without finishing "
+                "(killed, crashed or the machine restarted)",
             )
         if state == "queued" and status.get("manager_pid") and not pid_alive(status.get("manager_pid")):
             return self.update_status(

@@ -70,7 +70,10 @@ class JobManager:
 
     # ----- requests -----------------------------------------------------------------------
     def submit(self, values: dict[str, Any], session: str | None = None) -> RunDir:
-        """Validate `values` (CLI option names) and queue a run owned by `session`. Raises ConfigError before creating anything."""
+        """Validate `values` (CLI option names) and queue a run owned by `session`.
+
+        Raises ConfigError before creating anything.
+        """
         sessions.require(session)
         cfg = resolve(TrainConfig.from_dict(values))
         run = RunDir.create(cfg.arch, self.root)
@@ -89,7 +92,10 @@ class JobManager:
         return run
 
     def resume(self, run_id: str, session: str | None = None) -> str:
-        """Queue an interrupted, cancelled or failed run to continue from its checkpoint; returns what will happen, for the user."""
+        """Queue an interrupted, cancelled or failed run to continue from its checkpoint.
+
+        Returns what will happen, for the user.
+        """
         run = sessions.get_run(run_id, self.root, session)
         with self._lock:
             run.require_resumable()
@@ -251,7 +257,7 @@ class JobManager:
 
 
 def _record_exit(run: RunDir, code: int | None) -> None:
-    """Give a run whose process ended without recording a final state the state that explains why (`code` None: unknown)."""
+    """Give a run whose process ended without a final state the state that explains why (`code` None: unknown)."""
     # the trainer records completed, failed or cancelled itself; "interrupted" comes from a reader's
     # reconcile() that saw the process gone first, and gets the exact reason here
     if run.status().get("state") not in (*ACTIVE, "interrupted"):

@@ -52,7 +52,7 @@ def duration(seconds: Any) -> str:
     """Seconds → '42 s', '3 min 05 s', '1 h 02 min'; missing → '—'."""
     if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
         return "—"
-    s = int(round(float(seconds)))
+    s = round(float(seconds))
     if s < 60:
         return f"{s} s"
     if s < 3600:
@@ -82,7 +82,8 @@ def progress_html(run: RunDir, status: dict) -> str:
         fraction = (status.get("epoch") or 0) / epochs if epochs else 0.0
         text = html.escape(status.get("message") or state, quote=False)
     return (
-        f'<div class="cnn-progress" role="progressbar" aria-valuenow="{fraction * 100:.0f}" aria-valuemin="0" aria-valuemax="100">'
+        f'<div class="cnn-progress" role="progressbar" aria-valuenow="{fraction * 100:.0f}" '
+        'aria-valuemin="0" aria-valuemax="100">'
         f'<div style="width: {fraction * 100:.1f}%"></div></div><div class="cnn-progress-text">{text}</div>'
     )
 

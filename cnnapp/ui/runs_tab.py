@@ -149,11 +149,7 @@ def _resume_button(run: RunDir) -> gr.Button:
     """Resume, shown for runs that ended early; it says whether the run continues or starts again."""
     if run.status().get("state") not in RESUMABLE:
         return gr.Button(visible=False)
-    label = (
-        "▶ Resume from the last checkpoint"
-        if run.has_checkpoint()
-        else "▶ Train again (no checkpoint was saved)"
-    )
+    label = "▶ Resume from the last checkpoint" if run.has_checkpoint() else "▶ Train again (no checkpoint was saved)"
     return gr.Button(label, visible=True)
 
 
