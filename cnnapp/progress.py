@@ -1,4 +1,5 @@
-"""Training progress: tqdm bars on stderr and throttled batch events (with an ETA) in the run's events.jsonl."""
+"""Training progress: tqdm bars on stderr, throttled batch events (with an ETA) in the run's events.jsonl,
+and each epoch's metrics row and log line."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from cnnapp.engine import OnBatch
 from cnnapp.runs import RunDir
 
 EVENT_INTERVAL_S = 0.5
+Pair = tuple[float, float]  # (loss, accuracy)
 
 
 class Progress:
@@ -70,3 +72,30 @@ class Progress:
                 "eta_s": round(float(eta), 1),
             }
         )
+
+
+def metrics_row(
+    epoch: int, stage: str, train: Pair, val: Pair | None, lr: float, seconds: float, elapsed: float
+) -> dict:
+    """One row of metrics.csv from (loss, accuracy) pairs (the val columns stay empty without val images)."""
+    return {
+        "epoch": epoch,
+        "stage": stage,
+        "train_loss": round(train[0], 5),
+        "train_acc": round(train[1], 5),
+        "val_loss": round(val[0], 5) if val else None,
+        "val_acc": round(val[1], 5) if val else None,
+        "lr": lr,
+        "seconds": round(seconds, 3),
+        "elapsed": round(elapsed, 3),
+    }
+
+
+def epoch_line(prefix: str, train: Pair, val: Pair | None, seconds: float, improved: bool) -> str:
+    """The log's line for one epoch (`*` marks a new best)."""
+    return (
+        f"{prefix} train loss {train[0]:.4f} acc {train[1]:.1%}"
+        + (f" | val loss {val[0]:.4f} acc {val[1]:.1%}" if val else "")
+        + f" | {seconds:.1f}s"
+        + (" *" if improved else "")
+    )

@@ -1,6 +1,7 @@
 """The run directory, cnnapp's unit of persistence: config, status, metrics, events, report, weights.
 
 `RunDir` is the only owner of run-file names and of weight I/O; other modules use its constants and methods.
+The module is longer than most for that reason: every rule about a run's files is here, in one place.
 """
 
 from __future__ import annotations

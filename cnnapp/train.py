@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,10 +30,8 @@ from cnnapp.evaluate import write_evaluation
 from cnnapp.ingest import Dataset, ingest
 from cnnapp.learner import Learner, Stage
 from cnnapp.models import count_trainable
-from cnnapp.progress import Progress
+from cnnapp.progress import Progress, epoch_line, metrics_row
 from cnnapp.runs import CONFIG, INGEST, LABELS, LOG, ReadOnlyRun, RunDir, cpu_state, write_json
-
-Pair = tuple[float, float]  # (loss, accuracy)
 
 
 @dataclass
@@ -103,6 +101,9 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+STOPPED = "stopped on request; the best weights so far and a checkpoint were saved"
+
+
 class Training:
     """Trains one resolved config into `run`. Use `execute()`; it never raises for run failures."""
 
@@ -136,29 +137,26 @@ class Training:
         except StopTraining:
             if self.record.best_state is not None:
                 self.write_report()
-            return self.run.finish(
-                "cancelled", "stopped on request; the best weights so far and a checkpoint were saved"
-            )
+            return self.run.finish("cancelled", STOPPED)
         except Exception as exc:  # the run must end with a clear state whatever happened
             return self._fail(exc)
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
 
-    def prepare(self, dataset: Dataset | None = None) -> None:
-        """Ingest (or reuse) the data, record it in the run, seed, and build the learner."""
-        if dataset is None:
-            self.run.update_status(message="reading the dataset")
-            dataset = _ingest_on_main(self.cfg, self.ctx)
-        self.dataset = dataset
+    def prepare(self) -> None:
+        """Ingest the data (rank 0) and record it in the run, seed, and build the learner."""
+        cfg = self.cfg
+        self.run.update_status(message="reading the dataset")
+        self.dataset = dataset = distributed.on_main(lambda: ingest(cfg.data, cfg.val_split, cfg.seed), self.ctx)
         if self.main:
             dataset.save(self.run.file(INGEST))
             write_json(self.run.file(LABELS), dataset.classes)
         for warning in dataset.warnings:
             self.log(f"warning: {warning}")
-        seed_everything(self.cfg.seed)
+        seed_everything(cfg.seed)
         self.learner.build(dataset, lambda message: self.run.update_status(message=message))
-        self.log(f"{self.cfg.arch}: {len(dataset.classes)} classes, {self.learner.describe()}")
+        self.log(f"{cfg.arch}: {len(dataset.classes)} classes, {self.learner.describe()}")
 
     def fit(self, resume: dict | None = None) -> dict:
         """Every stage from the checkpoint's position (or the start), then the report of the best weights."""
@@ -260,49 +258,6 @@ class Training:
         return self.run.finish("failed", message)
 
 
-def metrics_row(
-    epoch: int, stage: str, train: Pair, val: Pair | None, lr: float, seconds: float, elapsed: float
-) -> dict:
-    """One row of metrics.csv from (loss, accuracy) pairs (the val columns stay empty without val images)."""
-    return {
-        "epoch": epoch,
-        "stage": stage,
-        "train_loss": round(train[0], 5),
-        "train_acc": round(train[1], 5),
-        "val_loss": round(val[0], 5) if val else None,
-        "val_acc": round(val[1], 5) if val else None,
-        "lr": lr,
-        "seconds": round(seconds, 3),
-        "elapsed": round(elapsed, 3),
-    }
-
-
-def epoch_line(prefix: str, train: Pair, val: Pair | None, seconds: float, improved: bool) -> str:
-    """The log's line for one epoch (`*` marks a new best)."""
-    return (
-        f"{prefix} train loss {train[0]:.4f} acc {train[1]:.1%}"
-        + (f" | val loss {val[0]:.4f} acc {val[1]:.1%}" if val else "")
-        + f" | {seconds:.1f}s"
-        + (" *" if improved else "")
-    )
-
-
-def _ingest_on_main(cfg: TrainConfig, ctx: distributed.Context) -> Dataset:
-    """Rank 0 reads the dataset and hands it (or its failure, rather than leaving them waiting) to every rank."""
-    result: Dataset | CnnappError | None = None
-    if ctx.main:
-        try:
-            result = ingest(cfg.data, val_split=cfg.val_split, seed=cfg.seed)
-        except CnnappError as exc:
-            if not ctx.enabled:
-                raise
-            result = exc
-    result = distributed.broadcast(result, ctx)
-    if isinstance(result, CnnappError):
-        raise result
-    return result
-
-
 def _summary(report: dict) -> str:
     """The completed run's status message."""
     acc = report.get("val_accuracy")
@@ -325,7 +280,7 @@ def train(cfg: TrainConfig, run_dir: Path | str | None = None, progress: bool = 
     try:
         with _failure_recorded(run_dir, ctx):
             cfg = resolve(cfg)
-            run = _on_main(lambda: _adopt_run_dir(run_dir, cfg), ctx)
+            run = distributed.on_main(lambda: _adopt_run_dir(run_dir, cfg), ctx)
         return run, Training(cfg, run, progress, ctx).execute()
     finally:
         distributed.shutdown()
@@ -336,7 +291,7 @@ def resume_training(run_dir: Path | str, progress: bool = True) -> tuple[RunDir,
     ctx = distributed.init_from_env()
     try:
         with _failure_recorded(run_dir, ctx):
-            run = _on_main(lambda: _resumable(run_dir), ctx)
+            run = distributed.on_main(lambda: _resumable(run_dir), ctx)
             cfg = resolve(TrainConfig.load(run.file(CONFIG)))
         return run, Training(cfg, run, progress, ctx).execute(resume=run.has_checkpoint())
     finally:
@@ -353,22 +308,6 @@ def _failure_recorded(run_dir: Path | str | None, ctx: distributed.Context) -> I
         if run is not None and run.status().get("state") == "queued":
             run.update_status(state="failed", ended=time.time(), message=str(exc))
         raise
-
-
-def _on_main(make_run: Callable[[], RunDir], ctx: distributed.Context) -> RunDir:
-    """Run `make_run` on rank 0 and give every rank the same run directory (or the same error)."""
-    result: RunDir | CnnappError | None = None
-    if ctx.main:
-        try:
-            result = make_run()
-        except CnnappError as exc:
-            if not ctx.enabled:
-                raise
-            result = exc
-    result = distributed.broadcast(result if not isinstance(result, RunDir) else str(result.path), ctx)
-    if isinstance(result, CnnappError):
-        raise result
-    return RunDir(result)
 
 
 def _resumable(run_dir: Path | str) -> RunDir:
