@@ -91,6 +91,7 @@ class Learner:
         self.prep: BatchPrep | None = None
         self.model: nn.Module | None = None
         self.head: nn.Module | None = None
+        self.stepped: nn.Module | None = None  # the model the current stage steps (wrapped under torchrun)
         self.data: dict[str, ImageDataset] = {}
 
     def build(self, dataset: Dataset, say: Callable[[str], None] = lambda _: None) -> None:
@@ -131,10 +132,12 @@ class Learner:
             sampler = distributed.eval_shard(len(ds), self.ctx)
         return make_loader(ds, batch, shuffle=shuffle, seed=seed, workers=cfg.workers, sampler=sampler)
 
-    def optimizer(self, stage: Stage, resume: dict | None = None) -> tuple[torch.optim.Optimizer, object]:
-        """Freeze for `stage`; its optimizer (backbone and head groups) and per-batch scheduler, restored on resume."""
+    def begin_stage(self, stage: Stage, resume: dict | None = None) -> tuple[torch.optim.Optimizer, object]:
+        """Freeze for `stage` and pick the model it steps; return its optimizer (backbone and head groups) and
+        per-batch scheduler, restored from the checkpoint `resume`."""
         cfg = self.cfg
         set_frozen(self.model, self.spec, stage.frozen)
+        self.stepped = self.model if self.uses_features(stage) else self.trainable()
         backbone, head = split_params(self.model, self.spec)
         groups = [{"params": head, "lr": stage.lr_head, "name": "head"}]
         if not stage.frozen:
@@ -163,10 +166,11 @@ class Learner:
             return self.head, batches, self.to_device, contextlib.nullcontext
         set_train_mode(self.model, self.spec, stage.frozen)
         batches = self.loader("train", shuffle=True, seed=seed, augment=True)
-        return self.trainable(), batches, self.prep, self.amp_eval if stage.frozen else self.amp
+        return self.stepped, batches, self.prep, self.amp_eval if stage.frozen else self.amp
 
     def trainable(self) -> nn.Module:
-        """The model to step: wrapped in DistributedDataParallel under torchrun (per stage, as freezing changes)."""
+        """The model to step: wrapped in DistributedDataParallel under torchrun (once per stage: freezing changes
+        which parameters it synchronises)."""
         if not self.ctx.enabled:
             return self.model
         device_ids = [self.ctx.local_rank] if self.device.type == "cuda" else None

@@ -169,7 +169,7 @@ class Training:
     def fit_stage(self, index: int, stage: Stage, start_epoch: int = 0, resume: dict | None = None) -> None:
         """Train one stage's epochs, evaluating, recording and checkpointing after each."""
         learner = self.learner
-        optimizer, scheduler = learner.optimizer(stage, resume)
+        optimizer, scheduler = learner.begin_stage(stage, resume)
         first_global = sum(s.epochs for s in self.stages[:index])
         trainable = count_trainable(learner.model)
         self.log(f"stage '{stage.name}': {trainable:,} trainable parameters, {stage.epochs} epoch(s)")
