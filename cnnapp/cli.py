@@ -9,7 +9,8 @@ import sys
 from collections.abc import Sequence
 from dataclasses import fields
 
-from cnnapp.config import OPTIMIZERS, SCHEDULERS, TrainConfig
+from cnnapp import settings
+from cnnapp.config import OPTIMIZERS, SCHEDULERS, SMALL_IMG_SIZE, TrainConfig
 from cnnapp.errors import CnnappError
 
 HELP = {
@@ -27,8 +28,9 @@ HELP = {
     "scheduler": f"learning-rate schedule, one of {', '.join(SCHEDULERS)}",
     "label_smoothing": "label smoothing for the cross-entropy loss",
     "batch_size": "images per batch",
-    "img_size": "square input size in pixels (default: the architecture's)",
-    "augment": "augmentations: a preset (none, light, medium, strong) or e.g. 'hflip,crop=0.8,rotate=15,noise,color,hue,gray'",
+    "img_size": f"square input size in pixels (default: the architecture's, at most {SMALL_IMG_SIZE}: quick on a CPU)",
+    "augment": "augmentations: a preset (none, light, medium, strong) "
+    "or e.g. 'hflip,crop=0.8,rotate=15,noise,color,hue,gray'",
     "val_split": "fraction of train held out for validation when there is no val folder",
     "seed": "random seed (CPU runs are repeatable)",
     "device": "auto, cpu or cuda",
@@ -292,6 +294,7 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        settings.get()  # a bad CNNAPP_* value stops every command at start-up
         return COMMANDS[args.command](args)
     except CnnappError as exc:
         print(f"error: {exc}", file=sys.stderr)

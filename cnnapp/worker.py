@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cnnapp import sessions, workspace
+from cnnapp import sessions, settings, workspace
 from cnnapp.config import TrainConfig, resolve
 from cnnapp.errors import RunError
 from cnnapp.runs import ACTIVE, RunDir, all_runs, get_run, pid_alive
@@ -33,13 +33,6 @@ ADOPTED_POLL_S = 1.0
 def default_threads() -> int:
     """Torch threads for a training process: every core but one, so the server keeps one free."""
     return max(1, len(os.sched_getaffinity(0)) - 1)
-
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        return max(1, int(os.environ.get(name, default)))
-    except ValueError:
-        return default
 
 
 class JobManager:
@@ -58,8 +51,8 @@ class JobManager:
         term_timeout: float = 10.0,
     ):
         self.root = Path(root) if root else workspace.home()
-        self.max_jobs = max_jobs or _env_int("CNNAPP_MAX_JOBS", 1)
-        self.threads = threads or _env_int("CNNAPP_WORKER_THREADS", default_threads())
+        self.max_jobs = max_jobs or settings.get().max_jobs
+        self.threads = threads or settings.get().worker_threads or default_threads()
         self.nice = nice
         self.stop_timeout = stop_timeout
         self.term_timeout = term_timeout
@@ -71,7 +64,10 @@ class JobManager:
 
     # ----- requests -----------------------------------------------------------------------
     def submit(self, values: dict[str, Any], session: str | None = None) -> RunDir:
-        """Validate `values` (CLI option names) and queue a run owned by `session`. Raises ConfigError before creating anything."""
+        """Validate `values` (CLI option names) and queue a run owned by `session`.
+
+        Raises ConfigError before creating anything.
+        """
         sessions.require(session)
         cfg = resolve(TrainConfig.from_dict(values))
         run = RunDir.create(cfg.arch, self.root)
@@ -90,7 +86,7 @@ class JobManager:
         return run
 
     def resume(self, run_id: str, session: str | None = None) -> str:
-        """Queue an interrupted, cancelled or failed run to continue from its checkpoint; returns what will happen, for the user."""
+        """Queue an interrupted, cancelled or failed run to continue from its checkpoint; returns what will happen."""
         run = sessions.get_run(run_id, self.root, session)
         with self._lock:
             state = run.reconcile().get("state")
@@ -198,12 +194,7 @@ class JobManager:
                     self._start(run, args)
 
     def _start(self, run: RunDir, args: list[str]) -> None:
-        env = {
-            **os.environ,
-            "CNNAPP_HOME": str(self.root),
-            "CNNAPP_THREADS": str(self.threads),
-            "PYTHONUNBUFFERED": "1",
-        }
+        env = {**os.environ, **settings.as_env(home=self.root, threads=self.threads), "PYTHONUNBUFFERED": "1"}
         command = [sys.executable, "-m", "cnnapp", "train", *args, "--quiet"]
         with open(run.file("train.log"), "ab") as log:
             try:
@@ -254,7 +245,7 @@ class JobManager:
 
 
 def _record_exit(run: RunDir, code: int | None) -> None:
-    """Give a run whose process ended without recording a final state the state that explains why (`code` None: unknown)."""
+    """Give a run whose process ended without a final state the state that explains why (`code` None: unknown)."""
     # the trainer records completed, failed or cancelled itself; "interrupted" comes from a reader's
     # reconcile() that saw the process gone first, and gets the exact reason here
     if run.status().get("state") not in (*ACTIVE, "interrupted"):

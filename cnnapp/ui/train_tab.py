@@ -11,7 +11,7 @@ from typing import Any
 import gradio as gr
 
 from cnnapp import sessions
-from cnnapp.config import OPTIMIZERS, SCHEDULERS, TrainConfig
+from cnnapp.config import OPTIMIZERS, SCHEDULERS, SMALL_IMG_SIZE, TrainConfig
 from cnnapp.errors import CnnappError, DataError
 from cnnapp.runs import ACTIVE
 from cnnapp.ui.common import PRIVATE, badge, curve_plots, curves, progress_html, user_errors
@@ -20,20 +20,12 @@ from cnnapp.ui.dataset_state import describe
 from cnnapp.worker import JobManager
 
 TITLE = "2 · Train"
-SMALL_PX = 96
 POLL_S = 1.0
 IDLE_STATUS = (
     '<div class="cnn-empty">No training running. The defaults (EfficientNet-Lite0 pretrained on ImageNet, frozen, '
-    f"{SMALL_PX} px) train the example to about 85% validation accuracy in under a minute: press <b>Start</b>.</div>"
+    f"{SMALL_IMG_SIZE} px) train the example to about 85% validation accuracy in under a minute: "
+    "press <b>Start</b>.</div>"
 )
-
-
-def recommended_size(name: str) -> int:
-    """A small input size that trains quickly on a CPU and still suits the architecture."""
-    from cnnapp.registry import get_spec
-
-    spec = get_spec(name)
-    return max(spec.min_input_size, min(spec.input_size, SMALL_PX))
 
 
 def arch_card(name: str) -> str:
@@ -50,13 +42,14 @@ def arch_card(name: str) -> str:
     year = f" · {spec.year}" if spec.year else ""
     return (
         f"**{spec.family}{year}** · {html.escape(spec.description, quote=False)}  \n"
-        f"{count_params(spec.name) / 1e6:.1f} M parameters · input {spec.input_size} px (min {spec.min_input_size}) · {weights}"
+        f"{count_params(spec.name) / 1e6:.1f} M parameters · input {spec.input_size} px "
+        f"(min {spec.min_input_size}) · {weights}"
     )
 
 
 def on_arch(name: str) -> tuple:
     """Card and sensible defaults when the architecture changes."""
-    from cnnapp.registry import get_spec
+    from cnnapp.registry import get_spec, recommended_size  # imports torch: not on the first page
 
     try:
         spec = get_spec(name)
@@ -202,7 +195,7 @@ def build(ctx: UIContext) -> None:
                 info="fine-tune the whole network at the backbone rate",
             )
             img_size = gr.Slider(
-                16, 320, value=SMALL_PX, step=4, label="Image size (px)", info="small is fast on a CPU"
+                16, 320, value=SMALL_IMG_SIZE, step=4, label="Image size (px)", info="small is fast on a CPU"
             )
             ctx.augment.render()
             with gr.Accordion("More settings", open=False):
