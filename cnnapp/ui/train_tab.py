@@ -161,7 +161,6 @@ def refresh(root: Path, run_id: str | None, seen: Any, session: str | None = Non
     )
 
 
-@user_errors
 def describe_data(root: Path, dataset: dict | None) -> str:
     return describe(dataset, root)
 
@@ -252,7 +251,12 @@ def build(ctx: UIContext) -> None:
         "show_progress": "hidden",
         **PRIVATE,
     }
-    data_info = {"fn": partial(describe_data, ctx.root), "inputs": ctx.dataset, "outputs": data_line, **PRIVATE}
+    data_info = {
+        "fn": user_errors(partial(describe_data, ctx.root)),
+        "inputs": ctx.dataset,
+        "outputs": data_line,
+        **PRIVATE,
+    }
     arch_defaults = {"fn": on_arch, "inputs": ctx.arch, "outputs": [card, pretrained, freeze, img_size], **PRIVATE}
 
     ctx.demo.load(arch_choices, None, ctx.arch, **PRIVATE).then(**arch_defaults)
