@@ -233,7 +233,7 @@ def test_hostile_uploads_get_clear_messages_and_the_server_keeps_serving(monkeyp
                 assert "Traceback" not in str(caught.value) and len(str(caught.value).splitlines()) == 1
 
                 try:  # the Data tab's upload handler: an error, or the summary says why the dataset cannot be used
-                    state, summary, *_ = data_tab.use_zip(workspace, str(archive))
+                    state, summary, *_ = user_errors(data_tab.use_zip)(workspace, str(archive))
                 except gr.Error as exc:
                     state, summary = gr.skip(), exc.message
                 assert state == gr.skip() and re.search(message, summary), (archive.name, summary)
