@@ -126,7 +126,7 @@ def descend(fn: Callable, start: Point, optimizer: str, lr: float, steps: int) -
     return Trajectory(np.array(points), np.array(losses))
 
 
-def race(name: str, start: Point | None = None, steps: int = 200, lrs: dict[str, float] | None = None) -> dict:
+def race(name: str, start: Point | None = None, steps: int = 300, lrs: dict[str, float] | None = None) -> dict:
     """Every runner on the named surface from the same start; `lrs` overrides the surface's learning rates."""
     s = surface(name)
     if not 1 <= int(steps) <= 5000:
