@@ -12,8 +12,6 @@ from matplotlib.figure import Figure
 from cnnapp.errors import ConfigError
 from cnnapp.learn import KERNELS, convolve, shapes_image
 
-COURSE_LOGITS = "2.0, 1.0, 0.1"
-
 
 def parse_logits(text: str) -> np.ndarray:
     """Scores typed as numbers separated by commas or spaces. Raises ConfigError."""
@@ -66,7 +64,13 @@ def flatten_figure(volume: np.ndarray, vector: np.ndarray, labels: dict[str, str
         for i in range(h):
             for j in range(w):
                 ax.text(j + 0.5, i + 0.5, f"{volume[k, i, j]:g}", ha="center", va="center", fontsize=9)
-        ax.set(xlim=(0, w), ylim=(h, 0), xticks=range(w + 1), yticks=range(h + 1), title=f"{labels['channel']} {k + 1} ({h}×{w})")
+        ax.set(
+            xlim=(0, w),
+            ylim=(h, 0),
+            xticks=range(w + 1),
+            yticks=range(h + 1),
+            title=f"{labels['channel']} {k + 1} ({h}×{w})",
+        )
         ax.tick_params(labelbottom=False, labelleft=False, length=0)
         ax.grid(color="k", lw=0.6)
     ax = fig.add_subplot(grid[1, :])
@@ -117,7 +121,7 @@ def dropout(fmap: np.ndarray, p: float, seed: int = 0) -> DropoutResult:
 
 
 def dropout_figure(result: DropoutResult, labels: dict[str, str]) -> Figure:
-    """Feature map, mask and output side by side; the map and the output share one colour scale, so the ×1/(1−p) shows."""
+    """Feature map, mask and output side by side; map and output share one colour scale, so the ×1/(1−p) shows."""
     fig = Figure(figsize=(11, 3.6))
     axes = fig.subplots(1, 3)
     high = float(max(result.output.max(), result.feature_map.max(), 1e-6))

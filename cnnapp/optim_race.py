@@ -29,7 +29,7 @@ Point = tuple[float, float]
 
 @dataclass(frozen=True)
 class Surface:
-    """A 2-D loss surface: its formula, where its minimum lies, a view box, a start and learning rates that race well."""
+    """A 2-D loss surface: formula, where its minimum lies, a view box, a start and learning rates that race well."""
 
     formula: str
     fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -43,7 +43,7 @@ class Surface:
         return float(self.fn(torch.tensor(self.minimum[0]), torch.tensor(self.minimum[1])))
 
 
-# The course's optimizers, SGD raced with and without momentum; each builds a `torch.optim` optimizer for a learning rate.
+# The course's optimizers, SGD with and without momentum; each builds a `torch.optim` optimizer for a learning rate.
 RUNNERS: dict[str, Callable[[list[torch.Tensor], float], torch.optim.Optimizer]] = {
     "SGD": lambda p, lr: torch.optim.SGD(p, lr=lr),
     "SGD + momentum": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9),
@@ -87,6 +87,7 @@ SURFACES: dict[str, Surface] = {
         _lrs(1e-3, 5e-4, 0.05, 0.05, 0.02, 0.25, 3.0, 0.05),
     ),
 }
+
 
 @dataclass
 class Trajectory:
@@ -136,7 +137,7 @@ def race(name: str, start: Point | None = None, steps: int = 300, lrs: dict[str,
 
 
 def race_figure(name: str, trajectories: dict[str, Trajectory], labels: dict[str, str] | None = None) -> Figure:
-    """Contour plot with each trajectory from the start (square) towards the minimum (star), and loss per step (log scale)."""
+    """Contours with each trajectory from the start (square) towards the minimum (star); loss per step (log scale)."""
     text = {"x": "x", "y": "y", "step": "step", "loss": "loss − minimum (log scale)"}
     text.update(labels or {})
     s = surface(name)
@@ -187,6 +188,15 @@ def final_table(trajectories: dict[str, Trajectory]) -> pd.DataFrame:
 
 # ----- the same seven on real runs ----------------------------------------------------------------------------------
 
+NAMES = {
+    "sgd": "SGD",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "rmsprop": "RMSprop",
+    "adagrad": "Adagrad",
+    "adadelta": "Adadelta",
+    "adamax": "Adamax",
+}  # config.OPTIMIZERS as the course writes them
 PRESETS: dict[str, dict[str, Any]] = {
     "lenet5": {"arch": "lenet5", "pretrained": False, "freeze": False, "batch_size": 32},
     "efficientnet_frozen": {
@@ -220,7 +230,7 @@ def queue_optimizer_runs(base: TrainConfig, submit: Callable[[dict[str, Any]], R
 
 
 def optimizer_curves(runs: Iterable[RunDir | str | Path]) -> pd.DataFrame:
-    """Per epoch of each run: optimizer, run_id, epoch, val_acc, val_loss, train_loss (long format, epochs done so far)."""
+    """Per epoch of each run: optimizer, run_id, epoch, val_acc, val_loss, train_loss (long format, epochs so far)."""
     frames = []
     for r in runs:
         run = as_run(r)

@@ -1,4 +1,4 @@
-"""The Learn tab's losses, softmax, flatten and dropout: values from torch.nn.functional, behaviour as the course says."""
+"""The Learn tab's losses, softmax, flatten and dropout: values from torch.nn.functional, behaviour as in the course."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_loss_errors_and_figure():
 
 
 def test_softmax_with_temperature():
-    z = learn_layers.parse_logits(learn_layers.COURSE_LOGITS)
+    z = learn_layers.parse_logits("2.0, 1.0, 0.1")
     assert z.tolist() == [2.0, 1.0, 0.1]
     one = learn_layers.softmax(z, 1.0)
     np.testing.assert_allclose(one, torch.softmax(torch.tensor(z), 0).numpy())

@@ -78,7 +78,9 @@ def test_race_on_every_surface_gets_closer_and_draws():
         for t in result.values():
             assert t.points.shape == (301, 2) and t.losses[-1] < t.losses[0]
         best, first = min(t.losses[-1] for t in result.values()), result["SGD"].losses[0]
-        assert best - s.min_value < 0.05 * (first - s.min_value)  # the default learning rates make a race worth watching
+        assert best - s.min_value < 0.05 * (
+            first - s.min_value
+        )  # the default learning rates make a race worth watching
         assert isinstance(optim_race.race_figure(name, result), Figure)
     table = optim_race.final_table(result)
     assert table["optimizer"].tolist() == list(optim_race.RUNNERS) and not table["diverged"].any()
