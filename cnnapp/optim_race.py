@@ -257,7 +257,7 @@ def curves_figure(data: pd.DataFrame, labels: dict[str, str] | None = None) -> F
     for ax in (acc, loss):
         ax.grid(alpha=0.3)
         ax.xaxis.get_major_locator().set_params(integer=True)
-        if len(data):
-            ax.legend(fontsize=8)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 0.86, 1))
+    if len(data):
+        fig.legend(*acc.get_legend_handles_labels(), loc="center right", fontsize=9)
     return fig

@@ -670,6 +670,8 @@ def race_view(
     from cnnapp import learn, optim_race
 
     t = STRINGS[lang]
+    if x is None or y is None or lrs is None or lrs.empty:  # the tab was opened before its starting values arrived
+        _, x, y, lrs = surface_defaults(name, lang)
     rates = learn.as_matrix(lrs.iloc[:, 1:], "learning rates")[:, 0] if isinstance(lrs, pd.DataFrame) else []
     if len(rates) != len(optim_race.RUNNERS):
         raise DataError(f"the learning-rate table needs one row per optimizer ({len(optim_race.RUNNERS)})")
@@ -836,18 +838,18 @@ def _build_layers(t: dict[str, Any]) -> dict:
             "height": gr.Slider(1, 5, value=3, step=1, label=t["height"]),
             "width": gr.Slider(1, 5, value=3, step=1, label=t["width"]),
         }
-    c["flat"] = gr.Plot(label=t["flatten_plot"], format="png", elem_id="learn-flatten")
+    c["flat"] = gr.Plot(label=t["flatten_plot"], format="png", show_label=False, elem_id="learn-flatten")
     gr.Markdown(t["softmax_text"])
     with gr.Row():
         c["logits"] = gr.Textbox(COURSE_LOGITS, label=t["logits"], elem_id="learn-logits")
         c["temperature"] = gr.Slider(0.1, 5, value=1, step=0.05, label=t["temperature"], elem_id="learn-temperature")
-    c["softmax"] = gr.Plot(label=t["probabilities"], format="png", elem_id="learn-softmax")
+    c["softmax"] = gr.Plot(label=t["probabilities"], format="png", show_label=False, elem_id="learn-softmax")
     c["softmax_text"] = gr.Markdown()
     gr.Markdown(t["dropout_text"])
     with gr.Row():
         c["p"] = gr.Slider(0, 0.9, value=0.5, step=0.05, label=t["dropout_p"], elem_id="learn-dropout-p")
         c["seed"] = gr.Number(0, precision=0, minimum=0, label=t["seed"], min_width=120)
-    c["dropout"] = gr.Plot(label=t["dropout_plot"], format="png", elem_id="learn-dropout")
+    c["dropout"] = gr.Plot(label=t["dropout_plot"], format="png", show_label=False, elem_id="learn-dropout")
     c["dropout_text"] = gr.Markdown()
     return c
 
@@ -859,7 +861,7 @@ def _build_losses(t: dict[str, Any]) -> dict:
             "target": gr.Slider(0, 1, value=1, step=0.05, label=t["target"], elem_id="learn-loss-target"),
             "prediction": gr.Slider(0.01, 0.99, value=0.7, step=0.01, label=t["prediction"], elem_id="learn-loss-pred"),
         }
-    c["plot"] = gr.Plot(label=t["loss_plot"], format="png", elem_id="learn-loss-plot")
+    c["plot"] = gr.Plot(label=t["loss_plot"], format="png", show_label=False, elem_id="learn-loss-plot")
     gr.Markdown(t["batch_title"])
     with gr.Row():
         c["batch"] = gr.Dataframe(
@@ -887,9 +889,13 @@ def _build_optimizers(t: dict[str, Any]) -> dict:
             )
             c["go"] = gr.Button(t["race"], variant="primary", elem_id="learn-race")
         with gr.Column(scale=3):
-            c["plot"] = gr.Plot(label=t["race_plot"], format="png", elem_id="learn-race-plot")
+            c["plot"] = gr.Plot(label=t["race_plot"], format="png", show_label=False, elem_id="learn-race-plot")
             c["table"] = gr.Dataframe(
-                interactive=False, label=t["race_table"], elem_id="learn-race-table", elem_classes="cnn-table"
+                headers=[t[k] for k in ("optimizer", "end_x", "end_y", "end_loss", "diverged")],
+                interactive=False,
+                label=t["race_table"],
+                elem_id="learn-race-table",
+                elem_classes="cnn-table",
             )
     gr.Markdown(t["runs_text"])
     with gr.Row(equal_height=True):
@@ -902,9 +908,13 @@ def _build_optimizers(t: dict[str, Any]) -> dict:
     c["ids"] = gr.State([])
     c["empty"] = gr.Markdown(t["no_runs"])
     c["runs"] = gr.Dataframe(
-        interactive=False, label=t["runs_table"], elem_id="learn-optimizer-runs", elem_classes="cnn-table"
+        headers=[t[k] for k in ("optimizer", "run", "state", "epoch", "best_val_acc")],
+        interactive=False,
+        label=t["runs_table"],
+        elem_id="learn-optimizer-runs",
+        elem_classes="cnn-table",
     )
-    c["curves"] = gr.Plot(label=t["runs_plot"], format="png", elem_id="learn-optimizer-curves")
+    c["curves"] = gr.Plot(label=t["runs_plot"], format="png", show_label=False, elem_id="learn-optimizer-curves")
     c["timer"] = gr.Timer(POLL_S, active=False)
     return c
 
@@ -920,7 +930,7 @@ def build(ctx: UIContext, lang: str = "en") -> None:
             pool = _build_pooling(t, example)
         with gr.Tab(t["tab_stack"]):
             st = _build_stacking(t)
-        with gr.Tab(t["tab_layers"]):
+        with gr.Tab(t["tab_layers"]) as layers_tab:
             layers = _build_layers(t)
         with gr.Tab(t["tab_arch"]):
             gr.Markdown(t["arch_text"])
@@ -933,9 +943,9 @@ def build(ctx: UIContext, lang: str = "en") -> None:
                 elem_classes="cnn-table",
                 column_widths=["11%", "8%", "5%", "6%", "9%", "7%", "6%", "6%", "8%", "34%"],
             )
-        with gr.Tab(t["tab_loss"]):
+        with gr.Tab(t["tab_loss"]) as loss_tab:
             loss = _build_losses(t)
-        with gr.Tab(t["tab_optim"]):
+        with gr.Tab(t["tab_optim"]) as optim_tab:
             opt = _build_optimizers(t)
 
     def event(fn, inputs: list, outputs: list, **extra) -> dict:
@@ -999,15 +1009,19 @@ def build(ctx: UIContext, lang: str = "en") -> None:
     gr.on([st["input"].input, st["padding"].release, st["stride"].release], **stacked)
     ctx.demo.load(**event(architectures, [], [arch_table]))
 
-    for computed in (flat, soft, dropped, lossed):
-        ctx.demo.load(**computed)
+    # the sections below are drawn when their tab is opened (from the current inputs), not for every page load
+    for computed in (flat, soft, dropped):
+        layers_tab.select(**computed)
+    loss_tab.select(**lossed)
+    loss_tab.select(**batched)
+    optim_tab.select(**raced)
     gr.on([layers["channels"].release, layers["height"].release, layers["width"].release], **flat)
     gr.on([layers["logits"].submit, layers["logits"].blur, layers["temperature"].change], **soft)
     gr.on([layers["p"].change, layers["seed"].change], **dropped)
     gr.on([loss["target"].change, loss["prediction"].change], **lossed)
-    ctx.demo.load(batch_start, None, loss["batch"], **PRIVATE).then(**batched)
+    ctx.demo.load(batch_start, None, loss["batch"], **PRIVATE)
     loss["batch"].input(**batched)
-    ctx.demo.load(**defaults).then(**raced)
+    ctx.demo.load(**defaults)
     opt["surface"].input(**defaults).then(**raced)
     opt["go"].click(**raced)
     opt["queue"].click(
