@@ -74,7 +74,7 @@ def range_test(
 
     `batches` is passed over as often as `steps` needs. Each parameter group keeps its ratio to the last
     group's rate (the head's), as fastai scales discriminative rates. Weights, buffers and train/eval modes
-    are restored afterwards, whatever happens.
+    are restored afterwards and gradients cleared, whatever happens.
     """
     if steps < 2 or not 0 < start_lr < end_lr:
         raise LRFindError(f"the sweep needs at least 2 steps and 0 < start < end, got {steps}, {start_lr}, {end_lr}")
@@ -107,7 +107,8 @@ def range_test(
                 diverged = True
                 break
     finally:
-        optimizer.zero_grad(set_to_none=True)
+        for p in model.parameters():
+            p.grad = None
         model.load_state_dict(saved)
         for module, training in modes.items():
             module.train(training)
