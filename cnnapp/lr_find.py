@@ -305,7 +305,8 @@ def curve_figure(result: dict[str, Any]) -> Figure:
     ax.set_xscale("log")
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("training loss")
-    low, high = min(result["smoothed"]), max(result["smoothed"][: max(1, len(result["smoothed"]) // 10)])
+    smoothed = result["smoothed"]
+    low, high = min(result["losses"] + smoothed), max(smoothed[: max(1, len(smoothed) // 10)])
     ax.set_ylim(low - 0.1 * (high - low + 1e-9), high + 0.5 * (high - low + 1e-9))
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3, which="both")
