@@ -193,23 +193,42 @@ class JobManager:
                 if run.status().get("state") == "queued":
                     self._start(run, args)
 
-    def _start(self, run: RunDir, args: list[str]) -> None:
+    def _spawn(self, args: list[str], **popen: Any) -> subprocess.Popen:
+        """`python -m cnnapp <args>` in this workspace, with the worker's threads, below the app's priority."""
         env = {**os.environ, **settings.as_env(home=self.root, threads=self.threads), "PYTHONUNBUFFERED": "1"}
-        command = [sys.executable, "-m", "cnnapp", "train", *args, "--quiet"]
+        process = subprocess.Popen([sys.executable, "-m", "cnnapp", *args], stdin=subprocess.DEVNULL, env=env, **popen)
+        try:
+            os.setpriority(os.PRIO_PROCESS, process.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + self.nice))
+        except OSError:
+            pass
+        return process
+
+    def run_tool(self, args: list[str], timeout: float) -> subprocess.CompletedProcess:
+        """Run a short cnnapp command (e.g. `lr-find`) in its own process as trainings run, and wait for it.
+
+        Raises RunError when it cannot start or takes longer than `timeout` seconds (it is then killed).
+        """
+        try:
+            process = self._spawn(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        except OSError as exc:
+            raise RunError(f"could not start a worker process ({exc})") from None
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise RunError(f"it took longer than {timeout / 60:.0f} minutes and was stopped") from None
+        return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+    def _start(self, run: RunDir, args: list[str]) -> None:
         with open(run.file("train.log"), "ab") as log:
             try:
-                process = subprocess.Popen(
-                    command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
-                )
+                process = self._spawn(["train", *args, "--quiet"], stdout=log, stderr=subprocess.STDOUT)
             except OSError as exc:
                 run.update_status(
                     state="failed", ended=time.time(), message=f"could not start the training process ({exc})"
                 )
                 return
-        try:
-            os.setpriority(os.PRIO_PROCESS, process.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + self.nice))
-        except OSError:
-            pass
         self._processes[run.id] = process
         run.update_status(pid=process.pid, message="starting the training process")
         threading.Thread(target=self._monitor, args=(run, process), daemon=True, name=f"job-{run.id}").start()

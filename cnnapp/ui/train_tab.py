@@ -14,6 +14,7 @@ from cnnapp import sessions
 from cnnapp.config import OPTIMIZERS, SCHEDULERS, SMALL_IMG_SIZE, TrainConfig
 from cnnapp.errors import CnnappError, DataError
 from cnnapp.runs import ACTIVE
+from cnnapp.ui import lr_finder
 from cnnapp.ui.common import PRIVATE, badge, curve_plots, curves, progress_html, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import describe
@@ -206,6 +207,7 @@ def build(ctx: UIContext) -> None:
                         info="blank: head rate ÷ 10 when pretrained",
                         min_width=120,
                     )
+                finder = lr_finder.render()
                 with gr.Row():
                     optimizer = gr.Dropdown(
                         list(OPTIMIZERS), value=defaults.optimizer, label="Optimizer", min_width=120
@@ -277,3 +279,4 @@ def build(ctx: UIContext) -> None:
     ).success(**poll)
     stop_btn.click(user_errors(partial(stop_run, ctx.jobs)), [watched, session], None, **PRIVATE)
     timer.tick(**poll, concurrency_limit=None)
+    lr_finder.wire(ctx.jobs, settings, finder, form[:-1], lr_head, lr_backbone)
