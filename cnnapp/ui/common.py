@@ -1,4 +1,4 @@
-"""Helpers the tabs share: error conversion, number formatting, status badges and training curves."""
+"""Helpers the tabs share: error conversion, run pickers, number formatting, status badges and training curves."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import gradio as gr
 import pandas as pd
 
+from cnnapp import sessions
 from cnnapp.errors import CnnappError
 from cnnapp.runs import STATES, RunDir
 
@@ -25,7 +26,10 @@ EXAMPLE_DATASET = Path(__file__).resolve().parents[2] / "assets" / "fashion-mnis
 def user_errors(fn: F, escape: bool = True) -> F:
     """Turn cnnapp's user-facing errors into `gr.Error` (a clear message, never a traceback).
 
-    The browser shows the message as HTML, so it is escaped unless `escape` is False (API replies).
+    Applied one way: handlers raise CnnappError like any other code, and each tab's `build()` wraps a
+    handler where it wires it to an event (`user_errors(partial(fn, root))`), so handlers stay plain
+    functions that call each other and are tested directly. The browser shows the message as HTML,
+    so it is escaped unless `escape` is False (API replies).
     """
 
     @functools.wraps(fn)
@@ -41,6 +45,36 @@ def user_errors(fn: F, escape: bool = True) -> F:
 def api_errors(fn: F) -> F:
     """`user_errors` for HTTP API endpoints: the message travels as plain text."""
     return user_errors(fn, escape=False)
+
+
+def accuracy_label(row: Any) -> str:
+    """'<run id> · <arch> · val acc 85.3%' for a row of `sessions.list_runs`."""
+    return f"{row.run_id} · {row.arch} · val acc {pct(row.best_val_acc)}"
+
+
+def session_runs(
+    root: Path, session: str | None, needs: str | None = None, label: Callable[[Any], str] = accuracy_label
+) -> list[tuple[str, str]]:
+    """(label, run id) of the session's runs, newest first; with `needs`, only those having that run file."""
+    frame = sessions.list_runs(root, session)
+    rows = [r for r in frame.itertuples() if not needs or RunDir.of(r.run_id, root).file(needs).is_file()]
+    return [(label(r), r.run_id) for r in rows]
+
+
+def run_dropdown(
+    choices: list[tuple[str, str]], current: Any, preferred: str | None = None, multiselect: bool = False
+) -> gr.Dropdown:
+    """A refreshed run list; its value follows one order in every tab.
+
+    The run last started or picked elsewhere (`preferred`) when listed, else the current choice when
+    still listed, else the first choice (the newest run), else nothing. A multi-selection keeps those
+    of its current runs that are still listed.
+    """
+    values = [value for _, value in choices]
+    if multiselect:
+        return gr.Dropdown(choices=choices, value=[v for v in (current or []) if v in values], multiselect=True)
+    value = next((c for c in (preferred, current) if c in values), values[0] if values else None)
+    return gr.Dropdown(choices=choices, value=value)
 
 
 def pct(value: Any) -> str:
