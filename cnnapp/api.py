@@ -9,14 +9,19 @@ They take and return plain values and raise `CnnappError` subclasses with a mess
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from cnnapp import sessions
-from cnnapp.errors import ConfigError, DataError
-from cnnapp.ingest import ingest, resolve_source
+from cnnapp import sessions, workspace
+from cnnapp.archive import check_zip
+from cnnapp.config import TrainConfig, resolve
+from cnnapp.errors import CnnappError, ConfigError, DataError
+from cnnapp.runs import STARTED
 from cnnapp.worker import JobManager
 
 SERVER_PATH_OPTIONS = ("data", "weights")
@@ -44,18 +49,44 @@ def parse_config(text: str | None) -> dict[str, Any]:
     return values
 
 
+def keep_upload(upload: Path, root: Path | None = None) -> Path:
+    """The uploaded file kept in the workspace, under its own name, until its training has read it (a hard
+    link where possible, else a copy). Raises DataError."""
+    folder = workspace.uploads_dir(root) / secrets.token_hex(8)
+    kept = folder / upload.name
+    try:
+        folder.mkdir(parents=True)
+        try:
+            os.link(upload, kept)
+        except OSError:
+            shutil.copyfile(upload, kept)
+    except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise DataError(f"could not store the uploaded dataset ({exc.strerror or exc})") from None
+    return kept
+
+
 def start_training(jobs: JobManager, dataset: str | Path | None, config: str | None, session: str | None = None) -> str:
-    """Check an uploaded `.zip` dataset and a JSON config, queue the training for `session` and return its run id."""
+    """Check an uploaded `.zip` dataset (its listing) and a JSON config, queue the training for `session` and
+    return its run id at once. The training process extracts and checks the images (state `ingesting`);
+    a dataset it cannot use fails the run, with the reason in its message and `ingest.json`."""
     sessions.require(session)
     values = parse_config(config)
     if not dataset:
         raise DataError("no dataset: upload a .zip of <class>/<image> folders")
-    if Path(dataset).suffix.lower() != ".zip":
+    upload = Path(dataset)
+    if upload.suffix.lower() != ".zip":
         raise DataError(
-            f"'{Path(dataset).name}' is not a .zip archive; upload the dataset as a .zip of <class>/<image> folders"
+            f"'{upload.name}' is not a .zip archive; upload the dataset as a .zip of <class>/<image> folders"
         )
-    folder, _ = resolve_source(dataset, jobs.root)
-    return jobs.submit({**values, "data": ingest(folder).root}, session).id
+    check_zip(upload)
+    resolve(TrainConfig.from_dict({**values, "data": str(upload)}))  # bad options: refused before the upload is kept
+    kept = keep_upload(upload, jobs.root)
+    try:
+        return jobs.submit({**values, "data": str(kept)}, session).id
+    except CnnappError:
+        shutil.rmtree(kept.parent, ignore_errors=True)
+        raise
 
 
 def run_status(run_id: str, root: Path | None = None, session: str | None = None) -> dict[str, Any]:
@@ -64,6 +95,8 @@ def run_status(run_id: str, root: Path | None = None, session: str | None = None
     status = run.summary()
     event = run.last_event() if status["state"] == "running" else None
     progress = {k: event.get(k) for k in ("stage", "batch", "batches", "eta_s")} if event else {}
+    if status["state"] in STARTED:  # reading the dataset: files checked so far, of all, per second
+        progress.update({k: v for k, v in run.status().items() if k in ("files_done", "files_total", "files_per_s")})
     report = run.report() or {}
     return {
         **status,

@@ -119,6 +119,23 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def check_zip(path: Path, limits: ZipLimits | None = None) -> None:
+    """Refuse, from its listing alone (quick whatever its size), an archive that `extract_zip` would refuse
+    before extracting: not a zip, too many files, too large, a zip bomb. Raises DataError."""
+    path = Path(path)
+    if not zipfile.is_zipfile(path):
+        raise DataError(
+            f"'{path.name}' is not a zip archive (the file is damaged or another format); upload a .zip file"
+        )
+    try:
+        with zipfile.ZipFile(path) as zf:
+            _plan(zf, limits or ZipLimits())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
+        raise DataError(
+            f"'{path.name}' is a corrupt or unsupported zip archive ({exc}); re-create the archive"
+        ) from None
+
+
 def extract_zip(path: Path, dest_root: Path, limits: ZipLimits | None = None) -> Extracted:
     """Extract `path` under `dest_root/<digest>/` (reused when already there) and return it.
 

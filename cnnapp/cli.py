@@ -66,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its last checkpoint")
     t.add_argument("--quiet", action="store_true", help="no progress bars")
 
+    sub.add_parser(
+        "warm-trainer", help="(started by the app) load the trainer, then run one `train` job read from stdin"
+    )
+
     f = sub.add_parser(
         "lr-find", help="suggest a learning rate: the range test (an exponential sweep, as fastai's lr_find)"
     )
@@ -178,6 +182,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"error: run {state}: {status.get('message', '')}", file=sys.stderr)
     print(run.path)
     return 0 if state == "completed" else 1
+
+
+def cmd_warm_trainer(args: argparse.Namespace) -> int:
+    from cnnapp import warm
+
+    return warm.serve()
 
 
 def cmd_lr_find(args: argparse.Namespace) -> int:
@@ -319,6 +329,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "train": cmd_train,
+    "warm-trainer": cmd_warm_trainer,
     "lr-find": cmd_lr_find,
     "predict": cmd_predict,
     "models": cmd_models,

@@ -45,16 +45,19 @@ def to_rgb(im: Image.Image) -> Image.Image:
     return im.convert("RGB")
 
 
-def load_rgb(source: str | Path | BinaryIO, draft_size: int | None = None) -> Image.Image:
+def load_rgb(
+    source: str | Path | BinaryIO, draft_size: int | None = None, max_pixels: int | None = None
+) -> Image.Image:
     """Fully decode an image as RGB with EXIF orientation applied.
 
-    `draft_size` lets JPEG decoding skip detail smaller than needed for that size.
+    `draft_size` lets JPEG decoding skip detail smaller than needed for that size; `max_pixels` is
+    `CNNAPP_MAX_IMAGE_PIXELS` unless given (callers decoding many files read it once).
     Raises DataError with the reason when the file is not a usable image.
     """
     try:
         with Image.open(source) as im:
             width, height = im.size
-            limit = settings.get().max_image_pixels  # against decompression bombs
+            limit = max_pixels or settings.get().max_image_pixels  # against decompression bombs
             if width * height > limit:
                 raise DataError(
                     f"image is too large ({width}×{height} pixels, limit {limit:,}); "

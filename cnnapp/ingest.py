@@ -1,25 +1,55 @@
-"""Data ingestion: an ImageFolder directory or `.zip` → validated, split samples and a report."""
+"""Data ingestion: an ImageFolder directory or `.zip` → validated, split samples and a report.
+
+A training ingests with its image size: each file is then read and decoded once, both to check it and
+to fill the uint8 cache the training reads (`Dataset.decoded`), in parallel threads (PIL releases the GIL).
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import random
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cnnapp import workspace
+import numpy as np
+
+from cnnapp import settings, workspace
 from cnnapp.archive import extract_zip, is_marker
 from cnnapp.errors import DataError, IngestError
-from cnnapp.images import has_image_extension, load_rgb
+from cnnapp.images import fit_square, has_image_extension, load_rgb
+
+if TYPE_CHECKING:
+    from cnnapp.loaders import ImageCache
 
 SPLIT_NAMES = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db"}
 MIN_IMAGES_PER_CLASS = 5
+FORK_MIN_FILES = 2000  # a training checks this many files or more in forked processes, one per core
+CHUNK = 256  # most files per task
+Progress = Callable[[int, int], None]  # (files checked, files in all)
+Check = tuple[str | None, str | None]  # (content digest, None) or (None, why the file is not usable)
+
+
+@dataclass
+class Decoded:
+    """The images as ingestion decoded them at `size`: row `rows[relative path]` of `cache`."""
+
+    size: int
+    cache: ImageCache
+    rows: dict[str, int]
+
+    def split(self, samples: Sequence[tuple[str, int]]) -> ImageCache:
+        """A split's images, in its order (no copy)."""
+        return self.cache.view([self.rows[rel] for rel, _ in samples])
 
 
 @dataclass
@@ -34,6 +64,7 @@ class Dataset:
     val_source: str
     skipped: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    decoded: Decoded | None = field(default=None, repr=False, compare=False)  # ingest(size=...) only
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Images per class for each split."""
@@ -62,7 +93,7 @@ class Dataset:
 
     def report(self) -> dict:
         """The ingestion report saved as `ingest.json`."""
-        d = asdict(self)
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "decoded"}
         d["counts"] = self.counts()
         d["num_images"] = {split: len(s) for split, s in self.splits.items()}
         return d
@@ -154,16 +185,77 @@ def _walk_files(folder: Path, root: Path, skipped: list[dict[str, str]]) -> list
     return found
 
 
-def _check_image(path: str) -> tuple[str | None, str | None]:
-    """(content digest, None) for a readable image, else (None, reason)."""
+def _check_image(
+    path: str, size: int | None = None, out: np.ndarray | None = None, max_pixels: int | None = None
+) -> Check:
+    """(content digest, None) for a readable image, else (None, reason); with `size`, the image fitted to a
+    `size`-pixel square is written to `out` (from the one read and decode)."""
     try:
         data = Path(path).read_bytes()
-        load_rgb(io.BytesIO(data), draft_size=32)
+        image = load_rgb(io.BytesIO(data), draft_size=size or 32, max_pixels=max_pixels)
+        if size:
+            out[...] = np.asarray(fit_square(image, size), dtype=np.uint8)
     except DataError as exc:
         return None, str(exc)
     except OSError as exc:
         return None, f"unreadable file ({exc.strerror or exc})"
     return hashlib.sha1(data).hexdigest(), None
+
+
+Job = tuple[Path, list[str], int | None, np.ndarray | None, int]  # root, paths, size, cache array, pixel limit
+_FORKED: Job | None = None  # the job of forked checkers (inherited, not sent)
+
+
+def _check_range(bounds: tuple[int, int], job: Job | None = None) -> list[Check]:
+    top, rels, size, target, limit = job or _FORKED
+    return [
+        _check_image(os.path.join(top, rels[i]), size, None if target is None else target[i], limit)
+        for i in range(*bounds)
+    ]
+
+
+def _check_all(
+    top: Path, rels: list[str], workers: int | None, size: int | None, progress: Progress | None
+) -> tuple[list[Check], Decoded | None]:
+    """Check every file (and decode it at `size` into a new cache), reporting progress.
+
+    A training (`size` given) checks many files in forked processes, one per core, that write into the
+    cache's shared memory (PIL's Python-side work holds the GIL: threads would use one core for small
+    images); otherwise threads do.
+    """
+    cache = None
+    if size:
+        from cnnapp.loaders import ImageCache  # imports torch: only trainings (which pass `size`) load it
+
+        cache = ImageCache.allocate(len(rels), size, workspace.cache_dir())
+    target = None if cache is None else cache.array
+    job: Job = (top, rels, size if target is not None else None, target, settings.get().max_image_pixels)
+    cores = len(os.sched_getaffinity(0))
+    fork = size and cores > 1 and len(rels) >= FORK_MIN_FILES and "fork" in multiprocessing.get_all_start_methods()
+    workers = workers or (cores if fork else min(8, cores * 2))
+    step = max(1, min(CHUNK, len(rels) // (4 * workers)))
+    chunks = [(i, min(i + step, len(rels))) for i in range(0, len(rels), step)]
+    results: list[Check] = []
+    if progress:
+        progress(0, len(rels))
+    global _FORKED
+    if fork:
+        _FORKED = job
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        check = _check_range
+    else:
+        pool = ThreadPoolExecutor(workers)
+        check = functools.partial(_check_range, job=job)
+    try:
+        with pool:
+            for checked in pool.map(check, chunks):
+                results += checked
+                if progress:
+                    progress(len(results), len(rels))
+    finally:
+        _FORKED = None
+    decoded = None if cache is None else Decoded(size, cache, {rel: i for i, rel in enumerate(rels)})
+    return results, decoded
 
 
 def _stratified_split(samples: list[tuple[str, int]], fraction: float, seed: int) -> tuple[list, list]:
@@ -195,8 +287,19 @@ def resolve_source(source: str | Path, root: Path | None = None) -> tuple[Path, 
     return path.resolve(), []
 
 
-def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: int | None = None) -> Dataset:
-    """Scan, validate and split a dataset. Raises IngestError (with the report) when unusable."""
+def ingest(
+    source: str | Path,
+    val_split: float = 0.2,
+    seed: int = 0,
+    workers: int | None = None,
+    size: int | None = None,
+    progress: Progress | None = None,
+) -> Dataset:
+    """Scan, validate and split a dataset. Raises IngestError (with the report) when unusable.
+
+    With `size`, the images are also decoded at that size into `Dataset.decoded` (when the cache budget
+    allows); `progress(checked, total)` is called as files are checked.
+    """
     top, skipped = resolve_source(source)
     root = _unwrap(top, skipped)
     inner = os.path.relpath(root, top)
@@ -242,9 +345,8 @@ def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: i
         candidates[split] = items
 
     all_rel = [rel for split in ("train", "val", "test") for rel, _ in candidates.get(split, [])]
-    n_workers = workers or min(8, (os.cpu_count() or 1) * 2)
-    with ThreadPoolExecutor(n_workers) as pool:
-        checks = dict(zip(all_rel, pool.map(lambda rel: _check_image(os.path.join(top, rel)), all_rel)))
+    results, decoded = _check_all(top, all_rel, workers, size, progress)
+    checks = dict(zip(all_rel, results))
 
     seen: dict[str, tuple[str, str]] = {}
     cross_split = 0
@@ -306,4 +408,4 @@ def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: i
             warnings.append(f"class '{c}' has only {n} image(s); aim for at least {MIN_IMAGES_PER_CLASS}, better 20+")
     if not valid["val"]:
         warnings.append("no validation images: add more images per class or a val folder")
-    return Dataset(str(source), str(top), layout, classes, valid, val_source, skipped, warnings)
+    return Dataset(str(source), str(top), layout, classes, valid, val_source, skipped, warnings, decoded)

@@ -53,11 +53,15 @@ class Stage:
 
 
 def decode_splits(dataset: Dataset, size: int) -> dict[str, ImageDataset]:
-    """Every split of `dataset` as decoded, cached images at `size`."""
+    """Every split of `dataset` as decoded, cached images at `size` (those ingestion decoded at `size`, if it did)."""
+    decoded = dataset.decoded if dataset.decoded is not None and dataset.decoded.size == size else None
     data = {}
-    for split in dataset.splits:
+    for split, samples in dataset.splits.items():
         paths = dataset.paths(split)
-        cache = ImageCache.build(paths, size, workspace.cache_dir()) if paths else None
+        if decoded is not None:
+            cache = decoded.split(samples)
+        else:
+            cache = ImageCache.build(paths, size, workspace.cache_dir()) if paths else None
         data[split] = ImageDataset(paths, dataset.labels(split), size, cache=cache)
     return data
 

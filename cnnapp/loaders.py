@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import os
 import tempfile
 from collections.abc import Sequence
@@ -28,30 +29,50 @@ def decode_all(paths: Sequence[str], size: int, out: np.ndarray, workers: int | 
 
 
 class ImageCache:
-    """All images of a split decoded once at one size: in memory, or memory-mapped on disk when large."""
+    """Images decoded once at one size: in memory, or memory-mapped on disk when large.
 
-    def __init__(self, array: np.ndarray, location: str):
+    `rows` maps a dataset's positions to rows of `array` (a view of a cache shared by several splits).
+    """
+
+    def __init__(self, array: np.ndarray, location: str, rows: np.ndarray | None = None):
         self.array = array
         self.location = location
+        self.rows = rows
 
     @classmethod
-    def build(cls, paths: Sequence[str], size: int, disk_dir: Path | None = None) -> ImageCache | None:
-        """Decode `paths`; None when even the disk budget is too small (images are then decoded per batch)."""
-        nbytes = len(paths) * size * size * 3
+    def allocate(cls, count: int, size: int, disk_dir: Path | None = None) -> ImageCache | None:
+        """An empty cache for `count` images, in memory within `CNNAPP_CACHE_MEMORY`, else on disk within
+        `CNNAPP_CACHE_DISK`; None when even the disk budget is too small (images are then decoded per batch)."""
+        nbytes = count * size * size * 3
         budget = settings.get()
         if nbytes <= budget.cache_memory:
-            array = np.empty((len(paths), size, size, 3), dtype=np.uint8)
-            decode_all(paths, size, array)
-            return cls(array, "memory")
+            # shared anonymous memory: processes forked to decode (cnnapp.ingest) write into it
+            buffer = mmap.mmap(-1, max(nbytes, 1))
+            return cls(np.frombuffer(buffer, np.uint8, nbytes).reshape(count, size, size, 3), "memory")
         if disk_dir is None or nbytes > budget.cache_disk:
             return None
         disk_dir.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(suffix=".u8", dir=disk_dir)
         os.close(fd)
-        array = np.memmap(name, dtype=np.uint8, mode="w+", shape=(len(paths), size, size, 3))
+        array = np.memmap(name, dtype=np.uint8, mode="w+", shape=(count, size, size, 3))
         os.unlink(name)
-        decode_all(paths, size, array)
         return cls(array, "disk")
+
+    @classmethod
+    def build(cls, paths: Sequence[str], size: int, disk_dir: Path | None = None) -> ImageCache | None:
+        """Decode `paths`; None when even the disk budget is too small (images are then decoded per batch)."""
+        cache = cls.allocate(len(paths), size, disk_dir)
+        if cache is not None:
+            decode_all(paths, size, cache.array)
+        return cache
+
+    def view(self, rows: Sequence[int]) -> ImageCache:
+        """The images of rows `rows`, in that order, without copying them."""
+        return ImageCache(self.array, self.location, np.asarray(rows, dtype=np.int64))
+
+    def take(self, indices: list[int]) -> np.ndarray:
+        """The images at positions `indices` (a copy)."""
+        return self.array[indices if self.rows is None else self.rows[indices]]
 
 
 class ImageDataset(torch.utils.data.Dataset):
@@ -76,7 +97,7 @@ class ImageDataset(torch.utils.data.Dataset):
 
     def _raw(self, indices: list[int]) -> np.ndarray:
         if self.cache is not None:
-            return self.cache.array[indices]
+            return self.cache.take(indices)
         out = np.empty((len(indices), self.size, self.size, 3), dtype=np.uint8)
         decode_all([self.paths[i] for i in indices], self.size, out)
         return out

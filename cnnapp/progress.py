@@ -28,6 +28,23 @@ class Progress:
         self.show = show
         self.interval = interval
         self.last_event = 0.0
+        self.files_started: float | None = None
+
+    def files(self, done: int, total: int) -> None:
+        """Record ingestion progress in the run's status: files checked, of all, and files per second."""
+        now = time.time()
+        if self.files_started is None:
+            self.files_started = now
+        if self.run is None or (done < total and now - self.last_event < self.interval):
+            return
+        self.last_event = now
+        rate = done / max(now - self.files_started, 1e-3)
+        self.run.update_status(
+            files_done=done,
+            files_total=total,
+            files_per_s=round(rate),
+            message=f"reading the dataset: {done:,} of {total:,} files checked ({rate:,.0f} files/s)",
+        )
 
     def bar(self, total: int, desc: str) -> tqdm:
         """A progress bar that disappears when done (silent unless `show`)."""

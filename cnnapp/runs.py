@@ -41,8 +41,9 @@ LOG = "train.log"
 STOP = "stop.request"
 OWNER = "owner.json"
 
-STATES = ("queued", "running", "completed", "failed", "cancelled", "interrupted")
-ACTIVE = ("queued", "running")
+STATES = ("queued", "ingesting", "running", "completed", "failed", "cancelled", "interrupted")
+ACTIVE = ("queued", "ingesting", "running")
+STARTED = ("ingesting", "running")  # a training process has the run: it reads the dataset, then trains
 RESUMABLE = ("interrupted", "cancelled", "failed")
 METRIC_COLUMNS = ["epoch", "stage", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "elapsed"]
 SUMMARY_COLUMNS = [
@@ -235,11 +236,11 @@ class RunDir:
         write_json(self.file(STATUS), status)
         return status
 
-    def mark_running(self, epochs: int) -> dict:
-        """Record that this process trains the run now (keeping when it was first created and started)."""
+    def mark_running(self, epochs: int, state: str = "running") -> dict:
+        """Record that this process has the run now, in `state` (keeping when it was first created and started)."""
         status, now = self.status(), time.time()
         return self.update_status(
-            state="running",
+            state=state,
             pid=os.getpid(),
             started=status.get("started") or now,
             ended=None,
@@ -324,7 +325,7 @@ class RunDir:
         """Mark an active run whose process is gone as `interrupted`; return the status."""
         status = self.status()
         state = status.get("state")
-        if state == "running" and not pid_alive(status.get("pid")):
+        if state in STARTED and not pid_alive(status.get("pid")):
             return self.update_status(
                 state="interrupted",
                 ended=time.time(),
@@ -345,7 +346,7 @@ class RunDir:
         report = self.report() or {}
         best = metrics["val_acc"].max() if len(metrics) else None
         started, ended = status.get("started"), status.get("ended")
-        end = ended or (time.time() if status.get("state") == "running" else None)
+        end = ended or (time.time() if status.get("state") in STARTED else None)
         return {
             "run_id": self.id,
             "state": status.get("state", "unknown"),

@@ -99,6 +99,12 @@ class Settings:
         "CNNAPP_WORKER_THREADS", THREADS, "0", "Torch threads of each training the app starts; 0: all cores but one"
     )
     max_jobs: int = _setting("CNNAPP_MAX_JOBS", COUNT, "1", "Trainings the app runs at once (more wait in a queue)")
+    warm_trainer: bool = _setting(
+        "CNNAPP_WARM_TRAINER",
+        FLAG,
+        "1",
+        "Keep the next training's process started, with its libraries loaded, so that a training begins at once",
+    )
     cache_memory: int = _setting(
         "CNNAPP_CACHE_MEMORY", SIZE, "2gb", "Largest decoded-image cache kept in memory (0: never in memory)"
     )

@@ -126,7 +126,7 @@ class Training:
         """Run to the end and return the final status (completed, failed or cancelled)."""
         previous = signal.signal(signal.SIGTERM, self._on_sigterm) if _main_thread() else None
         self.started = time.time()
-        self.run.mark_running(self.total_epochs)
+        self.run.mark_running(self.total_epochs, state="ingesting")
         try:
             self.prepare()
             state = self.load_checkpoint() if resume else None
@@ -148,10 +148,16 @@ class Training:
         """Ingest the data (rank 0) and record it in the run, seed, and build the learner."""
         cfg = self.cfg
         self.run.update_status(message="reading the dataset")
-        self.dataset = dataset = distributed.on_main(lambda: ingest(cfg.data, cfg.val_split, cfg.seed), self.ctx)
+        # one process decodes each image once, checking it and filling the training's cache; torchrun's ranks
+        # receive the samples only (each decodes its cache), never the decoded images
+        size = None if self.ctx.enabled else cfg.img_size
+        self.dataset = dataset = distributed.on_main(
+            lambda: ingest(cfg.data, cfg.val_split, cfg.seed, size=size, progress=self.progress.files), self.ctx
+        )
         if self.main:
             dataset.save(self.run.file(INGEST))
             write_json(self.run.file(LABELS), dataset.classes)
+        self.run.update_status(state="running", message="building the model")
         for warning in dataset.warnings:
             self.log(f"warning: {warning}")
         seed_everything(cfg.seed)

@@ -7,6 +7,12 @@ ended and starts the next queued run. Stopping is graceful: the cooperative stop
 trainer saves a checkpoint), then SIGTERM, then SIGKILL. A new manager reconciles the workspace and
 adopts trainings that an earlier app instance left running: they hold a slot and are monitored to
 their end. Every run is reached through `cnnapp.sessions`, so a session acts only on its own runs.
+
+With `CNNAPP_WARM_TRAINER` (the default) the next training's process is started before it is needed:
+a `python -m cnnapp warm-trainer` (`cnnapp.warm`) that has loaded torch and the trainer and waits for
+one job. A run takes it, and a fresh one is started for the next run; a warm process that dies while
+idle is replaced. A taken process is the run's training process like any other (its pid is in the
+run's status; stop, kill, resume and adoption treat it alike).
 """
 
 from __future__ import annotations
@@ -20,18 +26,46 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cnnapp import sessions, settings, workspace
+from cnnapp import sessions, settings, warm, workspace
 from cnnapp.config import TrainConfig, resolve
 from cnnapp.errors import RunError
-from cnnapp.runs import ACTIVE, CONFIG, LOG, RunDir, all_runs, get_run, pid_alive
+from cnnapp.runs import ACTIVE, CONFIG, LOG, STARTED, RunDir, all_runs, get_run, pid_alive
 
 NICE = 10  # scheduling priority below the app's: the server's requests win the CPU while a training runs
 ADOPTED_POLL_S = 1.0
+WARM_RETRIES = 3  # warm trainers that may die before being ready, in a row, before the manager stops starting them
 
 
 def default_threads() -> int:
     """Torch threads for a training process: every core but one, so the server keeps one free."""
     return max(1, len(os.sched_getaffinity(0)) - 1)
+
+
+class WarmTrainer:
+    """A started `warm-trainer` process (`cnnapp.warm`) and what it was started with."""
+
+    def __init__(self, process: subprocess.Popen, key: tuple):
+        self.process = process
+        self.key = key  # (environment, working folder): a job needs the same to run as a fresh process would
+        self.ready = threading.Event()
+
+    def take(self, args: list[str], log: Path) -> bool:
+        """Hand it a job (`cnnapp train` arguments, the run's log); False when it can no longer take one."""
+        try:
+            self.process.stdin.write(warm.job_line(args, log))
+            self.process.stdin.close()
+        except OSError:
+            return False
+        return True
+
+    def close(self) -> None:
+        """End an idle warm trainer (it holds nothing worth keeping)."""
+        self.process.kill()
+        self.process.wait()
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
 
 
 class JobManager:
@@ -48,6 +82,7 @@ class JobManager:
         nice: int = NICE,
         stop_timeout: float = 30.0,
         term_timeout: float = 10.0,
+        warm_trainer: bool | None = None,
     ):
         self.root = Path(root) if root else workspace.home()
         self.max_jobs = max_jobs or settings.get().max_jobs
@@ -59,6 +94,10 @@ class JobManager:
         self._queue: list[tuple[RunDir, list[str]]] = []  # (run, `cnnapp train` arguments)
         self._processes: dict[str, subprocess.Popen] = {}
         self._adopted: dict[str, int] = {}  # run id → pid of a training started by an earlier app instance
+        self.warm_trainer = settings.get().warm_trainer if warm_trainer is None else warm_trainer
+        self._warm: WarmTrainer | None = None
+        self._warm_failures = 0
+        self._closed = False
         self._adopt()
 
     # ----- requests -----------------------------------------------------------------------
@@ -133,9 +172,24 @@ class JobManager:
             time.sleep(0.2)
         return run.status()
 
+    def prestart(self, wait: float | None = None) -> WarmTrainer | None:
+        """Start the warm trainer now unless one is there (the app calls this at start-up; a taken one is
+        replaced by itself). With `wait`, block up to that many seconds until it is ready. None when disabled."""
+        with self._lock:
+            if self._warm is None and self.warm_trainer and not self._closed and self._warm_failures < WARM_RETRIES:
+                self._start_warm()
+            current = self._warm
+        if current is not None and wait:
+            current.ready.wait(wait)
+        return current
+
     def shutdown(self, timeout: float = 10.0) -> None:
         """Cancel the queue and stop every running process (graceful first), waiting up to `timeout` s."""
         with self._lock:
+            self._closed = True
+            idle, self._warm = self._warm, None
+            if idle is not None:
+                idle.close()
             for run, _ in self._queue:
                 run.update_status(
                     state="cancelled", ended=time.time(), message="the app shut down before this run started"
@@ -163,7 +217,7 @@ class JobManager:
         for run in all_runs(self.root):
             status = run.reconcile()
             pid, manager = status.get("pid"), status.get("manager_pid")
-            if status.get("state") != "running" or not manager or pid_alive(manager):
+            if status.get("state") not in STARTED or not manager or pid_alive(manager):
                 continue
             if not _is_trainer_of(pid, run):
                 run.update_status(
@@ -190,10 +244,14 @@ class JobManager:
                 if run.status().get("state") == "queued":
                     self._start(run, args)
 
+    def _env(self) -> dict[str, str]:
+        """The environment of a worker process started now."""
+        return {**os.environ, **settings.as_env(home=self.root, threads=self.threads), "PYTHONUNBUFFERED": "1"}
+
     def _spawn(self, args: list[str], **popen: Any) -> subprocess.Popen:
         """`python -m cnnapp <args>` in this workspace, with the worker's threads, below the app's priority."""
-        env = {**os.environ, **settings.as_env(home=self.root, threads=self.threads), "PYTHONUNBUFFERED": "1"}
-        process = subprocess.Popen([sys.executable, "-m", "cnnapp", *args], stdin=subprocess.DEVNULL, env=env, **popen)
+        popen.setdefault("stdin", subprocess.DEVNULL)
+        process = subprocess.Popen([sys.executable, "-m", "cnnapp", *args], env=self._env(), **popen)
         try:
             os.setpriority(os.PRIO_PROCESS, process.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + self.nice))
         except OSError:
@@ -218,17 +276,62 @@ class JobManager:
         return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
     def _start(self, run: RunDir, args: list[str]) -> None:
-        with open(run.file(LOG), "ab") as log:
-            try:
-                process = self._spawn(["train", *args, "--quiet"], stdout=log, stderr=subprocess.STDOUT)
-            except OSError as exc:
-                run.update_status(
-                    state="failed", ended=time.time(), message=f"could not start the training process ({exc})"
-                )
-                return
+        command = ["train", *args, "--quiet"]
+        process = self._take_warm(run, command)
+        if process is None:
+            with open(run.file(LOG), "ab") as log:
+                try:
+                    process = self._spawn(command, stdout=log, stderr=subprocess.STDOUT)
+                except OSError as exc:
+                    run.update_status(
+                        state="failed", ended=time.time(), message=f"could not start the training process ({exc})"
+                    )
+                    return
+            run.update_status(pid=process.pid, message="starting the training process")
         self._processes[run.id] = process
-        run.update_status(pid=process.pid, message="starting the training process")
         threading.Thread(target=self._monitor, args=(run, process), daemon=True, name=f"job-{run.id}").start()
+        self.prestart()
+
+    # ----- the warm trainer ---------------------------------------------------------------
+    def _start_warm(self) -> None:
+        """Start a warm trainer (under the lock) and a thread that sees it ready, and replaces it if it dies idle."""
+        try:
+            process = self._spawn(["warm-trainer"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        except OSError:
+            self._warm_failures += 1
+            return
+        self._warm = WarmTrainer(process, (self._env(), os.getcwd()))
+        threading.Thread(target=self._watch_warm, args=(self._warm,), daemon=True, name="warm-trainer").start()
+
+    def _take_warm(self, run: RunDir, command: list[str]) -> subprocess.Popen | None:
+        """Hand `command` to the warm trainer; its process, or None when there is none that can run it as a fresh
+        process would (then it is ended)."""
+        with self._lock:
+            idle, self._warm = self._warm, None
+        if idle is None:
+            return None
+        if idle.key == (self._env(), os.getcwd()) and idle.process.poll() is None:
+            # the status is written before the job is sent: from then on the trainer alone writes it
+            run.update_status(pid=idle.process.pid, message="starting the training process")
+            if idle.take(command, run.file(LOG)):
+                return idle.process
+        idle.close()
+        return None
+
+    def _watch_warm(self, trainer: WarmTrainer) -> None:
+        """Mark `trainer` ready when it says so; when its output ends while it is still idle, it has died: replace it
+        (unless it keeps dying before it is ready)."""
+        if trainer.process.stdout.readline() == warm.READY:
+            trainer.ready.set()
+        trainer.process.stdout.read()  # returns once the process has taken a job (its stdout is then the log) or died
+        trainer.process.stdout.close()
+        with self._lock:
+            if self._warm is not trainer:
+                return  # taken or closed
+            self._warm = None
+            trainer.close()
+            self._warm_failures = 0 if trainer.ready.is_set() else self._warm_failures + 1
+        self.prestart()
 
     def _monitor(self, run: RunDir, process: subprocess.Popen) -> None:
         self._ended(run, process.wait(), self._processes)
@@ -284,13 +387,19 @@ def _record_exit(run: RunDir, code: int | None) -> None:
 
 
 def _is_trainer_of(pid: int, run: RunDir) -> bool:
-    """Whether `pid` is the training process of `run` (a pid reused by another program after a reboot is not)."""
+    """Whether `pid` is the training process of `run` (a pid reused by another program after a reboot is not):
+    its command line names the run, or (a warm trainer) its output goes to the run's log."""
     try:
         command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return True  # no /proc to ask: trust the recorded pid
     target = run.path.resolve()
-    return any(Path(os.fsdecode(arg)).resolve() == target for arg in command if arg)
+    if any(Path(os.fsdecode(arg)).resolve() == target for arg in command if arg):
+        return True
+    try:
+        return Path(os.readlink(f"/proc/{pid}/fd/1")) == run.file(LOG).resolve()
+    except OSError:
+        return False
 
 
 def _signal_name(number: int) -> str:

@@ -29,6 +29,11 @@ def datasets_dir(root: Path | None = None) -> Path:
     return (root or home()) / "datasets"
 
 
+def uploads_dir(root: Path | None = None) -> Path:
+    """The folder keeping the archives uploaded through the API until their trainings have read them."""
+    return (root or home()) / "uploads"
+
+
 def cache_dir(root: Path | None = None) -> Path:
     """The folder for decoded-image caches too large for memory."""
     return (root or home()) / "cache"

@@ -112,6 +112,9 @@ def progress_html(run: RunDir, status: dict) -> str:
         fraction = min(max((epoch - 1 + batch / max(batches, 1)) / max(total, 1), 0.0), 1.0)
         left = max(0.0, (event.get("eta_s") or 0) - (time.time() - event.get("t", time.time())))
         text = f"epoch {epoch}/{total} · batch {batch}/{batches} · about {duration(left)} left"
+    elif state == "ingesting" and status.get("files_total"):
+        fraction = min(1.0, (status.get("files_done") or 0) / status["files_total"])
+        text = html.escape(status.get("message") or state, quote=False)
     else:
         fraction = (status.get("epoch") or 0) / epochs if epochs else 0.0
         text = html.escape(status.get("message") or state, quote=False)

@@ -27,7 +27,7 @@ CSS = """
 .cnn-progress-text { font-size: 0.9em; margin-top: 4px; color: var(--body-text-color-subdued); }
 .cnn-badge { display: inline-block; padding: 1px 10px; border-radius: 10px; font-weight: 600; font-size: 0.85em; }
 .cnn-badge.queued { background: #e0e7ff; color: #3730a3; }
-.cnn-badge.running { background: #dbeafe; color: #1e40af; }
+.cnn-badge.ingesting, .cnn-badge.running { background: #dbeafe; color: #1e40af; }
 .cnn-badge.completed { background: #dcfce7; color: #166534; }
 .cnn-badge.failed { background: #fee2e2; color: #991b1b; }
 .cnn-badge.cancelled, .cnn-badge.interrupted, .cnn-badge.unknown { background: #fef3c7; color: #92400e; }

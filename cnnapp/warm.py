@@ -1,0 +1,61 @@
+"""The warm trainer: a `python -m cnnapp warm-trainer` process, started before it is needed, that waits for one job.
+
+It imports torch, timm, albumentations and the trainer, says `ready` on its stdout and reads one job from
+its stdin: a JSON line `{"args": [...], "log": "RUN/train.log"}`. It then points its stdout and stderr at
+the log and its stdin at /dev/null, and runs the `cnnapp` command line with those arguments, exactly as a
+`python -m cnnapp train ...` process started then would. The end of its input without a job (the app
+has gone or closed it) ends it. The job manager (`cnnapp.worker`) starts it and hands it the next run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+READY = b"ready\n"
+
+
+def job_line(args: list[str], log: Path) -> bytes:
+    """What the job manager writes to a warm trainer's stdin to hand it a job."""
+    return json.dumps({"args": args, "log": str(log)}).encode() + b"\n"
+
+
+def preload() -> None:
+    """Import what every training needs and run one tiny convolution (first-call kernel set-up)."""
+    import albumentations  # noqa: F401
+    import timm  # noqa: F401
+    import torch
+
+    import cnnapp.cli
+    import cnnapp.train  # noqa: F401
+
+    with torch.inference_mode():
+        torch.nn.functional.conv2d(torch.zeros(1, 3, 8, 8), torch.zeros(4, 3, 3, 3))
+
+
+def redirect(log: str) -> None:
+    """Send stdout and stderr to `log` (appending, as the job manager opens it for a cold start), stdin from null."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    out = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    null = os.open(os.devnull, os.O_RDONLY)
+    for source, target in ((out, 1), (out, 2), (null, 0)):
+        os.dup2(source, target)
+    os.close(out)
+    os.close(null)
+
+
+def serve() -> int:
+    """Load, say ready, wait for one job and run it; 0 when the input ends without one."""
+    preload()
+    os.write(1, READY)
+    line = sys.stdin.buffer.readline()
+    if not line.strip():
+        return 0
+    job = json.loads(line)
+    redirect(job["log"])
+    from cnnapp.cli import main
+
+    return main(job["args"])
