@@ -1,10 +1,16 @@
-"""Prediction from a trained run or from an ImageNet-pretrained architecture, with a model cache."""
+"""Prediction from a trained run or from an ImageNet-pretrained architecture, with a bounded model cache.
+
+Concurrent predictions with one model share forward passes: each caller decodes its own picture (and
+gets its own errors), then `Batcher` runs whatever pictures are waiting for that model, up to
+`MAX_BATCH`, in one pass, and hands each caller its rows.
+"""
 
 from __future__ import annotations
 
-import functools
 import threading
-from collections.abc import Sequence
+from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +18,7 @@ import torch
 from PIL import Image, ImageOps
 from torch import nn
 
-from cnnapp import hardware
+from cnnapp import hardware, settings
 from cnnapp.errors import DataError, RunError
 from cnnapp.images import fit_square, load_rgb, to_rgb
 from cnnapp.models import create_model
@@ -22,6 +28,7 @@ from cnnapp.runs import RunDir, get_run
 from cnnapp.transforms import BatchPrep, prepare_arrays
 
 IMAGENET_PREFIX = "imagenet:"
+MAX_BATCH = 16  # pictures in one shared forward pass (the app serves this many predictions at once)
 ImageInput = str | Path | Image.Image | np.ndarray
 
 
@@ -60,6 +67,71 @@ def trained_model(run: RunDir) -> tuple[nn.Module, dict, list[str]]:
     return model.float().eval(), cfg, classes
 
 
+@dataclass(eq=False)
+class _Request:
+    arrays: np.ndarray  # (n, H, W, 3) uint8
+    probs: torch.Tensor | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+
+class Batcher:
+    """Runs `forward` over the pictures of concurrent callers together, at most `max_batch` at a time.
+
+    A caller waits while another runs a pass; whoever is free and not yet served runs the next one over
+    every request waiting (oldest first). A failing pass fails the requests in it.
+    """
+
+    def __init__(self, forward: Callable[[np.ndarray], torch.Tensor], max_batch: int = MAX_BATCH):
+        self.forward = forward
+        self.max_batch = max_batch
+        self._cond = threading.Condition()
+        self._waiting: deque[_Request] = deque()
+        self._busy = False
+
+    def __call__(self, arrays: np.ndarray) -> torch.Tensor:
+        """Probabilities for `arrays` (n, H, W, 3), computed in a pass shared with other callers."""
+        request = _Request(arrays)
+        with self._cond:
+            self._waiting.append(request)
+            while not request.done:
+                if self._busy:
+                    self._cond.wait()
+                    continue
+                self._busy = True
+                batch = self._take()
+                self._cond.release()
+                try:
+                    self._run(batch)
+                finally:
+                    self._cond.acquire()
+                    for served in batch:
+                        served.done = True
+                    self._busy = False
+                    self._cond.notify_all()
+        if request.error is not None:
+            raise request.error
+        return request.probs
+
+    def _take(self) -> list[_Request]:
+        batch, size = [], 0
+        while self._waiting and (not batch or size + len(self._waiting[0].arrays) <= self.max_batch):
+            batch.append(self._waiting.popleft())
+            size += len(batch[-1].arrays)
+        return batch
+
+    def _run(self, batch: list[_Request]) -> None:
+        try:
+            probs = self.forward(np.concatenate([r.arrays for r in batch]))
+        except Exception as exc:  # every caller in the pass gets the error
+            for request in batch:
+                request.error = exc
+            return
+        start = 0
+        for request in batch:
+            request.probs, start = probs[start : start + len(request.arrays)], start + len(request.arrays)
+
+
 class Predictor:
     """A model in eval mode with its classes and input preparation; thread-safe `predict`."""
 
@@ -75,6 +147,9 @@ class Predictor:
         self.name = name
         self.prep = BatchPrep(spec.mean, spec.std, self.device, channels_last=True)
         self._lock = threading.Lock()
+        self.batcher = Batcher(lambda arrays: self.forward(prepare_arrays(arrays, self.prep)))
+        tensors = [*self.model.parameters(), *self.model.buffers()]
+        self.nbytes = sum(t.numel() * t.element_size() for t in tensors)  # the memory its weights take
         self.forward(
             torch.zeros(1, 3, img_size, img_size, device=self.device).contiguous(memory_format=torch.channels_last)
         )
@@ -97,16 +172,13 @@ class Predictor:
         with self._lock, hardware.autocast(self.device, self.bf16):
             return self.model(x).float().softmax(1).cpu()
 
-    def predict(
-        self, images: Sequence[ImageInput], top_k: int = 5, batch_size: int = 32
-    ) -> list[list[tuple[str, float]]]:
-        """Top-k (label, probability) pairs per image, best first."""
+    def predict(self, images: Sequence[ImageInput], top_k: int = 5) -> list[list[tuple[str, float]]]:
+        """Top-k (label, probability) pairs per image, best first (in passes shared with concurrent callers)."""
         k = max(1, min(int(top_k), len(self.classes)))
         out: list[list[tuple[str, float]]] = []
-        for i in range(0, len(images), batch_size):
-            arrays = [to_square_array(img, self.img_size) for img in images[i : i + batch_size]]
-            probs = self.forward(prepare_arrays(arrays, self.prep))
-            values, indices = probs.topk(k, dim=1)
+        for i in range(0, len(images), MAX_BATCH):
+            arrays = np.stack([to_square_array(img, self.img_size) for img in images[i : i + MAX_BATCH]])
+            values, indices = self.batcher(arrays).topk(k, dim=1)
             out += [
                 [(self.classes[j], float(v)) for v, j in zip(vs.tolist(), js.tolist())]
                 for vs, js in zip(values, indices)
@@ -114,8 +186,56 @@ class Predictor:
         return out
 
 
-@functools.lru_cache(maxsize=4)
-def _cached(key: str, stamp: float) -> Predictor:
+class ModelCache:
+    """Loaded predictors by model name, least recently used dropped first: at most `CNNAPP_MODEL_CACHE`
+    of them, together within `CNNAPP_MODEL_CACHE_MEMORY` (the newest is kept whatever its size). A model
+    is loaded once however many callers ask for it at the same time, and again when its weights change."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._models: OrderedDict[str, tuple[float, Predictor]] = OrderedDict()
+        self._loading: dict[str, threading.Lock] = {}
+
+    def get(self, key: str, stamp: float, load: Callable[[], Predictor]) -> Predictor:
+        """The predictor `key` with weights of `stamp`, loaded with `load()` unless cached."""
+        with self._lock:
+            gate = self._loading.setdefault(key, threading.Lock())
+        with gate:
+            with self._lock:
+                cached = self._models.get(key)
+                if cached is not None and cached[0] == stamp:
+                    self._models.move_to_end(key)
+                    self._evict()  # the bounds may have changed since
+                    return cached[1]
+            predictor = load()
+            with self._lock:
+                self._models[key] = (stamp, predictor)
+                self._models.move_to_end(key)
+                self._evict()
+            return predictor
+
+    def _evict(self) -> None:
+        limits = settings.get()
+        while len(self._models) > 1 and (
+            len(self._models) > limits.model_cache
+            or sum(p.nbytes for _, p in self._models.values()) > limits.model_cache_memory
+        ):
+            self._models.popitem(last=False)
+
+    def names(self) -> list[str]:
+        """The cached model names, least recently used first."""
+        with self._lock:
+            return list(self._models)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._models.clear()
+
+
+MODELS = ModelCache()
+
+
+def _load(key: str) -> Predictor:
     if key.startswith(IMAGENET_PREFIX):
         return Predictor.imagenet(key.removeprefix(IMAGENET_PREFIX))
     return Predictor.from_run(RunDir(key))
@@ -126,6 +246,7 @@ def load_predictor(model: str, root: Path | None = None, allow_paths: bool = Fal
     model = str(model).strip()
     if model.startswith(IMAGENET_PREFIX):
         get_spec(model.removeprefix(IMAGENET_PREFIX))
-        return _cached(model, 0.0)
+        return MODELS.get(model, 0.0, lambda: _load(model))
     run = get_run(model, root, allow_paths=allow_paths)
-    return _cached(str(run.path.resolve()), run.weights_stamp())
+    key = str(run.path.resolve())
+    return MODELS.get(key, run.weights_stamp(), lambda: _load(key))

@@ -114,6 +114,15 @@ class Settings:
         "16gb",
         "Largest decoded-image cache kept on disk; beyond it images are decoded for every batch",
     )
+    model_cache: int = _setting(
+        "CNNAPP_MODEL_CACHE", COUNT, "4", "Models kept loaded for predictions (the least recently used is dropped)"
+    )
+    model_cache_memory: int = _setting(
+        "CNNAPP_MODEL_CACHE_MEMORY",
+        SIZE,
+        "1gb",
+        "Most memory the loaded models take together (the newest is kept whatever its size)",
+    )
     max_image_pixels: int = _setting(
         "CNNAPP_MAX_IMAGE_PIXELS", COUNT, "64000000", "Largest width × height of an image (decompression bombs)"
     )

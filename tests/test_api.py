@@ -11,6 +11,9 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
+from cnnapp import api
+from cnnapp.inference import MODELS, load_predictor
+from cnnapp.runs import RunDir
 from cnnapp.ui import build_app, launch_options
 from cnnapp.worker import JobManager
 
@@ -39,7 +42,7 @@ def wait_done(client: Client, run_id: str, timeout: float = 180) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         status = status_of(client, run_id)
-        if status["state"] not in ("queued", "running"):
+        if status["state"] not in ("queued", "ingesting", "running"):
             return status
         time.sleep(0.5)
     raise AssertionError(f"run {run_id} did not finish in {timeout} s: {status}")
@@ -59,7 +62,7 @@ def test_upload_train_and_predict_over_http(client, small_dataset, tmp_path, dem
     config = json.dumps({"arch": "lenet5", "epochs": 2, "batch-size": 8})
     run_id = client.predict(dataset=handle_file(archive), config=config, api_name="/start_training")
     first = status_of(client, run_id)
-    assert first["state"] in ("queued", "running") and first["epochs"] == 2 and first["message"]
+    assert first["state"] in ("queued", "ingesting", "running") and first["epochs"] == 2 and first["message"]
 
     status = wait_done(client, run_id)
     assert status["state"] == "completed", status["message"]
@@ -124,7 +127,6 @@ def test_bad_arguments_get_clear_errors_and_the_server_keeps_serving(client, sma
         ("/start_training", {"dataset": None, "config": "{}"}, "no dataset"),
         ("/start_training", {"dataset": handle_file(not_zip), "config": "{}"}, "not a .zip"),
         ("/start_training", {"dataset": handle_file(fake_zip), "config": "{}"}, "not a zip archive"),
-        ("/start_training", {"dataset": handle_file(one_class_zip), "config": "{}"}, "at least two class folders"),
         (
             "/predict",
             {"image": handle_file(broken_image), "model": "imagenet:tf_efficientnet_lite0", "top_k": 3},
@@ -150,3 +152,86 @@ def test_bad_arguments_get_clear_errors_and_the_server_keeps_serving(client, sma
         assert "Traceback" not in str(caught.value)
     assert client.predict(api_name="/list_runs") == []
     assert not (workspace / "runs").exists() or not any((workspace / "runs").iterdir())
+
+    # a zip whose content is unusable is found out by the training, which fails with the reason
+    run_id = client.predict(dataset=handle_file(one_class_zip), config="{}", api_name="/start_training")
+    status = wait_done(client, run_id)
+    assert status["state"] == "failed" and "at least two class folders" in status["message"], status
+    report = json.loads((workspace / "runs" / run_id / "ingest.json").read_text())
+    assert report["classes"] == ["bag"] and report["source"].endswith("one.zip")
+
+
+def test_start_returns_at_once_and_the_training_ingests_with_progress(workspace, fashion_2000, tmp_path):
+    archive = zip_folder(fashion_2000, tmp_path / "fm.zip")
+    jobs = JobManager(workspace, threads=1, warm_trainer=True)
+    try:
+        jobs.prestart(wait=120)
+        started = time.perf_counter()
+        run_id = api.start_training(jobs, str(archive), '{"arch": "lenet5", "epochs": 1, "img_size": 28}')
+        took = time.perf_counter() - started
+        seen = []
+        while (status := api.run_status(run_id, workspace))["state"] in ("queued", "ingesting", "running"):
+            seen.append(status)
+            time.sleep(0.05)
+        assert status["state"] == "completed", status["message"]
+        ingesting = [s for s in seen if s["state"] == "ingesting" and s.get("files_total")]
+        assert ingesting, "the run was never seen reading its dataset"
+        assert all(s["files_total"] == 2000 and "files checked" in s["message"] for s in ingesting)
+        assert took < 1.5, f"/start_training took {took:.2f} s"
+        assert RunDir(workspace / "runs" / run_id).config()["data"].endswith("fm.zip")
+    finally:
+        jobs.shutdown(timeout=5)
+
+
+def test_concurrent_predictions_share_forward_passes_and_each_caller_gets_its_own_answer(
+    client, workspace, demo_dir, photos, monkeypatch
+):
+    from conftest import trained_demo_run
+
+    run = trained_demo_run(workspace)
+    calls = []
+    for name in ("bag", "trouser", "sandal", "dress"):
+        calls.append((sorted((demo_dir / name).iterdir())[-1], run.id, 3))
+    calls += [
+        (photos["coffee"], "imagenet:tf_efficientnet_lite0", 2),
+        (photos["chelsea"], "imagenet:tf_efficientnet_lite0", 1),
+    ]
+    calls = calls * 3
+    expected = [api.predict(image, model, k, workspace) for image, model, k in calls]  # one at a time
+
+    passes = []
+    for model in (run.id, "imagenet:tf_efficientnet_lite0"):
+        batcher = load_predictor(model, workspace).batcher
+        forward = batcher.forward
+
+        def slow(arrays, forward=forward):  # slow passes: concurrent callers pile up and must share them
+            passes.append(len(arrays))
+            time.sleep(0.3)
+            return forward(arrays)
+
+        monkeypatch.setattr(batcher, "forward", slow)
+    jobs = [
+        client.submit(image=handle_file(image), model=model, top_k=k, api_name="/predict") for image, model, k in calls
+    ]
+    answers = [job.result(timeout=120) for job in jobs]
+    for answer, want in zip(answers, expected):
+        assert answer["label"] == max(want, key=want.get)
+        assert {c["label"]: c["confidence"] for c in answer["confidences"]} == pytest.approx(want, abs=1e-4)
+    assert sum(passes) == len(calls) and len(passes) < len(calls), f"no pass was shared: {passes}"
+
+
+def test_the_model_cache_keeps_the_most_recently_used_within_its_bounds(workspace, monkeypatch):
+    from conftest import trained_demo_run
+
+    first = trained_demo_run(workspace)
+    second = RunDir(workspace / "runs" / "copy")
+    shutil.copytree(first.path, second.path)
+    MODELS.clear()
+    monkeypatch.setenv("CNNAPP_MODEL_CACHE", "2")
+    for model in (first.id, second.id, first.id):
+        load_predictor(model, workspace)
+    assert [Path(k).name for k in MODELS.names()] == [second.id, first.id]
+    assert load_predictor(first.id, workspace) is load_predictor(first.id, workspace)
+    monkeypatch.setenv("CNNAPP_MODEL_CACHE_MEMORY", "1kb")  # smaller than one model: only the newest is kept
+    load_predictor(second.id, workspace)
+    assert [Path(k).name for k in MODELS.names()] == [second.id]

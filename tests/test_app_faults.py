@@ -57,11 +57,11 @@ def test_a_killed_training_is_interrupted_predicts_lets_the_queue_move_and_resum
         *_, resume_button, _ = runs_tab.details(workspace, victim.id)
         assert resume_button.visible and "last checkpoint" in resume_button.value
         watched, _ = runs_tab.resume(jobs, victim.id)
-        assert watched == victim.id and victim.status()["state"] in ("queued", "running")
+        assert watched == victim.id and victim.status()["state"] in ("queued", "ingesting", "running")
         with pytest.raises(gr.Error, match="only interrupted, cancelled or failed runs can be resumed"):
             user_errors(runs_tab.resume)(jobs, victim.id)
         status = client.predict(victim.id, api_name="/run_status")
-        assert status["state"] in ("queued", "running")
+        assert status["state"] in ("queued", "ingesting", "running")
 
         assert jobs.wait(victim.id, 180)["state"] == "completed"
         status = client.predict(victim.id, api_name="/run_status")
@@ -79,7 +79,7 @@ def test_a_restarted_app_adopts_the_training_still_running_and_loses_nothing(wor
     """The app dies with one training running and one queued; the next app holds the slot until that training ends."""
     app = subprocess.Popen([sys.executable, "-c", MANAGER, str(demo_dir)], stdout=subprocess.PIPE, text=True)
     try:
-        running_id, queued_id, worker = app.stdout.readline().split()
+        running_id, queued_id, worker, _ = app.stdout.readline().split()
     finally:
         app.kill()
         app.wait()

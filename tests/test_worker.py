@@ -21,7 +21,9 @@ LONG = {"arch": "lenet5", "epochs": 300, "batch_size": 8}
 
 @pytest.fixture
 def jobs(workspace: Path):
-    manager = JobManager(workspace, threads=1, stop_timeout=5, term_timeout=5)
+    """A manager whose first run, like every later one, takes a warm trainer (as in the app)."""
+    manager = JobManager(workspace, threads=1, stop_timeout=5, term_timeout=5, warm_trainer=True)
+    assert manager.prestart(wait=120).ready.is_set()
     yield manager
     manager.shutdown(timeout=5)
 
@@ -53,7 +55,9 @@ def test_bad_settings_are_rejected_before_anything_is_queued(jobs, small_dataset
 
 
 def test_runs_are_queued_one_at_a_time_in_niced_processes(jobs, small_dataset):
+    warm = jobs.prestart()
     first = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 2, "batch_size": 8})
+    assert first.status()["pid"] == warm.process.pid, "the run did not take the warm trainer"
     second = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 1, "batch_size": 8})
     assert second.status()["state"] == "queued"
     assert second.status()["manager_pid"] == os.getpid()
@@ -64,8 +68,35 @@ def test_runs_are_queued_one_at_a_time_in_niced_processes(jobs, small_dataset):
     a, b = first.status(), second.status()
     assert b["started"] >= a["ended"], "the second run started before the first one ended"
     assert a["pid"] != b["pid"]
-    assert "on CPU (1 threads)" in first.log_tail(50)
+    assert "on CPU (1 threads)" in first.log_tail(50) and "on CPU (1 threads)" in second.log_tail(50)
     assert [r.id for r in jobs.active()] == []
+
+
+def test_a_killed_idle_warm_trainer_is_replaced_and_a_run_takes_the_new_one(jobs, small_dataset):
+    warm = jobs.prestart()
+    assert nice_of(warm.process.pid) == min(19, os.nice(0) + jobs.nice)
+    os.kill(warm.process.pid, signal.SIGKILL)
+    fresh = wait_for(lambda: (w := jobs.prestart()) is not warm and w, 30, "a new warm trainer")
+    assert fresh.ready.wait(120) and fresh.process.pid != warm.process.pid and warm.process.poll() is not None
+    run = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 1, "batch_size": 8})
+    assert run.status()["pid"] == fresh.process.pid
+    assert jobs.wait(run.id, 120)["state"] == "completed"
+    assert run.status()["pid"] == fresh.process.pid, "the status does not name the process that trained"
+    assert f"{run.path}" in run.log_tail(5), "the warm trainer's output did not go to the run's log"
+    successor = jobs.prestart()
+    assert successor is not fresh and successor.process.poll() is None, "no warm trainer for the next run"
+
+
+def test_without_the_warm_trainer_each_run_starts_its_own_process(workspace, small_dataset, monkeypatch):
+    monkeypatch.setenv("CNNAPP_WARM_TRAINER", "0")
+    manager = JobManager(workspace, threads=1)
+    try:
+        assert manager.prestart(wait=1) is None
+        run = manager.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 1, "batch_size": 8})
+        assert b"train" in Path(f"/proc/{run.status()['pid']}/cmdline").read_bytes().split(b"\0")
+        assert manager.wait(run.id, 120)["state"] == "completed" and manager.prestart() is None
+    finally:
+        manager.shutdown(timeout=5)
 
 
 def test_stop_is_graceful_and_keeps_a_checkpoint(jobs, demo_dir):
@@ -127,12 +158,14 @@ def test_a_killed_worker_shows_as_interrupted_and_the_queue_moves_on(jobs, demo_
 MANAGER = textwrap.dedent("""
     import sys, time
     from cnnapp.worker import JobManager
-    jobs = JobManager(threads=1)
+    jobs = JobManager(threads=1, warm_trainer=True)
+    warm = jobs.prestart(wait=120)  # the running training is a warm trainer, as in the app
     running = jobs.submit({"data": sys.argv[1], "arch": "lenet5", "epochs": 300, "batch_size": 8})
     queued = jobs.submit({"data": sys.argv[1], "arch": "lenet5", "epochs": 1})
     while running.status().get("state") != "running":
         time.sleep(0.1)
-    print(running.id, queued.id, running.status()["pid"], flush=True)
+    assert running.status()["pid"] == warm.process.pid
+    print(running.id, queued.id, running.status()["pid"], jobs.prestart().process.pid, flush=True)
     time.sleep(600)
 """)
 
@@ -143,10 +176,11 @@ def test_after_an_app_restart_dead_runs_show_as_interrupted(workspace, demo_dir)
         [sys.executable, "-c", MANAGER, str(demo_dir)], stdout=subprocess.PIPE, text=True, env={**os.environ}
     )
     try:
-        running_id, queued_id, worker_pid = app.stdout.readline().split()
+        running_id, queued_id, worker_pid, idle_pid = app.stdout.readline().split()
     finally:
         app.kill()
         app.wait()
+    wait_for(lambda: not pid_alive(int(idle_pid)), 30, "the idle warm trainer to end with its app")
     os.kill(int(worker_pid), signal.SIGKILL)
     wait_for(lambda: not pid_alive(int(worker_pid)), 10, "the worker to die")
 

@@ -15,6 +15,9 @@ from cnnapp.ui.common import api_errors
 from cnnapp.ui.context import UIContext
 
 ENDPOINTS = ("start_training", "run_status", "predict", "list_runs")
+# predictions run this many at a time, with the Predict tab's: those with one model share forward passes
+# (`cnnapp.inference.Batcher`; inference.MAX_BATCH, not imported here: it would import torch on the first page)
+PREDICT = {"concurrency_id": "predict", "concurrency_limit": 16}
 
 
 def api_session(request: gr.Request | None) -> str | None:
@@ -74,6 +77,7 @@ def build(ctx: UIContext) -> None:
         [image, model, top_k],
         prediction,
         api_name="predict",
+        **PREDICT,
         api_description="Classify an image with a run id or imagenet:<arch>; returns the top_k labels with probabilities.",
     )
     trigger.click(

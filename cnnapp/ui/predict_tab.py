@@ -11,6 +11,7 @@ from cnnapp import api
 from cnnapp.runs import WEIGHTS
 from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
+from cnnapp.ui.endpoints import PREDICT
 
 TITLE = "3 · Predict"
 EXAMPLE_CLASSES = ("ankle_boot", "bag", "dress", "sandal", "trouser")
@@ -90,4 +91,5 @@ def build(ctx: UIContext) -> None:
         [image, model, top_k, ctx.session],
         label,
         **PRIVATE,
+        **PREDICT,
     )
