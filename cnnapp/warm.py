@@ -1,10 +1,11 @@
 """The warm trainer: a `python -m cnnapp warm-trainer` process, started before it is needed, that waits for one job.
 
 It imports torch, timm, albumentations and the trainer, says `ready` on its stdout and reads one job from
-its stdin: a JSON line `{"args": [...], "log": "RUN/train.log"}`. It then points its stdout and stderr at
-the log and its stdin at /dev/null, and runs the `cnnapp` command line with those arguments, exactly as a
-`python -m cnnapp train ...` process started then would. The end of its input without a job (the app
-has gone or closed it) ends it. The job manager (`cnnapp.worker`) starts it and hands it the next run.
+its stdin: a JSON line `{"args": [...], "log": "RUN/train.log", "env": {...}}`. It then takes that
+environment, points its stdout and stderr at the log and its stdin at /dev/null, and runs the `cnnapp`
+command line with those arguments, exactly as a `python -m cnnapp train ...` process started then
+would. The end of its input without a job (the app has gone or closed it) ends it. The job manager
+(`cnnapp.worker`) starts it and hands it the next run.
 """
 
 from __future__ import annotations
@@ -15,11 +16,20 @@ import sys
 from pathlib import Path
 
 READY = b"ready\n"
+# variables read when the interpreter or torch starts (which code, how many threads, which GPUs): a warm trainer
+# started with other values than a job's cannot run it as a fresh process would; it takes the others from the job
+# (libraries also set some when imported, e.g. cv2's LD_LIBRARY_PATH: the warm trainer has imported them too)
+STARTUP_VARIABLES = ("PYTHON", "OMP_", "MKL_", "CUDA_VISIBLE_DEVICES")
 
 
-def job_line(args: list[str], log: Path) -> bytes:
+def startup_environment(env: dict[str, str]) -> dict[str, str]:
+    """The variables of `env` that a process reads only when it starts."""
+    return {k: v for k, v in env.items() if k.startswith(STARTUP_VARIABLES)}
+
+
+def job_line(args: list[str], log: Path, env: dict[str, str]) -> bytes:
     """What the job manager writes to a warm trainer's stdin to hand it a job."""
-    return json.dumps({"args": args, "log": str(log)}).encode() + b"\n"
+    return json.dumps({"args": args, "log": str(log), "env": env}).encode() + b"\n"
 
 
 def preload() -> None:
@@ -55,6 +65,8 @@ def serve() -> int:
     if not line.strip():
         return 0
     job = json.loads(line)
+    os.environ.clear()
+    os.environ.update(job["env"])
     redirect(job["log"])
     from cnnapp.cli import main
 

@@ -46,13 +46,14 @@ class WarmTrainer:
 
     def __init__(self, process: subprocess.Popen, key: tuple):
         self.process = process
-        self.key = key  # (environment, working folder): a job needs the same to run as a fresh process would
+        self.key = key  # (start-up environment, working folder): a job needs the same to run as a fresh process would
         self.ready = threading.Event()
 
-    def take(self, args: list[str], log: Path) -> bool:
-        """Hand it a job (`cnnapp train` arguments, the run's log); False when it can no longer take one."""
+    def take(self, args: list[str], log: Path, env: dict[str, str]) -> bool:
+        """Hand it a job (`cnnapp train` arguments, the run's log, its environment); False when it can no longer
+        take one."""
         try:
-            self.process.stdin.write(warm.job_line(args, log))
+            self.process.stdin.write(warm.job_line(args, log, env))
             self.process.stdin.close()
         except OSError:
             return False
@@ -300,7 +301,7 @@ class JobManager:
         except OSError:
             self._warm_failures += 1
             return
-        self._warm = WarmTrainer(process, (self._env(), os.getcwd()))
+        self._warm = WarmTrainer(process, self._warm_key(self._env()))
         threading.Thread(target=self._watch_warm, args=(self._warm,), daemon=True, name="warm-trainer").start()
 
     def _take_warm(self, run: RunDir, command: list[str]) -> subprocess.Popen | None:
@@ -310,13 +311,18 @@ class JobManager:
             idle, self._warm = self._warm, None
         if idle is None:
             return None
-        if idle.key == (self._env(), os.getcwd()) and idle.process.poll() is None:
+        env = self._env()
+        if idle.key == self._warm_key(env) and idle.process.poll() is None:
             # the status is written before the job is sent: from then on the trainer alone writes it
             run.update_status(pid=idle.process.pid, message="starting the training process")
-            if idle.take(command, run.file(LOG)):
+            if idle.take(command, run.file(LOG), env):
                 return idle.process
         idle.close()
         return None
+
+    @staticmethod
+    def _warm_key(env: dict[str, str]) -> tuple:
+        return sorted(warm.startup_environment(env).items()), os.getcwd()
 
     def _watch_warm(self, trainer: WarmTrainer) -> None:
         """Mark `trainer` ready when it says so; when its output ends while it is still idle, it has died: replace it

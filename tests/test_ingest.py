@@ -170,3 +170,27 @@ def test_errors_name_the_upload_not_server_paths(tmp_path, workspace):
     with pytest.raises(IngestError) as err:
         ingest(archive)
     assert "'holiday photos.zip'" in str(err.value) and str(workspace) not in str(err.value)
+
+
+@pytest.mark.parametrize("forked", [False, True], ids=["threads", "forked processes"])
+def test_a_training_ingests_each_image_once_into_its_cache(tmp_path, monkeypatch, forked):
+    """With the training's size, ingestion checks and decodes every file in one pass (forked processes on every
+    core for many files, sharing the cache's memory); the cache holds what decoding each file alone gives."""
+    import cnnapp.ingest
+
+    root = _make_classes(tmp_path / "data", ["a", "b", "c"], n=8, size=(40, 30))
+    (root / "a" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    shutil.copy(root / "b" / "img_0.png", root / "b" / "again.png")
+    monkeypatch.setattr(cnnapp.ingest, "FORK_MIN_FILES", 1 if forked else 10**9)
+    monkeypatch.setattr(cnnapp.ingest, "CHUNK", 5)
+    seen = []
+    ds = ingest(root, size=24, progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, 26) and seen[-1] == (26, 26) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+    reasons = {r["path"]: r["reason"] for r in ds.skipped}
+    assert "not a valid image" in reasons["a/broken.png"] and reasons["b/img_0.png"].startswith("duplicate of")
+    assert ds.report() == ingest(root).report(), "the report differs from a plain ingestion's"
+    for split, samples in ds.splits.items():
+        cache = ds.decoded.split(samples)
+        got = cache.take(list(range(len(samples))))
+        want = np.stack([load_square_array(root / rel, 24) for rel, _ in samples])
+        assert np.array_equal(got, want), split
