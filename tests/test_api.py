@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from cnnapp.ui import build_app, launch_options
-from cnnapp.worker import JobManager
+pytestmark = pytest.mark.slow  # a live server
 
 
 @pytest.fixture
-def client(workspace: Path):
-    jobs = JobManager(workspace, threads=1)
-    demo = build_app(workspace, jobs)
-    demo.launch(prevent_thread_lock=True, **launch_options(quiet=True))
-    try:
-        yield Client(demo.local_url, verbose=False)
-    finally:
-        demo.close()
-        jobs.shutdown(timeout=5)
+def client(live_app) -> Client:
+    """An API client of the live app."""
+    return live_app.client
 
 
 def zip_folder(folder: Path, target: Path) -> Path:
@@ -33,16 +25,6 @@ def zip_folder(folder: Path, target: Path) -> Path:
 
 def status_of(client: Client, run_id: str) -> dict:
     return client.predict(run_id, api_name="/run_status")
-
-
-def wait_done(client: Client, run_id: str, timeout: float = 180) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = status_of(client, run_id)
-        if status["state"] not in ("queued", "running"):
-            return status
-        time.sleep(0.5)
-    raise AssertionError(f"run {run_id} did not finish in {timeout} s: {status}")
 
 
 def test_the_endpoints_are_named(client):
@@ -54,14 +36,14 @@ def test_the_endpoints_are_named(client):
     }
 
 
-def test_upload_train_and_predict_over_http(client, small_dataset, tmp_path, demo_dir):
+def test_upload_train_and_predict_over_http(live_app, client, small_dataset, tmp_path, demo_dir):
     archive = zip_folder(small_dataset, tmp_path / "small.zip")
     config = json.dumps({"arch": "lenet5", "epochs": 2, "batch-size": 8})
     run_id = client.predict(dataset=handle_file(archive), config=config, api_name="/start_training")
     first = status_of(client, run_id)
     assert first["state"] in ("queued", "running") and first["epochs"] == 2 and first["message"]
 
-    status = wait_done(client, run_id)
+    status = live_app.wait_until_finished(run_id)
     assert status["state"] == "completed", status["message"]
     assert status["epoch"] == status["epochs"] == 2 and status["message"].startswith("completed")
     assert [row["epoch"] for row in status["metrics"]] == [1, 2]

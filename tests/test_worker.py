@@ -26,16 +26,6 @@ def jobs(workspace: Path):
     manager.shutdown(timeout=5)
 
 
-def wait_for(predicate, timeout: float = 120, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
 def nice_of(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
 
@@ -52,6 +42,7 @@ def test_bad_settings_are_rejected_before_anything_is_queued(jobs, small_dataset
     assert list_runs(workspace).empty
 
 
+@pytest.mark.slow
 def test_runs_are_queued_one_at_a_time_in_niced_processes(jobs, small_dataset):
     first = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 2, "batch_size": 8})
     second = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 1, "batch_size": 8})
@@ -68,7 +59,8 @@ def test_runs_are_queued_one_at_a_time_in_niced_processes(jobs, small_dataset):
     assert [r.id for r in jobs.active()] == []
 
 
-def test_stop_is_graceful_and_keeps_a_checkpoint(jobs, demo_dir):
+@pytest.mark.slow
+def test_stop_is_graceful_and_keeps_a_checkpoint(jobs, demo_dir, wait_for):
     run = jobs.submit({"data": str(demo_dir), **LONG})
     wait_for(lambda: len(run.metrics()) >= 1, what="the first epoch")
     assert "stopping" in jobs.stop(run.id)
@@ -78,6 +70,7 @@ def test_stop_is_graceful_and_keeps_a_checkpoint(jobs, demo_dir):
     assert len(run.metrics()) < LONG["epochs"]
 
 
+@pytest.mark.slow
 def test_a_queued_run_can_be_cancelled_before_it_starts(jobs, small_dataset, demo_dir):
     running = jobs.submit({"data": str(demo_dir), **LONG})
     queued = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 1})
@@ -88,13 +81,15 @@ def test_a_queued_run_can_be_cancelled_before_it_starts(jobs, small_dataset, dem
     assert queued.status().get("pid") is None, "a cancelled queued run was started"
 
 
+@pytest.mark.slow
 def test_stop_escalates_to_sigterm_then_sigkill(workspace):
     """A process that ignores the stop request and SIGTERM is killed after the timeouts."""
     stubborn = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(120)",
+            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); "
+            "time.sleep(120)",
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -114,7 +109,8 @@ def test_stop_escalates_to_sigterm_then_sigkill(workspace):
         stubborn.wait()
 
 
-def test_a_killed_worker_shows_as_interrupted_and_the_queue_moves_on(jobs, demo_dir, small_dataset):
+@pytest.mark.slow
+def test_a_killed_worker_shows_as_interrupted_and_the_queue_moves_on(jobs, demo_dir, small_dataset, wait_for):
     victim = jobs.submit({"data": str(demo_dir), **LONG})
     after = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 1, "batch_size": 8})
     wait_for(lambda: victim.status().get("state") == "running", what="the run to start")
@@ -137,7 +133,8 @@ MANAGER = textwrap.dedent("""
 """)
 
 
-def test_after_an_app_restart_dead_runs_show_as_interrupted(workspace, demo_dir):
+@pytest.mark.slow
+def test_after_an_app_restart_dead_runs_show_as_interrupted(workspace, demo_dir, wait_for):
     """The app (and its worker) die without a word; the next app lists both runs as interrupted, with why."""
     app = subprocess.Popen(
         [sys.executable, "-c", MANAGER, str(demo_dir)], stdout=subprocess.PIPE, text=True, env={**os.environ}
