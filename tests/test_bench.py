@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from bench import serving
 from bench.harness import Figure, interleaved_rates, table, write_json
 
@@ -21,6 +23,7 @@ def test_interleaved_rates_counts_items_per_second():
     assert rates["b"] > rates["a"] > 0
 
 
+@pytest.mark.slow
 def test_predict_overhead_benchmark_runs():
     (figure,) = serving.predict_overhead(quick=True)
     assert figure.key == "predict_overhead" and figure.value > 0

@@ -93,6 +93,7 @@ def test_nested_corrupt_and_fake_zips(tmp_path):
         ingest(fake)
 
 
+@pytest.mark.slow
 def test_broken_and_unusual_images(tmp_path, monkeypatch):
     root = tmp_path / "data"
     cls = {"plain": root / "plain", "weird": root / "weird"}

@@ -1,4 +1,5 @@
-"""The Evaluate, Compare, Explain and Learn tabs: registered in the app, their handlers on a real trained run (no browser)."""
+"""The Evaluate, Compare, Explain and Learn tabs: registered in the app, their handlers on a real trained run
+(no browser)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from cnnapp.ui.common import user_errors
 from tests.conftest import trained_demo_run
 
 
+# Tests on this trained run (about 5 s on 2 cores, once per module) are `slow`.
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace holding one LeNet-5 run trained for 2 epochs on the demo set."""
@@ -48,6 +50,7 @@ def test_the_tabs_are_registered_and_the_app_builds(tmp_path):
     assert isinstance(build_app(tmp_path, JobManager(tmp_path)), gr.Blocks)
 
 
+@pytest.mark.slow
 def test_evaluate_shows_a_run(home, run_id):
     dropdown, empty = evaluate_tab.run_choices(home, None, None)
     assert dropdown.value == run_id and empty == ""
@@ -107,6 +110,7 @@ def test_compare_queues_the_four_settings(tmp_path, demo_dir):
     assert len(jobs.submitted) == 4  # nothing queued by the failed clicks
 
 
+@pytest.mark.slow
 def test_compare_table_curves_and_csv_of_finished_runs(home, run_id):
     empty, table, figure, download, timer = compare_tab.show(home, [run_id])
     assert empty == "" and len(table) == 1 and not timer.active
@@ -119,6 +123,7 @@ def test_compare_table_curves_and_csv_of_finished_runs(home, run_id):
     assert compare_tab.run_choices(home, [run_id, "gone"]).value == [run_id]
 
 
+@pytest.mark.slow
 def test_explain_grad_cam_and_feature_maps(home, run_id, demo_dir):
     image = str(sorted((demo_dir / "bag").iterdir())[0])
     classes, layers = explain_tab.on_model(home, run_id)

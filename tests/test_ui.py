@@ -93,6 +93,7 @@ def test_the_augmentation_preview(workspace):
     assert "unknown augmentation 'wobble'" in text and items == []
 
 
+@pytest.mark.slow
 def test_start_validates_the_form_and_queues_a_run(workspace, small_dataset):
     jobs = JobManager(workspace, threads=1)
     dataset = {"path": str(small_dataset), "source": str(small_dataset), "name": "small"}
@@ -205,9 +206,13 @@ def test_the_runs_table_follows_runs_started_elsewhere(workspace):
     assert second[0] == "" and second[2].visible and second[-1] != gr.skip()
 
 
+@pytest.mark.slow
 def test_building_the_app_imports_neither_torch_nor_timm(workspace):
     """The first page is served in seconds: handlers import torch, timm and matplotlib when first used."""
-    code = "import sys; from cnnapp.ui import build_app; build_app(); print([m for m in ('torch', 'timm', 'matplotlib') if m in sys.modules])"
+    code = (
+        "import sys; from cnnapp.ui import build_app; build_app(); "
+        "print([m for m in ('torch', 'timm', 'matplotlib') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
 
