@@ -25,7 +25,7 @@ from gradio_client.exceptions import AppError
 from test_api import zip_folder
 from test_hostile import make_zip, png_bytes, two_classes
 
-from cnnapp import api, sessions
+from cnnapp import api, runs, sessions
 from cnnapp.config import TrainConfig
 from cnnapp.errors import CnnappError, RunError
 from cnnapp.train import train
@@ -62,10 +62,10 @@ def test_the_server_listens_on_localhost_unless_configured(monkeypatch, workspac
     monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
     monkeypatch.delenv("CNNAPP_MAX_UPLOAD", raising=False)
     options = launch_options()
-    assert (options["server_name"], options["max_file_size"]) == ("127.0.0.1", "2gb")
+    assert (options["server_name"], options["max_file_size"]) == ("127.0.0.1", 2 * 1024**3)
     monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
     monkeypatch.setenv("CNNAPP_MAX_UPLOAD", "500mb")
-    assert (launch_options()["server_name"], launch_options()["max_file_size"]) == ("0.0.0.0", "500mb")
+    assert (launch_options()["server_name"], launch_options()["max_file_size"]) == ("0.0.0.0", 500 * 1024**2)
     assert launch_options(server_name="::1")["server_name"] == "::1"
 
     monkeypatch.delenv("GRADIO_SERVER_NAME")
@@ -210,7 +210,7 @@ def test_hostile_uploads_get_clear_messages_and_the_server_keeps_serving(
                 assert "Traceback" not in str(caught.value) and len(str(caught.value).splitlines()) == 1
 
                 try:  # the Data tab's upload handler: an error, or the summary says why the dataset cannot be used
-                    state, summary, *_ = data_tab.use_zip(workspace, str(archive))
+                    state, summary, *_ = user_errors(data_tab.use_zip)(workspace, str(archive))
                 except gr.Error as exc:
                     state, summary = gr.skip(), exc.message
                 assert state == gr.skip() and re.search(message, summary), (archive.name, summary)
@@ -273,12 +273,12 @@ def alices_run(workspace, small_dataset) -> str:
 
 def test_a_session_sees_and_uses_only_its_own_runs(monkeypatch, workspace, alices_run, small_dataset):
     picture = str(next((small_dataset / "bag").iterdir()))
-    monkeypatch.delenv(sessions.ENV, raising=False)
+    monkeypatch.delenv("CNNAPP_SESSION_RUNS", raising=False)
     assert runs_tab.runs_frame(workspace, "bob")["run"].tolist() == [alices_run], (
         "without scoping every run is everyone's"
     )
 
-    monkeypatch.setenv(sessions.ENV, "1")
+    monkeypatch.setenv("CNNAPP_SESSION_RUNS", "1")
     with pytest.raises(RunError) as unknown:
         sessions.get_run("20990101-000000-lenet5-0000", workspace, "bob")
     with pytest.raises(RunError) as hidden:
@@ -319,13 +319,13 @@ def test_a_session_sees_and_uses_only_its_own_runs(monkeypatch, workspace, alice
     ]
     with pytest.raises(RunError, match="no session"):
         jobs.submit({"data": str(small_dataset), "arch": "lenet5"}, None)
-    (workspace / "runs" / alices_run / sessions.OWNER_FILE).unlink()
+    (workspace / "runs" / alices_run / runs.OWNER).unlink()
     assert runs_tab.runs_frame(workspace, "alice").empty, "a run without an owner belongs to no visitor"
 
 
 @pytest.mark.slow
 def test_two_api_clients_see_only_their_own_runs(monkeypatch, serve, small_dataset, tmp_path, demo_dir):
-    monkeypatch.setenv(sessions.ENV, "1")
+    monkeypatch.setenv("CNNAPP_SESSION_RUNS", "1")
     archive = zip_folder(small_dataset, tmp_path / "small.zip")
     with serve() as app:
         alice, bob = app.client, app.new_client()
