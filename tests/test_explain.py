@@ -18,8 +18,8 @@ from cnnapp.registry import build, get_spec, names
 from cnnapp.train import train
 
 CATS = {"Egyptian cat", "tabby, tabby cat", "tiger cat"}
-# Seconds each to build on 2 cores (over 20 M random weights, or GoogLeNet's slow initialisation): `slow`.
-HEAVY = {"alexnet", "vgg16", "vgg19", "googlenet", "resnet50", "resnet152", "convnext_tiny"}
+# Seconds each to build on 2 cores (over 20 M random weights, or a slow initialisation): `slow`.
+HEAVY = {"alexnet", "vgg16", "vgg19", "googlenet", "resnet50", "resnet152", "densenet121", "convnext_tiny"}
 
 
 def random_model(arch: str) -> tuple[torch.nn.Module, torch.nn.Module, torch.Tensor]:
