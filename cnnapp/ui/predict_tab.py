@@ -8,6 +8,7 @@ from pathlib import Path
 import gradio as gr
 
 from cnnapp import api, sessions
+from cnnapp.ui import live_panel
 from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, pct, user_errors
 from cnnapp.ui.context import UIContext
 
@@ -77,6 +78,7 @@ def build(ctx: UIContext) -> None:
             top_k = gr.Slider(1, 10, value=3, step=1, label="Show the top …")
             go = gr.Button("Classify", variant="primary")
             label = gr.Label(label="Prediction", elem_id="predict-label")
+    live_panel.build(ctx, model, top_k)
 
     refresh = {
         "fn": partial(model_choices, ctx.root),
