@@ -23,6 +23,7 @@ from PIL import Image
 from cnnapp.builder import MIN_PER_CLASS, Builder
 from cnnapp.errors import DataError
 from cnnapp.images import fit_square, load_rgb
+from cnnapp.runs import atomic_write
 from cnnapp.ui.common import PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
 
@@ -222,8 +223,11 @@ def delete_picture(root: Path, folder: str | None, current: str | None, picked: 
 def download(root: Path, folder: str | None) -> gr.File:
     """A copy of the dataset's `.zip` in the system temp folder (which the app may serve), shown for download."""
     archive = _require(root, folder).export_zip()
-    target = Path(tempfile.mkdtemp(prefix="cnnapp-made-")) / archive.name
-    shutil.copyfile(archive, target)
+    target = Path(tempfile.gettempdir()) / "cnnapp-made" / archive.parent.name / archive.name
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(target) as tmp:
+            shutil.copyfile(archive, tmp)
     return gr.File(str(target), visible=True)
 
 
@@ -281,6 +285,7 @@ def build(ctx: UIContext) -> Callable[[Callable[[str | Path, str], tuple], list[
             object_fit="cover",
             allow_preview=False,
             elem_id="builder-gallery",
+            elem_classes="cnn-gallery",  # wraps at phone width
         )
         with gr.Row():
             delete = gr.Button(TEXT["delete_picture"], min_width=150)
