@@ -17,7 +17,7 @@ for _key, _value in {
 }.items():
     os.environ.setdefault(_key, _value)
 
-from bench import features, serving, training  # noqa: E402
+from bench import features, live, serving, training  # noqa: E402
 from bench.fixtures import WORKDIR  # noqa: E402
 from bench.harness import Figure, table, write_json  # noqa: E402
 from cnnapp import hardware  # noqa: E402
@@ -31,6 +31,7 @@ BENCHMARKS = [
     serving.predict_overhead,
     serving.cold_start,
     serving.load,
+    live.live_updates,
 ]
 
 
