@@ -25,8 +25,8 @@ def _frame() -> np.ndarray:
 
 
 def live_updates(quick: bool) -> list[Figure]:
-    """live_updates_per_s: the live function (frame → top-5) with EfficientNet-Lite0's ImageNet classifier at its
-    default size (224 px), and with a Lite0 run trained at 96 px (one frozen epoch, as a quick user run)."""
+    """live_updates_per_s: the live function (camera frame → top-5) with a Lite0 run trained at the app's default
+    96 px (one frozen epoch); the ImageNet classifier at 224 px alongside, for reference."""
     cfg = TrainConfig(data=str(fashion_split(8, 4)), arch=ARCH, img_size=RUN_SIZE, epochs=1, batch_size=16)
     run, status = train(cfg, progress=False)
     if status["state"] != "completed":
@@ -45,13 +45,13 @@ def live_updates(quick: bool) -> list[Figure]:
     return [
         Figure(
             "live_updates_per_s",
-            min(rates.values()),
+            rates["96"],
             5,
             ">=",
             "/s",
             detail={
+                f"Lite0 run {RUN_SIZE} px ms": 1000 / rates["96"],
                 "ImageNet Lite0 224 px /s": rates["224"],
-                f"Lite0 run {RUN_SIZE} px /s": rates["96"],
                 "frame": f"{frame.shape[1]}×{frame.shape[0]}",
             },
         )
