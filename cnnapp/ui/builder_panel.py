@@ -82,12 +82,8 @@ SNAPSHOT_JS = """(folder, current, shot) => {
 }"""
 
 
-def _open(root: Path, folder: str | None) -> Builder | None:
-    return Builder.open(folder, root)
-
-
 def _require(root: Path, folder: str | None) -> Builder:
-    made = _open(root, folder)
+    made = Builder.open(folder, root)
     if made is None:
         raise DataError(TEXT["no_dataset"])
     return made
@@ -96,9 +92,11 @@ def _require(root: Path, folder: str | None) -> Builder:
 def _thumbs(made: Builder, current: str | None) -> tuple[list[tuple[Image.Image, str]], list[str]]:
     if not current or current not in made.classes():
         return [], []
-    paths = made.examples(current)[::-1][:GALLERY_MAX]
-    count = len(made.examples(current))
-    thumbs = [(fit_square(load_rgb(p, draft_size=THUMB_PX), THUMB_PX), f"#{count - i}") for i, p in enumerate(paths)]
+    every = made.examples(current)
+    paths = every[::-1][:GALLERY_MAX]
+    thumbs = [
+        (fit_square(load_rgb(p, draft_size=THUMB_PX), THUMB_PX), f"#{len(every) - i}") for i, p in enumerate(paths)
+    ]
     return thumbs, [p.name for p in paths]
 
 
@@ -113,7 +111,7 @@ def _status(made: Builder | None) -> str:
 
 def view(root: Path, folder: str | None, current: str | None = None) -> tuple:
     """(folder, class list, status, thumbnails, their file names) for the dataset at `folder`."""
-    made = _open(root, folder)
+    made = Builder.open(folder, root)
     if made is None:
         return None, gr.Radio(choices=[], value=None), _status(None), [], []
     counts = made.counts()
@@ -125,7 +123,7 @@ def view(root: Path, folder: str | None, current: str | None = None) -> tuple:
 @user_errors
 def add_class(root: Path, folder: str | None, name: str | None, new: str | None) -> tuple:
     """Add a class (starting the dataset when there is none yet) and pick it; clears the name box."""
-    made = _open(root, folder) or Builder.create(name or "my-dataset", root)
+    made = Builder.open(folder, root) or Builder.create(name or "my-dataset", root)
     added = made.add_class(new)
     return *view(root, str(made.folder), added), ""
 
@@ -148,9 +146,9 @@ def delete_class(root: Path, folder: str | None, current: str | None) -> tuple:
 
 
 @user_errors
-def rename_dataset(root: Path, folder: str | None, name: str | None) -> tuple:
+def rename_dataset(root: Path, folder: str | None, name: str | None) -> str | Any:
     """Give the dataset a new name (nothing to do before it exists)."""
-    made = _open(root, folder)
+    made = Builder.open(folder, root)
     return gr.skip() if made is None else str(made.renamed(name).folder)
 
 
@@ -195,7 +193,7 @@ def add_pasted(root: Path, folder: str | None, current: str | None, image: np.nd
 
 def add_burst_frame(root: Path, folder: str | None, current: str | None, frame: np.ndarray | None) -> tuple:
     """Save one recorded camera frame; the counts follow every frame, the thumbnails every few."""
-    made = _open(root, folder)
+    made = Builder.open(folder, root)
     if made is None or frame is None or current not in made.classes():
         return gr.skip(), gr.skip(), f"⚠ {TEXT['no_class']}", gr.skip(), gr.skip()
     made.add_examples(current, [frame])
@@ -233,7 +231,7 @@ def download(root: Path, folder: str | None) -> gr.File:
 
 def dataset_name(root: Path, folder: str | None) -> str | Any:
     """The name of the dataset the browser comes back to (unchanged when there is none)."""
-    made = _open(root, folder)
+    made = Builder.open(folder, root)
     return gr.skip() if made is None else made.name
 
 
