@@ -13,7 +13,7 @@ from cnnapp.settings import use_offline_env
 
 use_offline_env()  # before gradio or huggingface_hub are imported
 
-from bench import features, serving, training  # noqa: E402
+from bench import features, live, serving, training  # noqa: E402
 from bench.fixtures import WORKDIR  # noqa: E402
 from bench.harness import Figure, table, write_json  # noqa: E402
 from cnnapp import hardware  # noqa: E402
@@ -27,6 +27,7 @@ BENCHMARKS = [
     serving.predict_overhead,
     serving.cold_start,
     serving.load,
+    live.live_updates,
 ]
 
 

@@ -17,6 +17,7 @@ from cnnapp import workspace
 from cnnapp.errors import ConfigError, DataError, IngestError
 from cnnapp.images import fit_square, load_rgb
 from cnnapp.ingest import Dataset
+from cnnapp.ui import builder_panel
 from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import EXAMPLE_NAME, chosen, load_dataset
@@ -161,6 +162,7 @@ def build(ctx: UIContext) -> None:
             zip_file = gr.File(label="Upload a .zip", file_types=[".zip"], height=120, elem_id="upload-zip")
         with gr.Column(min_width=220):
             folder = gr.File(label="…or a folder", file_count="directory", height=120, elem_id="upload-folder")
+    wire_builder = builder_panel.build(ctx)
     summary = gr.Markdown(EMPTY_SUMMARY, elem_id="data-summary")
     with gr.Row():
         with gr.Column(scale=1, min_width=260):
@@ -211,6 +213,7 @@ def build(ctx: UIContext) -> None:
     ).then(**preview)
     zip_file.upload(user_errors(partial(use_zip, root)), zip_file, [ctx.dataset, *shown], **PRIVATE).then(**preview)
     folder.upload(user_errors(partial(use_folder, root)), folder, [ctx.dataset, *shown], **PRIVATE).then(**preview)
+    wire_builder(user_errors(partial(choose, root)), [ctx.dataset, *shown]).then(**preview)
     augment.input(lambda spec: spec, augment, ctx.augment, **PRIVATE)
     ctx.augment.change(lambda spec: spec, ctx.augment, augment, **PRIVATE)
     augment.change(**preview)

@@ -9,6 +9,7 @@ import gradio as gr
 
 from cnnapp import api
 from cnnapp.runs import WEIGHTS
+from cnnapp.ui import live_panel
 from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
 
@@ -75,6 +76,7 @@ def build(ctx: UIContext) -> None:
             top_k = gr.Slider(1, 10, value=3, step=1, label="Show the top …")
             go = gr.Button("Classify", variant="primary")
             label = gr.Label(label="Prediction", elem_id="predict-label")
+    live_panel.build(ctx, model, top_k)
 
     refresh = {
         "fn": partial(model_choices, ctx.root),
