@@ -79,10 +79,10 @@ class Record:
         self.patience = dataclasses.replace(self.patience, **checkpoint.get("patience", {}))  # older: none kept
         self.early_stopping = checkpoint.get("early_stopping")
 
-    def stalled(self, stage: str, epoch: int, val: tuple[float, float] | None) -> str | None:
-        """Apply the stage's patience to an epoch's val (loss, accuracy); when it runs out, record the early stop
-        and return the log's line about it."""
-        if not self.patience.update(None if val is None else val[1], epoch):
+    def stalled(self, stage: str, epoch: int, val: tuple[float, float] | None, last: bool = False) -> str | None:
+        """Apply the stage's patience to an epoch's val (loss, accuracy); when it runs out before the stage's `last`
+        epoch, record the early stop and return the log's line about it."""
+        if not self.patience.update(None if val is None else val[1], epoch) or last:
             return None
         best, reason = self.patience.best_epoch, self.patience.reason()
         self.early_stopping = {"stage": stage, "epoch": epoch, "best_epoch": best, "reason": reason}

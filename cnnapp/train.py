@@ -148,7 +148,8 @@ class Training:
             except StopTraining:
                 self.save_checkpoint(index, epoch, optimizer, scheduler)
                 raise
-            line, stop = self._end_epoch(stage, number, result, optimizer.param_groups[-1]["lr"], start)
+            lr, last = optimizer.param_groups[-1]["lr"], epoch + 1 == stage.epochs
+            line, stop = self._end_epoch(stage, number, result, lr, start, last)
             if stop:  # a following stage starts from the best weights (as fastai's SaveModelCallback does)
                 learner.model.load_state_dict(self.record.best_state)
             self.save_checkpoint(index, stage.epochs if stop else epoch + 1, optimizer, scheduler)
@@ -195,10 +196,10 @@ class Training:
             print(text, file=sys.stderr, flush=True)
 
     def _end_epoch(
-        self, stage: Stage, number: int, result: EpochResult, lr: float, start: float
+        self, stage: Stage, number: int, result: EpochResult, lr: float, start: float, last: bool
     ) -> tuple[str, str | None]:
         """Validate, record the metrics row, keep the best weights; return the epoch's log line and, when the
-        stage's patience ran out, the line saying so."""
+        stage's patience ran out before its `last` epoch, the line saying so."""
         train = self.learner.reduce(result.loss, result.acc, result.images)
         val = self.learner.validate(stage, number)
         seconds = time.time() - start
@@ -210,7 +211,7 @@ class Training:
             if self.main:
                 self.run.save_state(best, weights_metadata(self.cfg, self.dataset.classes))
         line = epoch_line(f"epoch {number}/{self.total_epochs} [{stage.name}]", train, val, seconds, improved)
-        return line, self.record.stalled(stage.name, number, val)
+        return line, self.record.stalled(stage.name, number, val, last)
 
     def _on_sigterm(self, *_: object) -> None:
         self.stop_flag = True
