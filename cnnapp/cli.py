@@ -20,6 +20,8 @@ HELP = {
     "freeze": "train only the head, backbone frozen with BatchNorm in eval mode (default: when pretrained)",
     "epochs": "epochs of the first (or only) stage",
     "unfreeze_epochs": "after the frozen stage, unfreeze and train this many epochs at the backbone learning rate",
+    "patience": "early stopping: end a stage once validation accuracy has not improved for this many epochs, "
+    "keeping the best weights (0: off; each stage has its own patience)",
     "lr_head": "learning rate of the classification head",
     "lr_backbone": "learning rate of the backbone (default: lr-head/10 when pretrained, else lr-head)",
     "optimizer": f"one of {', '.join(OPTIMIZERS)}",

@@ -28,6 +28,7 @@ class TrainConfig:
     freeze: bool | None = None
     epochs: int = 5
     unfreeze_epochs: int = 0
+    patience: int = 0
     lr_head: float = 3e-3
     lr_backbone: float | None = None
     optimizer: str = "adamw"
@@ -74,13 +75,16 @@ class TrainConfig:
 
 
 def _coerce(cfg: TrainConfig) -> None:
+    """Bring every value to its field's type (JSON strings such as "3" or "false" accepted; a bool is not a number)."""
     for f in fields(cfg):
         value = getattr(cfg, f.name)
         if value is None:
             continue
         kind = f.type
         try:
-            if kind in ("int", "int | None") and not isinstance(value, bool):
+            if kind in ("int", "int | None", "float", "float | None") and isinstance(value, bool):
+                raise ValueError
+            if kind in ("int", "int | None"):
                 if isinstance(value, float) and not value.is_integer():
                     raise ValueError
                 setattr(cfg, f.name, int(value))
@@ -93,7 +97,7 @@ def _coerce(cfg: TrainConfig) -> None:
                 setattr(cfg, f.name, text in ("true", "1", "yes"))
             elif kind in ("str", "str | None"):
                 setattr(cfg, f.name, str(value))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ConfigError(f"{f.name} must be {kind.replace(' | None', '')}, got {value!r}") from None
 
 
@@ -121,6 +125,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     checks = [
         (cfg.epochs >= 1, f"epochs must be at least 1, got {cfg.epochs}"),
         (cfg.unfreeze_epochs >= 0, f"unfreeze_epochs must be 0 or more, got {cfg.unfreeze_epochs}"),
+        (cfg.patience >= 0, f"patience must be 0 (off) or more epochs, got {cfg.patience}"),
         (cfg.unfreeze_epochs == 0 or cfg.freeze, "unfreeze_epochs needs a frozen first stage: add --freeze"),
         (math.isfinite(cfg.lr_head) and cfg.lr_head > 0, f"lr_head must be a positive number, got {cfg.lr_head}"),
         (

@@ -47,6 +47,10 @@ class ExportError(CnnappError):
     """A model cannot be exported, loaded back or pushed."""
 
 
+class LRFindError(CnnappError):
+    """The learning-rate range test could not produce a suggestion."""
+
+
 def expected(exc: BaseException) -> bool:
     """Whether `user_message` explains `exc` fully (anything else deserves a traceback in the log)."""
     return isinstance(exc, CnnappError | MemoryError | OSError) or _torch_oom(exc) or _says_out_of_memory(exc)

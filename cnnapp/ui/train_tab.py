@@ -87,6 +87,7 @@ def settings(
     scheduler: str,
     batch_size: float,
     seed: float,
+    patience: float | None = None,
 ) -> dict[str, Any]:
     """The form as CLI option values (blank fields keep their defaults)."""
     if not dataset:
@@ -106,6 +107,7 @@ def settings(
         "scheduler": scheduler,
         "batch_size": batch_size,
         "seed": seed,
+        "patience": patience,
     }
     return {k: v for k, v in values.items() if v is not None}
 
@@ -199,6 +201,14 @@ def build(ctx: UIContext) -> None:
             )
             ctx.augment.render()
             with gr.Accordion("More settings", open=False):
+                patience = gr.Number(
+                    value=defaults.patience,
+                    precision=0,
+                    minimum=0,
+                    label="Stop early after … epochs without improvement",
+                    info="0: off; the best epoch's weights are kept, and each stage has its own patience",
+                    elem_id="patience",
+                )
                 with gr.Row():
                     lr_head = gr.Number(value=defaults.lr_head, label="Learning rate (head)", min_width=120)
                     lr_backbone = gr.Number(
@@ -243,6 +253,7 @@ def build(ctx: UIContext) -> None:
         scheduler,
         batch_size,
         seed,
+        patience,
         session,
     ]
     shown = [status, progress, loss_plot, acc_plot, log, timer, start_btn, stop_btn, seen, ctx.runs_changed]
