@@ -35,14 +35,18 @@ def main(spec_path: str, out_path: str) -> None:
     import torch
 
     torch.set_num_threads(spec["threads"])
-    from fastai.callback.core import Callback
-    from fastai.data.transforms import Normalize
-    from fastai.learner import Learner, Recorder
-    from fastai.losses import CrossEntropyLossFlat
-    from fastai.metrics import accuracy
-    from fastai.torch_core import params, set_seed
-    from fastai.vision.augment import Resize
-    from fastai.vision.data import ImageDataLoaders
+    from fastai.vision.all import (  # as fastai's users import it (this also adds `Learner.no_bar` and friends)
+        Callback,
+        CrossEntropyLossFlat,
+        ImageDataLoaders,
+        Learner,
+        Normalize,
+        Recorder,
+        Resize,
+        accuracy,
+        params,
+        set_seed,
+    )
 
     out = Path(out_path)
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
+import shutil
 import tempfile
 from pathlib import Path
 
 from cnnapp.examples import FASHION_MNIST_CLASSES, write_fashion_mnist, write_fashion_mnist_splits
 
 WORKDIR = Path(tempfile.mkdtemp(prefix="cnnapp-bench-"))
+atexit.register(shutil.rmtree, WORKDIR, ignore_errors=True)
 
 
 @functools.cache
