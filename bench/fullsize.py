@@ -38,8 +38,8 @@ def _train(spec: dict, timeout: float) -> dict:
 
 def lenet5(quick: bool) -> list[Figure]:
     """LeNet-5 at 28 px: ingestion images/s, seconds per epoch, test accuracy and total time, peak RSS."""
-    data = fashion_full(500 if quick else None)
-    r = _train({"data": str(data), "arch": "lenet5", "epochs": 3 if quick else 15}, 600 if quick else 1800)
+    data = fashion_full(300 if quick else None)
+    r = _train({"data": str(data), "arch": "lenet5", "epochs": 2 if quick else 15}, 600 if quick else 1800)
     ingest_rate = r["images"] / (r["scan_s"] + r["prepare_s"])
     size = f"{r['train']:,} train / {r['val']:,} val / {r['test']:,} test"
     return [
@@ -72,7 +72,7 @@ def lenet5(quick: bool) -> list[Figure]:
 
 def frozen_lite0(quick: bool) -> list[Figure]:
     """Frozen pretrained Lite0 at 64 px: feature extraction images/s, seconds per epoch, test accuracy, peak RSS."""
-    data = fashion_full(500 if quick else None)
+    data = fashion_full(300 if quick else None)
     spec = {"data": str(data), "arch": "tf_efficientnet_lite0", "img_size": 64, "freeze": True, "pretrained": True}
     r = _train({**spec, "epochs": 1 if quick else 5}, 600 if quick else 1800)
     return [

@@ -194,5 +194,5 @@ def transfer(quick: bool) -> list[Figure]:
 
 def scratch(quick: bool) -> list[Figure]:
     """LeNet-5 from scratch at 28 px: time ratio to the same accuracy."""
-    recipe = _recipe("lenet5", 28, (200, 100) if quick else (500, 100), 0, 3 if quick else 10)
+    recipe = _recipe("lenet5", 28, (100, 50) if quick else (500, 100), 0, 2 if quick else 10)
     return [_compare("vs_fastai_scratch", 1.0, recipe, 1 if quick else 2)]

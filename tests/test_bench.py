@@ -110,3 +110,27 @@ def test_settle_waits_while_a_child_works_and_returns_once_the_tree_is_idle():
     finally:
         busy.wait()
     assert 2.0 <= waited < 30  # at least one busy window, then one quiet one
+
+
+@pytest.mark.slow
+def test_fullsize_training_process_times_its_phases_and_memory():
+    from bench import fullsize
+    from bench.fixtures import fashion_full
+
+    r = fullsize._train({"data": str(fashion_full(6)), "arch": "lenet5", "epochs": 1}, timeout=300)
+    assert (r["train"], r["val"], r["test"]) == (48, 12, 60) and r["images"] == 120
+    assert r["scan_s"] > 0 and r["prepare_s"] > 0 and r["features_s"] is None
+    assert 0 <= r["test_acc"] <= 1 and r["epochs"] == 1
+    assert 50e6 < r["peak_rss_gb"] * 1e9 < 4e9 and r["total_s"] > r["fit_s"]
+
+
+@pytest.mark.slow
+def test_fastai_side_trains_the_recipe_from_cnnapps_initial_weights():
+    try:
+        python = peer.fastai_python()
+    except Skip as reason:
+        pytest.skip(str(reason))
+    recipe = peer._recipe("lenet5", 28, (4, 2), 0, 2)
+    recipe["weights"] = peer._initial_weights("lenet5", False)
+    epochs = peer._fastai_epochs(python, recipe, threads=1)
+    assert len(epochs) == 2 and 0 < epochs[0][0] < epochs[1][0] and all(0 <= acc <= 1 for _, acc in epochs)
