@@ -105,7 +105,7 @@ def run_measured(command: list[str], timeout: float, **popen) -> Finished:
 def end_processes(pids: list[int], grace: float = 10.0) -> None:
     """SIGTERM these processes, then SIGKILL those still alive after `grace` seconds."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        alive = [pid for pid in pids if _running(pid)]
+        alive = [pid for pid in pids if is_running(pid)]
         for pid in alive:
             try:
                 os.kill(pid, sig)
@@ -114,12 +114,13 @@ def end_processes(pids: list[int], grace: float = 10.0) -> None:
         deadline = time.monotonic() + grace
         while alive and time.monotonic() < deadline:
             time.sleep(0.1)
-            alive = [pid for pid in alive if _running(pid)]
+            alive = [pid for pid in alive if is_running(pid)]
         if not alive:
             return
 
 
-def _running(pid: int) -> bool:
+def is_running(pid: int) -> bool:
+    """Whether the process exists and has not exited (a zombie has)."""
     fields = _stat(pid)
     return fields is not None and fields[0] != "Z"
 
