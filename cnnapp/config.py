@@ -15,6 +15,7 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax"
 SCHEDULERS = ("none", "cosine", "onecycle")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16")
+SMALL_IMG_SIZE = 96  # px: the default image size is at most this (quick on a CPU); see registry.recommended_size
 
 
 @dataclass
@@ -98,7 +99,7 @@ def _coerce(cfg: TrainConfig) -> None:
 
 def resolve(cfg: TrainConfig) -> TrainConfig:
     """Validate every setting and fill the architecture-dependent defaults. Raises ConfigError."""
-    from cnnapp.registry import check_input_size, get_spec
+    from cnnapp.registry import check_input_size, get_spec, recommended_size
     from cnnapp.transforms import parse_augment
 
     cfg = dataclasses.replace(cfg)
@@ -116,7 +117,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     if cfg.freeze is None:
         cfg.freeze = bool(cfg.pretrained or cfg.weights)
     if cfg.img_size is None:
-        cfg.img_size = spec.input_size
+        cfg.img_size = recommended_size(cfg.arch)
     checks = [
         (cfg.epochs >= 1, f"epochs must be at least 1, got {cfg.epochs}"),
         (cfg.unfreeze_epochs >= 0, f"unfreeze_epochs must be 0 or more, got {cfg.unfreeze_epochs}"),
