@@ -220,7 +220,7 @@ def load(quick: bool) -> list[Figure]:
             time.sleep(0.5)
         busy, busy_errors = _latencies(client, photo, model, 50)
         state = client.predict(run_id, api_name="/run_status")["state"]
-        RunDir(os.path.join(os.environ["CNNAPP_HOME"], "runs", run_id)).request_stop()
+        RunDir.of(run_id).request_stop()
     errors = float(idle_errors + busy_errors)
     return [
         Figure(

@@ -19,8 +19,9 @@ from pathlib import Path
 
 from bench.harness import Figure
 from bench.procs import descendants, end_processes, settle
+from cnnapp import workspace
 from cnnapp.config import TrainConfig
-from cnnapp.runs import RunDir
+from cnnapp.runs import EVENTS, METRICS, RunDir
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "assets" / "fashion-mnist-mini"
@@ -31,10 +32,16 @@ POLL_S = 0.05
 
 def app_defaults() -> dict:
     """What the Train tab submits when a new user presses Start on the preselected example."""
+    from cnnapp.registry import recommended_size
     from cnnapp.ui import DEFAULT_ARCH
-    from cnnapp.ui.train_tab import SMALL_PX
 
-    return {"data": str(EXAMPLE), "arch": DEFAULT_ARCH, "pretrained": True, "freeze": True, "img_size": SMALL_PX}
+    return {
+        "data": str(EXAMPLE),
+        "arch": DEFAULT_ARCH,
+        "pretrained": True,
+        "freeze": True,
+        "img_size": recommended_size(DEFAULT_ARCH),
+    }
 
 
 def follow(run: RunDir, clicked: float, timeout: float = 600.0, target: float = TARGET_ACC) -> dict:
@@ -44,9 +51,9 @@ def follow(run: RunDir, clicked: float, timeout: float = 600.0, target: float = 
     metrics_size = -1
     while True:
         now = time.time()
-        if "first_batch_s" not in marks and run.file("events.jsonl").exists():
+        if "first_batch_s" not in marks and run.file(EVENTS).exists():
             marks["first_batch_s"] = now - clicked
-        size = run.file("metrics.csv").stat().st_size if run.file("metrics.csv").exists() else 0
+        size = run.file(METRICS).stat().st_size if run.file(METRICS).exists() else 0
         if "target_s" not in marks and size != metrics_size:
             metrics_size = size
             if (run.metrics()["val_acc"] >= target).any():
@@ -70,7 +77,7 @@ def _app_jobs() -> Iterator:
     """The app's job manager on the bench workspace, settled; shut down afterwards with anything it left running."""
     from cnnapp.worker import JobManager
 
-    jobs = JobManager(Path(os.environ["CNNAPP_HOME"]))
+    jobs = JobManager(workspace.home())
     try:
         settle()
         yield jobs

@@ -119,7 +119,7 @@ def test_fullsize_training_process_times_its_phases_and_memory():
 
     r = fullsize._train({"data": str(fashion_full(6)), "arch": "lenet5", "epochs": 1}, timeout=300)
     assert (r["train"], r["val"], r["test"]) == (50, 10, 60) and r["images"] == 120
-    assert r["scan_s"] > 0 and r["prepare_s"] > 0 and r["features_s"] is None
+    assert r["prepare_s"] > 0 and r["features_s"] is None
     assert 0 <= r["test_acc"] <= 1 and r["epochs"] == 1
     assert 50e6 < r["peak_rss_gb"] * 1e9 < 4e9 and r["total_s"] > r["fit_s"]
 
