@@ -19,3 +19,7 @@ class WeightsError(CnnappError):
 
 class RunError(CnnappError):
     """A run directory is missing, unreadable or in the wrong state."""
+
+
+class LimitError(CnnappError):
+    """A request goes over one of this server's resource limits (`cnnapp.limits`)."""

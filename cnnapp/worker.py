@@ -22,7 +22,8 @@ from typing import Any
 
 from cnnapp import sessions, workspace
 from cnnapp.config import TrainConfig, resolve
-from cnnapp.errors import RunError
+from cnnapp.errors import LimitError, RunError
+from cnnapp.limits import Limits, check_free_space
 from cnnapp.runs import ACTIVE, RunDir, all_runs, get_run, pid_alive
 
 NICE = 10  # scheduling priority below the app's: the server's requests win the CPU while a training runs
@@ -67,6 +68,8 @@ class JobManager:
         self._queue: list[tuple[RunDir, list[str]]] = []  # (run, `cnnapp train` arguments)
         self._processes: dict[str, subprocess.Popen] = {}
         self._adopted: dict[str, int] = {}  # run id → pid of a training started by an earlier app instance
+        self._sessions: dict[str, str | None] = {}  # run id → the session that queued it (fair turns, queue limits)
+        self._time_limited: dict[str, float] = {}  # run id → the CNNAPP_MAX_RUN_MINUTES that stopped it
         self._adopt()
 
     # ----- requests -----------------------------------------------------------------------
@@ -74,7 +77,9 @@ class JobManager:
         """Validate `values` (CLI option names) and queue a run owned by `session`. Raises ConfigError before creating anything."""
         sessions.require(session)
         cfg = resolve(TrainConfig.from_dict(values))
+        self.admit(session)
         run = RunDir.create(cfg.arch, self.root)
+        self._sessions[run.id] = session
         sessions.claim(run, session)
         cfg.save(run.file("config.json"))
         now = time.time()
@@ -89,6 +94,18 @@ class JobManager:
         self._enqueue(run, ["--config", str(run.file("config.json")), "--run-dir", str(run.path)])
         return run
 
+    def admit(self, session: str | None = None) -> None:
+        """Refuse a new run while `session` has its limit of queued runs or the disk is nearly full. Raises LimitError."""
+        limits = Limits.current()
+        with self._lock:
+            waiting = sum(1 for run, _ in self._queue if session and self._sessions.get(run.id) == session)
+        if waiting >= limits.max_queued_per_session:
+            raise LimitError(
+                f"you already have {waiting} run(s) waiting, this server's limit (set by CNNAPP_MAX_QUEUED_PER_SESSION); "
+                "wait for one to start or stop one"
+            )
+        check_free_space(self.root, limits)
+
     def resume(self, run_id: str, session: str | None = None) -> str:
         """Queue an interrupted, cancelled or failed run to continue from its checkpoint; returns what will happen, for the user."""
         run = sessions.get_run(run_id, self.root, session)
@@ -98,6 +115,7 @@ class JobManager:
                 raise RunError(f"run {run.id} is {state}; only interrupted, cancelled or failed runs can be resumed")
             has_checkpoint = run.file("checkpoint.pt").is_file()
             run.file("stop.request").unlink(missing_ok=True)
+            self._sessions[run.id] = session
             run.update_status(
                 state="queued",
                 manager_pid=os.getpid(),
@@ -190,10 +208,13 @@ class JobManager:
         self._pump()
 
     def _pump(self) -> None:
-        """Start queued runs while slots are free."""
+        """Start queued runs while slots are free, the oldest first among sessions with no run in progress."""
         with self._lock:
             while self._queue and len(self._processes) + len(self._adopted) < self.max_jobs:
-                run, args = self._queue.pop(0)
+                busy = {self._sessions.get(run_id) for run_id in self._processes} - {None}
+                turn = next((job for job in self._queue if self._sessions.get(job[0].id) not in busy), self._queue[0])
+                self._queue.remove(turn)
+                run, args = turn
                 if run.status().get("state") == "queued":
                     self._start(run, args)
 
@@ -222,6 +243,19 @@ class JobManager:
         self._processes[run.id] = process
         run.update_status(pid=process.pid, message="starting the training process")
         threading.Thread(target=self._monitor, args=(run, process), daemon=True, name=f"job-{run.id}").start()
+        minutes = Limits.current().max_run_minutes
+        if minutes > 0:
+            timer = threading.Timer(minutes * 60, self._time_up, args=(run, process, minutes))
+            timer.daemon = True
+            timer.start()
+
+    def _time_up(self, run: RunDir, process: subprocess.Popen, minutes: float) -> None:
+        """Stop a run that reached the wall-clock limit, gracefully (it saves a checkpoint and can be resumed)."""
+        if process.poll() is not None:
+            return
+        self._time_limited[run.id] = minutes
+        run.request_stop()
+        self._escalate(run, process)
 
     def _monitor(self, run: RunDir, process: subprocess.Popen) -> None:
         self._ended(run, process.wait(), self._processes)
@@ -236,6 +270,12 @@ class JobManager:
         """Record how a training process ended, free its slot and start the next queued run."""
         try:
             _record_exit(run, code)
+            minutes = self._time_limited.pop(run.id, None)
+            if minutes is not None and run.status().get("state") == "cancelled":
+                run.update_status(
+                    message=f"stopped after {minutes:g} min, this server's limit for one run (set by "
+                    "CNNAPP_MAX_RUN_MINUTES); the best weights so far and a checkpoint were saved: resume it to continue"
+                )
         finally:
             with self._lock:
                 tracked.pop(run.id, None)

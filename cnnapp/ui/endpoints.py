@@ -1,4 +1,5 @@
-"""The HTTP API: named endpoints `/start_training`, `/run_status`, `/predict` and `/list_runs` (see the README).
+"""The HTTP API: named endpoints `/start_training`, `/stop_training`, `/run_status`, `/predict` and `/list_runs`
+(see the README).
 
 They live on hidden components, apart from the tabs, so that the contract stays stable while the UI changes.
 A caller's session (for `CNNAPP_SESSION_RUNS`) is its gradio session: one per `gradio_client.Client`.
@@ -14,7 +15,7 @@ from cnnapp import api
 from cnnapp.ui.common import api_errors
 from cnnapp.ui.context import UIContext
 
-ENDPOINTS = ("start_training", "run_status", "predict", "list_runs")
+ENDPOINTS = ("start_training", "stop_training", "run_status", "predict", "list_runs")
 
 
 def api_session(request: gr.Request | None) -> str | None:
@@ -23,7 +24,7 @@ def api_session(request: gr.Request | None) -> str | None:
 
 
 def build(ctx: UIContext) -> None:
-    """Register the four endpoints (call before the tabs so that their names stay unsuffixed)."""
+    """Register the endpoints (call before the tabs so that their names stay unsuffixed)."""
     jobs, root = ctx.jobs, ctx.root
 
     @api_errors
@@ -31,11 +32,15 @@ def build(ctx: UIContext) -> None:
         return api.start_training(jobs, dataset, config, api_session(request))
 
     @api_errors
-    def run_status(run_id: str, request: gr.Request) -> dict[str, Any]:
-        return api.run_status(run_id, root, api_session(request))
+    def stop_training(run_id: str, request: gr.Request) -> str:
+        return api.stop_training(jobs, run_id, api_session(request))
 
     @api_errors
-    def predict(image: str | None, model: str | None, top_k: float, request: gr.Request) -> dict[str, float]:
+    def run_status(run_id: str, all_epochs: bool, request: gr.Request) -> dict[str, Any]:
+        return api.run_status(run_id, root, api_session(request), all_epochs=bool(all_epochs))
+
+    @api_errors
+    def predict(image: str | None, model: str | None, top_k: Any, request: gr.Request) -> dict[str, float]:
         return api.predict(image, model, top_k, root, api_session(request))
 
     @api_errors
@@ -46,10 +51,12 @@ def build(ctx: UIContext) -> None:
     dataset = gr.File(label="dataset", **hidden)
     config = gr.Textbox(label="config", **hidden)
     run_id = gr.Textbox(label="run_id", **hidden)
+    all_epochs = gr.Checkbox(value=False, label="all_epochs", **hidden)
     status = gr.JSON(label="status", **hidden)
+    message = gr.Textbox(label="message", **hidden)
     image = gr.File(label="image", **hidden)
     model = gr.Textbox(label="model", **hidden)
-    top_k = gr.Number(value=5, precision=0, label="top_k", **hidden)
+    top_k = gr.Number(value=5, label="top_k", **hidden)  # no precision: cnnapp checks the value (limits.check_top_k)
     prediction = gr.Label(label="prediction", **hidden)
     runs = gr.JSON(label="runs", **hidden)
     trigger = gr.Button(**hidden)
@@ -62,12 +69,21 @@ def build(ctx: UIContext) -> None:
         api_description="Queue a training on an uploaded .zip dataset (ImageFolder layout) with a JSON config of CLI options; returns the run id.",
     )
     trigger.click(
-        run_status,
+        stop_training,
         run_id,
+        message,
+        api_name="stop_training",
+        concurrency_limit=None,
+        api_description="Cancel a queued run or stop a running one after its current batch (a checkpoint is saved).",
+    )
+    trigger.click(
+        run_status,
+        [run_id, all_epochs],
         status,
         api_name="run_status",
         concurrency_limit=None,
-        api_description="State, epoch, epochs, message, progress and metrics so far of a run.",
+        api_description=f"State, epoch, epochs, message, progress and the last {api.STATUS_EPOCHS} epochs' metrics "
+        "of a run (all_epochs: every epoch's).",
     )
     trigger.click(
         predict,
