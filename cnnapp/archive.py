@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -130,7 +131,7 @@ def _extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) ->
     except OSError as exc:
         if exc.errno in DISK_FULL:
             raise
-        if target.is_file():
+        with contextlib.suppress(OSError):  # a part written before the error (nothing when the name was refused)
             target.unlink()
         if exc.errno == errno.ENAMETOOLONG:
             return "name too long for this filesystem; not extracted"

@@ -158,7 +158,8 @@ def check_free_space(folder: Path, limits: Limits | None = None) -> None:
     if free < limits.min_free_disk:
         raise LimitError(
             f"the disk is full ({free / 1024**2:,.0f} MiB free, this server needs "
-            f"{limits.min_free_disk / 1024**2:,.0f} MiB, set by CNNAPP_MIN_FREE_DISK): delete runs or exports and try again"
+            f"{limits.min_free_disk / 1024**2:,.0f} MiB, set by CNNAPP_MIN_FREE_DISK): "
+            "delete runs or exports and try again"
         )
 
 

@@ -45,6 +45,7 @@ TABS: list[ModuleType] = [
 ]
 DEFAULT_ARCH = "tf_efficientnet_lite0"
 DEFAULT_MAX_UPLOAD = "2gb"
+UPLOAD_CACHE = (3600, 86400)  # gradio's delete_cache: every hour, delete uploads and outputs older than a day
 SESSION_KEY = "cnnapp-session"  # localStorage key; the fixed secret keeps tokens readable after a restart (they are random, not derived from it)
 NEW_TOKEN = """(token) => token || Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("")"""
 
@@ -52,7 +53,7 @@ NEW_TOKEN = """(token) => token || Array.from(crypto.getRandomValues(new Uint8Ar
 def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Blocks:
     """The whole app; `root` is the workspace (default `$CNNAPP_HOME`), `jobs` the training job manager."""
     root = Path(root) if root else workspace.home()
-    with gr.Blocks(title="cnnapp · train image classifiers") as demo:
+    with gr.Blocks(title="cnnapp · train image classifiers", delete_cache=UPLOAD_CACHE) as demo:
         gr.Markdown(HEADER, elem_id="cnn-header")
         ctx = UIContext(
             demo=demo,

@@ -14,6 +14,7 @@ import gradio as gr
 from cnnapp import api
 from cnnapp.ui.common import api_errors
 from cnnapp.ui.context import UIContext
+from cnnapp.ui.uploads import discard
 
 ENDPOINTS = ("start_training", "stop_training", "run_status", "predict", "list_runs")
 
@@ -29,7 +30,10 @@ def build(ctx: UIContext) -> None:
 
     @api_errors
     def start_training(dataset: str | None, config: str | None, request: gr.Request) -> str:
-        return api.start_training(jobs, dataset, config, api_session(request))
+        try:
+            return api.start_training(jobs, dataset, config, api_session(request))
+        finally:
+            discard(dataset)  # extracted into the workspace (or refused): the upload is not needed again
 
     @api_errors
     def stop_training(run_id: str, request: gr.Request) -> str:
@@ -41,7 +45,10 @@ def build(ctx: UIContext) -> None:
 
     @api_errors
     def predict(image: str | None, model: str | None, top_k: Any, request: gr.Request) -> dict[str, float]:
-        return api.predict(image, model, top_k, root, api_session(request))
+        try:
+            return api.predict(image, model, top_k, root, api_session(request))
+        finally:
+            discard(image)
 
     @api_errors
     def list_runs(request: gr.Request) -> list[dict[str, Any]]:

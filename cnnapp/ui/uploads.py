@@ -1,12 +1,16 @@
-"""Rebuild an uploaded folder (`gr.File(file_count="directory")`) as an ImageFolder in the workspace."""
+"""Uploads: rebuild an uploaded folder (`gr.File(file_count="directory")`) as an ImageFolder in the workspace, and
+delete uploads once used."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
+
+from gradio.utils import get_upload_folder
 
 from cnnapp import workspace
 from cnnapp.errors import DataError
@@ -49,3 +53,19 @@ def rebuild_folder(files: list[str], root: Path | None = None) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def discard(*uploads: str | Path | None) -> None:
+    """Delete uploaded files (and their folders when emptied) from gradio's upload folder; other paths are left alone.
+
+    Once deleted, a later request naming the same temporary path finds nothing to use.
+    """
+    folder = Path(get_upload_folder())
+    for upload in uploads:
+        if not upload or not workspace.is_within(Path(upload), folder):
+            continue
+        path = Path(upload).resolve()
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # another file still in it
+            if path.parent != folder.resolve():
+                path.parent.rmdir()
