@@ -43,6 +43,18 @@ SUMMARY_COLUMNS = [
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 
+def _umask() -> int:
+    """This process's umask, read without changing it (os.umask would, for every thread)."""
+    try:
+        line = next(ln for ln in Path("/proc/self/status").read_text().splitlines() if ln.startswith("Umask:"))
+        return int(line.split()[1], 8)
+    except (OSError, StopIteration, ValueError):
+        return 0o022
+
+
+FILE_MODE = 0o666 & ~_umask()  # what open() gives a new file
+
+
 @contextlib.contextmanager
 def atomic_write(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; once written, it replaces `path` in one step (readers never see half a file)."""
@@ -50,6 +62,7 @@ def atomic_write(path: Path) -> Iterator[Path]:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         yield tmp
+        os.chmod(tmp, FILE_MODE)  # writers such as safetensors create 0600 files; every run file gets the same mode
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

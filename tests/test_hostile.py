@@ -94,7 +94,7 @@ def test_nested_corrupt_and_fake_zips(tmp_path):
 
 
 def test_an_unwritable_entry_is_skipped_and_the_rest_extracted(tmp_path):
-    """A name over 255 bytes, a file and a folder of the same name, a duplicate name: only those entries are left out."""
+    """A name over 255 bytes, a file and a folder of one name, a duplicate name: only those entries are left out."""
     long_name = "cat/" + "a" * 300 + ".png"
     archive = tmp_path / "odd.zip"
     with zipfile.ZipFile(archive, "w") as zf:
