@@ -69,6 +69,7 @@ class JobManager:
         self._processes: dict[str, subprocess.Popen] = {}
         self._adopted: dict[str, int] = {}  # run id → pid of a training started by an earlier app instance
         self._sessions: dict[str, str | None] = {}  # run id → the session that queued it (fair turns, queue limits)
+        self._served: dict[str | None, float] = {}  # session → when its last run started
         self._time_limited: dict[str, float] = {}  # run id → the CNNAPP_MAX_RUN_MINUTES that stopped it
         self._adopt()
 
@@ -208,14 +209,18 @@ class JobManager:
         self._pump()
 
     def _pump(self) -> None:
-        """Start queued runs while slots are free, the oldest first among sessions with no run in progress."""
+        """Start queued runs while slots are free, in fair turns: the session served longest ago goes first."""
         with self._lock:
             while self._queue and len(self._processes) + len(self._adopted) < self.max_jobs:
-                busy = {self._sessions.get(run_id) for run_id in self._processes} - {None}
-                turn = next((job for job in self._queue if self._sessions.get(job[0].id) not in busy), self._queue[0])
-                self._queue.remove(turn)
-                run, args = turn
+                running = [self._sessions.get(run_id) for run_id in self._processes]
+
+                def turn(index: int) -> tuple:
+                    session = self._sessions.get(self._queue[index][0].id)
+                    return running.count(session) if session else 0, self._served.get(session, 0.0), index
+
+                run, args = self._queue.pop(min(range(len(self._queue)), key=turn))
                 if run.status().get("state") == "queued":
+                    self._served[self._sessions.get(run.id)] = time.monotonic()
                     self._start(run, args)
 
     def _start(self, run: RunDir, args: list[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -156,3 +157,45 @@ def test_cli_predict_reports_a_bad_file_and_goes_on(capsys, tmp_path, photos):
     assert code == 1
     assert [json.loads(line)["image"] for line in out.splitlines()] == [images[0], images[2]]
     assert err.startswith(f"error: {bad}: truncated or corrupt image") and len(err.splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_a_session_queues_a_limited_number_of_runs_and_the_next_visitor_goes_first(monkeypatch, workspace, demo_dir):
+    from cnnapp.worker import JobManager
+
+    monkeypatch.setenv("CNNAPP_MAX_QUEUED_PER_SESSION", "1")
+    jobs = JobManager(workspace, max_jobs=1, threads=1)
+    long = {"data": str(demo_dir), "arch": "lenet5", "epochs": 200, "batch_size": 16}
+    try:
+        first = jobs.submit(long, "alice")
+        waiting = jobs.submit(long, "alice")
+        with pytest.raises(LimitError, match=r"1 run\(s\) waiting, this server's limit \(set by CNNAPP_MAX_QUEUED_PER"):
+            jobs.submit(long, "alice")
+        bob = jobs.submit({**long, "epochs": 1}, "bob")
+        jobs.stop(first.id, "alice")
+        assert jobs.wait(first.id, timeout=120)["state"] == "cancelled"
+        deadline = time.monotonic() + 30
+        while not bob.status().get("pid") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert bob.status().get("pid") and waiting.status()["state"] == "queued"
+    finally:
+        jobs.shutdown(timeout=10)
+
+
+@pytest.mark.slow
+def test_a_run_over_the_wall_clock_limit_is_stopped_as_cancelled_with_the_reason(monkeypatch, workspace, demo_dir):
+    from cnnapp.worker import JobManager
+
+    monkeypatch.setenv("CNNAPP_MAX_RUN_MINUTES", "0.1")
+    jobs = JobManager(workspace, threads=1)
+    try:
+        run = jobs.submit({"data": str(demo_dir), "arch": "lenet5", "epochs": 200, "batch_size": 16})
+        assert jobs.wait(run.id, timeout=120)["state"] == "cancelled"
+        deadline = time.monotonic() + 10  # the manager adds the reason once the process has ended
+        while "CNNAPP_MAX_RUN_MINUTES" not in run.status()["message"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        status = run.status()
+        assert status["message"].startswith("stopped after 0.1 min, this server's limit for one run (set by CNNAPP_MAX")
+        assert status["state"] == "cancelled" and status["epoch"] < 200
+    finally:
+        jobs.shutdown(timeout=10)
