@@ -14,11 +14,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from cnnapp.errors import DataError
+from cnnapp.errors import DISK_FULL_MESSAGE, DataError, is_disk_full
 
 ARCHIVE_EXTENSIONS = (".zip", ".tar", ".tgz", ".gz", ".bz2", ".xz", ".7z", ".rar")
 _MARKER = ".cnnapp-extracted.json"
-DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 def _env(name: str, default: float) -> float:
@@ -129,7 +128,7 @@ def _extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) ->
     try:
         _copy_member(zf, info, target)
     except OSError as exc:
-        if exc.errno in DISK_FULL:
+        if is_disk_full(exc):
             raise
         with contextlib.suppress(OSError):  # a part written before the error (nothing when the name was refused)
             target.unlink()
@@ -185,8 +184,8 @@ def extract_zip(path: Path, dest_root: Path, limits: ZipLimits | None = None) ->
             f"'{path.name}' is a corrupt or unsupported zip archive ({exc}); re-create the archive"
         ) from None
     except OSError as exc:
-        if exc.errno in DISK_FULL:
-            raise DataError(f"the disk is full: delete runs or exports, then upload '{path.name}' again") from None
+        if is_disk_full(exc):
+            raise DataError(f"{DISK_FULL_MESSAGE}, then upload '{path.name}' again") from None
         raise DataError(f"could not extract '{path.name}': {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -9,6 +9,7 @@ import os
 import re
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -18,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from cnnapp import workspace
-from cnnapp.errors import RunError
+from cnnapp.errors import RunError, is_disk_full
 
 STATES = ("queued", "running", "completed", "failed", "cancelled", "interrupted")
 ACTIVE = ("queued", "running")
@@ -40,6 +41,8 @@ SUMMARY_COLUMNS = [
     "created",
     "message",
 ]
+_UNWRITTEN: dict[str, dict] = {}  # status.json path → a status the full disk did not take yet
+_UNWRITTEN_LOCK = threading.RLock()
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 
@@ -126,14 +129,31 @@ class RunDir:
         return cls(target)
 
     def status(self) -> dict:
+        """status.json, or the newer status that could not be written yet (it is written now if it can be)."""
+        with _UNWRITTEN_LOCK:
+            unwritten = _UNWRITTEN.get(str(self.file("status.json")))
+        if unwritten is not None:
+            return self.update_status()
         return read_json(self.file("status.json"), {}) or {}
 
     def update_status(self, **fields: Any) -> dict:
-        """Merge `fields` into status.json (with an `updated` timestamp)."""
-        status = self.status()
-        status.update(fields, updated=time.time())
-        write_json(self.file("status.json"), status)
-        return status
+        """Merge `fields` into status.json (with an `updated` timestamp).
+
+        On a full disk the status is kept in memory, served by `status()` and written by the next update that can,
+        so that the server goes on listing and reporting runs.
+        """
+        key = str(self.file("status.json"))
+        with _UNWRITTEN_LOCK:
+            status = dict(_UNWRITTEN.get(key) or read_json(key, {}) or {})
+            status.update(fields, updated=time.time())
+            try:
+                write_json(self.file("status.json"), status)
+                _UNWRITTEN.pop(key, None)
+            except OSError as exc:
+                if not is_disk_full(exc):
+                    raise
+                _UNWRITTEN[key] = status
+        return dict(status)
 
     def config(self) -> dict:
         return read_json(self.file("config.json"), {}) or {}

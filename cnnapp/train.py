@@ -35,7 +35,7 @@ from cnnapp.engine import (
     make_scheduler,
     train_one_epoch,
 )
-from cnnapp.errors import CnnappError, RunError
+from cnnapp.errors import DISK_FULL_MESSAGE, CnnappError, RunError, is_disk_full
 from cnnapp.ingest import Dataset, IngestError, ingest
 from cnnapp.loaders import ImageCache, ImageDataset, make_loader
 from cnnapp.metrics import classification_report
@@ -529,10 +529,14 @@ class Training:
         except (torch.OutOfMemoryError, MemoryError):
             return self._fail("out of memory: lower --batch-size or --img-size, or pick a smaller architecture")
         except OSError as exc:
+            if is_disk_full(exc):
+                return self._fail(f"{DISK_FULL_MESSAGE} ({exc.filename or exc.strerror})")
             return self._fail(
                 f"could not read or write files ({exc.strerror or exc}: {exc.filename or ''}); check disk space and permissions"
             )
         except Exception as exc:  # the run must end with a clear state whatever happened
+            if is_disk_full(exc):  # e.g. safetensors' "os error 28"
+                return self._fail(f"{DISK_FULL_MESSAGE} ({type(exc).__name__} while writing the run's files)")
             if any(sign in str(exc).lower() for sign in OOM_SIGNS):
                 return self._fail("out of memory: lower --batch-size or --img-size, or pick a smaller architecture")
             traceback.print_exc(file=sys.stderr)

@@ -12,6 +12,7 @@ their end. Every run is reached through `cnnapp.sessions`, so a session acts onl
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,13 +23,14 @@ from typing import Any
 
 from cnnapp import sessions, workspace
 from cnnapp.config import TrainConfig, resolve
-from cnnapp.errors import LimitError, RunError
+from cnnapp.errors import DISK_FULL_MESSAGE, LimitError, RunError, is_disk_full
 from cnnapp.limits import Limits, check_free_space
-from cnnapp.runs import ACTIVE, RunDir, all_runs, get_run, pid_alive
+from cnnapp.runs import ACTIVE, RunDir, all_runs, get_run, pid_alive, write_json
 
 NICE = 10  # scheduling priority below the app's: the server's requests win the CPU while a training runs
 RESUMABLE = ("interrupted", "cancelled", "failed")
 ADOPTED_POLL_S = 1.0
+DISK_FULL_BYTES = 1024**2  # less free space than this, and a failed trainer is taken to have run out of disk
 
 
 def default_threads() -> int:
@@ -80,30 +82,39 @@ class JobManager:
         cfg = resolve(TrainConfig.from_dict(values))
         self.admit(session)
         run = RunDir.create(cfg.arch, self.root)
+        try:
+            sessions.claim(run, session)
+            cfg.save(run.file("config.json"))
+            write_json(
+                run.file("status.json"),
+                {
+                    "state": "queued",
+                    "manager_pid": os.getpid(),
+                    "created": time.time(),
+                    "updated": time.time(),
+                    "epoch": 0,
+                    "epochs": cfg.epochs + cfg.unfreeze_epochs,
+                    "message": "waiting for a free training slot",
+                },
+            )
+        except OSError as exc:  # no half-made run folder is left behind
+            shutil.rmtree(run.path, ignore_errors=True)
+            if is_disk_full(exc):
+                raise LimitError(DISK_FULL_MESSAGE) from None
+            raise
         self._sessions[run.id] = session
-        sessions.claim(run, session)
-        cfg.save(run.file("config.json"))
-        now = time.time()
-        run.update_status(
-            state="queued",
-            manager_pid=os.getpid(),
-            created=now,
-            epoch=0,
-            epochs=cfg.epochs + cfg.unfreeze_epochs,
-            message="waiting for a free training slot",
-        )
         self._enqueue(run, ["--config", str(run.file("config.json")), "--run-dir", str(run.path)])
         return run
 
     def admit(self, session: str | None = None) -> None:
-        """Refuse a new run while `session` has its limit of queued runs or the disk is nearly full. Raises LimitError."""
+        """Refuse a new run while `session` has its limit of queued runs or the disk is nearly full (LimitError)."""
         limits = Limits.current()
         with self._lock:
             waiting = sum(1 for run, _ in self._queue if session and self._sessions.get(run.id) == session)
         if waiting >= limits.max_queued_per_session:
             raise LimitError(
-                f"you already have {waiting} run(s) waiting, this server's limit (set by CNNAPP_MAX_QUEUED_PER_SESSION); "
-                "wait for one to start or stop one"
+                f"you already have {waiting} run(s) waiting, this server's limit "
+                "(set by CNNAPP_MAX_QUEUED_PER_SESSION); wait for one to start or stop one"
             )
         check_free_space(self.root, limits)
 
@@ -212,16 +223,16 @@ class JobManager:
         """Start queued runs while slots are free, in fair turns: the session served longest ago goes first."""
         with self._lock:
             while self._queue and len(self._processes) + len(self._adopted) < self.max_jobs:
-                running = [self._sessions.get(run_id) for run_id in self._processes]
-
-                def turn(index: int) -> tuple:
-                    session = self._sessions.get(self._queue[index][0].id)
-                    return running.count(session) if session else 0, self._served.get(session, 0.0), index
-
-                run, args = self._queue.pop(min(range(len(self._queue)), key=turn))
+                run, args = self._queue.pop(min(range(len(self._queue)), key=self._turn))
                 if run.status().get("state") == "queued":
                     self._served[self._sessions.get(run.id)] = time.monotonic()
                     self._start(run, args)
+
+    def _turn(self, index: int) -> tuple:
+        """Sort key of the queued run at `index`: sessions with fewer runs in progress, then served longest ago."""
+        session = self._sessions.get(self._queue[index][0].id)
+        running = sum(1 for run_id in self._processes if session and self._sessions.get(run_id) == session)
+        return running, self._served.get(session, 0.0), index
 
     def _start(self, run: RunDir, args: list[str]) -> None:
         env = {
@@ -279,7 +290,8 @@ class JobManager:
             if minutes is not None and run.status().get("state") == "cancelled":
                 run.update_status(
                     message=f"stopped after {minutes:g} min, this server's limit for one run (set by "
-                    "CNNAPP_MAX_RUN_MINUTES); the best weights so far and a checkpoint were saved: resume it to continue"
+                    "CNNAPP_MAX_RUN_MINUTES); the best weights so far and a checkpoint were saved: "
+                    "resume it to continue"
                 )
         finally:
             with self._lock:
@@ -316,6 +328,8 @@ def _record_exit(run: RunDir, code: int | None) -> None:
         )
     elif code < 0:
         state, message = "interrupted", f"the training process was killed ({_signal_name(-code)})"
+    elif code > 0 and shutil.disk_usage(run.path).free < DISK_FULL_BYTES:
+        state, message = "failed", DISK_FULL_MESSAGE  # the trainer could not write its own last words
     else:
         errors = [line for line in run.log_tail(40).splitlines() if line.startswith("error:")]
         state = "failed"
