@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -49,8 +51,46 @@ def test_no_run_is_queued_or_left_half_made_on_a_full_disk(monkeypatch, workspac
 
 def test_a_training_that_runs_out_of_space_says_so(monkeypatch, workspace, small_dataset):
     def safetensors_full(*_args, **_kwargs):
-        raise RuntimeError("Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: ... (os error 28)")
+        raise RuntimeError(
+            "Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: ... (os error 28)"
+        )
 
     monkeypatch.setattr("cnnapp.train.save_file", safetensors_full)
     _, status = train(TrainConfig(data=str(small_dataset), arch="lenet5", epochs=1, batch_size=8), progress=False)
     assert status["state"] == "failed" and status["message"].startswith(DISK_FULL_MESSAGE)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A 30 MB tmpfs as the workspace (needs root and mount; skipped elsewhere)."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=30m", "tmpfs", str(folder)]).returncode:
+        pytest.skip("mounting a small tmpfs needs root")
+    monkeypatch.setenv("CNNAPP_HOME", str(folder))
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)])
+
+
+@pytest.mark.slow
+def test_a_real_full_disk(monkeypatch, tiny_disk, demo_dir):
+    monkeypatch.setenv("CNNAPP_MIN_FREE_DISK", "0")
+    jobs = JobManager(tiny_disk, threads=1)
+    try:
+        (tiny_disk / "filler").write_bytes(b"0" * (shutil.disk_usage(tiny_disk).free - 400_000))
+        run = jobs.submit({"data": str(demo_dir), "arch": "lenet5", "epochs": 100, "batch_size": 16})
+        jobs.wait(run.id, timeout=180)
+        deadline = time.monotonic() + 20  # the manager records the process's end
+        while run.id in jobs._processes and time.monotonic() < deadline:
+            time.sleep(0.2)
+        status = api.run_status(run.id, tiny_disk)
+        assert status["state"] == "failed" and status["message"].startswith(DISK_FULL_MESSAGE), status["message"]
+        assert [r["state"] for r in api.list_runs(tiny_disk)] == ["failed"]
+        monkeypatch.setenv("CNNAPP_MIN_FREE_DISK", str(100 * 1024**2))
+        with pytest.raises(LimitError, match="the disk is full"):
+            jobs.submit({"data": str(demo_dir), "arch": "lenet5", "epochs": 1})
+        assert [r.id for r in sessions.all_runs(tiny_disk)] == [run.id]
+    finally:
+        jobs.shutdown(timeout=10)
