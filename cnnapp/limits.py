@@ -46,7 +46,7 @@ class Limits:
     max_epochs: int = 200
     max_workers: int = 2
     max_img_size: int = 512
-    max_batch_size: int = 256
+    max_batch_size: int = 1024
     max_dataset_files: int = 100_000
     max_dataset_bytes: int = 4 * 1024**3
     max_classes: int = 1000

@@ -20,7 +20,8 @@ LONG = {"arch": "lenet5", "epochs": 300, "batch_size": 8}
 
 
 @pytest.fixture
-def jobs(workspace: Path):
+def jobs(workspace: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CNNAPP_MAX_EPOCHS", str(LONG["epochs"]))  # long runs, which the tests stop
     manager = JobManager(workspace, threads=1, stop_timeout=5, term_timeout=5)
     yield manager
     manager.shutdown(timeout=5)
@@ -137,7 +138,8 @@ MANAGER = textwrap.dedent("""
 """)
 
 
-def test_after_an_app_restart_dead_runs_show_as_interrupted(workspace, demo_dir):
+def test_after_an_app_restart_dead_runs_show_as_interrupted(workspace, demo_dir, monkeypatch):
+    monkeypatch.setenv("CNNAPP_MAX_EPOCHS", "300")  # the first app's long run, for its subprocess
     """The app (and its worker) die without a word; the next app lists both runs as interrupted, with why."""
     app = subprocess.Popen(
         [sys.executable, "-c", MANAGER, str(demo_dir)], stdout=subprocess.PIPE, text=True, env={**os.environ}
