@@ -17,7 +17,7 @@ from typing import Any
 from cnnapp.errors import LimitError
 
 JSON_MAX_DEPTH = 8  # a config is one flat object; deeper nesting is never meaningful
-MEMORY_FRACTION = 0.6  # share of the machine's memory one training's activations may take
+MEMORY_FRACTION = 0.6  # share of the machine's memory one training's activations may take, by default
 BYTES_PER_ACTIVATION = 8  # fp32 activation kept for the backward pass + its gradient
 
 
@@ -54,6 +54,7 @@ class Limits:
     max_run_minutes: float = 60
     max_queued_per_session: int = 2
     min_free_disk: int = 500 * 1024**2
+    max_train_memory: int = 0  # bytes; current() defaults it to MEMORY_FRACTION of the machine's memory
 
     @classmethod
     def current(cls) -> Limits:
@@ -70,6 +71,7 @@ class Limits:
             max_run_minutes=_env_number("CNNAPP_MAX_RUN_MINUTES", cls.max_run_minutes),
             max_queued_per_session=_env_int("CNNAPP_MAX_QUEUED_PER_SESSION", cls.max_queued_per_session),
             min_free_disk=_env_int("CNNAPP_MIN_FREE_DISK", cls.min_free_disk),
+            max_train_memory=_env_int("CNNAPP_MAX_TRAIN_MEMORY", int(MEMORY_FRACTION * machine_memory())),
         )
 
 
@@ -91,7 +93,7 @@ def check_training(cfg: Any, limits: Limits | None = None) -> None:
         if value > limit:
             raise over(name, value, limit, variable)
     if cfg.device != "cuda":
-        _check_memory(cfg)
+        _check_memory(cfg, limits)
 
 
 def training_memory(arch: str, img_size: int, batch_size: int, backbone_trains: bool) -> int:
@@ -117,15 +119,15 @@ def machine_memory() -> int:
         return total
 
 
-def _check_memory(cfg: Any) -> None:
+def _check_memory(cfg: Any, limits: Limits) -> None:
     backbone_trains = not cfg.freeze or cfg.unfreeze_epochs > 0
     need = training_memory(cfg.arch, cfg.img_size, cfg.batch_size, backbone_trains)
-    budget = MEMORY_FRACTION * machine_memory()
+    budget = limits.max_train_memory
     if need > budget:
         raise LimitError(
             f"batch_size {cfg.batch_size} at img_size {cfg.img_size} needs about {need / 1024**3:.1f} GiB for "
-            f"{cfg.arch}'s activations, over this server's {budget / 1024**3:.1f} GiB for one training; "
-            "lower batch_size or img_size"
+            f"{cfg.arch}'s activations, over this server's {budget / 1024**3:.1f} GiB for one training "
+            "(set by CNNAPP_MAX_TRAIN_MEMORY); lower batch_size or img_size"
         )
 
 

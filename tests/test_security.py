@@ -177,7 +177,10 @@ def call(url: str, endpoint: str, data: list) -> str:
 
 
 @pytest.mark.slow
-def test_uploads_are_deleted_once_used_and_their_path_is_not_accepted_again(workspace, small_dataset, tmp_path):
+def test_uploads_are_deleted_once_used_and_their_path_is_not_accepted_again(
+    workspace, small_dataset, tmp_path, monkeypatch
+):
+    monkeypatch.setattr("cnnapp.ui.uploads.UPLOAD_GRACE_S", 0.0)  # no concurrent request shares this upload
     archive = shutil.make_archive(str(tmp_path / "small"), "zip", small_dataset.parent, small_dataset.name)
     config = json.dumps({"arch": "lenet5", "epochs": 1, "batch_size": 8})
     with serving(workspace) as (demo, jobs):
@@ -188,6 +191,9 @@ def test_uploads_are_deleted_once_used_and_their_path_is_not_accepted_again(work
         file_data = {"path": uploaded, "meta": {"_type": "gradio.FileData"}}
         reply = call(demo.local_url, "start_training", [file_data, config])
         assert "event: complete" in reply, reply
+        deadline = time.monotonic() + 10
+        while Path(uploaded).exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert not Path(uploaded).exists()
         again = call(demo.local_url, "start_training", [file_data, config])
         assert "event: error" in again and "root:" not in again
