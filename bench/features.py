@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -14,8 +13,9 @@ import pandas as pd
 
 from bench.fixtures import fashion_split
 from bench.harness import Figure
+from cnnapp import workspace
 from cnnapp.config import TrainConfig, resolve
-from cnnapp.runs import RunDir
+from cnnapp.runs import CONFIG, RunDir
 from cnnapp.train import Training
 
 ARCH, SIZE = "tf_efficientnet_lite0", 64
@@ -28,7 +28,7 @@ def _frozen_run(data: Path, feature_cache: bool, epochs: int, precision: str = "
         )
     )
     run = RunDir.create(ARCH)
-    cfg.save(run.file("config.json"))
+    cfg.save(run.file(CONFIG))
     status = Training(cfg, run, progress=False).execute()
     if status["state"] != "completed":
         raise RuntimeError(status["message"])
@@ -96,7 +96,7 @@ def bf16_accuracy(quick: bool) -> list[Figure]:
 def time_to_85(quick: bool) -> list[Figure]:
     """Seconds from launching `python -m cnnapp train` to an epoch with ≥ 85% val accuracy (2,000/1,000 images)."""
     data = fashion_split(200, 100)
-    run_dir = Path(os.environ["CNNAPP_HOME"]) / "runs" / f"time-to-85-{time.time_ns()}"
+    run_dir = workspace.runs_dir() / f"time-to-85-{time.time_ns()}"
     options = {"data": str(data), "arch": ARCH, "img_size": SIZE, "epochs": 20, "freeze": True, "lr_head": 3e-3}
     config = run_dir.with_suffix(".json")
     config.parent.mkdir(parents=True, exist_ok=True)

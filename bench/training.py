@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import torch
 import torch.nn.functional as F
@@ -13,28 +12,35 @@ from bench.harness import Figure, interleaved_rates, rate
 from cnnapp import hardware
 from cnnapp.config import TrainConfig, resolve
 from cnnapp.engine import make_optimizer, train_one_epoch
+from cnnapp.ingest import Dataset, ingest
+from cnnapp.learner import Learner
 from cnnapp.loaders import ImageCache
 from cnnapp.models import set_frozen, set_train_mode
+from cnnapp.progress import Progress
 from cnnapp.runs import RunDir
-from cnnapp.train import Stage, Training
+from cnnapp.train import seed_everything
 
 ARCH, SIZE, BATCH = "tf_efficientnet_lite0", 96, 32
 
 
-def _training(quick: bool, img_size: int = SIZE, per_class: int | None = None, **overrides) -> Training:
+def _learner(quick: bool, img_size: int = SIZE, per_class: int | None = None, **overrides) -> tuple[Learner, Dataset]:
+    """A fully trainable learner as a training builds it (progress events into a fresh run), and its dataset."""
     data = fashion_split(per_class or (16 if quick else 32), 4)
     cfg = resolve(
         TrainConfig(data=str(data), arch=ARCH, img_size=img_size, batch_size=BATCH, freeze=False, **overrides)
     )
-    training = Training(cfg, RunDir.create(ARCH), progress=False)
-    training.prepare()
-    set_frozen(training.model, training.spec, False)
-    training.model.train()
-    return training
+    run = RunDir.create(ARCH)
+    learner = Learner(cfg, progress=Progress(run, 1, show=False), stop=run.stop_requested)
+    dataset = ingest(cfg.data, val_split=cfg.val_split, seed=cfg.seed)
+    seed_everything(cfg.seed)
+    learner.build(dataset)
+    set_frozen(learner.model, learner.spec, False)
+    learner.model.train()
+    return learner, dataset
 
 
-def _plain_batches(training: Training) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    return [(training.prep(x), y) for x, y in training.loader("train", shuffle=True)]
+def _plain_batches(learner: Learner) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    return [(learner.prep(x), y) for x, y in learner.loader("train", shuffle=True)]
 
 
 def _plain_epoch(model: torch.nn.Module, batches, optimizer, bf16: bool) -> int:
@@ -50,27 +56,24 @@ def _plain_epoch(model: torch.nn.Module, batches, optimizer, bf16: bool) -> int:
 
 def engine_and_data(quick: bool) -> list[Figure]:
     """engine_vs_plain_loop and data_vs_train_throughput on the default model, fully trainable."""
-    t = _training(quick, per_class=32, augment="medium")
+    t, dataset = _learner(quick, per_class=32, augment="medium")
     optimizer = make_optimizer("adamw", [{"params": t.model.parameters(), "lr": 1e-4}], 0.0, 0.9)
     plain = _plain_batches(t)
 
-    stage = Stage("full", 1, False, 1e-4, 1e-4)
-
     def engine() -> int:
         loader = t.loader("train", shuffle=True, augment=False)
-        start = time.time()
-        events = lambda b, n, loss: t._event(stage, 1, b, n, loss, start)  # noqa: E731 - the trainer's per-batch progress events
-        return train_one_epoch(
-            t.model,
-            loader,
-            optimizer,
-            t.criterion,
-            t.prep,
-            t.device,
-            amp=t.amp,
-            on_batch=events,
-            should_stop=t.should_stop,
-        ).images
+        with t.progress.epoch("full", 1, len(loader)) as on_batch:  # the trainer's bar and progress events
+            return train_one_epoch(
+                t.model,
+                loader,
+                optimizer,
+                t.criterion,
+                t.prep,
+                t.device,
+                amp=t.amp,
+                on_batch=on_batch,
+                should_stop=t.should_stop,
+            ).images
 
     rates = interleaved_rates({"engine": engine, "plain": lambda: _plain_epoch(t.model, plain, optimizer, t.bf16)}, 5)
 
@@ -78,7 +81,7 @@ def engine_and_data(quick: bool) -> list[Figure]:
         return sum(len(y) for _, y in t.loader("train", shuffle=True, augment=True))
 
     data_rate = interleaved_rates({"data": data_epoch}, 3)["data"]
-    paths = t.dataset.paths("train")
+    paths = dataset.paths("train")
     decode_rate = rate(lambda: len(ImageCache.build(paths, SIZE).array))
     return [
         Figure(
@@ -104,11 +107,9 @@ def engine_and_data(quick: bool) -> list[Figure]:
 
 def _step_speedup(quick: bool, img_size: int, frozen: bool) -> dict[str, float | str]:
     """img/s of one kind of training step with the default fast path and with fp32 NCHW, interleaved."""
-    fast = _training(quick, img_size)
-    slow = Training(
-        dataclasses.replace(fast.cfg, precision="fp32", channels_last=False), RunDir.create(ARCH), progress=False
-    )
-    slow.prepare(fast.dataset)
+    fast, dataset = _learner(quick, img_size)
+    slow = Learner(dataclasses.replace(fast.cfg, precision="fp32", channels_last=False))
+    slow.build(dataset)
     pair = {"fast": fast, "slow": slow}
     batches = {name: _plain_batches(t) for name, t in pair.items()}
     opts = {}

@@ -22,6 +22,7 @@ _KIND_WORDS = {
     "bool": "bool (true or false)",
     "str": "str (text)",
 }
+SMALL_IMG_SIZE = 96  # px: the default image size is at most this (quick on a CPU); see registry.recommended_size
 
 
 @dataclass
@@ -118,7 +119,7 @@ def _check_device(device: str) -> None:
 def resolve(cfg: TrainConfig) -> TrainConfig:
     """Validate every setting and fill the architecture-dependent defaults. Raises ConfigError."""
     from cnnapp.limits import check_training
-    from cnnapp.registry import check_input_size, get_spec
+    from cnnapp.registry import check_input_size, get_spec, recommended_size
     from cnnapp.transforms import parse_augment
 
     cfg = dataclasses.replace(cfg)
@@ -136,7 +137,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     if cfg.freeze is None:
         cfg.freeze = bool(cfg.pretrained or cfg.weights)
     if cfg.img_size is None:
-        cfg.img_size = spec.input_size
+        cfg.img_size = recommended_size(cfg.arch)
     checks = [
         (cfg.epochs >= 1, f"epochs must be at least 1, got {cfg.epochs}"),
         (cfg.unfreeze_epochs >= 0, f"unfreeze_epochs must be 0 or more, got {cfg.unfreeze_epochs}"),

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 import torch.distributed as dist
 from torch.utils.data import DistributedSampler
+
+from cnnapp.errors import CnnappError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,23 @@ def broadcast(value: Any, ctx: Context) -> Any:
     box = [value]
     dist.broadcast_object_list(box, src=0)
     return box[0]
+
+
+def on_main(make: Callable[[], T], ctx: Context) -> T:
+    """`make()` on rank 0, its result on every rank; a CnnappError is raised on every rank rather than leaving
+    the others waiting."""
+    result: Any = None
+    if ctx.main:
+        try:
+            result = make()
+        except CnnappError as exc:
+            if not ctx.enabled:
+                raise
+            result = exc
+    result = broadcast(result, ctx)
+    if isinstance(result, CnnappError):
+        raise result
+    return result
 
 
 def all_sum(values: Sequence[float], ctx: Context, device: torch.device) -> list[float]:

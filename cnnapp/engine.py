@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from cnnapp.errors import CnnappError
+from cnnapp.errors import NonFiniteLoss
 from cnnapp.models import FeatureTap
 
 OnBatch = Callable[[int, int, float], None]
@@ -20,10 +20,6 @@ ShouldStop = Callable[[], bool]
 
 class StopTraining(Exception):
     """Raised inside a loop when a stop was requested."""
-
-
-class NonFiniteLoss(CnnappError):
-    """The loss became NaN or infinite."""
 
 
 @dataclass
@@ -49,6 +45,7 @@ class Predictions:
 
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
 Prep = Callable[[torch.Tensor], torch.Tensor]
+Features = tuple[torch.Tensor, torch.Tensor]
 
 
 def make_optimizer(name: str, groups: list[dict], weight_decay: float, momentum: float) -> torch.optim.Optimizer:
@@ -169,7 +166,7 @@ def extract_features(
     amp: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
     on_batch: OnBatch | None = None,
     should_stop: ShouldStop | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+) -> Features:
     """Pre-logit features (float32) and labels of every batch, with the model in eval mode."""
     feats, labels = [], []
     n_batches = len(batches) if hasattr(batches, "__len__") else 0
@@ -183,6 +180,32 @@ def extract_features(
         if on_batch is not None:
             on_batch(i + 1, n_batches, float("nan"))
     return torch.cat(feats), torch.cat(labels)
+
+
+class FeatureCache:
+    """A frozen backbone's features, each computed once: the val split, and `views` versions of the train split.
+
+    `compute(split, view)` extracts them (`view` is None for val). Epochs cycle through the train views, so
+    that with augmentation the head sees a few augmented versions of each image rather than always the same.
+    """
+
+    def __init__(self, compute: Callable[[str, int | None], Features], views: int = 1):
+        self.compute = compute
+        self.views = max(1, views)
+        self.train_views: dict[int, Features] = {}
+        self.val_features: Features | None = None
+
+    def train(self, epoch: int) -> Features:
+        """The train features for a (0-based) epoch."""
+        view = epoch % self.views
+        if view not in self.train_views:
+            self.train_views[view] = self.compute("train", view)
+        return self.train_views[view]
+
+    def val(self) -> Features:
+        if self.val_features is None:
+            self.val_features = self.compute("val", None)
+        return self.val_features
 
 
 class TensorBatches:

@@ -1,13 +1,16 @@
-"""Per-run evaluation for the app: accuracies, per-class metrics, confusion matrix, curves, top losses.
+"""Per-run evaluation: the report and predictions a training writes, and what the app reads back from them.
 
-Everything is read from the run directory (report.json, metrics.csv, val_predictions.csv, ingest.json);
-`recompute_predictions` re-runs the saved weights on the val images to check those files.
+`write_evaluation` writes report.json and val_predictions.csv when training ends; the rest reads the run
+directory (with metrics.csv and ingest.json) for accuracies, per-class metrics, confusion matrix, curves and
+top losses; `recompute_predictions` re-runs the saved weights on the val images to check those files.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,10 +18,60 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from cnnapp.errors import RunError
-from cnnapp.metrics import confusion_matrix
-from cnnapp.runs import RunDir, get_run, read_json
+from cnnapp.metrics import classification_report, confusion_matrix
+from cnnapp.runs import INGEST, PREDICTIONS, REPORT, RunDir, atomic_write, get_run, read_json, write_json
+
+if TYPE_CHECKING:
+    import torch
+
+    from cnnapp.engine import Predictions
 
 PREDICTION_COLUMNS = ["path", "target", "pred", "confidence", "loss"]
+
+
+def predictions_frame(
+    paths: Sequence[str], root: str, targets: torch.Tensor, probs: torch.Tensor, classes: Sequence[str]
+) -> pd.DataFrame:
+    """One row per image (the val_predictions.csv table): path relative to `root`, true and predicted class,
+    the prediction's probability and the image's cross-entropy loss."""
+    picked = probs.gather(1, targets[:, None]).squeeze(1).clamp_min(1e-12)
+    columns = [
+        [os.path.relpath(p, root) for p in paths],
+        [classes[i] for i in targets.tolist()],
+        [classes[i] for i in probs.argmax(1).tolist()],
+        probs.max(1).values.numpy().round(5),
+        (-picked.log()).numpy().round(5),
+    ]
+    return pd.DataFrame(dict(zip(PREDICTION_COLUMNS, columns)))
+
+
+def write_evaluation(
+    run: RunDir,
+    facts: dict,
+    classes: list[str],
+    val: Predictions | None,
+    val_paths: Sequence[str],
+    root: str,
+    test: Predictions | None = None,
+) -> dict:
+    """Write report.json (`facts`, then val and test metrics) and val_predictions.csv; return the report."""
+    report: dict = {"classes": classes, **facts}
+    if val is not None:
+        part = classification_report(val.targets.tolist(), val.preds.tolist(), classes)
+        report.update(
+            val_accuracy=part["accuracy"],
+            val_loss=val.loss,
+            per_class=part["per_class"],
+            confusion_matrix=part["confusion_matrix"],
+            macro_f1=part["macro_f1"],
+        )
+        with atomic_write(run.file(PREDICTIONS)) as tmp:
+            predictions_frame(val_paths, root, val.targets, val.probs, classes).to_csv(tmp, index=False)
+    if test is not None:
+        part = classification_report(test.targets.tolist(), test.preds.tolist(), classes)
+        report.update(test_accuracy=part["accuracy"], test=part)
+    write_json(run.file(REPORT), report)
+    return report
 
 
 def as_run(run: RunDir | str | Path) -> RunDir:
@@ -95,7 +148,10 @@ def confusion_plot(run: RunDir | str | Path, normalize: bool = False, split: str
 
 
 def curves(run: RunDir | str | Path) -> pd.DataFrame:
-    """Loss and accuracy per epoch in long format: columns epoch, stage, metric (loss/accuracy), split (train/val), value."""
+    """Loss and accuracy per epoch in long format.
+
+    Columns: epoch, stage, metric (loss/accuracy), split (train/val), value.
+    """
     metrics = as_run(run).metrics()
     if metrics.empty:
         return pd.DataFrame(columns=["epoch", "stage", "metric", "split", "value"])
@@ -137,7 +193,7 @@ def line_figure(
 def dataset_root(run: RunDir | str | Path) -> Path:
     """The dataset folder the run was trained on (from ingest.json)."""
     run = as_run(run)
-    ingest = read_json(run.file("ingest.json")) or {}
+    ingest = read_json(run.file(INGEST)) or {}
     if not ingest.get("root"):
         raise RunError(f"run {run.id} has no ingest.json: its dataset is unknown")
     return Path(ingest["root"])
@@ -147,7 +203,7 @@ def val_predictions(run: RunDir | str | Path) -> pd.DataFrame:
     """val_predictions.csv (path relative to the dataset root, target, pred, confidence, loss)."""
     run = as_run(run)
     try:
-        return pd.read_csv(run.file("val_predictions.csv"))
+        return pd.read_csv(run.file(PREDICTIONS))
     except (OSError, pd.errors.EmptyDataError):
         raise RunError(
             f"run {run.id} has no validation predictions yet: they are written when training finishes"
@@ -185,7 +241,7 @@ def recompute_predictions(run: RunDir | str | Path, batch_size: int = 64) -> pd.
     from cnnapp.transforms import prepare_arrays
 
     run = as_run(run)
-    dataset = Dataset.load(run.file("ingest.json"))
+    dataset = Dataset.load(run.file(INGEST))
     predictor = Predictor.from_run(run)
     paths, targets = dataset.paths("val"), torch.tensor(dataset.labels("val"), dtype=torch.long)
     probs = (
@@ -202,17 +258,7 @@ def recompute_predictions(run: RunDir | str | Path, batch_size: int = 64) -> pd.
         if paths
         else torch.empty(0, len(dataset.classes))
     )
-    picked = probs.gather(1, targets[:, None]).squeeze(1).clamp_min(1e-12)
-    classes = dataset.classes
-    return pd.DataFrame(
-        {
-            "path": [os.path.relpath(p, dataset.root) for p in paths],
-            "target": [classes[i] for i in targets.tolist()],
-            "pred": [classes[i] for i in probs.argmax(1).tolist()],
-            "confidence": probs.max(1).values.numpy().round(5),
-            "loss": (-picked.log()).numpy().round(5),
-        }
-    )
+    return predictions_frame(paths, dataset.root, targets, probs, dataset.classes)
 
 
 def confusion_from_predictions(frame: pd.DataFrame, classes: list[str]) -> np.ndarray:

@@ -31,16 +31,15 @@ from datetime import datetime
 from pathlib import Path
 
 import torch
-from safetensors.torch import save_file
 from torch import nn
 
 import cnnapp
 from cnnapp import workspace
-from cnnapp.errors import CnnappError
+from cnnapp.errors import CnnappError, ExportError
 from cnnapp.inference import trained_model
 from cnnapp.pretrained import read_checkpoint
 from cnnapp.registry import ModelSpec, build, get_spec
-from cnnapp.runs import RunDir, atomic_write, get_run
+from cnnapp.runs import RunDir, atomic_write, get_run, write_json, write_safetensors, write_text
 
 FORMATS = ("onnx", "safetensors")
 ONNX_OPSET = 17
@@ -48,7 +47,8 @@ INPUT_NAME = "input"
 OUTPUT_NAME = "probabilities"
 INTERPOLATION = "bilinear"
 RESIZE = "resize the shorter side to img_size (bilinear), then centre-crop img_size×img_size"
-FOLDER_FILES = ("model.safetensors", "config.json", "README.md")
+FOLDER_WEIGHTS, FOLDER_CONFIG, FOLDER_CARD = "model.safetensors", "config.json", "README.md"  # timm's folder layout
+FOLDER_FILES = (FOLDER_WEIGHTS, FOLDER_CONFIG, FOLDER_CARD)
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 _SOURCE_ONLY_KEYS = (
     "tag",
@@ -62,10 +62,6 @@ _SOURCE_ONLY_KEYS = (
     "file",
     "source",
 )
-
-
-class ExportError(CnnappError):
-    """A model cannot be exported, loaded back or pushed."""
 
 
 @dataclass
@@ -209,7 +205,10 @@ def export_onnx(run: RunDir | str | Path, out: str | Path | None = None) -> Path
             "the model folder (--format safetensors) works for every architecture"
         ) from None
     onnx.helper.set_model_props(proto, onnx_metadata(rm))
-    proto.doc_string = f"{rm.spec.name} trained with cnnapp {cnnapp.__version__} (run {rm.run.id}); input normalised NCHW, output softmax probabilities"
+    proto.doc_string = (
+        f"{rm.spec.name} trained with cnnapp {cnnapp.__version__} (run {rm.run.id}); "
+        "input normalised NCHW, output softmax probabilities"
+    )
     onnx.checker.check_model(proto)
     target = folder / "model.onnx"
     with atomic_write(target) as tmp:
@@ -284,15 +283,14 @@ def _write_timm_folder(rm: RunModel, folder: Path) -> dict:
         safe_serialization=True,
         data_config=_data_config(rm),
     )
-    config = json.loads((folder / "config.json").read_text())
+    config = json.loads((folder / FOLDER_CONFIG).read_text())
     for key in _SOURCE_ONLY_KEYS:  # facts about timm's ImageNet weights, not about these weights
         config["pretrained_cfg"].pop(key, None)
     return config
 
 
 def _write_plain_folder(rm: RunModel, folder: Path) -> dict:
-    state = {k: v.detach().contiguous().cpu() for k, v in rm.model.state_dict().items()}
-    save_file(state, str(folder / "model.safetensors"), metadata={"format": "pt", "arch": rm.spec.name})
+    write_safetensors(rm.model, folder / FOLDER_WEIGHTS, metadata={"format": "pt", "arch": rm.spec.name})
     pretrained_cfg = dict(
         _data_config(rm), input_size=[3, rm.img_size, rm.img_size], mean=list(rm.spec.mean), std=list(rm.spec.std)
     )
@@ -315,8 +313,8 @@ def export_folder(run: RunDir | str | Path, out: str | Path | None = None) -> Pa
     folder.mkdir(parents=True, exist_ok=True)
     config = _write_timm_folder(rm, folder) if rm.spec.source == "timm" else _write_plain_folder(rm, folder)
     config["cnnapp"] = _cnnapp_block(rm)
-    (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False))
-    (folder / "README.md").write_text(model_card(rm, config))
+    write_json(folder / FOLDER_CONFIG, config, indent=2)
+    write_text(folder / FOLDER_CARD, model_card(rm, config))
     return folder
 
 
@@ -331,14 +329,14 @@ def load_exported(folder: str | Path) -> tuple[nn.Module, dict]:
     """(model in eval mode, config) from an exported model folder, for every architecture."""
     folder = Path(folder)
     try:
-        config = json.loads((folder / "config.json").read_text())
+        config = json.loads((folder / FOLDER_CONFIG).read_text())
         arch, num_classes = config["architecture"], int(config["num_classes"])
     except (OSError, ValueError, KeyError, TypeError):
         raise ExportError(
             f"{folder} is not an exported model folder (config.json missing or without architecture/num_classes)"
         ) from None
     model = build(get_spec(arch), num_classes)
-    state = read_checkpoint(folder / "model.safetensors")
+    state = read_checkpoint(folder / FOLDER_WEIGHTS)
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:
@@ -375,7 +373,8 @@ def _load_snippet(rm: RunModel) -> str:
     parts = []
     if rm.spec.source == "timm":
         parts.append(
-            "With [timm](https://github.com/huggingface/pytorch-image-models) (`pip install timm`), from this folder or "
+            "With [timm](https://github.com/huggingface/pytorch-image-models) (`pip install timm`), "
+            "from this folder or "
             "from the Hub after pushing (`hf-hub:USER/REPO`):\n\n```python\nimport timm\n\n"
             'model = timm.create_model("local-dir:path/to/this/folder", pretrained=True).eval()\n'
             'labels = model.pretrained_cfg["label_names"]\n'
@@ -384,7 +383,8 @@ def _load_snippet(rm: RunModel) -> str:
             "or with the architecture name — pass `num_classes` in the overlay too, otherwise timm drops the "
             "classifier as a mismatch with its 1000 ImageNet classes:\n\n```python\n"
             f'model = timm.create_model("{rm.spec.name}", pretrained=True, num_classes={n},\n'
-            f'                          pretrained_cfg_overlay=dict(file="path/to/model.safetensors", num_classes={n}))\n```'
+            "                          pretrained_cfg_overlay="
+            f'dict(file="path/to/model.safetensors", num_classes={n}))\n```'
         )
     elif rm.spec.source == "torchvision":
         kwargs = ", aux_logits=False, init_weights=False" if rm.spec.name == "googlenet" else ""
@@ -462,7 +462,8 @@ def model_card(rm: RunModel, config: dict) -> str:
         "## Input",
         "",
         f"RGB images, {RESIZE} (img_size = {rm.img_size}), scaled to [0, 1] and normalised with "
-        f"mean {list(rm.spec.mean)} and std {list(rm.spec.std)}. The model returns logits; apply softmax for probabilities.",
+        f"mean {list(rm.spec.mean)} and std {list(rm.spec.std)}. "
+        "The model returns logits; apply softmax for probabilities.",
         "",
         "## Training configuration",
         "",
@@ -517,7 +518,8 @@ def check_push(repo_id: str, token: str | None = None, env_token: bool = True) -
         raise ExportError(f"'{repo_id}' is not a Hub repository id: use USER/REPO (letters, digits, '-', '_', '.')")
     if _offline():
         raise ExportError(
-            "cannot push to the Hugging Face Hub: offline mode is on (HF_HUB_OFFLINE); unset it on a machine with network access"
+            "cannot push to the Hugging Face Hub: offline mode is on (HF_HUB_OFFLINE); "
+            "unset it on a machine with network access"
         )
     token = (token or "").strip() or (_hub_token(None) if env_token else None)
     if not token:
@@ -532,7 +534,7 @@ def push_to_hub(
     """Upload an exported model folder to the Hub repo `repo_id` (created if missing); return its URL."""
     folder = Path(folder)
     token = check_push(repo_id, token, env_token)
-    if not (folder / "config.json").is_file():
+    if not (folder / FOLDER_CONFIG).is_file():
         raise ExportError(f"{folder} is not an exported model folder; export with --format safetensors first")
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
@@ -558,6 +560,7 @@ def push_to_hub(
         ) from None
     except Exception as exc:  # network failures come as httpx, OSError and hub types
         raise ExportError(
-            f"could not reach the Hugging Face Hub ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}); check the network"
+            f"could not reach the Hugging Face Hub ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}); check the network"
         ) from None
     return str(url)

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, ImageOps
-from safetensors.torch import load_file
 from torch import nn
 
 from cnnapp import hardware
@@ -63,12 +62,7 @@ def trained_model(run: RunDir) -> tuple[nn.Module, dict, list[str]]:
     cfg, classes = run.config(), run.labels()
     if not cfg or not classes:
         raise RunError(f"run {run.id} has no trained model yet (config or labels missing); train it first")
-    if run.file("model.safetensors").is_file():
-        state = load_file(str(run.file("model.safetensors")))
-    elif run.file("checkpoint.pt").is_file():
-        state = torch.load(run.file("checkpoint.pt"), map_location="cpu", weights_only=True)["model"]
-    else:
-        raise RunError(f"run {run.id} has no saved weights yet; wait for its first epoch to finish")
+    state = run.load_state()
     model = create_model(cfg["arch"], len(classes))
     model.load_state_dict(state)
     return model.float().eval(), cfg, classes
@@ -128,14 +122,6 @@ class Predictor:
         return out
 
 
-def _weights_stamp(run: RunDir) -> float:
-    for name in ("model.safetensors", "checkpoint.pt"):
-        path = run.file(name)
-        if path.is_file():
-            return path.stat().st_mtime
-    return 0.0
-
-
 @functools.lru_cache(maxsize=4)
 def _cached(key: str, stamp: float) -> Predictor:
     if key.startswith(IMAGENET_PREFIX):
@@ -150,4 +136,4 @@ def load_predictor(model: str, root: Path | None = None, allow_paths: bool = Fal
         get_spec(model.removeprefix(IMAGENET_PREFIX))
         return _cached(model, 0.0)
     run = get_run(model, root, allow_paths=allow_paths)
-    return _cached(str(run.path.resolve()), _weights_stamp(run))
+    return _cached(str(run.path.resolve()), run.weights_stamp())

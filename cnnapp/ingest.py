@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cnnapp import workspace
 from cnnapp.archive import extract_zip, is_marker
-from cnnapp.errors import DataError
+from cnnapp.errors import DataError, IngestError
 from cnnapp.images import has_image_extension, load_square_array
 from cnnapp.limits import check_dataset
 
@@ -80,17 +80,6 @@ class Dataset:
         return cls(
             d["source"], d["root"], d["layout"], d["classes"], splits, d["val_source"], d["skipped"], d["warnings"]
         )
-
-
-class IngestError(DataError):
-    """A dataset that cannot be trained on; `.report` holds what was found."""
-
-    def __init__(self, message: str, report: dict):
-        super().__init__(message)
-        self.report = report
-
-    def __reduce__(self) -> tuple:
-        return type(self), (str(self), self.report)
 
 
 def _junk_reason(name: str, is_dir: bool) -> str | None:
@@ -299,7 +288,8 @@ def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: i
         base["classes"] = classes
     if len(classes) < 2:
         raise IngestError(
-            f"only one class ({classes[0] if classes else 'none'}) has images: a classifier needs at least two class folders",
+            f"only one class ({classes[0] if classes else 'none'}) has images: "
+            "a classifier needs at least two class folders",
             base,
         )
 

@@ -1,8 +1,8 @@
 """Resource limits for a shared server, one policy for the CLI, the UI and the HTTP API.
 
-Each limit has an environment variable and a default sized for a 2-vCPU Hugging Face Space (README,
-"Security and reliability"). A request over a limit is refused before anything is queued, with a
-one-line `LimitError` naming the limit and its variable.
+Each limit is a `cnnapp.settings` field with an environment variable and a default sized for a 2-vCPU
+Hugging Face Space (README, "Limits"). A request over a limit is refused before anything is queued,
+with a one-line `LimitError` naming the limit and its variable.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cnnapp.errors import LimitError
+from cnnapp import settings
+from cnnapp.errors import ConfigError, LimitError
+from cnnapp.settings import Settings
 
 JSON_MAX_DEPTH = 8  # a config is one flat object; deeper nesting is never meaningful
 MEMORY_FRACTION = 0.6  # share of the machine's memory one training's activations may take, by default
@@ -25,73 +26,34 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def _env_int(name: str, default: int) -> int:  # TODO(settings): fields of cnnapp.settings.Settings
-    return int(_env_number(name, default, int))
+def max_workers(limits: Settings) -> int:
+    """The most DataLoader workers one run may start (`CNNAPP_MAX_WORKERS`, by default the cores)."""
+    return _cores() if limits.max_workers is None else limits.max_workers
 
 
-def _env_number(name: str, default: float, kind: type = float) -> float:  # TODO(settings)
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return kind(raw)
-    except ValueError:
-        raise LimitError(f"{name} must be a number, got {raw!r}; fix the server's environment") from None
+def max_train_memory(limits: Settings) -> int:
+    """Bytes of activation memory one training may need (`CNNAPP_MAX_TRAIN_MEMORY`, by default a share of memory)."""
+    return int(MEMORY_FRACTION * machine_memory()) if limits.max_train_memory is None else limits.max_train_memory
 
 
-@dataclass(frozen=True)
-class Limits:
-    """The limits in force (read from the environment by `current()`)."""
-
-    max_epochs: int = 200
-    max_workers: int = 2
-    max_img_size: int = 512
-    max_batch_size: int = 1024
-    max_dataset_files: int = 100_000
-    max_dataset_bytes: int = 4 * 1024**3
-    max_classes: int = 1000
-    max_config_bytes: int = 64 * 1024
-    max_run_minutes: float = 60
-    max_queued_per_session: int = 2
-    min_free_disk: int = 500 * 1024**2
-    max_train_memory: int = 0  # bytes; current() defaults it to MEMORY_FRACTION of the machine's memory
-
-    @classmethod
-    def current(cls) -> Limits:
-        """The limits as the environment sets them now."""
-        return cls(
-            max_epochs=_env_int("CNNAPP_MAX_EPOCHS", cls.max_epochs),
-            max_workers=_env_int("CNNAPP_MAX_WORKERS", _cores()),
-            max_img_size=_env_int("CNNAPP_MAX_IMG_SIZE", cls.max_img_size),
-            max_batch_size=_env_int("CNNAPP_MAX_BATCH_SIZE", cls.max_batch_size),
-            max_dataset_files=_env_int("CNNAPP_MAX_DATASET_FILES", cls.max_dataset_files),
-            max_dataset_bytes=_env_int("CNNAPP_MAX_DATASET_BYTES", cls.max_dataset_bytes),
-            max_classes=_env_int("CNNAPP_MAX_CLASSES", cls.max_classes),
-            max_config_bytes=_env_int("CNNAPP_MAX_CONFIG_BYTES", cls.max_config_bytes),
-            max_run_minutes=_env_number("CNNAPP_MAX_RUN_MINUTES", cls.max_run_minutes),
-            max_queued_per_session=_env_int("CNNAPP_MAX_QUEUED_PER_SESSION", cls.max_queued_per_session),
-            min_free_disk=_env_int("CNNAPP_MIN_FREE_DISK", cls.min_free_disk),
-            max_train_memory=_env_int("CNNAPP_MAX_TRAIN_MEMORY", int(MEMORY_FRACTION * machine_memory())),
-        )
-
-
-def over(what: str, value: Any, limit: Any, variable: str, unit: str = "") -> LimitError:
-    """The refusal for `what` = `value` above `limit` (set by `variable`)."""
+def over(what: str, value: Any, limit: Any, name: str, unit: str = "") -> LimitError:
+    """The refusal for `what` = `value` above `limit` (the setting `name`, named by its variable)."""
+    variable = settings.ENV_NAMES[name]
     return LimitError(f"{what} {value}{unit} is over this server's limit of {limit}{unit} (set by {variable})")
 
 
-def check_training(cfg: Any, limits: Limits | None = None) -> None:
+def check_training(cfg: Any, limits: Settings | None = None) -> None:
     """Refuse a resolved TrainConfig that exceeds the limits (epochs, workers, sizes, activation memory)."""
-    limits = limits or Limits.current()
-    for name, value, limit, variable in (
-        ("epochs", cfg.epochs, limits.max_epochs, "CNNAPP_MAX_EPOCHS"),
-        ("unfreeze_epochs", cfg.unfreeze_epochs, limits.max_epochs, "CNNAPP_MAX_EPOCHS"),
-        ("workers", cfg.workers, limits.max_workers, "CNNAPP_MAX_WORKERS"),
-        ("img_size", cfg.img_size, limits.max_img_size, "CNNAPP_MAX_IMG_SIZE"),
-        ("batch_size", cfg.batch_size, limits.max_batch_size, "CNNAPP_MAX_BATCH_SIZE"),
+    limits = limits or settings.get()
+    for what, value, limit, name in (
+        ("epochs", cfg.epochs, limits.max_epochs, "max_epochs"),
+        ("unfreeze_epochs", cfg.unfreeze_epochs, limits.max_epochs, "max_epochs"),
+        ("workers", cfg.workers, max_workers(limits), "max_workers"),
+        ("img_size", cfg.img_size, limits.max_img_size, "max_img_size"),
+        ("batch_size", cfg.batch_size, limits.max_batch_size, "max_batch_size"),
     ):
         if value > limit:
-            raise over(name, value, limit, variable)
+            raise over(what, value, limit, name)
     if cfg.device != "cuda":
         _check_memory(cfg, limits)
 
@@ -119,40 +81,38 @@ def machine_memory() -> int:
         return total
 
 
-def _check_memory(cfg: Any, limits: Limits) -> None:
+def _check_memory(cfg: Any, limits: Settings) -> None:
     backbone_trains = not cfg.freeze or cfg.unfreeze_epochs > 0
     need = training_memory(cfg.arch, cfg.img_size, cfg.batch_size, backbone_trains)
-    budget = limits.max_train_memory
+    budget = max_train_memory(limits)
     if need > budget:
         raise LimitError(
             f"batch_size {cfg.batch_size} at img_size {cfg.img_size} needs about {need / 1024**3:.1f} GiB for "
             f"{cfg.arch}'s activations, over this server's {budget / 1024**3:.1f} GiB for one training "
-            "(set by CNNAPP_MAX_TRAIN_MEMORY); lower batch_size or img_size"
+            f"(set by {settings.ENV_NAMES['max_train_memory']}); lower batch_size or img_size"
         )
 
 
-def check_dataset(files: int, size: int, classes: int, limits: Limits | None = None) -> None:
+def check_dataset(files: int, size: int, classes: int, limits: Settings | None = None) -> None:
     """Refuse a dataset with too many files, bytes or classes."""
-    limits = limits or Limits.current()
+    limits = limits or settings.get()
     if files > limits.max_dataset_files:
-        raise over(
-            "the dataset's image count", f"{files:,}", f"{limits.max_dataset_files:,}", "CNNAPP_MAX_DATASET_FILES"
-        )
+        raise over("the dataset's image count", f"{files:,}", f"{limits.max_dataset_files:,}", "max_dataset_files")
     if size > limits.max_dataset_bytes:
         raise over(
             "the dataset's size",
             f"{size / 1024**2:,.0f}",
             f"{limits.max_dataset_bytes / 1024**2:,.0f}",
-            "CNNAPP_MAX_DATASET_BYTES",
+            "max_dataset_bytes",
             " MiB",
         )
     if classes > limits.max_classes:
-        raise over("the dataset's class count", f"{classes:,}", f"{limits.max_classes:,}", "CNNAPP_MAX_CLASSES")
+        raise over("the dataset's class count", f"{classes:,}", f"{limits.max_classes:,}", "max_classes")
 
 
-def check_free_space(folder: Path, limits: Limits | None = None) -> None:
+def check_free_space(folder: Path, limits: Settings | None = None) -> None:
     """Refuse to start work when the disk holding `folder` has less free space than the limit."""
-    limits = limits or Limits.current()
+    limits = limits or settings.get()
     folder = Path(folder)
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
@@ -160,22 +120,20 @@ def check_free_space(folder: Path, limits: Limits | None = None) -> None:
     if free < limits.min_free_disk:
         raise LimitError(
             f"the disk is full ({free / 1024**2:,.0f} MiB free, this server needs "
-            f"{limits.min_free_disk / 1024**2:,.0f} MiB, set by CNNAPP_MIN_FREE_DISK): "
+            f"{limits.min_free_disk / 1024**2:,.0f} MiB, set by {settings.ENV_NAMES['min_free_disk']}): "
             "delete runs or exports and try again"
         )
 
 
-def load_json(text: str, what: str, limits: Limits | None = None) -> Any:
+def load_json(text: str, what: str, limits: Settings | None = None) -> Any:
     """Parse JSON `text` after bounding its size and nesting depth. Raises LimitError or ConfigError."""
-    from cnnapp.errors import ConfigError
-
-    limits = limits or Limits.current()
+    limits = limits or settings.get()
     if len(text.encode()) > limits.max_config_bytes:
         raise over(
             f"{what} size",
             f"{len(text.encode()):,}",
             f"{limits.max_config_bytes:,}",
-            "CNNAPP_MAX_CONFIG_BYTES",
+            "max_config_bytes",
             " bytes",
         )
     if _depth(text) > JSON_MAX_DEPTH:
@@ -210,8 +168,6 @@ def _depth(text: str) -> int:
 
 def check_top_k(value: Any) -> int:
     """`top_k` as a whole number ≥ 1 (the same rule for the CLI, the UI and the API). Raises ConfigError."""
-    from cnnapp.errors import ConfigError
-
     number = value
     if isinstance(value, str):
         try:

@@ -1,4 +1,8 @@
-"""The run directory, cnnapp's unit of persistence: config, status, metrics, events, report, weights."""
+"""The run directory, cnnapp's unit of persistence: config, status, metrics, events, report, weights.
+
+`RunDir` is the only owner of run-file names and of weight I/O; other modules use its constants and methods.
+The module is longer than most for that reason: every rule about a run's files is here, in one place.
+"""
 
 from __future__ import annotations
 
@@ -14,15 +18,33 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from cnnapp import workspace
 from cnnapp.errors import RunError, is_disk_full
 
+if TYPE_CHECKING:
+    import torch
+
+CONFIG = "config.json"
+STATUS = "status.json"
+LABELS = "labels.json"
+INGEST = "ingest.json"
+METRICS = "metrics.csv"
+EVENTS = "events.jsonl"
+REPORT = "report.json"
+PREDICTIONS = "val_predictions.csv"
+WEIGHTS = "model.safetensors"
+CHECKPOINT = "checkpoint.pt"
+LOG = "train.log"
+STOP = "stop.request"
+OWNER = "owner.json"
+
 STATES = ("queued", "running", "completed", "failed", "cancelled", "interrupted")
 ACTIVE = ("queued", "running")
+RESUMABLE = ("interrupted", "cancelled", "failed")
 METRIC_COLUMNS = ["epoch", "stage", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "elapsed"]
 SUMMARY_COLUMNS = [
     "run_id",
@@ -60,7 +82,10 @@ FILE_MODE = 0o666 & ~_umask()  # what open() gives a new file
 
 @contextlib.contextmanager
 def atomic_write(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; once written, it replaces `path` in one step (readers never see half a file)."""
+    """Yield a temporary path beside `path`; once written, it replaces `path` in one step.
+
+    Readers never see half a file.
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -71,10 +96,29 @@ def atomic_write(path: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically."""
+def write_text(path: Path, text: str) -> None:
+    """Write a text file atomically."""
     with atomic_write(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False))
+        tmp.write_text(text)
+
+
+def write_json(path: Path, data: Any, indent: int = 1) -> None:
+    """Write JSON atomically."""
+    write_text(path, json.dumps(data, indent=indent, ensure_ascii=False))
+
+
+def cpu_state(model: Any) -> dict[str, torch.Tensor]:
+    """A state dict (of a module, or given) as contiguous CPU tensors, as safetensors and checkpoints need them."""
+    state = model.state_dict() if hasattr(model, "state_dict") else model
+    return {k: v.detach().contiguous().cpu() for k, v in state.items()}
+
+
+def write_safetensors(model: Any, path: Path, metadata: dict[str, str] | None = None) -> None:
+    """Write a module's (or a state dict's) weights as safetensors, atomically."""
+    from safetensors.torch import save_file  # lazy: the app's first page imports this module, never torch
+
+    with atomic_write(path) as tmp:
+        save_file(cpu_state(model), str(tmp), metadata=metadata)
 
 
 def read_json(path: Path, default: Any = None) -> Any:
@@ -119,7 +163,18 @@ class RunDir:
         return self.path.name
 
     def file(self, name: str) -> Path:
+        """The path of one of the run's files (named by this module's constants)."""
         return self.path / name
+
+    @property
+    def weights(self) -> Path:
+        """The best weights so far (safetensors)."""
+        return self.file(WEIGHTS)
+
+    @property
+    def checkpoint(self) -> Path:
+        """Everything needed to resume: last weights, optimizer, scheduler, position (torch.save)."""
+        return self.file(CHECKPOINT)
 
     @classmethod
     def create(cls, arch: str, root: Path | None = None, path: Path | str | None = None) -> RunDir:
@@ -128,13 +183,71 @@ class RunDir:
         target.mkdir(parents=True, exist_ok=True)
         return cls(target)
 
+    @classmethod
+    def of(cls, run_id: str, root: Path | None = None) -> RunDir:
+        """The run `run_id` of the workspace (unvalidated: use `get_run` for ids from users)."""
+        return cls(workspace.runs_dir(root) / run_id)
+
+    def has_weights(self) -> bool:
+        """Whether best weights were saved (after the first finished epoch)."""
+        return self.weights.is_file()
+
+    def has_checkpoint(self) -> bool:
+        return self.checkpoint.is_file()
+
+    def has_report(self) -> bool:
+        """Whether the evaluation report was written (when training finished)."""
+        return self.file(REPORT).is_file()
+
+    def weights_stamp(self) -> float:
+        """When the loadable weights last changed (0 without any), for caches of loaded models."""
+        for path in (self.weights, self.checkpoint):
+            if path.is_file():
+                return path.stat().st_mtime
+        return 0.0
+
+    def save_state(self, model: Any, metadata: dict[str, str]) -> None:
+        """Save the best weights (a module or a state dict) atomically."""
+        write_safetensors(model, self.weights, metadata)
+
+    def load_state(self) -> dict[str, torch.Tensor]:
+        """The best weights, or the last checkpoint's when the run stopped before saving any. Raises RunError."""
+        if self.has_weights():
+            from safetensors.torch import load_file  # lazy: keeps torch out of the app's first page
+
+            return load_file(str(self.weights))
+        if self.has_checkpoint():
+            return self.load_checkpoint()["model"]
+        raise RunError(f"run {self.id} has no saved weights yet; wait for its first epoch to finish")
+
+    def save_checkpoint(self, state: dict) -> None:
+        """Write the resume checkpoint atomically (tensors must be on the CPU)."""
+        import torch  # lazy: keeps torch out of the app's first page
+
+        with atomic_write(self.checkpoint) as tmp:
+            torch.save(state, tmp)
+
+    def load_checkpoint(self) -> dict:
+        """The resume checkpoint (read with weights_only: never unpickles code). Raises RunError when missing."""
+        import torch  # lazy: keeps torch out of the app's first page
+
+        if not self.has_checkpoint():
+            raise RunError(f"{self.path} has no checkpoint to resume from (it stopped before finishing an epoch)")
+        return torch.load(self.checkpoint, map_location="cpu", weights_only=True)
+
+    def require_resumable(self, also: tuple[str, ...] = ()) -> None:
+        """Raise RunError unless the run ended early (or is in one of the states `also`)."""
+        state = self.reconcile().get("state")
+        if state not in (*RESUMABLE, *also):
+            raise RunError(f"run {self.id} is {state}; only interrupted, cancelled or failed runs can be resumed")
+
     def status(self) -> dict:
         """status.json, or the newer status that could not be written yet (it is written now if it can be)."""
         with _UNWRITTEN_LOCK:
-            unwritten = _UNWRITTEN.get(str(self.file("status.json")))
+            unwritten = _UNWRITTEN.get(str(self.file(STATUS)))
         if unwritten is not None:
             return self.update_status()
-        return read_json(self.file("status.json"), {}) or {}
+        return read_json(self.file(STATUS), {}) or {}
 
     def update_status(self, **fields: Any) -> dict:
         """Merge `fields` into status.json (with an `updated` timestamp).
@@ -142,12 +255,12 @@ class RunDir:
         On a full disk the status is kept in memory, served by `status()` and written by the next update that can,
         so that the server goes on listing and reporting runs.
         """
-        key = str(self.file("status.json"))
+        key = str(self.file(STATUS))
         with _UNWRITTEN_LOCK:
             status = dict(_UNWRITTEN.get(key) or read_json(key, {}) or {})
             status.update(fields, updated=time.time())
             try:
-                write_json(self.file("status.json"), status)
+                write_json(self.file(STATUS), status)
                 _UNWRITTEN.pop(key, None)
             except OSError as exc:
                 if not is_disk_full(exc):
@@ -155,18 +268,36 @@ class RunDir:
                 _UNWRITTEN[key] = status
         return dict(status)
 
+    def mark_running(self, epochs: int) -> dict:
+        """Record that this process trains the run now (keeping when it was first created and started)."""
+        status, now = self.status(), time.time()
+        return self.update_status(
+            state="running",
+            pid=os.getpid(),
+            started=status.get("started") or now,
+            ended=None,
+            epoch=status.get("epoch", 0),
+            epochs=epochs,
+            message="starting",
+            created=status.get("created") or now,
+        )
+
+    def finish(self, state: str, message: str, **fields: Any) -> dict:
+        """Record how the run ended (completed, failed, cancelled or interrupted) and why."""
+        return self.update_status(state=state, ended=time.time(), message=message, **fields)
+
     def config(self) -> dict:
-        return read_json(self.file("config.json"), {}) or {}
+        return read_json(self.file(CONFIG), {}) or {}
 
     def labels(self) -> list[str]:
-        return read_json(self.file("labels.json"), []) or []
+        return read_json(self.file(LABELS), []) or []
 
     def report(self) -> dict | None:
-        return read_json(self.file("report.json"))
+        return read_json(self.file(REPORT))
 
     def append_metrics(self, row: dict) -> None:
         """Add one epoch's row to metrics.csv."""
-        path = self.file("metrics.csv")
+        path = self.file(METRICS)
         new = not path.exists()
         with open(path, "a", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=METRIC_COLUMNS)
@@ -177,22 +308,18 @@ class RunDir:
     def metrics(self) -> pd.DataFrame:
         """metrics.csv as a DataFrame (empty with the right columns when absent)."""
         try:
-            return (
-                pd.read_csv(self.file("metrics.csv"))
-                .drop_duplicates(subset="epoch", keep="last")
-                .reset_index(drop=True)
-            )
+            return pd.read_csv(self.file(METRICS)).drop_duplicates(subset="epoch", keep="last").reset_index(drop=True)
         except (OSError, ValueError, pd.errors.EmptyDataError):
             return pd.DataFrame(columns=METRIC_COLUMNS)
 
     def log_event(self, event: dict) -> None:
         """Append a batch-level progress event to events.jsonl."""
-        with open(self.file("events.jsonl"), "a") as f:
+        with open(self.file(EVENTS), "a") as f:
             f.write(json.dumps(event) + "\n")
 
     def last_event(self) -> dict | None:
         """The newest progress event, read from the end of the file."""
-        path = self.file("events.jsonl")
+        path = self.file(EVENTS)
         try:
             with open(path, "rb") as f:
                 f.seek(0, os.SEEK_END)
@@ -210,17 +337,21 @@ class RunDir:
     def log_tail(self, lines: int = 20) -> str:
         """The last lines of the training process's log."""
         try:
-            text = self.file("train.log").read_text(errors="replace")
+            text = self.file(LOG).read_text(errors="replace")
         except OSError:
             return ""
         return "\n".join(text.replace("\r", "\n").splitlines()[-lines:])
 
     def request_stop(self) -> None:
         """Ask the training process to stop after the current batch (it saves a checkpoint)."""
-        self.file("stop.request").touch()
+        self.file(STOP).touch()
 
     def stop_requested(self) -> bool:
-        return self.file("stop.request").exists()
+        return self.file(STOP).exists()
+
+    def clear_stop(self) -> None:
+        """Forget an earlier stop request (before the run trains again)."""
+        self.file(STOP).unlink(missing_ok=True)
 
     def reconcile(self) -> dict:
         """Mark an active run whose process is gone as `interrupted`; return the status."""
@@ -230,7 +361,8 @@ class RunDir:
             return self.update_status(
                 state="interrupted",
                 ended=time.time(),
-                message=f"the training process (pid {status.get('pid')}) ended without finishing (killed, crashed or the machine restarted)",
+                message=f"the training process (pid {status.get('pid')}) ended without finishing "
+                "(killed, crashed or the machine restarted)",
             )
         if state == "queued" and status.get("manager_pid") and not pid_alive(status.get("manager_pid")):
             return self.update_status(
@@ -294,7 +426,7 @@ def all_runs(root: Path | None = None) -> list[RunDir]:
     base = workspace.runs_dir(root)
     if not base.is_dir():
         return []
-    dirs = [RunDir(p) for p in base.iterdir() if p.is_dir() and (p / "status.json").exists()]
+    dirs = [RunDir(p) for p in base.iterdir() if p.is_dir() and (p / STATUS).exists()]
     return sorted(dirs, key=lambda r: r.status().get("created", 0), reverse=True)
 
 
@@ -307,8 +439,8 @@ def get_run(run: str | Path, root: Path | None = None, allow_paths: bool = False
     """A run by id (validated, inside the workspace) or, with `allow_paths`, by directory. Raises RunError."""
     text = str(run).strip()
     if allow_paths and os.sep in text:
-        if not (Path(text) / "config.json").is_file():
-            raise RunError(f"{text} is not a run directory (no config.json)")
+        if not (Path(text) / CONFIG).is_file():
+            raise RunError(f"{text} is not a run directory (no {CONFIG})")
         return RunDir(Path(text))
     if not RUN_ID.match(text):
         raise RunError(f"'{text}' is not a valid run id")

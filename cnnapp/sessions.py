@@ -14,26 +14,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from cnnapp import runs, workspace
+from cnnapp import runs, settings, workspace
 from cnnapp.errors import RunError
-from cnnapp.runs import SUMMARY_COLUMNS, RunDir, read_json, write_json
+from cnnapp.runs import OWNER, SUMMARY_COLUMNS, RunDir, read_json, write_json
 
 if TYPE_CHECKING:
     from cnnapp.inference import Predictor
 
-ENV = "CNNAPP_SESSION_RUNS"
-OWNER_FILE = "owner.json"
-
 
 def scoped() -> bool:
     """Whether runs are scoped to sessions (read on every call, so tests and operators can switch it)."""
-    return os.environ.get(ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    return settings.get().session_runs
 
 
 def digest(session: str) -> str:
@@ -50,14 +46,14 @@ def require(session: str | None) -> None:
 def claim(run: RunDir, session: str | None) -> None:
     """Record `session` as the owner of a new run."""
     if session:
-        write_json(run.file(OWNER_FILE), {"owner": digest(session)})
+        write_json(run.file(OWNER), {"owner": digest(session)})
 
 
 def owns(run: RunDir, session: str | None) -> bool:
     """Whether `session` may see and use `run`: always without scoping, else only the session that created it."""
     if not scoped():
         return True
-    owner = (read_json(run.file(OWNER_FILE), {}) or {}).get("owner")
+    owner = (read_json(run.file(OWNER), {}) or {}).get("owner")
     return bool(session) and isinstance(owner, str) and hmac.compare_digest(owner, digest(session))
 
 

@@ -21,14 +21,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cnnapp import sessions, workspace
+from cnnapp import sessions, settings, workspace
 from cnnapp.config import TrainConfig, resolve
 from cnnapp.errors import DISK_FULL_MESSAGE, LimitError, RunError, is_disk_full
-from cnnapp.limits import Limits, check_free_space
-from cnnapp.runs import ACTIVE, RunDir, all_runs, get_run, pid_alive, write_json
+from cnnapp.limits import check_free_space
+from cnnapp.runs import ACTIVE, CONFIG, LOG, RunDir, all_runs, get_run, pid_alive
 
 NICE = 10  # scheduling priority below the app's: the server's requests win the CPU while a training runs
-RESUMABLE = ("interrupted", "cancelled", "failed")
 ADOPTED_POLL_S = 1.0
 DISK_FULL_BYTES = 1024**2  # less free space than this, and a failed trainer is taken to have run out of disk
 
@@ -36,13 +35,6 @@ DISK_FULL_BYTES = 1024**2  # less free space than this, and a failed trainer is 
 def default_threads() -> int:
     """Torch threads for a training process: every core but one, so the server keeps one free."""
     return max(1, len(os.sched_getaffinity(0)) - 1)
-
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        return max(1, int(os.environ.get(name, default)))
-    except ValueError:
-        return default
 
 
 class JobManager:
@@ -61,8 +53,8 @@ class JobManager:
         term_timeout: float = 10.0,
     ):
         self.root = Path(root) if root else workspace.home()
-        self.max_jobs = max_jobs or _env_int("CNNAPP_MAX_JOBS", 1)
-        self.threads = threads or _env_int("CNNAPP_WORKER_THREADS", default_threads())
+        self.max_jobs = max_jobs or settings.get().max_jobs
+        self.threads = threads or settings.get().worker_threads or default_threads()
         self.nice = nice
         self.stop_timeout = stop_timeout
         self.term_timeout = term_timeout
@@ -77,25 +69,25 @@ class JobManager:
 
     # ----- requests -----------------------------------------------------------------------
     def submit(self, values: dict[str, Any], session: str | None = None) -> RunDir:
-        """Validate `values` (CLI option names) and queue a run owned by `session`. Raises ConfigError before creating anything."""
+        """Validate `values` (CLI option names) and queue a run owned by `session`.
+
+        Raises ConfigError before creating anything.
+        """
         sessions.require(session)
         cfg = resolve(TrainConfig.from_dict(values))
         self.admit(session)
         run = RunDir.create(cfg.arch, self.root)
         try:
             sessions.claim(run, session)
-            cfg.save(run.file("config.json"))
-            write_json(
-                run.file("status.json"),
-                {
-                    "state": "queued",
-                    "manager_pid": os.getpid(),
-                    "created": time.time(),
-                    "updated": time.time(),
-                    "epoch": 0,
-                    "epochs": cfg.epochs + cfg.unfreeze_epochs,
-                    "message": "waiting for a free training slot",
-                },
+            cfg.save(run.file(CONFIG))
+            now = time.time()
+            run.update_status(
+                state="queued",
+                manager_pid=os.getpid(),
+                created=now,
+                epoch=0,
+                epochs=cfg.epochs + cfg.unfreeze_epochs,
+                message="waiting for a free training slot",
             )
         except OSError as exc:  # no half-made run folder is left behind
             shutil.rmtree(run.path, ignore_errors=True)
@@ -103,30 +95,28 @@ class JobManager:
                 raise LimitError(DISK_FULL_MESSAGE) from None
             raise
         self._sessions[run.id] = session
-        self._enqueue(run, ["--config", str(run.file("config.json")), "--run-dir", str(run.path)])
+        self._enqueue(run, ["--config", str(run.file(CONFIG)), "--run-dir", str(run.path)])
         return run
 
     def admit(self, session: str | None = None) -> None:
         """Refuse a new run while `session` has its limit of queued runs or the disk is nearly full (LimitError)."""
-        limits = Limits.current()
+        limits = settings.get()
         with self._lock:
             waiting = sum(1 for run, _ in self._queue if session and self._sessions.get(run.id) == session)
         if waiting >= limits.max_queued_per_session:
             raise LimitError(
                 f"you already have {waiting} run(s) waiting, this server's limit "
-                "(set by CNNAPP_MAX_QUEUED_PER_SESSION); wait for one to start or stop one"
+                f"(set by {settings.ENV_NAMES['max_queued_per_session']}); wait for one to start or stop one"
             )
         check_free_space(self.root, limits)
 
     def resume(self, run_id: str, session: str | None = None) -> str:
-        """Queue an interrupted, cancelled or failed run to continue from its checkpoint; returns what will happen, for the user."""
+        """Queue an interrupted, cancelled or failed run to continue from its checkpoint; returns what will happen."""
         run = sessions.get_run(run_id, self.root, session)
         with self._lock:
-            state = run.reconcile().get("state")
-            if state not in RESUMABLE:
-                raise RunError(f"run {run.id} is {state}; only interrupted, cancelled or failed runs can be resumed")
-            has_checkpoint = run.file("checkpoint.pt").is_file()
-            run.file("stop.request").unlink(missing_ok=True)
+            run.require_resumable()
+            has_checkpoint = run.has_checkpoint()
+            run.clear_stop()
             self._sessions[run.id] = session
             run.update_status(
                 state="queued",
@@ -181,7 +171,7 @@ class JobManager:
             processes = list(self._processes.items())
             adopted = list(self._adopted.items())
         for run_id, pid in [(run_id, p.pid) for run_id, p in processes] + adopted:
-            RunDir(self.root / "runs" / run_id).request_stop()
+            RunDir.of(run_id, self.root).request_stop()
             _signal(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for _, process in processes:
@@ -234,32 +224,46 @@ class JobManager:
         running = sum(1 for run_id in self._processes if session and self._sessions.get(run_id) == session)
         return running, self._served.get(session, 0.0), index
 
+    def _spawn(self, args: list[str], **popen: Any) -> subprocess.Popen:
+        """`python -m cnnapp <args>` in this workspace, with the worker's threads, below the app's priority."""
+        env = {**os.environ, **settings.as_env(home=self.root, threads=self.threads), "PYTHONUNBUFFERED": "1"}
+        process = subprocess.Popen([sys.executable, "-m", "cnnapp", *args], stdin=subprocess.DEVNULL, env=env, **popen)
+        try:
+            os.setpriority(os.PRIO_PROCESS, process.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + self.nice))
+        except OSError:
+            pass
+        return process
+
+    def run_tool(self, args: list[str], timeout: float) -> subprocess.CompletedProcess:
+        """Run a short cnnapp command (e.g. `lr-find`) in its own process as trainings run, and wait for it.
+
+        Raises RunError when it cannot start or takes longer than `timeout` seconds (it is then killed).
+        """
+        try:
+            process = self._spawn(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        except OSError as exc:
+            raise RunError(f"could not start a worker process ({exc})") from None
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise RunError(f"it took longer than {timeout / 60:.0f} minutes and was stopped") from None
+        return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
     def _start(self, run: RunDir, args: list[str]) -> None:
-        env = {
-            **os.environ,
-            "CNNAPP_HOME": str(self.root),
-            "CNNAPP_THREADS": str(self.threads),
-            "PYTHONUNBUFFERED": "1",
-        }
-        command = [sys.executable, "-m", "cnnapp", "train", *args, "--quiet"]
-        with open(run.file("train.log"), "ab") as log:
+        with open(run.file(LOG), "ab") as log:
             try:
-                process = subprocess.Popen(
-                    command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
-                )
+                process = self._spawn(["train", *args, "--quiet"], stdout=log, stderr=subprocess.STDOUT)
             except OSError as exc:
                 run.update_status(
                     state="failed", ended=time.time(), message=f"could not start the training process ({exc})"
                 )
                 return
-        try:
-            os.setpriority(os.PRIO_PROCESS, process.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + self.nice))
-        except OSError:
-            pass
         self._processes[run.id] = process
         run.update_status(pid=process.pid, message="starting the training process")
         threading.Thread(target=self._monitor, args=(run, process), daemon=True, name=f"job-{run.id}").start()
-        minutes = Limits.current().max_run_minutes
+        minutes = settings.get().max_run_minutes
         if minutes > 0:
             timer = threading.Timer(minutes * 60, self._time_up, args=(run, process, minutes))
             timer.daemon = True
@@ -311,7 +315,7 @@ class JobManager:
 
 
 def _record_exit(run: RunDir, code: int | None) -> None:
-    """Give a run whose process ended without recording a final state the state that explains why (`code` None: unknown)."""
+    """Give a run whose process ended without a final state the state that explains why (`code` None: unknown)."""
     # the trainer records completed, failed or cancelled itself; "interrupted" comes from a reader's
     # reconcile() that saw the process gone first, and gets the exact reason here
     if run.status().get("state") not in (*ACTIVE, "interrupted"):
@@ -331,13 +335,7 @@ def _record_exit(run: RunDir, code: int | None) -> None:
     elif code > 0 and shutil.disk_usage(run.path).free < DISK_FULL_BYTES:
         state, message = "failed", DISK_FULL_MESSAGE  # the trainer could not write its own last words
     else:
-        errors = [line for line in run.log_tail(40).splitlines() if line.startswith("error:")]
-        state = "failed"
-        message = (
-            errors[-1].removeprefix("error:").strip()
-            if errors
-            else f"the training process exited with code {code}; see train.log"
-        )
+        state, message = "failed", f"the training process exited with code {code}; see {LOG}"
     run.update_status(state=state, ended=time.time(), message=message)
 
 

@@ -43,7 +43,7 @@ def test_no_run_is_queued_or_left_half_made_on_a_full_disk(monkeypatch, workspac
     with pytest.raises(LimitError, match=r"the disk is full \(.* MiB free, this server needs .* CNNAPP_MIN_FREE_DISK"):
         jobs.submit(values)
     monkeypatch.setenv("CNNAPP_MIN_FREE_DISK", "0")
-    monkeypatch.setattr("cnnapp.worker.write_json", no_space)
+    monkeypatch.setattr(TrainConfig, "save", no_space)  # the run folder is made, its first file fails
     with pytest.raises(LimitError, match=DISK_FULL_MESSAGE):
         jobs.submit(values)
     assert sessions.all_runs(workspace) == [] and list((workspace / "runs").iterdir()) == []
@@ -55,7 +55,7 @@ def test_a_training_that_runs_out_of_space_says_so(monkeypatch, workspace, small
             "Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: ... (os error 28)"
         )
 
-    monkeypatch.setattr("cnnapp.train.save_file", safetensors_full)
+    monkeypatch.setattr("safetensors.torch.save_file", safetensors_full)
     _, status = train(TrainConfig(data=str(small_dataset), arch="lenet5", epochs=1, batch_size=8), progress=False)
     assert status["state"] == "failed" and status["message"].startswith(DISK_FULL_MESSAGE)
 

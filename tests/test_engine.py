@@ -4,7 +4,7 @@ from torch import nn
 
 from cnnapp.config import TrainConfig, resolve
 from cnnapp.engine import (
-    NonFiniteLoss,
+    FeatureCache,
     StopTraining,
     TensorBatches,
     evaluate_batches,
@@ -12,6 +12,7 @@ from cnnapp.engine import (
     make_scheduler,
     train_one_epoch,
 )
+from cnnapp.errors import NonFiniteLoss
 from cnnapp.models import create_model, set_frozen, set_train_mode, split_params
 from cnnapp.registry import get_spec
 from cnnapp.runs import RunDir
@@ -129,3 +130,22 @@ def test_feature_cache_matches_the_naive_frozen_path(small_dataset, tmp_path):
         results[cached] = run.metrics()
     for column in ("train_loss", "val_loss", "val_acc"):
         assert results[True][column].tolist() == pytest.approx(results[False][column].tolist(), abs=2e-3)
+
+
+def test_feature_cache_computes_each_view_once_and_cycles_through_them():
+    calls = []
+
+    def compute(split, view):
+        calls.append((split, view))
+        return torch.full((2, 3), float(view if view is not None else -1)), torch.zeros(2, dtype=torch.long)
+
+    cache = FeatureCache(compute, views=2)
+    seen = [int(cache.train(epoch)[0][0, 0]) for epoch in range(5)]
+    assert seen == [0, 1, 0, 1, 0]
+    assert cache.val_features is None
+    assert int(cache.val()[0][0, 0]) == -1 and int(cache.val()[0][0, 0]) == -1
+    assert calls == [("train", 0), ("train", 1), ("val", None)]
+    single = FeatureCache(compute)
+    single.train(0)
+    single.train(3)
+    assert calls[-1] == ("train", 0) and len(calls) == 4

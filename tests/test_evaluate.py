@@ -97,3 +97,17 @@ def test_a_run_without_results_says_so(tmp_path):
     with pytest.raises(RunError, match="no validation predictions yet"):
         evaluate.top_losses(empty)
     assert evaluate.curves(empty).empty
+
+
+def test_predictions_frame_is_the_val_predictions_table():
+    import torch
+
+    probs = torch.tensor([[0.9, 0.1], [0.25, 0.75], [0.6, 0.4]])
+    frame = evaluate.predictions_frame(
+        ["/data/a/1.png", "/data/b/2.png", "/data/b/3.png"], "/data", torch.tensor([0, 1, 1]), probs, ["a", "b"]
+    )
+    assert list(frame.columns) == evaluate.PREDICTION_COLUMNS
+    assert frame["path"].tolist() == ["a/1.png", "b/2.png", "b/3.png"]
+    assert frame["pred"].tolist() == ["a", "b", "a"] and frame["target"].tolist() == ["a", "b", "b"]
+    np.testing.assert_allclose(frame["confidence"], [0.9, 0.75, 0.6])
+    np.testing.assert_allclose(frame["loss"], -np.log([0.9, 0.75, 0.4]), atol=1e-5)

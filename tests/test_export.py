@@ -14,7 +14,7 @@ from torch import nn
 
 from cnnapp import cli, export
 from cnnapp.config import TrainConfig
-from cnnapp.errors import RunError
+from cnnapp.errors import ExportError, RunError
 from cnnapp.inference import Predictor, to_square_array
 from cnnapp.runs import RunDir
 from cnnapp.train import train
@@ -184,9 +184,9 @@ def test_export_errors_are_one_line(tmp_path, capsys):
     assert cli.main(["export", "--run", str(empty.path), "--format", "onnx"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(line.startswith("error: ") for line in err) and "no run named" in err[0]
-    with pytest.raises(export.ExportError, match="not an exported model folder"):
+    with pytest.raises(ExportError, match="not an exported model folder"):
         export.load_exported(tmp_path)
-    with pytest.raises(export.ExportError, match="unknown export format"):
+    with pytest.raises(ExportError, match="unknown export format"):
         export.export_run(empty, "tflite")
 
 
@@ -195,10 +195,10 @@ def test_push_to_hub_offline_and_without_token(tmp_path, monkeypatch, capsys):
     folder.mkdir()
     (folder / "config.json").write_text("{}")
     assert export._offline()  # tests/conftest.py sets HF_HUB_OFFLINE=1
-    with pytest.raises(export.ExportError, match="offline mode is on") as info:
+    with pytest.raises(ExportError, match="offline mode is on") as info:
         export.push_to_hub(folder, "someone/model", token="hf_dummy")
     assert "\n" not in str(info.value)
-    with pytest.raises(export.ExportError, match="USER/REPO"):
+    with pytest.raises(ExportError, match="USER/REPO"):
         export.push_to_hub(folder, "not a repo id", token="hf_dummy")
 
     # the CLI refuses before spending time on the export
@@ -215,11 +215,11 @@ def test_push_to_hub_offline_and_without_token(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))  # no saved login
     monkeypatch.setattr(huggingface_hub.constants, "HF_TOKEN_PATH", str(tmp_path / "hf-home" / "token"))
-    with pytest.raises(export.ExportError, match="needs an access token.*--token or set HF_TOKEN"):
+    with pytest.raises(ExportError, match="needs an access token.*--token or set HF_TOKEN"):
         export.push_to_hub(folder, "someone/model")
     monkeypatch.setenv("HF_TOKEN", "hf_from_the_environment")
     assert export.check_push("someone/model") == "hf_from_the_environment"
-    with pytest.raises(export.ExportError, match="enter your token"):
+    with pytest.raises(ExportError, match="enter your token"):
         export.check_push("someone/model", token="  ", env_token=False)  # the app never uses the server's token
 
 

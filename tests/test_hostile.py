@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from cnnapp.archive import ZipLimits, extract_zip
-from cnnapp.errors import DataError
+from cnnapp.errors import DataError, IngestError
 from cnnapp.images import load_rgb
-from cnnapp.ingest import IngestError, ingest
+from cnnapp.ingest import ingest
 
 
 def png_bytes(seed: int, size: int = 16, mode: str = "RGB") -> bytes:

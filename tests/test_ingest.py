@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 from torchvision.datasets import ImageFolder
 
-from cnnapp.errors import DataError
+from cnnapp.errors import DataError, IngestError
 from cnnapp.images import load_rgb, load_square_array
-from cnnapp.ingest import Dataset, IngestError, ingest
+from cnnapp.ingest import Dataset, ingest
 from tests.conftest import random_image
 
 

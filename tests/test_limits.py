@@ -13,12 +13,12 @@ import pytest
 import torch
 from PIL import Image
 
-from cnnapp import cli
+from cnnapp import cli, settings
 from cnnapp.api import parse_config
 from cnnapp.config import TrainConfig, resolve
-from cnnapp.errors import ConfigError, DataError, LimitError
+from cnnapp.errors import ConfigError, DataError, LimitError, SettingsError
 from cnnapp.images import load_rgb
-from cnnapp.limits import Limits, check_top_k, load_json, training_memory
+from cnnapp.limits import check_top_k, load_json, training_memory
 
 DEEP = "[" * 10_000 + "]" * 10_000  # RecursionError in json.loads
 
@@ -83,8 +83,8 @@ def test_limits_follow_the_environment(monkeypatch):
     with pytest.raises(LimitError, match="limit of 3 "):
         resolve(TrainConfig(data="d", arch="lenet5", epochs=4))
     monkeypatch.setenv("CNNAPP_MAX_EPOCHS", "lots")
-    with pytest.raises(LimitError, match="CNNAPP_MAX_EPOCHS must be a number, got 'lots'"):
-        Limits.current()
+    with pytest.raises(SettingsError, match="CNNAPP_MAX_EPOCHS='lots' is not valid: expected a whole number"):
+        settings.get()
 
 
 def test_the_defaults_fit_a_16_gb_space():

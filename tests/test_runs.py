@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from cnnapp import runs
 from cnnapp.errors import RunError
 from cnnapp.runs import RunDir, get_run, list_runs, pid_alive
 
@@ -48,3 +49,50 @@ def test_events_and_metrics_files(workspace):
     run.append_metrics({"epoch": 1, "stage": "full", "val_acc": 0.6})
     assert run.metrics()["val_acc"].tolist() == [0.6]
     assert pid_alive(subprocess.os.getpid()) and not pid_alive(_dead_pid())
+
+
+def test_weights_and_checkpoints_round_trip_atomically(workspace):
+    import torch
+
+    run = RunDir.create("lenet5")
+    assert not run.has_weights() and run.weights_stamp() == 0.0
+    with pytest.raises(RunError, match="no saved weights yet"):
+        run.load_state()
+    model = torch.nn.Linear(3, 2)
+    run.save_checkpoint({"model": runs.cpu_state(model), "epoch": 1})
+    assert run.load_state().keys() == model.state_dict().keys()  # the checkpoint's weights until best ones exist
+    run.save_state(model, {"arch": "linear"})
+    assert run.has_weights() and run.weights_stamp() > 0
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in run.load_state().items())
+    assert run.load_checkpoint()["epoch"] == 1
+    assert sorted(p.name for p in run.path.iterdir()) == sorted([runs.WEIGHTS, runs.CHECKPOINT])  # no temp files
+
+
+def test_only_runs_that_ended_early_can_be_resumed(workspace):
+    run = RunDir.create("lenet5")
+    for state in runs.RESUMABLE:
+        run.update_status(state=state)
+        run.require_resumable()
+    for state in ("completed", "queued"):
+        run.update_status(state=state, manager_pid=subprocess.os.getpid())
+        with pytest.raises(RunError, match="only interrupted, cancelled or failed runs can be resumed"):
+            run.require_resumable()
+    run.require_resumable(also=("queued",))
+
+
+def test_a_queued_run_that_fails_before_training_says_why_in_its_status(workspace, small_dataset):
+    from cnnapp.config import TrainConfig
+    from cnnapp.errors import ConfigError
+    from cnnapp.train import train
+
+    run = RunDir.create("lenet5")
+    run.update_status(state="queued", manager_pid=subprocess.os.getpid())
+    with pytest.raises(ConfigError, match="epochs must be at least 1"):
+        train(TrainConfig(data=str(small_dataset), arch="lenet5", epochs=0), run.path)
+    status = run.status()
+    assert status["state"] == "failed" and status["message"] == "epochs must be at least 1, got 0"
+    finished = RunDir.create("lenet5")
+    finished.update_status(state="completed")
+    with pytest.raises(ConfigError):
+        train(TrainConfig(data=str(small_dataset), arch="lenet5", epochs=0), finished.path)
+    assert finished.status()["state"] == "completed"  # only runs the app queued are marked

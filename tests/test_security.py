@@ -18,6 +18,7 @@ import time
 import urllib.request
 import zlib
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import gradio as gr
@@ -27,7 +28,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from test_hostile import make_zip, png_bytes, two_classes
 
-from cnnapp import api, sessions
+from cnnapp import api, runs, sessions
 from cnnapp.config import TrainConfig
 from cnnapp.errors import CnnappError, RunError
 from cnnapp.train import train
@@ -100,10 +101,10 @@ def test_the_server_listens_on_localhost_unless_configured(monkeypatch, workspac
     monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
     monkeypatch.delenv("CNNAPP_MAX_UPLOAD", raising=False)
     options = launch_options()
-    assert (options["server_name"], options["max_file_size"]) == ("127.0.0.1", "2gb")
+    assert (options["server_name"], options["max_file_size"]) == ("127.0.0.1", 2 * 1024**3)
     monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
     monkeypatch.setenv("CNNAPP_MAX_UPLOAD", "500mb")
-    assert (launch_options()["server_name"], launch_options()["max_file_size"]) == ("0.0.0.0", "500mb")
+    assert (launch_options()["server_name"], launch_options()["max_file_size"]) == ("0.0.0.0", 500 * 1024**2)
     assert launch_options(server_name="::1")["server_name"] == "::1"
 
     monkeypatch.delenv("GRADIO_SERVER_NAME")
@@ -276,7 +277,7 @@ def test_hostile_uploads_get_clear_messages_and_the_server_keeps_serving(monkeyp
                 assert "Traceback" not in str(caught.value) and len(str(caught.value).splitlines()) == 1
 
                 try:  # the Data tab's upload handler: an error, or the summary says why the dataset cannot be used
-                    state, summary, *_ = data_tab.use_zip(workspace, str(archive))
+                    state, summary, *_ = user_errors(data_tab.use_zip)(workspace, str(archive))
                 except gr.Error as exc:
                     state, summary = gr.skip(), exc.message
                 assert state == gr.skip() and re.search(message, summary), (archive.name, summary)
@@ -308,17 +309,17 @@ def test_no_run_id_reaches_outside_the_workspace(workspace, tmp_path):
     attempts = ["linked", "../elsewhere/run", "../../etc", "/etc", str(elsewhere), "runs/../linked", "..", ""]
     for run_id in attempts:
         for call in (
-            lambda: sessions.get_run(run_id, workspace),
-            lambda: api.run_status(run_id, workspace),
-            lambda: api.predict(str(tmp_path / "x.png"), run_id or "x", 3, workspace),
-            lambda: jobs.stop(run_id),
-            lambda: jobs.resume(run_id),
-            lambda: evaluate_tab.show(workspace, run_id or "x", "validation"),
-            lambda: explain_tab.on_model(workspace, run_id or "x"),
+            partial(sessions.get_run, run_id, workspace),
+            partial(api.run_status, run_id, workspace),
+            partial(api.predict, str(tmp_path / "x.png"), run_id or "x", 3, workspace),
+            partial(jobs.stop, run_id),
+            partial(jobs.resume, run_id),
+            partial(evaluate_tab.show, workspace, run_id or "x", "validation"),
+            partial(explain_tab.on_model, workspace, run_id or "x"),
         ):
             with pytest.raises(CnnappError):
                 call()
-        for handler, args in ((runs_tab.delete, ()), (export_tab.make_download, (list(export_tab.FORMATS)[0],))):
+        for handler, args in ((runs_tab.delete, ()), (export_tab.make_download, (next(iter(export_tab.FORMATS)),))):
             with pytest.raises(gr.Error):
                 user_errors(handler)(workspace, run_id, *args)
     assert [r.id for r in sessions.all_runs(workspace)] == [] and api.list_runs(workspace) == []
@@ -339,15 +340,17 @@ def alices_run(workspace, small_dataset) -> str:
 
 def test_a_session_sees_and_uses_only_its_own_runs(monkeypatch, workspace, alices_run, small_dataset):
     picture = str(next((small_dataset / "bag").iterdir()))
-    monkeypatch.delenv(sessions.ENV, raising=False)
+    monkeypatch.delenv("CNNAPP_SESSION_RUNS", raising=False)
     assert runs_tab.runs_frame(workspace, "bob")["run"].tolist() == [alices_run], (
         "without scoping every run is everyone's"
     )
 
-    monkeypatch.setenv(sessions.ENV, "1")
-    unknown = str(pytest.raises(RunError, sessions.get_run, "20990101-000000-lenet5-0000", workspace, "bob").value)
-    hidden = str(pytest.raises(RunError, sessions.get_run, alices_run, workspace, "bob").value)
-    assert hidden == unknown.replace("20990101-000000-lenet5-0000", alices_run), (
+    monkeypatch.setenv("CNNAPP_SESSION_RUNS", "1")
+    with pytest.raises(RunError) as unknown:
+        sessions.get_run("20990101-000000-lenet5-0000", workspace, "bob")
+    with pytest.raises(RunError) as hidden:
+        sessions.get_run(alices_run, workspace, "bob")
+    assert str(hidden.value) == str(unknown.value).replace("20990101-000000-lenet5-0000", alices_run), (
         "another's run looks like no run at all"
     )
 
@@ -383,12 +386,12 @@ def test_a_session_sees_and_uses_only_its_own_runs(monkeypatch, workspace, alice
     ]
     with pytest.raises(RunError, match="no session"):
         jobs.submit({"data": str(small_dataset), "arch": "lenet5"}, None)
-    (workspace / "runs" / alices_run / sessions.OWNER_FILE).unlink()
+    (workspace / "runs" / alices_run / runs.OWNER).unlink()
     assert runs_tab.runs_frame(workspace, "alice").empty, "a run without an owner belongs to no visitor"
 
 
 def test_two_api_clients_see_only_their_own_runs(monkeypatch, workspace, small_dataset, tmp_path, demo_dir):
-    monkeypatch.setenv(sessions.ENV, "1")
+    monkeypatch.setenv("CNNAPP_SESSION_RUNS", "1")
     archive = zip_folder(small_dataset, tmp_path / "small.zip")
     with serving(workspace) as (demo, _):
         alice, bob = Client(demo.local_url, verbose=False), Client(demo.local_url, verbose=False)

@@ -49,7 +49,7 @@ def test_an_uploaded_folder_keeps_its_classes(small_dataset, tmp_path, workspace
 def test_a_folder_without_its_structure_is_refused_with_advice(small_dataset, workspace):
     flat = [str(p) for p in (small_dataset / "bag").iterdir()]
     with pytest.raises(gr.Error, match="upload the folder as a .zip"):
-        data_tab.use_folder(workspace, flat)
+        user_errors(data_tab.use_folder)(workspace, flat)
 
 
 def test_the_ingestion_report_lists_skipped_files_with_reasons(small_dataset, tmp_path, workspace):
@@ -81,7 +81,9 @@ def test_an_unusable_dataset_keeps_the_previous_choice(small_dataset, tmp_path, 
     state, summary, *_ = data_tab.use_zip(workspace, str(archive))
     assert state == gr.skip() and "cannot be used" in summary and "at least two class folders" in summary
     with pytest.raises(gr.Error, match="not a folder or a .zip archive"):
-        data_tab.use_zip(workspace, str(small_dataset / "bag" / next((small_dataset / "bag").iterdir()).name))
+        user_errors(data_tab.use_zip)(
+            workspace, str(small_dataset / "bag" / next((small_dataset / "bag").iterdir()).name)
+        )
 
 
 def test_the_augmentation_preview(workspace):
@@ -207,7 +209,10 @@ def test_the_runs_table_follows_runs_started_elsewhere(workspace):
 
 def test_building_the_app_imports_neither_torch_nor_timm(workspace):
     """The first page is served in seconds: handlers import torch, timm and matplotlib when first used."""
-    code = "import sys; from cnnapp.ui import build_app; build_app(); print([m for m in ('torch', 'timm', 'matplotlib') if m in sys.modules])"
+    code = (
+        "import sys; from cnnapp.ui import build_app; build_app(); "
+        "print([m for m in ('torch', 'timm', 'matplotlib') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
 
@@ -223,7 +228,7 @@ def test_the_cifar10_button(workspace, tmp_path, monkeypatch):
 
     monkeypatch.setattr(torchvision.datasets.utils, "download_url", no_network)
     with pytest.raises(gr.Error) as caught:
-        data_tab.use_cifar10(workspace)
+        user_errors(data_tab.use_cifar10)(workspace)
     assert (
         re.match(r"CIFAR-10 could not be downloaded .*offline\?", caught.value.message)
         and "\n" not in caught.value.message

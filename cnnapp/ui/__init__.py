@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from cnnapp import workspace
+from cnnapp import settings, workspace
 from cnnapp.ui import (
     compare_tab,
     data_tab,
@@ -44,10 +44,13 @@ TABS: list[ModuleType] = [
     learn_tab,
 ]
 DEFAULT_ARCH = "tf_efficientnet_lite0"
-DEFAULT_MAX_UPLOAD = "2gb"
 UPLOAD_CACHE = (3600, 86400)  # gradio's delete_cache: every hour, delete uploads and outputs older than a day
-SESSION_KEY = "cnnapp-session"  # localStorage key; the fixed secret keeps tokens readable after a restart (they are random, not derived from it)
-NEW_TOKEN = """(token) => token || Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("")"""
+# localStorage key; the fixed secret keeps tokens readable after a restart (they are random, not derived from it)
+SESSION_KEY = "cnnapp-session"
+NEW_TOKEN = (
+    "(token) => token || Array.from(crypto.getRandomValues(new Uint8Array(16)),"
+    ' (b) => b.toString(16).padStart(2, "0")).join("")'
+)
 
 
 def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Blocks:
@@ -99,7 +102,7 @@ def launch_options(**overrides: Any) -> dict[str, Any]:
     """`demo.launch()` arguments: theme, CSS, the folder-upload script, address and upload limit (and any overrides).
 
     The server listens on 127.0.0.1 unless `GRADIO_SERVER_NAME` says otherwise (Spaces set 0.0.0.0);
-    uploads are limited to `CNNAPP_MAX_UPLOAD` (default 2gb; gradio's size syntax, e.g. 500mb).
+    uploads are limited to `CNNAPP_MAX_UPLOAD` (default 2gb; e.g. 500mb).
     """
     return {
         "theme": THEME,
@@ -107,6 +110,6 @@ def launch_options(**overrides: Any) -> dict[str, Any]:
         "head": HEAD,
         "footer_links": ["api"],
         "server_name": os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1",
-        "max_file_size": os.environ.get("CNNAPP_MAX_UPLOAD") or DEFAULT_MAX_UPLOAD,
+        "max_file_size": settings.get().max_upload,
         **overrides,
     }

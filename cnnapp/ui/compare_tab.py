@@ -16,7 +16,7 @@ from cnnapp import sessions
 from cnnapp.config import TrainConfig
 from cnnapp.errors import DataError
 from cnnapp.runs import ACTIVE
-from cnnapp.ui.common import PRIVATE, duration, pct, user_errors
+from cnnapp.ui.common import PRIVATE, duration, pct, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.worker import JobManager
 
@@ -37,7 +37,10 @@ dataset and architecture, with the same split and options:
 | **(c)** | yes | trained | full fine-tuning, the backbone at a 10× lower learning rate |
 | **(d)** | yes | frozen, then unfrozen | the course's two steps: `fit`, `model.unfreeze()`, `fit(lr=1e-4)` |
 """
-EMPTY = '<div class="cnn-empty"><b>Nothing to compare yet.</b> Press <b>Queue the 4 runs</b>, or pick finished runs in the list.</div>'
+EMPTY = (
+    '<div class="cnn-empty"><b>Nothing to compare yet.</b> Press <b>Queue the 4 runs</b>, '
+    "or pick finished runs in the list.</div>"
+)
 SHOWN = {
     "setting": "setting",
     "state": "state",
@@ -58,10 +61,8 @@ SHOWN = {
 
 def run_choices(root: Path, current: list[str] | None, session: str | None = None) -> gr.Dropdown:
     """Every run of the session as a choice (newest first), keeping the current selection where it still exists."""
-    frame = sessions.list_runs(root, session)
-    choices = [(f"{r.run_id} · {r.arch} · {r.state}", r.run_id) for r in frame.itertuples()]
-    known = set(frame["run_id"])
-    return gr.Dropdown(choices=choices, value=[r for r in (current or []) if r in known], multiselect=True)
+    choices = session_runs(root, session, label=lambda r: f"{r.run_id} · {r.arch} · {r.state}")
+    return run_dropdown(choices, current, multiselect=True)
 
 
 def queue(

@@ -1,4 +1,4 @@
-"""Data tab: choose the example, a .zip or a folder; see class counts, samples, the ingestion report and augmentations."""
+"""Data tab: choose the example, a .zip or a folder; see class counts, samples, the ingestion report, augmentations."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pandas as pd
 from PIL import Image
 
 from cnnapp import workspace
-from cnnapp.errors import ConfigError, DataError
+from cnnapp.errors import ConfigError, DataError, IngestError
 from cnnapp.images import fit_square, load_rgb
-from cnnapp.ingest import Dataset, IngestError
+from cnnapp.ingest import Dataset
 from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import EXAMPLE_NAME, chosen, load_dataset
@@ -65,8 +65,8 @@ def _summary(found: Dataset, name: str) -> str:
     parts = [f"{sizes['train']} for training", f"{sizes['val']} for validation"]
     parts += [f"{sizes['test']} for testing"] if "test" in sizes else []
     return (
-        f"### ✓ {html.escape(name, quote=False)}\n**{len(found.classes)} classes · {sum(sizes.values())} images**: {', '.join(parts)} "
-        f"(validation: {found.val_source}). Next: **2 · Train**."
+        f"### ✓ {html.escape(name, quote=False)}\n**{len(found.classes)} classes · {sum(sizes.values())} images**: "
+        f"{', '.join(parts)} (validation: {found.val_source}). Next: **2 · Train**."
     )
 
 
@@ -74,7 +74,6 @@ def _shown(found: Dataset, name: str) -> tuple:
     return _summary(found, name), _counts(found), _gallery(found), *_report(found.skipped, found.warnings)
 
 
-@user_errors
 def show(root: Path, dataset: dict[str, Any] | None) -> tuple:
     """Everything the tab shows about the chosen dataset (on page load)."""
     if not dataset:
@@ -83,7 +82,7 @@ def show(root: Path, dataset: dict[str, Any] | None) -> tuple:
 
 
 def choose(root: Path, source: str | Path, name: str) -> tuple:
-    """Ingest a dataset: on success it becomes the chosen one, else the previous choice stays and the report says why."""
+    """Ingest a dataset: on success it becomes the chosen one, else the previous one stays and the report says why."""
     try:
         found = load_dataset(source, root)
     except IngestError as exc:
@@ -93,14 +92,12 @@ def choose(root: Path, source: str | Path, name: str) -> tuple:
     return chosen(found, source, name), *_shown(found, name)
 
 
-@user_errors
 def use_example(root: Path) -> tuple:
     if not EXAMPLE_DATASET.is_dir():
         raise DataError("the example dataset is not installed (assets/fashion-mnist-mini)")
     return choose(root, EXAMPLE_DATASET, EXAMPLE_NAME)
 
 
-@user_errors
 def use_cifar10(root: Path) -> tuple:
     """CIFAR-10 with 500 photos per class and split, written into the workspace once (downloaded the first time)."""
     from cnnapp.examples import prepare_example
@@ -109,12 +106,10 @@ def use_cifar10(root: Path) -> tuple:
     return choose(root, folder, CIFAR_NAME)
 
 
-@user_errors
 def use_zip(root: Path, file: str | None) -> tuple:
     return choose(root, file, Path(file).name) if file else NOTHING
 
 
-@user_errors
 def use_folder(root: Path, files: list[str] | None) -> tuple:
     return choose(root, rebuild_folder(files, root), f"uploaded folder ({len(files)} files)") if files else NOTHING
 
@@ -150,14 +145,16 @@ def build(ctx: UIContext) -> None:
     """The Data tab."""
     root = ctx.root
     gr.Markdown(
-        "Images go in one sub-folder per class: `photos/cat/1.jpg`, `photos/dog/2.jpg` … (or `train/`, `val/`, `test/` "
-        "folders of classes). Junk (hidden files, non-images, corrupt images, duplicates) is skipped and listed in the report."
+        "Images go in one sub-folder per class: `photos/cat/1.jpg`, `photos/dog/2.jpg` … (or `train/`, `val/`, "
+        "`test/` folders of classes). Junk (hidden files, non-images, corrupt images, duplicates) is skipped and "
+        "listed in the report."
     )
     with gr.Row(equal_height=True):
         with gr.Column(min_width=220):
             example = gr.Button(f"Use the example: {EXAMPLE_NAME}, 400 images", elem_id="use-example")
             cifar = gr.Button(
-                f"Use {CIFAR_NAME}: 10 classes, {CIFAR_PER_CLASS} + {CIFAR_PER_CLASS} train/test photos each (downloaded once)",
+                f"Use {CIFAR_NAME}: 10 classes, {CIFAR_PER_CLASS} + {CIFAR_PER_CLASS} train/test photos each "
+                "(downloaded once)",
                 elem_id="use-cifar10",
             )
         with gr.Column(min_width=220):
@@ -207,11 +204,13 @@ def build(ctx: UIContext) -> None:
         "show_progress": "hidden",
         **PRIVATE,
     }
-    ctx.demo.load(partial(show, root), ctx.dataset, shown, **PRIVATE).then(**preview)
-    example.click(partial(use_example, root), None, [ctx.dataset, *shown], **PRIVATE).then(**preview)
-    cifar.click(partial(use_cifar10, root), None, [ctx.dataset, *shown], trigger_mode="once", **PRIVATE).then(**preview)
-    zip_file.upload(partial(use_zip, root), zip_file, [ctx.dataset, *shown], **PRIVATE).then(**preview)
-    folder.upload(partial(use_folder, root), folder, [ctx.dataset, *shown], **PRIVATE).then(**preview)
+    ctx.demo.load(user_errors(partial(show, root)), ctx.dataset, shown, **PRIVATE).then(**preview)
+    example.click(user_errors(partial(use_example, root)), None, [ctx.dataset, *shown], **PRIVATE).then(**preview)
+    cifar.click(
+        user_errors(partial(use_cifar10, root)), None, [ctx.dataset, *shown], trigger_mode="once", **PRIVATE
+    ).then(**preview)
+    zip_file.upload(user_errors(partial(use_zip, root)), zip_file, [ctx.dataset, *shown], **PRIVATE).then(**preview)
+    folder.upload(user_errors(partial(use_folder, root)), folder, [ctx.dataset, *shown], **PRIVATE).then(**preview)
     augment.input(lambda spec: spec, augment, ctx.augment, **PRIVATE)
     ctx.augment.change(lambda spec: spec, ctx.augment, augment, **PRIVATE)
     augment.change(**preview)

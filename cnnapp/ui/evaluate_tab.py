@@ -12,8 +12,8 @@ from PIL import Image
 
 from cnnapp import sessions
 from cnnapp.images import load_rgb
-from cnnapp.runs import RunDir
-from cnnapp.ui.common import PRIVATE, pct, user_errors
+from cnnapp.runs import REPORT, RunDir
+from cnnapp.ui.common import PRIVATE, pct, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
 
 if TYPE_CHECKING:
@@ -22,27 +22,23 @@ if TYPE_CHECKING:
 TITLE = "Evaluate"
 SPLITS = {"validation": "val", "test": "test"}
 NO_RUNS = (
-    '<div class="cnn-empty"><b>No evaluated run yet.</b> Train one on <b>2 · Train</b>: when it finishes, its accuracy, '
-    "confusion matrix (matriz de confusión) and most confident mistakes appear here.</div>"
+    '<div class="cnn-empty"><b>No evaluated run yet.</b> Train one on <b>2 · Train</b>: when it finishes, '
+    "its accuracy, confusion matrix (matriz de confusión) and most confident mistakes appear here.</div>"
 )
 NO_MISTAKES = "No mistakes on the validation images: nothing to show."
 
 
 def evaluated_runs(root: Path, session: str | None = None) -> list[tuple[str, str]]:
     """(label, run id) of the session's runs with an evaluation report, newest first."""
-    frame = sessions.list_runs(root, session)
-    rows = [r for r in frame.itertuples() if (root / "runs" / r.run_id / "report.json").is_file()]
-    return [(f"{r.run_id} · {r.arch} · val acc {pct(r.best_val_acc)}", r.run_id) for r in rows]
+    return session_runs(root, session, needs=REPORT)
 
 
 def run_choices(
     root: Path, current: str | None, preferred: str | None, session: str | None = None
 ) -> tuple[gr.Dropdown, str]:
-    """The run list (keeping the current choice, else the run picked elsewhere, else the newest) and the empty state."""
+    """The run list (its value chosen as `run_dropdown` says) and the empty state."""
     choices = evaluated_runs(root, session)
-    values = [value for _, value in choices]
-    value = next((c for c in (preferred, current) if c in values), values[0] if values else None)
-    return gr.Dropdown(choices=choices, value=value), "" if choices else NO_RUNS
+    return run_dropdown(choices, current, preferred), "" if choices else NO_RUNS
 
 
 def _summary(run_id: str, accuracies: dict[str, float], split: str) -> str:
@@ -119,7 +115,8 @@ def build(ctx: UIContext) -> None:
         loss = gr.Plot(label="Loss per epoch", format="png")
         acc = gr.Plot(label="Accuracy per epoch", format="png")
     gr.Markdown(
-        "**Top losses**: the validation images the model got most confidently wrong, as *true class → predicted class (probability)*."
+        "**Top losses**: the validation images the model got most confidently wrong, "
+        "as *true class → predicted class (probability)*."
     )
     mistakes_note = gr.Markdown()
     mistakes = gr.Gallery(

@@ -14,10 +14,10 @@ import pandas as pd
 
 from cnnapp import sessions
 from cnnapp.errors import CnnappError, RunError
-from cnnapp.runs import ACTIVE, RunDir
+from cnnapp.runs import ACTIVE, RESUMABLE, RunDir
 from cnnapp.ui.common import PRIVATE, badge, curve_plots, curves, duration, pct, user_errors
 from cnnapp.ui.context import UIContext
-from cnnapp.worker import RESUMABLE, JobManager
+from cnnapp.worker import JobManager
 
 TITLE = "4 · Runs"
 POLL_S = 5.0
@@ -131,8 +131,8 @@ def _per_class(run: RunDir) -> gr.Dataframe:
 
 def _weights_copy(run: RunDir) -> str | None:
     """A copy of the best weights in the temp folder, named after the run (for the download button)."""
-    source = run.file("model.safetensors")
-    if not source.is_file():
+    source = run.weights
+    if not run.has_weights():
         return None
     target = Path(tempfile.gettempdir()) / "cnnapp-downloads" / f"{run.id}.safetensors"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -149,11 +149,7 @@ def _resume_button(run: RunDir) -> gr.Button:
     """Resume, shown for runs that ended early; it says whether the run continues or starts again."""
     if run.status().get("state") not in RESUMABLE:
         return gr.Button(visible=False)
-    label = (
-        "▶ Resume from the last checkpoint"
-        if run.file("checkpoint.pt").is_file()
-        else "▶ Train again (no checkpoint was saved)"
-    )
+    label = "▶ Resume from the last checkpoint" if run.has_checkpoint() else "▶ Train again (no checkpoint was saved)"
     return gr.Button(label, visible=True)
 
 

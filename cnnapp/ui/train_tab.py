@@ -11,29 +11,22 @@ from typing import Any
 import gradio as gr
 
 from cnnapp import sessions
-from cnnapp.config import OPTIMIZERS, SCHEDULERS, TrainConfig
+from cnnapp.config import OPTIMIZERS, SCHEDULERS, SMALL_IMG_SIZE, TrainConfig
 from cnnapp.errors import CnnappError, DataError
 from cnnapp.runs import ACTIVE
+from cnnapp.ui import lr_finder
 from cnnapp.ui.common import PRIVATE, badge, curve_plots, curves, progress_html, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import describe
 from cnnapp.worker import JobManager
 
 TITLE = "2 · Train"
-SMALL_PX = 96
 POLL_S = 1.0
 IDLE_STATUS = (
     '<div class="cnn-empty">No training running. The defaults (EfficientNet-Lite0 pretrained on ImageNet, frozen, '
-    f"{SMALL_PX} px) train the example to about 85% validation accuracy in under a minute: press <b>Start</b>.</div>"
+    f"{SMALL_IMG_SIZE} px) train the example to about 85% validation accuracy in under a minute: "
+    "press <b>Start</b>.</div>"
 )
-
-
-def recommended_size(name: str) -> int:
-    """A small input size that trains quickly on a CPU and still suits the architecture."""
-    from cnnapp.registry import get_spec
-
-    spec = get_spec(name)
-    return max(spec.min_input_size, min(spec.input_size, SMALL_PX))
 
 
 def arch_card(name: str) -> str:
@@ -50,13 +43,14 @@ def arch_card(name: str) -> str:
     year = f" · {spec.year}" if spec.year else ""
     return (
         f"**{spec.family}{year}** · {html.escape(spec.description, quote=False)}  \n"
-        f"{count_params(spec.name) / 1e6:.1f} M parameters · input {spec.input_size} px (min {spec.min_input_size}) · {weights}"
+        f"{count_params(spec.name) / 1e6:.1f} M parameters · input {spec.input_size} px "
+        f"(min {spec.min_input_size}) · {weights}"
     )
 
 
 def on_arch(name: str) -> tuple:
     """Card and sensible defaults when the architecture changes."""
-    from cnnapp.registry import get_spec
+    from cnnapp.registry import get_spec, recommended_size  # imports torch: not on the first page
 
     try:
         spec = get_spec(name)
@@ -168,7 +162,6 @@ def refresh(root: Path, run_id: str | None, seen: Any, session: str | None = Non
     )
 
 
-@user_errors
 def describe_data(root: Path, dataset: dict | None) -> str:
     return describe(dataset, root)
 
@@ -202,7 +195,7 @@ def build(ctx: UIContext) -> None:
                 info="fine-tune the whole network at the backbone rate",
             )
             img_size = gr.Slider(
-                16, 320, value=SMALL_PX, step=4, label="Image size (px)", info="small is fast on a CPU"
+                16, 320, value=SMALL_IMG_SIZE, step=4, label="Image size (px)", info="small is fast on a CPU"
             )
             ctx.augment.render()
             with gr.Accordion("More settings", open=False):
@@ -214,6 +207,7 @@ def build(ctx: UIContext) -> None:
                         info="blank: head rate ÷ 10 when pretrained",
                         min_width=120,
                     )
+                finder = lr_finder.render()
                 with gr.Row():
                     optimizer = gr.Dropdown(
                         list(OPTIMIZERS), value=defaults.optimizer, label="Optimizer", min_width=120
@@ -259,7 +253,12 @@ def build(ctx: UIContext) -> None:
         "show_progress": "hidden",
         **PRIVATE,
     }
-    data_info = {"fn": partial(describe_data, ctx.root), "inputs": ctx.dataset, "outputs": data_line, **PRIVATE}
+    data_info = {
+        "fn": user_errors(partial(describe_data, ctx.root)),
+        "inputs": ctx.dataset,
+        "outputs": data_line,
+        **PRIVATE,
+    }
     arch_defaults = {"fn": on_arch, "inputs": ctx.arch, "outputs": [card, pretrained, freeze, img_size], **PRIVATE}
 
     ctx.demo.load(arch_choices, None, ctx.arch, **PRIVATE).then(**arch_defaults)
@@ -280,3 +279,4 @@ def build(ctx: UIContext) -> None:
     ).success(**poll)
     stop_btn.click(user_errors(partial(stop_run, ctx.jobs)), [watched, session], None, **PRIVATE)
     timer.tick(**poll, concurrency_limit=None)
+    lr_finder.wire(ctx.jobs, settings, finder, form[:-1], lr_head, lr_backbone)

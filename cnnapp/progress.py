@@ -1,0 +1,101 @@
+"""Training progress: tqdm bars on stderr, throttled batch events (with an ETA) in the run's events.jsonl,
+and each epoch's metrics row and log line."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import statistics
+import sys
+import time
+from collections.abc import Iterator, Sequence
+
+from tqdm import tqdm
+
+from cnnapp.engine import OnBatch
+from cnnapp.runs import RunDir
+
+EVENT_INTERVAL_S = 0.5
+Pair = tuple[float, float]  # (loss, accuracy)
+
+
+class Progress:
+    """Reports a run's progress; `show` turns the bars on (events are written when there is a run)."""
+
+    def __init__(self, run: RunDir | None, total_epochs: int, show: bool = True, interval: float = EVENT_INTERVAL_S):
+        self.run = run
+        self.total_epochs = total_epochs
+        self.show = show
+        self.interval = interval
+        self.last_event = 0.0
+
+    def bar(self, total: int, desc: str) -> tqdm:
+        """A progress bar that disappears when done (silent unless `show`)."""
+        return tqdm(total=total, desc=desc, file=sys.stderr, disable=not self.show, mininterval=1.0, leave=False)
+
+    @contextlib.contextmanager
+    def epoch(self, stage: str, epoch: int, batches: int, past: Sequence[float] = ()) -> Iterator[OnBatch]:
+        """A bar for one epoch; yields the per-batch callback that moves it and records events.
+
+        `past` holds the seconds of the epochs already run, for the time-left estimate.
+        """
+        start = time.time()
+        with self.bar(batches, f"epoch {epoch}/{self.total_epochs} [{stage}]") as bar:
+
+            def on_batch(batch: int, n: int, loss: float) -> None:
+                bar.update()
+                self.event(stage, epoch, batch, n, loss, start, past)
+
+            yield on_batch
+
+    def event(
+        self, stage: str, epoch: int, batch: int, batches: int, loss: float, start: float, past: Sequence[float] = ()
+    ) -> None:
+        """Append one event (at most every `interval` seconds, and always for an epoch's last batch)."""
+        now = time.time()
+        if self.run is None or (batch != batches and now - self.last_event < self.interval):
+            return
+        self.last_event = now
+        elapsed = now - start
+        epoch_left = elapsed / max(batch, 1) * (batches - batch)
+        per_epoch = statistics.fmean(past) if past else elapsed / max(batch, 1) * batches
+        eta = epoch_left + per_epoch * (self.total_epochs - epoch)
+        self.run.log_event(
+            {
+                "t": now,
+                "stage": stage,
+                "epoch": epoch,
+                "epochs": self.total_epochs,
+                "batch": batch,
+                "batches": batches,
+                "loss": None if math.isnan(loss) else round(loss, 5),
+                "eta_s": round(float(eta), 1),
+            }
+        )
+
+
+def metrics_row(
+    epoch: int, stage: str, train: Pair, val: Pair | None, lr: float, seconds: float, elapsed: float
+) -> dict:
+    """One row of metrics.csv from (loss, accuracy) pairs (the val columns stay empty without val images)."""
+    return {
+        "epoch": epoch,
+        "stage": stage,
+        "train_loss": round(train[0], 5),
+        "train_acc": round(train[1], 5),
+        "val_loss": round(val[0], 5) if val else None,
+        "val_acc": round(val[1], 5) if val else None,
+        "lr": lr,
+        "seconds": round(seconds, 3),
+        "elapsed": round(elapsed, 3),
+    }
+
+
+def epoch_line(prefix: str, train: Pair, val: Pair | None, seconds: float, improved: bool) -> str:
+    """The log's line for one epoch (`*` marks a new best)."""
+    return (
+        f"{prefix} train loss {train[0]:.4f} acc {train[1]:.1%}"
+        + (f" | val loss {val[0]:.4f} acc {val[1]:.1%}" if val else "")
+        + f" | {seconds:.1f}s"
+        + (" *" if improved else "")
+    )
