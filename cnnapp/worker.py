@@ -2,11 +2,12 @@
 
 The app process never trains. `JobManager.submit` validates a configuration, writes a queued run
 directory and starts it when a slot is free (`CNNAPP_MAX_JOBS`, default 1); `resume` queues an ended
-run to continue from its checkpoint (`train --resume`). A monitor thread per process records how it
-ended and starts the next queued run. Stopping is graceful: the cooperative stop request first (the
-trainer saves a checkpoint), then SIGTERM, then SIGKILL. A new manager reconciles the workspace and
-adopts trainings that an earlier app instance left running: they hold a slot and are monitored to
-their end. Every run is reached through `cnnapp.sessions`, so a session acts only on its own runs.
+run to continue from its checkpoint (`train --resume`). A supervised watcher thread per process (restarted
+if it fails) stops it at the wall-clock limit, records how it ended and starts the next queued run.
+Stopping is graceful: the cooperative stop request first (the trainer saves a checkpoint), then SIGTERM,
+then SIGKILL. A new manager reconciles the workspace and adopts trainings that an earlier app instance
+left running: they hold a slot, keep the time limit counted from their launch and are watched to their
+end. Every run is reached through `cnnapp.sessions`, so a session acts only on its own runs.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,8 @@ from cnnapp.limits import check_free_space
 from cnnapp.runs import ACTIVE, CONFIG, LOG, RunDir, all_runs, get_run, pid_alive
 
 NICE = 10  # scheduling priority below the app's: the server's requests win the CPU while a training runs
-ADOPTED_POLL_S = 1.0
+POLL_S = 0.2  # how often a process that is not our child is checked
+WATCH_RETRY_S = 1.0  # a watcher thread that failed starts again after this
 DISK_FULL_BYTES = 1024**2  # less free space than this, and a failed trainer is taken to have run out of disk
 
 
@@ -65,6 +68,7 @@ class JobManager:
         self._sessions: dict[str, str | None] = {}  # run id → the session that queued it (fair turns, queue limits)
         self._served: dict[str | None, float] = {}  # session → when its last run started
         self._time_limited: dict[str, float] = {}  # run id → the CNNAPP_MAX_RUN_MINUTES that stopped it
+        self._watched_since: dict[str, float] = {}  # run id → when an adopted run without a launch time was found
         self._adopt()
 
     # ----- requests -----------------------------------------------------------------------
@@ -99,14 +103,23 @@ class JobManager:
         return run
 
     def admit(self, session: str | None = None) -> None:
-        """Refuse a new run while `session` has its limit of queued runs or the disk is nearly full (LimitError)."""
+        """Refuse a new run while `session`, or the server, has its limit of queued runs, or the disk is nearly full.
+
+        Raises LimitError. The server-wide cap also bounds a client that opens many sessions.
+        """
         limits = settings.get()
         with self._lock:
             waiting = sum(1 for run, _ in self._queue if session and self._sessions.get(run.id) == session)
+            total = len(self._queue)
         if waiting >= limits.max_queued_per_session:
             raise LimitError(
                 f"you already have {waiting} run(s) waiting, this server's limit "
                 f"(set by {settings.ENV_NAMES['max_queued_per_session']}); wait for one to start or stop one"
+            )
+        if total >= limits.max_queued_total:
+            raise LimitError(
+                f"{total} runs are already waiting for a slot, this server's limit "
+                f"(set by {settings.ENV_NAMES['max_queued_total']}); try again when one has started"
             )
         check_free_space(self.root, limits)
 
@@ -200,9 +213,7 @@ class JobManager:
                 )
                 continue
             self._adopted[run.id] = pid
-            threading.Thread(
-                target=self._monitor_adopted, args=(run, pid), daemon=True, name=f"adopted-{run.id}"
-            ).start()
+            self._watch(run, pid, self._adopted)
 
     def _enqueue(self, run: RunDir, args: list[str]) -> None:
         with self._lock:
@@ -261,30 +272,39 @@ class JobManager:
                 )
                 return
         self._processes[run.id] = process
-        run.update_status(pid=process.pid, message="starting the training process")
-        threading.Thread(target=self._monitor, args=(run, process), daemon=True, name=f"job-{run.id}").start()
+        run.update_status(pid=process.pid, launched=time.time(), message="starting the training process")
+        self._watch(run, process, self._processes)
+
+    def _watch(self, run: RunDir, target: subprocess.Popen | int, tracked: dict) -> None:
+        """Follow a training process (`target`: ours, or the pid of an adopted one) in a supervised thread.
+
+        A watcher that raises (a bug, a file it cannot read) is restarted after WATCH_RETRY_S: its run must still
+        be stopped at the time limit, get its final state and free its slot for the next queued run.
+        """
+
+        def supervised() -> None:
+            while True:
+                try:
+                    return self._follow(run, target, tracked)
+                except Exception:
+                    traceback.print_exc(file=sys.stderr)
+                    print(f"the watcher of run {run.id} failed; restarting it", file=sys.stderr)
+                    time.sleep(WATCH_RETRY_S)
+
+        threading.Thread(target=supervised, daemon=True, name=f"watch-{run.id}").start()
+
+    def _follow(self, run: RunDir, target: subprocess.Popen | int, tracked: dict) -> None:
+        """Wait for the process to end, stopping it at the wall-clock limit, then record how it ended."""
         minutes = settings.get().max_run_minutes
         if minutes > 0:
-            timer = threading.Timer(minutes * 60, self._time_up, args=(run, process, minutes))
-            timer.daemon = True
-            timer.start()
-
-    def _time_up(self, run: RunDir, process: subprocess.Popen, minutes: float) -> None:
-        """Stop a run that reached the wall-clock limit, gracefully (it saves a checkpoint and can be resumed)."""
-        if process.poll() is not None:
-            return
-        self._time_limited[run.id] = minutes
-        run.request_stop()
-        self._escalate(run, process)
-
-    def _monitor(self, run: RunDir, process: subprocess.Popen) -> None:
-        self._ended(run, process.wait(), self._processes)
-
-    def _monitor_adopted(self, run: RunDir, pid: int) -> None:
-        """Follow a training this manager did not start (its exit code is unknown) until its process ends."""
-        while pid_alive(pid):
-            time.sleep(ADOPTED_POLL_S)
-        self._ended(run, None, self._adopted)
+            # from when the process was launched, also by an earlier app (adopted): a restart gives no extra time
+            launched = run.status().get("launched") or self._watched_since.setdefault(run.id, time.time())
+            if not _wait_gone(target, max(0.0, launched + minutes * 60 - time.time())):
+                self._time_limited[run.id] = minutes
+                run.request_stop()
+                self._escalate(run, target)
+        _wait_gone(target, None)
+        self._ended(run, target.returncode if isinstance(target, subprocess.Popen) else None, tracked)
 
     def _ended(self, run: RunDir, code: int | None, tracked: dict) -> None:
         """Record how a training process ended, free its slot and start the next queued run."""
@@ -363,17 +383,17 @@ def _signal(pid: int, sig: signal.Signals) -> None:
         pass
 
 
-def _wait_gone(target: subprocess.Popen | int, timeout: float) -> bool:
-    """True once the process has ended, False when it is still alive after `timeout` seconds."""
+def _wait_gone(target: subprocess.Popen | int, timeout: float | None) -> bool:
+    """True once the process has ended, False when it is still alive after `timeout` seconds (None: no limit)."""
     if isinstance(target, subprocess.Popen):
         try:
             target.wait(timeout)
         except subprocess.TimeoutExpired:
             return False
         return True
-    deadline = time.monotonic() + timeout
+    deadline = None if timeout is None else time.monotonic() + timeout
     while pid_alive(target):
-        if time.monotonic() >= deadline:
+        if deadline is not None and time.monotonic() >= deadline:
             return False
-        time.sleep(0.2)
+        time.sleep(POLL_S)
     return True
