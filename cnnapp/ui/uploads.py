@@ -92,8 +92,8 @@ def _reap(folder: Path) -> None:
                 return
             wait = min(_DUE.values(), default=now) - now
         for path in ready:
-            path.unlink(missing_ok=True)
-            with contextlib.suppress(OSError):  # another file still in it
+            with contextlib.suppress(OSError):  # a file that cannot go (or a folder with another file still in it)
+                path.unlink(missing_ok=True)
                 if path.parent != folder:
                     path.parent.rmdir()
         time.sleep(min(max(wait, 0.05), 5.0))
