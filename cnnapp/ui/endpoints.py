@@ -73,7 +73,8 @@ def build(ctx: UIContext) -> None:
         [dataset, config],
         run_id,
         api_name="start_training",
-        api_description="Queue a training on an uploaded .zip dataset (ImageFolder layout) with a JSON config of CLI options; returns the run id.",
+        api_description="Queue a training on an uploaded .zip dataset (ImageFolder layout) with a JSON config of "
+        "CLI options; returns the run id.",
     )
     trigger.click(
         stop_training,
@@ -97,7 +98,8 @@ def build(ctx: UIContext) -> None:
         [image, model, top_k],
         prediction,
         api_name="predict",
-        api_description="Classify an image with a run id or imagenet:<arch>; returns the top_k labels with probabilities.",
+        api_description="Classify an image with a run id or imagenet:<arch>; returns the top_k labels with "
+        "probabilities.",
     )
     trigger.click(
         list_runs,

@@ -25,7 +25,7 @@ _reaper: threading.Thread | None = None
 
 
 def relative_parts(uploaded: str | Path) -> list[str] | None:
-    """The sub-folder path the browser encoded into an uploaded file's name, or None if there is none or it is unsafe."""
+    """The sub-folder path the browser encoded into an uploaded file's name (None if there is none or it is unsafe)."""
     parts = Path(uploaded).name.split(PATH_SEP)
     if len(parts) < 2 or any(p in ("", ".", "..") for p in parts):
         return None
