@@ -15,12 +15,15 @@ from typing import Any
 import pandas as pd
 
 from cnnapp import sessions
+from cnnapp.config import TrainConfig, resolve
 from cnnapp.errors import ConfigError, DataError
 from cnnapp.ingest import ingest, resolve_source
+from cnnapp.limits import check_top_k, load_json
 from cnnapp.worker import JobManager
 
 SERVER_PATH_OPTIONS = ("data", "weights")
 CONFIG_EXAMPLE = '{"arch": "lenet5", "epochs": 2}'
+STATUS_EPOCHS = 20  # epochs of metrics /run_status returns unless asked for all
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -31,9 +34,9 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def parse_config(text: str | None) -> dict[str, Any]:
     """A JSON object of training options (the CLI's names). Raises ConfigError."""
     try:
-        values = json.loads(text) if text and text.strip() else {}
-    except ValueError as exc:
-        raise ConfigError(f"config is not valid JSON ({exc}); send an object such as {CONFIG_EXAMPLE}") from None
+        values = load_json(text, "config") if text and text.strip() else {}
+    except ConfigError as exc:
+        raise type(exc)(f"{exc}; send an object such as {CONFIG_EXAMPLE}") from None
     if not isinstance(values, dict):
         raise ConfigError(f"config must be a JSON object of training options, such as {CONFIG_EXAMPLE}")
     for key in values:
@@ -45,9 +48,15 @@ def parse_config(text: str | None) -> dict[str, Any]:
 
 
 def start_training(jobs: JobManager, dataset: str | Path | None, config: str | None, session: str | None = None) -> str:
-    """Check an uploaded `.zip` dataset and a JSON config, queue the training for `session` and return its run id."""
+    """Check an uploaded `.zip` dataset and a JSON config, queue the training for `session` and return its run id.
+
+    Everything that needs no upload (the config, the limits, free space) is checked before the archive is opened.
+    """
     sessions.require(session)
     values = parse_config(config)
+    if dataset:
+        resolve(TrainConfig.from_dict({**values, "data": str(dataset)}))
+    jobs.admit(session)
     if not dataset:
         raise DataError("no dataset: upload a .zip of <class>/<image> folders")
     if Path(dataset).suffix.lower() != ".zip":
@@ -58,19 +67,29 @@ def start_training(jobs: JobManager, dataset: str | Path | None, config: str | N
     return jobs.submit({**values, "data": ingest(folder).root}, session).id
 
 
-def run_status(run_id: str, root: Path | None = None, session: str | None = None) -> dict[str, Any]:
-    """State, progress, message and metrics so far of one run. Raises RunError for an unknown id."""
+def stop_training(jobs: JobManager, run_id: str, session: str | None = None) -> str:
+    """Cancel a queued run or stop a running one (it saves a checkpoint); returns what was done. Raises RunError."""
+    return jobs.stop(run_id, session)
+
+
+def run_status(
+    run_id: str, root: Path | None = None, session: str | None = None, all_epochs: bool = False
+) -> dict[str, Any]:
+    """State, progress, message and the last STATUS_EPOCHS epochs' metrics (`all_epochs`: every one) of one run.
+
+    Raises RunError for an unknown id."""
     run = sessions.get_run(run_id, root, session)
     status = run.summary()
     event = run.last_event() if status["state"] == "running" else None
     progress = {k: event.get(k) for k in ("stage", "batch", "batches", "eta_s")} if event else {}
     report = run.report() or {}
+    metrics = run.metrics()
     return {
         **status,
         "epochs": status["epochs"] or run.status().get("epochs"),
         **progress,
         "val_accuracy": report.get("val_accuracy"),
-        "metrics": records(run.metrics()),
+        "metrics": records(metrics if all_epochs else metrics.tail(STATUS_EPOCHS)),
     }
 
 
@@ -82,12 +101,7 @@ def predict(
         raise DataError("no image given: upload a picture to classify")
     if not model or not str(model).strip():
         raise ConfigError("no model given: pass a run id or imagenet:<arch>, e.g. imagenet:tf_efficientnet_lite0")
-    try:
-        k = int(top_k)
-    except (TypeError, ValueError):
-        raise ConfigError(f"top_k must be a whole number, got {top_k!r}") from None
-    if k < 1:
-        raise ConfigError(f"top_k must be at least 1, got {k}")
+    k = check_top_k(top_k)
     (top,) = sessions.load_predictor(str(model), root, session).predict([image], top_k=k)
     return dict(top)
 

@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
     """The training options: `--config FILE`'s, overridden by those given on the command line."""
-    values = json.loads(open(args.config).read()) if args.config else {}
+    values = _read_config(args.config) if args.config else {}
     if not isinstance(values, dict):
         raise CnnappError(f"{args.config} must hold a JSON object of options")
     values.update({f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None})
@@ -182,6 +182,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0 if state == "completed" else 1
 
 
+def _read_config(path: str) -> object:
+    """The JSON of a `--config` file, bounded like the API's config."""
+    from cnnapp.limits import load_json
+
+    try:
+        text = open(path).read()
+    except OSError as exc:
+        raise CnnappError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return load_json(text, path)
+
+
 def cmd_lr_find(args: argparse.Namespace) -> int:
     from cnnapp import hardware
     from cnnapp.lr_find import curve_figure, find_lr
@@ -204,7 +215,9 @@ def cmd_lr_find(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     from cnnapp import hardware
     from cnnapp.inference import IMAGENET_PREFIX, load_predictor
+    from cnnapp.limits import check_top_k
 
+    top_k = check_top_k(args.top_k)
     hardware.configure_threads()
     if args.arch and not args.pretrained:
         raise CnnappError("--arch needs --pretrained (the ImageNet classifier); to use your own model pass --run")
@@ -212,7 +225,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     failures = 0
     for image in args.images:
         try:
-            (top,) = predictor.predict([image], top_k=args.top_k)
+            (top,) = predictor.predict([image], top_k=top_k)
         except CnnappError as exc:
             print(f"error: {image}: {exc}", file=sys.stderr)
             failures += 1

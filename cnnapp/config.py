@@ -15,6 +15,13 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax"
 SCHEDULERS = ("none", "cosine", "onecycle")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16")
+SEED_MAX = 2**32 - 1
+_KIND_WORDS = {
+    "int": "int (a whole number)",
+    "float": "float (a number)",
+    "bool": "bool (true or false)",
+    "str": "str (text)",
+}
 SMALL_IMG_SIZE = 96  # px: the default image size is at most this (quick on a CPU); see registry.recommended_size
 
 
@@ -80,29 +87,39 @@ def _coerce(cfg: TrainConfig) -> None:
         value = getattr(cfg, f.name)
         if value is None:
             continue
-        kind = f.type
+        kind = f.type.replace(" | None", "")
         try:
-            if kind in ("int", "int | None", "float", "float | None") and isinstance(value, bool):
+            if kind in ("int", "float") and (isinstance(value, bool) or not isinstance(value, (int, float, str))):
                 raise ValueError
-            if kind in ("int", "int | None"):
+            if kind == "int":
                 if isinstance(value, float) and not value.is_integer():
                     raise ValueError
                 setattr(cfg, f.name, int(value))
-            elif kind in ("float", "float | None"):
+            elif kind == "float":
                 setattr(cfg, f.name, float(value))
-            elif kind in ("bool", "bool | None") and not isinstance(value, bool):
-                text = str(value).strip().lower()
+            elif kind == "bool" and not isinstance(value, bool):
+                text = str(value).strip().lower() if isinstance(value, (str, int)) else ""
                 if text not in ("true", "false", "1", "0", "yes", "no"):
                     raise ValueError
                 setattr(cfg, f.name, text in ("true", "1", "yes"))
-            elif kind in ("str", "str | None"):
-                setattr(cfg, f.name, str(value))
+            elif kind == "str" and not isinstance(value, str):
+                raise ValueError
         except (TypeError, ValueError, OverflowError):
-            raise ConfigError(f"{f.name} must be {kind.replace(' | None', '')}, got {value!r}") from None
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            raise ConfigError(f"{f.name} must be {_KIND_WORDS[kind]}, got {shown}") from None
+
+
+def _check_device(device: str) -> None:
+    if device == "cuda":
+        import torch  # only for a config that asks for a GPU; the app's first page stays torch-free
+
+        if not torch.cuda.is_available():
+            raise ConfigError("device 'cuda' was asked for but this machine has no CUDA GPU; use device auto or cpu")
 
 
 def resolve(cfg: TrainConfig) -> TrainConfig:
     """Validate every setting and fill the architecture-dependent defaults. Raises ConfigError."""
+    from cnnapp.limits import check_training
     from cnnapp.registry import check_input_size, get_spec, recommended_size
     from cnnapp.transforms import parse_augment
 
@@ -142,6 +159,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         (cfg.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
         (cfg.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}"),
         (cfg.workers >= 0, f"workers must be 0 or more, got {cfg.workers}"),
+        (0 <= cfg.seed <= SEED_MAX, f"seed must be between 0 and {SEED_MAX}, got {cfg.seed}"),
         (cfg.img_size <= 1024, f"img_size {cfg.img_size} is larger than cnnapp supports (1024)"),
     ]
     for ok, message in checks:
@@ -149,6 +167,8 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
             raise ConfigError(message)
     if cfg.lr_backbone is None:
         cfg.lr_backbone = cfg.lr_head / 10 if (cfg.pretrained or cfg.weights) else cfg.lr_head
+    _check_device(cfg.device)
     check_input_size(cfg.arch, cfg.img_size)
     parse_augment(cfg.augment)
+    check_training(cfg)
     return cfg

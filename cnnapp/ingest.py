@@ -15,7 +15,8 @@ from pathlib import Path
 from cnnapp import workspace
 from cnnapp.archive import extract_zip, is_marker
 from cnnapp.errors import DataError, IngestError
-from cnnapp.images import has_image_extension, load_rgb
+from cnnapp.images import has_image_extension, load_square_array
+from cnnapp.limits import check_dataset
 
 SPLIT_NAMES = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db"}
@@ -158,7 +159,7 @@ def _check_image(path: str) -> tuple[str | None, str | None]:
     """(content digest, None) for a readable image, else (None, reason)."""
     try:
         data = Path(path).read_bytes()
-        load_rgb(io.BytesIO(data), draft_size=32)
+        load_square_array(io.BytesIO(data), 32)
     except DataError as exc:
         return None, str(exc)
     except OSError as exc:
@@ -242,6 +243,7 @@ def ingest(source: str | Path, val_split: float = 0.2, seed: int = 0, workers: i
         candidates[split] = items
 
     all_rel = [rel for split in ("train", "val", "test") for rel, _ in candidates.get(split, [])]
+    check_dataset(len(all_rel), sum(os.path.getsize(os.path.join(top, rel)) for rel in all_rel), len(classes))
     n_workers = workers or min(8, (os.cpu_count() or 1) * 2)
     with ThreadPoolExecutor(n_workers) as pool:
         checks = dict(zip(all_rel, pool.map(lambda rel: _check_image(os.path.join(top, rel)), all_rel)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -18,6 +19,7 @@ from cnnapp.lenet import LeNet5
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 OFFLINE_DEFAULT = "tf_efficientnet_lite0"
+_HOOKS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,29 @@ def _meta_model(name: str) -> nn.Module:
 
 
 @functools.cache
+def activation_sizes(name: str, size: int) -> tuple[int, int]:
+    """(all layers' outputs, the largest one) in elements for one `size`-px image (meta device: no memory, no time)."""
+    total = peak = 0
+
+    def record(_module: nn.Module, _inputs: object, output: object) -> None:
+        nonlocal total, peak
+        if isinstance(output, torch.Tensor):
+            total += output.numel()
+            peak = max(peak, output.numel())
+
+    model = _meta_model(name)
+    with _HOOKS_LOCK:  # the meta model is shared: one counting pass at a time
+        hooks = [m.register_forward_hook(record) for m in model.modules() if not any(m.children())]
+        try:
+            with torch.no_grad():
+                model(torch.empty(1, 3, size, size, device="meta"))
+        finally:
+            for hook in hooks:
+                hook.remove()
+    return total, peak
+
+
+@functools.cache
 def count_params(name: str) -> int:
     """Parameters at 1000 classes (computed on the meta device: no memory, no time)."""
     return sum(p.numel() for p in _meta_model(name).parameters())
@@ -233,7 +258,7 @@ def check_input_size(name: str, size: int) -> None:
             f"use at least {spec.min_input_size} px (default {recommended_size(name)})"
         )
     try:
-        with torch.no_grad():
+        with _HOOKS_LOCK, torch.no_grad():
             _meta_model(name)(torch.empty(1, 3, size, size, device="meta"))
     except (RuntimeError, ValueError, AssertionError) as exc:
         raise ConfigError(

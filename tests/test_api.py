@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
+import torch
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 pytestmark = pytest.mark.slow  # a live server
+
+IMAGENET = "imagenet:tf_efficientnet_lite0"
 
 
 @pytest.fixture
@@ -30,6 +34,7 @@ def status_of(client: Client, run_id: str) -> dict:
 def test_the_endpoints_are_named(client):
     assert set(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {
         "/start_training",
+        "/stop_training",
         "/run_status",
         "/predict",
         "/list_runs",
@@ -132,3 +137,66 @@ def test_bad_arguments_get_clear_errors_and_the_server_keeps_serving(client, sma
         assert "Traceback" not in str(caught.value)
     assert client.predict(api_name="/list_runs") == []
     assert not (workspace / "runs").exists() or not any((workspace / "runs").iterdir())
+
+
+def test_hostile_configs_are_refused_before_the_upload_is_opened(client, small_dataset, tmp_path, workspace):
+    archive = zip_folder(small_dataset, tmp_path / "small.zip")
+    image = next((small_dataset / "bag").iterdir())
+    cases = [
+        ('{"workers": 1000}', "(set by CNNAPP_MAX_WORKERS)"),
+        ('{"arch": "lenet5", "epochs": 1e12}', "epochs 1000000000000 is over this server's limit of 200"),
+        (json.dumps({"arch": "lenet5", "seed": 2**70}), f"seed must be between 0 and {2**32 - 1}"),
+        ('{"arch": "lenet5", "epochs": true}', "epochs must be int (a whole number), got True"),
+        ('{"arch": "lenet5", "batch_size": 100000}', "(set by CNNAPP_MAX_BATCH_SIZE)"),
+        ("[" * 5000 + "]" * 5000, "nests deeper than 8 levels"),
+    ]
+    if not torch.cuda.is_available():
+        cases.append(('{"arch": "lenet5", "device": "cuda"}', "no CUDA GPU"))
+    for config, message in cases:
+        with pytest.raises(AppError) as caught:
+            client.predict(dataset=handle_file(archive), config=config, api_name="/start_training")
+        assert message in str(caught.value) and "Traceback" not in str(caught.value), (config, str(caught.value))
+    for top_k, message in [
+        ("abc", "top_k must be a whole number, got 'abc'"),
+        (2.5, "whole number"),
+        (0, "at least 1"),
+    ]:
+        with pytest.raises(AppError, match=message):
+            client.predict(image=handle_file(image), model="imagenet:lenet5", top_k=top_k, api_name="/predict")
+    assert client.predict(api_name="/list_runs") == []
+    assert not (workspace / "runs").exists() and not (workspace / "datasets").exists()
+
+
+def test_undecodable_images_get_one_line_over_http(client, tmp_path):
+    from test_limits import tiff_without_width, truncated_gif
+
+    for bad in (truncated_gif(tmp_path / "cut.gif"), tiff_without_width(tmp_path / "nowidth.tif")):
+        with pytest.raises(AppError) as caught:
+            client.predict(image=handle_file(bad), model=IMAGENET, top_k=1, api_name="/predict")
+        assert "truncated or corrupt image" in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.slow
+def test_a_run_can_be_stopped_and_its_status_stays_small(live_app, client, small_dataset, tmp_path, monkeypatch):
+    monkeypatch.setattr("cnnapp.api.STATUS_EPOCHS", 2)
+    archive = zip_folder(small_dataset, tmp_path / "small.zip")
+    config = json.dumps({"arch": "lenet5", "epochs": 4, "batch_size": 8})
+    run_id = client.predict(dataset=handle_file(archive), config=config, api_name="/start_training")
+    assert live_app.wait_until_finished(run_id, client)["state"] == "completed"
+    assert [row["epoch"] for row in status_of(client, run_id)["metrics"]] == [3, 4]
+    every = client.predict(run_id, True, api_name="/run_status")["metrics"]
+    assert [row["epoch"] for row in every] == [1, 2, 3, 4]
+
+    config = json.dumps({"arch": "lenet5", "epochs": 200, "batch_size": 8})
+    long_id = client.predict(dataset=handle_file(archive), config=config, api_name="/start_training")
+    deadline = time.monotonic() + 120
+    while status_of(client, long_id)["epoch"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    said = client.predict(long_id, api_name="/stop_training")
+    assert "stopping after the current batch" in said
+    status = live_app.wait_until_finished(long_id, client, timeout=60)
+    assert status["state"] == "cancelled" and status["epoch"] < 200
+    with pytest.raises(AppError, match="not running"):
+        client.predict(long_id, api_name="/stop_training")
+    with pytest.raises(AppError, match="no run named"):
+        client.predict("20990101-000000-none-0000", api_name="/stop_training")

@@ -71,9 +71,10 @@ def test_a_killed_training_is_interrupted_predicts_lets_the_queue_move_and_resum
 
 
 def test_a_restarted_app_adopts_the_training_still_running_and_loses_nothing(
-    wait_for, workspace, demo_dir, small_dataset
+    wait_for, workspace, demo_dir, small_dataset, monkeypatch
 ):
     """The app dies with one training running and one queued; the next app holds the slot until that training ends."""
+    monkeypatch.setenv("CNNAPP_MAX_EPOCHS", "300")  # the first app's long run (test_worker.MANAGER)
     app = subprocess.Popen([sys.executable, "-c", MANAGER, str(demo_dir)], stdout=subprocess.PIPE, text=True)
     try:
         running_id, queued_id, worker = app.stdout.readline().split()

@@ -89,7 +89,7 @@ def fits_a_phone(page) -> None:
         assert width <= 390, f"the {tab.TITLE} tab is {width} px wide on a 390 px phone"
 
 
-def test_choose_data_train_watch_and_classify(app, browser, small_dataset, demo_dir, tmp_path):
+def test_choose_data_train_watch_and_classify(app, browser, small_dataset, demo_dir, tmp_path, monkeypatch):
     expect = playwright.expect
     app_url, jobs = app
     requests: list[str] = []
@@ -110,6 +110,7 @@ def test_choose_data_train_watch_and_classify(app, browser, small_dataset, demo_
     epochs = page.locator("#epochs input[type=number]")
     epochs.fill("3")
     epochs.press("Enter")
+    monkeypatch.setenv("CNNAPP_MAX_EPOCHS", "1000")
     blocker = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 1000})  # keeps the next run queued
     page.locator("#start-training").click()
     status = page.locator("#train-status")

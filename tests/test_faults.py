@@ -49,7 +49,9 @@ def test_write_error_fails_the_run_clearly(small_dataset, tmp_path):
 
 
 @pytest.mark.slow
-def test_out_of_memory_fails_the_run_clearly(demo_dir):
+def test_out_of_memory_fails_the_run_clearly(demo_dir, monkeypatch):
+    monkeypatch.setenv("CNNAPP_MAX_TRAIN_MEMORY", str(2**50))  # past the estimate that would refuse this config
+
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (12 * 1024**3, 12 * 1024**3))
 

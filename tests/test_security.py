@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
+import stat
 import struct
 import subprocess
 import sys
@@ -29,7 +31,16 @@ from cnnapp import api, runs, sessions
 from cnnapp.config import TrainConfig
 from cnnapp.errors import CnnappError, RunError
 from cnnapp.train import train
-from cnnapp.ui import data_tab, evaluate_tab, explain_tab, export_tab, launch_options, predict_tab, runs_tab
+from cnnapp.ui import (
+    UPLOAD_CACHE,
+    data_tab,
+    evaluate_tab,
+    explain_tab,
+    export_tab,
+    launch_options,
+    predict_tab,
+    runs_tab,
+)
 from cnnapp.ui.common import user_errors
 from cnnapp.worker import JobManager
 
@@ -132,6 +143,40 @@ def test_files_on_the_server_cannot_be_passed_as_uploads(live_app, workspace):
         reply = httpx.get(live_app.url + f"gradio_api/call/{endpoint}/{event}", timeout=60).text
         assert "event: error" in reply and "root:" not in reply
     assert not (workspace / "runs").exists()
+
+
+def call(url: str, endpoint: str, data: list) -> str:
+    """A raw API call, as a script would make it; the reply's event stream."""
+    event = httpx.post(url + f"gradio_api/call/{endpoint}", json={"data": data}).json()["event_id"]
+    return httpx.get(url + f"gradio_api/call/{endpoint}/{event}", timeout=120).text
+
+
+@pytest.mark.slow
+def test_uploads_are_deleted_once_used_and_their_path_is_not_accepted_again(
+    serve, workspace, small_dataset, tmp_path, monkeypatch
+):
+    monkeypatch.setattr("cnnapp.ui.uploads.UPLOAD_GRACE_S", 0.0)  # no concurrent request shares this upload
+    archive = shutil.make_archive(str(tmp_path / "small"), "zip", small_dataset.parent, small_dataset.name)
+    config = json.dumps({"arch": "lenet5", "epochs": 1, "batch_size": 8})
+    with serve() as app:
+        demo, jobs = app.demo, app.jobs
+        assert demo.delete_cache == UPLOAD_CACHE
+        with open(archive, "rb") as f:
+            (uploaded,) = httpx.post(demo.local_url + "gradio_api/upload", files={"files": ("small.zip", f)}).json()
+        assert Path(uploaded).is_file()
+        file_data = {"path": uploaded, "meta": {"_type": "gradio.FileData"}}
+        reply = call(demo.local_url, "start_training", [file_data, config])
+        assert "event: complete" in reply, reply
+        deadline = time.monotonic() + 10
+        while Path(uploaded).exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not Path(uploaded).exists()
+        again = call(demo.local_url, "start_training", [file_data, config])
+        assert "event: error" in again and "root:" not in again
+        (run,) = jobs.active() or sessions.all_runs(workspace)
+        assert jobs.wait(run.id, timeout=120)["state"] == "completed"
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in run.path.iterdir() if p.is_file()}
+    assert "model.safetensors" in modes and len(set(modes.values())) == 1, modes
 
 
 # ----- hostile uploads through the live server and the Data tab -------------------------------------------

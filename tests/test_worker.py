@@ -20,7 +20,8 @@ LONG = {"arch": "lenet5", "epochs": 300, "batch_size": 8}
 
 
 @pytest.fixture
-def jobs(workspace: Path):
+def jobs(workspace: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CNNAPP_MAX_EPOCHS", str(LONG["epochs"]))  # long runs, which the tests stop
     manager = JobManager(workspace, threads=1, stop_timeout=5, term_timeout=5)
     yield manager
     manager.shutdown(timeout=5)
@@ -134,7 +135,8 @@ MANAGER = textwrap.dedent("""
 
 
 @pytest.mark.slow
-def test_after_an_app_restart_dead_runs_show_as_interrupted(workspace, demo_dir, wait_for):
+def test_after_an_app_restart_dead_runs_show_as_interrupted(workspace, demo_dir, wait_for, monkeypatch):
+    monkeypatch.setenv("CNNAPP_MAX_EPOCHS", "300")  # the first app's long run, for its subprocess
     """The app (and its worker) die without a word; the next app lists both runs as interrupted, with why."""
     app = subprocess.Popen(
         [sys.executable, "-c", MANAGER, str(demo_dir)], stdout=subprocess.PIPE, text=True, env={**os.environ}
@@ -152,3 +154,79 @@ def test_after_an_app_restart_dead_runs_show_as_interrupted(workspace, demo_dir,
     rows = {row["run_id"]: row for row in api.list_runs(workspace)}
     assert rows[running_id]["state"] == "interrupted" and "ended without finishing" in rows[running_id]["message"]
     assert rows[queued_id]["state"] == "interrupted" and "before this queued run started" in rows[queued_id]["message"]
+
+
+def stub_manager(workspace: Path, monkeypatch: pytest.MonkeyPatch, seconds: float, **options) -> JobManager:
+    """A job manager whose trainings are processes sleeping `seconds` (its queue, watchers and limits are real)."""
+    manager = JobManager(workspace, threads=1, **options)
+    code = f"import time; time.sleep({seconds})"
+    monkeypatch.setattr(
+        manager, "_spawn", lambda args, **popen: subprocess.Popen([sys.executable, "-c", code], **popen)
+    )
+    return manager
+
+
+def test_a_watcher_that_fails_is_restarted_and_the_queue_moves_on(workspace, monkeypatch, capfd, wait_for):
+    from cnnapp import worker
+
+    real_wait, failures = worker._wait_gone, []
+
+    def fails_once(target, timeout):
+        if not failures:
+            failures.append(target)
+            raise RuntimeError("a bug inside the watcher")
+        return real_wait(target, timeout)
+
+    monkeypatch.setattr(worker, "_wait_gone", fails_once)
+    monkeypatch.setattr(worker, "WATCH_RETRY_S", 0.1)
+    jobs = stub_manager(workspace, monkeypatch, 0.5, max_jobs=1)
+    try:
+        first = jobs.submit({"data": "d", "arch": "lenet5"})
+        second = jobs.submit({"data": "d", "arch": "lenet5"})
+        wait_for(lambda: second.status().get("pid"), 30, "the next run to start after its watcher failed")
+        assert failures, "the watcher never raised"
+        assert "RuntimeError: a bug inside the watcher" in capfd.readouterr().err
+        assert first.status()["state"] == "failed" and "exited with code 0" in first.status()["message"]
+    finally:
+        jobs.shutdown(timeout=5)
+
+
+def test_the_time_limit_also_stops_a_run_adopted_after_an_app_restart(workspace, monkeypatch, wait_for):
+    """A training launched 55 s before the app restarted, under a 1-minute limit, is stopped about 5 s later."""
+    monkeypatch.setenv("CNNAPP_MAX_RUN_MINUTES", "1")
+    run = RunDir.create("lenet5", workspace)
+    gone_app = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone_app.wait()
+    trainer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", str(run.path)])
+    try:
+        run.update_status(state="running", pid=trainer.pid, manager_pid=gone_app.pid, launched=time.time() - 55)
+        start = time.monotonic()
+        jobs = JobManager(workspace, threads=1, stop_timeout=0.5, term_timeout=2)
+        try:
+            wait_for(lambda: run.status()["state"] == "cancelled", 30, "the adopted run to be stopped")
+            assert time.monotonic() - start < 20, "the limit was counted from the restart, not the launch"
+            wait_for(lambda: "CNNAPP_MAX_RUN_MINUTES" in run.status()["message"], 10, "the reason")
+            assert run.status()["message"].startswith("stopped after 1 min, this server's limit for one run")
+            assert trainer.poll() is not None
+        finally:
+            jobs.shutdown(timeout=5)
+    finally:
+        trainer.kill()
+        trainer.wait()
+
+
+def test_many_sessions_cannot_queue_more_than_the_server_wide_limit(workspace, monkeypatch):
+    from cnnapp.errors import LimitError
+
+    monkeypatch.setenv("CNNAPP_MAX_QUEUED_TOTAL", "2")
+    jobs = stub_manager(workspace, monkeypatch, 60, max_jobs=1)
+    try:
+        for visitor in range(3):  # one runs, two wait: each API session is a new visitor
+            jobs.submit({"data": "d", "arch": "lenet5"}, f"session-{visitor}")
+        with pytest.raises(
+            LimitError, match=r"2 runs are already waiting for a slot, this server's limit \(set by CNNAPP_MAX_QUEUED_T"
+        ):
+            jobs.submit({"data": "d", "arch": "lenet5"}, "session-3")
+        assert len(list_runs(workspace)) == 3
+    finally:
+        jobs.shutdown(timeout=5)

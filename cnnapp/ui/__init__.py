@@ -44,6 +44,7 @@ TABS: list[ModuleType] = [
     learn_tab,
 ]
 DEFAULT_ARCH = "tf_efficientnet_lite0"
+UPLOAD_CACHE = (3600, 86400)  # gradio's delete_cache: every hour, delete uploads and outputs older than a day
 # localStorage key; the fixed secret keeps tokens readable after a restart (they are random, not derived from it)
 SESSION_KEY = "cnnapp-session"
 NEW_TOKEN = (
@@ -55,7 +56,7 @@ NEW_TOKEN = (
 def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Blocks:
     """The whole app; `root` is the workspace (default `$CNNAPP_HOME`), `jobs` the training job manager."""
     root = Path(root) if root else workspace.home()
-    with gr.Blocks(title="cnnapp · train image classifiers") as demo:
+    with gr.Blocks(title="cnnapp · train image classifiers", delete_cache=UPLOAD_CACHE) as demo:
         gr.Markdown(HEADER, elem_id="cnn-header")
         ctx = UIContext(
             demo=demo,

@@ -6,6 +6,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
+from cnnapp.errors import DataError
 from cnnapp.ingest import Dataset, ingest, resolve_source
 from cnnapp.ui.common import EXAMPLE_DATASET
 
@@ -32,7 +33,11 @@ def load_dataset(source: str | Path, root: Path) -> Dataset:
 
     Raises DataError (IngestError, with the report, when nothing usable was found).
     """
-    return _ingest(str(source), root, Path(source).stat().st_mtime_ns)
+    try:
+        stamp = Path(source).stat().st_mtime_ns
+    except FileNotFoundError:
+        raise DataError("the uploaded dataset has expired from the server; upload it again") from None
+    return _ingest(str(source), root, stamp)
 
 
 def chosen(found: Dataset, source: str | Path, name: str) -> dict[str, Any]:
