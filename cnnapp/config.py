@@ -15,6 +15,7 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax"
 SCHEDULERS = ("none", "cosine", "onecycle")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16")
+OFFLINE_ARCH = "tf_efficientnet_lite0"  # the default architecture, the one with ImageNet weights bundled
 
 
 @dataclass
@@ -22,7 +23,7 @@ class TrainConfig:
     """Everything that defines a training run. `None` means "choose from the architecture"."""
 
     data: str = ""
-    arch: str = "tf_efficientnet_lite0"
+    arch: str = OFFLINE_ARCH
     pretrained: bool | None = None
     freeze: bool | None = None
     epochs: int = 5
@@ -98,7 +99,7 @@ def _coerce(cfg: TrainConfig) -> None:
 
 def resolve(cfg: TrainConfig) -> TrainConfig:
     """Validate every setting and fill the architecture-dependent defaults. Raises ConfigError."""
-    from cnnapp.registry import check_input_size, get_spec
+    from cnnapp.registry import check_input_size, display_name, get_spec, pretrained_problem
     from cnnapp.transforms import parse_augment
 
     cfg = dataclasses.replace(cfg)
@@ -106,13 +107,16 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     if not cfg.data:
         raise ConfigError("no dataset given: pass --data PATH (a folder of class sub-folders or a .zip)")
     spec = get_spec(cfg.arch)
-    has_weights = spec.pretrained_offline or spec.pretrained_online
+    problem = pretrained_problem(cfg.arch)  # refused here, before a run is queued, rather than when it starts
     if cfg.pretrained is None:
-        cfg.pretrained = has_weights and not cfg.weights
+        cfg.pretrained = problem is None and not cfg.weights
     if cfg.pretrained and cfg.weights:
         raise ConfigError("choose either --pretrained (ImageNet weights) or --weights FILE, not both")
-    if cfg.pretrained and not has_weights:
-        raise ConfigError(f"{cfg.arch} has no pretrained weights; use --no-pretrained or --weights FILE")
+    if cfg.pretrained and problem:
+        raise ConfigError(
+            f"{problem}: train {display_name(cfg.arch)} from scratch (pretrained off), "
+            f"or pick {display_name(OFFLINE_ARCH)}, whose ImageNet weights ship with cnnapp"
+        )
     if cfg.freeze is None:
         cfg.freeze = bool(cfg.pretrained or cfg.weights)
     if cfg.img_size is None:
