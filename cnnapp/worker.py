@@ -233,7 +233,7 @@ class JobManager:
         except OSError:
             pass
         self._processes[run.id] = process
-        run.update_status(pid=process.pid, message="starting the training process")
+        run.update_status(pid=process.pid, launched=time.time(), message="starting the training process")
         threading.Thread(target=self._monitor, args=(run, process), daemon=True, name=f"job-{run.id}").start()
 
     def _monitor(self, run: RunDir, process: subprocess.Popen) -> None:

@@ -7,7 +7,9 @@ used), so the first page is served in seconds.
 
 from __future__ import annotations
 
+import html
 import os
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -27,8 +29,9 @@ from cnnapp.ui import (
     runs_tab,
     train_tab,
 )
+from cnnapp.ui.common import PRIVATE
 from cnnapp.ui.context import UIContext
-from cnnapp.ui.dataset_state import default_dataset
+from cnnapp.ui.dataset_state import SAVED_KEY, default_dataset
 from cnnapp.ui.theme import CSS, HEAD, HEADER, THEME
 from cnnapp.worker import JobManager
 
@@ -46,6 +49,8 @@ TABS: list[ModuleType] = [
 DEFAULT_ARCH = "tf_efficientnet_lite0"
 DEFAULT_MAX_UPLOAD = "2gb"
 SESSION_KEY = "cnnapp-session"  # localStorage key; the fixed secret keeps tokens readable after a restart (they are random, not derived from it)
+SELECTED_KEY = "cnnapp-selected-run"  # localStorage keys of the selected run and the open tab
+TAB_KEY = "cnnapp-tab"
 NEW_TOKEN = """(token) => token || Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("")"""
 
 
@@ -54,13 +59,15 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
     root = Path(root) if root else workspace.home()
     with gr.Blocks(title="cnnapp · train image classifiers") as demo:
         gr.Markdown(HEADER, elem_id="cnn-header")
+        next_run = gr.Markdown(elem_id="next-run")
         ctx = UIContext(
             demo=demo,
             root=root,
             jobs=jobs or JobManager(root),
             session=gr.BrowserState(None, storage_key=SESSION_KEY, secret=SESSION_KEY),
             dataset=gr.State(default_dataset()),
-            selected_run=gr.State(None),
+            saved_dataset=gr.BrowserState(None, storage_key=SAVED_KEY),
+            selected_run=gr.BrowserState(None, storage_key=SELECTED_KEY),
             watched_run=gr.State(None),
             runs_changed=gr.State(0.0),
             arch=gr.Dropdown(
@@ -84,14 +91,38 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
         endpoints.build(ctx)
         for trigger in (demo.load, ctx.session.change):  # a new browser gets its token (made in the browser) at once
             trigger(None, ctx.session, ctx.session, js=NEW_TOKEN)
-        with gr.Tabs():
+        saved_tab = gr.BrowserState(None, storage_key=TAB_KEY)
+        with gr.Tabs() as tabs:
+            pages = []
             for tab in TABS:
-                with gr.Tab(tab.TITLE):
+                with gr.Tab(tab.TITLE, id=tab.TITLE) as page:
                     tab.build(ctx)
+                pages.append(page)
+        demo.load(restore_tab, saved_tab, tabs, **PRIVATE)
+        gr.on([p.select for p in pages], remember_tab, None, saved_tab, show_progress="hidden", **PRIVATE)
+        header = {"fn": partial(next_start, root), "inputs": [ctx.dataset, ctx.arch], "outputs": next_run, **PRIVATE}
+        gr.on([demo.load, ctx.dataset.change, ctx.arch.change], **header, show_progress="hidden")
     for fn in demo.fns.values():  # the HTTP API is exactly the documented endpoints; UI events stay private
         if fn.api_name not in endpoints.ENDPOINTS:
             fn.api_visibility = "private"
     return demo
+
+
+def restore_tab(saved: Any) -> gr.Tabs:
+    """The tab this browser showed last (a reload keeps it)."""
+    return gr.Tabs(selected=saved) if saved in {tab.TITLE for tab in TABS} else gr.Tabs()
+
+
+def remember_tab(event: gr.SelectData) -> str:
+    return event.value
+
+
+def next_start(root: Path, dataset: dict | None, arch: str | None) -> str:
+    """What the next Start trains: the architecture and the dataset (shown under the page title)."""
+    from cnnapp.registry import display_name  # torch: after the page is shown
+
+    data = html.escape(dataset["name"], quote=False) if dataset else "no dataset chosen yet"
+    return f"Next **Start** trains **{html.escape(display_name(arch or ''), quote=False)}** on **{data}**."
 
 
 def launch_options(**overrides: Any) -> dict[str, Any]:

@@ -8,13 +8,16 @@ import math
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import gradio as gr
 import pandas as pd
 
 from cnnapp.errors import CnnappError
 from cnnapp.runs import RunDir
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 F = TypeVar("F", bound=Callable[..., Any])
 PRIVATE = {"api_visibility": "private"}  # UI events are not part of the HTTP API
@@ -61,9 +64,16 @@ def duration(seconds: Any) -> str:
 
 
 def badge(state: str) -> str:
-    """A coloured state label (HTML)."""
-    state = state if state in ("queued", "running", "completed", "failed", "cancelled", "interrupted") else "unknown"
-    return f'<span class="cnn-badge {state}">{state}</span>'
+    """A coloured state label (HTML); "stopping" is a running run asked to stop."""
+    known = ("queued", "running", "stopping", "completed", "failed", "cancelled", "interrupted")
+    state = state if state in known else "unknown"
+    return f'<span class="cnn-badge {state}">{"stopping…" if state == "stopping" else state}</span>'
+
+
+def shown_state(run: RunDir, status: dict) -> str:
+    """The state to show: "stopping" from the moment a stop is asked until the run has ended."""
+    state = status.get("state", "unknown")
+    return "stopping" if state in ("queued", "running") and run.stop_requested() else state
 
 
 def progress_html(run: RunDir, status: dict) -> str:
@@ -73,11 +83,17 @@ def progress_html(run: RunDir, status: dict) -> str:
     event = run.last_event() or {}
     if state == "completed":
         fraction, text = 1.0, f"finished {epochs} epoch(s)"
-    elif state == "running" and {"epoch", "epochs", "batch", "batches"} <= event.keys():
+    elif (
+        state == "running"
+        and {"epoch", "epochs", "batch", "batches"} <= event.keys()
+        and event.get("t", 0) >= (status.get("launched") or 0)  # not an event from before a Resume
+    ):
         epoch, total, batch, batches = (int(event[k]) for k in ("epoch", "epochs", "batch", "batches"))
         fraction = min(max((epoch - 1 + batch / max(batches, 1)) / max(total, 1), 0.0), 1.0)
-        left = max(0.0, (event.get("eta_s") or 0) - (time.time() - event.get("t", time.time())))
-        text = f"epoch {epoch}/{total} · batch {batch}/{batches} · about {duration(left)} left"
+        text = f"epoch {epoch}/{total} · batch {batch}/{batches}"
+        if event.get("eta_s"):  # blank until the trainer can estimate it
+            left = max(1.0, event["eta_s"] - (time.time() - event.get("t", time.time())))
+            text += f" · about {duration(left)} left"
     else:
         fraction = (status.get("epoch") or 0) / epochs if epochs else 0.0
         text = html.escape(status.get("message") or state, quote=False)
@@ -87,46 +103,29 @@ def progress_html(run: RunDir, status: dict) -> str:
     )
 
 
-def curves(metrics: pd.DataFrame) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """Long-form loss and accuracy (%) frames (epoch, value, split) for `gr.LinePlot`; None before the first epoch.
+def curves(metrics: pd.DataFrame) -> tuple[Figure | None, Figure | None]:
+    """Loss and accuracy (%) per epoch as figures (integer epoch ticks, a marker per epoch); None before the first epoch."""
+    from cnnapp.evaluate import line_figure  # matplotlib: loaded by the first handler, not with the page
 
-    (An empty frame would freeze the plot's series to none: gradio builds the chart once, from its first data.)
-    """
     if metrics.empty:
         return None, None
 
     def melt(train: str, val: str, scale: float) -> pd.DataFrame:
         frame = metrics[["epoch", train, val]].rename(columns={train: "train", val: "validation"})
         long = frame.melt(id_vars="epoch", var_name="split", value_name="value").dropna()
-        long["value"] = long["value"].astype(float) * scale
-        return long[["epoch", "value", "split"]]
+        return long.astype({"epoch": int, "value": float}).assign(value=lambda f: f["value"] * scale)
 
-    return melt("train_loss", "val_loss", 1.0), melt("train_acc", "val_acc", 100.0)
-
-
-def line_plot(y_title: str, label: str, y_lim: list[float | None] | None = None) -> gr.LinePlot:
-    """A training curve, empty until `curves` fills it (its legend is drawn by `curve_plots`, where it always fits)."""
-    return gr.LinePlot(
-        None,
-        x="epoch",
-        y="value",
-        color="split",
-        x_title="epoch",
-        y_title=y_title,
-        label=label,
-        y_lim=y_lim,
-        color_map=CURVE_COLORS,
-        colors_in_legend=[],
+    return (
+        line_figure(melt("train_loss", "val_loss", 1.0), "epoch", "value", "split", "loss", colors=CURVE_COLORS),
+        line_figure(
+            melt("train_acc", "val_acc", 100.0), "epoch", "value", "split", "accuracy (%)", (0, 100), CURVE_COLORS
+        ),
     )
 
 
-def curve_plots() -> tuple[gr.LinePlot, gr.LinePlot]:
-    """The legend, then loss and accuracy side by side (one above the other on a phone)."""
-    items = " &nbsp; ".join(f'<span style="color:{color}">━━</span> {split}' for split, color in CURVE_COLORS.items())
-    gr.HTML(f'<div class="cnn-legend">{items}</div>')
+def curve_plots() -> tuple[gr.Plot, gr.Plot]:
+    """Loss and accuracy side by side (one above the other on a phone), empty until `curves` fills them."""
     with gr.Row():
-        with gr.Column(min_width=260):
-            loss = line_plot("loss", "Loss")
-        with gr.Column(min_width=260):
-            accuracy = line_plot("accuracy (%)", "Accuracy", [0, 100])
+        loss = gr.Plot(label="Loss", format="png", min_width=260, elem_classes="cnn-curve")
+        accuracy = gr.Plot(label="Accuracy", format="png", min_width=260, elem_classes="cnn-curve")
     return loss, accuracy

@@ -23,7 +23,7 @@ TITLE = "Evaluate"
 SPLITS = {"validation": "val", "test": "test"}
 NO_RUNS = (
     '<div class="cnn-empty"><b>No evaluated run yet.</b> Train one on <b>2 · Train</b>: when it finishes, its accuracy, '
-    "confusion matrix (matriz de confusión) and most confident mistakes appear here.</div>"
+    "confusion matrix and most confident mistakes appear here.</div>"
 )
 NO_MISTAKES = "No mistakes on the validation images: nothing to show."
 
@@ -107,19 +107,20 @@ def build(ctx: UIContext) -> None:
         split = gr.Radio(["validation"], value="validation", label="Images", scale=1, elem_id="evaluate-split")
     summary = gr.Markdown(elem_id="evaluate-summary")
     per_class = gr.Dataframe(
-        label="Per class: precision, recall (sensibilidad), F1, support",
+        label="Per class: precision, recall, F1, support",
         interactive=False,
         max_height=320,
         elem_classes="cnn-table",
     )
     with gr.Row():
-        counts = gr.Plot(label="Confusion matrix (counts)", show_label=False, format="png")
-        rows = gr.Plot(label="Confusion matrix (row-normalised)", show_label=False, format="png")
-    with gr.Row():
-        loss = gr.Plot(label="Loss per epoch", format="png")
-        acc = gr.Plot(label="Accuracy per epoch", format="png")
+        counts = gr.Plot(label="Confusion matrix (counts)", show_label=False, format="png", min_width=420)
+        rows = gr.Plot(label="Confusion matrix (row-normalised)", show_label=False, format="png", min_width=420)
+    with gr.Row():  # the figures carry their own titles and legends: a label box would cover them
+        loss = gr.Plot(label="Loss per epoch", show_label=False, format="png", min_width=320)
+        acc = gr.Plot(label="Accuracy per epoch", show_label=False, format="png", min_width=320)
     gr.Markdown(
-        "**Top losses**: the validation images the model got most confidently wrong, as *true class → predicted class (probability)*."
+        "**Most confident mistakes**: the validation images the model got wrong, the surest first, as "
+        "*true class → predicted class (probability)*."
     )
     mistakes_note = gr.Markdown()
     mistakes = gr.Gallery(

@@ -13,13 +13,17 @@ from cnnapp.ui.common import PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.predict_tab import examples, model_choices
 
+COLOUR_BAR = (  # the "jet" colours of `explain.overlay`, low to high
+    '<div class="cnn-colourbar"><span>low</span><div style="background: linear-gradient(to right, #00007f, #0000ff, '
+    '#007fff, #00ffff, #7fff7f, #ffff00, #ff7f00, #ff0000, #7f0000)"></div><span>high: where the model looked</span></div>'
+)
 TITLE = "Explain"
 PREDICTED = "(the predicted class)"
 INTRO = """
 **Grad-CAM** colours the parts of a picture that pushed the model towards a class (red: strong evidence), using the
-gradients of that class's score at the last convolutional layer. **Feature maps** (*mapas de características*) are
-what the layers output: early layers respond to lines and edges (*líneas, bordes*), middle ones to shapes
-(*formas*), late ones to object parts (*objetos*), as in the visual cortex V1 → V2 → V4 → IT.
+gradients of that class's score at the last convolutional layer. **Feature maps** are what the layers output:
+early layers respond to lines and edges, middle ones to shapes, late ones to object parts, as in the visual cortex
+V1 → V2 → V4 → IT.
 """
 NO_IMAGE = "Add a picture (or click an example) to see where the model looks."
 
@@ -98,6 +102,7 @@ def build(ctx: UIContext) -> None:
             heatmap = gr.Image(
                 type="pil", label="Picture · Grad-CAM", interactive=False, height=300, elem_id="explain-heatmap"
             )
+            gr.HTML(COLOUR_BAR)
             caption = gr.Markdown(NO_IMAGE)
     gr.Markdown("### Feature maps, early → late layers")
     layers = gr.Dropdown(

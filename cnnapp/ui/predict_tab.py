@@ -13,6 +13,7 @@ from cnnapp.ui.context import UIContext
 
 TITLE = "3 · Predict"
 IMAGENET = "imagenet:"
+NO_PICTURE = "No picture to classify yet: drop, upload or paste one (or click an example below it)."
 EXAMPLE_CLASSES = ("ankle_boot", "bag", "dress", "sandal", "trouser")
 
 
@@ -86,6 +87,7 @@ def build(ctx: UIContext) -> None:
         **PRIVATE,
     }
     gr.on([ctx.session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
+    go.click(lambda image: None if image else gr.Warning(NO_PICTURE), image, None, **PRIVATE)
     gr.on(
         [image.change, model.change, top_k.release, go.click],
         user_errors(partial(classify, ctx.root)),
