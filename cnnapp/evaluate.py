@@ -83,7 +83,15 @@ def confusion_figure(cm: np.ndarray, classes: list[str], normalize: bool = False
     if n <= 30:
         for (i, j), v in np.ndenumerate(values):
             text = f"{v:.2f}" if normalize else f"{int(v)}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=11 if n <= 12 else 8, color="white" if v > threshold else "black")
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=11 if n <= 12 else 8,
+                color="white" if v > threshold else "black",
+            )
     fig.tight_layout()
     return fig
 

@@ -81,10 +81,12 @@ def test_an_unusable_dataset_keeps_the_previous_choice(small_dataset, tmp_path, 
     before = data_tab.use_zip(workspace, zip_folder_of(small_dataset, tmp_path))
     previous = before[0]
     for bad in (str(archive), str(next((small_dataset / "bag").iterdir()))):
-        state, summary, counts, gallery, _, _, _, notice, zip_box, folder_box = data_tab.use_zip(workspace, bad, previous)
+        state, summary, counts, gallery, _, _, _, notice, zip_box, folder_box = data_tab.use_zip(
+            workspace, bad, previous
+        )
         assert state == gr.skip() and summary == before[1], "the previous dataset's panels come back"
         assert counts.equals(before[2]) and len(gallery) == len(before[3])
-        assert "cannot be used" in notice and "Still using **small.zip**" in notice
+        assert "cannot be used" in notice and "Still using <b>small.zip</b>" in notice
         assert zip_box is None and folder_box is None, "the bad file stays in the upload box"
     assert "at least two class folders" in data_tab.use_zip(workspace, str(archive), previous)[7]
     assert "not a folder or a .zip archive" in data_tab.use_zip(workspace, bad, previous)[7]

@@ -51,6 +51,7 @@ DEFAULT_MAX_UPLOAD = "2gb"
 SESSION_KEY = "cnnapp-session"  # localStorage key; the fixed secret keeps tokens readable after a restart (they are random, not derived from it)
 SELECTED_KEY = "cnnapp-selected-run"  # localStorage keys of the selected run and the open tab
 TAB_KEY = "cnnapp-tab"
+FORM_KEY = "cnnapp-train-form"
 NEW_TOKEN = """(token) => token || Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("")"""
 
 
@@ -66,8 +67,9 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
             jobs=jobs or JobManager(root),
             session=gr.BrowserState(None, storage_key=SESSION_KEY, secret=SESSION_KEY),
             dataset=gr.State(default_dataset()),
-            saved_dataset=gr.BrowserState(None, storage_key=SAVED_KEY),
-            selected_run=gr.BrowserState(None, storage_key=SELECTED_KEY),
+            saved_dataset=gr.BrowserState(None, storage_key=SAVED_KEY, secret=SESSION_KEY),
+            saved_form=gr.BrowserState(None, storage_key=FORM_KEY, secret=SESSION_KEY),
+            selected_run=gr.BrowserState(None, storage_key=SELECTED_KEY, secret=SESSION_KEY),
             watched_run=gr.State(None),
             runs_changed=gr.State(0.0),
             arch=gr.Dropdown(
@@ -91,7 +93,7 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
         endpoints.build(ctx)
         for trigger in (demo.load, ctx.session.change):  # a new browser gets its token (made in the browser) at once
             trigger(None, ctx.session, ctx.session, js=NEW_TOKEN)
-        saved_tab = gr.BrowserState(None, storage_key=TAB_KEY)
+        saved_tab = gr.BrowserState(None, storage_key=TAB_KEY, secret=SESSION_KEY)  # fixed: readable after a restart
         with gr.Tabs() as tabs:
             pages = []
             for tab in TABS:

@@ -57,7 +57,13 @@ SHOWN = {
 
 
 def _base(
-    dataset: dict | None, arch: str, epochs: float, unfreeze: float, img_size: float, lr_head: float | None, augment: str
+    dataset: dict | None,
+    arch: str,
+    epochs: float,
+    unfreeze: float,
+    img_size: float,
+    lr_head: float | None,
+    augment: str,
 ) -> TrainConfig:
     if not dataset:
         raise DataError("no dataset chosen: pick one on the 1 · Data tab (the example works)")
@@ -194,7 +200,9 @@ def show(
         )
     table = compare.comparison_table(runs)
     curves = compare.val_curves(runs).assign(val_acc=lambda f: f["val_acc"] * 100)
-    figure = line_figure(curves, "epoch", "val_acc", "run", "validation accuracy (%)", (0, 100)) if len(curves) else None
+    figure = (
+        line_figure(curves, "epoch", "val_acc", "run", "validation accuracy (%)", (0, 100)) if len(curves) else None
+    )
     active = any(r.reconcile().get("state") in ACTIVE for r in runs)
     return (
         "",

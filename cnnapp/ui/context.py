@@ -18,7 +18,8 @@ class UIContext:
     survives reloads): every handler that touches runs takes it as its last input, and lists that
     depend on it refresh on `session.change`, which fires once the token is known. `dataset` holds
     the chosen dataset (`{"path", "source", "name"}`, or None), `saved_dataset` the browser's copy of it
-    (restored, after checking, when the page loads again); `selected_run` the
+    (restored, after checking, when the page loads again), `saved_form` the Train tab's form (browser states
+    live outside the tabs: a tab not shown yet has no components in the page); `selected_run` the
     run id the user last started or picked (kept by the browser); `watched_run` the run the Train tab follows;
     `runs_changed` is bumped whenever runs appear, finish or are deleted, so that tabs listing runs
     refresh. `arch` and `augment` are created unrendered here and rendered by the Train tab; other
@@ -31,6 +32,7 @@ class UIContext:
     session: gr.BrowserState
     dataset: gr.State
     saved_dataset: gr.BrowserState
+    saved_form: gr.BrowserState
     selected_run: gr.BrowserState
     watched_run: gr.State
     runs_changed: gr.State

@@ -104,8 +104,10 @@ def choose(root: Path, source: Callable[[], str | Path], name: str, current: dic
     except CnnappError as exc:
         reason = html.escape(str(exc), quote=False)
         gr.Warning(f"{html.escape(name, quote=False)} cannot be used: {reason}")
-        still = f" Still using **{html.escape(current['name'], quote=False)}**." if current else ""
-        notice = f'<div class="cnn-failed">✗ <b>{html.escape(name, quote=False)}</b> cannot be used: {reason}.{still}</div>'
+        still = f" Still using <b>{html.escape(current['name'], quote=False)}</b>." if current else ""
+        notice = (
+            f'<div class="cnn-failed">✗ <b>{html.escape(name, quote=False)}</b> cannot be used: {reason}.{still}</div>'
+        )
         return gr.skip(), *show(root, current), notice, None, None
     return chosen(found, source(), name), *_shown(found, name), "", gr.skip(), gr.skip()
 

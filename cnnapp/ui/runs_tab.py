@@ -328,9 +328,7 @@ def build(ctx: UIContext) -> None:
         trigger_mode="once",
         **PRIVATE,
     )
-    stop_btn.click(
-        user_errors(partial(stop, ctx.jobs)), [ctx.selected_run, session], ctx.runs_changed, **PRIVATE
-    )
+    stop_btn.click(user_errors(partial(stop, ctx.jobs)), [ctx.selected_run, session], ctx.runs_changed, **PRIVATE)
     gr.on(
         [rename_btn.click, name.submit],
         user_errors(partial(rename, root)),

@@ -22,7 +22,6 @@ from cnnapp.worker import JobManager
 TITLE = "2 · Train"
 SMALL_PX = 96
 DEFAULT_ARCH = "tf_efficientnet_lite0"
-FORM_KEY = "cnnapp-train-form"  # localStorage key of the saved form
 POLL_S = 1.0
 IDLE_STATUS = (
     '<div class="cnn-empty">No training running. The defaults (EfficientNet-Lite0 pretrained on ImageNet, frozen, '
@@ -272,7 +271,13 @@ def build(ctx: UIContext) -> None:
                 info="fine-tune the whole network at the backbone rate",
             )
             img_size = gr.Slider(
-                16, 320, value=SMALL_PX, step=4, label="Image size (px)", info="small is fast on a CPU", elem_id="img-size"
+                16,
+                320,
+                value=SMALL_PX,
+                step=4,
+                label="Image size (px)",
+                info="small is fast on a CPU",
+                elem_id="img-size",
             )
             ctx.augment.render()
             with gr.Accordion("More settings", open=False):
@@ -310,7 +315,7 @@ def build(ctx: UIContext) -> None:
 
     watched, session = ctx.watched_run, ctx.session
     seen = gr.State(None)
-    saved = gr.BrowserState(None, storage_key=FORM_KEY)
+    saved = ctx.saved_form
     timer = gr.Timer(POLL_S, active=False)
     fields = [
         ctx.arch,
@@ -344,7 +349,7 @@ def build(ctx: UIContext) -> None:
     )
     ctx.demo.load(**data_info)
     gr.on(
-        [c.input for c in saved_fields if c is not ctx.arch] + [ctx.arch.change],
+        [c.change for c in saved_fields],
         save_form,
         saved_fields,
         saved,
@@ -357,7 +362,7 @@ def build(ctx: UIContext) -> None:
     ctx.arch.change(on_arch, ctx.arch, [card, pretrained], **PRIVATE)
     ctx.arch.input(arch_defaults, ctx.arch, [pretrained, freeze, img_size], **PRIVATE).then(
         backbone_rate, [lr_head, pretrained], lr_backbone, **PRIVATE
-    ).then(save_form, saved_fields, saved, **PRIVATE)
+    )
     pretrained.input(lambda on: gr.Checkbox(value=on), pretrained, freeze, **PRIVATE)
     gr.on([lr_head.input, pretrained.input], backbone_rate, [lr_head, pretrained], lr_backbone, **PRIVATE)
     start_btn.click(
