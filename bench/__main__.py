@@ -9,13 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-for _key, _value in {
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "NO_ALBUMENTATIONS_UPDATE": "1",
-    "HF_HUB_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-}.items():
-    os.environ.setdefault(_key, _value)
+from cnnapp.settings import use_offline_env
+
+use_offline_env()  # before gradio or huggingface_hub are imported
 
 from bench import features, serving, training  # noqa: E402
 from bench.fixtures import WORKDIR  # noqa: E402

@@ -12,23 +12,20 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from cnnapp import settings
 from cnnapp.errors import DataError
 
 ARCHIVE_EXTENSIONS = (".zip", ".tar", ".tgz", ".gz", ".bz2", ".xz", ".7z", ".rar")
 _MARKER = ".cnnapp-extracted.json"
 
 
-def _env(name: str, default: float) -> float:
-    return float(os.environ.get(name, default))
-
-
 @dataclass(frozen=True)
 class ZipLimits:
-    """Bounds on what an archive may expand to (env `CNNAPP_ZIP_MAX_BYTES`, `_MAX_FILES`, `_MAX_RATIO`, read when created)."""
+    """Bounds on what an archive may expand to (`CNNAPP_ZIP_MAX_BYTES`, `_MAX_FILES`, `_MAX_RATIO` when created)."""
 
-    max_bytes: int = field(default_factory=lambda: int(_env("CNNAPP_ZIP_MAX_BYTES", 4 * 1024**3)))
-    max_files: int = field(default_factory=lambda: int(_env("CNNAPP_ZIP_MAX_FILES", 200_000)))
-    max_ratio: float = field(default_factory=lambda: _env("CNNAPP_ZIP_MAX_RATIO", 200))
+    max_bytes: int = field(default_factory=lambda: settings.get().zip_max_bytes)
+    max_files: int = field(default_factory=lambda: settings.get().zip_max_files)
+    max_ratio: float = field(default_factory=lambda: settings.get().zip_max_ratio)
 
 
 @dataclass

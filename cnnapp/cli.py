@@ -1,4 +1,4 @@
-"""The command line: `python -m cnnapp {train,predict,models,runs,compare,explain,export,datasets} ...`."""
+"""The command line: `python -m cnnapp {train,lr-find,predict,models,runs,compare,explain,export,datasets} ...`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import sys
 from collections.abc import Sequence
 from dataclasses import fields
 
-from cnnapp.config import OPTIMIZERS, SCHEDULERS, TrainConfig
+from cnnapp import settings
+from cnnapp.config import OPTIMIZERS, SCHEDULERS, SMALL_IMG_SIZE, TrainConfig
 from cnnapp.errors import CnnappError
 
 HELP = {
@@ -27,8 +28,9 @@ HELP = {
     "scheduler": f"learning-rate schedule, one of {', '.join(SCHEDULERS)}",
     "label_smoothing": "label smoothing for the cross-entropy loss",
     "batch_size": "images per batch",
-    "img_size": "square input size in pixels (default: the architecture's)",
-    "augment": "augmentations: a preset (none, light, medium, strong) or e.g. 'hflip,crop=0.8,rotate=15,noise,color,hue,gray'",
+    "img_size": f"square input size in pixels (default: the architecture's, at most {SMALL_IMG_SIZE}: quick on a CPU)",
+    "augment": "augmentations: a preset (none, light, medium, strong) "
+    "or e.g. 'hflip,crop=0.8,rotate=15,noise,color,hue,gray'",
     "val_split": "fraction of train held out for validation when there is no val folder",
     "seed": "random seed (CPU runs are repeatable)",
     "device": "auto, cpu or cuda",
@@ -63,6 +65,20 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--run-dir", help="write the run here instead of <workspace>/runs/<run_id>")
     t.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its last checkpoint")
     t.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    f = sub.add_parser(
+        "lr-find", help="suggest a learning rate: the range test (an exponential sweep, as fastai's lr_find)"
+    )
+    _add_train_options(f)
+    f.add_argument("--config", help="JSON file of options (command-line options override it)")
+    f.add_argument("--steps", type=int, help="mini-batches in the sweep (default: 100)")
+    f.add_argument("--start-lr", type=float, metavar="LR", help="first learning rate (default: 1e-7)")
+    f.add_argument("--end-lr", type=float, metavar="LR", help="last learning rate (default: 10)")
+    f.add_argument(
+        "--out", metavar="FILE", help="also write the curve: a .png plot, or .json (the suggestion and every point)"
+    )
+    f.add_argument("--format", choices=("text", "json"), default="text", help="what to print (default: text)")
+    f.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("predict", help="classify images with a trained run or an ImageNet model")
     src = p.add_mutually_exclusive_group(required=True)
@@ -137,6 +153,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _train_config(args: argparse.Namespace) -> TrainConfig:
+    """The training options: `--config FILE`'s, overridden by those given on the command line."""
+    values = json.loads(open(args.config).read()) if args.config else {}
+    if not isinstance(values, dict):
+        raise CnnappError(f"{args.config} must hold a JSON object of options")
+    values.update({f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None})
+    return TrainConfig.from_dict(values)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from cnnapp import hardware
     from cnnapp.train import resume_training, train
@@ -145,11 +170,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.resume:
         run, status = resume_training(args.resume, progress=not args.quiet)
     else:
-        values = json.loads(open(args.config).read()) if args.config else {}
-        if not isinstance(values, dict):
-            raise CnnappError(f"{args.config} must hold a JSON object of options")
-        values.update({f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None})
-        run, status = train(TrainConfig.from_dict(values), args.run_dir, progress=not args.quiet)
+        run, status = train(_train_config(args), args.run_dir, progress=not args.quiet)
     state = status.get("state")
     if os.environ.get("RANK", "0") != "0":
         return 0 if state == "completed" else 1
@@ -159,6 +180,25 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"error: run {state}: {status.get('message', '')}", file=sys.stderr)
     print(run.path)
     return 0 if state == "completed" else 1
+
+
+def cmd_lr_find(args: argparse.Namespace) -> int:
+    from cnnapp import hardware
+    from cnnapp.lr_find import curve_figure, find_lr
+
+    if args.out and not args.out.lower().endswith((".png", ".json")):
+        raise CnnappError(f"--out must name a .png or .json file, got {args.out}")
+    hardware.configure_threads()
+    sweep = {k: getattr(args, k) for k in ("steps", "start_lr", "end_lr") if getattr(args, k) is not None}
+    result = find_lr(_train_config(args), progress=not args.quiet, **sweep)
+    data = result.to_dict()
+    if args.out and args.out.lower().endswith(".json"):
+        with open(args.out, "w") as out:
+            json.dump(data, out)
+    elif args.out:
+        curve_figure(data).savefig(args.out, dpi=120)
+    print(json.dumps(data) if args.format == "json" else result.summary())
+    return 0
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -281,6 +321,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "train": cmd_train,
+    "lr-find": cmd_lr_find,
     "predict": cmd_predict,
     "models": cmd_models,
     "runs": cmd_runs,
@@ -294,6 +335,7 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        settings.get()  # a bad CNNAPP_* value stops every command at start-up
         return COMMANDS[args.command](args)
     except CnnappError as exc:
         print(f"error: {exc}", file=sys.stderr)

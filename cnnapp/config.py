@@ -16,6 +16,7 @@ SCHEDULERS = ("none", "cosine", "onecycle")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16")
 OFFLINE_ARCH = "tf_efficientnet_lite0"  # the default architecture, the one with ImageNet weights bundled
+SMALL_IMG_SIZE = 96  # px: the default image size is at most this (quick on a CPU); see registry.recommended_size
 
 
 @dataclass
@@ -99,14 +100,13 @@ def _coerce(cfg: TrainConfig) -> None:
 
 def resolve(cfg: TrainConfig) -> TrainConfig:
     """Validate every setting and fill the architecture-dependent defaults. Raises ConfigError."""
-    from cnnapp.registry import check_input_size, display_name, get_spec, pretrained_problem
+    from cnnapp.registry import check_input_size, display_name, pretrained_problem, recommended_size
     from cnnapp.transforms import parse_augment
 
     cfg = dataclasses.replace(cfg)
     _coerce(cfg)
     if not cfg.data:
         raise ConfigError("no dataset given: pass --data PATH (a folder of class sub-folders or a .zip)")
-    spec = get_spec(cfg.arch)
     problem = pretrained_problem(cfg.arch)  # refused here, before a run is queued, rather than when it starts
     if cfg.pretrained is None:
         cfg.pretrained = problem is None and not cfg.weights
@@ -120,7 +120,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     if cfg.freeze is None:
         cfg.freeze = bool(cfg.pretrained or cfg.weights)
     if cfg.img_size is None:
-        cfg.img_size = spec.input_size
+        cfg.img_size = recommended_size(cfg.arch)
     checks = [
         (cfg.epochs >= 1, f"epochs must be at least 1, got {cfg.epochs}"),
         (cfg.unfreeze_epochs >= 0, f"unfreeze_epochs must be 0 or more, got {cfg.unfreeze_epochs}"),

@@ -9,6 +9,10 @@ class ConfigError(CnnappError):
     """A training or prediction setting is invalid."""
 
 
+class SettingsError(CnnappError):
+    """An environment variable (`CNNAPP_*`, see `cnnapp.settings`) has a value cnnapp cannot use."""
+
+
 class DataError(CnnappError):
     """A dataset or image cannot be used."""
 

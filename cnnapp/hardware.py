@@ -9,12 +9,14 @@ from pathlib import Path
 
 import torch
 
+from cnnapp import settings
+
 
 def configure_threads(threads: int | None = None) -> int:
     """Set torch's intra-op threads (`CNNAPP_THREADS`, else the cores shared by this machine's ranks)."""
     from cnnapp.distributed import local_world_size
 
-    n = threads or int(os.environ.get("CNNAPP_THREADS", 0)) or len(os.sched_getaffinity(0)) // local_world_size()
+    n = threads or settings.get().threads or len(os.sched_getaffinity(0)) // local_world_size()
     torch.set_num_threads(max(1, n))
     return torch.get_num_threads()
 

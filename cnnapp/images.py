@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from cnnapp import settings
 from cnnapp.errors import DataError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp", ".gif")
-DEFAULT_MAX_PIXELS = 64_000_000
-
-
-def max_pixels() -> int:
-    """Largest width × height accepted (env `CNNAPP_MAX_IMAGE_PIXELS`), against decompression bombs."""
-    return int(os.environ.get("CNNAPP_MAX_IMAGE_PIXELS", DEFAULT_MAX_PIXELS))
 
 
 def has_image_extension(name: str) -> bool:
@@ -60,9 +54,10 @@ def load_rgb(source: str | Path | BinaryIO, draft_size: int | None = None) -> Im
     try:
         with Image.open(source) as im:
             width, height = im.size
-            if width * height > max_pixels():
+            limit = settings.get().max_image_pixels  # against decompression bombs
+            if width * height > limit:
                 raise DataError(
-                    f"image is too large ({width}×{height} pixels, limit {max_pixels():,}); "
+                    f"image is too large ({width}×{height} pixels, limit {limit:,}); "
                     "resize it or raise CNNAPP_MAX_IMAGE_PIXELS"
                 )
             if getattr(im, "n_frames", 1) > 1:

@@ -52,7 +52,7 @@ POOLING = ("max", "min", "avg")
 
 
 def as_matrix(value: Any, name: str = "matrix") -> np.ndarray:
-    """A 2-D float array from a list of rows, an array or a DataFrame (e.g. a `gr.Dataframe` value). Raises ConfigError."""
+    """A 2-D float array from a list of rows, an array or a DataFrame (a `gr.Dataframe` value). Raises ConfigError."""
     try:
         array = np.array(
             value.to_numpy() if isinstance(value, pd.DataFrame) else value, dtype=np.float32
@@ -104,7 +104,8 @@ def _check(size: tuple[int, int], k: int, p: int, s: int) -> None:
         raise ConfigError("kernel and stride must be at least 1 and padding 0 or more")
     if min(size) + 2 * p < k:
         raise ConfigError(
-            f"the {k}×{k} kernel does not fit a {size[0]}×{size[1]} input with padding {p}; add padding or use a larger input"
+            f"the {k}×{k} kernel does not fit a {size[0]}×{size[1]} input with padding {p}; "
+            "add padding or use a larger input"
         )
 
 
@@ -257,7 +258,7 @@ def _param_note(name: str, params: int, head: int) -> str:
 
 
 def architectures_table() -> pd.DataFrame:
-    """Every registry architecture: year, depth, computed parameters, and the course's ILSVRC figures where it gives them."""
+    """Every registry architecture: year, depth, computed parameters, and the course's ILSVRC figures where given."""
     from cnnapp.models import head_of
     from cnnapp.registry import build, count_params, get_spec, names
 

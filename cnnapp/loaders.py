@@ -13,14 +13,8 @@ import numpy as np
 import torch
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, Sampler, SequentialSampler
 
+from cnnapp import settings
 from cnnapp.images import load_square_array
-
-DEFAULT_MEMORY_BUDGET = 2 * 1024**3
-DEFAULT_DISK_BUDGET = 16 * 1024**3
-
-
-def _budget(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
 
 
 def decode_all(paths: Sequence[str], size: int, out: np.ndarray, workers: int | None = None) -> None:
@@ -44,11 +38,12 @@ class ImageCache:
     def build(cls, paths: Sequence[str], size: int, disk_dir: Path | None = None) -> ImageCache | None:
         """Decode `paths`; None when even the disk budget is too small (images are then decoded per batch)."""
         nbytes = len(paths) * size * size * 3
-        if nbytes <= _budget("CNNAPP_CACHE_MEMORY", DEFAULT_MEMORY_BUDGET):
+        budget = settings.get()
+        if nbytes <= budget.cache_memory:
             array = np.empty((len(paths), size, size, 3), dtype=np.uint8)
             decode_all(paths, size, array)
             return cls(array, "memory")
-        if disk_dir is None or nbytes > _budget("CNNAPP_CACHE_DISK", DEFAULT_DISK_BUDGET):
+        if disk_dir is None or nbytes > budget.cache_disk:
             return None
         disk_dir.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(suffix=".u8", dir=disk_dir)

@@ -13,6 +13,7 @@ import torch
 import torchvision
 from torch import nn
 
+from cnnapp.config import SMALL_IMG_SIZE
 from cnnapp.errors import ConfigError
 from cnnapp.lenet import LeNet5
 
@@ -216,12 +217,22 @@ def count_params(name: str) -> int:
     return sum(p.numel() for p in _meta_model(name).parameters())
 
 
+def recommended_size(name: str) -> int:
+    """The default image size (app and CLI): the architecture's own, at most `SMALL_IMG_SIZE` px, at least its minimum.
+
+    Small inputs train quickly on a CPU and still suit the architecture.
+    """
+    spec = get_spec(name)
+    return max(spec.min_input_size, min(spec.input_size, SMALL_IMG_SIZE))
+
+
 def check_input_size(name: str, size: int) -> None:
     """Raise ConfigError when `size` px is too small (or otherwise unusable) for the architecture."""
     spec = get_spec(name)
     if size < spec.min_input_size:
         raise ConfigError(
-            f"image size {size} px is too small for {name}: use at least {spec.min_input_size} px (default {spec.input_size})"
+            f"image size {size} px is too small for {name}: "
+            f"use at least {spec.min_input_size} px (default {recommended_size(name)})"
         )
     try:
         with torch.no_grad():

@@ -14,26 +14,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from cnnapp import runs, workspace
+from cnnapp import runs, settings, workspace
 from cnnapp.errors import RunError
 from cnnapp.runs import SUMMARY_COLUMNS, RunDir, read_json, write_json
 
 if TYPE_CHECKING:
     from cnnapp.inference import Predictor
 
-ENV = "CNNAPP_SESSION_RUNS"
 OWNER_FILE = "owner.json"
 
 
 def scoped() -> bool:
     """Whether runs are scoped to sessions (read on every call, so tests and operators can switch it)."""
-    return os.environ.get(ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    return settings.get().session_runs
 
 
 def digest(session: str) -> str:

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cnnapp import provenance, sessions, workspace
+from cnnapp import provenance, sessions, settings, workspace
 from cnnapp.config import TrainConfig, resolve
 from cnnapp.errors import RunError
 from cnnapp.runs import ACTIVE, RunDir, all_runs, get_run, pid_alive
@@ -33,13 +33,6 @@ ADOPTED_POLL_S = 1.0
 def default_threads() -> int:
     """Torch threads for a training process: every core but one, so the server keeps one free."""
     return max(1, len(os.sched_getaffinity(0)) - 1)
-
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        return max(1, int(os.environ.get(name, default)))
-    except ValueError:
-        return default
 
 
 class JobManager:
@@ -58,8 +51,8 @@ class JobManager:
         term_timeout: float = 10.0,
     ):
         self.root = Path(root) if root else workspace.home()
-        self.max_jobs = max_jobs or _env_int("CNNAPP_MAX_JOBS", 1)
-        self.threads = threads or _env_int("CNNAPP_WORKER_THREADS", default_threads())
+        self.max_jobs = max_jobs or settings.get().max_jobs
+        self.threads = threads or settings.get().worker_threads or default_threads()
         self.nice = nice
         self.stop_timeout = stop_timeout
         self.term_timeout = term_timeout
@@ -97,7 +90,7 @@ class JobManager:
         return run
 
     def resume(self, run_id: str, session: str | None = None) -> str:
-        """Queue an interrupted, cancelled or failed run to continue from its checkpoint; returns what will happen, for the user."""
+        """Queue an interrupted, cancelled or failed run to continue from its checkpoint; returns what will happen."""
         run = sessions.get_run(run_id, self.root, session)
         with self._lock:
             state = run.reconcile().get("state")
@@ -210,28 +203,42 @@ class JobManager:
                 if run.status().get("state") == "queued":
                     self._start(run, args)
 
+    def _spawn(self, args: list[str], **popen: Any) -> subprocess.Popen:
+        """`python -m cnnapp <args>` in this workspace, with the worker's threads, below the app's priority."""
+        env = {**os.environ, **settings.as_env(home=self.root, threads=self.threads), "PYTHONUNBUFFERED": "1"}
+        process = subprocess.Popen([sys.executable, "-m", "cnnapp", *args], stdin=subprocess.DEVNULL, env=env, **popen)
+        try:
+            os.setpriority(os.PRIO_PROCESS, process.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + self.nice))
+        except OSError:
+            pass
+        return process
+
+    def run_tool(self, args: list[str], timeout: float) -> subprocess.CompletedProcess:
+        """Run a short cnnapp command (e.g. `lr-find`) in its own process as trainings run, and wait for it.
+
+        Raises RunError when it cannot start or takes longer than `timeout` seconds (it is then killed).
+        """
+        try:
+            process = self._spawn(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        except OSError as exc:
+            raise RunError(f"could not start a worker process ({exc})") from None
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise RunError(f"it took longer than {timeout / 60:.0f} minutes and was stopped") from None
+        return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
     def _start(self, run: RunDir, args: list[str]) -> None:
-        env = {
-            **os.environ,
-            "CNNAPP_HOME": str(self.root),
-            "CNNAPP_THREADS": str(self.threads),
-            "PYTHONUNBUFFERED": "1",
-        }
-        command = [sys.executable, "-m", "cnnapp", "train", *args, "--quiet"]
         with open(run.file("train.log"), "ab") as log:
             try:
-                process = subprocess.Popen(
-                    command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
-                )
+                process = self._spawn(["train", *args, "--quiet"], stdout=log, stderr=subprocess.STDOUT)
             except OSError as exc:
                 run.update_status(
                     state="failed", ended=time.time(), message=f"could not start the training process ({exc})"
                 )
                 return
-        try:
-            os.setpriority(os.PRIO_PROCESS, process.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + self.nice))
-        except OSError:
-            pass
         self._processes[run.id] = process
         run.update_status(pid=process.pid, launched=time.time(), message="starting the training process")
         threading.Thread(target=self._monitor, args=(run, process), daemon=True, name=f"job-{run.id}").start()
@@ -267,7 +274,7 @@ class JobManager:
 
 
 def _record_exit(run: RunDir, code: int | None) -> None:
-    """Give a run whose process ended without recording a final state the state that explains why (`code` None: unknown)."""
+    """Give a run whose process ended without a final state the state that explains why (`code` None: unknown)."""
     # the trainer records completed, failed or cancelled itself; "interrupted" comes from a reader's
     # reconcile() that saw the process gone first, and gets the exact reason here
     if run.status().get("state") not in (*ACTIVE, "interrupted"):

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cnnapp import settings
+
 
 def home() -> Path:
     """The workspace root: `$CNNAPP_HOME`, else `/data/cnnapp` on a Space with storage, else `.`."""
-    env = os.environ.get("CNNAPP_HOME")
-    if env:
-        return Path(env).expanduser().resolve()
+    chosen = settings.get().home
+    if chosen:
+        return chosen.resolve()
     data = Path("/data")
     if data.is_dir() and os.access(data, os.W_OK):
         return data / "cnnapp"

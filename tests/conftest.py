@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import os
+from cnnapp.settings import use_offline_env
 
-for _key, _value in {
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "NO_ALBUMENTATIONS_UPDATE": "1",
-    "HF_HUB_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-}.items():
-    os.environ.setdefault(_key, _value)
+use_offline_env()  # before gradio or huggingface_hub are imported
 
 import shutil  # noqa: E402
 from pathlib import Path  # noqa: E402

@@ -18,7 +18,6 @@ from urllib.parse import urlparse
 import pytest
 from PIL import Image
 
-from cnnapp import sessions
 from cnnapp.runs import RunDir
 from cnnapp.ui import TABS, build_app, launch_options
 from cnnapp.worker import JobManager
@@ -172,7 +171,7 @@ def test_visitors_see_only_their_own_runs(workspace, browser, monkeypatch):
     ).stdout
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", str(blocker.path)])
     blocker.update_status(state="running", pid=sleeper.pid, manager_pid=int(gone), created=time.time())
-    monkeypatch.setenv(sessions.ENV, "1")
+    monkeypatch.setenv("CNNAPP_SESSION_RUNS", "1")
     jobs = JobManager(workspace)
     demo = build_app(workspace, jobs)
     demo.launch(prevent_thread_lock=True, **launch_options(quiet=True))

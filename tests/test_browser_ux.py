@@ -58,7 +58,8 @@ def page():
 def clean(page) -> None:
     """No console error, no page error, no untranslated key in the page text."""
     text = page.locator("body").inner_text()
-    assert not UNTRANSLATED.findall(text), f"untranslated keys: {set(UNTRANSLATED.findall(text))}"
+    keys = {m.group(0) for m in UNTRANSLATED.finditer(text)}
+    assert not keys, f"untranslated keys: {keys}"
     assert page.problems == [], "\n".join(page.problems[:10])
 
 

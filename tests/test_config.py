@@ -9,7 +9,7 @@ def test_architecture_defaults_are_filled():
     assert (
         lite.pretrained
         and lite.freeze
-        and lite.img_size == 224
+        and lite.img_size == 96  # the architecture's 224 px, capped like the app's default
         and lite.lr_backbone == pytest.approx(lite.lr_head / 10)
     )
     lenet = resolve(TrainConfig(data="d", arch="lenet5"))

@@ -13,6 +13,7 @@ import pytest
 from cnnapp.config import TrainConfig
 from cnnapp.train import train
 from cnnapp.ui import export_tab
+from cnnapp.ui.common import user_errors
 from cnnapp.ui.context import UIContext
 
 
@@ -44,11 +45,11 @@ def test_downloads_onnx_and_the_model_folder(run_id, workspace):
 
 def test_errors_are_short_messages(run_id, workspace, monkeypatch):
     with pytest.raises(gr.Error, match="no run chosen"):
-        export_tab.make_download(workspace, None, "ONNX (model.onnx)")
+        user_errors(export_tab.make_download)(workspace, None, "ONNX (model.onnx)")
     with pytest.raises(gr.Error, match="no run named"):
-        export_tab.make_download(workspace, "20990101-000000-x-0000", "ONNX (model.onnx)")
+        user_errors(export_tab.make_download)(workspace, "20990101-000000-x-0000", "ONNX (model.onnx)")
     with pytest.raises(gr.Error, match="offline mode is on"):
-        export_tab.push(workspace, run_id, "someone/model", "hf_x", False)
+        user_errors(export_tab.push)(workspace, run_id, "someone/model", "hf_x", False)
 
     import huggingface_hub.constants
 
@@ -56,9 +57,9 @@ def test_errors_are_short_messages(run_id, workspace, monkeypatch):
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
     monkeypatch.setenv("HF_TOKEN", "hf_the_servers_own_token")
     with pytest.raises(gr.Error, match="enter your token"):  # never the server's token
-        export_tab.push(workspace, run_id, "someone/model", "", False)
+        user_errors(export_tab.push)(workspace, run_id, "someone/model", "", False)
     with pytest.raises(gr.Error, match="USER/REPO"):
-        export_tab.push(workspace, run_id, "<script>", "hf_x", False)
+        user_errors(export_tab.push)(workspace, run_id, "<script>", "hf_x", False)
 
 
 def test_tab_builds(workspace):

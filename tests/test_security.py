@@ -17,6 +17,7 @@ import time
 import urllib.request
 import zlib
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import gradio as gr
@@ -89,10 +90,10 @@ def test_the_server_listens_on_localhost_unless_configured(monkeypatch, workspac
     monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
     monkeypatch.delenv("CNNAPP_MAX_UPLOAD", raising=False)
     options = launch_options()
-    assert (options["server_name"], options["max_file_size"]) == ("127.0.0.1", "2gb")
+    assert (options["server_name"], options["max_file_size"]) == ("127.0.0.1", 2 * 1024**3)
     monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
     monkeypatch.setenv("CNNAPP_MAX_UPLOAD", "500mb")
-    assert (launch_options()["server_name"], launch_options()["max_file_size"]) == ("0.0.0.0", "500mb")
+    assert (launch_options()["server_name"], launch_options()["max_file_size"]) == ("0.0.0.0", 500 * 1024**2)
     assert launch_options(server_name="::1")["server_name"] == "::1"
 
     monkeypatch.delenv("GRADIO_SERVER_NAME")
@@ -262,17 +263,17 @@ def test_no_run_id_reaches_outside_the_workspace(workspace, tmp_path):
     attempts = ["linked", "../elsewhere/run", "../../etc", "/etc", str(elsewhere), "runs/../linked", "..", ""]
     for run_id in attempts:
         for call in (
-            lambda: sessions.get_run(run_id, workspace),
-            lambda: api.run_status(run_id, workspace),
-            lambda: api.predict(str(tmp_path / "x.png"), run_id or "x", 3, workspace),
-            lambda: jobs.stop(run_id),
-            lambda: jobs.resume(run_id),
-            lambda: evaluate_tab.show(workspace, run_id or "x", "validation"),
-            lambda: explain_tab.on_model(workspace, run_id or "x"),
+            partial(sessions.get_run, run_id, workspace),
+            partial(api.run_status, run_id, workspace),
+            partial(api.predict, str(tmp_path / "x.png"), run_id or "x", 3, workspace),
+            partial(jobs.stop, run_id),
+            partial(jobs.resume, run_id),
+            partial(evaluate_tab.show, workspace, run_id or "x", "validation"),
+            partial(explain_tab.on_model, workspace, run_id or "x"),
         ):
             with pytest.raises(CnnappError):
                 call()
-        for handler, args in ((runs_tab.delete, ()), (export_tab.make_download, (list(export_tab.FORMATS)[0],))):
+        for handler, args in ((runs_tab.delete, ()), (export_tab.make_download, (next(iter(export_tab.FORMATS)),))):
             with pytest.raises(gr.Error):
                 user_errors(handler)(workspace, run_id, *args)
     assert [r.id for r in sessions.all_runs(workspace)] == [] and api.list_runs(workspace) == []
@@ -293,15 +294,17 @@ def alices_run(workspace, small_dataset) -> str:
 
 def test_a_session_sees_and_uses_only_its_own_runs(monkeypatch, workspace, alices_run, small_dataset):
     picture = str(next((small_dataset / "bag").iterdir()))
-    monkeypatch.delenv(sessions.ENV, raising=False)
+    monkeypatch.delenv("CNNAPP_SESSION_RUNS", raising=False)
     assert runs_tab.runs_frame(workspace, "bob")["run"].tolist() == [alices_run], (
         "without scoping every run is everyone's"
     )
 
-    monkeypatch.setenv(sessions.ENV, "1")
-    unknown = str(pytest.raises(RunError, sessions.get_run, "20990101-000000-lenet5-0000", workspace, "bob").value)
-    hidden = str(pytest.raises(RunError, sessions.get_run, alices_run, workspace, "bob").value)
-    assert hidden == unknown.replace("20990101-000000-lenet5-0000", alices_run), (
+    monkeypatch.setenv("CNNAPP_SESSION_RUNS", "1")
+    with pytest.raises(RunError) as unknown:
+        sessions.get_run("20990101-000000-lenet5-0000", workspace, "bob")
+    with pytest.raises(RunError) as hidden:
+        sessions.get_run(alices_run, workspace, "bob")
+    assert str(hidden.value) == str(unknown.value).replace("20990101-000000-lenet5-0000", alices_run), (
         "another's run looks like no run at all"
     )
 
@@ -342,7 +345,7 @@ def test_a_session_sees_and_uses_only_its_own_runs(monkeypatch, workspace, alice
 
 
 def test_two_api_clients_see_only_their_own_runs(monkeypatch, workspace, small_dataset, tmp_path, demo_dir):
-    monkeypatch.setenv(sessions.ENV, "1")
+    monkeypatch.setenv("CNNAPP_SESSION_RUNS", "1")
     archive = zip_folder(small_dataset, tmp_path / "small.zip")
     with serving(workspace) as (demo, _):
         alice, bob = Client(demo.local_url, verbose=False), Client(demo.local_url, verbose=False)

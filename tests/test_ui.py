@@ -223,7 +223,10 @@ def test_the_runs_table_follows_runs_started_elsewhere(workspace):
 
 def test_building_the_app_imports_neither_torch_nor_timm(workspace):
     """The first page is served in seconds: handlers import torch, timm and matplotlib when first used."""
-    code = "import sys; from cnnapp.ui import build_app; build_app(); print([m for m in ('torch', 'timm', 'matplotlib') if m in sys.modules])"
+    code = (
+        "import sys; from cnnapp.ui import build_app; build_app(); "
+        "print([m for m in ('torch', 'timm', 'matplotlib') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from cnnapp import workspace
+from cnnapp import settings, workspace
 from cnnapp.ui import (
     compare_tab,
     data_tab,
@@ -29,7 +29,7 @@ from cnnapp.ui import (
     runs_tab,
     train_tab,
 )
-from cnnapp.ui.common import PRIVATE
+from cnnapp.ui.common import LATEST, PRIVATE
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import SAVED_KEY, default_dataset
 from cnnapp.ui.theme import CSS, HEAD, HEADER, THEME
@@ -47,12 +47,15 @@ TABS: list[ModuleType] = [
     learn_tab,
 ]
 DEFAULT_ARCH = "tf_efficientnet_lite0"
-DEFAULT_MAX_UPLOAD = "2gb"
-SESSION_KEY = "cnnapp-session"  # localStorage key; the fixed secret keeps tokens readable after a restart (they are random, not derived from it)
-SELECTED_KEY = "cnnapp-selected-run"  # localStorage keys of the selected run and the open tab
+# localStorage key; the fixed secret keeps tokens readable after a restart (they are random, not derived from it)
+SESSION_KEY = "cnnapp-session"
+SELECTED_KEY = "cnnapp-selected-run"  # localStorage keys of the selected run, the open tab and the Train form
 TAB_KEY = "cnnapp-tab"
 FORM_KEY = "cnnapp-train-form"
-NEW_TOKEN = """(token) => token || Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("")"""
+NEW_TOKEN = (
+    "(token) => token || Array.from(crypto.getRandomValues(new Uint8Array(16)),"
+    ' (b) => b.toString(16).padStart(2, "0")).join("")'
+)
 
 
 def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Blocks:
@@ -103,7 +106,7 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
         demo.load(restore_tab, saved_tab, tabs, **PRIVATE)
         gr.on([p.select for p in pages], remember_tab, None, saved_tab, show_progress="hidden", **PRIVATE)
         header = {"fn": partial(next_start, root), "inputs": [ctx.dataset, ctx.arch], "outputs": next_run, **PRIVATE}
-        gr.on([demo.load, ctx.dataset.change, ctx.arch.change], **header, show_progress="hidden")
+        gr.on([demo.load, ctx.dataset.change, ctx.arch.change], **header, show_progress="hidden", trigger_mode=LATEST)
     for fn in demo.fns.values():  # the HTTP API is exactly the documented endpoints; UI events stay private
         if fn.api_name not in endpoints.ENDPOINTS:
             fn.api_visibility = "private"
@@ -131,7 +134,7 @@ def launch_options(**overrides: Any) -> dict[str, Any]:
     """`demo.launch()` arguments: theme, CSS, the folder-upload script, address and upload limit (and any overrides).
 
     The server listens on 127.0.0.1 unless `GRADIO_SERVER_NAME` says otherwise (Spaces set 0.0.0.0);
-    uploads are limited to `CNNAPP_MAX_UPLOAD` (default 2gb; gradio's size syntax, e.g. 500mb).
+    uploads are limited to `CNNAPP_MAX_UPLOAD` (default 2gb; e.g. 500mb).
     """
     return {
         "theme": THEME,
@@ -139,6 +142,6 @@ def launch_options(**overrides: Any) -> dict[str, Any]:
         "head": HEAD,
         "footer_links": ["api"],
         "server_name": os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1",
-        "max_file_size": os.environ.get("CNNAPP_MAX_UPLOAD") or DEFAULT_MAX_UPLOAD,
+        "max_file_size": settings.get().max_upload,
         **overrides,
     }

@@ -1,4 +1,4 @@
-"""Helpers the tabs share: error conversion, number formatting, status badges and training curves."""
+"""Helpers the tabs share: error conversion, run pickers, number formatting, status badges and training curves."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import gradio as gr
 import pandas as pd
 
+from cnnapp import sessions, workspace
 from cnnapp.errors import CnnappError
 from cnnapp.runs import RunDir
 
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 PRIVATE = {"api_visibility": "private"}  # UI events are not part of the HTTP API
+# `gr.on`'s default trigger mode ("once") drops a trigger that comes while the handler is still running, so a panel
+# following a state could keep showing the state before it; these handlers run once more, with the newest values
+LATEST = "always_last"
 CURVE_COLORS = {"train": "#6366f1", "validation": "#f59e0b"}
 EXAMPLE_DATASET = Path(__file__).resolve().parents[2] / "assets" / "fashion-mnist-mini"
 
@@ -28,7 +32,10 @@ EXAMPLE_DATASET = Path(__file__).resolve().parents[2] / "assets" / "fashion-mnis
 def user_errors(fn: F, escape: bool = True) -> F:
     """Turn cnnapp's user-facing errors into `gr.Error` (a clear message, never a traceback).
 
-    The browser shows the message as HTML, so it is escaped unless `escape` is False (API replies).
+    Applied one way: handlers raise CnnappError like any other code, and each tab's `build()` wraps a
+    handler where it wires it to an event (`user_errors(partial(fn, root))`), so handlers stay plain
+    functions that call each other and are tested directly. The browser shows the message as HTML,
+    so it is escaped unless `escape` is False (API replies).
     """
 
     @functools.wraps(fn)
@@ -46,6 +53,36 @@ def api_errors(fn: F) -> F:
     return user_errors(fn, escape=False)
 
 
+def accuracy_label(row: Any) -> str:
+    """'<run id> · <arch> · val acc 85.3%' for a row of `sessions.list_runs`."""
+    return f"{row.run_id} · {row.arch} · val acc {pct(row.best_val_acc)}"
+
+
+def session_runs(
+    root: Path, session: str | None, needs: str | None = None, label: Callable[[Any], str] = accuracy_label
+) -> list[tuple[str, str]]:
+    """(label, run id) of the session's runs, newest first; with `needs`, only those having that run file."""
+    frame = sessions.list_runs(root, session)
+    rows = [r for r in frame.itertuples() if not needs or (workspace.runs_dir(root) / r.run_id / needs).is_file()]
+    return [(label(r), r.run_id) for r in rows]
+
+
+def run_dropdown(
+    choices: list[tuple[str, str]], current: Any, preferred: str | None = None, multiselect: bool = False
+) -> gr.Dropdown:
+    """A refreshed run list; its value follows one order in every tab.
+
+    The run last started or picked elsewhere (`preferred`) when listed, else the current choice when
+    still listed, else the first choice (the newest run), else nothing. A multi-selection keeps those
+    of its current runs that are still listed.
+    """
+    values = [value for _, value in choices]
+    if multiselect:
+        return gr.Dropdown(choices=choices, value=[v for v in (current or []) if v in values], multiselect=True)
+    value = next((c for c in (preferred, current) if c in values), values[0] if values else None)
+    return gr.Dropdown(choices=choices, value=value)
+
+
 def pct(value: Any) -> str:
     """0.853 → '85.3%'; missing → '—'."""
     return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{float(value):.1%}"
@@ -55,7 +92,7 @@ def duration(seconds: Any) -> str:
     """Seconds → '42 s', '3 min 05 s', '1 h 02 min'; missing → '—'."""
     if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
         return "—"
-    s = int(round(float(seconds)))
+    s = round(float(seconds))
     if s < 60:
         return f"{s} s"
     if s < 3600:
@@ -98,7 +135,8 @@ def progress_html(run: RunDir, status: dict) -> str:
         fraction = (status.get("epoch") or 0) / epochs if epochs else 0.0
         text = html.escape(status.get("message") or state, quote=False)
     return (
-        f'<div class="cnn-progress" role="progressbar" aria-valuenow="{fraction * 100:.0f}" aria-valuemin="0" aria-valuemax="100">'
+        f'<div class="cnn-progress" role="progressbar" aria-valuenow="{fraction * 100:.0f}" '
+        'aria-valuemin="0" aria-valuemax="100">'
         f'<div style="width: {fraction * 100:.1f}%"></div></div><div class="cnn-progress-text">{text}</div>'
     )
 

@@ -17,7 +17,7 @@ from cnnapp import sessions
 from cnnapp.config import TrainConfig
 from cnnapp.errors import CnnappError, ConfigError, DataError
 from cnnapp.runs import ACTIVE
-from cnnapp.ui.common import PRIVATE, duration, pct, user_errors
+from cnnapp.ui.common import LATEST, PRIVATE, duration, pct, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.worker import JobManager
 
@@ -99,10 +99,8 @@ def plan(dataset: dict | None, arch: str, *options: float | str | None) -> tuple
 
 def run_choices(root: Path, current: list[str] | None, session: str | None = None) -> gr.Dropdown:
     """Every run of the session as a choice (newest first), keeping the current selection where it still exists."""
-    frame = sessions.list_runs(root, session)
-    choices = [(f"{r.run_id} · {r.arch} · {r.state}", r.run_id) for r in frame.itertuples()]
-    known = set(frame["run_id"])
-    return gr.Dropdown(choices=choices, value=[r for r in (current or []) if r in known], multiselect=True)
+    choices = session_runs(root, session, label=lambda r: f"{r.run_id} · {r.arch} · {r.state}")
+    return run_dropdown(choices, current, multiselect=True)
 
 
 def queue(
@@ -284,9 +282,10 @@ def build(ctx: UIContext) -> None:
         options,
         [plan_text, plan_table],
         show_progress="hidden",
+        trigger_mode=LATEST,
         **PRIVATE,
     )
-    gr.on([session.change, ctx.runs_changed.change], **choices)
+    gr.on([session.change, ctx.runs_changed.change], **choices, trigger_mode=LATEST)
     go.click(
         user_errors(partial(queue, ctx.jobs)),
         [*options, session],

@@ -1,4 +1,4 @@
-"""Data tab: choose the example, a .zip or a folder; see class counts, samples, the ingestion report and augmentations."""
+"""Data tab: choose the example, a .zip or a folder; see class counts, samples, the ingestion report, augmentations."""
 
 from __future__ import annotations
 
@@ -79,8 +79,8 @@ def _summary(found: Dataset, name: str) -> str:
     parts = [f"{sizes['train']} for training", f"{sizes['val']} for validation"]
     parts += [f"{sizes['test']} for testing"] if "test" in sizes else []
     return (
-        f"### ✓ {html.escape(name, quote=False)}\n**{len(found.classes)} classes · {sum(sizes.values())} images**: {', '.join(parts)} "
-        f"(validation: {found.val_source}). Next: **2 · Train**."
+        f"### ✓ {html.escape(name, quote=False)}\n**{len(found.classes)} classes · {sum(sizes.values())} images**: "
+        f"{', '.join(parts)} (validation: {found.val_source}). Next: **2 · Train**."
     )
 
 
@@ -88,7 +88,6 @@ def _shown(found: Dataset, name: str) -> tuple:
     return _summary(found, name), _counts(found), _gallery(found), *_report(found.skipped, found.warnings)
 
 
-@user_errors
 def show(root: Path, dataset: dict[str, Any] | None) -> tuple:
     """Everything the tab shows about the chosen dataset (on page load)."""
     if not dataset:
@@ -184,14 +183,16 @@ def build(ctx: UIContext) -> None:
     """The Data tab."""
     root = ctx.root
     gr.Markdown(
-        "Images go in one sub-folder per class: `photos/cat/1.jpg`, `photos/dog/2.jpg` … (or `train/`, `val/`, `test/` "
-        "folders of classes). Junk (hidden files, non-images, corrupt images, duplicates) is skipped and listed in the report."
+        "Images go in one sub-folder per class: `photos/cat/1.jpg`, `photos/dog/2.jpg` … (or `train/`, `val/`, "
+        "`test/` folders of classes). Junk (hidden files, non-images, corrupt images, duplicates) is skipped and "
+        "listed in the report."
     )
     with gr.Row(equal_height=True):
         with gr.Column(min_width=220):
             example = gr.Button(f"Use the example: {EXAMPLE_NAME}, 400 images", elem_id="use-example")
             cifar = gr.Button(
-                f"Use {CIFAR_NAME}: 10 classes, {CIFAR_PER_CLASS} + {CIFAR_PER_CLASS} train/test photos each (downloaded once)",
+                f"Use {CIFAR_NAME}: 10 classes, {CIFAR_PER_CLASS} + {CIFAR_PER_CLASS} train/test photos each "
+                "(downloaded once)",
                 elem_id="use-cifar10",
             )
         with gr.Column(min_width=220):
@@ -243,14 +244,16 @@ def build(ctx: UIContext) -> None:
         "show_progress": "hidden",
         **PRIVATE,
     }
-    ctx.demo.load(partial(restore, root), ctx.saved_dataset, ctx.dataset, **PRIVATE).then(
-        partial(show, root), ctx.dataset, shown, **PRIVATE
+    ctx.demo.load(user_errors(partial(restore, root)), ctx.saved_dataset, ctx.dataset, **PRIVATE).then(
+        user_errors(partial(show, root)), ctx.dataset, shown, **PRIVATE
     ).then(**preview)
     ctx.dataset.change(lambda d: d, ctx.dataset, ctx.saved_dataset, **PRIVATE)
-    example.click(partial(use_example, root), ctx.dataset, chose, **PRIVATE).then(**preview)
-    cifar.click(partial(use_cifar10, root), ctx.dataset, chose, trigger_mode="once", **PRIVATE).then(**preview)
-    zip_file.upload(partial(use_zip, root), [zip_file, ctx.dataset], chose, **PRIVATE).then(**preview)
-    folder.upload(partial(use_folder, root), [folder, ctx.dataset], chose, **PRIVATE).then(**preview)
+    example.click(user_errors(partial(use_example, root)), ctx.dataset, chose, **PRIVATE).then(**preview)
+    cifar.click(user_errors(partial(use_cifar10, root)), ctx.dataset, chose, trigger_mode="once", **PRIVATE).then(
+        **preview
+    )
+    zip_file.upload(user_errors(partial(use_zip, root)), [zip_file, ctx.dataset], chose, **PRIVATE).then(**preview)
+    folder.upload(user_errors(partial(use_folder, root)), [folder, ctx.dataset], chose, **PRIVATE).then(**preview)
     augment.input(lambda spec: spec, augment, ctx.augment, **PRIVATE)
     ctx.augment.change(lambda spec: spec, ctx.augment, augment, **PRIVATE)
     augment.change(**preview)

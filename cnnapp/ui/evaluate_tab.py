@@ -13,7 +13,7 @@ from PIL import Image
 from cnnapp import sessions
 from cnnapp.images import load_rgb
 from cnnapp.runs import RunDir
-from cnnapp.ui.common import PRIVATE, pct, user_errors
+from cnnapp.ui.common import LATEST, PRIVATE, pct, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
 
 if TYPE_CHECKING:
@@ -30,19 +30,15 @@ NO_MISTAKES = "No mistakes on the validation images: nothing to show."
 
 def evaluated_runs(root: Path, session: str | None = None) -> list[tuple[str, str]]:
     """(label, run id) of the session's runs with an evaluation report, newest first."""
-    frame = sessions.list_runs(root, session)
-    rows = [r for r in frame.itertuples() if (root / "runs" / r.run_id / "report.json").is_file()]
-    return [(f"{r.run_id} · {r.arch} · val acc {pct(r.best_val_acc)}", r.run_id) for r in rows]
+    return session_runs(root, session, needs="report.json")
 
 
 def run_choices(
     root: Path, current: str | None, preferred: str | None, session: str | None = None
 ) -> tuple[gr.Dropdown, str]:
-    """The run list (keeping the current choice, else the run picked elsewhere, else the newest) and the empty state."""
+    """The run list (its value chosen as `run_dropdown` says) and the empty state."""
     choices = evaluated_runs(root, session)
-    values = [value for _, value in choices]
-    value = next((c for c in (preferred, current) if c in values), values[0] if values else None)
-    return gr.Dropdown(choices=choices, value=value), "" if choices else NO_RUNS
+    return run_dropdown(choices, current, preferred), "" if choices else NO_RUNS
 
 
 def _summary(run_id: str, accuracies: dict[str, float], split: str) -> str:
@@ -139,8 +135,13 @@ def build(ctx: UIContext) -> None:
         "show_progress": "hidden",
         **PRIVATE,
     }
-    gr.on([ctx.session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
+    gr.on([ctx.session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh, trigger_mode=LATEST)
     outputs = [summary, split, per_class, counts, rows, loss, acc, mistakes, mistakes_note]
     gr.on(
-        [run.change, split.input], user_errors(partial(show, ctx.root)), [run, split, ctx.session], outputs, **PRIVATE
+        [run.change, split.input],
+        user_errors(partial(show, ctx.root)),
+        [run, split, ctx.session],
+        outputs,
+        trigger_mode=LATEST,
+        **PRIVATE,
     )

@@ -9,7 +9,7 @@ import gradio as gr
 from PIL import Image
 
 from cnnapp.sessions import load_predictor
-from cnnapp.ui.common import PRIVATE, user_errors
+from cnnapp.ui.common import LATEST, PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.predict_tab import examples, model_choices
 
@@ -128,13 +128,14 @@ def build(ctx: UIContext) -> None:
         "show_progress": "hidden",
         **PRIVATE,
     }
-    gr.on([session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
+    gr.on([session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh, trigger_mode=LATEST)
     model.change(user_errors(partial(on_model, root)), [model, session], [class_name, layers], **PRIVATE)
     gr.on(
         [image.change, model.change, class_name.input],
         user_errors(partial(gradcam, root)),
         [image, model, class_name, session],
         [heatmap, caption],
+        trigger_mode=LATEST,
         **PRIVATE,
     )
     gr.on(
@@ -142,5 +143,6 @@ def build(ctx: UIContext) -> None:
         user_errors(partial(feature_maps, root)),
         [image, model, layers, session],
         maps,
+        trigger_mode=LATEST,
         **PRIVATE,
     )

@@ -14,7 +14,7 @@ import gradio as gr
 from cnnapp import sessions
 from cnnapp.errors import DataError
 from cnnapp.runs import RunDir
-from cnnapp.ui.common import PRIVATE, pct, user_errors
+from cnnapp.ui.common import LATEST, PRIVATE, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
 
 TITLE = "Export"
@@ -28,19 +28,12 @@ NO_RUNS = "No trained model yet: train one on the **Train** tab, then export it 
 
 def usable_runs(root: Path, session: str | None = None) -> list[tuple[str, str]]:
     """(label, run id) of the session's runs that have saved weights, newest first."""
-    frame = sessions.list_runs(root, session)
-    rows = [r for r in frame.itertuples() if (root / "runs" / r.run_id / "model.safetensors").is_file()]
-    return [(f"{r.run_id} · {r.arch} · val acc {pct(r.best_val_acc)}", r.run_id) for r in rows]
+    return session_runs(root, session, needs="model.safetensors")
 
 
 def run_choices(root: Path, current: str | None, preferred: str | None, session: str | None = None) -> gr.Dropdown:
-    """The run list, keeping the current choice, else the run last picked elsewhere, else the newest."""
-    choices = usable_runs(root, session)
-    values = [value for _, value in choices]
-    for candidate in (current, preferred):
-        if candidate in values:
-            return gr.Dropdown(choices=choices, value=candidate)
-    return gr.Dropdown(choices=choices, value=values[0] if values else None)
+    """The run list, its value chosen as `run_dropdown` says."""
+    return run_dropdown(usable_runs(root, session), current, preferred)
 
 
 def _scratch() -> Path:
@@ -66,18 +59,19 @@ def _usage(fmt: str, run_id: str, classes: list[str], img_size: int) -> str:
     shown = ", ".join(f"`{html.escape(c)}`" for c in classes[:20]) + (" …" if len(classes) > 20 else "")
     if fmt == "onnx":
         return (
-            f"✅ **{html.escape(run_id)}.onnx** is ready below. Input `input`: float32 `[batch, 3, {img_size}, {img_size}]`, "
-            "normalised with the run's mean/std; output `probabilities` (softmax). The labels and preprocessing are in the "
-            f"file's metadata. Classes: {shown}."
+            f"✅ **{html.escape(run_id)}.onnx** is ready below. "
+            f"Input `input`: float32 `[batch, 3, {img_size}, {img_size}]`, "
+            "normalised with the run's mean/std; output `probabilities` (softmax). "
+            f"The labels and preprocessing are in the file's metadata. Classes: {shown}."
         )
     return (
-        f"✅ **{html.escape(run_id)}.zip** is ready below: `model.safetensors`, `config.json` and a model card `README.md`. "
+        f"✅ **{html.escape(run_id)}.zip** is ready below: "
+        "`model.safetensors`, `config.json` and a model card `README.md`. "
         'Unzip it and load it with `timm.create_model("local-dir:FOLDER", pretrained=True)` (timm architectures) '
         f'or `cnnapp.export.load_exported("FOLDER")`. Classes: {shown}.'
     )
 
 
-@user_errors
 def make_download(root: Path, run_id: str | None, choice: str, session: str | None = None) -> tuple[str, str]:
     """Export the run and return (file to download, what it is)."""
     from cnnapp import export
@@ -95,7 +89,6 @@ def make_download(root: Path, run_id: str | None, choice: str, session: str | No
     return str(download), _usage(fmt, run.id, run.labels(), int(run.config().get("img_size", 0)))
 
 
-@user_errors
 def push(root: Path, run_id: str | None, repo_id: str, token: str, private: bool, session: str | None = None) -> str:
     """Export the model folder and upload it with the token typed in (never the server's own)."""
     from cnnapp import export
@@ -123,7 +116,8 @@ def build(ctx: UIContext) -> None:
     with gr.Accordion("Push to the Hugging Face Hub", open=False):
         gr.Markdown(
             "Creates the model repository if needed and uploads the model folder. Needs an access token with "
-            "**write** permission (huggingface.co → Settings → Access Tokens); it is used for this upload only and not stored."
+            "**write** permission (huggingface.co → Settings → Access Tokens); "
+            "it is used for this upload only and not stored."
         )
         with gr.Row(equal_height=True):
             repo = gr.Textbox(label="Repository", placeholder="your-name/my-classifier", scale=2, elem_id="export-repo")
@@ -142,7 +136,7 @@ def build(ctx: UIContext) -> None:
         "show_progress": "hidden",
         **PRIVATE,
     }
-    gr.on([session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
+    gr.on([session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh, trigger_mode=LATEST)
     run.change(
         lambda r: ("Choose a format and press **Export**." if r else NO_RUNS, None),
         run,
@@ -151,8 +145,16 @@ def build(ctx: UIContext) -> None:
         **PRIVATE,
     )
     export_btn.click(
-        partial(make_download, ctx.root), [run, fmt, session], [download, note], concurrency_limit=1, **PRIVATE
+        user_errors(partial(make_download, ctx.root)),
+        [run, fmt, session],
+        [download, note],
+        concurrency_limit=1,
+        **PRIVATE,
     )
     push_btn.click(
-        partial(push, ctx.root), [run, repo, token, private, session], pushed, concurrency_limit=1, **PRIVATE
+        user_errors(partial(push, ctx.root)),
+        [run, repo, token, private, session],
+        pushed,
+        concurrency_limit=1,
+        **PRIVATE,
     )

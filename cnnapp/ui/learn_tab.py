@@ -1,51 +1,450 @@
-"""Learn tab: the course (Tema 8, Redes Convolucionales), hands-on: convolution, pooling, stacking, architectures.
+"""Learn tab: the course (Tema 8, Redes Convolucionales), hands-on: convolution, pooling, stacking, flatten, softmax,
+dropout, architectures, loss functions and optimizers.
 
-`cnnapp.learn` computes with torch, so it is imported by the handlers; the tab's starting values are
-filled when the page loads.
+Every user-visible string of the tab is in `STRINGS`, keyed by language ("en", the default, and "es" with the
+course's own terms); `build(ctx, lang)` and the handlers take the language. `cnnapp.learn*` and
+`cnnapp.optim_race` compute with torch and draw with matplotlib, so they are imported by the handlers (the first
+page is built without torch); the tab's starting values are filled when the page loads.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 import numpy as np
 import pandas as pd
 from PIL import Image
 
-from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, user_errors
+from cnnapp import sessions
+from cnnapp.errors import DataError
+from cnnapp.runs import ACTIVE
+from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, pct, user_errors
 from cnnapp.ui.context import UIContext
+from cnnapp.worker import JobManager
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-TITLE = "Learn"
-KERNEL = "vertical edges"  # the kernel shown first
-POOL_METHOD = "max"
-CONV_TEXT = """
-**Convolución**: a small matrix of weights, the **kernel** or **filtro**, slides over the image; at each position the
-products of the overlapping numbers are summed into one number of the **feature map** (*mapa de características*).
-**Padding** adds rows and columns of zeros around the image so the output can keep its size; **stride** is how far
-the kernel jumps at each step. The output side is **(W − K + 2P) / S + 1** (rounded down). **ReLU** then keeps
-max(0, x). In a CNN the kernels are not chosen by hand: they start random and are learned like any weight.
-Pick a kernel, or type your own numbers in the 3×3 table.
-"""
-POOL_TEXT = """
-**Pooling** (*agrupamiento*, *sub sampling*) summarises each window of the feature map in one number, shrinking it
-before the next convolution. **Max-pool** keeps the brightest value (good for light strokes on a dark background, like
-MNIST), **min-pool** the darkest, **average-pool** the mean (smoother, may blur sharp details). The matrix below is the
+STRINGS: dict[str, dict[str, Any]] = {
+    "en": {
+        "title": "Learn",
+        "tab_conv": "Convolution",
+        "tab_pool": "Pooling",
+        "tab_stack": "Stacking",
+        "tab_layers": "Flatten, softmax, dropout",
+        "tab_arch": "Architectures",
+        "tab_loss": "Loss functions",
+        "tab_optim": "Optimizers",
+        "conv_text": """
+**Convolution**: a small matrix of weights, the **kernel** or **filter**, slides over the image; at each position the
+products of the overlapping numbers are summed into one number of the **feature map**. **Padding** adds rows and
+columns of zeros around the image so the output can keep its size; **stride** is how far the kernel jumps at each
+step. The output side is **(W − K + 2P) / S + 1** (rounded down). **ReLU** then keeps max(0, x). In a CNN the kernels
+are not chosen by hand: they start random and are learned like any weight. Pick a kernel, or type your own numbers
+in the 3×3 table.
+""",
+        "pool_text": """
+**Pooling** (sub-sampling) summarises each window of the feature map in one number, shrinking it before the next
+convolution. **Max-pool** keeps the brightest value (good for light strokes on a dark background, like MNIST),
+**min-pool** the darkest, **average-pool** the mean (smoother, may blur sharp details). The matrix below is the
 course's example: 2×2 windows, stride 2.
-"""
-STACK_TEXT = """
-**Stacking** (*apilar*): each filter extracts one feature, so a layer applies many filters and stacks their feature
-maps into a **volume**: rows × columns × filters. The course's example: a 6×6 input, **8 filters of 3×3**, padding 0,
-stride 1 → eight 4×4 maps, a **4 × 4 × 8** volume. The eight filters here are the named kernels of the convolution tab.
-"""
-ARCH_TEXT = """
-**Arquitecturas de CNN** and the ImageNet challenge (ILSVRC): the course's table (layers, top-5 error, place) next to
+""",
+        "stack_text": """
+**Stacking**: each filter extracts one feature, so a layer applies many filters and stacks their feature maps into a
+**volume**: rows × columns × filters. The course's example: a 6×6 input, **8 filters of 3×3**, padding 0, stride 1 →
+eight 4×4 maps, a **4 × 4 × 8** volume. The eight filters here are the named kernels of the convolution tab.
+""",
+        "arch_text": """
+**CNN architectures** and the ImageNet challenge (ILSVRC): the course's table (layers, top-5 error, place) next to
 what cnnapp computes from the actual models (parameters at 1000 classes). Every one of these can be trained on the
 **2 · Train** tab.
-"""
+""",
+        "flatten_text": """
+**Flatten**: the fully connected layer at the end of a CNN takes a vector, so the volume of feature maps is laid out
+as one long row, channel after channel (`nn.Flatten`). Nothing is learned or lost: C × H × W numbers in, C · H · W out.
+""",
+        "softmax_text": """
+**Softmax** turns the last layer's scores (logits) z into a probability distribution over the classes:
+p = exp(zₖ / T) / Σ exp(zⱼ / T). The predicted class is the most probable one. The **temperature** T reshapes the
+distribution without changing the order: T < 1 sharpens it towards the top class, T > 1 flattens it towards uniform
+(T = 1 is the plain softmax of a trained network).
+""",
+        "dropout_text": """
+**Dropout**: while training, each value of a feature map is set to zero with probability **p**, a new random mask at
+every step, so the network cannot rely on any single neuron. The kept values are multiplied by **1 / (1 − p)** so
+that the expected sum stays the same (`nn.Dropout`); at evaluation time dropout does nothing.
+""",
+        "loss_text": """
+A **loss function** measures the distance between the true value y and the network's estimate ŷ; training adjusts
+the weights to make it small. The **loss** is defined for one example, the **cost** for a collection of examples (here,
+as in PyTorch, the mean of the losses over the batch). **MSE** (mean squared error) punishes large errors most,
+**MAE** (mean absolute error) all errors alike, **binary cross-entropy** compares a probability with a 0/1 target, and
+**categorical cross-entropy** compares a distribution over classes with the true one (here 3 classes: class 1 gets
+the probability y or ŷ, the other two share the rest; y = 1 is a one-hot target). All values are computed by
+`torch.nn.functional`.
+""",
+        "race_text": """
+An **optimizer** decides how the weights move down the loss at each step, from the gradient and the **learning rate**.
+Here each of the course's optimizers moves one point (x, y) down a 2-D surface with `torch.optim` itself — the same
+`zero_grad`, `backward`, `step` as for a network — from the same start. **SGD** (stochastic gradient descent) follows
+the gradient; **momentum** lets it build up speed; **Adagrad** adapts the rate of each parameter from the sum of its
+past squared gradients; **Adadelta** fixes Adagrad's ever-shrinking rate; **RMSprop** uses the magnitude of recent
+gradients; **Adam** combines the ideas of Adagrad and RMSprop (a good default); **AdamW** is Adam with decoupled weight
+decay; **Adamax** is Adam with the infinity norm. Rosenbrock has a long curved valley, the saddle a flat point where
+plain SGD lingers, Beale steep walls.
+""",
+        "runs_text": """
+**The same seven on real training runs**: one click queues seven trainings of the same model on the bundled example
+dataset (Fashion-MNIST mini), identical except for the optimizer — same split, seed, learning rate (kept constant, no
+scheduler) and epochs. They train one after another in the background and also appear on the **Runs** tab; the curves
+below fill in as their epochs finish. cnnapp's SGD uses Nesterov momentum 0.9.
+""",
+        "kernel": "Kernel (filter)",
+        "kernel_numbers": "Kernel numbers (edit for your own)",
+        "image": "Image",
+        "padding": "Padding (P)",
+        "stride": "Stride (S)",
+        "relu": "ReLU: max(0, x)",
+        "input_gray": "Input (gray)",
+        "feature_map": "Feature map",
+        "no_image": "Add an image to convolve.",
+        "output_size": "Output size",
+        "output_height": "Output height",
+        "output_width": "Output width",
+        "feature_map_size": "feature map",
+        "method": "Method",
+        "window": "Window (kernel)",
+        "input_matrix": "Input matrix (editable)",
+        "pooled": "Pooled",
+        "pooled_image": "Pooled image",
+        "pool_size": "{method}-pool, {k}×{k} windows, stride {s}: side {formula}",
+        "methods": {"max": "max", "min": "min", "avg": "average"},
+        "stack_input": "Input (6×6, editable)",
+        "volume": "Volume",
+        "one_map_per_filter": "One feature map per filter",
+        "side": "side",
+        "filters": "filters",
+        "filter": "filter",
+        "volume_word": "volume",
+        "kernels": {
+            "identity": "identity",
+            "horizontal edges": "horizontal edges",
+            "vertical edges": "vertical edges",
+            "sobel x": "Sobel x",
+            "sobel y": "Sobel y",
+            "sharpen": "sharpen",
+            "box blur": "box blur",
+            "outline": "outline",
+        },
+        "architectures": "Architectures",
+        "arch_columns": {
+            "architecture": "architecture",
+            "family": "family",
+            "year": "year",
+            "depth (layers)": "depth (layers)",
+            "params (computed)": "params (computed)",
+            "ILSVRC entry (course)": "ILSVRC entry (course)",
+            "course layers": "course layers",
+            "top-5 error % (course)": "top-5 error % (course)",
+            "ILSVRC place (course)": "ILSVRC place (course)",
+            "note": "note",
+        },
+        "channels": "Channels (C)",
+        "height": "Height (H)",
+        "width": "Width (W)",
+        "flatten_plot": "Volume and flattened vector",
+        "channel": "channel",
+        "vector": "flattened vector",
+        "logits": "Scores (logits), separated by commas",
+        "temperature": "Temperature (T)",
+        "probabilities": "Probabilities",
+        "class": "class",
+        "probability": "probability",
+        "softmax_sum": "sum of probabilities = {total:.4f}; predicted: class {top} ({p:.1%})",
+        "dropout_p": "Dropout probability (p)",
+        "seed": "Random seed (a new mask)",
+        "dropout_plot": "Feature map, mask and result",
+        "before": "feature map",
+        "mask": "mask (white: kept)",
+        "after": "after dropout",
+        "dropout_summary": "kept {kept} of {total} values ({share:.0%}; expected {expected:.0%}); "
+        "kept values × {scale:.3g}; mean before {before:.3f}, after {after:.3f}",
+        "target": "Target (y)",
+        "prediction": "Prediction (ŷ)",
+        "loss_plot": "Each loss against the prediction",
+        "loss_axis": "loss",
+        "prediction_axis": "prediction ŷ",
+        "target_short": "target",
+        "loss_names": {
+            "mse": "MSE",
+            "mae": "MAE",
+            "bce": "Binary cross-entropy",
+            "cce": "Categorical cross-entropy",
+        },
+        "batch_title": "**Loss for one example vs cost over a batch**: edit the batch (target y, prediction ŷ).",
+        "batch_input": "Batch (editable)",
+        "batch_output": "Loss of each example, and the cost of the batch",
+        "example": "example",
+        "cost_row": "cost (mean over the batch)",
+        "surface": "Surface",
+        "start_x": "Start x",
+        "start_y": "Start y",
+        "steps": "Steps",
+        "lrs": "Learning rate of each optimizer (editable)",
+        "optimizer": "optimizer",
+        "learning_rate": "learning rate",
+        "race": "▶ Race",
+        "race_plot": "Trajectories and loss per step",
+        "race_table": "Where each optimizer ended",
+        "loss_above_min": "loss − minimum (log scale)",
+        "step": "step",
+        "diverged": "diverged",
+        "end_x": "x",
+        "end_y": "y",
+        "end_loss": "loss",
+        "yes": "yes",
+        "no": "no",
+        "model": "Model",
+        "presets": {
+            "lenet5": "LeNet-5, from scratch (fast)",
+            "efficientnet_frozen": "EfficientNet-Lite0, pretrained and frozen",
+        },
+        "epochs": "Epochs",
+        "run_lr": "Learning rate (all seven)",
+        "queue": "▶ Queue the 7 runs",
+        "refresh": "↻ Refresh",
+        "queued": "Queued 7 runs: they train one after another",
+        "no_example": "the example dataset is not installed (assets/fashion-mnist-mini)",
+        "runs_table": "The seven runs",
+        "runs_plot": "Validation accuracy and loss per epoch",
+        "run": "run",
+        "state": "state",
+        "epoch": "epoch",
+        "best_val_acc": "best val acc",
+        "val_acc_axis": "validation accuracy (%)",
+        "val_loss_axis": "validation loss",
+        "no_runs": "No optimizer runs yet: press **Queue the 7 runs**.",
+        "runner_names": {"SGD + momentum": "SGD + momentum"},
+    },
+    "es": {
+        "title": "Aprender",
+        "tab_conv": "Convolución",
+        "tab_pool": "Agrupación (pooling)",
+        "tab_stack": "Apilar",
+        "tab_layers": "Aplanar, softmax, dropout",
+        "tab_arch": "Arquitecturas",
+        "tab_loss": "Funciones de pérdida",
+        "tab_optim": "Optimizadores",
+        "conv_text": """
+**Convolución**: una pequeña matriz de pesos, el **kernel** o **filtro**, se desliza sobre la imagen; en cada posición
+los productos de los números superpuestos se suman en un número del **mapa de características**. El **relleno
+(padding)** añade filas y columnas de ceros alrededor de la imagen para que la salida pueda conservar su tamaño; el
+**paso (stride)** es cuánto salta el filtro en cada paso. El lado de la salida es **(W − K + 2P) / S + 1** (redondeado
+hacia abajo). Después, **ReLU** se queda con max(0, x). En una CNN los filtros no se eligen a mano: empiezan al azar y
+se aprenden como cualquier peso. Elige un filtro o escribe tus propios números en la tabla 3×3.
+""",
+        "pool_text": """
+La **agrupación (pooling)** o submuestreo resume cada ventana del mapa de características en un número y lo reduce
+antes de la siguiente convolución. El **máximo** conserva el valor más brillante (bueno para trazos claros sobre
+fondo oscuro, como MNIST), el **mínimo** el más oscuro y el **promedio** la media (más suave, puede difuminar detalles
+finos). La matriz de abajo es el ejemplo del curso: ventanas de 2×2, paso 2.
+""",
+        "stack_text": """
+**Apilar**: cada filtro extrae una característica, así que una capa aplica muchos filtros y apila sus mapas de
+características en un **volumen**: filas × columnas × filtros. El ejemplo del curso: una entrada de 6×6, **8 filtros
+de 3×3**, relleno 0, paso 1 → ocho mapas de 4×4, un volumen de **4 × 4 × 8**. Los ocho filtros son los filtros con
+nombre de la pestaña de convolución.
+""",
+        "arch_text": """
+**Arquitecturas de CNN** y el reto ImageNet (ILSVRC): la tabla del curso (capas, error top-5, puesto) junto a lo que
+cnnapp calcula de los modelos reales (parámetros con 1000 clases). Todas ellas se pueden entrenar en la pestaña de
+entrenamiento.
+""",
+        "flatten_text": """
+**Aplanar (flatten)**: la capa totalmente conectada del final de una CNN recibe un vector, así que el volumen de mapas
+de características se dispone en una sola fila, un canal tras otro (`nn.Flatten`). No se aprende ni se pierde nada:
+entran C × H × W números y salen C · H · W.
+""",
+        "softmax_text": """
+La **función softmax** convierte las puntuaciones (logits) z de la última capa en una distribución de probabilidad
+sobre las clases: p = exp(zₖ / T) / Σ exp(zⱼ / T). La clase predicha es la de mayor probabilidad. La **temperatura** T
+cambia la forma de la distribución sin cambiar el orden: T < 1 la concentra en la clase más probable, T > 1 la acerca
+a la uniforme (T = 1 es la softmax normal de una red entrenada).
+""",
+        "dropout_text": """
+**Dropout**: durante el entrenamiento, cada valor de un mapa de características se pone a cero con probabilidad **p**,
+con una máscara aleatoria nueva en cada paso, de modo que la red no puede depender de una sola neurona. Los valores
+que se conservan se multiplican por **1 / (1 − p)** para que la suma esperada no cambie (`nn.Dropout`); al evaluar,
+el dropout no hace nada.
+""",
+        "loss_text": """
+Una **función de pérdida** mide la distancia entre el valor real y y el estimado por la red ŷ; el entrenamiento ajusta
+los pesos para que sea pequeña. La **pérdida (loss)** se define para un ejemplo concreto y el **coste (cost)** para una
+colección de ejemplos (aquí, como en PyTorch, la media de las pérdidas del lote). El **MSE** (error cuadrático medio)
+castiga sobre todo los errores grandes, el **MAE** (error absoluto medio) todos por igual, la **entropía cruzada
+binaria** compara una probabilidad con un objetivo 0/1 y la **entropía cruzada categórica** compara una distribución
+sobre clases con la real (aquí 3 clases: la clase 1 recibe la probabilidad y o ŷ y las otras dos se reparten el resto;
+y = 1 es un objetivo one-hot). Todos los valores los calcula `torch.nn.functional`.
+""",
+        "race_text": """
+Un **optimizador** decide cómo se mueven los pesos cuesta abajo en cada paso, a partir del gradiente y de la **tasa de
+aprendizaje**. Aquí cada optimizador del curso mueve un punto (x, y) por una superficie 2-D con el propio
+`torch.optim` — los mismos `zero_grad`, `backward`, `step` que con una red — desde el mismo inicio. El **SGD**
+(descenso de gradiente estocástico) sigue el gradiente; el **momento** le deja acumular velocidad; **Adagrad** adapta
+la tasa de cada parámetro con la suma de sus gradientes cuadráticos anteriores; **Adadelta** resuelve la reducción sin
+fin de la tasa de Adagrad; **RMSprop** usa la magnitud de los gradientes recientes; **Adam** combina las ventajas de
+AdaGrad y RMSProp (una buena elección por defecto); **AdamW** es Adam con el decaimiento de pesos desacoplado;
+**Adamax** es Adam con la norma infinito. Rosenbrock tiene un valle largo y curvo, la silla un punto plano donde el SGD
+sin momento se entretiene, Beale paredes muy empinadas.
+""",
+        "runs_text": """
+**Los mismos siete en entrenamientos reales**: un clic pone en cola siete entrenamientos del mismo modelo con el
+conjunto de ejemplo incluido (Fashion-MNIST mini), idénticos salvo por el optimizador: misma partición, semilla, tasa
+de aprendizaje (constante, sin planificador) y épocas. Se entrenan uno tras otro en segundo plano y aparecen también en
+la pestaña de ejecuciones; las curvas se completan a medida que terminan sus épocas. El SGD de cnnapp usa momento de
+Nesterov 0,9.
+""",
+        "kernel": "Filtro (kernel)",
+        "kernel_numbers": "Números del filtro (edítalos para hacer el tuyo)",
+        "image": "Imagen",
+        "padding": "Relleno (P)",
+        "stride": "Paso (S)",
+        "relu": "ReLU: max(0, x)",
+        "input_gray": "Entrada (gris)",
+        "feature_map": "Mapa de características",
+        "no_image": "Añade una imagen para la convolución.",
+        "output_size": "Tamaño de salida",
+        "output_height": "Alto de salida",
+        "output_width": "Ancho de salida",
+        "feature_map_size": "mapa de características",
+        "method": "Método",
+        "window": "Ventana (kernel)",
+        "input_matrix": "Matriz de entrada (editable)",
+        "pooled": "Tras la agrupación",
+        "pooled_image": "Imagen tras la agrupación",
+        "pool_size": "agrupación por {method}, ventanas de {k}×{k}, paso {s}: lado {formula}",
+        "methods": {"max": "máximo", "min": "mínimo", "avg": "promedio"},
+        "stack_input": "Entrada (6×6, editable)",
+        "volume": "Volumen",
+        "one_map_per_filter": "Un mapa de características por filtro",
+        "side": "lado",
+        "filters": "filtros",
+        "filter": "filtro",
+        "volume_word": "volumen",
+        "kernels": {
+            "identity": "identidad",
+            "horizontal edges": "bordes horizontales",
+            "vertical edges": "bordes verticales",
+            "sobel x": "Sobel x",
+            "sobel y": "Sobel y",
+            "sharpen": "enfocar",
+            "box blur": "desenfoque de caja",
+            "outline": "contorno",
+        },
+        "architectures": "Arquitecturas",
+        "arch_columns": {
+            "architecture": "arquitectura",
+            "family": "familia",
+            "year": "año",
+            "depth (layers)": "profundidad (capas)",
+            "params (computed)": "parámetros (calculados)",
+            "ILSVRC entry (course)": "participación ILSVRC (curso)",
+            "course layers": "capas (curso)",
+            "top-5 error % (course)": "error top-5 % (curso)",
+            "ILSVRC place (course)": "puesto ILSVRC (curso)",
+            "note": "nota",
+        },
+        "channels": "Canales (C)",
+        "height": "Alto (H)",
+        "width": "Ancho (W)",
+        "flatten_plot": "Volumen y vector aplanado",
+        "channel": "canal",
+        "vector": "vector aplanado",
+        "logits": "Puntuaciones (logits), separadas por comas",
+        "temperature": "Temperatura (T)",
+        "probabilities": "Probabilidades",
+        "class": "clase",
+        "probability": "probabilidad",
+        "softmax_sum": "suma de probabilidades = {total:.4f}; predicción: clase {top} ({p:.1%})",
+        "dropout_p": "Probabilidad de dropout (p)",
+        "seed": "Semilla aleatoria (otra máscara)",
+        "dropout_plot": "Mapa de características, máscara y resultado",
+        "before": "mapa de características",
+        "mask": "máscara (blanco: se conserva)",
+        "after": "tras el dropout",
+        "dropout_summary": "se conservan {kept} de {total} valores ({share:.0%}; se esperaba {expected:.0%}); los "
+        "conservados × {scale:.3g}; media antes {before:.3f}, después {after:.3f}",
+        "target": "Valor real (y)",
+        "prediction": "Predicción (ŷ)",
+        "loss_plot": "Cada función de pérdida frente a la predicción",
+        "loss_axis": "pérdida",
+        "prediction_axis": "predicción ŷ",
+        "target_short": "valor real",
+        "loss_names": {
+            "mse": "MSE",
+            "mae": "MAE",
+            "bce": "Entropía cruzada binaria",
+            "cce": "Entropía cruzada categórica",
+        },
+        "batch_title": "**Pérdida de un ejemplo frente al coste de un lote**: "
+        "edita el lote (valor real y, predicción ŷ).",
+        "batch_input": "Lote (editable)",
+        "batch_output": "Pérdida de cada ejemplo y coste del lote",
+        "example": "ejemplo",
+        "cost_row": "coste (media del lote)",
+        "surface": "Superficie",
+        "start_x": "Inicio x",
+        "start_y": "Inicio y",
+        "steps": "Pasos",
+        "lrs": "Tasa de aprendizaje de cada optimizador (editable)",
+        "optimizer": "optimizador",
+        "learning_rate": "tasa de aprendizaje",
+        "race": "▶ Carrera",
+        "race_plot": "Trayectorias y pérdida en cada paso",
+        "race_table": "Dónde terminó cada optimizador",
+        "loss_above_min": "pérdida − mínimo (escala log.)",
+        "step": "paso",
+        "diverged": "divergió",
+        "end_x": "x",
+        "end_y": "y",
+        "end_loss": "pérdida",
+        "yes": "sí",
+        "no": "no",
+        "model": "Modelo",
+        "presets": {
+            "lenet5": "LeNet-5, desde 0 (rápido)",
+            "efficientnet_frozen": "EfficientNet-Lite0, preentrenado y congelado",
+        },
+        "epochs": "Épocas",
+        "run_lr": "Tasa de aprendizaje (los siete)",
+        "queue": "▶ Poner en cola los 7 entrenamientos",
+        "refresh": "↻ Actualizar",
+        "queued": "7 entrenamientos en cola: se entrenan uno tras otro",
+        "no_example": "el conjunto de ejemplo no está instalado (assets/fashion-mnist-mini)",
+        "runs_table": "Los siete entrenamientos",
+        "runs_plot": "Exactitud y pérdida de validación por época",
+        "run": "ejecución",
+        "state": "estado",
+        "epoch": "época",
+        "best_val_acc": "mejor exactitud val.",
+        "val_acc_axis": "exactitud de validación (%)",
+        "val_loss_axis": "pérdida de validación",
+        "no_runs": "Aún no hay entrenamientos de optimizadores: pulsa **Poner en cola los 7 entrenamientos**.",
+        "runner_names": {"SGD + momentum": "SGD + momento"},
+    },
+}
+
+LANGUAGES = tuple(STRINGS)
+TITLE = STRINGS["en"]["title"]
+KERNEL = "vertical edges"  # the kernel shown first
+POOL_METHOD = "max"
+SURFACE = "Rosenbrock"  # the surface raced first
+POLL_S = 3.0
+COURSE_LOGITS = "2.0, 1.0, 0.1"  # the classic softmax example
 
 
 def _example_image() -> str | None:
@@ -59,12 +458,15 @@ def _table(array: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(a.astype(int) if np.allclose(a, a.round()) else a.round(3))
 
 
-def _size_text(formula_h: str, formula_w: str) -> str:
+def _size_text(formula_h: str, formula_w: str, t: dict[str, Any]) -> str:
     return (
-        f"**Output size** = {formula_h}"
+        f"**{t['output_size']}** = {formula_h}"
         if formula_h == formula_w
-        else f"**Output height** = {formula_h}  \n**Output width** = {formula_w}"
+        else f"**{t['output_height']}** = {formula_h}  \n**{t['output_width']}** = {formula_w}"
     )
+
+
+# ----- convolution, pooling, stacking, architectures -------------------------------------------------------------
 
 
 def kernel_table(name: str) -> pd.DataFrame:
@@ -74,44 +476,52 @@ def kernel_table(name: str) -> pd.DataFrame:
     return pd.DataFrame(learn.KERNELS[name].round(3))
 
 
-def starting_values() -> tuple:
-    """The shapes picture, the kernels with the first one's numbers, the pooling methods and the course's matrix (twice)."""
+def starting_values(lang: str = "en") -> tuple:
+    """The shapes picture, the kernels, the first one's numbers, the pooling methods, the course's matrix (twice)."""
     from cnnapp import learn
 
+    t = STRINGS[lang]
     course = _table(learn.COURSE_MATRIX)
     return (
         learn.shapes_image(),
-        gr.Dropdown(choices=list(learn.KERNELS), value=KERNEL),
+        gr.Dropdown(choices=[(t["kernels"][k], k) for k in learn.KERNELS], value=KERNEL),
         kernel_table(KERNEL),
-        gr.Radio(choices=list(learn.POOLING), value=POOL_METHOD),
+        gr.Radio(choices=[(t["methods"][m], m) for m in learn.POOLING], value=POOL_METHOD),
         course,
         course,
     )
 
 
-def convolve(image: np.ndarray | None, kernel: pd.DataFrame, padding: float, stride: float, relu: bool) -> tuple:
+def convolve(
+    image: np.ndarray | None, kernel: pd.DataFrame, padding: float, stride: float, relu: bool, lang: str = "en"
+) -> tuple:
     """The image as the kernel sees it (gray), the feature map, and the output size worked out."""
     from cnnapp import learn
 
+    t = STRINGS[lang]
     if image is None:
-        return None, None, "Add an image to convolve."
+        return None, None, t["no_image"]
     result = learn.convolve(image, kernel, int(padding), int(stride), relu)
     h, w = result.shape
     return (
         learn.to_image(learn.to_gray(image), min_side=224),
         learn.to_image(result.feature_map, min_side=224),
-        _size_text(result.formula_h, result.formula_w) + f" → feature map **{h} × {w}**",
+        _size_text(result.formula_h, result.formula_w, t) + f" → {t['feature_map_size']} **{h} × {w}**",
     )
 
 
-def pool_matrix(matrix: pd.DataFrame, method: str, kernel: float, stride: float) -> tuple[pd.DataFrame, str]:
+def pool_matrix(
+    matrix: pd.DataFrame, method: str, kernel: float, stride: float, lang: str = "en"
+) -> tuple[pd.DataFrame, str]:
     """Pool the table's matrix; the output size worked out."""
     from cnnapp import learn
 
+    t = STRINGS[lang]
     a = learn.as_matrix(matrix)
     out = learn.pool(a, method, int(kernel), int(stride))
     formula = learn.formula(a.shape[0], int(kernel), 0, int(stride))
-    return _table(out), f"**{method}-pool**, {int(kernel)}×{int(kernel)} windows, stride {int(stride)}: side {formula}"
+    text = t["pool_size"].format(method=t["methods"].get(method, method), k=int(kernel), s=int(stride), formula=formula)
+    return _table(out), f"**{text}**"
 
 
 def pool_picture(image: np.ndarray | None, method: str, kernel: float, stride: float) -> tuple[Image.Image | None, str]:
@@ -125,152 +535,508 @@ def pool_picture(image: np.ndarray | None, method: str, kernel: float, stride: f
     return shown, f"{image.shape[0]}×{image.shape[1]} px → **{out.shape[0]}×{out.shape[1]}** px"
 
 
-def stack(matrix: pd.DataFrame, padding: float, stride: float) -> tuple[Figure, list[tuple[Image.Image, str]], str]:
+def stack(
+    matrix: pd.DataFrame, padding: float, stride: float, lang: str = "en"
+) -> tuple[Figure, list[tuple[Image.Image, str]], str]:
     """The stacked volume in 3-D, each filter's map, and its shape."""
     from cnnapp import learn
 
+    t = STRINGS[lang]
     result = learn.stack(matrix, padding=int(padding), stride=int(stride))
     n = learn.as_matrix(matrix).shape[0]
     formula = learn.formula(n, 3, int(padding), int(stride))
+    h, w, _ = result.volume.shape
+    slices = [
+        (image, f"{t['filter']} {i + 1}: {t['kernels'].get(name, name)} → {h}×{w}")
+        for i, ((image, _), name) in enumerate(zip(learn.volume_slices(result), result.filters))
+    ]
     return (
         learn.volume_figure(result),
-        learn.volume_slices(result),
-        f"side {formula}; {len(result.filters)} filters → volume **{result.shape_text}**",
+        slices,
+        f"{t['side']} {formula}; {len(result.filters)} {t['filters']} → {t['volume_word']} **{result.shape_text}**",
     )
 
 
-def architectures() -> pd.DataFrame:
+def architectures(lang: str = "en") -> pd.DataFrame:
     """The architectures table with readable parameter counts."""
     from cnnapp import learn
 
     table = learn.architectures_table()
     table["params (computed)"] = table["params (computed)"].map("{:,}".format)
-    return table.astype(object).where(table.notna(), "")
+    return table.astype(object).where(table.notna(), "").rename(columns=STRINGS[lang]["arch_columns"])
 
 
-def build(ctx: UIContext) -> None:
-    """The Learn tab."""
+# ----- flatten, softmax, dropout ---------------------------------------------------------------------------------
+
+
+def flatten_view(channels: float, height: float, width: float, lang: str = "en") -> Figure:
+    """A numbered C×H×W volume and its flattened vector."""
+    from cnnapp import learn_layers
+
+    volume, vector = learn_layers.flatten(int(channels), int(height), int(width))
+    return learn_layers.flatten_figure(volume, vector, STRINGS[lang])
+
+
+def softmax_view(logits: str, temperature: float, lang: str = "en") -> tuple[Figure, str]:
+    """Bars of softmax(z / T) and the predicted class."""
+    from cnnapp import learn_layers
+
+    z = learn_layers.parse_logits(logits)
+    probs = learn_layers.softmax(z, float(temperature))
+    text = STRINGS[lang]["softmax_sum"].format(total=probs.sum(), top=int(probs.argmax()) + 1, p=probs.max())
+    return learn_layers.softmax_figure(z, float(temperature), STRINGS[lang]), text
+
+
+def dropout_view(p: float, seed: float, lang: str = "en") -> tuple[Figure, str]:
+    """Dropout on the example feature map: the map, the mask and the scaled result, with the counts."""
+    from cnnapp import learn_layers
+
+    r = learn_layers.dropout(learn_layers.feature_map(), float(p), int(seed))
+    text = STRINGS[lang]["dropout_summary"].format(
+        kept=int(r.mask.sum()),
+        total=r.mask.size,
+        share=r.mask.mean(),
+        expected=1 - r.p,
+        scale=1 / (1 - r.p),
+        before=r.feature_map.mean(),
+        after=r.output.mean(),
+    )
+    return learn_layers.dropout_figure(r, STRINGS[lang]), text
+
+
+# ----- loss functions ------------------------------------------------------------------------------------------------
+
+
+def loss_view(target: float, prediction: float, lang: str = "en") -> Figure:
+    """The four losses against the prediction for the chosen target."""
+    from cnnapp import learn_losses
+
+    t = STRINGS[lang]
+    labels = {"target": t["target_short"], "prediction": t["prediction_axis"], "loss": t["loss_axis"]}
+    return learn_losses.loss_figure(float(target), float(prediction), t["loss_names"], labels)
+
+
+def batch_view(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Each example's loss under the four functions, and the batch's cost (their mean) in the last row."""
+    from cnnapp import learn_losses
+
+    t = STRINGS[lang]
+    y, p, each, cost = learn_losses.batch(table)
+    names = t["loss_names"]
+    rows = [
+        {
+            t["example"]: str(i + 1),
+            "y": f"{y[i]:g}",
+            "ŷ": f"{p[i]:g}",
+            **{names[k]: round(float(each[k][i]), 4) for k in each},
+        }
+        for i in range(len(y))
+    ]
+    rows.append({t["example"]: t["cost_row"], "y": "", "ŷ": "", **{names[k]: round(v, 4) for k, v in cost.items()}})
+    return pd.DataFrame(rows)
+
+
+def batch_start() -> pd.DataFrame:
+    """The example batch for the editable table."""
+    from cnnapp import learn_losses
+
+    return pd.DataFrame(learn_losses.EXAMPLE_BATCH, columns=["y", "ŷ"])
+
+
+# ----- optimizers ----------------------------------------------------------------------------------------------------
+
+
+def _runner_labels(lang: str) -> dict[str, str]:
+    from cnnapp import optim_race
+
+    return {name: STRINGS[lang]["runner_names"].get(name, name) for name in optim_race.RUNNERS}
+
+
+def surface_defaults(name: str, lang: str = "en") -> tuple[gr.Dropdown, float, float, pd.DataFrame]:
+    """The surfaces (the named one chosen), its start point and the learning rates that race well on it (editable)."""
+    from cnnapp import optim_race
+
+    s = optim_race.surface(name)
+    t = STRINGS[lang]
+    labels = _runner_labels(lang)
+    lrs = pd.DataFrame({t["optimizer"]: [labels[k] for k in s.lrs], t["learning_rate"]: list(s.lrs.values())})
+    return gr.Dropdown(choices=list(optim_race.SURFACES), value=name), s.start[0], s.start[1], lrs
+
+
+def race_view(
+    name: str, x: float, y: float, steps: float, lrs: pd.DataFrame, lang: str = "en"
+) -> tuple[Figure, pd.DataFrame]:
+    """Race the optimizers on the surface from (x, y): trajectories over contours, loss per step, where each ended."""
+    from cnnapp import learn, optim_race
+
+    t = STRINGS[lang]
+    if x is None or y is None or lrs is None or lrs.empty:  # the tab was opened before its starting values arrived
+        _, x, y, lrs = surface_defaults(name, lang)
+    rates = learn.as_matrix(lrs.iloc[:, 1:], "learning rates")[:, 0] if isinstance(lrs, pd.DataFrame) else []
+    if len(rates) != len(optim_race.RUNNERS):
+        raise DataError(f"the learning-rate table needs one row per optimizer ({len(optim_race.RUNNERS)})")
+    trajectories = optim_race.race(name, (float(x), float(y)), int(steps), dict(zip(optim_race.RUNNERS, rates)))
+    labels = _runner_labels(lang)
+    shown = {labels[k]: v for k, v in trajectories.items()}
+    figure = optim_race.race_figure(name, shown, {"step": t["step"], "loss": t["loss_above_min"]})
+    table = optim_race.final_table(shown).assign(
+        loss=lambda f: f["loss"].map(lambda v: f"{v:.4g}"),
+        diverged=lambda f: f["diverged"].map({True: t["yes"], False: t["no"]}),
+    )
+    columns = {
+        "optimizer": t["optimizer"],
+        "x": t["end_x"],
+        "y": t["end_y"],
+        "loss": t["end_loss"],
+        "diverged": t["diverged"],
+    }
+    return figure, table.rename(columns=columns)
+
+
+def queue_runs(
+    jobs: JobManager, preset: str, epochs: float, lr: float | None, session: str | None = None, lang: str = "en"
+) -> tuple[list[str], gr.Timer, float]:
+    """Queue the seven optimizer runs on the example dataset through the job manager, for the session."""
+    from cnnapp import optim_race
+
+    t = STRINGS[lang]
+    if not EXAMPLE_DATASET.is_dir():
+        raise DataError(t["no_example"])
+    base = optim_race.base_config(EXAMPLE_DATASET, preset, int(epochs), float(lr or 3e-3))
+    runs = optim_race.queue_optimizer_runs(base, partial(jobs.submit, session=session))
+    gr.Info(t["queued"])
+    return [r.id for r in runs], gr.Timer(active=True), time.time()
+
+
+def show_runs(
+    root: Path, run_ids: list[str] | None, session: str | None = None, lang: str = "en"
+) -> tuple[str, pd.DataFrame, Figure | None, gr.Timer]:
+    """The seven runs' states and their validation curves overlaid; the poll timer runs while any is active."""
+    from cnnapp import optim_race
+
+    t = STRINGS[lang]
+    columns = [t["optimizer"], t["run"], t["state"], t["epoch"], t["best_val_acc"]]
+    runs = [sessions.get_run(r, root, session) for r in run_ids or []]
+    if not runs:
+        return t["no_runs"], pd.DataFrame(columns=columns), None, gr.Timer(active=False)
+    summaries = [r.summary() for r in runs]
+    table = pd.DataFrame(
+        [
+            [
+                optim_race.NAMES.get(s["optimizer"], s["optimizer"]),
+                s["run_id"],
+                s["state"],
+                f"{s['epoch']}/{s['epochs']}",
+                pct(s["best_val_acc"]),
+            ]
+            for s in summaries
+        ],
+        columns=columns,
+    )
+    curves = optim_race.optimizer_curves(runs)
+    curves["optimizer"] = curves["optimizer"].map(lambda o: optim_race.NAMES.get(o, o))
+    labels = {"epoch": t["epoch"], "val_acc": t["val_acc_axis"], "val_loss": t["val_loss_axis"]}
+    active = any(s["state"] in ACTIVE for s in summaries)
+    return "", table, optim_race.curves_figure(curves, labels), gr.Timer(active=active)
+
+
+def poll_runs(root: Path, run_ids: list[str] | None, session: str | None = None, lang: str = "en") -> tuple:
+    """`show_runs` on the timer; when the last run ends, tell the other tabs that runs changed."""
+    shown = show_runs(root, run_ids, session, lang)
+    return *shown, (gr.skip() if shown[-1].active else time.time())
+
+
+def _build_convolution(t: dict[str, Any]) -> dict:
+    gr.Markdown(t["conv_text"])
+    with gr.Row():
+        with gr.Column(min_width=280):
+            c = {
+                "image": gr.Image(
+                    type="numpy",
+                    label=t["image"],
+                    height=260,
+                    sources=["upload", "clipboard"],
+                    elem_id="learn-conv-image",
+                ),
+                "kernel_name": gr.Dropdown([KERNEL], value=KERNEL, label=t["kernel"], elem_id="learn-kernel"),
+                "kernel": gr.Dataframe(
+                    interactive=True,
+                    label=t["kernel_numbers"],
+                    row_count=3,
+                    column_count=3,
+                    elem_id="learn-kernel-table",
+                    elem_classes="cnn-table",
+                ),
+            }
+            with gr.Row():
+                c["padding"] = gr.Slider(0, 3, value=0, step=1, label=t["padding"], min_width=120)
+                c["stride"] = gr.Slider(1, 4, value=1, step=1, label=t["stride"], min_width=120)
+            c["relu"] = gr.Checkbox(value=False, label=t["relu"])
+        with gr.Column(min_width=280):
+            with gr.Row():
+                c["seen"] = gr.Image(type="pil", label=t["input_gray"], interactive=False, height=260)
+                c["fmap"] = gr.Image(
+                    type="pil", label=t["feature_map"], interactive=False, height=260, elem_id="learn-feature-map"
+                )
+            c["size"] = gr.Markdown(elem_id="learn-conv-size")
+    return c
+
+
+def _build_pooling(t: dict[str, Any], example: str | None) -> dict:
+    gr.Markdown(t["pool_text"])
+    with gr.Row():
+        c = {
+            "method": gr.Radio([POOL_METHOD], value=POOL_METHOD, label=t["method"]),
+            "kernel": gr.Slider(1, 4, value=2, step=1, label=t["window"]),
+            "stride": gr.Slider(1, 4, value=2, step=1, label=t["stride"]),
+        }
+    with gr.Row():
+        c["matrix"] = gr.Dataframe(
+            interactive=True, label=t["input_matrix"], elem_id="learn-pool-input", elem_classes="cnn-table"
+        )
+        c["pooled"] = gr.Dataframe(
+            interactive=False, label=t["pooled"], elem_id="learn-pool-output", elem_classes="cnn-table"
+        )
+    c["size"] = gr.Markdown()
+    with gr.Row():
+        c["image"] = gr.Image(example, type="numpy", label=t["image"], height=220, sources=["upload", "clipboard"])
+        c["pooled_image"] = gr.Image(type="pil", label=t["pooled_image"], interactive=False, height=220)
+    c["pooled_text"] = gr.Markdown()
+    return c
+
+
+def _build_stacking(t: dict[str, Any]) -> dict:
+    gr.Markdown(t["stack_text"])
+    with gr.Row():
+        c = {
+            "input": gr.Dataframe(
+                interactive=True, label=t["stack_input"], elem_id="learn-stack-input", elem_classes="cnn-table"
+            )
+        }
+        with gr.Column():
+            c["padding"] = gr.Slider(0, 2, value=0, step=1, label=t["padding"])
+            c["stride"] = gr.Slider(1, 3, value=1, step=1, label=t["stride"])
+            c["text"] = gr.Markdown(elem_id="learn-volume-text")
+    with gr.Row():
+        c["volume"] = gr.Plot(label=t["volume"], format="png")
+        c["slices"] = gr.Gallery(
+            label=t["one_map_per_filter"],
+            columns=4,
+            height="auto",
+            object_fit="contain",
+            elem_id="learn-slices",
+            elem_classes="cnn-gallery",
+        )
+    return c
+
+
+def _build_layers(t: dict[str, Any]) -> dict:
+    gr.Markdown(t["flatten_text"])
+    with gr.Row():
+        c = {
+            "channels": gr.Slider(1, 4, value=2, step=1, label=t["channels"]),
+            "height": gr.Slider(1, 5, value=3, step=1, label=t["height"]),
+            "width": gr.Slider(1, 5, value=3, step=1, label=t["width"]),
+        }
+    c["flat"] = gr.Plot(label=t["flatten_plot"], format="png", show_label=False, elem_id="learn-flatten")
+    gr.Markdown(t["softmax_text"])
+    with gr.Row():
+        c["logits"] = gr.Textbox(COURSE_LOGITS, label=t["logits"], elem_id="learn-logits")
+        c["temperature"] = gr.Slider(0.1, 5, value=1, step=0.05, label=t["temperature"], elem_id="learn-temperature")
+    c["softmax"] = gr.Plot(label=t["probabilities"], format="png", show_label=False, elem_id="learn-softmax")
+    c["softmax_text"] = gr.Markdown()
+    gr.Markdown(t["dropout_text"])
+    with gr.Row():
+        c["p"] = gr.Slider(0, 0.9, value=0.5, step=0.05, label=t["dropout_p"], elem_id="learn-dropout-p")
+        c["seed"] = gr.Number(0, precision=0, minimum=0, label=t["seed"], min_width=120)
+    c["dropout"] = gr.Plot(label=t["dropout_plot"], format="png", show_label=False, elem_id="learn-dropout")
+    c["dropout_text"] = gr.Markdown()
+    return c
+
+
+def _build_losses(t: dict[str, Any]) -> dict:
+    gr.Markdown(t["loss_text"])
+    with gr.Row():
+        c = {
+            "target": gr.Slider(0, 1, value=1, step=0.05, label=t["target"], elem_id="learn-loss-target"),
+            "prediction": gr.Slider(0.01, 0.99, value=0.7, step=0.01, label=t["prediction"], elem_id="learn-loss-pred"),
+        }
+    c["plot"] = gr.Plot(label=t["loss_plot"], format="png", show_label=False, elem_id="learn-loss-plot")
+    gr.Markdown(t["batch_title"])
+    with gr.Row():
+        c["batch"] = gr.Dataframe(
+            interactive=True, label=t["batch_input"], elem_id="learn-batch", elem_classes="cnn-table", scale=1
+        )
+        c["losses"] = gr.Dataframe(
+            interactive=False, label=t["batch_output"], elem_id="learn-batch-losses", elem_classes="cnn-table", scale=3
+        )
+    return c
+
+
+def _build_optimizers(t: dict[str, Any]) -> dict:
+    gr.Markdown(t["race_text"])
+    with gr.Row():
+        with gr.Column(min_width=260, scale=1):
+            c = {
+                "surface": gr.Dropdown([SURFACE], value=SURFACE, label=t["surface"], elem_id="learn-surface"),
+            }
+            with gr.Row():
+                c["x"] = gr.Number(label=t["start_x"], min_width=90)
+                c["y"] = gr.Number(label=t["start_y"], min_width=90)
+            c["steps"] = gr.Slider(10, 1000, value=300, step=10, label=t["steps"])
+            c["lrs"] = gr.Dataframe(
+                interactive=True, label=t["lrs"], elem_id="learn-race-lrs", elem_classes="cnn-table", row_count=8
+            )
+            c["go"] = gr.Button(t["race"], variant="primary", elem_id="learn-race")
+        with gr.Column(scale=3):
+            c["plot"] = gr.Plot(label=t["race_plot"], format="png", show_label=False, elem_id="learn-race-plot")
+            c["table"] = gr.Dataframe(
+                headers=[t[k] for k in ("optimizer", "end_x", "end_y", "end_loss", "diverged")],
+                interactive=False,
+                label=t["race_table"],
+                elem_id="learn-race-table",
+                elem_classes="cnn-table",
+            )
+    gr.Markdown(t["runs_text"])
+    with gr.Row(equal_height=True):
+        c["preset"] = gr.Radio([(label, k) for k, label in t["presets"].items()], value="lenet5", label=t["model"])
+        c["epochs"] = gr.Slider(1, 5, value=3, step=1, label=t["epochs"])
+        c["lr"] = gr.Number(value=3e-3, label=t["run_lr"], min_width=120)
+    with gr.Row():
+        c["queue"] = gr.Button(t["queue"], variant="primary", elem_id="learn-queue-optimizers")
+        c["refresh"] = gr.Button(t["refresh"], elem_id="learn-refresh-optimizers", scale=0, min_width=140)
+    c["ids"] = gr.State([])
+    c["empty"] = gr.Markdown(t["no_runs"])
+    c["runs"] = gr.Dataframe(
+        headers=[t[k] for k in ("optimizer", "run", "state", "epoch", "best_val_acc")],
+        interactive=False,
+        label=t["runs_table"],
+        elem_id="learn-optimizer-runs",
+        elem_classes="cnn-table",
+    )
+    c["curves"] = gr.Plot(label=t["runs_plot"], format="png", show_label=False, elem_id="learn-optimizer-curves")
+    c["timer"] = gr.Timer(POLL_S, active=False)
+    return c
+
+
+def build(ctx: UIContext, lang: str = "en") -> None:
+    """The Learn tab, in `lang` ("en" or "es")."""
+    t = STRINGS[lang]
     example = _example_image()
     with gr.Tabs():
-        with gr.Tab("Convolution"):
-            gr.Markdown(CONV_TEXT)
-            with gr.Row():
-                with gr.Column(min_width=280):
-                    conv_image = gr.Image(
-                        type="numpy",
-                        label="Image",
-                        height=260,
-                        sources=["upload", "clipboard"],
-                        elem_id="learn-conv-image",
-                    )
-                    kernel_name = gr.Dropdown([KERNEL], value=KERNEL, label="Kernel (filtro)", elem_id="learn-kernel")
-                    kernel = gr.Dataframe(
-                        interactive=True,
-                        label="Kernel numbers (edit for your own)",
-                        row_count=3,
-                        column_count=3,
-                        elem_id="learn-kernel-table",
-                        elem_classes="cnn-table",
-                    )
-                    with gr.Row():
-                        padding = gr.Slider(0, 3, value=0, step=1, label="Padding (P)", min_width=120)
-                        stride = gr.Slider(1, 4, value=1, step=1, label="Stride (S)", min_width=120)
-                    relu = gr.Checkbox(value=False, label="ReLU: max(0, x)")
-                with gr.Column(min_width=280):
-                    with gr.Row():
-                        seen = gr.Image(type="pil", label="Input (gray)", interactive=False, height=260)
-                        fmap = gr.Image(
-                            type="pil", label="Feature map", interactive=False, height=260, elem_id="learn-feature-map"
-                        )
-                    conv_size = gr.Markdown(elem_id="learn-conv-size")
-        with gr.Tab("Pooling"):
-            gr.Markdown(POOL_TEXT)
-            with gr.Row():
-                method = gr.Radio([POOL_METHOD], value=POOL_METHOD, label="Method")
-                pool_kernel = gr.Slider(1, 4, value=2, step=1, label="Window (kernel)")
-                pool_stride = gr.Slider(1, 4, value=2, step=1, label="Stride")
-            with gr.Row():
-                matrix = gr.Dataframe(
-                    interactive=True,
-                    label="Input matrix (editable)",
-                    elem_id="learn-pool-input",
-                    elem_classes="cnn-table",
-                )
-                pooled = gr.Dataframe(
-                    interactive=False, label="Pooled", elem_id="learn-pool-output", elem_classes="cnn-table"
-                )
-            pool_size = gr.Markdown()
-            with gr.Row():
-                pool_image = gr.Image(example, type="numpy", label="Image", height=220, sources=["upload", "clipboard"])
-                pooled_image = gr.Image(type="pil", label="Pooled image", interactive=False, height=220)
-            pooled_text = gr.Markdown()
-        with gr.Tab("Stacking"):
-            gr.Markdown(STACK_TEXT)
-            with gr.Row():
-                stack_input = gr.Dataframe(
-                    interactive=True,
-                    label="Input (6×6, editable)",
-                    elem_id="learn-stack-input",
-                    elem_classes="cnn-table",
-                )
-                with gr.Column():
-                    stack_padding = gr.Slider(0, 2, value=0, step=1, label="Padding")
-                    stack_stride = gr.Slider(1, 3, value=1, step=1, label="Stride")
-                    volume_text = gr.Markdown(elem_id="learn-volume-text")
-            with gr.Row():
-                volume = gr.Plot(label="Volume", format="png")
-                slices = gr.Gallery(
-                    label="One feature map per filter",
-                    columns=4,
-                    height="auto",
-                    object_fit="contain",
-                    elem_id="learn-slices",
-                    elem_classes="cnn-gallery",
-                )
-        with gr.Tab("Architectures"):
-            gr.Markdown(ARCH_TEXT)
+        with gr.Tab(t["tab_conv"]):
+            conv = _build_convolution(t)
+        with gr.Tab(t["tab_pool"]):
+            pool = _build_pooling(t, example)
+        with gr.Tab(t["tab_stack"]):
+            st = _build_stacking(t)
+        with gr.Tab(t["tab_layers"]) as layers_tab:
+            layers = _build_layers(t)
+        with gr.Tab(t["tab_arch"]):
+            gr.Markdown(t["arch_text"])
             arch_table = gr.Dataframe(
                 interactive=False,
                 wrap=True,
-                label="Architectures",
+                label=t["architectures"],
                 max_height=900,
                 elem_id="learn-architectures",
                 elem_classes="cnn-table",
                 column_widths=["11%", "8%", "5%", "6%", "9%", "7%", "6%", "6%", "8%", "34%"],
             )
+        with gr.Tab(t["tab_loss"]) as loss_tab:
+            loss = _build_losses(t)
+        with gr.Tab(t["tab_optim"]) as optim_tab:
+            opt = _build_optimizers(t)
 
-    conv = {
-        "fn": user_errors(convolve),
-        "inputs": [conv_image, kernel, padding, stride, relu],
-        "outputs": [seen, fmap, conv_size],
-        **PRIVATE,
-    }
-    pool = {
-        "fn": user_errors(pool_matrix),
-        "inputs": [matrix, method, pool_kernel, pool_stride],
-        "outputs": [pooled, pool_size],
-        **PRIVATE,
-    }
-    pool_img = {
-        "fn": user_errors(pool_picture),
-        "inputs": [pool_image, method, pool_kernel, pool_stride],
-        "outputs": [pooled_image, pooled_text],
-        **PRIVATE,
-    }
-    stacked = {
-        "fn": user_errors(stack),
-        "inputs": [stack_input, stack_padding, stack_stride],
-        "outputs": [volume, slices, volume_text],
-        **PRIVATE,
-    }
-    started = ctx.demo.load(
-        starting_values, None, [conv_image, kernel_name, kernel, method, matrix, stack_input], **PRIVATE
+    def event(fn, inputs: list, outputs: list, **extra) -> dict:
+        return {"fn": user_errors(partial(fn, lang=lang)), "inputs": inputs, "outputs": outputs, **PRIVATE, **extra}
+
+    convolved = event(
+        convolve,
+        [conv["image"], conv["kernel"], conv["padding"], conv["stride"], conv["relu"]],
+        [conv["seen"], conv["fmap"], conv["size"]],
     )
-    for computed in (conv, pool, pool_img, stacked):
+    pooled = event(
+        pool_matrix, [pool["matrix"], pool["method"], pool["kernel"], pool["stride"]], [pool["pooled"], pool["size"]]
+    )
+    pooled_img = {
+        "fn": user_errors(pool_picture),
+        "inputs": [pool["image"], pool["method"], pool["kernel"], pool["stride"]],
+        "outputs": [pool["pooled_image"], pool["pooled_text"]],
+        **PRIVATE,
+    }
+    stacked = event(stack, [st["input"], st["padding"], st["stride"]], [st["volume"], st["slices"], st["text"]])
+    flat = event(flatten_view, [layers["channels"], layers["height"], layers["width"]], [layers["flat"]])
+    soft = event(softmax_view, [layers["logits"], layers["temperature"]], [layers["softmax"], layers["softmax_text"]])
+    dropped = event(dropout_view, [layers["p"], layers["seed"]], [layers["dropout"], layers["dropout_text"]])
+    lossed = event(loss_view, [loss["target"], loss["prediction"]], [loss["plot"]])
+    batched = event(batch_view, [loss["batch"]], [loss["losses"]])
+    defaults = event(surface_defaults, [opt["surface"]], [opt["surface"], opt["x"], opt["y"], opt["lrs"]])
+    raced = event(
+        race_view,
+        [opt["surface"], opt["x"], opt["y"], opt["steps"], opt["lrs"]],
+        [opt["plot"], opt["table"]],
+    )
+    session = ctx.session
+    shown = event(
+        partial(show_runs, ctx.root),
+        [opt["ids"], session],
+        [opt["empty"], opt["runs"], opt["curves"], opt["timer"]],
+        show_progress="hidden",
+    )
+
+    started = ctx.demo.load(
+        partial(starting_values, lang),
+        None,
+        [conv["image"], conv["kernel_name"], conv["kernel"], pool["method"], pool["matrix"], st["input"]],
+        **PRIVATE,
+    )
+    for computed in (convolved, pooled, pooled_img, stacked):
         started.then(**computed)
-    kernel_name.input(kernel_table, kernel_name, kernel, **PRIVATE).then(**conv)
-    gr.on([conv_image.input, kernel.input, padding.release, stride.release, relu.input], **conv)
-    gr.on([matrix.input, method.input, pool_kernel.release, pool_stride.release], **pool)
-    gr.on([pool_image.input, method.input, pool_kernel.release, pool_stride.release], **pool_img)
-    gr.on([stack_input.input, stack_padding.release, stack_stride.release], **stacked)
-    ctx.demo.load(architectures, None, arch_table, **PRIVATE)
+    conv["kernel_name"].input(kernel_table, conv["kernel_name"], conv["kernel"], **PRIVATE).then(**convolved)
+    gr.on(
+        [
+            conv["image"].input,
+            conv["kernel"].input,
+            conv["padding"].release,
+            conv["stride"].release,
+            conv["relu"].input,
+        ],
+        **convolved,
+    )
+    gr.on([pool["matrix"].input, pool["method"].input, pool["kernel"].release, pool["stride"].release], **pooled)
+    gr.on([pool["image"].input, pool["method"].input, pool["kernel"].release, pool["stride"].release], **pooled_img)
+    gr.on([st["input"].input, st["padding"].release, st["stride"].release], **stacked)
+    ctx.demo.load(**event(architectures, [], [arch_table]))
+
+    # the sections below are drawn when their tab is opened (from the current inputs), not for every page load
+    for computed in (flat, soft, dropped):
+        layers_tab.select(**computed)
+    loss_tab.select(**lossed)
+    loss_tab.select(**batched)
+    optim_tab.select(**raced)
+    gr.on([layers["channels"].release, layers["height"].release, layers["width"].release], **flat)
+    gr.on([layers["logits"].submit, layers["logits"].blur, layers["temperature"].change], **soft)
+    gr.on([layers["p"].change, layers["seed"].change], **dropped)
+    gr.on([loss["target"].change, loss["prediction"].change], **lossed)
+    ctx.demo.load(batch_start, None, loss["batch"], **PRIVATE)
+    loss["batch"].input(**batched)
+    ctx.demo.load(**defaults)
+    opt["surface"].input(**defaults).then(**raced)
+    opt["go"].click(**raced)
+    opt["queue"].click(
+        **event(
+            partial(queue_runs, ctx.jobs),
+            [opt["preset"], opt["epochs"], opt["lr"], session],
+            [opt["ids"], opt["timer"], ctx.runs_changed],
+        )
+    ).then(**shown)
+    opt["refresh"].click(**shown)
+    opt["timer"].tick(
+        **event(
+            partial(poll_runs, ctx.root),
+            [opt["ids"], session],
+            [opt["empty"], opt["runs"], opt["curves"], opt["timer"], ctx.runs_changed],
+            show_progress="hidden",
+        )
+    )

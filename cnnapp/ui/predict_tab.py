@@ -7,33 +7,30 @@ from pathlib import Path
 
 import gradio as gr
 
-from cnnapp import api, sessions
-from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, pct, user_errors
+from cnnapp import api
+from cnnapp.ui.common import EXAMPLE_DATASET, LATEST, PRIVATE, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
 
 TITLE = "3 · Predict"
-IMAGENET = "imagenet:"
 NO_PICTURE = "No picture to classify yet: drop, upload or paste one (or click an example below it)."
 EXAMPLE_CLASSES = ("ankle_boot", "bag", "dress", "sandal", "trouser")
 
 
 def model_choices(root: Path, current: str | None, preferred: str | None, session: str | None = None) -> gr.Dropdown:
-    """The session's runs with weights (newest first) and the ImageNet classifiers available offline; keeps a sensible value."""
+    """The session's runs with weights (newest first), then the ImageNet classifiers available offline.
+
+    The value is chosen as `run_dropdown` says.
+    """
+    from cnnapp.inference import IMAGENET_PREFIX  # imports torch: not on the first page
     from cnnapp.registry import get_spec, names
 
-    frame = sessions.list_runs(root, session)
-    usable = [row for row in frame.itertuples() if (root / "runs" / row.run_id / "model.safetensors").is_file()]
-    choices = [(f"{row.run_id} · {row.arch} · val acc {pct(row.best_val_acc)}", row.run_id) for row in usable]
+    choices = session_runs(root, session, needs="model.safetensors")
     choices += [
-        (f"ImageNet classifier · {name} (1000 classes, no training)", IMAGENET + name)
+        (f"ImageNet classifier · {name} (1000 classes, no training)", IMAGENET_PREFIX + name)
         for name in names()
         if get_spec(name).pretrained_offline
     ]
-    values = [value for _, value in choices]
-    for candidate in (preferred, current):
-        if candidate in values:
-            return gr.Dropdown(choices=choices, value=candidate)
-    return gr.Dropdown(choices=choices, value=values[0] if values else None)
+    return run_dropdown(choices, current, preferred)
 
 
 def classify(
@@ -86,12 +83,13 @@ def build(ctx: UIContext) -> None:
         "show_progress": "hidden",
         **PRIVATE,
     }
-    gr.on([ctx.session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
+    gr.on([ctx.session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh, trigger_mode=LATEST)
     go.click(lambda image: None if image else gr.Warning(NO_PICTURE), image, None, **PRIVATE)
     gr.on(
         [image.change, model.change, top_k.release, go.click],
         user_errors(partial(classify, ctx.root)),
         [image, model, top_k, ctx.session],
         label,
+        trigger_mode=LATEST,
         **PRIVATE,
     )

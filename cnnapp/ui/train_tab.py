@@ -11,30 +11,22 @@ from typing import Any
 import gradio as gr
 
 from cnnapp import sessions
-from cnnapp.config import OPTIMIZERS, SCHEDULERS, TrainConfig
+from cnnapp.config import OFFLINE_ARCH, OPTIMIZERS, SCHEDULERS, SMALL_IMG_SIZE, TrainConfig
 from cnnapp.errors import CnnappError, DataError
 from cnnapp.runs import ACTIVE, RunDir
-from cnnapp.ui.common import PRIVATE, badge, curve_plots, curves, progress_html, shown_state, user_errors
+from cnnapp.ui import lr_finder
+from cnnapp.ui.common import LATEST, PRIVATE, badge, curve_plots, curves, progress_html, shown_state, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import describe
 from cnnapp.worker import JobManager
 
 TITLE = "2 · Train"
-SMALL_PX = 96
-DEFAULT_ARCH = "tf_efficientnet_lite0"
 POLL_S = 1.0
 IDLE_STATUS = (
     '<div class="cnn-empty">No training running. The defaults (EfficientNet-Lite0 pretrained on ImageNet, frozen, '
-    f"{SMALL_PX} px) train the example to about 85% validation accuracy in under a minute: press <b>Start</b>.</div>"
+    f"{SMALL_IMG_SIZE} px) train the example to about 85% validation accuracy in under a minute: "
+    "press <b>Start</b>.</div>"
 )
-
-
-def recommended_size(name: str) -> int:
-    """A small input size that trains quickly on a CPU and still suits the architecture."""
-    from cnnapp.registry import get_spec
-
-    spec = get_spec(name)
-    return max(spec.min_input_size, min(spec.input_size, SMALL_PX))
 
 
 def arch_card(name: str) -> str:
@@ -51,7 +43,8 @@ def arch_card(name: str) -> str:
     year = f" · {spec.year}" if spec.year else ""
     return (
         f"**{spec.family}{year}** · {html.escape(spec.description, quote=False)}  \n"
-        f"{count_params(spec.name) / 1e6:.1f} M parameters · input {spec.input_size} px (min {spec.min_input_size}) · {weights}"
+        f"{count_params(spec.name) / 1e6:.1f} M parameters · input {spec.input_size} px "
+        f"(min {spec.min_input_size}) · {weights}"
     )
 
 
@@ -64,7 +57,7 @@ def pretrained_box(name: str) -> gr.Checkbox:
     except CnnappError:
         return gr.Checkbox()
     if problem:
-        reason = f"{problem}: untick, or pick {display_name(DEFAULT_ARCH)}"
+        reason = f"{problem}: untick, or pick {display_name(OFFLINE_ARCH)}"
         return gr.Checkbox(value=False, interactive=False, info=reason)
     return gr.Checkbox(interactive=True, info=None)
 
@@ -80,7 +73,7 @@ def on_arch(name: str) -> tuple:
 
 def arch_defaults(name: str) -> tuple:
     """Sensible settings when the user picks another architecture: its weights if it has them, a small size."""
-    from cnnapp.registry import get_spec, pretrained_problem
+    from cnnapp.registry import get_spec, pretrained_problem, recommended_size  # imports torch: not on the first page
 
     try:
         spec = get_spec(name)
@@ -205,7 +198,6 @@ def refresh(jobs: JobManager, run_id: str | None, seen: Any, session: str | None
     )
 
 
-@user_errors
 def describe_data(root: Path, dataset: dict | None) -> str:
     return describe(dataset, root)
 
@@ -273,7 +265,7 @@ def build(ctx: UIContext) -> None:
             img_size = gr.Slider(
                 16,
                 320,
-                value=SMALL_PX,
+                value=SMALL_IMG_SIZE,
                 step=4,
                 label="Image size (px)",
                 info="small is fast on a CPU",
@@ -290,6 +282,7 @@ def build(ctx: UIContext) -> None:
                         min_width=120,
                         elem_id="lr-backbone",
                     )
+                finder = lr_finder.render()
                 with gr.Row():
                     optimizer = gr.Dropdown(
                         list(OPTIMIZERS), value=defaults.optimizer, label="Optimizer", min_width=120
@@ -341,7 +334,12 @@ def build(ctx: UIContext) -> None:
         "show_progress": "hidden",
         **PRIVATE,
     }
-    data_info = {"fn": partial(describe_data, ctx.root), "inputs": ctx.dataset, "outputs": data_line, **PRIVATE}
+    data_info = {
+        "fn": user_errors(partial(describe_data, ctx.root)),
+        "inputs": ctx.dataset,
+        "outputs": data_line,
+        **PRIVATE,
+    }
     saved_fields = [*fields, name]
 
     ctx.demo.load(arch_choices, None, ctx.arch, **PRIVATE).then(restore_form, saved, saved_fields, **PRIVATE).then(
@@ -354,6 +352,7 @@ def build(ctx: UIContext) -> None:
         saved_fields,
         saved,
         show_progress="hidden",
+        trigger_mode=LATEST,
         **PRIVATE,
     )
     session.change(partial(reattach, ctx.jobs), session, [watched, timer, seen], **PRIVATE).then(**poll)
@@ -373,3 +372,4 @@ def build(ctx: UIContext) -> None:
     ).success(**poll)
     stop_btn.click(user_errors(partial(stop_run, ctx.jobs)), [watched, session], [status, stop_btn], **PRIVATE)
     timer.tick(**poll, concurrency_limit=None)
+    lr_finder.wire(ctx.jobs, settings, finder, form[:-1], lr_head, lr_backbone)

@@ -1,0 +1,183 @@
+"""cnnapp's settings: every `CNNAPP_*` environment variable, parsed and checked in one place.
+
+`get()` returns the current `Settings`, read once and read again only when one of the variables
+changes (tests and operators may switch them while a process runs). A bad value raises SettingsError
+naming the variable and the form it expects; the app (`app.py`) and the command line call `get()` at
+start-up, so a typo stops them at once instead of falling back to a default. An unset or empty
+variable means the default. Adding a setting is one `_setting(...)` field in `Settings`; `python -m
+cnnapp.settings` prints the README's table of them.
+
+`OFFLINE_ENV` is the environment that keeps gradio, albumentations and huggingface_hub off the network
+(tests, benchmarks, CI); it lives in `offline.env`, which CI's shell script sources too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from cnnapp.errors import SettingsError
+
+UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}  # binary, as gradio reads "2gb"
+_SIZE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(?:([kmgt]?)(?:i?b)?)?")
+TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def parse_int(text: str, minimum: int = 0) -> int:
+    """A whole number of at least `minimum` ('4', '200_000'). Raises ValueError."""
+    value = int(text.strip())
+    if value < minimum:
+        raise ValueError(f"{value} is below {minimum}")
+    return value
+
+
+def parse_float(text: str) -> float:
+    """A positive number ('200', '2.5'). Raises ValueError."""
+    value = float(text.strip())
+    if not 0 < value < float("inf"):
+        raise ValueError(f"{value} is not a positive number")
+    return value
+
+
+def parse_size(text: str) -> int:
+    """Bytes from '1048576', '500mb', '2gb', '1.5GiB', '64k' (units are powers of 1024). Raises ValueError."""
+    match = _SIZE.fullmatch(text.strip().lower())
+    if not match:
+        raise ValueError(f"{text!r} is not a size")
+    return int(float(match[1]) * UNITS[match[2] or ""])
+
+
+def parse_bool(text: str) -> bool:
+    """True for 1/true/yes/on, False for 0/false/no/off (any case). Raises ValueError."""
+    word = text.strip().lower()
+    if word not in TRUE + FALSE:
+        raise ValueError(f"{text!r} is not a yes/no value")
+    return word in TRUE
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How a variable's text becomes a value, and the form named when it cannot."""
+
+    parse: Callable[[str], Any]
+    form: str
+
+
+PATH = Kind(lambda text: Path(text).expanduser(), "a folder path")
+COUNT = Kind(lambda text: parse_int(text, 1), "a whole number of at least 1, e.g. 2")
+THREADS = Kind(parse_int, "a whole number, 0 for automatic, e.g. 4")
+SIZE = Kind(parse_size, "a size such as 2gb, 500mb, 1.5GiB or a number of bytes")
+RATIO = Kind(parse_float, "a positive number, e.g. 200")
+FLAG = Kind(parse_bool, "1, true, yes or on (or 0, false, no, off)")
+
+
+def _setting(env: str, kind: Kind, default: str | None, doc: str) -> Any:
+    """A `Settings` field read from `env`; `default` is written as a user would write it (None: automatic)."""
+    meta = {"env": env, "kind": kind, "default": default, "doc": doc}
+    return field(default=None if default is None else kind.parse(default), metadata=meta)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every environment variable cnnapp reads (see each field's `doc`; `python -m cnnapp.settings` lists them)."""
+
+    home: Path | None = _setting(
+        "CNNAPP_HOME",
+        PATH,
+        None,
+        "Workspace folder (runs, datasets, caches); unset: /data/cnnapp on a Space "
+        "with persistent storage, else the current folder",
+    )
+    threads: int = _setting(
+        "CNNAPP_THREADS", THREADS, "0", "Torch threads of this process; 0: the cores shared by this machine's ranks"
+    )
+    worker_threads: int = _setting(
+        "CNNAPP_WORKER_THREADS", THREADS, "0", "Torch threads of each training the app starts; 0: all cores but one"
+    )
+    max_jobs: int = _setting("CNNAPP_MAX_JOBS", COUNT, "1", "Trainings the app runs at once (more wait in a queue)")
+    cache_memory: int = _setting(
+        "CNNAPP_CACHE_MEMORY", SIZE, "2gb", "Largest decoded-image cache kept in memory (0: never in memory)"
+    )
+    cache_disk: int = _setting(
+        "CNNAPP_CACHE_DISK",
+        SIZE,
+        "16gb",
+        "Largest decoded-image cache kept on disk; beyond it images are decoded for every batch",
+    )
+    max_image_pixels: int = _setting(
+        "CNNAPP_MAX_IMAGE_PIXELS", COUNT, "64000000", "Largest width × height of an image (decompression bombs)"
+    )
+    zip_max_bytes: int = _setting("CNNAPP_ZIP_MAX_BYTES", SIZE, "4gb", "Largest size an uploaded .zip may expand to")
+    zip_max_files: int = _setting("CNNAPP_ZIP_MAX_FILES", COUNT, "200000", "Most files an uploaded .zip may hold")
+    zip_max_ratio: float = _setting(
+        "CNNAPP_ZIP_MAX_RATIO", RATIO, "200", "Largest expanded / compressed size ratio of a .zip (zip bombs)"
+    )
+    session_runs: bool = _setting(
+        "CNNAPP_SESSION_RUNS", FLAG, "0", "Each visitor sees and uses only the runs they started (public servers)"
+    )
+    max_upload: int = _setting("CNNAPP_MAX_UPLOAD", SIZE, "2gb", "Largest file the app accepts as an upload")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from `environ` (default `os.environ`). Raises SettingsError for the first bad value."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            env, kind = f.metadata["env"], f.metadata["kind"]
+            text = environ.get(env, "").strip()
+            if not text:
+                continue
+            try:
+                values[f.name] = kind.parse(text)
+            except ValueError:
+                raise SettingsError(f"{env}={text!r} is not valid: expected {kind.form}; fix or unset it") from None
+        return cls(**values)
+
+
+ENV_NAMES = {f.name: f.metadata["env"] for f in fields(Settings)}
+_current: tuple[tuple[str | None, ...], Settings] | None = None
+
+
+def get() -> Settings:
+    """The settings from the environment now (cached until one of the variables changes). Raises SettingsError."""
+    global _current
+    key = tuple(os.environ.get(env) for env in ENV_NAMES.values())
+    if _current is None or _current[0] != key:
+        _current = (key, Settings.from_env())
+    return _current[1]
+
+
+def as_env(**values: Any) -> dict[str, str]:
+    """Environment variables that give a child process these settings, e.g. `as_env(threads=3)`."""
+    return {ENV_NAMES[name]: str(value) for name, value in values.items()}
+
+
+def table() -> str:
+    """The settings as a Markdown table (variable, default, meaning), as in the README."""
+    rows = ["| Variable | Default | Meaning |", "|---|---|---|"]
+    for f in fields(Settings):
+        default = f.metadata["default"]
+        rows.append(f"| `{f.metadata['env']}` | {'automatic' if default is None else default} | {f.metadata['doc']} |")
+    return "\n".join(rows)
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if line.strip() and line[0] != "#")
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+OFFLINE_ENV = _read_env_file(Path(__file__).with_name("offline.env"))
+
+
+def use_offline_env() -> None:
+    """Set `OFFLINE_ENV` in this process, keeping any value already set (call before importing gradio)."""
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+if __name__ == "__main__":
+    print(table())

@@ -1,0 +1,129 @@
+"""The Learn tab's new sections: string table in both languages, handlers, and the queue of seven optimizer runs."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from cnnapp import optim_race
+from cnnapp.config import OPTIMIZERS, TrainConfig
+from cnnapp.runs import RunDir
+from cnnapp.ui import learn_tab
+from cnnapp.ui.common import EXAMPLE_DATASET, user_errors
+
+
+def keys(table: dict, prefix: str = "") -> set[str]:
+    """Every key of a nested dict, dotted."""
+    out = set()
+    for k, v in table.items():
+        out.add(prefix + k)
+        if isinstance(v, dict):
+            out |= keys(v, f"{prefix}{k}.")
+    return out
+
+
+def test_english_and_spanish_tables_have_the_same_keys_and_the_course_terms():
+    en, es = learn_tab.STRINGS["en"], learn_tab.STRINGS["es"]
+    assert learn_tab.LANGUAGES == ("en", "es") and keys(en) == keys(es)
+    assert all(str(v).strip() for v in es.values())
+    spanish = " ".join(str(v) for v in es.values()).lower()
+    for term in ("convolución", "relleno", "paso", "agrupación", "mapa de características", "función de pérdida",
+                 "coste", "optimizador", "tasa de aprendizaje", "aplanar", "época"):  # fmt: skip
+        assert term in spanish, term
+    assert set(en["presets"]) == set(optim_race.PRESETS) and learn_tab.TITLE == "Learn" and es["title"] == "Aprender"
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_tab_builds_in_each_language(tmp_path, lang):
+    from cnnapp.ui.context import UIContext
+    from cnnapp.worker import JobManager
+
+    with gr.Blocks() as demo:
+        ctx = UIContext(
+            demo=demo,
+            root=tmp_path,
+            jobs=JobManager(tmp_path),
+            session=gr.BrowserState(),
+            dataset=gr.State(),
+            selected_run=gr.State(),
+            watched_run=gr.State(),
+            runs_changed=gr.State(),
+            arch=gr.Dropdown(render=False),
+            augment=gr.Dropdown(render=False),
+        )
+        learn_tab.build(ctx, lang)
+    t = learn_tab.STRINGS[lang]
+    labels = {getattr(b, "label", None) for b in demo.blocks.values()}
+    assert {t["tab_loss"], t["tab_optim"], t["run_lr"], t["temperature"], t["dropout_p"], t["lrs"]} <= labels
+    values = [getattr(b, "value", None) for b in demo.blocks.values()]
+    assert t["queue"] in values and t["race_text"].strip() in values
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_layer_and_loss_handlers(lang):
+    t = learn_tab.STRINGS[lang]
+    assert isinstance(learn_tab.flatten_view(2, 3, 3, lang), Figure)
+    figure, text = learn_tab.softmax_view("2, 1, 0.1", 1, lang)
+    assert isinstance(figure, Figure) and "1.0000" in text and "65.9%" in text.replace(",", ".")
+    figure, text = learn_tab.dropout_view(0.5, 0, lang)
+    assert isinstance(figure, Figure) and "576" in text and "2" in text
+    assert len(learn_tab.loss_view(1, 0.7, lang).axes) == 4
+    table = learn_tab.batch_view(learn_tab.batch_start(), lang)
+    assert len(table) == 5 and table.iloc[-1, 0] == t["cost_row"]
+    assert table[t["loss_names"]["mse"]].tolist() == pytest.approx([0.01, 0.04, 0.36, 0.49, 0.225], abs=1e-4)
+    with pytest.raises(gr.Error, match="between 0 and 1"):
+        user_errors(learn_tab.batch_view)(pd.DataFrame([[1, 1.5]], columns=["y", "ŷ"]), lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_race_handler(lang):
+    t = learn_tab.STRINGS[lang]
+    dropdown, x, y, lrs = learn_tab.surface_defaults("Beale", lang)
+    assert dropdown.choices and (x, y) == optim_race.SURFACES["Beale"].start and len(lrs) == 8
+    lrs.iloc[0, 1] = 0.002
+    figure, table = learn_tab.race_view("Beale", x, y, 20, lrs, lang)
+    assert isinstance(figure, Figure) and len(table) == 8 and t["diverged"] in table.columns
+    assert table[t["optimizer"]].iloc[1] == t["runner_names"]["SGD + momentum"]
+    with pytest.raises(gr.Error, match="one row per optimizer"):
+        user_errors(learn_tab.race_view)("Beale", x, y, 20, lrs.iloc[:3], lang)
+
+
+class FakeJobs:
+    """Records what would be queued, as `JobManager.submit` receives it."""
+
+    def __init__(self, root):
+        self.root, self.submitted = root, []
+
+    def submit(self, values: dict, session: str | None = None) -> RunDir:
+        self.submitted.append((values, session))
+        run = RunDir.create(values["arch"], self.root)
+        TrainConfig.from_dict(values).save(run.file("config.json"))
+        run.update_status(state="queued", epoch=0)
+        return run
+
+
+def test_queue_submits_seven_configs_differing_only_in_optimizer(workspace):
+    jobs = FakeJobs(workspace)
+    ids, timer, _ = learn_tab.queue_runs(jobs, "lenet5", 2, 0.01, "s1")
+    assert len(ids) == len(jobs.submitted) == 7 and timer.active
+    assert [v["optimizer"] for v, _ in jobs.submitted] == list(OPTIMIZERS)
+    assert {s for _, s in jobs.submitted} == {"s1"}
+    rest = [{k: v for k, v in values.items() if k != "optimizer"} for values, _ in jobs.submitted]
+    assert all(r == rest[0] for r in rest)
+    assert rest[0]["data"] == str(EXAMPLE_DATASET) and rest[0]["epochs"] == 2 and rest[0]["lr_head"] == 0.01
+    assert rest[0]["arch"] == "lenet5" and rest[0]["scheduler"] == "none"
+    frozen = FakeJobs(workspace)
+    learn_tab.queue_runs(frozen, "efficientnet_frozen", 1, None)
+    assert all(v["freeze"] and v["arch"] == "tf_efficientnet_lite0" for v, _ in frozen.submitted)
+
+
+def test_show_runs_before_and_while_they_train(workspace):
+    empty, table, figure, timer = learn_tab.show_runs(workspace, [], None)
+    assert empty == learn_tab.STRINGS["en"]["no_runs"] and table.empty and figure is None and not timer.active
+    ids, _, _ = learn_tab.queue_runs(FakeJobs(workspace), "lenet5", 1, 0.01)
+    empty, table, figure, timer = learn_tab.show_runs(workspace, ids, None, "es")
+    assert empty == "" and len(table) == 7 and isinstance(figure, Figure)
+    assert table["optimizador"].tolist() == [optim_race.NAMES[o] for o in OPTIMIZERS]
+    assert set(table["estado"]) == {"queued"} and timer.active  # the timer polls until they end
