@@ -26,6 +26,22 @@ UNTRANSLATED = re.compile(
     r"\b(common|upload|dataframe|gallery|image|file|errors|plot|label|checkbox|dropdown)\.[a-z_]+\b"
 )
 
+# every text the page ever shows is searched for untranslated keys, also text shown for a moment (e.g. an aria-live
+# announcement cleared after a second), not only the text on screen when the test ends
+KEY_WATCH = """
+window.cnnKeys = [];
+const pattern = new RegExp("%s", "g");
+new MutationObserver((changes) => {
+  for (const change of changes) {
+    const nodes = change.type === "characterData" ? [change.target] : [...change.addedNodes];
+    for (const node of nodes) {
+      if (["SCRIPT", "STYLE"].includes(node.nodeName)) continue;
+      for (const key of (node.textContent || "").match(pattern) || []) window.cnnKeys.push(key);
+    }
+  }
+}).observe(document, { subtree: true, childList: true, characterData: true });
+"""
+
 
 @pytest.fixture
 def app(workspace: Path):
@@ -51,14 +67,15 @@ def page():
         page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
         page.problems = problems
+        page.add_init_script(KEY_WATCH % UNTRANSLATED.pattern.replace("\\", "\\\\"))
         yield page
         chromium.close()
 
 
 def clean(page) -> None:
-    """No console error, no page error, no untranslated key in the page text."""
+    """No console error, no page error, no untranslated key in the page text, now or at any moment before."""
     text = page.locator("body").inner_text()
-    keys = {m.group(0) for m in UNTRANSLATED.finditer(text)}
+    keys = {m.group(0) for m in UNTRANSLATED.finditer(text)} | set(page.evaluate("window.cnnKeys"))
     assert not keys, f"untranslated keys: {keys}"
     assert page.problems == [], "\n".join(page.problems[:10])
 

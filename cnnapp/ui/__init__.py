@@ -52,6 +52,8 @@ SESSION_KEY = "cnnapp-session"
 SELECTED_KEY = "cnnapp-selected-run"  # localStorage keys of the selected run, the open tab and the Train form
 TAB_KEY = "cnnapp-tab"
 FORM_KEY = "cnnapp-train-form"
+# gradio's own English table lacks this key: its progress tracker announced "common.complete" (aria-live) after events
+MISSING_TEXT = gr.I18n(en={"common": {"complete": "Complete"}})  # type: ignore[dict-item]
 NEW_TOKEN = (
     "(token) => token || Array.from(crypto.getRandomValues(new Uint8Array(16)),"
     ' (b) => b.toString(16).padStart(2, "0")).join("")'
@@ -131,7 +133,8 @@ def next_start(root: Path, dataset: dict | None, arch: str | None) -> str:
 
 
 def launch_options(**overrides: Any) -> dict[str, Any]:
-    """`demo.launch()` arguments: theme, CSS, the folder-upload script, address and upload limit (and any overrides).
+    """`demo.launch()` arguments: theme, CSS, the folder-upload script, address, upload limit, gradio's missing English
+    text (and any overrides).
 
     The server listens on 127.0.0.1 unless `GRADIO_SERVER_NAME` says otherwise (Spaces set 0.0.0.0);
     uploads are limited to `CNNAPP_MAX_UPLOAD` (default 2gb; e.g. 500mb).
@@ -143,5 +146,6 @@ def launch_options(**overrides: Any) -> dict[str, Any]:
         "footer_links": ["api"],
         "server_name": os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1",
         "max_file_size": settings.get().max_upload,
+        "i18n": MISSING_TEXT,
         **overrides,
     }
