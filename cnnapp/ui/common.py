@@ -53,33 +53,55 @@ def api_errors(fn: F) -> F:
     return user_errors(fn, escape=False)
 
 
-def accuracy_label(row: Any) -> str:
-    """'<run id> · <arch> · val acc 85.3%' for a row of `sessions.list_runs`."""
-    return f"{row.run_id} · {row.arch} · val acc {pct(row.best_val_acc)}"
+def run_label(row: Any) -> str:
+    """'name · dataset · accuracy · date' for a row of `sessions.list_runs` (the state while there is no accuracy)."""
+    score = row.state if pd.isna(row.best_val_acc) else pct(row.best_val_acc)
+    date = row.created.replace("T", " ")[:16] if isinstance(row.created, str) else ""
+    return " · ".join(str(part) for part in (row.name, row.dataset, score, date) if part)
 
 
 def session_runs(
-    root: Path, session: str | None, needs: str | None = None, label: Callable[[Any], str] = accuracy_label
-) -> list[tuple[str, str]]:
-    """(label, run id) of the session's runs, newest first; with `needs`, only those having that run file."""
+    root: Path, session: str | None, needs: str | None = None, dataset: dict | None = None
+) -> tuple[list[tuple[str, str]], str | None]:
+    """(label, run id) of the session's runs, newest first, and the best completed run trained on `dataset`.
+
+    With `needs`, only the runs having that run file are listed. The best run has the highest validation
+    accuracy (the newest among equals); None when no listed run was trained on `dataset` and completed.
+    """
+    runs = workspace.runs_dir(root)
     frame = sessions.list_runs(root, session)
-    rows = [r for r in frame.itertuples() if not needs or (workspace.runs_dir(root) / r.run_id / needs).is_file()]
-    return [(label(r), r.run_id) for r in rows]
+    rows = [r for r in frame.itertuples() if not needs or (runs / r.run_id / needs).is_file()]
+    data = Path(dataset["path"]).resolve() if dataset and dataset.get("path") else None
+    trained_on_it = [
+        r
+        for r in rows
+        if data
+        and r.state == "completed"
+        and not pd.isna(r.best_val_acc)
+        and Path(RunDir(runs / r.run_id).config().get("data") or "").resolve() == data
+    ]
+    best = max(trained_on_it, key=lambda r: r.best_val_acc, default=None)  # the first, the newest, wins ties
+    return [(run_label(r), r.run_id) for r in rows], best.run_id if best is not None else None
 
 
 def run_dropdown(
-    choices: list[tuple[str, str]], current: Any, preferred: str | None = None, multiselect: bool = False
+    choices: list[tuple[str, str]],
+    current: Any,
+    preferred: str | None = None,
+    best: str | None = None,
+    multiselect: bool = False,
 ) -> gr.Dropdown:
     """A refreshed run list; its value follows one order in every tab.
 
     The run last started or picked elsewhere (`preferred`) when listed, else the current choice when
-    still listed, else the first choice (the newest run), else nothing. A multi-selection keeps those
-    of its current runs that are still listed.
+    still listed, else the best completed run for the current dataset (`best`, see `session_runs`),
+    else the first choice (the newest run), else nothing. A multi-selection keeps those of its current
+    runs that are still listed.
     """
     values = [value for _, value in choices]
     if multiselect:
         return gr.Dropdown(choices=choices, value=[v for v in (current or []) if v in values], multiselect=True)
-    value = next((c for c in (preferred, current) if c in values), values[0] if values else None)
+    value = next((c for c in (preferred, current, best) if c in values), values[0] if values else None)
     return gr.Dropdown(choices=choices, value=value)
 
 
@@ -142,7 +164,7 @@ def progress_html(run: RunDir, status: dict) -> str:
 
 
 def curves(metrics: pd.DataFrame) -> tuple[Figure | None, Figure | None]:
-    """Loss and accuracy (%) per epoch as figures (integer epoch ticks, a marker per epoch); None before the first epoch."""
+    """Loss and accuracy (%) per epoch as figures (integer epoch ticks, a marker per epoch); None before epoch 1."""
     from cnnapp.evaluate import line_figure  # matplotlib: loaded by the first handler, not with the page
 
     if metrics.empty:

@@ -99,8 +99,7 @@ def plan(dataset: dict | None, arch: str, *options: float | str | None) -> tuple
 
 def run_choices(root: Path, current: list[str] | None, session: str | None = None) -> gr.Dropdown:
     """Every run of the session as a choice (newest first), keeping the current selection where it still exists."""
-    choices = session_runs(root, session, label=lambda r: f"{r.run_id} · {r.arch} · {r.state}")
-    return run_dropdown(choices, current, multiselect=True)
+    return run_dropdown(session_runs(root, session)[0], current, multiselect=True)
 
 
 def queue(

@@ -22,23 +22,23 @@ if TYPE_CHECKING:
 TITLE = "Evaluate"
 SPLITS = {"validation": "val", "test": "test"}
 NO_RUNS = (
-    '<div class="cnn-empty"><b>No evaluated run yet.</b> Train one on <b>2 · Train</b>: when it finishes, its accuracy, '
-    "confusion matrix and most confident mistakes appear here.</div>"
+    '<div class="cnn-empty"><b>No evaluated run yet.</b> Train one on <b>2 · Train</b>: when it finishes, '
+    "its accuracy, confusion matrix and most confident mistakes appear here.</div>"
 )
 NO_MISTAKES = "No mistakes on the validation images: nothing to show."
 
 
 def evaluated_runs(root: Path, session: str | None = None) -> list[tuple[str, str]]:
     """(label, run id) of the session's runs with an evaluation report, newest first."""
-    return session_runs(root, session, needs="report.json")
+    return session_runs(root, session, needs="report.json")[0]
 
 
 def run_choices(
-    root: Path, current: str | None, preferred: str | None, session: str | None = None
+    root: Path, current: str | None, preferred: str | None, session: str | None = None, dataset: dict | None = None
 ) -> tuple[gr.Dropdown, str]:
     """The run list (its value chosen as `run_dropdown` says) and the empty state."""
-    choices = evaluated_runs(root, session)
-    return run_dropdown(choices, current, preferred), "" if choices else NO_RUNS
+    choices, best = session_runs(root, session, needs="report.json", dataset=dataset)
+    return run_dropdown(choices, current, preferred, best), "" if choices else NO_RUNS
 
 
 def _summary(run_id: str, accuracies: dict[str, float], split: str) -> str:
@@ -130,7 +130,7 @@ def build(ctx: UIContext) -> None:
 
     refresh = {
         "fn": partial(run_choices, ctx.root),
-        "inputs": [run, ctx.selected_run, ctx.session],
+        "inputs": [run, ctx.selected_run, ctx.session, ctx.dataset],
         "outputs": [run, empty],
         "show_progress": "hidden",
         **PRIVATE,

@@ -123,7 +123,7 @@ def build(ctx: UIContext) -> None:
     root, session = ctx.root, ctx.session
     refresh = {
         "fn": partial(model_choices, root),
-        "inputs": [model, ctx.selected_run, session],
+        "inputs": [model, ctx.selected_run, session, ctx.dataset],
         "outputs": model,
         "show_progress": "hidden",
         **PRIVATE,

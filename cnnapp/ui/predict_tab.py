@@ -16,7 +16,9 @@ NO_PICTURE = "No picture to classify yet: drop, upload or paste one (or click an
 EXAMPLE_CLASSES = ("ankle_boot", "bag", "dress", "sandal", "trouser")
 
 
-def model_choices(root: Path, current: str | None, preferred: str | None, session: str | None = None) -> gr.Dropdown:
+def model_choices(
+    root: Path, current: str | None, preferred: str | None, session: str | None = None, dataset: dict | None = None
+) -> gr.Dropdown:
     """The session's runs with weights (newest first), then the ImageNet classifiers available offline.
 
     The value is chosen as `run_dropdown` says.
@@ -24,13 +26,13 @@ def model_choices(root: Path, current: str | None, preferred: str | None, sessio
     from cnnapp.inference import IMAGENET_PREFIX  # imports torch: not on the first page
     from cnnapp.registry import get_spec, names
 
-    choices = session_runs(root, session, needs="model.safetensors")
+    choices, best = session_runs(root, session, needs="model.safetensors", dataset=dataset)
     choices += [
         (f"ImageNet classifier · {name} (1000 classes, no training)", IMAGENET_PREFIX + name)
         for name in names()
         if get_spec(name).pretrained_offline
     ]
-    return run_dropdown(choices, current, preferred)
+    return run_dropdown(choices, current, preferred, best)
 
 
 def classify(
@@ -78,7 +80,7 @@ def build(ctx: UIContext) -> None:
 
     refresh = {
         "fn": partial(model_choices, ctx.root),
-        "inputs": [model, ctx.selected_run, ctx.session],
+        "inputs": [model, ctx.selected_run, ctx.session, ctx.dataset],
         "outputs": model,
         "show_progress": "hidden",
         **PRIVATE,
