@@ -100,8 +100,10 @@ def test_reload_keeps_the_work_and_a_second_start_queues(app, page, small_datase
     status = page.locator("#train-status")
     expect(status).to_contain_text("first try", timeout=30_000)
     expect(status).to_contain_text("number 1 in the queue")
+    expect(page.locator("#run-name textarea, #run-name input").first).to_have_value("")
     page.locator("#start-training").click()
     expect(status).to_contain_text("number 2 in the queue", timeout=30_000)
+    expect(page.locator("#stop-training")).to_be_enabled()  # a queued run can be cancelled from here too
     runs = list_runs(jobs.root).set_index("run_id").drop(blocker.id)
     assert runs["state"].tolist() == ["queued", "queued"]
 
@@ -114,15 +116,20 @@ def test_reload_keeps_the_work_and_a_second_start_queues(app, page, small_datase
     expect(page.locator("#epochs input[type=number]")).to_have_value("7", timeout=30_000)
     expect(page.locator("#next-run")).to_contain_text("uploaded folder (36 files)")
     expect(status).to_contain_text("number 2 in the queue", timeout=30_000)
+    stop = page.locator("#stop-training")
+    expect(stop).to_be_enabled(timeout=30_000)  # also after a reload: the queued run can be cancelled from here
+    stop.click()
+    expect(status).to_contain_text("cancelled", timeout=30_000)
+    expect(stop).to_be_disabled()
 
     open_tab(page, "4 · Runs")
     table = page.locator("#runs-table")
     expect(table).to_contain_text("queued #1", timeout=30_000)
     expect(table).to_contain_text("first try")
-    table.get_by_text("first try").first.click()
+    table.get_by_text("first try").click()  # the first run: the name box emptied after its Start
     page.locator("#stop-run").click()
-    expect(table).to_contain_text("cancelled", timeout=30_000)
-    expect(table).to_contain_text("queued #1")
+    expect(table).not_to_contain_text("queued", timeout=30_000)
+    assert list_runs(jobs.root).set_index("run_id").drop(blocker.id)["state"].tolist() == ["cancelled", "cancelled"]
 
     jobs.stop(blocker.id)
     assert "error:" not in blocker.log_tail(40)

@@ -151,7 +151,7 @@ def start(jobs: JobManager, name: str | None, *form: Any) -> tuple:
         if place
         else f"“{run.status().get('name')}” is starting"
     )
-    return run.id, run.id, time.time(), gr.Timer(active=True), None
+    return run.id, run.id, time.time(), gr.Timer(active=True), None, ""  # the name was this run's: the box empties
 
 
 def reattach(jobs: JobManager, session: str | None = None) -> tuple:
@@ -367,7 +367,7 @@ def build(ctx: UIContext) -> None:
     start_btn.click(
         user_errors(partial(start, ctx.jobs)),
         [name, *form],
-        [watched, ctx.selected_run, ctx.runs_changed, timer, seen],
+        [watched, ctx.selected_run, ctx.runs_changed, timer, seen, name],
         **PRIVATE,
     ).success(**poll)
     stop_btn.click(user_errors(partial(stop_run, ctx.jobs)), [watched, session], [status, stop_btn], **PRIVATE)
