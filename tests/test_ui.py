@@ -15,9 +15,10 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
+from cnnapp.errors import ConfigError
 from cnnapp.runs import RunDir, get_run
 from cnnapp.ui import build_app, data_tab, predict_tab, runs_tab, train_tab
-from cnnapp.ui.common import user_errors
+from cnnapp.ui.common import api_errors, plain, progress_html, user_errors
 from cnnapp.ui.dataset_state import default_dataset
 from cnnapp.ui.theme import PATH_SEP
 from cnnapp.ui.uploads import rebuild_folder
@@ -193,6 +194,38 @@ def test_runs_table_details_and_delete(workspace):
     assert "No runs yet" in empty and not hint.visible and not shown.visible
 
 
+def test_engine_messages_reach_the_page_without_command_line_flags(workspace):
+    engine = {
+        "out of memory: lower --batch-size or --img-size, or pick a smaller architecture": (
+            "out of memory: lower the batch size or the image size, or pick a smaller architecture"
+        ),
+        "the loss became NaN or infinite; lower the learning rate (e.g. divide --lr-head by 10)": (
+            "the loss became NaN or infinite; lower the learning rate (e.g. divide the head learning rate by 10)"
+        ),
+        "Use --arch tf_efficientnet_lite0, pass a local checkpoint with --weights FILE, or use --no-pretrained": (
+            "Use the architecture tf_efficientnet_lite0, pass a local checkpoint with your own weights file "
+            "(command line only), or use “Start from ImageNet weights” unticked"
+        ),
+        "try --some-new-flag": "try “some new flag”",
+    }
+    for message, shown in engine.items():
+        assert plain(message) == shown
+
+    def refused():
+        raise ConfigError("unfreeze_epochs needs a frozen first stage: add --freeze")
+
+    with pytest.raises(gr.Error) as caught:  # every handler's refusal, as the page shows it
+        user_errors(refused)()
+    assert caught.value.message == "unfreeze_epochs needs a frozen first stage: add “Freeze the backbone”"
+    with pytest.raises(gr.Error, match="add --freeze"):  # the HTTP API keeps the engine's words
+        api_errors(refused)()
+    run = RunDir.create("lenet5", workspace)
+    run.update_status(state="failed", message=next(iter(engine)), created=time.time())
+    line = train_tab.status_line(run, run.status(), None)
+    assert "lower the batch size or the image size" in line and "--" not in line
+    assert "--" not in progress_html(run, run.status()) and "--" not in runs_tab._details(run)
+
+
 def test_predict_offers_trained_runs_and_imagenet_models(workspace):
     run = RunDir.create("lenet5", workspace)
     run.file("config.json").write_text('{"arch": "lenet5"}')
@@ -244,6 +277,7 @@ def test_the_cifar10_button(workspace, tmp_path, monkeypatch):
     state, summary, *_, notice, _, _ = data_tab.use_cifar10(workspace, default_dataset())
     assert state == gr.skip() and "Fashion-MNIST mini" in summary and "Still using" in notice
     assert re.search(r"CIFAR-10 could not be downloaded .*offline\?", notice) and "\n" not in notice
+    assert "--" not in notice and "python -m" not in notice and "the cnnapp command line (see the README)" in notice
     archive = tmp_path / "cifar-10-python.tar.gz"
     make_archive(archive)
     monkeypatch.setattr(examples, "download_cifar10", lambda folder: archive)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import math
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,13 +30,41 @@ CURVE_COLORS = {"train": "#6366f1", "validation": "#f59e0b"}
 EXAMPLE_DATASET = Path(__file__).resolve().parents[2] / "assets" / "fashion-mnist-mini"
 
 
+# what a command-line flag in an engine message is called in the app
+FLAG_WORDS = {
+    "arch": "the architecture",
+    "batch-size": "the batch size",
+    "data": "a dataset (1 · Data tab)",
+    "device": "the device",
+    "epochs": "the number of epochs",
+    "format": "the format",
+    "freeze": "“Freeze the backbone”",
+    "img-size": "the image size",
+    "lr-backbone": "the backbone learning rate",
+    "lr-head": "the head learning rate",
+    "no-pretrained": "“Start from ImageNet weights” unticked",
+    "pretrained": "“Start from ImageNet weights”",
+    "token": "an access token",
+    "unfreeze-epochs": "“Then unfreeze for … epochs”",
+    "weights": "your own weights file (command line only)",
+}
+FLAG = re.compile(r"--([a-z][a-z0-9-]*)(?: (?:FILE|PATH|DIR|N))?")
+COMMAND = re.compile(r"`python -m cnnapp [^`]*`")
+
+
+def plain(message: str) -> str:
+    """An engine message in the app's words: no command-line flags (the fields' names instead), no commands."""
+    message = COMMAND.sub("the cnnapp command line (see the README)", message)
+    return FLAG.sub(lambda m: FLAG_WORDS.get(m.group(1), "“" + m.group(1).replace("-", " ") + "”"), message)
+
+
 def user_errors(fn: F, escape: bool = True) -> F:
     """Turn cnnapp's user-facing errors into `gr.Error` (a clear message, never a traceback).
 
     Applied one way: handlers raise CnnappError like any other code, and each tab's `build()` wraps a
     handler where it wires it to an event (`user_errors(partial(fn, root))`), so handlers stay plain
-    functions that call each other and are tested directly. The browser shows the message as HTML,
-    so it is escaped unless `escape` is False (API replies).
+    functions that call each other and are tested directly. The browser shows the message in the app's
+    words (`plain`) as HTML, so escaped; with `escape` False (API replies) it is the engine's text.
     """
 
     @functools.wraps(fn)
@@ -43,7 +72,8 @@ def user_errors(fn: F, escape: bool = True) -> F:
         try:
             return fn(*args, **kwargs)
         except CnnappError as exc:
-            raise gr.Error(html.escape(str(exc), quote=False) if escape else str(exc), print_exception=False) from None
+            text = html.escape(plain(str(exc)), quote=False) if escape else str(exc)
+            raise gr.Error(text, print_exception=False) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -155,7 +185,7 @@ def progress_html(run: RunDir, status: dict) -> str:
             text += f" · about {duration(left)} left"
     else:
         fraction = (status.get("epoch") or 0) / epochs if epochs else 0.0
-        text = html.escape(status.get("message") or state, quote=False)
+        text = html.escape(plain(status.get("message") or state), quote=False)
     return (
         f'<div class="cnn-progress" role="progressbar" aria-valuenow="{fraction * 100:.0f}" '
         'aria-valuemin="0" aria-valuemax="100">'

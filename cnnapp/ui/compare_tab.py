@@ -17,7 +17,7 @@ from cnnapp import sessions
 from cnnapp.config import TrainConfig
 from cnnapp.errors import CnnappError, ConfigError, DataError
 from cnnapp.runs import ACTIVE
-from cnnapp.ui.common import LATEST, PRIVATE, duration, pct, run_dropdown, session_runs, user_errors
+from cnnapp.ui.common import LATEST, PRIVATE, duration, pct, plain, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.worker import JobManager
 
@@ -86,14 +86,14 @@ def plan(dataset: dict | None, arch: str, *options: float | str | None) -> tuple
     try:
         cells = compare.plan(_base(dataset, arch, *options))
     except CnnappError as exc:
-        return f"⚠ {html.escape(str(exc), quote=False)}", pd.DataFrame(columns=["setting", "will it run?"])
+        return f"⚠ {html.escape(plain(str(exc)), quote=False)}", pd.DataFrame(columns=["setting", "will it run?"])
     name = html.escape(dataset["name"], quote=False)
     runnable = sum(cfg is not None for _, cfg, _ in cells)
     text = (
         f"Trains **{html.escape(display_name(arch), quote=False)}** (the Train tab's architecture) on **{name}**: "
         f"{runnable} of {len(cells)} settings can run."
     )
-    rows = [(label, "✓ will run" if cfg else f"✗ skipped: {reason}") for label, cfg, reason in cells]
+    rows = [(label, "✓ will run" if cfg else f"✗ skipped: {plain(reason)}") for label, cfg, reason in cells]
     return text, pd.DataFrame(rows, columns=["setting", "will it run?"])
 
 

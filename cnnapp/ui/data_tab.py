@@ -19,7 +19,7 @@ from cnnapp import workspace
 from cnnapp.errors import CnnappError, ConfigError, DataError
 from cnnapp.images import fit_square, load_rgb
 from cnnapp.ingest import Dataset
-from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, user_errors
+from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, plain, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import EXAMPLE_NAME, chosen, load_dataset
 from cnnapp.ui.dataset_state import restore as restore_dataset
@@ -101,7 +101,7 @@ def choose(root: Path, source: Callable[[], str | Path], name: str, current: dic
     try:
         found = load_dataset(source(), root)
     except CnnappError as exc:
-        reason = html.escape(str(exc), quote=False)
+        reason = html.escape(plain(str(exc)), quote=False)
         gr.Warning(f"{html.escape(name, quote=False)} cannot be used: {reason}")
         still = f" Still using <b>{html.escape(current['name'], quote=False)}</b>." if current else ""
         notice = (
@@ -162,7 +162,7 @@ def augment_preview(root: Path, dataset: dict[str, Any] | None, spec: str | None
         pipeline = build_augment(spec or "none", PREVIEW_PX, seed=seed)
         text = describe_augment(spec or "none")
     except ConfigError as exc:
-        return f"⚠ {html.escape(str(exc), quote=False)}", []
+        return f"⚠ {html.escape(plain(str(exc)), quote=False)}", []
     found = load_dataset(dataset["source"], root)
     by_class: dict[int, list[str]] = {}
     for path, label in zip(found.paths("train"), found.labels("train")):

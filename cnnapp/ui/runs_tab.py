@@ -15,7 +15,7 @@ import pandas as pd
 from cnnapp import provenance, sessions
 from cnnapp.errors import CnnappError, RunError
 from cnnapp.runs import ACTIVE, RunDir
-from cnnapp.ui.common import PRIVATE, badge, curve_plots, curves, duration, pct, shown_state, user_errors
+from cnnapp.ui.common import PRIVATE, badge, curve_plots, curves, duration, pct, plain, shown_state, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.worker import RESUMABLE, JobManager
 
@@ -123,7 +123,7 @@ def _details(run: RunDir) -> str:
         if dataset
         else ""
     )
-    message = html.escape(status.get("message") or "", quote=False)
+    message = html.escape(plain(status.get("message") or ""), quote=False)
     lines = [
         f"{badge(shown_state(run, status))} &nbsp;<b>{run.id}</b> · {message}",
         "",

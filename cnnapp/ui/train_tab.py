@@ -15,7 +15,7 @@ from cnnapp.config import OFFLINE_ARCH, OPTIMIZERS, SCHEDULERS, SMALL_IMG_SIZE, 
 from cnnapp.errors import CnnappError, DataError
 from cnnapp.runs import ACTIVE, RunDir
 from cnnapp.ui import lr_finder
-from cnnapp.ui.common import LATEST, PRIVATE, badge, curve_plots, curves, progress_html, shown_state, user_errors
+from cnnapp.ui.common import LATEST, PRIVATE, badge, curve_plots, curves, plain, progress_html, shown_state, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import describe
 from cnnapp.worker import JobManager
@@ -67,7 +67,7 @@ def on_arch(name: str) -> tuple:
     try:
         card = arch_card(name)
     except CnnappError as exc:
-        return f"⚠ {html.escape(str(exc), quote=False)}", gr.skip()
+        return f"⚠ {html.escape(plain(str(exc)), quote=False)}", gr.skip()
     return card, pretrained_box(name)
 
 
@@ -164,7 +164,7 @@ def reattach(jobs: JobManager, session: str | None = None) -> tuple:
 def status_line(run: RunDir, status: dict, place: int | None) -> str:
     """Badge, name, id and what is happening (with the place in the queue while waiting)."""
     state = shown_state(run, status)
-    message = "stopping after the current batch…" if state == "stopping" else status.get("message") or ""
+    message = "stopping after the current batch…" if state == "stopping" else plain(status.get("message") or "")
     if place and state == "queued":
         message = f"number {place} in the queue: it starts when the runs before it end"
     name = html.escape(status.get("name") or "", quote=False)
