@@ -15,6 +15,7 @@ from cnnapp.errors import ConfigError
 from cnnapp.runs import RunDir
 
 MAX_NAME = 80
+CONTENT_BUDGET = 256 * 1024**2  # bytes: a dataset up to this size is hashed by content, a bigger one by file metadata
 
 
 def training_mode(cfg: TrainConfig | dict[str, Any]) -> str:
@@ -43,15 +44,31 @@ def clean_name(name: Any) -> str:
 
 
 def fingerprint(folder: str | Path, name: str | None = None) -> dict[str, Any]:
-    """The dataset as recorded in a run: its name, file count, size in bytes and a SHA-256 of paths and contents."""
+    """The dataset as recorded in a run: its name, file count, size in bytes and a SHA-256 identity.
+
+    Up to `CONTENT_BUDGET` bytes in all (the example, most uploads) the hash covers every file's path and
+    content; a bigger dataset, which would take long to read when a run is queued, is hashed from its
+    paths, sizes and modification times instead, and `hashed` says which.
+    """
     folder = Path(folder)
+    files = sorted((p, p.stat()) for p in folder.rglob("*") if p.is_file())
+    total = sum(stat.st_size for _, stat in files)
+    contents = total <= CONTENT_BUDGET
     digest = hashlib.sha256()
-    files = total = 0
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        data = path.read_bytes()
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + hashlib.sha256(data).digest())
-        files, total = files + 1, total + len(data)
-    return {"name": name or folder.name, "files": files, "bytes": total, "sha256": digest.hexdigest()}
+    for path, stat in files:
+        if contents:
+            with path.open("rb") as f:
+                identity = hashlib.file_digest(f, "sha256").digest()
+        else:
+            identity = f"{stat.st_size}:{stat.st_mtime_ns}".encode()
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + identity)
+    return {
+        "name": name or folder.name,
+        "files": len(files),
+        "bytes": total,
+        "sha256": digest.hexdigest(),
+        "hashed": "contents" if contents else "names, sizes and times",
+    }
 
 
 def record(run: RunDir, cfg: TrainConfig, name: Any = None, dataset_name: str | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -44,6 +45,7 @@ def test_a_run_records_its_name_and_dataset(jobs, small_dataset):
     assert provenance.fingerprint(small_dataset)["sha256"] == dataset["sha256"]
     (small_dataset / "bag" / "new.txt").write_text("x")
     assert provenance.fingerprint(small_dataset)["sha256"] != dataset["sha256"], "the hash must follow the content"
+    assert dataset["hashed"] == "contents"
     rows = {r["run_id"]: r for r in api.list_runs(jobs.root)}
     assert rows[plain.id]["name"] == plain.status()["name"] and rows[plain.id]["dataset"] == "shapes.zip"
     assert api.run_status(named.id, jobs.root)["name"] == "my first run"
@@ -51,6 +53,23 @@ def test_a_run_records_its_name_and_dataset(jobs, small_dataset):
     assert provenance.rename(named, "kept") == "kept" and named.status()["name"] == "kept"
     with pytest.raises(ConfigError, match="keep it under"):
         provenance.rename(named, "x" * 200)
+
+
+def test_a_big_dataset_is_hashed_from_file_metadata_not_read(small_dataset, monkeypatch):
+    by_content = provenance.fingerprint(small_dataset)
+    picture = next((small_dataset / "bag").iterdir())
+    stat = picture.stat()
+    picture.write_bytes(bytes(reversed(picture.read_bytes())))  # other content, same size and time
+    os.utime(picture, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert provenance.fingerprint(small_dataset)["sha256"] != by_content["sha256"]
+    monkeypatch.setattr(provenance, "CONTENT_BUDGET", by_content["bytes"] - 1)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} was read"))
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: pytest.fail(f"{self} was opened"))
+    big = provenance.fingerprint(small_dataset)
+    assert big["hashed"] == "names, sizes and times" and big["bytes"] == by_content["bytes"]
+    assert provenance.fingerprint(small_dataset)["sha256"] == big["sha256"], "the same files, the same identity"
+    os.utime(picture, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    assert provenance.fingerprint(small_dataset)["sha256"] != big["sha256"], "a changed file changes the identity"
 
 
 def test_a_stop_is_reported_as_a_stop_not_an_error(jobs, demo_dir):

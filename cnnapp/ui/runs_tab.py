@@ -120,6 +120,7 @@ def _details(run: RunDir) -> str:
     data = (
         f"Trained on **{html.escape(str(dataset.get('name')), quote=False)}**: {dataset.get('files')} files, "
         f"{dataset.get('bytes', 0) / 1e6:.1f} MB, SHA-256 <code>{str(dataset.get('sha256'))[:16]}…</code>"
+        + (f" (of file {dataset['hashed']})" if dataset.get("hashed", "contents") != "contents" else "")
         if dataset
         else ""
     )
