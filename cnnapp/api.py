@@ -64,7 +64,7 @@ def start_training(jobs: JobManager, dataset: str | Path | None, config: str | N
             f"'{Path(dataset).name}' is not a .zip archive; upload the dataset as a .zip of <class>/<image> folders"
         )
     folder, _ = resolve_source(dataset, jobs.root)
-    return jobs.submit({**values, "data": ingest(folder).root}, session).id
+    return jobs.submit({**values, "data": ingest(folder).root}, session, dataset_name=Path(dataset).name).id
 
 
 def stop_training(jobs: JobManager, run_id: str, session: str | None = None) -> str:

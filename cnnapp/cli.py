@@ -176,7 +176,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     state = status.get("state")
     if os.environ.get("RANK", "0") != "0":
         return 0 if state == "completed" else 1
-    if state != "completed":
+    if state == "cancelled":  # a stop the user asked for is not an error
+        print(f"run stopped: {status.get('message', '')}", file=sys.stderr)
+    elif state != "completed":
         print(f"error: run {state}: {status.get('message', '')}", file=sys.stderr)
     print(run.path)
     return 0 if state == "completed" else 1

@@ -22,6 +22,7 @@ _KIND_WORDS = {
     "bool": "bool (true or false)",
     "str": "str (text)",
 }
+OFFLINE_ARCH = "tf_efficientnet_lite0"  # the default architecture, the one with ImageNet weights bundled
 SMALL_IMG_SIZE = 96  # px: the default image size is at most this (quick on a CPU); see registry.recommended_size
 
 
@@ -30,7 +31,7 @@ class TrainConfig:
     """Everything that defines a training run. `None` means "choose from the architecture"."""
 
     data: str = ""
-    arch: str = "tf_efficientnet_lite0"
+    arch: str = OFFLINE_ARCH
     pretrained: bool | None = None
     freeze: bool | None = None
     epochs: int = 5
@@ -120,21 +121,23 @@ def _check_device(device: str) -> None:
 def resolve(cfg: TrainConfig) -> TrainConfig:
     """Validate every setting and fill the architecture-dependent defaults. Raises ConfigError."""
     from cnnapp.limits import check_training
-    from cnnapp.registry import check_input_size, get_spec, recommended_size
+    from cnnapp.registry import check_input_size, display_name, pretrained_problem, recommended_size
     from cnnapp.transforms import parse_augment
 
     cfg = dataclasses.replace(cfg)
     _coerce(cfg)
     if not cfg.data:
         raise ConfigError("no dataset given: pass --data PATH (a folder of class sub-folders or a .zip)")
-    spec = get_spec(cfg.arch)
-    has_weights = spec.pretrained_offline or spec.pretrained_online
+    problem = pretrained_problem(cfg.arch)  # refused here, before a run is queued, rather than when it starts
     if cfg.pretrained is None:
-        cfg.pretrained = has_weights and not cfg.weights
+        cfg.pretrained = problem is None and not cfg.weights
     if cfg.pretrained and cfg.weights:
         raise ConfigError("choose either --pretrained (ImageNet weights) or --weights FILE, not both")
-    if cfg.pretrained and not has_weights:
-        raise ConfigError(f"{cfg.arch} has no pretrained weights; use --no-pretrained or --weights FILE")
+    if cfg.pretrained and problem:
+        raise ConfigError(
+            f"{problem}: train {display_name(cfg.arch)} from scratch (pretrained off), "
+            f"or pick {display_name(OFFLINE_ARCH)}, whose ImageNet weights ship with cnnapp"
+        )
     if cfg.freeze is None:
         cfg.freeze = bool(cfg.pretrained or cfg.weights)
     if cfg.img_size is None:

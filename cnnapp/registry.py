@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import timm
 import torch
@@ -269,3 +271,42 @@ def check_input_size(name: str, size: int) -> None:
 def model_table() -> list[dict]:
     """One JSON-friendly row per registered architecture."""
     return [spec.to_dict() for spec in _registered().values()]
+
+
+def display_name(name: str) -> str:
+    """The architecture as people write it: 'ResNet-18', 'EfficientNet-Lite0' (any other timm name as is)."""
+    try:
+        spec = get_spec(name)
+    except ConfigError:
+        return name
+    return spec.description.split(":")[0] if name in _registered() else name
+
+
+def downloads_off() -> bool:
+    """Whether this machine must not download (HF_HUB_OFFLINE, as cnnapp sets on offline machines)."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in ("1", "ON", "YES", "TRUE")
+
+
+def _cached(spec: ModelSpec) -> bool:
+    """Whether the architecture's ImageNet weights are already in the local hub cache."""
+    if spec.source == "torchvision":
+        url = torchvision.models.get_model_weights(spec.name).DEFAULT.url
+        return (Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[-1]).is_file()
+    from huggingface_hub import try_to_load_from_cache
+
+    repo = getattr(timm.models.get_pretrained_cfg(spec.name), "hf_hub_id", None)
+    return bool(repo) and any(
+        isinstance(try_to_load_from_cache(repo, f), str) for f in ("model.safetensors", "pytorch_model.bin")
+    )
+
+
+def pretrained_problem(name: str) -> str | None:
+    """Why ImageNet weights for `name` cannot be loaded now (None when they can): none exist, or none offline."""
+    spec = get_spec(name)
+    if spec.pretrained_offline:
+        return None
+    if not spec.pretrained_online:
+        return f"{display_name(name)} has no pretrained weights"
+    if downloads_off() and not _cached(spec):
+        return f"no ImageNet weights available offline for {display_name(name)}"
+    return None

@@ -48,6 +48,8 @@ RESUMABLE = ("interrupted", "cancelled", "failed")
 METRIC_COLUMNS = ["epoch", "stage", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "elapsed"]
 SUMMARY_COLUMNS = [
     "run_id",
+    "name",
+    "dataset",
     "state",
     "arch",
     "pretrained",
@@ -379,8 +381,11 @@ class RunDir:
         best = metrics["val_acc"].max() if len(metrics) else None
         started, ended = status.get("started"), status.get("ended")
         end = ended or (time.time() if status.get("state") == "running" else None)
+        data = cfg.get("data") or ""
         return {
             "run_id": self.id,
+            "name": status.get("name") or f"{cfg.get('arch')} · {Path(data).name}",
+            "dataset": (status.get("dataset") or {}).get("name") or Path(data).name,
             "state": status.get("state", "unknown"),
             "arch": cfg.get("arch"),
             "pretrained": cfg.get("pretrained"),

@@ -23,7 +23,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from cnnapp import sessions, settings, workspace
+from cnnapp import provenance, sessions, settings, workspace
 from cnnapp.config import TrainConfig, resolve
 from cnnapp.errors import DISK_FULL_MESSAGE, LimitError, RunError, is_disk_full
 from cnnapp.limits import check_free_space
@@ -72,18 +72,22 @@ class JobManager:
         self._adopt()
 
     # ----- requests -----------------------------------------------------------------------
-    def submit(self, values: dict[str, Any], session: str | None = None) -> RunDir:
-        """Validate `values` (CLI option names) and queue a run owned by `session`.
+    def submit(self, values: dict[str, Any], session: str | None = None, dataset_name: str | None = None) -> RunDir:
+        """Validate `values` (CLI option names, plus an optional `name`) and queue a run owned by `session`.
 
-        Raises ConfigError before creating anything.
+        Raises ConfigError before creating anything. The run records its name (default e.g.
+        "EfficientNet-Lite0 · shapes.zip · frozen") and its dataset (`dataset_name`, size, content hash).
         """
         sessions.require(session)
-        cfg = resolve(TrainConfig.from_dict(values))
+        options = dict(values)
+        name = provenance.clean_name(options.pop("name", None))
+        cfg = resolve(TrainConfig.from_dict(options))
         self.admit(session)
         run = RunDir.create(cfg.arch, self.root)
         try:
             sessions.claim(run, session)
             cfg.save(run.file(CONFIG))
+            provenance.record(run, cfg, name, dataset_name)
             now = time.time()
             run.update_status(
                 state="queued",
@@ -160,6 +164,12 @@ class JobManager:
         run.request_stop()
         threading.Thread(target=self._escalate, args=(run, process or pid), daemon=True, name=f"stop-{run.id}").start()
         return "stopping after the current batch (a checkpoint is saved)"
+
+    def position(self, run_id: str) -> int | None:
+        """1 for the next queued run to start, 2 for the one after…; None when the run is not waiting in this queue."""
+        with self._lock:
+            ids = [run.id for run, _ in self._queue]
+        return ids.index(run_id) + 1 if run_id in ids else None
 
     def active(self, session: str | None = None) -> list[RunDir]:
         """`session`'s queued and running runs on disk, newest first (dead processes reconciled)."""

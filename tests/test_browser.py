@@ -141,7 +141,8 @@ def test_choose_data_train_watch_and_classify(app, browser, small_dataset, demo_
         Image.open(shot).convert("RGB").quantize(256).save(os.environ["CNNAPP_SCREENSHOT"], optimize=True)
 
     open_tab(page, "3 · Predict")
-    expect(page.locator("#predict-model input")).to_have_value(re.compile(run_id), timeout=30_000)
+    picked = re.compile(r"EfficientNet-Lite0 · Fashion-MNIST mini \(example\) · frozen · \d+\.\d% · \d{4}-")
+    expect(page.locator("#predict-model input")).to_have_value(picked, timeout=30_000)  # name · data · acc · date
     picture = tmp_path / "bag.png"
     shutil.copy(sorted((demo_dir / "bag").iterdir())[0], picture)
     page.locator("#predict-image input[type=file]").set_input_files(str(picture))

@@ -104,7 +104,9 @@ def test_the_dataset_downloads_as_a_zip_and_is_chosen_like_an_upload(workspace):
     download = builder_panel.download(workspace, renamed)
     with zipfile.ZipFile(download.value["path"]) as zf:
         assert len(zf.namelist()) == 12 and zf.namelist()[0].startswith("my pets/cat/")
-    state, summary, counts, *_ = builder_panel.use(workspace, functools.partial(data_tab.choose, workspace), renamed)
+    state, summary, counts, *_ = builder_panel.use(
+        workspace, functools.partial(data_tab.choose_path, workspace), renamed
+    )
     assert state["name"] == "my pets" and state["source"].endswith("my pets.zip")
     assert Path(state["path"]).is_relative_to(workspace / "datasets")
     assert "2 classes · 12 images" in summary and counts["total"].tolist() == [6, 6]

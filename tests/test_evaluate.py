@@ -87,8 +87,10 @@ def test_line_figure_marks_every_point(run):
 @pytest.mark.slow
 def test_top_losses_are_the_most_confident_mistakes(run):
     saved = evaluate.val_predictions(run)
-    wrong = saved[saved["target"] != saved["pred"]].sort_values("loss", ascending=False)
+    wrong = saved[saved["target"] != saved["pred"]].sort_values(["confidence", "loss"], ascending=False)
     gallery = evaluate.top_losses(run, k=5)
+    shown = [float(caption.rsplit("(", 1)[1].rstrip("%)")) for _, caption in gallery]
+    assert shown == sorted(shown, reverse=True), "the surest mistakes come first"
     assert len(gallery) == min(5, len(wrong)) > 0
     root = evaluate.dataset_root(run)
     for (path, caption), row in zip(gallery, wrong.itertuples()):

@@ -79,7 +79,7 @@ class FakeJobs:
         self.root = root
         self.submitted: list[dict] = []
 
-    def submit(self, values: dict, session: str | None = None) -> RunDir:
+    def submit(self, values: dict, session: str | None = None, dataset_name: str | None = None) -> RunDir:
         self.submitted.append(values)
         run = RunDir.create(values["arch"], self.root)
         TrainConfig.from_dict(values).save(run.file("config.json"))
@@ -98,21 +98,25 @@ def test_compare_queues_the_four_settings(tmp_path, demo_dir):
         v["epochs"] == 2 and v["img_size"] == 64 and v["lr_head"] == 0.01 and v["augment"] == "light"
         for v in jobs.submitted
     )
-    empty, table, figure, download, timer = compare_tab.show(tmp_path, picked.value)
+    empty, bar, table, figure, download, timer = compare_tab.show(tmp_path, picked.value)
+    assert "0 of 4 runs finished" in bar
     assert empty == "" and len(table) == 4 and table["state"].eq("queued").all() and timer.active
     assert table["setting"].str[:3].tolist() == ["(a)", "(b)", "(c)", "(d)"]
 
     queue = user_errors(partial(compare_tab.queue, jobs))
     with pytest.raises(gr.Error, match="no dataset chosen"):
         queue(None, "tf_efficientnet_lite0", 1, 0, 64, None, "none")
-    with pytest.raises(gr.Error, match="no pretrained weights"):
-        queue(dataset, "lenet5", 1, 0, 64, None, "none")
+    with pytest.raises(gr.Error, match="image size 8 px is too small"):
+        queue(dataset, "lenet5", 1, 0, 8, None, "none")
     assert len(jobs.submitted) == 4  # nothing queued by the failed clicks
+    queue(dataset, "lenet5", 1, 0, 32, None, "none")  # only (a) can run: (b)–(d) are skipped
+    assert len(jobs.submitted) == 5 and jobs.submitted[-1]["pretrained"] is False
 
 
 @pytest.mark.slow
 def test_compare_table_curves_and_csv_of_finished_runs(home, run_id):
-    empty, table, figure, download, timer = compare_tab.show(home, [run_id])
+    empty, bar, table, figure, download, timer = compare_tab.show(home, [run_id])
+    assert "1 of 1 runs finished" in bar
     assert empty == "" and len(table) == 1 and not timer.active
     assert table.loc[0, "setting"] == "(a) from scratch" and table.loc[0, "best val acc"].endswith("%")
     assert isinstance(figure, Figure) and len(figure.axes[0].lines) == 1

@@ -235,10 +235,11 @@ def dataset_name(root: Path, folder: str | None) -> str | Any:
     return gr.skip() if made is None else made.name
 
 
-def use(root: Path, choose: Callable[[str | Path, str], tuple], folder: str | None) -> tuple:
-    """Choose the dataset for training through `choose` (the Data tab's, as for an uploaded `.zip`)."""
+def use(root: Path, choose: Callable[[str | Path, str, Any], tuple], folder: str | None, current: Any = None) -> tuple:
+    """Choose the dataset for training through `choose` (the Data tab's, as for an uploaded `.zip`); `current` is
+    the dataset chosen now, which `choose` keeps when this one cannot be used."""
     made = _require(root, folder)
-    return choose(made.export_zip(), made.name)
+    return choose(made.export_zip(), made.name, current)
 
 
 def build(ctx: UIContext) -> Callable[[Callable[[str | Path, str], tuple], list[gr.components.Component]], Any]:
@@ -317,7 +318,7 @@ def build(ctx: UIContext) -> Callable[[Callable[[str | Path, str], tuple], list[
     delete.click(partial(delete_picture, root), [made, classes, picked], [*shown, picked], **PRIVATE)
     zip_button.click(partial(download, root), made, archive, **PRIVATE)
 
-    def wire(choose: Callable[[str | Path, str], tuple], outputs: list[gr.components.Component]) -> Any:
-        return use_button.click(user_errors(partial(use, root, choose)), made, outputs, **PRIVATE)
+    def wire(choose: Callable[[str | Path, str, Any], tuple], outputs: list[gr.components.Component]) -> Any:
+        return use_button.click(user_errors(partial(use, root, choose)), [made, ctx.dataset], outputs, **PRIVATE)
 
     return wire

@@ -6,11 +6,13 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from cnnapp.errors import DataError
+from cnnapp import workspace
+from cnnapp.errors import CnnappError, DataError
 from cnnapp.ingest import Dataset, ingest, resolve_source
 from cnnapp.ui.common import EXAMPLE_DATASET
 
 EXAMPLE_NAME = "Fashion-MNIST mini (example)"
+SAVED_KEY = "cnnapp-dataset"  # localStorage key of the chosen dataset
 
 
 def default_dataset() -> dict[str, Any] | None:
@@ -52,3 +54,21 @@ def describe(dataset: dict[str, Any] | None, root: Path) -> str:
     found = load_dataset(dataset["source"], root)
     images = sum(len(s) for s in found.splits.values())
     return f"**Data:** {dataset['name']}: {len(found.classes)} classes, {images} images."
+
+
+def restore(saved: Any, root: Path) -> dict[str, Any] | None:
+    """The dataset a browser saved, when it is still usable and is the example or inside the workspace; else the default.
+
+    (The browser's copy is not trusted: a path elsewhere on the server is never used.)
+    """
+    if not (isinstance(saved, dict) and isinstance(saved.get("path"), str) and isinstance(saved.get("name"), str)):
+        return default_dataset()
+    path = Path(saved["path"])
+    example = EXAMPLE_DATASET.is_dir() and path.resolve() == EXAMPLE_DATASET.resolve()
+    if not (example or workspace.is_within(path, workspace.datasets_dir(root))) or not path.is_dir():
+        return default_dataset()
+    try:
+        load_dataset(path, root)
+    except CnnappError:
+        return default_dataset()
+    return {"path": str(path), "source": str(path), "name": saved["name"]}

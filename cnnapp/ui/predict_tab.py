@@ -10,14 +10,17 @@ import gradio as gr
 from cnnapp import api
 from cnnapp.runs import WEIGHTS
 from cnnapp.ui import live_panel
-from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, run_dropdown, session_runs, user_errors
+from cnnapp.ui.common import EXAMPLE_DATASET, LATEST, PRIVATE, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
 
 TITLE = "3 · Predict"
+NO_PICTURE = "No picture to classify yet: drop, upload or paste one (or click an example below it)."
 EXAMPLE_CLASSES = ("ankle_boot", "bag", "dress", "sandal", "trouser")
 
 
-def model_choices(root: Path, current: str | None, preferred: str | None, session: str | None = None) -> gr.Dropdown:
+def model_choices(
+    root: Path, current: str | None, preferred: str | None, session: str | None = None, dataset: dict | None = None
+) -> gr.Dropdown:
     """The session's runs with weights (newest first), then the ImageNet classifiers available offline.
 
     The value is chosen as `run_dropdown` says.
@@ -25,13 +28,13 @@ def model_choices(root: Path, current: str | None, preferred: str | None, sessio
     from cnnapp.inference import IMAGENET_PREFIX  # imports torch: not on the first page
     from cnnapp.registry import get_spec, names
 
-    choices = session_runs(root, session, needs=WEIGHTS)
+    choices, best = session_runs(root, session, needs=WEIGHTS, dataset=dataset)
     choices += [
         (f"ImageNet classifier · {name} (1000 classes, no training)", IMAGENET_PREFIX + name)
         for name in names()
         if get_spec(name).pretrained_offline
     ]
-    return run_dropdown(choices, current, preferred)
+    return run_dropdown(choices, current, preferred, best)
 
 
 def classify(
@@ -80,16 +83,18 @@ def build(ctx: UIContext) -> None:
 
     refresh = {
         "fn": partial(model_choices, ctx.root),
-        "inputs": [model, ctx.selected_run, ctx.session],
+        "inputs": [model, ctx.selected_run, ctx.session, ctx.dataset],
         "outputs": model,
         "show_progress": "hidden",
         **PRIVATE,
     }
-    gr.on([ctx.session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
+    gr.on([ctx.session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh, trigger_mode=LATEST)
+    go.click(lambda image: None if image else gr.Warning(NO_PICTURE), image, None, **PRIVATE)
     gr.on(
         [image.change, model.change, top_k.release, go.click],
         user_errors(partial(classify, ctx.root)),
         [image, model, top_k, ctx.session],
         label,
+        trigger_mode=LATEST,
         **PRIVATE,
     )
