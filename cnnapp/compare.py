@@ -81,7 +81,7 @@ def _cells(base: TrainConfig) -> list[tuple[str, TrainConfig]]:
 
 
 def plan(base: TrainConfig) -> list[tuple[str, TrainConfig | None, str]]:
-    """Each setting of the grid with its checked config, or None and the reason it cannot run (e.g. no weights offline)."""
+    """Each setting of the grid with its checked config, or None and why it cannot run (e.g. no weights offline)."""
     from cnnapp.registry import pretrained_problem
 
     cells = []
@@ -144,7 +144,8 @@ def _row(run: RunDir) -> dict:
 
 
 def comparison_table(runs: Iterable[RunDir | str | Path]) -> pd.DataFrame:
-    """One row per run: settings, schedule, learning rates, parameters (trainable = the most any stage trains), accuracies, time."""
+    """One row per run: settings, schedule, learning rates, parameters (trainable = the most any stage trains),
+    accuracies, time."""
     return pd.DataFrame([_row(as_run(r)) for r in runs], columns=TABLE_COLUMNS)
 
 
@@ -172,7 +173,7 @@ def export_csv(table: pd.DataFrame, path: Path | str) -> Path:
 
 
 def queue_grid(base: TrainConfig, submit: Callable[[dict[str, Any]], RunDir]) -> list[RunDir]:
-    """Validate the four configs (a bad option fails before any run exists), then pass each to `submit` as option values.
+    """Validate the four configs (a bad option fails before any run exists), then pass each to `submit` as options.
 
     `submit` is the app's `JobManager.submit`, or `run_grid`'s in-process training.
     """

@@ -226,7 +226,7 @@ def val_predictions(run: RunDir | str | Path) -> pd.DataFrame:
 
 
 def top_losses(run: RunDir | str | Path, k: int = 16) -> list[tuple[str, str]]:
-    """The `k` val images the model got most confidently wrong (surest wrong prediction first), as (image path, caption).
+    """The `k` val images the model got most confidently wrong (surest first), as (image path, caption).
 
     The caption reads "true → predicted (probability of the prediction)"; images no longer on disk are left out.
     """

@@ -57,7 +57,7 @@ def describe(dataset: dict[str, Any] | None, root: Path) -> str:
 
 
 def restore(saved: Any, root: Path) -> dict[str, Any] | None:
-    """The dataset a browser saved, when it is still usable and is the example or inside the workspace; else the default.
+    """The dataset a browser saved, if still usable and the example or inside the workspace; else the default.
 
     (The browser's copy is not trusted: a path elsewhere on the server is never used.)
     """

@@ -15,7 +15,8 @@ from cnnapp.ui.predict_tab import examples, model_choices
 
 COLOUR_BAR = (  # the "jet" colours of `explain.overlay`, low to high
     '<div class="cnn-colourbar"><span>low</span><div style="background: linear-gradient(to right, #00007f, #0000ff, '
-    '#007fff, #00ffff, #7fff7f, #ffff00, #ff7f00, #ff0000, #7f0000)"></div><span>high: where the model looked</span></div>'
+    '#007fff, #00ffff, #7fff7f, #ffff00, #ff7f00, #ff0000, #7f0000)"></div>'
+    "<span>high: where the model looked</span></div>"
 )
 TITLE = "Explain"
 PREDICTED = "(the predicted class)"

@@ -1,4 +1,4 @@
-"""Runs tab: every run of the session; select one for its details and curves, download its weights, resume or delete it."""
+"""Runs tab: every run of the session; select one for its details and curves, its weights, to resume or delete it."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ def table(
 
 
 def poll(root: Path, seen: list | None, session: str | None = None, jobs: JobManager | None = None) -> tuple:
-    """Redraw the table only when it changed (runs started elsewhere, progress); signal other tabs when runs come, go or end."""
+    """Redraw the table only if it changed (runs started elsewhere, progress); tell other tabs when runs come or go."""
     shown = runs_frame(root, session, jobs)
     states = shown[["run", "state"]].values.tolist()
     if seen is not None and shown.to_json() == seen[0]:
@@ -134,7 +134,8 @@ def _details(run: RunDir) -> str:
         f"{cfg.get('epochs')} epoch(s)"
         + (f" + {cfg['unfreeze_epochs']} unfrozen" if cfg.get("unfreeze_epochs") else "")
         + f" · {cfg.get('img_size')} px · batch {cfg.get('batch_size')} · {cfg.get('optimizer')} "
-        f"(head {_rate(cfg.get('lr_head'))}, backbone {_rate(cfg.get('lr_backbone'))}) · {cfg.get('scheduler')} schedule · "
+        f"(head {_rate(cfg.get('lr_head'))}, backbone {_rate(cfg.get('lr_backbone'))}) · "
+        f"{cfg.get('scheduler')} schedule · "
         f"augment {html.escape(str(cfg.get('augment')), quote=False)} · seed {cfg.get('seed')}",
     ]
     if report:

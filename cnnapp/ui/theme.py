@@ -49,7 +49,8 @@ CSS = """
   .prose table { display: block; max-width: calc(100vw - 64px); overflow-x: auto; }  /* so do Markdown tables */
   .tab-container[role="tablist"] { flex-wrap: wrap; height: auto; }  /* nested tabs, measured while hidden, wrap */
   .cnn-gallery .grid-container { grid-template-columns: repeat(auto-fill, minmax(96px, 1fr)) !important; }
-  #data-samples .caption-label, .cnn-gallery .caption-label { position: static; max-width: 100%; }  /* below, not over */
+  /* captions below the thumbnails, not over them */
+  #data-samples .caption-label, .cnn-gallery .caption-label { position: static; max-width: 100%; }
   #runs-table td:first-child { white-space: nowrap; }
 }
 """
