@@ -24,12 +24,11 @@ from pathlib import Path
 
 import torch
 
-from bench.fixtures import WORKDIR, fashion_split, num_classes
+from bench.fixtures import WORKDIR, fashion_split, launch_training, num_classes
 from bench.harness import Figure, Skip
 from cnnapp import hardware
 from cnnapp.models import create_model
 from cnnapp.registry import get_spec
-from cnnapp.runs import RunDir
 from cnnapp.train import seed_everything
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +67,6 @@ def _env(threads: int) -> dict[str, str]:
 def _cnnapp_epochs(recipe: dict, threads: int) -> Epochs:
     """(seconds from launch, val accuracy) of each epoch of `python -m cnnapp train` on the recipe."""
     run_dir = WORKDIR / "peer" / f"cnnapp-{time.time_ns()}"
-    run_dir.parent.mkdir(parents=True, exist_ok=True)
     frozen = bool(recipe["freeze_epochs"])
     options = {
         "data": recipe["data"],
@@ -84,17 +82,7 @@ def _cnnapp_epochs(recipe: dict, threads: int) -> Epochs:
         "batch_size": BATCH,
         "seed": SEED,
     }
-    config = run_dir.with_suffix(".json")
-    config.write_text(json.dumps(options))
-    launched = time.time()
-    subprocess.run(
-        [sys.executable, "-m", "cnnapp", "train", "--config", str(config), "--run-dir", str(run_dir), "--quiet"],
-        check=True,
-        capture_output=True,
-        env=_env(threads),
-    )
-    run = RunDir(run_dir)
-    offset = run.status()["started"] - launched
+    run, offset = launch_training(options, run_dir, _env(threads))
     return [(offset + r.elapsed, r.val_acc) for r in run.metrics().itertuples()]
 
 

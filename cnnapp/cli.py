@@ -1,4 +1,8 @@
-"""The command line: `python -m cnnapp {train,lr-find,predict,models,runs,compare,explain,export,datasets} ...`."""
+"""The command line: `python -m cnnapp {train,lr-find,predict,models,runs,compare,explain,export,datasets} ...`.
+
+Longer than most modules because it holds the whole parser and one thin `cmd_*` per subcommand, so the CLI reads
+in one place; each command only parses arguments and calls the engine.
+"""
 
 from __future__ import annotations
 

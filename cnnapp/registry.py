@@ -123,55 +123,19 @@ def _make_spec(
     min_size: int,
     layers: int | None,
 ) -> ModelSpec:
+    """The spec of one `_COURSE` row; only the normalisation, head and weights depend on where the model comes from."""
+    mean, std = (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)
+    head, offline, online = "classifier", False, False
     if source == "timm":
         cfg = _timm_cfg(name)
-        return ModelSpec(
-            name,
-            family,
-            year,
-            source,
-            description,
-            cfg["input_size"][-1],
-            min_size,
-            tuple(cfg["mean"]),
-            tuple(cfg["std"]),
-            cfg["classifier"] if isinstance(cfg["classifier"], str) else cfg["classifier"][0],
-            name == OFFLINE_DEFAULT,
-            bool(timm.list_pretrained(name)),
-            layers,
-        )
-    if source == "torchvision":
+        size, mean, std = cfg["input_size"][-1], tuple(cfg["mean"]), tuple(cfg["std"])
+        head = cfg["classifier"] if isinstance(cfg["classifier"], str) else cfg["classifier"][0]
+        offline, online = name == OFFLINE_DEFAULT, bool(timm.list_pretrained(name))
+    elif source == "torchvision":
+        mean, std = IMAGENET_MEAN, IMAGENET_STD
         head = "classifier.6" if name == "alexnet" else "fc"
-        return ModelSpec(
-            name,
-            family,
-            year,
-            source,
-            description,
-            size,
-            min_size,
-            IMAGENET_MEAN,
-            IMAGENET_STD,
-            head,
-            False,
-            True,
-            layers,
-        )
-    return ModelSpec(
-        name,
-        family,
-        year,
-        source,
-        description,
-        size,
-        min_size,
-        (0.5, 0.5, 0.5),
-        (0.5, 0.5, 0.5),
-        "classifier",
-        False,
-        False,
-        layers,
-    )
+        online = True
+    return ModelSpec(name, family, year, source, description, size, min_size, mean, std, head, offline, online, layers)
 
 
 @functools.cache

@@ -8,6 +8,7 @@ Stopping is graceful: the cooperative stop request first (the trainer saves a ch
 then SIGKILL. A new manager reconciles the workspace and adopts trainings that an earlier app instance
 left running: they hold a slot, keep the time limit counted from their launch and are watched to their
 end. Every run is reached through `cnnapp.sessions`, so a session acts only on its own runs.
+Longer than most modules because queueing, launching, watching and stopping share one lock and one slot count.
 """
 
 from __future__ import annotations

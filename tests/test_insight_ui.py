@@ -90,7 +90,7 @@ class FakeJobs:
 def test_compare_queues_the_four_settings(tmp_path, demo_dir):
     jobs = FakeJobs(tmp_path)
     dataset = {"path": str(demo_dir), "name": "demo"}
-    picked, timer, bumped = compare_tab.queue(jobs, dataset, "tf_efficientnet_lite0", 2, 0, 64, 0.01, "light")
+    picked, timer, bumped = compare_tab.queue(jobs, None, dataset, "tf_efficientnet_lite0", 2, 0, 64, 0.01, "light")
     assert len(picked.value) == 4 and timer.active and bumped > 0
     flags = [(v["pretrained"], v["freeze"], v["unfreeze_epochs"]) for v in jobs.submitted]
     assert flags == [(False, False, 0), (True, True, 0), (True, False, 0), (True, True, 2)]
@@ -103,7 +103,7 @@ def test_compare_queues_the_four_settings(tmp_path, demo_dir):
     assert empty == "" and len(table) == 4 and table["state"].eq("queued").all() and timer.active
     assert table["setting"].str[:3].tolist() == ["(a)", "(b)", "(c)", "(d)"]
 
-    queue = user_errors(partial(compare_tab.queue, jobs))
+    queue = user_errors(partial(compare_tab.queue, jobs, None))
     with pytest.raises(gr.Error, match="no dataset chosen"):
         queue(None, "tf_efficientnet_lite0", 1, 0, 64, None, "none")
     with pytest.raises(gr.Error, match="image size 8 px is too small"):

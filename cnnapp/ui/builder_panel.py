@@ -26,6 +26,7 @@ from cnnapp.images import fit_square, load_rgb
 from cnnapp.runs import atomic_write
 from cnnapp.ui.common import PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
+from cnnapp.ui.widgets import streaming_camera
 
 STORAGE_KEY = "cnnapp-builder"
 THUMB_PX = 96
@@ -33,7 +34,7 @@ GALLERY_MAX = 48  # newest pictures shown per class
 BURST_EVERY_S = 0.25
 BURST_LIMIT_S = 120
 GALLERY_EVERY = 4  # during a burst, the thumbnails refresh every this many pictures
-CAMERA = {"video": {"width": {"ideal": 640}, "height": {"ideal": 480}}}
+CAMERA = (640, 480)
 TEXT = {
     "title": "Make your own dataset (camera, uploads, clipboard)",
     "intro": (
@@ -263,14 +264,7 @@ def build(ctx: UIContext) -> Callable[[Callable[[str | Path, str], tuple], list[
             remove = gr.Button(TEXT["delete_class"], variant="stop", scale=1, min_width=110)
         with gr.Tabs():
             with gr.Tab(TEXT["camera_tab"]):
-                camera = gr.Image(
-                    sources=["webcam"],
-                    streaming=True,
-                    type="numpy",
-                    label=TEXT["camera"],
-                    webcam_options=gr.WebcamOptions(constraints=CAMERA),
-                    elem_id="builder-cam",
-                )
+                camera = streaming_camera(TEXT["camera"], "builder-cam", *CAMERA)
                 snapshot = gr.Button(TEXT["snapshot"], variant="primary", elem_id="builder-snapshot")
             with gr.Tab(TEXT["upload_tab"]):
                 files = gr.File(file_count="multiple", file_types=["image"], label=TEXT["files"], height=120)

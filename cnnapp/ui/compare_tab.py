@@ -103,20 +103,12 @@ def run_choices(root: Path, current: list[str] | None, session: str | None = Non
 
 
 def queue(
-    jobs: JobManager,
-    dataset: dict | None,
-    arch: str,
-    epochs: float,
-    unfreeze: float,
-    img_size: float,
-    lr_head: float | None,
-    augment: str,
-    session: str | None = None,
+    jobs: JobManager, session: str | None, dataset: dict | None, arch: str, *options: float | str | None
 ) -> tuple[gr.Dropdown, gr.Timer, float]:
     """Queue the settings that can run through the job manager for the session (the others are skipped)."""
     from cnnapp import compare
 
-    cells = compare.plan(_base(dataset, arch, epochs, unfreeze, img_size, lr_head, augment))
+    cells = compare.plan(_base(dataset, arch, *options))
     runnable = [cfg for _, cfg, _ in cells if cfg is not None]
     if not runnable:
         raise ConfigError(f"none of the settings can run: {cells[0][2]}")
@@ -287,7 +279,7 @@ def build(ctx: UIContext) -> None:
     gr.on([session.change, ctx.runs_changed.change], **choices, trigger_mode=LATEST)
     go.click(
         user_errors(partial(queue, ctx.jobs)),
-        [*options, session],
+        [session, *options],
         [picked, timer, ctx.runs_changed],
         **PRIVATE,
     )

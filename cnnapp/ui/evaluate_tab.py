@@ -15,6 +15,7 @@ from cnnapp.images import load_rgb
 from cnnapp.runs import REPORT, RunDir
 from cnnapp.ui.common import LATEST, PRIVATE, pct, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
+from cnnapp.ui.widgets import image_grid
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -119,14 +120,7 @@ def build(ctx: UIContext) -> None:
         "*true class → predicted class (probability)*."
     )
     mistakes_note = gr.Markdown()
-    mistakes = gr.Gallery(
-        label="Most confident mistakes",
-        columns=5,
-        height="auto",
-        object_fit="contain",
-        elem_id="evaluate-top-losses",
-        elem_classes="cnn-gallery",
-    )
+    mistakes = image_grid("Most confident mistakes", 5, "evaluate-top-losses")
 
     refresh = {
         "fn": partial(run_choices, ctx.root),

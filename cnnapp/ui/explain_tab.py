@@ -11,7 +11,8 @@ from PIL import Image
 from cnnapp.sessions import load_predictor
 from cnnapp.ui.common import LATEST, PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
-from cnnapp.ui.predict_tab import examples, model_choices
+from cnnapp.ui.predict_tab import model_choices, picture_input
+from cnnapp.ui.widgets import image_grid
 
 COLOUR_BAR = (  # the "jet" colours of `explain.overlay`, low to high
     '<div class="cnn-colourbar"><span>low</span><div style="background: linear-gradient(to right, #00007f, #0000ff, '
@@ -80,15 +81,7 @@ def build(ctx: UIContext) -> None:
     gr.Markdown(INTRO)
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
-            image = gr.Image(
-                type="filepath",
-                sources=["upload", "webcam", "clipboard"],
-                label="Picture",
-                height=300,
-                elem_id="explain-image",
-            )
-            if examples():
-                gr.Examples(examples(), inputs=image, label="Examples (Fashion-MNIST)")
+            image = picture_input("Picture", 300, "explain-image")
         with gr.Column(scale=2, min_width=300):
             with gr.Row(equal_height=True):
                 model = gr.Dropdown(
@@ -112,14 +105,7 @@ def build(ctx: UIContext) -> None:
         info="the stem and the last block at each resolution",
         elem_id="explain-layers",
     )
-    maps = gr.Gallery(
-        label="Strongest activation maps of each layer",
-        columns=3,
-        height="auto",
-        object_fit="contain",
-        elem_id="explain-maps",
-        elem_classes="cnn-gallery",
-    )
+    maps = image_grid("Strongest activation maps of each layer", 3, "explain-maps")
 
     root, session = ctx.root, ctx.session
     refresh = {

@@ -15,10 +15,11 @@ import numpy as np
 from cnnapp import api
 from cnnapp.ui.common import PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
+from cnnapp.ui.widgets import streaming_camera
 
 EVERY_S = 0.1
 LIMIT_S = 600  # a stream stops after this long; Record starts it again
-CAMERA = {"video": {"width": {"ideal": 320}, "height": {"ideal": 240}}}  # ample for 224 px models, cheap to send
+CAMERA = (320, 240)  # ample for 224 px models, cheap to send
 TEXT = {
     "title": "Live camera: classify continuously",
     "intro": "Press **Click to Access Webcam**, then **Record**: the bars follow the camera (model chosen above).",
@@ -42,14 +43,7 @@ def build(ctx: UIContext, model: gr.Dropdown, top_k: gr.Slider) -> None:
         gr.Markdown(TEXT["intro"])
         with gr.Row():
             with gr.Column(min_width=280):
-                camera = gr.Image(
-                    sources=["webcam"],
-                    streaming=True,
-                    type="numpy",
-                    label=TEXT["camera"],
-                    webcam_options=gr.WebcamOptions(constraints=CAMERA),
-                    elem_id="live-cam",
-                )
+                camera = streaming_camera(TEXT["camera"], "live-cam", *CAMERA)
             with gr.Column(min_width=280):
                 label = gr.Label(label=TEXT["label"], elem_id="live-label")
     camera.stream(

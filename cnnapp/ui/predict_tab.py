@@ -56,19 +56,21 @@ def examples() -> list[list[str]]:
     return found
 
 
+def picture_input(label: str, height: int, elem_id: str) -> gr.Image:
+    """A picture to drop, upload, take or paste (as a file path), with the examples under it when they exist."""
+    image = gr.Image(
+        type="filepath", sources=["upload", "webcam", "clipboard"], label=label, height=height, elem_id=elem_id
+    )
+    if examples():
+        gr.Examples(examples(), inputs=image, label="Examples (Fashion-MNIST)")
+    return image
+
+
 def build(ctx: UIContext) -> None:
     """The Predict tab."""
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
-            image = gr.Image(
-                type="filepath",
-                sources=["upload", "webcam", "clipboard"],
-                label="Picture: drop, upload, webcam or paste",
-                height=320,
-                elem_id="predict-image",
-            )
-            if examples():
-                gr.Examples(examples(), inputs=image, label="Examples (Fashion-MNIST)")
+            image = picture_input("Picture: drop, upload, webcam or paste", 320, "predict-image")
         with gr.Column(scale=1, min_width=280):
             model = gr.Dropdown(
                 label="Model",

@@ -1,4 +1,7 @@
-"""Train tab: architecture and settings, Start and Stop, live progress, curves and log of the watched run."""
+"""Train tab: architecture and settings, Start and Stop, live progress, curves and log of the watched run.
+
+Longer than most modules because the form's many settings are saved, restored and sent as one ordered list.
+"""
 
 from __future__ import annotations
 
