@@ -13,9 +13,9 @@ from cnnapp.settings import use_offline_env
 
 use_offline_env()  # before gradio or huggingface_hub are imported
 
-from bench import features, serving, training  # noqa: E402
+from bench import features, fullsize, live, peer, serving, training, userclock  # noqa: E402
 from bench.fixtures import WORKDIR  # noqa: E402
-from bench.harness import Figure, table, write_json  # noqa: E402
+from bench.harness import Figure, Skip, table, write_json  # noqa: E402
 from cnnapp import hardware  # noqa: E402
 
 BENCHMARKS = [
@@ -27,6 +27,14 @@ BENCHMARKS = [
     serving.predict_overhead,
     serving.cold_start,
     serving.load,
+    serving.start_training_return,
+    userclock.start_to_train,
+    userclock.compare_grid,
+    peer.transfer,
+    peer.scratch,
+    fullsize.lenet5,
+    fullsize.frozen_lite0,
+    live.live_updates,
 ]
 
 
@@ -39,13 +47,20 @@ def main() -> int:
     os.environ["CNNAPP_HOME"] = str(WORKDIR / "workspace")
     threads = hardware.configure_threads()
     figures: list[Figure] = []
+    skipped: dict[str, str] = {}
     start = time.time()
     for bench in BENCHMARKS:
-        if args.only and bench.__name__ not in args.only:
+        name = f"{bench.__module__.split('.')[-1]}.{bench.__name__}"
+        if args.only and not {bench.__name__, name} & set(args.only):
             continue
-        print(f"running {bench.__module__.split('.')[-1]}.{bench.__name__} ...", file=sys.stderr, flush=True)
-        figures += bench(args.quick)
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        try:
+            figures += bench(args.quick)
+        except Skip as reason:
+            skipped[name] = str(reason)
     print(table(figures))
+    for name, reason in skipped.items():
+        print(f"skipped {name}: {reason}")
     meta = {
         "quick": args.quick,
         "threads": threads,
@@ -55,7 +70,7 @@ def main() -> int:
     }
     print(f"\n{threads} threads, {meta['seconds']} s in all")
     if args.json:
-        write_json(figures, args.json, meta)
+        write_json(figures, args.json, meta, skipped)
     return 0 if all(f.passed for f in figures) else 1
 
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from bench.fixtures import fashion_split
+from bench.fixtures import fashion_split, launch_training
 from bench.harness import Figure
 from cnnapp import workspace
 from cnnapp.config import TrainConfig, resolve
@@ -35,6 +32,14 @@ def _frozen_run(data: Path, feature_cache: bool, epochs: int, precision: str = "
     return run.metrics()
 
 
+def _accuracy_gap(key: str, runs: dict[str, pd.DataFrame], absolute: bool) -> Figure:
+    """Points of best val accuracy the second of two runs gains over the first (its size when `absolute`); goal ≤ 1."""
+    best = {f"{name} best val acc": float(metrics["val_acc"].max()) for name, metrics in runs.items()}
+    first, second = best.values()
+    delta = (second - first) * 100
+    return Figure(key, abs(delta) if absolute else delta, 1, "<=", " pts", detail=best)
+
+
 def feature_cache(quick: bool) -> list[Figure]:
     """Epoch time and accuracy of frozen training with and without the feature cache."""
     data = fashion_split(50 if quick else 200, 20 if quick else 50)
@@ -43,7 +48,6 @@ def feature_cache(quick: bool) -> list[Figure]:
     cached = _frozen_run(data, True, epochs)
     naive_s = statistics.median(naive["seconds"])
     cached_s = statistics.median(cached["seconds"].iloc[1:])
-    delta = abs(naive["val_acc"].max() - cached["val_acc"].max()) * 100
     return [
         Figure(
             "feature_cache_speedup",
@@ -56,17 +60,7 @@ def feature_cache(quick: bool) -> list[Figure]:
                 "first cached epoch s": float(cached["seconds"].iloc[0]),
             },
         ),
-        Figure(
-            "feature_cache_acc_delta",
-            delta,
-            1,
-            "<=",
-            " pts",
-            detail={
-                "naive best val acc": float(naive["val_acc"].max()),
-                "cached best val acc": float(cached["val_acc"].max()),
-            },
-        ),
+        _accuracy_gap("feature_cache_acc_delta", {"naive": naive, "cached": cached}, absolute=True),
     ]
 
 
@@ -75,22 +69,10 @@ def bf16_accuracy(quick: bool) -> list[Figure]:
     data = fashion_split(50 if quick else 200, 20 if quick else 50)
     default = _frozen_run(data, True, 5)
     fp32 = _frozen_run(data, True, 5, precision="fp32")
-    delta = (fp32["val_acc"].max() - default["val_acc"].max()) * 100
-    return [
-        Figure(
-            "bf16_acc_loss",
-            delta,
-            1,
-            "<=",
-            " pts",
-            detail={
-                "default best val acc": float(default["val_acc"].max()),
-                "fp32 best val acc": float(fp32["val_acc"].max()),
-                "default s to epoch 1": float(default["elapsed"].iloc[0]),
-                "fp32 s to epoch 1": float(fp32["elapsed"].iloc[0]),
-            },
-        )
-    ]
+    runs = {"default": default, "fp32": fp32}
+    gap = _accuracy_gap("bf16_acc_loss", runs, absolute=False)
+    gap.detail.update({f"{name} s to epoch 1": float(m["elapsed"].iloc[0]) for name, m in runs.items()})
+    return [gap]
 
 
 def time_to_85(quick: bool) -> list[Figure]:
@@ -98,18 +80,8 @@ def time_to_85(quick: bool) -> list[Figure]:
     data = fashion_split(200, 100)
     run_dir = workspace.runs_dir() / f"time-to-85-{time.time_ns()}"
     options = {"data": str(data), "arch": ARCH, "img_size": SIZE, "epochs": 20, "freeze": True, "lr_head": 3e-3}
-    config = run_dir.with_suffix(".json")
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(json.dumps(options))
-    launched = time.time()
-    subprocess.run(
-        [sys.executable, "-m", "cnnapp", "train", "--config", str(config), "--run-dir", str(run_dir), "--quiet"],
-        check=True,
-        capture_output=True,
-    )
-    run = RunDir(run_dir)
+    run, start_offset = launch_training(options, run_dir)
     metrics = run.metrics()
-    start_offset = run.status()["started"] - launched
     reached = metrics[metrics["val_acc"] >= 0.85]
     seconds = start_offset + float(reached["elapsed"].iloc[0]) if len(reached) else float("inf")
     return [

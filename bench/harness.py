@@ -26,6 +26,10 @@ class Figure:
         return bool(self.value >= self.goal if self.op == ">=" else self.value <= self.goal)
 
 
+class Skip(Exception):
+    """Raised by a benchmark that cannot run here (e.g. an optional peer is not installed): one line saying why."""
+
+
 def rate(fn: Callable[[], int]) -> float:
     """Items per second of one call of `fn`, which returns how many items it processed."""
     start = time.perf_counter()
@@ -63,10 +67,11 @@ def table(figures: list[Figure]) -> str:
     return "\n".join(lines)
 
 
-def write_json(figures: list[Figure], path: Path, meta: dict) -> None:
-    """The figures under their keys, with goals, pass/fail and absolute numbers."""
+def write_json(figures: list[Figure], path: Path, meta: dict, skipped: dict[str, str] | None = None) -> None:
+    """The figures under their keys, with goals, pass/fail and absolute numbers, and the skipped benchmarks' reasons."""
     data = {
         "meta": meta,
+        "skipped": skipped or {},
         "figures": {f.key: float(f.value) for f in figures},
         "details": {f.key: {**asdict(f), "passed": f.passed} for f in figures},
     }

@@ -21,11 +21,13 @@ from cnnapp import sessions, workspace
 from cnnapp.archive import check_zip
 from cnnapp.config import TrainConfig, resolve
 from cnnapp.errors import CnnappError, ConfigError, DataError
+from cnnapp.limits import check_top_k, load_json
 from cnnapp.runs import STARTED
 from cnnapp.worker import JobManager
 
 SERVER_PATH_OPTIONS = ("data", "weights")
 CONFIG_EXAMPLE = '{"arch": "lenet5", "epochs": 2}'
+STATUS_EPOCHS = 20  # epochs of metrics /run_status returns unless asked for all
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -36,9 +38,9 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def parse_config(text: str | None) -> dict[str, Any]:
     """A JSON object of training options (the CLI's names). Raises ConfigError."""
     try:
-        values = json.loads(text) if text and text.strip() else {}
-    except ValueError as exc:
-        raise ConfigError(f"config is not valid JSON ({exc}); send an object such as {CONFIG_EXAMPLE}") from None
+        values = load_json(text, "config") if text and text.strip() else {}
+    except ConfigError as exc:
+        raise type(exc)(f"{exc}; send an object such as {CONFIG_EXAMPLE}") from None
     if not isinstance(values, dict):
         raise ConfigError(f"config must be a JSON object of training options, such as {CONFIG_EXAMPLE}")
     for key in values:
@@ -68,10 +70,17 @@ def keep_upload(upload: Path, root: Path | None = None) -> Path:
 
 def start_training(jobs: JobManager, dataset: str | Path | None, config: str | None, session: str | None = None) -> str:
     """Check an uploaded `.zip` dataset (its listing) and a JSON config, queue the training for `session` and
-    return its run id at once. The training process extracts and checks the images (state `ingesting`);
-    a dataset it cannot use fails the run, with the reason in its message and `ingest.json`."""
+    return its run id at once. The training process extracts and checks the images (state `ingesting`, where
+    the dataset's file, size and class limits apply); a dataset it cannot use fails the run, with the reason
+    in its message and `ingest.json`.
+
+    Everything that needs no upload (the config, the limits, free space) is checked before the archive is opened.
+    """
     sessions.require(session)
     values = parse_config(config)
+    if dataset:
+        resolve(TrainConfig.from_dict({**values, "data": str(dataset)}))
+    jobs.admit(session)
     if not dataset:
         raise DataError("no dataset: upload a .zip of <class>/<image> folders")
     upload = Path(dataset)
@@ -80,17 +89,25 @@ def start_training(jobs: JobManager, dataset: str | Path | None, config: str | N
             f"'{upload.name}' is not a .zip archive; upload the dataset as a .zip of <class>/<image> folders"
         )
     check_zip(upload)
-    resolve(TrainConfig.from_dict({**values, "data": str(upload)}))  # bad options: refused before the upload is kept
     kept = keep_upload(upload, jobs.root)
     try:
-        return jobs.submit({**values, "data": str(kept)}, session).id
+        return jobs.submit({**values, "data": str(kept)}, session, dataset_name=upload.name).id
     except CnnappError:
         shutil.rmtree(kept.parent, ignore_errors=True)
         raise
 
 
-def run_status(run_id: str, root: Path | None = None, session: str | None = None) -> dict[str, Any]:
-    """State, progress, message and metrics so far of one run. Raises RunError for an unknown id."""
+def stop_training(jobs: JobManager, run_id: str, session: str | None = None) -> str:
+    """Cancel a queued run or stop a running one (it saves a checkpoint); returns what was done. Raises RunError."""
+    return jobs.stop(run_id, session)
+
+
+def run_status(
+    run_id: str, root: Path | None = None, session: str | None = None, all_epochs: bool = False
+) -> dict[str, Any]:
+    """State, progress, message and the last STATUS_EPOCHS epochs' metrics (`all_epochs`: every one) of one run.
+
+    Raises RunError for an unknown id."""
     run = sessions.get_run(run_id, root, session)
     status = run.summary()
     event = run.last_event() if status["state"] == "running" else None
@@ -98,12 +115,13 @@ def run_status(run_id: str, root: Path | None = None, session: str | None = None
     if status["state"] in STARTED:  # reading the dataset: files checked so far, of all, per second
         progress.update({k: v for k, v in run.status().items() if k in ("files_done", "files_total", "files_per_s")})
     report = run.report() or {}
+    metrics = run.metrics()
     return {
         **status,
         "epochs": status["epochs"] or run.status().get("epochs"),
         **progress,
         "val_accuracy": report.get("val_accuracy"),
-        "metrics": records(run.metrics()),
+        "metrics": records(metrics if all_epochs else metrics.tail(STATUS_EPOCHS)),
     }
 
 
@@ -115,12 +133,7 @@ def predict(
         raise DataError("no image given: upload a picture to classify")
     if not model or not str(model).strip():
         raise ConfigError("no model given: pass a run id or imagenet:<arch>, e.g. imagenet:tf_efficientnet_lite0")
-    try:
-        k = int(top_k)
-    except (TypeError, ValueError):
-        raise ConfigError(f"top_k must be a whole number, got {top_k!r}") from None
-    if k < 1:
-        raise ConfigError(f"top_k must be at least 1, got {k}")
+    k = check_top_k(top_k)
     (top,) = sessions.load_predictor(str(model), root, session).predict([image], top_k=k)
     return dict(top)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from cnnapp import settings
-from cnnapp.errors import DataError
+from cnnapp.errors import DISK_FULL_MESSAGE, DataError, is_disk_full
 
 ARCHIVE_EXTENSIONS = (".zip", ".tar", ".tgz", ".gz", ".bz2", ".xz", ".7z", ".rar")
 _MARKER = ".cnnapp-extracted.json"
@@ -56,6 +58,7 @@ def _plan(
 ) -> tuple[list[tuple[zipfile.ZipInfo, PurePosixPath]], list[dict[str, str]]]:
     members: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
     skipped: list[dict[str, str]] = []
+    seen: dict[PurePosixPath, str] = {}
     total = 0
     for info in zf.infolist():
         if info.is_dir():
@@ -69,6 +72,10 @@ def _plan(
         if _is_symlink(info):
             skipped.append({"path": info.filename, "reason": "symbolic link; not extracted"})
             continue
+        if rel in seen:
+            skipped.append({"path": info.filename, "reason": f"duplicate entry name; the first '{seen[rel]}' was kept"})
+            continue
+        seen[rel] = info.filename
         if rel.name.lower().endswith(ARCHIVE_EXTENSIONS):
             skipped.append(
                 {"path": info.filename, "reason": "nested archive; not extracted (unpack it and upload its content)"}
@@ -108,6 +115,26 @@ def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> No
             if written > info.file_size:
                 raise DataError(f"'{info.filename}' is larger than its header says; the archive was not extracted")
             dst.write(chunk)
+
+
+def _extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> str | None:
+    """Write one member; None when done, else why this entry could not be written (it is then left out).
+
+    A full disk is not one entry's problem: it stops the extraction.
+    """
+    try:
+        _copy_member(zf, info, target)
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise
+        with contextlib.suppress(OSError):  # a part written before the error (nothing when the name was refused)
+            target.unlink()
+        if exc.errno == errno.ENAMETOOLONG:
+            return "name too long for this filesystem; not extracted"
+        if exc.errno in (errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+            return "a file and a folder of the archive have the same name; not extracted"
+        return f"cannot be written on this filesystem ({exc.strerror or exc}); not extracted"
+    return None
 
 
 def file_digest(path: Path) -> str:
@@ -159,7 +186,9 @@ def extract_zip(path: Path, dest_root: Path, limits: ZipLimits | None = None) ->
         with zipfile.ZipFile(path) as zf:
             members, skipped = _plan(zf, limits)
             for info, rel in members:
-                _copy_member(zf, info, tmp.joinpath(*rel.parts))
+                reason = _extract_member(zf, info, tmp.joinpath(*rel.parts))
+                if reason:
+                    skipped.append({"path": info.filename, "reason": reason})
         (tmp / _MARKER).write_text(json.dumps({"source": path.name, "skipped": skipped}))
         if target.exists():
             shutil.rmtree(target)
@@ -169,6 +198,8 @@ def extract_zip(path: Path, dest_root: Path, limits: ZipLimits | None = None) ->
             f"'{path.name}' is a corrupt or unsupported zip archive ({exc}); re-create the archive"
         ) from None
     except OSError as exc:
+        if is_disk_full(exc):
+            raise DataError(f"{DISK_FULL_MESSAGE}, then upload '{path.name}' again") from None
         raise DataError(f"could not extract '{path.name}': {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

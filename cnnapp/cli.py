@@ -1,4 +1,8 @@
-"""The command line: `python -m cnnapp {train,lr-find,predict,models,runs,compare,explain,export,datasets} ...`."""
+"""The command line: `python -m cnnapp {train,lr-find,predict,models,runs,compare,explain,export,datasets} ...`.
+
+Longer than most modules because it holds the whole parser and one thin `cmd_*` per subcommand, so the CLI reads
+in one place; each command only parses arguments and calls the engine.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ HELP = {
     "freeze": "train only the head, backbone frozen with BatchNorm in eval mode (default: when pretrained)",
     "epochs": "epochs of the first (or only) stage",
     "unfreeze_epochs": "after the frozen stage, unfreeze and train this many epochs at the backbone learning rate",
+    "patience": "early stopping: end a stage once validation accuracy has not improved for this many epochs, "
+    "keeping the best weights (0: off; each stage has its own patience)",
     "lr_head": "learning rate of the classification head",
     "lr_backbone": "learning rate of the backbone (default: lr-head/10 when pretrained, else lr-head)",
     "optimizer": f"one of {', '.join(OPTIMIZERS)}",
@@ -159,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
     """The training options: `--config FILE`'s, overridden by those given on the command line."""
-    values = json.loads(open(args.config).read()) if args.config else {}
+    values = _read_config(args.config) if args.config else {}
     if not isinstance(values, dict):
         raise CnnappError(f"{args.config} must hold a JSON object of options")
     values.update({f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None})
@@ -178,7 +184,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     state = status.get("state")
     if os.environ.get("RANK", "0") != "0":
         return 0 if state == "completed" else 1
-    if state != "completed":
+    if state == "cancelled":  # a stop the user asked for is not an error
+        print(f"run stopped: {status.get('message', '')}", file=sys.stderr)
+    elif state != "completed":
         print(f"error: run {state}: {status.get('message', '')}", file=sys.stderr)
     print(run.path)
     return 0 if state == "completed" else 1
@@ -188,6 +196,17 @@ def cmd_warm_trainer(args: argparse.Namespace) -> int:
     from cnnapp import warm
 
     return warm.serve()
+
+
+def _read_config(path: str) -> object:
+    """The JSON of a `--config` file, bounded like the API's config."""
+    from cnnapp.limits import load_json
+
+    try:
+        text = open(path).read()
+    except OSError as exc:
+        raise CnnappError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return load_json(text, path)
 
 
 def cmd_lr_find(args: argparse.Namespace) -> int:
@@ -212,7 +231,9 @@ def cmd_lr_find(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     from cnnapp import hardware
     from cnnapp.inference import IMAGENET_PREFIX, load_predictor
+    from cnnapp.limits import check_top_k
 
+    top_k = check_top_k(args.top_k)
     hardware.configure_threads()
     if args.arch and not args.pretrained:
         raise CnnappError("--arch needs --pretrained (the ImageNet classifier); to use your own model pass --run")
@@ -220,7 +241,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     failures = 0
     for image in args.images:
         try:
-            (top,) = predictor.predict([image], top_k=args.top_k)
+            (top,) = predictor.predict([image], top_k=top_k)
         except CnnappError as exc:
             print(f"error: {image}: {exc}", file=sys.stderr)
             failures += 1

@@ -59,6 +59,10 @@ def grid(base: TrainConfig) -> list[tuple[str, TrainConfig]]:
             f"{base.arch} has no pretrained weights, so only (a) of the grid can run; "
             "compare with an architecture that has them (e.g. tf_efficientnet_lite0) or pass --weights FILE"
         )
+    return _cells(base)
+
+
+def _cells(base: TrainConfig) -> list[tuple[str, TrainConfig]]:
     pre = {"pretrained": not base.weights, "weights": base.weights}
     return [
         (
@@ -74,6 +78,21 @@ def grid(base: TrainConfig) -> list[tuple[str, TrainConfig]]:
             dataclasses.replace(base, **pre, freeze=True, unfreeze_epochs=base.unfreeze_epochs or base.epochs),
         ),
     ]
+
+
+def plan(base: TrainConfig) -> list[tuple[str, TrainConfig | None, str]]:
+    """Each setting of the grid with its checked config, or None and why it cannot run (e.g. no weights offline)."""
+    from cnnapp.registry import pretrained_problem
+
+    cells = []
+    for label, cfg in _cells(base):
+        problem = None
+        try:
+            problem = pretrained_problem(cfg.arch) if cfg.pretrained else None
+            cells.append((label, resolve(cfg), ""))
+        except ConfigError as exc:
+            cells.append((label, None, problem or str(exc)))
+    return cells
 
 
 def setting_of(cfg: dict) -> str:
@@ -125,7 +144,8 @@ def _row(run: RunDir) -> dict:
 
 
 def comparison_table(runs: Iterable[RunDir | str | Path]) -> pd.DataFrame:
-    """One row per run: settings, schedule, learning rates, parameters (trainable = the most any stage trains), accuracies, time."""
+    """One row per run: settings, schedule, learning rates, parameters (trainable = the most any stage trains),
+    accuracies, time."""
     return pd.DataFrame([_row(as_run(r)) for r in runs], columns=TABLE_COLUMNS)
 
 
@@ -153,7 +173,7 @@ def export_csv(table: pd.DataFrame, path: Path | str) -> Path:
 
 
 def queue_grid(base: TrainConfig, submit: Callable[[dict[str, Any]], RunDir]) -> list[RunDir]:
-    """Validate the four configs (a bad option fails before any run exists), then pass each to `submit` as option values.
+    """Validate the four configs (a bad option fails before any run exists), then pass each to `submit` as options.
 
     `submit` is the app's `JobManager.submit`, or `run_grid`'s in-process training.
     """

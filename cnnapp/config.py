@@ -15,6 +15,14 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax"
 SCHEDULERS = ("none", "cosine", "onecycle")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16")
+SEED_MAX = 2**32 - 1
+_KIND_WORDS = {
+    "int": "int (a whole number)",
+    "float": "float (a number)",
+    "bool": "bool (true or false)",
+    "str": "str (text)",
+}
+OFFLINE_ARCH = "tf_efficientnet_lite0"  # the default architecture, the one with ImageNet weights bundled
 SMALL_IMG_SIZE = 96  # px: the default image size is at most this (quick on a CPU); see registry.recommended_size
 
 
@@ -23,11 +31,12 @@ class TrainConfig:
     """Everything that defines a training run. `None` means "choose from the architecture"."""
 
     data: str = ""
-    arch: str = "tf_efficientnet_lite0"
+    arch: str = OFFLINE_ARCH
     pretrained: bool | None = None
     freeze: bool | None = None
     epochs: int = 5
     unfreeze_epochs: int = 0
+    patience: int = 0
     lr_head: float = 3e-3
     lr_backbone: float | None = None
     optimizer: str = "adamw"
@@ -74,46 +83,61 @@ class TrainConfig:
 
 
 def _coerce(cfg: TrainConfig) -> None:
+    """Bring every value to its field's type (JSON strings such as "3" or "false" accepted; a bool is not a number)."""
     for f in fields(cfg):
         value = getattr(cfg, f.name)
         if value is None:
             continue
-        kind = f.type
+        kind = f.type.replace(" | None", "")
         try:
-            if kind in ("int", "int | None") and not isinstance(value, bool):
+            if kind in ("int", "float") and (isinstance(value, bool) or not isinstance(value, (int, float, str))):
+                raise ValueError
+            if kind == "int":
                 if isinstance(value, float) and not value.is_integer():
                     raise ValueError
                 setattr(cfg, f.name, int(value))
-            elif kind in ("float", "float | None"):
+            elif kind == "float":
                 setattr(cfg, f.name, float(value))
-            elif kind in ("bool", "bool | None") and not isinstance(value, bool):
-                text = str(value).strip().lower()
+            elif kind == "bool" and not isinstance(value, bool):
+                text = str(value).strip().lower() if isinstance(value, (str, int)) else ""
                 if text not in ("true", "false", "1", "0", "yes", "no"):
                     raise ValueError
                 setattr(cfg, f.name, text in ("true", "1", "yes"))
-            elif kind in ("str", "str | None"):
-                setattr(cfg, f.name, str(value))
-        except (TypeError, ValueError):
-            raise ConfigError(f"{f.name} must be {kind.replace(' | None', '')}, got {value!r}") from None
+            elif kind == "str" and not isinstance(value, str):
+                raise ValueError
+        except (TypeError, ValueError, OverflowError):
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            raise ConfigError(f"{f.name} must be {_KIND_WORDS[kind]}, got {shown}") from None
+
+
+def _check_device(device: str) -> None:
+    if device == "cuda":
+        import torch  # only for a config that asks for a GPU; the app's first page stays torch-free
+
+        if not torch.cuda.is_available():
+            raise ConfigError("device 'cuda' was asked for but this machine has no CUDA GPU; use device auto or cpu")
 
 
 def resolve(cfg: TrainConfig) -> TrainConfig:
     """Validate every setting and fill the architecture-dependent defaults. Raises ConfigError."""
-    from cnnapp.registry import check_input_size, get_spec, recommended_size
+    from cnnapp.limits import check_training
+    from cnnapp.registry import check_input_size, display_name, pretrained_problem, recommended_size
     from cnnapp.transforms import parse_augment
 
     cfg = dataclasses.replace(cfg)
     _coerce(cfg)
     if not cfg.data:
         raise ConfigError("no dataset given: pass --data PATH (a folder of class sub-folders or a .zip)")
-    spec = get_spec(cfg.arch)
-    has_weights = spec.pretrained_offline or spec.pretrained_online
+    problem = pretrained_problem(cfg.arch)  # refused here, before a run is queued, rather than when it starts
     if cfg.pretrained is None:
-        cfg.pretrained = has_weights and not cfg.weights
+        cfg.pretrained = problem is None and not cfg.weights
     if cfg.pretrained and cfg.weights:
         raise ConfigError("choose either --pretrained (ImageNet weights) or --weights FILE, not both")
-    if cfg.pretrained and not has_weights:
-        raise ConfigError(f"{cfg.arch} has no pretrained weights; use --no-pretrained or --weights FILE")
+    if cfg.pretrained and problem:
+        raise ConfigError(
+            f"{problem}: train {display_name(cfg.arch)} from scratch (pretrained off), "
+            f"or pick {display_name(OFFLINE_ARCH)}, whose ImageNet weights ship with cnnapp"
+        )
     if cfg.freeze is None:
         cfg.freeze = bool(cfg.pretrained or cfg.weights)
     if cfg.img_size is None:
@@ -121,6 +145,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     checks = [
         (cfg.epochs >= 1, f"epochs must be at least 1, got {cfg.epochs}"),
         (cfg.unfreeze_epochs >= 0, f"unfreeze_epochs must be 0 or more, got {cfg.unfreeze_epochs}"),
+        (cfg.patience >= 0, f"patience must be 0 (off) or more epochs, got {cfg.patience}"),
         (cfg.unfreeze_epochs == 0 or cfg.freeze, "unfreeze_epochs needs a frozen first stage: add --freeze"),
         (math.isfinite(cfg.lr_head) and cfg.lr_head > 0, f"lr_head must be a positive number, got {cfg.lr_head}"),
         (
@@ -137,6 +162,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         (cfg.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
         (cfg.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}"),
         (cfg.workers >= 0, f"workers must be 0 or more, got {cfg.workers}"),
+        (0 <= cfg.seed <= SEED_MAX, f"seed must be between 0 and {SEED_MAX}, got {cfg.seed}"),
         (cfg.img_size <= 1024, f"img_size {cfg.img_size} is larger than cnnapp supports (1024)"),
     ]
     for ok, message in checks:
@@ -144,6 +170,8 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
             raise ConfigError(message)
     if cfg.lr_backbone is None:
         cfg.lr_backbone = cfg.lr_head / 10 if (cfg.pretrained or cfg.weights) else cfg.lr_head
+    _check_device(cfg.device)
     check_input_size(cfg.arch, cfg.img_size)
     parse_augment(cfg.augment)
+    check_training(cfg)
     return cfg

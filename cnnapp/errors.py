@@ -1,7 +1,10 @@
 """User-facing errors: each message says what was wrong and what to do; `user_message` for everything else."""
 
+import errno
+
 OUT_OF_MEMORY = "out of memory: lower --batch-size or --img-size, or pick a smaller architecture"
 OOM_SIGNS = ("out of memory", "can't allocate memory", "cannot allocate memory")
+DISK_FULL_MESSAGE = "the disk is full: delete runs or exports to free space"
 
 
 class CnnappError(Exception):
@@ -39,6 +42,10 @@ class RunError(CnnappError):
     """A run directory is missing, unreadable or in the wrong state."""
 
 
+class LimitError(CnnappError):
+    """A request goes over one of this server's resource limits (`cnnapp.limits`)."""
+
+
 class NonFiniteLoss(CnnappError):
     """The loss became NaN or infinite."""
 
@@ -47,9 +54,18 @@ class ExportError(CnnappError):
     """A model cannot be exported, loaded back or pushed."""
 
 
+class LRFindError(CnnappError):
+    """The learning-rate range test could not produce a suggestion."""
+
+
 def expected(exc: BaseException) -> bool:
     """Whether `user_message` explains `exc` fully (anything else deserves a traceback in the log)."""
-    return isinstance(exc, CnnappError | MemoryError | OSError) or _torch_oom(exc) or _says_out_of_memory(exc)
+    return (
+        isinstance(exc, CnnappError | MemoryError | OSError)
+        or _torch_oom(exc)
+        or _says_out_of_memory(exc)
+        or is_disk_full(exc)
+    )
 
 
 def user_message(exc: BaseException, details: str = "") -> str:
@@ -58,6 +74,9 @@ def user_message(exc: BaseException, details: str = "") -> str:
         return str(exc)
     if isinstance(exc, MemoryError) or _torch_oom(exc):
         return OUT_OF_MEMORY
+    if is_disk_full(exc):  # also a library's wrapped OS error, e.g. safetensors' "os error 28"
+        where = getattr(exc, "filename", None) or getattr(exc, "strerror", None) or type(exc).__name__
+        return f"{DISK_FULL_MESSAGE} ({where})"
     if isinstance(exc, OSError):
         return (
             f"could not read or write files ({exc.strerror or exc}: {exc.filename or ''}); "
@@ -76,3 +95,11 @@ def _torch_oom(exc: BaseException) -> bool:
 
 def _says_out_of_memory(exc: BaseException) -> bool:
     return any(sign in str(exc).lower() for sign in OOM_SIGNS)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether `exc` says the disk (or the quota) is full, also when a library wrapped the OS error in its own text."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(exc)
+    return "os error 28" in text or "No space left on device" in text

@@ -120,13 +120,13 @@ def confusion_figure(cm: np.ndarray, classes: list[str], normalize: bool = False
     rows = cm.sum(axis=1, keepdims=True)
     values = np.divide(cm, rows, out=np.zeros_like(cm), where=rows > 0) if normalize else cm
     n = len(classes)
-    side = max(4.0, 0.55 * n + 2)
+    side = max(4.0, 0.5 * n + 1.5)
     fig = Figure(figsize=(side + 1, side))
     ax = fig.add_subplot()
     image = ax.imshow(values, cmap="Blues", vmin=0, vmax=1 if normalize else max(values.max(), 1))
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    ax.set_xticks(range(n), classes, rotation=45, ha="right")
-    ax.set_yticks(range(n), classes)
+    ax.set_xticks(range(n), classes, rotation=45, ha="right", fontsize=10)
+    ax.set_yticks(range(n), classes, fontsize=10)
     ax.set(
         xlabel="predicted class",
         ylabel="true class",
@@ -136,7 +136,15 @@ def confusion_figure(cm: np.ndarray, classes: list[str], normalize: bool = False
     if n <= 30:
         for (i, j), v in np.ndenumerate(values):
             text = f"{v:.2f}" if normalize else f"{int(v)}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if v > threshold else "black")
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=11 if n <= 12 else 8,
+                color="white" if v > threshold else "black",
+            )
     fig.tight_layout()
     return fig
 
@@ -168,13 +176,20 @@ def curves(run: RunDir | str | Path) -> pd.DataFrame:
 
 
 def line_figure(
-    data: pd.DataFrame, x: str, y: str, color: str, ylabel: str, ylim: tuple[float, float] | None = None
+    data: pd.DataFrame,
+    x: str,
+    y: str,
+    color: str,
+    ylabel: str,
+    ylim: tuple[float, float] | None = None,
+    colors: dict[str, str] | None = None,
 ) -> Figure:
-    """Overlaid lines, one per value of `color`, with a marker at every point (so one-epoch runs still show)."""
+    """Overlaid lines, one per value of `color` (in `colors` where given), with a marker at every point (so one-epoch
+    runs still show) and whole-number ticks on the x axis."""
     fig = Figure(figsize=(6, 3.4))
     ax = fig.add_subplot()
     for name, part in data.groupby(color, sort=False):
-        ax.plot(part[x], part[y], marker="o", label=str(name))
+        ax.plot(part[x], part[y], marker="o", label=str(name), color=(colors or {}).get(str(name)))
     ax.set(xlabel=x, ylabel=ylabel)
     if ylim:
         ax.set_ylim(*ylim)
@@ -211,14 +226,14 @@ def val_predictions(run: RunDir | str | Path) -> pd.DataFrame:
 
 
 def top_losses(run: RunDir | str | Path, k: int = 16) -> list[tuple[str, str]]:
-    """The `k` val images the model got most confidently wrong (highest loss first), as (image path, caption).
+    """The `k` val images the model got most confidently wrong (surest first), as (image path, caption).
 
     The caption reads "true → predicted (probability of the prediction)"; images no longer on disk are left out.
     """
     run = as_run(run)
     frame = val_predictions(run)
     root = dataset_root(run)
-    wrong = frame[frame["target"] != frame["pred"]].sort_values("loss", ascending=False)
+    wrong = frame[frame["target"] != frame["pred"]].sort_values(["confidence", "loss"], ascending=False)
     out = []
     for row in wrong.itertuples():
         path = root / row.path

@@ -172,7 +172,7 @@ def read_cifar_batch(data: bytes, name: str = "batch") -> tuple[np.ndarray, np.n
 
 
 def cifar10_arrays(archive: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """{"train": (images, labels), "test": (...)} read from the official `cifar-10-python.tar.gz`, without extracting it."""
+    """{"train": (images, labels), "test": (...)} read from the official `cifar-10-python.tar.gz` (not extracted)."""
     archive = Path(archive)
     if not archive.is_file():
         raise DataError(f"CIFAR-10 archive not found: {archive}; {CIFAR10_HINT}")
@@ -186,7 +186,8 @@ def cifar10_arrays(archive: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
                     member = members.get(f"{CIFAR10_FOLDER}/{batch}")
                     if member is None:
                         raise DataError(
-                            f"{archive.name} has no {CIFAR10_FOLDER}/{batch}: is it the CIFAR-10 python version? {CIFAR10_HINT}"
+                            f"{archive.name} has no {CIFAR10_FOLDER}/{batch}: "
+                            f"is it the CIFAR-10 python version? {CIFAR10_HINT}"
                         )
                     if member.size > CIFAR10_MAX_MEMBER_BYTES:
                         raise DataError(
@@ -208,7 +209,8 @@ def download_cifar10(folder: Path) -> Path:
         download_url(CIFAR10.url, str(folder), filename=CIFAR10_ARCHIVE, md5=CIFAR10.tgz_md5)
     except Exception as exc:  # urllib, http and checksum failures come in many types
         raise DataError(
-            f"CIFAR-10 could not be downloaded ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}); offline? {CIFAR10_HINT}"
+            f"CIFAR-10 could not be downloaded ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}); offline? {CIFAR10_HINT}"
         ) from None
     return Path(folder) / CIFAR10_ARCHIVE
 

@@ -203,7 +203,7 @@ def model_layers(predictor: Predictor) -> list[LayerInfo]:
 
 
 def class_index(classes: list[str], name: str) -> int:
-    """The index of a class by its name, case-insensitively, or by one of its comma-separated synonyms (ImageNet's "tabby, tabby cat")."""
+    """A class index by name, case-insensitively, or by a comma-separated synonym (ImageNet's "tabby, tabby cat")."""
     wanted = name.strip().lower()
     for i, label in enumerate(classes):
         if wanted == label.lower() or wanted in (part.strip().lower() for part in label.split(",")):
@@ -229,7 +229,7 @@ def explain(
 
 
 def activation_grid(act: torch.Tensor, max_channels: int = 16, tile: int = 64) -> Image.Image:
-    """Up to `max_channels` channels of one activation (C×H×W), most active first, each scaled to its own range, as a grid."""
+    """Up to `max_channels` channels of one C×H×W activation, most active first, each scaled to its range, as a grid."""
     act = act.detach().float().cpu()
     order = act.flatten(1).mean(1).argsort(descending=True)[:max_channels]
     maps = act[order][:, None]

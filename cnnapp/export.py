@@ -15,6 +15,9 @@ Two formats, both at the run's image size and with its classes and normalisation
   interpolation and crop; plus a `cnnapp` block) and a model card `README.md` with the run's metrics.
   timm loads it for timm architectures (`timm.create_model("local-dir:FOLDER", pretrained=True)`,
   or `hf-hub:USER/REPO` once pushed); `load_exported` loads every architecture.
+
+Longer than most modules because every export target (ONNX, the model folder and its card, the Hub) shares one
+`RunModel` and one description of the run's preprocessing, which must not drift apart between formats.
 """
 
 from __future__ import annotations

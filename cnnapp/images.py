@@ -76,8 +76,18 @@ def load_rgb(
         raise DataError(f"image is too large (decompression bomb guard: {exc})") from None
     except UnidentifiedImageError:
         raise DataError("not a valid image (the file content is not a picture format PIL can read)") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise DataError(f"truncated or corrupt image ({exc})") from None
+    except FileNotFoundError:
+        raise DataError("file not found") from None
+    except Exception as exc:  # any decoder failure (IndexError, struct.error, ...) is this file's problem, not ours
+        raise DataError(f"truncated or corrupt image ({describe_error(exc)})") from None
+
+
+def describe_error(exc: BaseException) -> str:
+    """An exception as a short phrase for a one-line message."""
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    if isinstance(exc, (OSError, SyntaxError, ValueError, EOFError)) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def fit_square(im: Image.Image, size: int) -> Image.Image:
@@ -90,6 +100,10 @@ def fit_square(im: Image.Image, size: int) -> Image.Image:
     return ImageOps.fit(im, (size, size), method=Image.Resampling.BILINEAR)
 
 
-def load_square_array(path: str | Path, size: int) -> np.ndarray:
-    """Decode, orient, convert and fit an image file into a (size, size, 3) uint8 array."""
-    return np.asarray(fit_square(load_rgb(path, draft_size=size), size), dtype=np.uint8)
+def load_square_array(source: str | Path | BinaryIO, size: int) -> np.ndarray:
+    """Decode, orient, convert and fit an image file into a (size, size, 3) uint8 array. Raises DataError."""
+    im = load_rgb(source, draft_size=size)
+    try:
+        return np.asarray(fit_square(im, size), dtype=np.uint8)
+    except Exception as exc:  # e.g. a degenerate size that decoded without complaint
+        raise DataError(f"truncated or corrupt image ({describe_error(exc)})") from None

@@ -20,7 +20,7 @@ from torch import nn
 
 from cnnapp import hardware, settings
 from cnnapp.errors import DataError, RunError
-from cnnapp.images import fit_square, load_rgb, to_rgb
+from cnnapp.images import describe_error, fit_square, load_rgb, to_rgb
 from cnnapp.models import create_model
 from cnnapp.pretrained import imagenet_model
 from cnnapp.registry import ModelSpec, get_spec
@@ -41,18 +41,26 @@ def imagenet_labels() -> list[str]:
 
 
 def to_square_array(image: ImageInput, size: int) -> np.ndarray:
-    """Any supported image input → (size, size, 3) uint8, exactly as validation images are prepared."""
-    if isinstance(image, (str, Path)):
-        im = load_rgb(image, draft_size=size)
-    elif isinstance(image, np.ndarray):
-        if image.ndim not in (2, 3) or image.size == 0:
-            raise DataError("the image array must be H×W or H×W×C")
-        im = to_rgb(Image.fromarray(image.astype(np.uint8) if image.dtype != np.uint8 else image))
-    elif isinstance(image, Image.Image):
-        im = to_rgb(ImageOps.exif_transpose(image))
-    else:
-        raise DataError(f"cannot read an image from {type(image).__name__}")
-    return np.asarray(fit_square(im, size), dtype=np.uint8)
+    """Any supported image input → (size, size, 3) uint8, exactly as validation images are prepared.
+
+    Raises DataError for anything that cannot be decoded, whatever the decoder raised.
+    """
+    try:
+        if isinstance(image, (str, Path)):
+            im = load_rgb(image, draft_size=size)
+        elif isinstance(image, np.ndarray):
+            if image.ndim not in (2, 3) or image.size == 0:
+                raise DataError("the image array must be H×W or H×W×C")
+            im = to_rgb(Image.fromarray(image.astype(np.uint8) if image.dtype != np.uint8 else image))
+        elif isinstance(image, Image.Image):
+            im = to_rgb(ImageOps.exif_transpose(image))
+        else:
+            raise DataError(f"cannot read an image from {type(image).__name__}")
+        return np.asarray(fit_square(im, size), dtype=np.uint8)
+    except DataError:
+        raise
+    except Exception as exc:  # a decoder failure is this image's problem
+        raise DataError(f"truncated or corrupt image ({describe_error(exc)})") from None
 
 
 def trained_model(run: RunDir) -> tuple[nn.Module, dict, list[str]]:

@@ -25,7 +25,8 @@ import numpy as np
 from cnnapp import settings, workspace
 from cnnapp.archive import extract_zip, is_marker
 from cnnapp.errors import DataError, IngestError
-from cnnapp.images import fit_square, has_image_extension, load_rgb
+from cnnapp.images import describe_error, fit_square, has_image_extension, load_rgb
+from cnnapp.limits import check_dataset
 
 if TYPE_CHECKING:
     from cnnapp.loaders import ImageCache
@@ -193,12 +194,15 @@ def _check_image(
     try:
         data = Path(path).read_bytes()
         image = load_rgb(io.BytesIO(data), draft_size=size or 32, max_pixels=max_pixels)
+        square = fit_square(image, size or 32)  # a fit that fails (a degenerate size) is this file's problem too
         if size:
-            out[...] = np.asarray(fit_square(image, size), dtype=np.uint8)
+            out[...] = np.asarray(square, dtype=np.uint8)
     except DataError as exc:
         return None, str(exc)
     except OSError as exc:
         return None, f"unreadable file ({exc.strerror or exc})"
+    except Exception as exc:  # e.g. a degenerate size that decoded without complaint
+        return None, f"truncated or corrupt image ({describe_error(exc)})"
     return hashlib.sha1(data).hexdigest(), None
 
 
@@ -345,6 +349,7 @@ def ingest(
         candidates[split] = items
 
     all_rel = [rel for split in ("train", "val", "test") for rel, _ in candidates.get(split, [])]
+    check_dataset(len(all_rel), sum(os.path.getsize(os.path.join(top, rel)) for rel in all_rel), len(classes))
     results, decoded = _check_all(top, all_rel, workers, size, progress)
     checks = dict(zip(all_rel, results))
 

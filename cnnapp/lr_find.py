@@ -10,8 +10,8 @@ nothing is written to the workspace's runs.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -19,18 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
-from tqdm import tqdm
 
-from cnnapp import hardware, workspace
 from cnnapp.config import TrainConfig, resolve
-from cnnapp.engine import Batches, Prep, TensorBatches, extract_features, make_optimizer
-from cnnapp.errors import CnnappError
+from cnnapp.engine import Batches, Prep
+from cnnapp.errors import LRFindError, user_message
 from cnnapp.ingest import ingest
-from cnnapp.loaders import ImageCache, ImageDataset, make_loader
-from cnnapp.models import FeatureTap, create_model, head_of, set_frozen, set_train_mode, split_params
-from cnnapp.registry import get_spec
-from cnnapp.train import seed_everything
-from cnnapp.transforms import BatchPrep, build_augment
+from cnnapp.learner import Learner
+from cnnapp.progress import Progress
+from cnnapp.train import plan_stages, seed_everything
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -40,10 +36,6 @@ BETA = 0.98  # smoothing of the loss (fastai's AvgSmoothLoss)
 DIVERGE = 4.0  # stop once the smoothed loss is this many times its minimum
 MIN_POINTS = 10  # fewer points than this after trimming cannot place a suggestion
 METHOD = "valley"
-
-
-class LRFindError(CnnappError):
-    """The range test could not produce a suggestion."""
 
 
 @dataclass
@@ -209,65 +201,27 @@ def find_lr(
     """
     try:
         return _find_lr(resolve(cfg), steps, start_lr, end_lr, progress)
-    except (torch.OutOfMemoryError, MemoryError):
-        raise LRFindError("out of memory: use a smaller batch size or image size, or a smaller architecture") from None
+    except (torch.OutOfMemoryError, MemoryError) as exc:
+        raise LRFindError(user_message(exc)) from None
 
 
 def _find_lr(cfg: TrainConfig, steps: int, start_lr: float, end_lr: float, progress: bool) -> LRFind:
     started = time.perf_counter()
     seed_everything(cfg.seed)
-    device = hardware.pick_device(cfg.device)
-    amp_train = hardware.use_bf16(cfg.precision, device)
-    amp_eval = hardware.use_bf16(cfg.precision, device, training=False)
-    dataset = ingest(cfg.data, val_split=cfg.val_split, seed=cfg.seed)
-    spec = get_spec(cfg.arch)
-    model = create_model(cfg.arch, len(dataset.classes), pretrained=bool(cfg.pretrained), weights=cfg.weights)
-    model = model.to(device)
-    if cfg.channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    size, paths = cfg.img_size, dataset.paths("train")
-    data = ImageDataset(
-        paths, dataset.labels("train"), size, cache=ImageCache.build(paths, size, workspace.cache_dir())
-    )
-    data.augment = build_augment(cfg.augment, size, seed=cfg.seed)
-    prep = BatchPrep(spec.mean, spec.std, device, cfg.channels_last)
-
-    frozen = bool(cfg.freeze)
-    features = frozen and cfg.feature_cache
-    set_frozen(model, spec, frozen)
-    backbone, head = split_params(model, spec)
-    groups = [{"params": head, "lr": cfg.lr_head}]
-    if not frozen:
-        groups.insert(0, {"params": backbone, "lr": cfg.lr_backbone})
-    optimizer = make_optimizer(cfg.optimizer, groups, cfg.weight_decay, cfg.momentum)
-    if features:
-        model.eval()
-        loader = make_loader(data, cfg.batch_size, shuffle=False)
-        with FeatureTap(model, spec) as tap:
-            x, y = extract_features(model, tap, loader, prep, amp=lambda: hardware.autocast(device, amp_eval))
-        net, bf16 = head_of(model, spec), False
-        batches, prep = TensorBatches(x, y, cfg.batch_size, True, cfg.seed), lambda t: t.to(device)
-        net.train()
-    else:
-        set_train_mode(model, spec, frozen)
-        net, bf16 = model, amp_eval if frozen else amp_train
-        batches = make_loader(data, cfg.batch_size, shuffle=True, seed=cfg.seed, workers=cfg.workers)
-    with tqdm(total=steps, desc="lr-find", file=sys.stderr, disable=not progress, leave=False) as bar:
+    stage = plan_stages(cfg)[0]
+    # the learner of the training's first stage; the sweep sets the learning rates itself: no schedule
+    learner = Learner(dataclasses.replace(cfg, scheduler="none"), progress=Progress(None, 1, show=progress))
+    learner.build(ingest(cfg.data, val_split=cfg.val_split, seed=cfg.seed))
+    optimizer, _ = learner.begin_stage(stage)
+    net, batches, prep, amp = learner.epoch_inputs(stage, 1)  # the batches of the training's first epoch
+    with learner.progress.bar(steps, "lr-find") as bar:
         sweep = range_test(
-            net,
-            optimizer,
-            batches,
-            nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing),
-            prep,
-            device,
-            start_lr=start_lr,
-            end_lr=end_lr,
-            steps=steps,
-            amp=lambda: hardware.autocast(device, bf16),
-            on_step=bar.update,
-        )
+            net, optimizer, batches, learner.criterion, prep, learner.device,
+            start_lr=start_lr, end_lr=end_lr, steps=steps, amp=amp, on_step=bar.update,
+        )  # fmt: skip
     lrs, losses = _trim(sweep)
     suggested = {"valley": valley(lrs, losses), "steepest": steepest(lrs, losses)}
+    frozen = stage.frozen
     trains_backbone = not frozen or cfg.unfreeze_epochs > 0
     lr = suggested[METHOD]
     return LRFind(
@@ -277,7 +231,7 @@ def _find_lr(cfg: TrainConfig, steps: int, start_lr: float, end_lr: float, progr
         valley=suggested["valley"],
         steepest=suggested["steepest"],
         frozen=frozen,
-        feature_cache=features,
+        feature_cache=learner.uses_features(stage),
         diverged=sweep.diverged,
         steps=len(sweep.lrs),
         seconds=round(time.perf_counter() - started, 2),

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
+import os
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import timm
 import torch
@@ -18,6 +21,7 @@ from cnnapp.lenet import LeNet5
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 OFFLINE_DEFAULT = "tf_efficientnet_lite0"
+_HOOKS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -119,55 +123,19 @@ def _make_spec(
     min_size: int,
     layers: int | None,
 ) -> ModelSpec:
+    """The spec of one `_COURSE` row; only the normalisation, head and weights depend on where the model comes from."""
+    mean, std = (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)
+    head, offline, online = "classifier", False, False
     if source == "timm":
         cfg = _timm_cfg(name)
-        return ModelSpec(
-            name,
-            family,
-            year,
-            source,
-            description,
-            cfg["input_size"][-1],
-            min_size,
-            tuple(cfg["mean"]),
-            tuple(cfg["std"]),
-            cfg["classifier"] if isinstance(cfg["classifier"], str) else cfg["classifier"][0],
-            name == OFFLINE_DEFAULT,
-            bool(timm.list_pretrained(name)),
-            layers,
-        )
-    if source == "torchvision":
+        size, mean, std = cfg["input_size"][-1], tuple(cfg["mean"]), tuple(cfg["std"])
+        head = cfg["classifier"] if isinstance(cfg["classifier"], str) else cfg["classifier"][0]
+        offline, online = name == OFFLINE_DEFAULT, bool(timm.list_pretrained(name))
+    elif source == "torchvision":
+        mean, std = IMAGENET_MEAN, IMAGENET_STD
         head = "classifier.6" if name == "alexnet" else "fc"
-        return ModelSpec(
-            name,
-            family,
-            year,
-            source,
-            description,
-            size,
-            min_size,
-            IMAGENET_MEAN,
-            IMAGENET_STD,
-            head,
-            False,
-            True,
-            layers,
-        )
-    return ModelSpec(
-        name,
-        family,
-        year,
-        source,
-        description,
-        size,
-        min_size,
-        (0.5, 0.5, 0.5),
-        (0.5, 0.5, 0.5),
-        "classifier",
-        False,
-        False,
-        layers,
-    )
+        online = True
+    return ModelSpec(name, family, year, source, description, size, min_size, mean, std, head, offline, online, layers)
 
 
 @functools.cache
@@ -210,6 +178,29 @@ def _meta_model(name: str) -> nn.Module:
 
 
 @functools.cache
+def activation_sizes(name: str, size: int) -> tuple[int, int]:
+    """(all layers' outputs, the largest one) in elements for one `size`-px image (meta device: no memory, no time)."""
+    total = peak = 0
+
+    def record(_module: nn.Module, _inputs: object, output: object) -> None:
+        nonlocal total, peak
+        if isinstance(output, torch.Tensor):
+            total += output.numel()
+            peak = max(peak, output.numel())
+
+    model = _meta_model(name)
+    with _HOOKS_LOCK:  # the meta model is shared: one counting pass at a time
+        hooks = [m.register_forward_hook(record) for m in model.modules() if not any(m.children())]
+        try:
+            with torch.no_grad():
+                model(torch.empty(1, 3, size, size, device="meta"))
+        finally:
+            for hook in hooks:
+                hook.remove()
+    return total, peak
+
+
+@functools.cache
 def count_params(name: str) -> int:
     """Parameters at 1000 classes (computed on the meta device: no memory, no time)."""
     return sum(p.numel() for p in _meta_model(name).parameters())
@@ -233,7 +224,7 @@ def check_input_size(name: str, size: int) -> None:
             f"use at least {spec.min_input_size} px (default {recommended_size(name)})"
         )
     try:
-        with torch.no_grad():
+        with _HOOKS_LOCK, torch.no_grad():
             _meta_model(name)(torch.empty(1, 3, size, size, device="meta"))
     except (RuntimeError, ValueError, AssertionError) as exc:
         raise ConfigError(
@@ -244,3 +235,42 @@ def check_input_size(name: str, size: int) -> None:
 def model_table() -> list[dict]:
     """One JSON-friendly row per registered architecture."""
     return [spec.to_dict() for spec in _registered().values()]
+
+
+def display_name(name: str) -> str:
+    """The architecture as people write it: 'ResNet-18', 'EfficientNet-Lite0' (any other timm name as is)."""
+    try:
+        spec = get_spec(name)
+    except ConfigError:
+        return name
+    return spec.description.split(":")[0] if name in _registered() else name
+
+
+def downloads_off() -> bool:
+    """Whether this machine must not download (HF_HUB_OFFLINE, as cnnapp sets on offline machines)."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in ("1", "ON", "YES", "TRUE")
+
+
+def _cached(spec: ModelSpec) -> bool:
+    """Whether the architecture's ImageNet weights are already in the local hub cache."""
+    if spec.source == "torchvision":
+        url = torchvision.models.get_model_weights(spec.name).DEFAULT.url
+        return (Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[-1]).is_file()
+    from huggingface_hub import try_to_load_from_cache
+
+    repo = getattr(timm.models.get_pretrained_cfg(spec.name), "hf_hub_id", None)
+    return bool(repo) and any(
+        isinstance(try_to_load_from_cache(repo, f), str) for f in ("model.safetensors", "pytorch_model.bin")
+    )
+
+
+def pretrained_problem(name: str) -> str | None:
+    """Why ImageNet weights for `name` cannot be loaded now (None when they can): none exist, or none offline."""
+    spec = get_spec(name)
+    if spec.pretrained_offline:
+        return None
+    if not spec.pretrained_online:
+        return f"{display_name(name)} has no pretrained weights"
+    if downloads_off() and not _cached(spec):
+        return f"no ImageNet weights available offline for {display_name(name)}"
+    return None

@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from cnnapp import workspace
-from cnnapp.errors import RunError
+from cnnapp.errors import RunError, is_disk_full
 
 if TYPE_CHECKING:
     import torch
@@ -48,6 +49,8 @@ RESUMABLE = ("interrupted", "cancelled", "failed")
 METRIC_COLUMNS = ["epoch", "stage", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "elapsed"]
 SUMMARY_COLUMNS = [
     "run_id",
+    "name",
+    "dataset",
     "state",
     "arch",
     "pretrained",
@@ -63,7 +66,21 @@ SUMMARY_COLUMNS = [
     "created",
     "message",
 ]
+_UNWRITTEN: dict[str, dict] = {}  # status.json path → a status the full disk did not take yet
+_UNWRITTEN_LOCK = threading.RLock()
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+
+
+def _umask() -> int:
+    """This process's umask, read without changing it (os.umask would, for every thread)."""
+    try:
+        line = next(ln for ln in Path("/proc/self/status").read_text().splitlines() if ln.startswith("Umask:"))
+        return int(line.split()[1], 8)
+    except (OSError, StopIteration, ValueError):
+        return 0o022
+
+
+FILE_MODE = 0o666 & ~_umask()  # what open() gives a new file
 
 
 @contextlib.contextmanager
@@ -76,6 +93,7 @@ def atomic_write(path: Path) -> Iterator[Path]:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         yield tmp
+        os.chmod(tmp, FILE_MODE)  # writers such as safetensors create 0600 files; every run file gets the same mode
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -227,14 +245,31 @@ class RunDir:
             raise RunError(f"run {self.id} is {state}; only interrupted, cancelled or failed runs can be resumed")
 
     def status(self) -> dict:
+        """status.json, or the newer status that could not be written yet (it is written now if it can be)."""
+        with _UNWRITTEN_LOCK:
+            unwritten = _UNWRITTEN.get(str(self.file(STATUS)))
+        if unwritten is not None:
+            return self.update_status()
         return read_json(self.file(STATUS), {}) or {}
 
     def update_status(self, **fields: Any) -> dict:
-        """Merge `fields` into status.json (with an `updated` timestamp)."""
-        status = self.status()
-        status.update(fields, updated=time.time())
-        write_json(self.file(STATUS), status)
-        return status
+        """Merge `fields` into status.json (with an `updated` timestamp).
+
+        On a full disk the status is kept in memory, served by `status()` and written by the next update that can,
+        so that the server goes on listing and reporting runs.
+        """
+        key = str(self.file(STATUS))
+        with _UNWRITTEN_LOCK:
+            status = dict(_UNWRITTEN.get(key) or read_json(key, {}) or {})
+            status.update(fields, updated=time.time())
+            try:
+                write_json(self.file(STATUS), status)
+                _UNWRITTEN.pop(key, None)
+            except OSError as exc:
+                if not is_disk_full(exc):
+                    raise
+                _UNWRITTEN[key] = status
+        return dict(status)
 
     def mark_running(self, epochs: int, state: str = "running") -> dict:
         """Record that this process has the run now, in `state` (keeping when it was first created and started)."""
@@ -347,8 +382,11 @@ class RunDir:
         best = metrics["val_acc"].max() if len(metrics) else None
         started, ended = status.get("started"), status.get("ended")
         end = ended or (time.time() if status.get("state") in STARTED else None)
+        data = cfg.get("data") or ""
         return {
             "run_id": self.id,
+            "name": status.get("name") or f"{cfg.get('arch')} · {Path(data).name}",
+            "dataset": (status.get("dataset") or {}).get("name") or Path(data).name,
             "state": status.get("state", "unknown"),
             "arch": cfg.get("arch"),
             "pretrained": cfg.get("pretrained"),

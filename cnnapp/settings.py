@@ -71,7 +71,9 @@ PATH = Kind(lambda text: Path(text).expanduser(), "a folder path")
 COUNT = Kind(lambda text: parse_int(text, 1), "a whole number of at least 1, e.g. 2")
 THREADS = Kind(parse_int, "a whole number, 0 for automatic, e.g. 4")
 SIZE = Kind(parse_size, "a size such as 2gb, 500mb, 1.5GiB or a number of bytes")
+WHOLE = Kind(parse_int, "a whole number, e.g. 2")
 RATIO = Kind(parse_float, "a positive number, e.g. 200")
+MINUTES = Kind(lambda text: parse_float(text) if float(text) else 0.0, "a number of minutes, 0 for no limit, e.g. 60")
 FLAG = Kind(parse_bool, "1, true, yes or on (or 0, false, no, off)")
 
 
@@ -135,6 +137,48 @@ class Settings:
         "CNNAPP_SESSION_RUNS", FLAG, "0", "Each visitor sees and uses only the runs they started (public servers)"
     )
     max_upload: int = _setting("CNNAPP_MAX_UPLOAD", SIZE, "2gb", "Largest file the app accepts as an upload")
+    # the limits a visitor's request is checked against (cnnapp.limits; README, "Limits")
+    max_epochs: int = _setting("CNNAPP_MAX_EPOCHS", COUNT, "200", "Limit: `epochs`, and `unfreeze_epochs`, of one run")
+    max_workers: int | None = _setting(
+        "CNNAPP_MAX_WORKERS", WHOLE, None, "Limit: DataLoader worker processes of one run (`workers`); unset: the cores"
+    )
+    max_img_size: int = _setting("CNNAPP_MAX_IMG_SIZE", COUNT, "512", "Limit: input size in pixels (`img_size`)")
+    max_batch_size: int = _setting("CNNAPP_MAX_BATCH_SIZE", COUNT, "1024", "Limit: `batch_size`")
+    max_train_memory: int | None = _setting(
+        "CNNAPP_MAX_TRAIN_MEMORY",
+        SIZE,
+        None,
+        "Limit: one training's estimated activation memory (each layer's output and its gradient at `img_size`, "
+        "times `batch_size`; a frozen backbone counts two layers' outputs); unset: 60% of the machine's "
+        "(or container's) memory",
+    )
+    max_dataset_files: int = _setting("CNNAPP_MAX_DATASET_FILES", COUNT, "100000", "Limit: images in a dataset")
+    max_dataset_bytes: int = _setting("CNNAPP_MAX_DATASET_BYTES", SIZE, "4gb", "Limit: bytes of a dataset's images")
+    max_classes: int = _setting("CNNAPP_MAX_CLASSES", COUNT, "1000", "Limit: classes in a dataset")
+    max_config_bytes: int = _setting(
+        "CNNAPP_MAX_CONFIG_BYTES",
+        SIZE,
+        "64kb",
+        "Limit: size of a JSON config (API `config`, `--config`); nesting deeper than 8 levels is refused too",
+    )
+    max_run_minutes: float = _setting(
+        "CNNAPP_MAX_RUN_MINUTES",
+        MINUTES,
+        "60",
+        "Limit: wall-clock minutes of one training process, also one the app adopted after a restart; then it "
+        "stops as after Stop (`cancelled` with the reason, a checkpoint saved, resumable); 0: no limit",
+    )
+    max_queued_per_session: int = _setting(
+        "CNNAPP_MAX_QUEUED_PER_SESSION", COUNT, "2", "Limit: runs one session may have waiting for a slot"
+    )
+    max_queued_total: int = _setting(
+        "CNNAPP_MAX_QUEUED_TOTAL",
+        COUNT,
+        "6",
+        "Limit: runs waiting for a slot on the whole server, all sessions together (many API sessions "
+        "cannot queue more)",
+    )
+    min_free_disk: int = _setting("CNNAPP_MIN_FREE_DISK", SIZE, "500mb", "Limit: free disk space needed to queue a run")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -1,8 +1,9 @@
 """One training run, start to finish: config → ingest → model → staged fit → report, all in a run directory.
 
 `Training` is the orchestrator (fastai's `fine_tune` as stages). It drives a `cnnapp.learner.Learner` (model, data,
-batches); the loops are in `cnnapp.engine`, bars and events in `cnnapp.progress`, the report in `cnnapp.evaluate`,
-every run file in `cnnapp.runs` and the messages of failures in `cnnapp.errors`.
+batches); the loops are in `cnnapp.engine`, the best epoch and early stopping in `cnnapp.record`, bars and events in
+`cnnapp.progress`, the report in `cnnapp.evaluate`, every run file in `cnnapp.runs` and the messages of failures in
+`cnnapp.errors`.
 """
 
 from __future__ import annotations
@@ -15,12 +16,10 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
 from cnnapp import distributed
 from cnnapp.config import TrainConfig, resolve
@@ -31,52 +30,8 @@ from cnnapp.ingest import Dataset, ingest
 from cnnapp.learner import Learner, Stage
 from cnnapp.models import count_trainable
 from cnnapp.progress import Progress, epoch_line, metrics_row
-from cnnapp.runs import CONFIG, INGEST, LABELS, LOG, ReadOnlyRun, RunDir, cpu_state, write_json
-
-
-@dataclass
-class Record:
-    """What the epochs so far achieved: their times and the best one (its accuracy, number, weights, and whether
-    its backbone was frozen). Checkpoints carry it; the report sums it up."""
-
-    epoch_seconds: list[float] = field(default_factory=list)
-    best_acc: float = -1.0
-    best_epoch: int = 0
-    best_state: dict[str, torch.Tensor] | None = None
-    best_frozen: bool = False
-
-    def keep_best(self, acc: float, epoch: int, model: nn.Module, frozen: bool) -> dict[str, torch.Tensor]:
-        """Remember `model`'s weights as the best so far; return them."""
-        self.best_state = {k: v.detach().clone().cpu() for k, v in model.state_dict().items()}
-        self.best_acc, self.best_epoch, self.best_frozen = acc, epoch, frozen
-        return self.best_state
-
-    def checkpoint(self, model: nn.Module, optimizer, scheduler, stage: int, epoch: int) -> dict:
-        """What resuming needs: weights, optimizer and scheduler state, position (stage, epoch in it), record."""
-        return {
-            "model": cpu_state(model),
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict() if scheduler is not None else None,
-            "stage": stage,
-            "epoch": epoch,
-            "best_acc": self.best_acc,
-            "best_epoch": self.best_epoch,
-            "epoch_seconds": self.epoch_seconds,
-        }
-
-    def restore(self, checkpoint: dict, best_state: dict[str, torch.Tensor] | None) -> None:
-        self.best_acc, self.best_epoch = checkpoint["best_acc"], checkpoint["best_epoch"]
-        self.epoch_seconds = list(checkpoint["epoch_seconds"])
-        self.best_state = best_state
-
-    def facts(self, model: nn.Module) -> dict:
-        """The report's summary of the training."""
-        return {
-            "best_epoch": self.best_epoch,
-            "epochs_run": len(self.epoch_seconds),
-            "train_seconds": round(sum(self.epoch_seconds), 2),
-            "params": sum(p.numel() for p in model.parameters()),
-        }
+from cnnapp.record import Patience, Record
+from cnnapp.runs import CONFIG, INGEST, LABELS, LOG, ReadOnlyRun, RunDir, write_json
 
 
 def plan_stages(cfg: TrainConfig) -> list[Stage]:
@@ -118,7 +73,7 @@ class Training:
         frozen = sum(s.epochs for s in self.stages if s.frozen)
         self.learner = Learner(cfg, self.ctx, self.progress, self.stop_requested, frozen)
         self.dataset: Dataset | None = None
-        self.record = Record()
+        self.record = Record(patience=Patience(cfg.patience))
         self.stop_flag = False
         self.started = time.time()
 
@@ -163,6 +118,8 @@ class Training:
         seed_everything(cfg.seed)
         self.learner.build(dataset, lambda message: self.run.update_status(message=message))
         self.log(f"{cfg.arch}: {len(dataset.classes)} classes, {self.learner.describe()}")
+        if cfg.patience and not len(self.learner.data["val"]):
+            self.log("warning: no validation images, so no early stopping (patience needs val accuracy)")
 
     def fit(self, resume: dict | None = None) -> dict:
         """Every stage from the checkpoint's position (or the start), then the report of the best weights."""
@@ -173,8 +130,11 @@ class Training:
         return self.write_report()
 
     def fit_stage(self, index: int, stage: Stage, start_epoch: int = 0, resume: dict | None = None) -> None:
-        """Train one stage's epochs, evaluating, recording and checkpointing after each."""
+        """Train one stage's epochs, evaluating, recording and checkpointing after each; stop early when the
+        stage's val accuracy has not improved for `patience` epochs (each stage has its own patience)."""
         learner = self.learner
+        if resume is None:
+            self.record.patience = Patience(self.cfg.patience)
         optimizer, scheduler = learner.begin_stage(stage, resume)
         first_global = sum(s.epochs for s in self.stages[:index])
         trainable = count_trainable(learner.model)
@@ -194,10 +154,15 @@ class Training:
             except StopTraining:
                 self.save_checkpoint(index, epoch, optimizer, scheduler)
                 raise
-            line = self._end_epoch(stage, number, result, optimizer.param_groups[-1]["lr"], start)
-            self.save_checkpoint(index, epoch + 1, optimizer, scheduler)
+            lr, last = optimizer.param_groups[-1]["lr"], epoch + 1 == stage.epochs
+            line, stop = self._end_epoch(stage, number, result, lr, start, last)
+            if stop:  # a following stage starts from the best weights (as fastai's SaveModelCallback does)
+                learner.model.load_state_dict(self.record.best_state)
+            self.save_checkpoint(index, stage.epochs if stop else epoch + 1, optimizer, scheduler)
             self.run.update_status(epoch=number, best_val_acc=self.record.best_acc)
-            self.log(line)
+            self.log(f"{line}\n{stop}" if stop else line)
+            if stop:
+                break
 
     def write_report(self) -> dict:
         """Evaluate the best weights on val (and test); rank 0 writes report.json and val_predictions.csv."""
@@ -236,8 +201,11 @@ class Training:
         if self.main:
             print(text, file=sys.stderr, flush=True)
 
-    def _end_epoch(self, stage: Stage, number: int, result: EpochResult, lr: float, start: float) -> str:
-        """Validate, record the metrics row, keep the best weights; return the epoch's log line."""
+    def _end_epoch(
+        self, stage: Stage, number: int, result: EpochResult, lr: float, start: float, last: bool
+    ) -> tuple[str, str | None]:
+        """Validate, record the metrics row, keep the best weights; return the epoch's log line and, when the
+        stage's patience ran out before its `last` epoch, the line saying so."""
         train = self.learner.reduce(result.loss, result.acc, result.images)
         val = self.learner.validate(stage, number)
         seconds = time.time() - start
@@ -248,7 +216,8 @@ class Training:
             best = self.record.keep_best((val or train)[1], number, self.learner.model, stage.frozen)
             if self.main:
                 self.run.save_state(best, weights_metadata(self.cfg, self.dataset.classes))
-        return epoch_line(f"epoch {number}/{self.total_epochs} [{stage.name}]", train, val, seconds, improved)
+        line = epoch_line(f"epoch {number}/{self.total_epochs} [{stage.name}]", train, val, seconds, improved)
+        return line, self.record.stalled(stage.name, number, val, last)
 
     def _on_sigterm(self, *_: object) -> None:
         self.stop_flag = True
@@ -270,6 +239,8 @@ def _summary(report: dict) -> str:
     message = "completed" + (f": val accuracy {acc:.1%}" if acc is not None else "")
     if "test_accuracy" in report:
         message += f", test accuracy {report['test_accuracy']:.1%}"
+    if stop := report.get("early_stopping"):
+        message += f"; stopped early after epoch {stop['epoch']} ({stop['reason']})"
     return message
 
 

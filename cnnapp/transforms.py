@@ -45,7 +45,8 @@ def parse_augment(spec: str) -> list[tuple[str, float]]:
         name, _, raw = token.partition("=")
         if name not in AUGMENTATIONS:
             raise ConfigError(
-                f"unknown augmentation '{name}'; use a preset ({', '.join(PRESETS)}) or names from {', '.join(AUGMENTATIONS)}"
+                f"unknown augmentation '{name}'; use a preset ({', '.join(PRESETS)}) "
+                f"or names from {', '.join(AUGMENTATIONS)}"
             )
         try:
             value = float(raw) if raw else AUGMENTATIONS[name][0]

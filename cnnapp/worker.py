@@ -2,37 +2,44 @@
 
 The app process never trains. `JobManager.submit` validates a configuration, writes a queued run
 directory and starts it when a slot is free (`CNNAPP_MAX_JOBS`, default 1); `resume` queues an ended
-run to continue from its checkpoint (`train --resume`). A monitor thread per process records how it
-ended and starts the next queued run. Stopping is graceful: the cooperative stop request first (the
-trainer saves a checkpoint), then SIGTERM, then SIGKILL. A new manager reconciles the workspace and
-adopts trainings that an earlier app instance left running: they hold a slot and are monitored to
-their end. Every run is reached through `cnnapp.sessions`, so a session acts only on its own runs.
+run to continue from its checkpoint (`train --resume`). A supervised watcher thread per process (restarted
+if it fails) stops it at the wall-clock limit, records how it ended and starts the next queued run.
+Stopping is graceful: the cooperative stop request first (the trainer saves a checkpoint), then SIGTERM,
+then SIGKILL. A new manager reconciles the workspace and adopts trainings that an earlier app instance
+left running: they hold a slot, keep the time limit counted from their launch and are watched to their
+end. Every run is reached through `cnnapp.sessions`, so a session acts only on its own runs.
+Longer than most modules because queueing, launching, watching and stopping share one lock and one slot count.
 
 With `CNNAPP_WARM_TRAINER` (the default) the next training's process is started before it is needed:
 a `python -m cnnapp warm-trainer` (`cnnapp.warm`) that has loaded torch and the trainer and waits for
 one job. A run takes it, and a fresh one is started for the next run; a warm process that dies while
-idle is replaced. A taken process is the run's training process like any other (its pid is in the
-run's status; stop, kill, resume and adoption treat it alike).
+idle is replaced. A taken process is the run's training process like any other (its pid and launch time
+are in the run's status; stop, kill, resume, the time limit and adoption treat it alike).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
-from cnnapp import sessions, settings, warm, workspace
+from cnnapp import provenance, sessions, settings, warm, workspace
 from cnnapp.config import TrainConfig, resolve
-from cnnapp.errors import RunError
+from cnnapp.errors import DISK_FULL_MESSAGE, LimitError, RunError, is_disk_full
+from cnnapp.limits import check_free_space
 from cnnapp.runs import ACTIVE, CONFIG, LOG, STARTED, RunDir, all_runs, get_run, pid_alive
 
 NICE = 10  # scheduling priority below the app's: the server's requests win the CPU while a training runs
-ADOPTED_POLL_S = 1.0
+POLL_S = 0.2  # how often a process that is not our child is checked
+WATCH_RETRY_S = 1.0  # a watcher thread that failed starts again after this
+DISK_FULL_BYTES = 1024**2  # less free space than this, and a failed trainer is taken to have run out of disk
 WARM_RETRIES = 3  # warm trainers that may die before being ready, in a row, before the manager stops starting them
 
 
@@ -99,30 +106,67 @@ class JobManager:
         self._warm: WarmTrainer | None = None
         self._warm_failures = 0
         self._closed = False
+        self._sessions: dict[str, str | None] = {}  # run id → the session that queued it (fair turns, queue limits)
+        self._served: dict[str | None, float] = {}  # session → when its last run started
+        self._time_limited: dict[str, float] = {}  # run id → the CNNAPP_MAX_RUN_MINUTES that stopped it
+        self._watched_since: dict[str, float] = {}  # run id → when an adopted run without a launch time was found
         self._adopt()
 
     # ----- requests -----------------------------------------------------------------------
-    def submit(self, values: dict[str, Any], session: str | None = None) -> RunDir:
-        """Validate `values` (CLI option names) and queue a run owned by `session`.
+    def submit(self, values: dict[str, Any], session: str | None = None, dataset_name: str | None = None) -> RunDir:
+        """Validate `values` (CLI option names, plus an optional `name`) and queue a run owned by `session`.
 
-        Raises ConfigError before creating anything.
+        Raises ConfigError before creating anything. The run records its name (default e.g.
+        "EfficientNet-Lite0 · shapes.zip · frozen") and its dataset (`dataset_name`, size, content hash).
         """
         sessions.require(session)
-        cfg = resolve(TrainConfig.from_dict(values))
+        options = dict(values)
+        name = provenance.clean_name(options.pop("name", None))
+        cfg = resolve(TrainConfig.from_dict(options))
+        self.admit(session)
         run = RunDir.create(cfg.arch, self.root)
-        sessions.claim(run, session)
-        cfg.save(run.file(CONFIG))
-        now = time.time()
-        run.update_status(
-            state="queued",
-            manager_pid=os.getpid(),
-            created=now,
-            epoch=0,
-            epochs=cfg.epochs + cfg.unfreeze_epochs,
-            message="waiting for a free training slot",
-        )
+        try:
+            sessions.claim(run, session)
+            cfg.save(run.file(CONFIG))
+            provenance.record(run, cfg, name, dataset_name)
+            now = time.time()
+            run.update_status(
+                state="queued",
+                manager_pid=os.getpid(),
+                created=now,
+                epoch=0,
+                epochs=cfg.epochs + cfg.unfreeze_epochs,
+                message="waiting for a free training slot",
+            )
+        except OSError as exc:  # no half-made run folder is left behind
+            shutil.rmtree(run.path, ignore_errors=True)
+            if is_disk_full(exc):
+                raise LimitError(DISK_FULL_MESSAGE) from None
+            raise
+        self._sessions[run.id] = session
         self._enqueue(run, ["--config", str(run.file(CONFIG)), "--run-dir", str(run.path)])
         return run
+
+    def admit(self, session: str | None = None) -> None:
+        """Refuse a new run while `session`, or the server, has its limit of queued runs, or the disk is nearly full.
+
+        Raises LimitError. The server-wide cap also bounds a client that opens many sessions.
+        """
+        limits = settings.get()
+        with self._lock:
+            waiting = sum(1 for run, _ in self._queue if session and self._sessions.get(run.id) == session)
+            total = len(self._queue)
+        if waiting >= limits.max_queued_per_session:
+            raise LimitError(
+                f"you already have {waiting} run(s) waiting, this server's limit "
+                f"(set by {settings.ENV_NAMES['max_queued_per_session']}); wait for one to start or stop one"
+            )
+        if total >= limits.max_queued_total:
+            raise LimitError(
+                f"{total} runs are already waiting for a slot, this server's limit "
+                f"(set by {settings.ENV_NAMES['max_queued_total']}); try again when one has started"
+            )
+        check_free_space(self.root, limits)
 
     def resume(self, run_id: str, session: str | None = None) -> str:
         """Queue an interrupted, cancelled or failed run to continue from its checkpoint; returns what will happen."""
@@ -131,6 +175,7 @@ class JobManager:
             run.require_resumable()
             has_checkpoint = run.has_checkpoint()
             run.clear_stop()
+            self._sessions[run.id] = session
             run.update_status(
                 state="queued",
                 manager_pid=os.getpid(),
@@ -160,6 +205,12 @@ class JobManager:
         run.request_stop()
         threading.Thread(target=self._escalate, args=(run, process or pid), daemon=True, name=f"stop-{run.id}").start()
         return "stopping after the current batch (a checkpoint is saved)"
+
+    def position(self, run_id: str) -> int | None:
+        """1 for the next queued run to start, 2 for the one after…; None when the run is not waiting in this queue."""
+        with self._lock:
+            ids = [run.id for run, _ in self._queue]
+        return ids.index(run_id) + 1 if run_id in ids else None
 
     def active(self, session: str | None = None) -> list[RunDir]:
         """`session`'s queued and running runs on disk, newest first (dead processes reconciled)."""
@@ -228,9 +279,7 @@ class JobManager:
                 )
                 continue
             self._adopted[run.id] = pid
-            threading.Thread(
-                target=self._monitor_adopted, args=(run, pid), daemon=True, name=f"adopted-{run.id}"
-            ).start()
+            self._watch(run, pid, self._adopted)
 
     def _enqueue(self, run: RunDir, args: list[str]) -> None:
         with self._lock:
@@ -238,16 +287,23 @@ class JobManager:
         self._pump()
 
     def _pump(self) -> None:
-        """Start queued runs while slots are free."""
+        """Start queued runs while slots are free, in fair turns: the session served longest ago goes first."""
         with self._lock:
             while self._queue and len(self._processes) + len(self._adopted) < self.max_jobs:
-                run, args = self._queue.pop(0)
+                run, args = self._queue.pop(min(range(len(self._queue)), key=self._turn))
                 if run.status().get("state") == "queued":
+                    self._served[self._sessions.get(run.id)] = time.monotonic()
                     self._start(run, args)
 
     def _env(self) -> dict[str, str]:
         """The environment of a worker process started now."""
         return {**os.environ, **settings.as_env(home=self.root, threads=self.threads), "PYTHONUNBUFFERED": "1"}
+
+    def _turn(self, index: int) -> tuple:
+        """Sort key of the queued run at `index`: sessions with fewer runs in progress, then served longest ago."""
+        session = self._sessions.get(self._queue[index][0].id)
+        running = sum(1 for run_id in self._processes if session and self._sessions.get(run_id) == session)
+        return running, self._served.get(session, 0.0), index
 
     def _spawn(self, args: list[str], **popen: Any) -> subprocess.Popen:
         """`python -m cnnapp <args>` in this workspace, with the worker's threads, below the app's priority."""
@@ -288,9 +344,9 @@ class JobManager:
                         state="failed", ended=time.time(), message=f"could not start the training process ({exc})"
                     )
                     return
-            run.update_status(pid=process.pid, message="starting the training process")
+            run.update_status(pid=process.pid, launched=time.time(), message="starting the training process")
         self._processes[run.id] = process
-        threading.Thread(target=self._monitor, args=(run, process), daemon=True, name=f"job-{run.id}").start()
+        self._watch(run, process, self._processes)
         self.prestart()
 
     # ----- the warm trainer ---------------------------------------------------------------
@@ -314,7 +370,7 @@ class JobManager:
         env = self._env()
         if idle.key == self._warm_key(env) and idle.process.poll() is None:
             # the status is written before the job is sent: from then on the trainer alone writes it
-            run.update_status(pid=idle.process.pid, message="starting the training process")
+            run.update_status(pid=idle.process.pid, launched=time.time(), message="starting the training process")
             if idle.take(command, run.file(LOG), env):
                 return idle.process
         idle.close()
@@ -339,19 +395,48 @@ class JobManager:
             self._warm_failures = 0 if trainer.ready.is_set() else self._warm_failures + 1
         self.prestart()
 
-    def _monitor(self, run: RunDir, process: subprocess.Popen) -> None:
-        self._ended(run, process.wait(), self._processes)
+    def _watch(self, run: RunDir, target: subprocess.Popen | int, tracked: dict) -> None:
+        """Follow a training process (`target`: ours, or the pid of an adopted one) in a supervised thread.
 
-    def _monitor_adopted(self, run: RunDir, pid: int) -> None:
-        """Follow a training this manager did not start (its exit code is unknown) until its process ends."""
-        while pid_alive(pid):
-            time.sleep(ADOPTED_POLL_S)
-        self._ended(run, None, self._adopted)
+        A watcher that raises (a bug, a file it cannot read) is restarted after WATCH_RETRY_S: its run must still
+        be stopped at the time limit, get its final state and free its slot for the next queued run.
+        """
+
+        def supervised() -> None:
+            while True:
+                try:
+                    return self._follow(run, target, tracked)
+                except Exception:
+                    traceback.print_exc(file=sys.stderr)
+                    print(f"the watcher of run {run.id} failed; restarting it", file=sys.stderr)
+                    time.sleep(WATCH_RETRY_S)
+
+        threading.Thread(target=supervised, daemon=True, name=f"watch-{run.id}").start()
+
+    def _follow(self, run: RunDir, target: subprocess.Popen | int, tracked: dict) -> None:
+        """Wait for the process to end, stopping it at the wall-clock limit, then record how it ended."""
+        minutes = settings.get().max_run_minutes
+        if minutes > 0:
+            # from when the process was launched, also by an earlier app (adopted): a restart gives no extra time
+            launched = run.status().get("launched") or self._watched_since.setdefault(run.id, time.time())
+            if not _wait_gone(target, max(0.0, launched + minutes * 60 - time.time())):
+                self._time_limited[run.id] = minutes
+                run.request_stop()
+                self._escalate(run, target)
+        _wait_gone(target, None)
+        self._ended(run, target.returncode if isinstance(target, subprocess.Popen) else None, tracked)
 
     def _ended(self, run: RunDir, code: int | None, tracked: dict) -> None:
         """Record how a training process ended, free its slot and start the next queued run."""
         try:
             _record_exit(run, code)
+            minutes = self._time_limited.pop(run.id, None)
+            if minutes is not None and run.status().get("state") == "cancelled":
+                run.update_status(
+                    message=f"stopped after {minutes:g} min, this server's limit for one run (set by "
+                    "CNNAPP_MAX_RUN_MINUTES); the best weights so far and a checkpoint were saved: "
+                    "resume it to continue"
+                )
         finally:
             with self._lock:
                 tracked.pop(run.id, None)
@@ -387,6 +472,8 @@ def _record_exit(run: RunDir, code: int | None) -> None:
         )
     elif code < 0:
         state, message = "interrupted", f"the training process was killed ({_signal_name(-code)})"
+    elif code > 0 and shutil.disk_usage(run.path).free < DISK_FULL_BYTES:
+        state, message = "failed", DISK_FULL_MESSAGE  # the trainer could not write its own last words
     else:
         state, message = "failed", f"the training process exited with code {code}; see {LOG}"
     run.update_status(state=state, ended=time.time(), message=message)
@@ -422,17 +509,17 @@ def _signal(pid: int, sig: signal.Signals) -> None:
         pass
 
 
-def _wait_gone(target: subprocess.Popen | int, timeout: float) -> bool:
-    """True once the process has ended, False when it is still alive after `timeout` seconds."""
+def _wait_gone(target: subprocess.Popen | int, timeout: float | None) -> bool:
+    """True once the process has ended, False when it is still alive after `timeout` seconds (None: no limit)."""
     if isinstance(target, subprocess.Popen):
         try:
             target.wait(timeout)
         except subprocess.TimeoutExpired:
             return False
         return True
-    deadline = time.monotonic() + timeout
+    deadline = None if timeout is None else time.monotonic() + timeout
     while pid_alive(target):
-        if time.monotonic() >= deadline:
+        if deadline is not None and time.monotonic() >= deadline:
             return False
-        time.sleep(0.2)
+        time.sleep(POLL_S)
     return True

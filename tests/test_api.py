@@ -8,26 +8,24 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from cnnapp import api
 from cnnapp.inference import MODELS, load_predictor
 from cnnapp.runs import RunDir
-from cnnapp.ui import build_app, launch_options
 from cnnapp.worker import JobManager
+
+pytestmark = pytest.mark.slow  # a live server
+
+IMAGENET = "imagenet:tf_efficientnet_lite0"
 
 
 @pytest.fixture
-def client(workspace: Path):
-    jobs = JobManager(workspace, threads=1)
-    demo = build_app(workspace, jobs)
-    demo.launch(prevent_thread_lock=True, **launch_options(quiet=True))
-    try:
-        yield Client(demo.local_url, verbose=False)
-    finally:
-        demo.close()
-        jobs.shutdown(timeout=5)
+def client(live_app) -> Client:
+    """An API client of the live app."""
+    return live_app.client
 
 
 def zip_folder(folder: Path, target: Path) -> Path:
@@ -38,33 +36,24 @@ def status_of(client: Client, run_id: str) -> dict:
     return client.predict(run_id, api_name="/run_status")
 
 
-def wait_done(client: Client, run_id: str, timeout: float = 180) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = status_of(client, run_id)
-        if status["state"] not in ("queued", "ingesting", "running"):
-            return status
-        time.sleep(0.5)
-    raise AssertionError(f"run {run_id} did not finish in {timeout} s: {status}")
-
-
 def test_the_endpoints_are_named(client):
     assert set(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {
         "/start_training",
+        "/stop_training",
         "/run_status",
         "/predict",
         "/list_runs",
     }
 
 
-def test_upload_train_and_predict_over_http(client, small_dataset, tmp_path, demo_dir):
+def test_upload_train_and_predict_over_http(live_app, client, small_dataset, tmp_path, demo_dir):
     archive = zip_folder(small_dataset, tmp_path / "small.zip")
     config = json.dumps({"arch": "lenet5", "epochs": 2, "batch-size": 8})
     run_id = client.predict(dataset=handle_file(archive), config=config, api_name="/start_training")
     first = status_of(client, run_id)
     assert first["state"] in ("queued", "ingesting", "running") and first["epochs"] == 2 and first["message"]
 
-    status = wait_done(client, run_id)
+    status = live_app.wait_until_finished(run_id)
     assert status["state"] == "completed", status["message"]
     assert status["epoch"] == status["epochs"] == 2 and status["message"].startswith("completed")
     assert [row["epoch"] for row in status["metrics"]] == [1, 2]
@@ -90,7 +79,9 @@ def test_imagenet_prediction_over_http(client, photos):
     assert result["label"] == "espresso" and len(result["confidences"]) == 2
 
 
-def test_bad_arguments_get_clear_errors_and_the_server_keeps_serving(client, small_dataset, tmp_path, workspace):
+def test_bad_arguments_get_clear_errors_and_the_server_keeps_serving(
+    live_app, client, small_dataset, tmp_path, workspace
+):
     archive = zip_folder(small_dataset, tmp_path / "small.zip")
     not_zip = tmp_path / "notes.txt"
     not_zip.write_text("hello")
@@ -155,10 +146,73 @@ def test_bad_arguments_get_clear_errors_and_the_server_keeps_serving(client, sma
 
     # a zip whose content is unusable is found out by the training, which fails with the reason
     run_id = client.predict(dataset=handle_file(one_class_zip), config="{}", api_name="/start_training")
-    status = wait_done(client, run_id)
+    status = live_app.wait_until_finished(run_id, client)
     assert status["state"] == "failed" and "at least two class folders" in status["message"], status
     report = json.loads((workspace / "runs" / run_id / "ingest.json").read_text())
     assert report["classes"] == ["bag"] and report["source"].endswith("one.zip")
+
+
+def test_hostile_configs_are_refused_before_the_upload_is_opened(client, small_dataset, tmp_path, workspace):
+    archive = zip_folder(small_dataset, tmp_path / "small.zip")
+    image = next((small_dataset / "bag").iterdir())
+    cases = [
+        ('{"workers": 1000}', "(set by CNNAPP_MAX_WORKERS)"),
+        ('{"arch": "lenet5", "epochs": 1e12}', "epochs 1000000000000 is over this server's limit of 200"),
+        (json.dumps({"arch": "lenet5", "seed": 2**70}), f"seed must be between 0 and {2**32 - 1}"),
+        ('{"arch": "lenet5", "epochs": true}', "epochs must be int (a whole number), got True"),
+        ('{"arch": "lenet5", "batch_size": 100000}', "(set by CNNAPP_MAX_BATCH_SIZE)"),
+        ("[" * 5000 + "]" * 5000, "nests deeper than 8 levels"),
+    ]
+    if not torch.cuda.is_available():
+        cases.append(('{"arch": "lenet5", "device": "cuda"}', "no CUDA GPU"))
+    for config, message in cases:
+        with pytest.raises(AppError) as caught:
+            client.predict(dataset=handle_file(archive), config=config, api_name="/start_training")
+        assert message in str(caught.value) and "Traceback" not in str(caught.value), (config, str(caught.value))
+    for top_k, message in [
+        ("abc", "top_k must be a whole number, got 'abc'"),
+        (2.5, "whole number"),
+        (0, "at least 1"),
+    ]:
+        with pytest.raises(AppError, match=message):
+            client.predict(image=handle_file(image), model="imagenet:lenet5", top_k=top_k, api_name="/predict")
+    assert client.predict(api_name="/list_runs") == []
+    assert not (workspace / "runs").exists() and not (workspace / "datasets").exists()
+
+
+def test_undecodable_images_get_one_line_over_http(client, tmp_path):
+    from test_limits import tiff_without_width, truncated_gif
+
+    for bad in (truncated_gif(tmp_path / "cut.gif"), tiff_without_width(tmp_path / "nowidth.tif")):
+        with pytest.raises(AppError) as caught:
+            client.predict(image=handle_file(bad), model=IMAGENET, top_k=1, api_name="/predict")
+        assert "truncated or corrupt image" in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.slow
+def test_a_run_can_be_stopped_and_its_status_stays_small(live_app, client, small_dataset, tmp_path, monkeypatch):
+    monkeypatch.setattr("cnnapp.api.STATUS_EPOCHS", 2)
+    archive = zip_folder(small_dataset, tmp_path / "small.zip")
+    config = json.dumps({"arch": "lenet5", "epochs": 4, "batch_size": 8})
+    run_id = client.predict(dataset=handle_file(archive), config=config, api_name="/start_training")
+    assert live_app.wait_until_finished(run_id, client)["state"] == "completed"
+    assert [row["epoch"] for row in status_of(client, run_id)["metrics"]] == [3, 4]
+    every = client.predict(run_id, True, api_name="/run_status")["metrics"]
+    assert [row["epoch"] for row in every] == [1, 2, 3, 4]
+
+    config = json.dumps({"arch": "lenet5", "epochs": 200, "batch_size": 8})
+    long_id = client.predict(dataset=handle_file(archive), config=config, api_name="/start_training")
+    deadline = time.monotonic() + 120
+    while status_of(client, long_id)["epoch"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    said = client.predict(long_id, api_name="/stop_training")
+    assert "stopping after the current batch" in said
+    status = live_app.wait_until_finished(long_id, client, timeout=60)
+    assert status["state"] == "cancelled" and status["epoch"] < 200
+    with pytest.raises(AppError, match="not running"):
+        client.predict(long_id, api_name="/stop_training")
+    with pytest.raises(AppError, match="no run named"):
+        client.predict("20990101-000000-none-0000", api_name="/stop_training")
 
 
 def test_start_returns_at_once_and_the_training_ingests_with_progress(workspace, fashion_2000, tmp_path):

@@ -19,8 +19,7 @@ import pytest
 from PIL import Image
 
 from cnnapp.runs import RunDir
-from cnnapp.ui import TABS, build_app, launch_options
-from cnnapp.worker import JobManager
+from cnnapp.ui import TABS
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
@@ -42,15 +41,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def app(workspace: Path):
-    jobs = JobManager(workspace)
-    demo = build_app(workspace, jobs)
-    demo.launch(prevent_thread_lock=True, **launch_options(quiet=True))
-    try:
-        yield demo.local_url, jobs
-    finally:
-        demo.close()
-        jobs.shutdown(timeout=5)
+def app(serve):
+    """The app training on all threads, as a visitor's browser finds it."""
+    with serve(threads=None) as live:
+        yield live.url, live.jobs
 
 
 @pytest.fixture
@@ -95,7 +89,7 @@ def fits_a_phone(page) -> None:
         assert width <= 390, f"the {tab.TITLE} tab is {width} px wide on a 390 px phone"
 
 
-def test_choose_data_train_watch_and_classify(app, browser, small_dataset, demo_dir, tmp_path):
+def test_choose_data_train_watch_and_classify(app, browser, small_dataset, demo_dir, tmp_path, monkeypatch):
     expect = playwright.expect
     app_url, jobs = app
     requests: list[str] = []
@@ -116,6 +110,7 @@ def test_choose_data_train_watch_and_classify(app, browser, small_dataset, demo_
     epochs = page.locator("#epochs input[type=number]")
     epochs.fill("3")
     epochs.press("Enter")
+    monkeypatch.setenv("CNNAPP_MAX_EPOCHS", "1000")
     blocker = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 1000})  # keeps the next run queued
     page.locator("#start-training").click()
     status = page.locator("#train-status")
@@ -146,7 +141,8 @@ def test_choose_data_train_watch_and_classify(app, browser, small_dataset, demo_
         Image.open(shot).convert("RGB").quantize(256).save(os.environ["CNNAPP_SCREENSHOT"], optimize=True)
 
     open_tab(page, "3 · Predict")
-    expect(page.locator("#predict-model input")).to_have_value(re.compile(run_id), timeout=30_000)
+    picked = re.compile(r"EfficientNet-Lite0 · Fashion-MNIST mini \(example\) · frozen · \d+\.\d% · \d{4}-")
+    expect(page.locator("#predict-model input")).to_have_value(picked, timeout=30_000)  # name · data · acc · date
     picture = tmp_path / "bag.png"
     shutil.copy(sorted((demo_dir / "bag").iterdir())[0], picture)
     page.locator("#predict-image input[type=file]").set_input_files(str(picture))
@@ -160,49 +156,44 @@ def test_choose_data_train_watch_and_classify(app, browser, small_dataset, demo_
     assert requests and outside(requests) == [], "the page loaded something from outside the server"
 
 
-def test_visitors_see_only_their_own_runs(workspace, browser, monkeypatch):
+def test_visitors_see_only_their_own_runs(workspace, serve, browser, monkeypatch):
     """Two browsers (separate storage) on a public server: each sees its runs, also after a reload, and no other's."""
     expect = playwright.expect
-    blocker = RunDir.create(
-        "lenet5", workspace
-    )  # a training left by an earlier app: it holds the slot, so runs stay queued
+    # a training left by an earlier app: it holds the slot, so runs stay queued
+    blocker = RunDir.create("lenet5", workspace)
     gone = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
     ).stdout
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", str(blocker.path)])
     blocker.update_status(state="running", pid=sleeper.pid, manager_pid=int(gone), created=time.time())
     monkeypatch.setenv("CNNAPP_SESSION_RUNS", "1")
-    jobs = JobManager(workspace)
-    demo = build_app(workspace, jobs)
-    demo.launch(prevent_thread_lock=True, **launch_options(quiet=True))
     try:
-        alice = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        bob = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        alice.goto(demo.local_url)
-        expect(alice.locator("#data-summary")).to_contain_text("10 classes", timeout=30_000)
-        open_tab(alice, "2 · Train")
-        alice.locator("#start-training").click()
-        status = alice.locator("#train-status")
-        expect(status).to_contain_text(RUN_ID, timeout=30_000)
-        expect(status).to_contain_text("queued")
-        run_id = RUN_ID.search(status.inner_text()).group(0)
+        with serve(threads=None) as app:
+            alice = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            bob = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            alice.goto(app.url)
+            expect(alice.locator("#data-summary")).to_contain_text("10 classes", timeout=30_000)
+            open_tab(alice, "2 · Train")
+            alice.locator("#start-training").click()
+            status = alice.locator("#train-status")
+            expect(status).to_contain_text(RUN_ID, timeout=30_000)
+            expect(status).to_contain_text("queued")
+            run_id = RUN_ID.search(status.inner_text()).group(0)
 
-        bob.goto(demo.local_url)
-        expect(bob.locator("#data-summary")).to_contain_text("10 classes", timeout=30_000)
-        open_tab(bob, "2 · Train")
-        expect(bob.locator("#train-status")).to_contain_text("No training running")
-        open_tab(bob, "4 · Runs")
-        expect(bob.get_by_text("No runs yet")).to_be_visible(timeout=30_000)
+            bob.goto(app.url)
+            expect(bob.locator("#data-summary")).to_contain_text("10 classes", timeout=30_000)
+            open_tab(bob, "2 · Train")
+            expect(bob.locator("#train-status")).to_contain_text("No training running")
+            open_tab(bob, "4 · Runs")
+            expect(bob.get_by_text("No runs yet")).to_be_visible(timeout=30_000)
 
-        alice.reload()
-        open_tab(alice, "2 · Train")
-        expect(alice.locator("#train-status")).to_contain_text(run_id, timeout=30_000)
-        open_tab(alice, "4 · Runs")
-        expect(alice.locator("#runs-table")).to_contain_text(run_id, timeout=30_000)
-        assert run_id not in bob.content() and blocker.id not in alice.content() + bob.content()
-        assert "Traceback" not in alice.content() + bob.content()
+            alice.reload()
+            open_tab(alice, "2 · Train")
+            expect(alice.locator("#train-status")).to_contain_text(run_id, timeout=30_000)
+            open_tab(alice, "4 · Runs")
+            expect(alice.locator("#runs-table")).to_contain_text(run_id, timeout=30_000)
+            assert run_id not in bob.content() and blocker.id not in alice.content() + bob.content()
+            assert "Traceback" not in alice.content() + bob.content()
     finally:
-        demo.close()
-        jobs.shutdown(timeout=5)
         sleeper.kill()
         sleeper.wait()

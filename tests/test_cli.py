@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+pytestmark = pytest.mark.slow  # every test runs `python -m cnnapp` in a subprocess
+
 
 def cnnapp(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "CNNAPP_THREADS": "2"}

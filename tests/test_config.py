@@ -30,6 +30,9 @@ def test_values_from_json_strings_are_coerced():
         ({"lr_backbone": float("nan")}, "lr_backbone"),
         ({"epochs": 0}, "epochs"),
         ({"epochs": 2.5}, "epochs must be int"),
+        ({"epochs": True}, "epochs must be int"),  # a bool is not a number
+        ({"lr_head": False}, "lr_head must be float"),
+        ({"patience": -1}, "patience must be 0"),
         ({"batch_size": 0}, "batch_size"),
         ({"val_split": 1.0}, "val_split"),
         ({"optimizer": "lion"}, "unknown optimizer"),

@@ -110,6 +110,7 @@ def test_stage_plan_is_fine_tune_as_data(small_dataset):
     assert [(s.name, s.frozen, s.lr_backbone) for s in full] == [("full", False, 3e-3)]
 
 
+@pytest.mark.slow  # two real trainings of EfficientNet-Lite0
 def test_feature_cache_matches_the_naive_frozen_path(small_dataset, tmp_path):
     results = {}
     for cached in (True, False):

@@ -5,7 +5,7 @@ import errno
 import pytest
 import torch
 
-from cnnapp.errors import OUT_OF_MEMORY, ConfigError, IngestError, expected, user_message
+from cnnapp.errors import DISK_FULL_MESSAGE, OUT_OF_MEMORY, ConfigError, IngestError, expected, user_message
 
 
 def test_cnnapp_errors_speak_for_themselves():
@@ -27,10 +27,26 @@ def test_every_kind_of_out_of_memory_gets_the_same_advice(exc):
 
 
 def test_file_errors_name_the_file_and_what_to_check():
-    message = user_message(OSError(errno.ENOSPC, "No space left on device", "/runs/x/metrics.csv"))
+    message = user_message(PermissionError(errno.EACCES, "Permission denied", "/runs/x/metrics.csv"))
     assert message == (
-        "could not read or write files (No space left on device: /runs/x/metrics.csv); check disk space and permissions"
+        "could not read or write files (Permission denied: /runs/x/metrics.csv); check disk space and permissions"
     )
+
+
+@pytest.mark.parametrize(
+    "exc,where",
+    [
+        (OSError(errno.ENOSPC, "No space left on device", "/runs/x/metrics.csv"), "/runs/x/metrics.csv"),
+        (OSError(errno.EDQUOT, "Disk quota exceeded"), "Disk quota exceeded"),
+        (
+            RuntimeError("Error while serializing: IoError(Os { code: 28, kind: StorageFull, ... os error 28"),
+            "RuntimeError",
+        ),
+    ],
+)
+def test_a_full_disk_says_so_however_it_is_reported(exc, where):
+    assert user_message(exc) == f"{DISK_FULL_MESSAGE} ({where})" and expected(exc)
+    assert user_message(exc).startswith("the disk is full: delete runs or exports")
 
 
 def test_unexpected_errors_say_what_happened_in_one_line_and_where_to_look():

@@ -13,11 +13,13 @@ from cnnapp.runs import RunDir
 from tests.conftest import trained_demo_run
 
 
+# Tests on this trained run (about 3 s on 2 cores, once per module) are `slow`.
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> RunDir:
     return trained_demo_run(tmp_path_factory.mktemp("eval-home"))
 
 
+@pytest.mark.slow
 def test_confusion_matrix_agrees_with_the_models_predictions_on_val_images(run):
     cm, classes = evaluate.confusion(run)
     again = evaluate.recompute_predictions(run)
@@ -29,6 +31,7 @@ def test_confusion_matrix_agrees_with_the_models_predictions_on_val_images(run):
     assert evaluate.accuracies(run)["val"] == pytest.approx(np.trace(cm) / cm.sum())
 
 
+@pytest.mark.slow
 def test_accuracies_and_per_class_table(run):
     report = run.report()
     assert evaluate.accuracies(run) == {"val": report["val_accuracy"]}
@@ -42,6 +45,7 @@ def test_accuracies_and_per_class_table(run):
         evaluate.per_class_table(run, "test")
 
 
+@pytest.mark.slow
 def test_confusion_figures_counts_and_row_normalised(run):
     cm, classes = evaluate.confusion(run)
     counts = evaluate.confusion_plot(run)
@@ -57,6 +61,7 @@ def test_confusion_figures_counts_and_row_normalised(run):
     assert len(counts.axes[0].texts) == 100 and counts.axes[0].texts[0].get_text() == str(cm[0, 0])
 
 
+@pytest.mark.slow
 def test_curves_in_long_format(run):
     frame = evaluate.curves(run)
     assert list(frame.columns) == ["epoch", "stage", "metric", "split", "value"]
@@ -66,6 +71,7 @@ def test_curves_in_long_format(run):
     assert val_acc == metrics["val_acc"].tolist()
 
 
+@pytest.mark.slow
 def test_line_figure_marks_every_point(run):
     long = evaluate.curves(run)
     fig = evaluate.line_figure(long[long["metric"] == "loss"], "epoch", "value", "split", "loss")
@@ -78,10 +84,13 @@ def test_line_figure_marks_every_point(run):
     assert not empty.axes[0].lines and empty.axes[0].get_ylim() == (0, 100)
 
 
+@pytest.mark.slow
 def test_top_losses_are_the_most_confident_mistakes(run):
     saved = evaluate.val_predictions(run)
-    wrong = saved[saved["target"] != saved["pred"]].sort_values("loss", ascending=False)
+    wrong = saved[saved["target"] != saved["pred"]].sort_values(["confidence", "loss"], ascending=False)
     gallery = evaluate.top_losses(run, k=5)
+    shown = [float(caption.rsplit("(", 1)[1].rstrip("%)")) for _, caption in gallery]
+    assert shown == sorted(shown, reverse=True), "the surest mistakes come first"
     assert len(gallery) == min(5, len(wrong)) > 0
     root = evaluate.dataset_root(run)
     for (path, caption), row in zip(gallery, wrong.itertuples()):

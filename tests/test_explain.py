@@ -18,7 +18,8 @@ from cnnapp.registry import build, get_spec, names
 from cnnapp.train import train
 
 CATS = {"Egyptian cat", "tabby, tabby cat", "tiger cat"}
-HEAVY = {"vgg16", "vgg19", "googlenet"}  # 5–8 s each on 2 cores (building 140 M random weights)
+# Seconds each to build on 2 cores (over 20 M random weights, or a slow initialisation): `slow`.
+HEAVY = {"alexnet", "vgg16", "vgg19", "googlenet", "resnet50", "resnet152", "densenet121", "convnext_tiny"}
 
 
 def random_model(arch: str) -> tuple[torch.nn.Module, torch.nn.Module, torch.Tensor]:
@@ -32,7 +33,8 @@ def random_model(arch: str) -> tuple[torch.nn.Module, torch.nn.Module, torch.Ten
 
 @pytest.mark.parametrize("arch", [pytest.param(n, marks=pytest.mark.slow) if n in HEAVY else n for n in names()])
 def test_grad_cam_and_feature_layers_on_every_registry_architecture(arch):
-    """Grad-CAM finds its layer automatically for timm, torchvision and cnnapp models (random weights, channels_last)."""
+    """Grad-CAM finds its layer automatically for timm, torchvision and cnnapp models (random weights,
+    channels_last)."""
     model, head, x = random_model(arch)
     with torch.no_grad():
         expected = model(x).softmax(1)[0]
@@ -60,6 +62,7 @@ def test_captured_maps_survive_inplace_relu():
     torch.testing.assert_close(relu, conv.clamp_min(0))
 
 
+@pytest.mark.slow
 def test_the_target_layer_is_the_last_spatial_map_before_pooling():
     expected = {
         "lenet5": "features",
@@ -78,6 +81,7 @@ def test_heatmap_follows_a_non_square_input():
     assert heatmap.shape == (48, 80) and heatmap.min() >= 0 and heatmap.max() <= 1
 
 
+# Tests on the pretrained ImageNet model (seconds to load and run on 2 cores) are `slow`.
 @pytest.fixture(scope="module")
 def imagenet() -> Predictor:
     return load_predictor("imagenet:tf_efficientnet_lite0")
@@ -94,6 +98,7 @@ def canvas_with(photo: str, corner: tuple[int, int]) -> tuple[Image.Image, np.nd
     return canvas, quadrant
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("photo,class_name", [("chelsea", None), ("coffee", "espresso")])
 def test_grad_cam_peaks_on_the_object(imagenet, photos, photo, class_name):
     for corner in [(0, 0), (1, 0), (0, 1), (1, 1)]:
@@ -111,6 +116,7 @@ def test_grad_cam_peaks_on_the_object(imagenet, photos, photo, class_name):
         assert share > 0.6, (corner, share)  # a quarter of the canvas holds most of the heat
 
 
+@pytest.mark.slow
 def test_explanation_images_and_class_lookup(imagenet, photos):
     result = explain.explain(imagenet, str(photos["chelsea"]), class_name="tabby")
     assert result.label == "tabby, tabby cat" and 0 < result.prob < 1 and result.layer == "bn2"
@@ -119,6 +125,7 @@ def test_explanation_images_and_class_lookup(imagenet, photos):
         explain.explain(imagenet, str(photos["chelsea"]), class_name="Egyptain cat")
 
 
+@pytest.mark.slow
 def test_feature_maps_early_to_late(imagenet, photos):
     layers = explain.feature_layers(explain.model_layers(imagenet))
     assert [layer.name for layer in layers] == ["conv_stem", "blocks.0", "blocks.1", "blocks.2", "blocks.4", "bn2"]
@@ -131,6 +138,7 @@ def test_feature_maps_early_to_late(imagenet, photos):
         explain.feature_maps(imagenet, str(photos["coffee"]), ["no.such.layer"])
 
 
+@pytest.mark.slow
 def test_cli_explain_writes_a_png(small_dataset, tmp_path):
     run, status = train(TrainConfig(data=str(small_dataset), arch="lenet5", epochs=1, batch_size=8), progress=False)
     assert status["state"] == "completed"

@@ -8,7 +8,6 @@ import resource
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -50,7 +49,9 @@ def test_write_error_fails_the_run_clearly(small_dataset, tmp_path):
 
 
 @pytest.mark.slow
-def test_out_of_memory_fails_the_run_clearly(demo_dir):
+def test_out_of_memory_fails_the_run_clearly(demo_dir, monkeypatch):
+    monkeypatch.setenv("CNNAPP_MAX_TRAIN_MEMORY", str(2**50))  # past the estimate that would refuse this config
+
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (12 * 1024**3, 12 * 1024**3))
 
@@ -77,17 +78,8 @@ def test_out_of_memory_fails_the_run_clearly(demo_dir):
     assert "Traceback" not in err
 
 
-def _wait_for(predicate, timeout: float = 300) -> None:
-    end = time.time() + timeout
-    while time.time() < end:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out")
-
-
 @pytest.mark.slow
-def test_kill_minus_nine_then_list_predict_and_resume(demo_dir, tmp_path, workspace):
+def test_kill_minus_nine_then_list_predict_and_resume(demo_dir, tmp_path, workspace, wait_for):
     run = RunDir(workspace / "runs" / "killed")
     proc = cli(
         "train",
@@ -104,7 +96,7 @@ def test_kill_minus_nine_then_list_predict_and_resume(demo_dir, tmp_path, worksp
         "--run-dir",
         str(run.path),
     )
-    _wait_for(lambda: len(run.metrics()) >= 1 and (run.last_event() or {}).get("epoch") == 2)
+    wait_for(lambda: len(run.metrics()) >= 1 and (run.last_event() or {}).get("epoch") == 2, 300, "epoch 2 to start")
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert run.status()["state"] == "running"
@@ -127,7 +119,8 @@ def test_kill_minus_nine_then_list_predict_and_resume(demo_dir, tmp_path, worksp
     assert run.metrics()["epoch"].tolist() == [1, 2, 3]
 
 
-def test_sigterm_stops_gracefully_with_a_checkpoint(demo_dir, workspace):
+@pytest.mark.slow
+def test_sigterm_stops_gracefully_with_a_checkpoint(demo_dir, workspace, wait_for):
     run = RunDir(workspace / "runs" / "stopped")
     proc = cli(
         "train",
@@ -143,7 +136,7 @@ def test_sigterm_stops_gracefully_with_a_checkpoint(demo_dir, workspace):
         "--run-dir",
         str(run.path),
     )
-    _wait_for(lambda: len(run.metrics()) >= 1)
+    wait_for(lambda: len(run.metrics()) >= 1, 300, "the first epoch")
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
     status = run.status()

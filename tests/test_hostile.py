@@ -93,6 +93,32 @@ def test_nested_corrupt_and_fake_zips(tmp_path):
         ingest(fake)
 
 
+def test_an_unwritable_entry_is_skipped_and_the_rest_extracted(tmp_path):
+    """A name over 255 bytes, a file and a folder of one name, a duplicate name: only those entries are left out."""
+    long_name = "cat/" + "a" * 300 + ".png"
+    archive = tmp_path / "odd.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, data in two_classes().items():
+            zf.writestr(name, data)
+        zf.writestr(long_name, png_bytes(50))
+        zf.writestr("dog/clash", png_bytes(51))
+        zf.writestr("dog/clash/inner.png", png_bytes(52))
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            zf.writestr("cat/0.png", png_bytes(53))
+    extracted = extract_zip(archive, tmp_path / "out")
+    reasons = {r["path"]: r["reason"] for r in extracted.skipped}
+    assert reasons == {
+        long_name: "name too long for this filesystem; not extracted",
+        "dog/clash/inner.png": "a file and a folder of the archive have the same name; not extracted",
+        "cat/0.png": "duplicate entry name; the first 'cat/0.png' was kept",
+    }
+    assert (extracted.root / "cat" / "0.png").read_bytes() == png_bytes(0)
+    ds = ingest(archive)
+    assert len(ds.splits["train"]) + len(ds.splits["val"]) == 12
+    assert {r["path"] for r in ds.skipped} >= set(reasons)
+
+
+@pytest.mark.slow
 def test_broken_and_unusual_images(tmp_path, monkeypatch):
     root = tmp_path / "data"
     cls = {"plain": root / "plain", "weird": root / "weird"}

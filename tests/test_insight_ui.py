@@ -1,4 +1,5 @@
-"""The Evaluate, Compare, Explain and Learn tabs: registered in the app, their handlers on a real trained run (no browser)."""
+"""The Evaluate, Compare, Explain and Learn tabs: registered in the app, their handlers on a real trained run
+(no browser)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from cnnapp.ui.common import user_errors
 from tests.conftest import trained_demo_run
 
 
+# Tests on this trained run (about 5 s on 2 cores, once per module) are `slow`.
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace holding one LeNet-5 run trained for 2 epochs on the demo set."""
@@ -48,6 +50,7 @@ def test_the_tabs_are_registered_and_the_app_builds(tmp_path):
     assert isinstance(build_app(tmp_path, JobManager(tmp_path)), gr.Blocks)
 
 
+@pytest.mark.slow
 def test_evaluate_shows_a_run(home, run_id):
     dropdown, empty = evaluate_tab.run_choices(home, None, None)
     assert dropdown.value == run_id and empty == ""
@@ -76,7 +79,7 @@ class FakeJobs:
         self.root = root
         self.submitted: list[dict] = []
 
-    def submit(self, values: dict, session: str | None = None) -> RunDir:
+    def submit(self, values: dict, session: str | None = None, dataset_name: str | None = None) -> RunDir:
         self.submitted.append(values)
         run = RunDir.create(values["arch"], self.root)
         TrainConfig.from_dict(values).save(run.file("config.json"))
@@ -87,7 +90,7 @@ class FakeJobs:
 def test_compare_queues_the_four_settings(tmp_path, demo_dir):
     jobs = FakeJobs(tmp_path)
     dataset = {"path": str(demo_dir), "name": "demo"}
-    picked, timer, bumped = compare_tab.queue(jobs, dataset, "tf_efficientnet_lite0", 2, 0, 64, 0.01, "light")
+    picked, timer, bumped = compare_tab.queue(jobs, None, dataset, "tf_efficientnet_lite0", 2, 0, 64, 0.01, "light")
     assert len(picked.value) == 4 and timer.active and bumped > 0
     flags = [(v["pretrained"], v["freeze"], v["unfreeze_epochs"]) for v in jobs.submitted]
     assert flags == [(False, False, 0), (True, True, 0), (True, False, 0), (True, True, 2)]
@@ -95,20 +98,25 @@ def test_compare_queues_the_four_settings(tmp_path, demo_dir):
         v["epochs"] == 2 and v["img_size"] == 64 and v["lr_head"] == 0.01 and v["augment"] == "light"
         for v in jobs.submitted
     )
-    empty, table, figure, download, timer = compare_tab.show(tmp_path, picked.value)
+    empty, bar, table, figure, download, timer = compare_tab.show(tmp_path, picked.value)
+    assert "0 of 4 runs finished" in bar
     assert empty == "" and len(table) == 4 and table["state"].eq("queued").all() and timer.active
     assert table["setting"].str[:3].tolist() == ["(a)", "(b)", "(c)", "(d)"]
 
-    queue = user_errors(partial(compare_tab.queue, jobs))
+    queue = user_errors(partial(compare_tab.queue, jobs, None))
     with pytest.raises(gr.Error, match="no dataset chosen"):
         queue(None, "tf_efficientnet_lite0", 1, 0, 64, None, "none")
-    with pytest.raises(gr.Error, match="no pretrained weights"):
-        queue(dataset, "lenet5", 1, 0, 64, None, "none")
+    with pytest.raises(gr.Error, match="image size 8 px is too small"):
+        queue(dataset, "lenet5", 1, 0, 8, None, "none")
     assert len(jobs.submitted) == 4  # nothing queued by the failed clicks
+    queue(dataset, "lenet5", 1, 0, 32, None, "none")  # only (a) can run: (b)–(d) are skipped
+    assert len(jobs.submitted) == 5 and jobs.submitted[-1]["pretrained"] is False
 
 
+@pytest.mark.slow
 def test_compare_table_curves_and_csv_of_finished_runs(home, run_id):
-    empty, table, figure, download, timer = compare_tab.show(home, [run_id])
+    empty, bar, table, figure, download, timer = compare_tab.show(home, [run_id])
+    assert "1 of 1 runs finished" in bar
     assert empty == "" and len(table) == 1 and not timer.active
     assert table.loc[0, "setting"] == "(a) from scratch" and table.loc[0, "best val acc"].endswith("%")
     assert isinstance(figure, Figure) and len(figure.axes[0].lines) == 1
@@ -119,6 +127,7 @@ def test_compare_table_curves_and_csv_of_finished_runs(home, run_id):
     assert compare_tab.run_choices(home, [run_id, "gone"]).value == [run_id]
 
 
+@pytest.mark.slow
 def test_explain_grad_cam_and_feature_maps(home, run_id, demo_dir):
     image = str(sorted((demo_dir / "bag").iterdir())[0])
     classes, layers = explain_tab.on_model(home, run_id)

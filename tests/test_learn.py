@@ -27,6 +27,7 @@ def windows(m: np.ndarray, k: int, s: int, reduce) -> np.ndarray:
 def test_course_max_pool_example_is_exact():
     out = learn.pool(COURSE, "max", kernel=2, stride=2)
     assert out.tolist() == [[4, 7, 8], [12, 14, 11], [7, 15, 13]]
+    assert learn.COURSE_MATRIX.tolist() == COURSE  # the module's copy is the course's matrix
     np.testing.assert_array_equal(learn.pool(learn.COURSE_MATRIX), learn.COURSE_MAX_POOL)
 
 

@@ -15,6 +15,7 @@ from torch import nn
 from cnnapp.cli import main
 from cnnapp.config import TrainConfig
 from cnnapp.engine import TensorBatches
+from cnnapp.errors import LRFindError
 from cnnapp.lr_find import find_lr, range_test, steepest, valley
 from cnnapp.train import train
 from cnnapp.ui import lr_finder
@@ -80,8 +81,6 @@ def test_the_range_test_sweeps_exponentially_stops_on_divergence_and_restores_th
 
 
 def test_a_sweep_that_diverges_at_once_is_refused_with_advice(demo_dir, workspace):
-    from cnnapp.lr_find import LRFindError
-
     with pytest.raises(LRFindError, match="diverged after only"):
         find_lr(TrainConfig(data=str(demo_dir), arch="lenet5", img_size=32), steps=40, start_lr=1e3, end_lr=1e6)
 

@@ -19,6 +19,7 @@ def test_lite0_weights_map_every_tensor_strictly():
     assert mapped.keys() == model.state_dict().keys()
 
 
+@pytest.mark.slow
 def test_offline_imagenet_classifier_recognises_real_photos(photos):
     predictor = Predictor.imagenet("tf_efficientnet_lite0")
     cat, coffee = predictor.predict([photos["chelsea"], photos["coffee"]], top_k=3)

@@ -82,6 +82,7 @@ def test_unknown_architecture_and_too_small_images():
     registry.check_input_size("lenet5", 28)
 
 
+@pytest.mark.slow
 def test_models_cli_json():
     out = subprocess.run(
         [sys.executable, "-m", "cnnapp", "models", "--format", "json"], capture_output=True, text=True, check=True

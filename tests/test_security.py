@@ -4,52 +4,48 @@ the bind address, and 50 concurrent predictions. Real servers, real clients, rea
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import shutil
 import socket
+import stat
 import struct
 import subprocess
 import sys
 import time
 import urllib.request
 import zlib
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 import gradio as gr
 import httpx
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from gradio_client.exceptions import AppError
+from test_api import zip_folder
 from test_hostile import make_zip, png_bytes, two_classes
 
 from cnnapp import api, runs, sessions
 from cnnapp.config import TrainConfig
 from cnnapp.errors import CnnappError, RunError
 from cnnapp.train import train
-from cnnapp.ui import build_app, data_tab, evaluate_tab, explain_tab, export_tab, launch_options, predict_tab, runs_tab
+from cnnapp.ui import (
+    UPLOAD_CACHE,
+    data_tab,
+    evaluate_tab,
+    explain_tab,
+    export_tab,
+    launch_options,
+    predict_tab,
+    runs_tab,
+)
 from cnnapp.ui.common import user_errors
 from cnnapp.worker import JobManager
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGENET = "imagenet:tf_efficientnet_lite0"
-
-
-@contextlib.contextmanager
-def serving(workspace: Path) -> Iterator[tuple[gr.Blocks, JobManager]]:
-    """The app on a free port of 127.0.0.1, as `python app.py` launches it (environment read now)."""
-    jobs = JobManager(workspace, threads=1)
-    demo = build_app(workspace, jobs)
-    demo.launch(prevent_thread_lock=True, **launch_options(quiet=True))
-    try:
-        yield demo, jobs
-    finally:
-        demo.close()
-        jobs.shutdown(timeout=5)
 
 
 def bomb_png(path: Path, side: int = 50_000) -> Path:
@@ -65,20 +61,6 @@ def bomb_png(path: Path, side: int = 50_000) -> Path:
     return path
 
 
-def zip_folder(folder: Path, target: Path) -> Path:
-    return Path(shutil.make_archive(str(target.with_suffix("")), "zip", folder.parent, folder.name))
-
-
-def wait_done(client: Client, run_id: str, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = client.predict(run_id, api_name="/run_status")
-        if status["state"] not in ("queued", "ingesting", "running"):
-            return status
-        time.sleep(0.3)
-    raise AssertionError(f"run {run_id} did not finish in {timeout} s")
-
-
 def files_outside(folder: Path, workspace: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and not p.is_relative_to(workspace)}
 
@@ -86,7 +68,8 @@ def files_outside(folder: Path, workspace: Path) -> set[str]:
 # ----- bind address, upload size, server paths --------------------------------------------------------------
 
 
-def test_the_server_listens_on_localhost_unless_configured(monkeypatch, workspace):
+@pytest.mark.slow
+def test_the_server_listens_on_localhost_unless_configured(monkeypatch, workspace, wait_for):
     monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
     monkeypatch.delenv("CNNAPP_MAX_UPLOAD", raising=False)
     options = launch_options()
@@ -107,16 +90,17 @@ def test_the_server_listens_on_localhost_unless_configured(monkeypatch, workspac
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+    def serves_its_page() -> bool:
+        assert app.poll() is None, "python app.py exited"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as page:
+                return page.status == 200
+        except OSError:
+            return False
+
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as page:
-                    assert page.status == 200
-                    break
-            except OSError:
-                assert time.monotonic() < deadline and app.poll() is None, "python app.py did not serve its page"
-                time.sleep(0.2)
+        assert wait_for(serves_its_page, 60, "python app.py to serve its page")
         listening = [
             line.split()
             for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
@@ -133,13 +117,14 @@ def test_the_server_listens_on_localhost_unless_configured(monkeypatch, workspac
         app.wait(10)
 
 
-def test_uploads_over_the_limit_are_refused(monkeypatch, workspace, tmp_path):
+@pytest.mark.slow
+def test_uploads_over_the_limit_are_refused(monkeypatch, serve, tmp_path):
     monkeypatch.setenv("CNNAPP_MAX_UPLOAD", "20kb")
     big = tmp_path / "big.zip"
     big.write_bytes(os.urandom(50_000))
-    with serving(workspace) as (demo, _):
+    with serve() as app:
+        demo, client = app.demo, app.client
         assert demo.max_file_size == 20 * 1024
-        client = Client(demo.local_url, verbose=False)
         with pytest.raises(ValueError, match="exceeds the maximum file size of 20480 bytes"):
             client.predict(dataset=handle_file(big), config="{}", api_name="/start_training")
         refused = httpx.post(demo.local_url + "gradio_api/upload", files={"files": ("big.zip", big.read_bytes())})
@@ -147,23 +132,60 @@ def test_uploads_over_the_limit_are_refused(monkeypatch, workspace, tmp_path):
         assert client.predict(api_name="/list_runs") == []
 
 
-def test_files_on_the_server_cannot_be_passed_as_uploads(workspace):
+@pytest.mark.slow
+def test_files_on_the_server_cannot_be_passed_as_uploads(live_app, workspace):
     """A raw call naming a server path instead of an upload is refused by gradio before cnnapp sees it."""
-    with serving(workspace) as (demo, _):
-        for endpoint, data in [
-            ("start_training", [{"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}, "{}"]),
-            ("predict", [{"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}, IMAGENET, 3]),
-        ]:
-            event = httpx.post(demo.local_url + f"gradio_api/call/{endpoint}", json={"data": data}).json()["event_id"]
-            reply = httpx.get(demo.local_url + f"gradio_api/call/{endpoint}/{event}", timeout=60).text
-            assert "event: error" in reply and "root:" not in reply
-        assert not (workspace / "runs").exists()
+    for endpoint, data in [
+        ("start_training", [{"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}, "{}"]),
+        ("predict", [{"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}, IMAGENET, 3]),
+    ]:
+        event = httpx.post(live_app.url + f"gradio_api/call/{endpoint}", json={"data": data}).json()["event_id"]
+        reply = httpx.get(live_app.url + f"gradio_api/call/{endpoint}/{event}", timeout=60).text
+        assert "event: error" in reply and "root:" not in reply
+    assert not (workspace / "runs").exists()
+
+
+def call(url: str, endpoint: str, data: list) -> str:
+    """A raw API call, as a script would make it; the reply's event stream."""
+    event = httpx.post(url + f"gradio_api/call/{endpoint}", json={"data": data}).json()["event_id"]
+    return httpx.get(url + f"gradio_api/call/{endpoint}/{event}", timeout=120).text
+
+
+@pytest.mark.slow
+def test_uploads_are_deleted_once_used_and_their_path_is_not_accepted_again(
+    serve, workspace, small_dataset, tmp_path, monkeypatch
+):
+    monkeypatch.setattr("cnnapp.ui.uploads.UPLOAD_GRACE_S", 0.0)  # no concurrent request shares this upload
+    archive = shutil.make_archive(str(tmp_path / "small"), "zip", small_dataset.parent, small_dataset.name)
+    config = json.dumps({"arch": "lenet5", "epochs": 1, "batch_size": 8})
+    with serve() as app:
+        demo, jobs = app.demo, app.jobs
+        assert demo.delete_cache == UPLOAD_CACHE
+        with open(archive, "rb") as f:
+            (uploaded,) = httpx.post(demo.local_url + "gradio_api/upload", files={"files": ("small.zip", f)}).json()
+        assert Path(uploaded).is_file()
+        file_data = {"path": uploaded, "meta": {"_type": "gradio.FileData"}}
+        reply = call(demo.local_url, "start_training", [file_data, config])
+        assert "event: complete" in reply, reply
+        deadline = time.monotonic() + 10
+        while Path(uploaded).exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not Path(uploaded).exists()
+        again = call(demo.local_url, "start_training", [file_data, config])
+        assert "event: error" in again and "root:" not in again
+        (run,) = jobs.active() or sessions.all_runs(workspace)
+        assert jobs.wait(run.id, timeout=120)["state"] == "completed"
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in run.path.iterdir() if p.is_file()}
+    assert "model.safetensors" in modes and len(set(modes.values())) == 1, modes
 
 
 # ----- hostile uploads through the live server and the Data tab -------------------------------------------
 
 
-def test_hostile_uploads_get_clear_messages_and_the_server_keeps_serving(monkeypatch, workspace, tmp_path, photos):
+@pytest.mark.slow
+def test_hostile_uploads_get_clear_messages_and_the_server_keeps_serving(
+    monkeypatch, serve, workspace, tmp_path, photos
+):
     outside = tmp_path / "outside"
     outside.mkdir()
     inner = make_zip(tmp_path / "inner.zip", two_classes()).read_bytes()
@@ -221,8 +243,8 @@ def test_hostile_uploads_get_clear_messages_and_the_server_keeps_serving(monkeyp
 
     in_job = {"traversal.zip", "links.zip", "nested.zip", "corrupt.zip", "broken.zip", "one.zip"}
     failed = set()
-    with serving(workspace) as (demo, _):
-        client = Client(demo.local_url, verbose=False)
+    with serve() as app:
+        client = app.client
         for archive, env, message in zips:
             with monkeypatch.context() as limits:
                 for key, value in env.items():
@@ -231,7 +253,7 @@ def test_hostile_uploads_get_clear_messages_and_the_server_keeps_serving(monkeyp
                     run_id = client.predict(
                         dataset=handle_file(archive), config='{"arch": "lenet5"}', api_name="/start_training"
                     )
-                    status = wait_done(client, run_id)
+                    status = app.wait_until_finished(run_id)
                     assert status["state"] == "failed", (archive.name, status)
                     reason = status["message"]
                     failed.add(run_id)
@@ -244,12 +266,10 @@ def test_hostile_uploads_get_clear_messages_and_the_server_keeps_serving(monkeyp
                 assert re.search(message, reason), (archive.name, reason)
                 assert "Traceback" not in reason and len(reason.splitlines()) == 1
 
-                try:  # the Data tab's upload handler: an error, or the summary says why the dataset cannot be used
-                    state, summary, *_ = user_errors(data_tab.use_zip)(workspace, str(archive))
-                except gr.Error as exc:
-                    state, summary = gr.skip(), exc.message
-                assert state == gr.skip() and re.search(message, summary), (archive.name, summary)
-                assert "Traceback" not in summary
+                # the Data tab's upload handler: the previous dataset stays, the notice says why
+                state, *_, notice, _, _ = data_tab.use_zip(workspace, str(archive))
+                assert state == gr.skip() and re.search(message, notice), (archive.name, notice)
+                assert "Traceback" not in notice
             assert {r["run_id"] for r in client.predict(api_name="/list_runs")} == failed  # the server answers
         for picture, message in pictures:
             with pytest.raises(AppError, match=message):
@@ -359,17 +379,18 @@ def test_a_session_sees_and_uses_only_its_own_runs(monkeypatch, workspace, alice
     assert runs_tab.runs_frame(workspace, "alice").empty, "a run without an owner belongs to no visitor"
 
 
-def test_two_api_clients_see_only_their_own_runs(monkeypatch, workspace, small_dataset, tmp_path, demo_dir):
+@pytest.mark.slow
+def test_two_api_clients_see_only_their_own_runs(monkeypatch, serve, small_dataset, tmp_path, demo_dir):
     monkeypatch.setenv("CNNAPP_SESSION_RUNS", "1")
     archive = zip_folder(small_dataset, tmp_path / "small.zip")
-    with serving(workspace) as (demo, _):
-        alice, bob = Client(demo.local_url, verbose=False), Client(demo.local_url, verbose=False)
+    with serve() as app:
+        alice, bob = app.client, app.new_client()
         run_id = alice.predict(
             dataset=handle_file(archive),
             config='{"arch": "lenet5", "epochs": 1, "batch-size": 8}',
             api_name="/start_training",
         )
-        assert wait_done(alice, run_id)["state"] == "completed"
+        assert app.wait_until_finished(run_id, alice, timeout=120)["state"] == "completed"
         assert [r["run_id"] for r in alice.predict(api_name="/list_runs")] == [run_id]
         assert bob.predict(api_name="/list_runs") == []
         image = handle_file(sorted((demo_dir / "trouser").iterdir())[-1])
@@ -390,10 +411,10 @@ def test_two_api_clients_see_only_their_own_runs(monkeypatch, workspace, small_d
 # ----- load ----------------------------------------------------------------------------------------------
 
 
-def test_fifty_concurrent_predictions_all_succeed(workspace, photos):
+@pytest.mark.slow
+def test_fifty_concurrent_predictions_all_succeed(live_app, photos):
     """Timing lives in `bench/serving.py::load`; here only correctness under load."""
-    with serving(workspace) as (demo, _):
-        client = Client(demo.local_url, verbose=False)
-        jobs = [client.submit(handle_file(photos["coffee"]), IMAGENET, 3, api_name="/predict") for _ in range(50)]
-        results = [job.result(timeout=300) for job in jobs]
+    client = live_app.client
+    jobs = [client.submit(handle_file(photos["coffee"]), IMAGENET, 3, api_name="/predict") for _ in range(50)]
+    results = [job.result(timeout=300) for job in jobs]
     assert all(r["label"] == "espresso" and len(r["confidences"]) == 3 for r in results)

@@ -61,7 +61,9 @@ def test_requirements_agree_with_pyproject():
     wanted = pins(project()["dependencies"], "pyproject.toml")
     have = requirements()
     assert have == wanted, (
-        f"only in pyproject: {sorted(wanted.keys() - have.keys())}, only in requirements.txt: {sorted(have.keys() - wanted.keys())}, different pins: {sorted(k for k in wanted.keys() & have.keys() if wanted[k] != have[k])}"
+        f"only in pyproject: {sorted(wanted.keys() - have.keys())}, "
+        f"only in requirements.txt: {sorted(have.keys() - wanted.keys())}, "
+        f"different pins: {sorted(k for k in wanted.keys() & have.keys() if wanted[k] != have[k])}"
     )
     dev = pins(project()["optional-dependencies"]["dev"], "pyproject.toml [dev]")
     assert not dev.keys() & have.keys(), "test-only packages do not belong on the Space"

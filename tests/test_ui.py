@@ -15,9 +15,10 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
+from cnnapp.errors import ConfigError
 from cnnapp.runs import RunDir, get_run
 from cnnapp.ui import build_app, data_tab, predict_tab, runs_tab, train_tab
-from cnnapp.ui.common import user_errors
+from cnnapp.ui.common import api_errors, plain, progress_html, user_errors
 from cnnapp.ui.dataset_state import default_dataset
 from cnnapp.ui.theme import PATH_SEP
 from cnnapp.ui.uploads import rebuild_folder
@@ -48,8 +49,8 @@ def test_an_uploaded_folder_keeps_its_classes(small_dataset, tmp_path, workspace
 
 def test_a_folder_without_its_structure_is_refused_with_advice(small_dataset, workspace):
     flat = [str(p) for p in (small_dataset / "bag").iterdir()]
-    with pytest.raises(gr.Error, match="upload the folder as a .zip"):
-        user_errors(data_tab.use_folder)(workspace, flat)
+    state, *_, notice, zip_box, folder_box = data_tab.use_folder(workspace, flat, default_dataset())
+    assert state == gr.skip() and "upload the folder as a .zip" in notice and folder_box is None
 
 
 def test_the_ingestion_report_lists_skipped_files_with_reasons(small_dataset, tmp_path, workspace):
@@ -61,7 +62,7 @@ def test_the_ingestion_report_lists_skipped_files_with_reasons(small_dataset, tm
         zf.writestr("messy/bag/broken.png", b"\x89PNG\r\n\x1a\nbroken")
         zf.writestr("messy/sandal/.DS_Store", "finder")
         zf.writestr("../evil.png", "escape")
-    state, summary, _, _, box, text, skipped = data_tab.use_zip(workspace, str(archive))
+    state, summary, _, _, box, text, skipped, *_ = data_tab.use_zip(workspace, str(archive))
     reasons = dict(zip(skipped["path"], skipped["reason"]))
     assert "not an image file (.txt)" in reasons["messy/bag/notes.txt"]
     assert "not a valid image" in reasons["messy/bag/broken.png"]
@@ -78,12 +79,22 @@ def test_an_unusable_dataset_keeps_the_previous_choice(small_dataset, tmp_path, 
     with zipfile.ZipFile(archive, "w") as zf:
         for path in (small_dataset / "bag").iterdir():
             zf.write(path, f"bag/{path.name}")
-    state, summary, *_ = data_tab.use_zip(workspace, str(archive))
-    assert state == gr.skip() and "cannot be used" in summary and "at least two class folders" in summary
-    with pytest.raises(gr.Error, match="not a folder or a .zip archive"):
-        user_errors(data_tab.use_zip)(
-            workspace, str(small_dataset / "bag" / next((small_dataset / "bag").iterdir()).name)
+    before = data_tab.use_zip(workspace, zip_folder_of(small_dataset, tmp_path))
+    previous = before[0]
+    for bad in (str(archive), str(next((small_dataset / "bag").iterdir()))):
+        state, summary, counts, gallery, _, _, _, notice, zip_box, folder_box = data_tab.use_zip(
+            workspace, bad, previous
         )
+        assert state == gr.skip() and summary == before[1], "the previous dataset's panels come back"
+        assert counts.equals(before[2]) and len(gallery) == len(before[3])
+        assert "cannot be used" in notice and "Still using <b>small.zip</b>" in notice
+        assert zip_box is None and folder_box is None, "the bad file stays in the upload box"
+    assert "at least two class folders" in data_tab.use_zip(workspace, str(archive), previous)[7]
+    assert "not a folder or a .zip archive" in data_tab.use_zip(workspace, bad, previous)[7]
+
+
+def zip_folder_of(folder: Path, tmp_path: Path) -> str:
+    return shutil.make_archive(str(tmp_path / folder.name), "zip", folder.parent, folder.name)
 
 
 def test_the_augmentation_preview(workspace):
@@ -95,6 +106,7 @@ def test_the_augmentation_preview(workspace):
     assert "unknown augmentation 'wobble'" in text and items == []
 
 
+@pytest.mark.slow
 def test_start_validates_the_form_and_queues_a_run(workspace, small_dataset):
     jobs = JobManager(workspace, threads=1)
     dataset = {"path": str(small_dataset), "source": str(small_dataset), "name": "small"}
@@ -117,10 +129,10 @@ def test_start_validates_the_form_and_queues_a_run(workspace, small_dataset):
     ]  # the fields, then the session
     try:
         with pytest.raises(gr.Error, match="no dataset chosen"):
-            user_errors(train_tab.start)(jobs, None, *form[1:])
+            user_errors(train_tab.start)(jobs, None, None, *form[1:])
         with pytest.raises(gr.Error, match="image size 8 px is too small for lenet5"):
-            user_errors(train_tab.start)(jobs, *form[:6], 8, *form[7:])
-        run_id, selected, *_ = train_tab.start(jobs, *form)
+            user_errors(train_tab.start)(jobs, None, *form[:6], 8, *form[7:])
+        run_id, selected, *_ = train_tab.start(jobs, None, *form)
         cfg = get_run(run_id, workspace).config()
         assert selected == run_id
         assert (cfg["arch"], cfg["pretrained"], cfg["freeze"], cfg["img_size"], cfg["augment"], cfg["optimizer"]) == (
@@ -133,7 +145,7 @@ def test_start_validates_the_form_and_queues_a_run(workspace, small_dataset):
         )
         assert cfg["lr_backbone"] == cfg["lr_head"] == 0.01
         assert jobs.wait(run_id, 120)["state"] == "completed"
-        texts = train_tab.refresh(workspace, run_id, [0, "running"])
+        texts = train_tab.refresh(jobs, run_id, [0, "running"])
         assert "completed" in texts[0] and "finished 1 epoch(s)" in texts[1] and texts[-1] != gr.skip()
     finally:
         jobs.shutdown()
@@ -165,9 +177,13 @@ def test_runs_table_details_and_delete(workspace):
         "1 min 05 s",
     )
     assert table.iloc[0]["epochs"] == "—"
-    box, info, loss, acc, per_class, download, resume, _ = runs_tab.details(workspace, done.id)
+    box, info, loss, acc, per_class, name, stop, download, resume, _ = runs_tab.details(workspace, done.id)
     assert box.visible and "completed" in info and not per_class.visible and not download.visible and not resume.visible
-    assert loss["split"].tolist() == ["train", "validation"] and acc["value"].tolist() == [50.0, 40.0]
+    assert name == "lenet5 · " and not stop.visible
+    (ax,) = acc.axes
+    assert ax.get_legend_handles_labels()[1] == ["train", "validation"]
+    assert [line.get_ydata().tolist() for line in ax.get_lines()] == [[50.0], [40.0]], "one epoch shows as points"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1"], "epoch ticks are whole numbers"
     assert not runs_tab.details(workspace, None)[0].visible
     with pytest.raises(gr.Error, match="stop it on the Train tab"):
         user_errors(runs_tab.delete)(workspace, busy.id)
@@ -177,6 +193,38 @@ def test_runs_table_details_and_delete(workspace):
     busy.delete()
     empty, hint, shown = runs_tab.table(workspace)
     assert "No runs yet" in empty and not hint.visible and not shown.visible
+
+
+def test_engine_messages_reach_the_page_without_command_line_flags(workspace):
+    engine = {
+        "out of memory: lower --batch-size or --img-size, or pick a smaller architecture": (
+            "out of memory: lower the batch size or the image size, or pick a smaller architecture"
+        ),
+        "the loss became NaN or infinite; lower the learning rate (e.g. divide --lr-head by 10)": (
+            "the loss became NaN or infinite; lower the learning rate (e.g. divide the head learning rate by 10)"
+        ),
+        "Use --arch tf_efficientnet_lite0, pass a local checkpoint with --weights FILE, or use --no-pretrained": (
+            "Use the architecture tf_efficientnet_lite0, pass a local checkpoint with your own weights file "
+            "(command line only), or use “Start from ImageNet weights” unticked"
+        ),
+        "try --some-new-flag": "try “some new flag”",
+    }
+    for message, shown in engine.items():
+        assert plain(message) == shown
+
+    def refused():
+        raise ConfigError("unfreeze_epochs needs a frozen first stage: add --freeze")
+
+    with pytest.raises(gr.Error) as caught:  # every handler's refusal, as the page shows it
+        user_errors(refused)()
+    assert caught.value.message == "unfreeze_epochs needs a frozen first stage: add “Freeze the backbone”"
+    with pytest.raises(gr.Error, match="add --freeze"):  # the HTTP API keeps the engine's words
+        api_errors(refused)()
+    run = RunDir.create("lenet5", workspace)
+    run.update_status(state="failed", message=next(iter(engine)), created=time.time())
+    line = train_tab.status_line(run, run.status(), None)
+    assert "lower the batch size or the image size" in line and "--" not in line
+    assert "--" not in progress_html(run, run.status()) and "--" not in runs_tab._details(run)
 
 
 def test_predict_offers_trained_runs_and_imagenet_models(workspace):
@@ -194,7 +242,7 @@ def test_predict_offers_trained_runs_and_imagenet_models(workspace):
 def test_the_app_exposes_only_the_documented_api(workspace):
     demo = build_app(workspace)
     public = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
-    assert public == {"start_training", "run_status", "predict", "list_runs"}
+    assert public == {"start_training", "stop_training", "run_status", "predict", "list_runs"}
 
 
 def test_the_runs_table_follows_runs_started_elsewhere(workspace):
@@ -207,6 +255,7 @@ def test_the_runs_table_follows_runs_started_elsewhere(workspace):
     assert second[0] == "" and second[2].visible and second[-1] != gr.skip()
 
 
+@pytest.mark.slow
 def test_building_the_app_imports_neither_torch_nor_timm(workspace):
     """The first page is served in seconds: handlers import torch, timm and matplotlib when first used."""
     code = (
@@ -227,12 +276,10 @@ def test_the_cifar10_button(workspace, tmp_path, monkeypatch):
         raise urllib.error.URLError("[Errno -2] Name or service not known")
 
     monkeypatch.setattr(torchvision.datasets.utils, "download_url", no_network)
-    with pytest.raises(gr.Error) as caught:
-        user_errors(data_tab.use_cifar10)(workspace)
-    assert (
-        re.match(r"CIFAR-10 could not be downloaded .*offline\?", caught.value.message)
-        and "\n" not in caught.value.message
-    )
+    state, summary, *_, notice, _, _ = data_tab.use_cifar10(workspace, default_dataset())
+    assert state == gr.skip() and "Fashion-MNIST mini" in summary and "Still using" in notice
+    assert re.search(r"CIFAR-10 could not be downloaded .*offline\?", notice) and "\n" not in notice
+    assert "--" not in notice and "python -m" not in notice and "the cnnapp command line (see the README)" in notice
     archive = tmp_path / "cifar-10-python.tar.gz"
     make_archive(archive)
     monkeypatch.setattr(examples, "download_cifar10", lambda folder: archive)

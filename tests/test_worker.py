@@ -20,22 +20,13 @@ LONG = {"arch": "lenet5", "epochs": 300, "batch_size": 8}
 
 
 @pytest.fixture
-def jobs(workspace: Path):
+def jobs(workspace: Path, monkeypatch: pytest.MonkeyPatch):
     """A manager whose first run, like every later one, takes a warm trainer (as in the app)."""
+    monkeypatch.setenv("CNNAPP_MAX_EPOCHS", str(LONG["epochs"]))  # long runs, which the tests stop
     manager = JobManager(workspace, threads=1, stop_timeout=5, term_timeout=5, warm_trainer=True)
     assert manager.prestart(wait=120).ready.is_set()
     yield manager
     manager.shutdown(timeout=5)
-
-
-def wait_for(predicate, timeout: float = 120, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def nice_of(pid: int) -> int:
@@ -54,6 +45,7 @@ def test_bad_settings_are_rejected_before_anything_is_queued(jobs, small_dataset
     assert list_runs(workspace).empty
 
 
+@pytest.mark.slow
 def test_runs_are_queued_one_at_a_time_in_niced_processes(jobs, small_dataset):
     warm = jobs.prestart()
     first = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 2, "batch_size": 8})
@@ -72,7 +64,8 @@ def test_runs_are_queued_one_at_a_time_in_niced_processes(jobs, small_dataset):
     assert [r.id for r in jobs.active()] == []
 
 
-def test_a_killed_idle_warm_trainer_is_replaced_and_a_run_takes_the_new_one(jobs, small_dataset):
+@pytest.mark.slow
+def test_a_killed_idle_warm_trainer_is_replaced_and_a_run_takes_the_new_one(jobs, small_dataset, wait_for):
     warm = jobs.prestart()
     assert nice_of(warm.process.pid) == min(19, os.nice(0) + jobs.nice)
     os.kill(warm.process.pid, signal.SIGKILL)
@@ -87,6 +80,7 @@ def test_a_killed_idle_warm_trainer_is_replaced_and_a_run_takes_the_new_one(jobs
     assert successor is not fresh and successor.process.poll() is None, "no warm trainer for the next run"
 
 
+@pytest.mark.slow
 def test_without_the_warm_trainer_each_run_starts_its_own_process(workspace, small_dataset, monkeypatch):
     monkeypatch.setenv("CNNAPP_WARM_TRAINER", "0")
     manager = JobManager(workspace, threads=1)
@@ -98,7 +92,8 @@ def test_without_the_warm_trainer_each_run_starts_its_own_process(workspace, sma
         manager.shutdown(timeout=5)
 
 
-def test_stop_is_graceful_and_keeps_a_checkpoint(jobs, demo_dir):
+@pytest.mark.slow
+def test_stop_is_graceful_and_keeps_a_checkpoint(jobs, demo_dir, wait_for):
     run = jobs.submit({"data": str(demo_dir), **LONG})
     wait_for(lambda: len(run.metrics()) >= 1, what="the first epoch")
     assert "stopping" in jobs.stop(run.id)
@@ -108,6 +103,7 @@ def test_stop_is_graceful_and_keeps_a_checkpoint(jobs, demo_dir):
     assert len(run.metrics()) < LONG["epochs"]
 
 
+@pytest.mark.slow
 def test_a_queued_run_can_be_cancelled_before_it_starts(jobs, small_dataset, demo_dir):
     running = jobs.submit({"data": str(demo_dir), **LONG})
     queued = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 1})
@@ -118,13 +114,15 @@ def test_a_queued_run_can_be_cancelled_before_it_starts(jobs, small_dataset, dem
     assert queued.status().get("pid") is None, "a cancelled queued run was started"
 
 
+@pytest.mark.slow
 def test_stop_escalates_to_sigterm_then_sigkill(workspace):
     """A process that ignores the stop request and SIGTERM is killed after the timeouts."""
     stubborn = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(120)",
+            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); "
+            "time.sleep(120)",
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -144,7 +142,8 @@ def test_stop_escalates_to_sigterm_then_sigkill(workspace):
         stubborn.wait()
 
 
-def test_a_killed_worker_shows_as_interrupted_and_the_queue_moves_on(jobs, demo_dir, small_dataset):
+@pytest.mark.slow
+def test_a_killed_worker_shows_as_interrupted_and_the_queue_moves_on(jobs, demo_dir, small_dataset, wait_for):
     victim = jobs.submit({"data": str(demo_dir), **LONG})
     after = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 1, "batch_size": 8})
     wait_for(lambda: victim.status().get("state") == "running", what="the run to start")
@@ -169,7 +168,9 @@ MANAGER = textwrap.dedent("""
 """)
 
 
-def test_after_an_app_restart_dead_runs_show_as_interrupted(workspace, demo_dir):
+@pytest.mark.slow
+def test_after_an_app_restart_dead_runs_show_as_interrupted(workspace, demo_dir, wait_for, monkeypatch):
+    monkeypatch.setenv("CNNAPP_MAX_EPOCHS", "300")  # the first app's long run, for its subprocess
     """The app (and its worker) die without a word; the next app lists both runs as interrupted, with why."""
     app = subprocess.Popen(
         [sys.executable, "-c", MANAGER, str(demo_dir)], stdout=subprocess.PIPE, text=True, env={**os.environ}
@@ -188,3 +189,79 @@ def test_after_an_app_restart_dead_runs_show_as_interrupted(workspace, demo_dir)
     rows = {row["run_id"]: row for row in api.list_runs(workspace)}
     assert rows[running_id]["state"] == "interrupted" and "ended without finishing" in rows[running_id]["message"]
     assert rows[queued_id]["state"] == "interrupted" and "before this queued run started" in rows[queued_id]["message"]
+
+
+def stub_manager(workspace: Path, monkeypatch: pytest.MonkeyPatch, seconds: float, **options) -> JobManager:
+    """A job manager whose trainings are processes sleeping `seconds` (its queue, watchers and limits are real)."""
+    manager = JobManager(workspace, threads=1, **{"warm_trainer": False, **options})
+    code = f"import time; time.sleep({seconds})"
+    monkeypatch.setattr(
+        manager, "_spawn", lambda args, **popen: subprocess.Popen([sys.executable, "-c", code], **popen)
+    )
+    return manager
+
+
+def test_a_watcher_that_fails_is_restarted_and_the_queue_moves_on(workspace, monkeypatch, capfd, wait_for):
+    from cnnapp import worker
+
+    real_wait, failures = worker._wait_gone, []
+
+    def fails_once(target, timeout):
+        if not failures:
+            failures.append(target)
+            raise RuntimeError("a bug inside the watcher")
+        return real_wait(target, timeout)
+
+    monkeypatch.setattr(worker, "_wait_gone", fails_once)
+    monkeypatch.setattr(worker, "WATCH_RETRY_S", 0.1)
+    jobs = stub_manager(workspace, monkeypatch, 0.5, max_jobs=1)
+    try:
+        first = jobs.submit({"data": "d", "arch": "lenet5"})
+        second = jobs.submit({"data": "d", "arch": "lenet5"})
+        wait_for(lambda: second.status().get("pid"), 30, "the next run to start after its watcher failed")
+        assert failures, "the watcher never raised"
+        assert "RuntimeError: a bug inside the watcher" in capfd.readouterr().err
+        assert first.status()["state"] == "failed" and "exited with code 0" in first.status()["message"]
+    finally:
+        jobs.shutdown(timeout=5)
+
+
+def test_the_time_limit_also_stops_a_run_adopted_after_an_app_restart(workspace, monkeypatch, wait_for):
+    """A training launched 55 s before the app restarted, under a 1-minute limit, is stopped about 5 s later."""
+    monkeypatch.setenv("CNNAPP_MAX_RUN_MINUTES", "1")
+    run = RunDir.create("lenet5", workspace)
+    gone_app = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone_app.wait()
+    trainer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", str(run.path)])
+    try:
+        run.update_status(state="running", pid=trainer.pid, manager_pid=gone_app.pid, launched=time.time() - 55)
+        start = time.monotonic()
+        jobs = JobManager(workspace, threads=1, stop_timeout=0.5, term_timeout=2)
+        try:
+            wait_for(lambda: run.status()["state"] == "cancelled", 30, "the adopted run to be stopped")
+            assert time.monotonic() - start < 20, "the limit was counted from the restart, not the launch"
+            wait_for(lambda: "CNNAPP_MAX_RUN_MINUTES" in run.status()["message"], 10, "the reason")
+            assert run.status()["message"].startswith("stopped after 1 min, this server's limit for one run")
+            assert trainer.poll() is not None
+        finally:
+            jobs.shutdown(timeout=5)
+    finally:
+        trainer.kill()
+        trainer.wait()
+
+
+def test_many_sessions_cannot_queue_more_than_the_server_wide_limit(workspace, monkeypatch):
+    from cnnapp.errors import LimitError
+
+    monkeypatch.setenv("CNNAPP_MAX_QUEUED_TOTAL", "2")
+    jobs = stub_manager(workspace, monkeypatch, 60, max_jobs=1)
+    try:
+        for visitor in range(3):  # one runs, two wait: each API session is a new visitor
+            jobs.submit({"data": "d", "arch": "lenet5"}, f"session-{visitor}")
+        with pytest.raises(
+            LimitError, match=r"2 runs are already waiting for a slot, this server's limit \(set by CNNAPP_MAX_QUEUED_T"
+        ):
+            jobs.submit({"data": "d", "arch": "lenet5"}, "session-3")
+        assert len(list_runs(workspace)) == 3
+    finally:
+        jobs.shutdown(timeout=5)

@@ -7,7 +7,9 @@ used), so the first page is served in seconds.
 
 from __future__ import annotations
 
+import html
 import os
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -27,8 +29,9 @@ from cnnapp.ui import (
     runs_tab,
     train_tab,
 )
+from cnnapp.ui.common import LATEST, PRIVATE
 from cnnapp.ui.context import UIContext
-from cnnapp.ui.dataset_state import default_dataset
+from cnnapp.ui.dataset_state import SAVED_KEY, default_dataset
 from cnnapp.ui.theme import CSS, HEAD, HEADER, THEME
 from cnnapp.worker import JobManager
 
@@ -44,8 +47,14 @@ TABS: list[ModuleType] = [
     learn_tab,
 ]
 DEFAULT_ARCH = "tf_efficientnet_lite0"
+UPLOAD_CACHE = (3600, 86400)  # gradio's delete_cache: every hour, delete uploads and outputs older than a day
 # localStorage key; the fixed secret keeps tokens readable after a restart (they are random, not derived from it)
 SESSION_KEY = "cnnapp-session"
+SELECTED_KEY = "cnnapp-selected-run"  # localStorage keys of the selected run, the open tab and the Train form
+TAB_KEY = "cnnapp-tab"
+FORM_KEY = "cnnapp-train-form"
+# gradio's own English table lacks this key: its progress tracker announced "common.complete" (aria-live) after events
+MISSING_TEXT = gr.I18n(en={"common": {"complete": "Complete"}})  # type: ignore[dict-item]
 NEW_TOKEN = (
     "(token) => token || Array.from(crypto.getRandomValues(new Uint8Array(16)),"
     ' (b) => b.toString(16).padStart(2, "0")).join("")'
@@ -55,15 +64,18 @@ NEW_TOKEN = (
 def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Blocks:
     """The whole app; `root` is the workspace (default `$CNNAPP_HOME`), `jobs` the training job manager."""
     root = Path(root) if root else workspace.home()
-    with gr.Blocks(title="cnnapp · train image classifiers") as demo:
+    with gr.Blocks(title="cnnapp · train image classifiers", delete_cache=UPLOAD_CACHE) as demo:
         gr.Markdown(HEADER, elem_id="cnn-header")
+        next_run = gr.Markdown(elem_id="next-run")
         ctx = UIContext(
             demo=demo,
             root=root,
             jobs=jobs or JobManager(root),
             session=gr.BrowserState(None, storage_key=SESSION_KEY, secret=SESSION_KEY),
             dataset=gr.State(default_dataset()),
-            selected_run=gr.State(None),
+            saved_dataset=gr.BrowserState(None, storage_key=SAVED_KEY, secret=SESSION_KEY),
+            saved_form=gr.BrowserState(None, storage_key=FORM_KEY, secret=SESSION_KEY),
+            selected_run=gr.BrowserState(None, storage_key=SELECTED_KEY, secret=SESSION_KEY),
             watched_run=gr.State(None),
             runs_changed=gr.State(0.0),
             arch=gr.Dropdown(
@@ -87,18 +99,43 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
         endpoints.build(ctx)
         for trigger in (demo.load, ctx.session.change):  # a new browser gets its token (made in the browser) at once
             trigger(None, ctx.session, ctx.session, js=NEW_TOKEN)
-        with gr.Tabs():
+        saved_tab = gr.BrowserState(None, storage_key=TAB_KEY, secret=SESSION_KEY)  # fixed: readable after a restart
+        with gr.Tabs() as tabs:
+            pages = []
             for tab in TABS:
-                with gr.Tab(tab.TITLE):
+                with gr.Tab(tab.TITLE, id=tab.TITLE) as page:
                     tab.build(ctx)
+                pages.append(page)
+        demo.load(restore_tab, saved_tab, tabs, **PRIVATE)
+        gr.on([p.select for p in pages], remember_tab, None, saved_tab, show_progress="hidden", **PRIVATE)
+        header = {"fn": partial(next_start, root), "inputs": [ctx.dataset, ctx.arch], "outputs": next_run, **PRIVATE}
+        gr.on([demo.load, ctx.dataset.change, ctx.arch.change], **header, show_progress="hidden", trigger_mode=LATEST)
     for fn in demo.fns.values():  # the HTTP API is exactly the documented endpoints; UI events stay private
         if fn.api_name not in endpoints.ENDPOINTS:
             fn.api_visibility = "private"
     return demo
 
 
+def restore_tab(saved: Any) -> gr.Tabs:
+    """The tab this browser showed last (a reload keeps it)."""
+    return gr.Tabs(selected=saved) if saved in {tab.TITLE for tab in TABS} else gr.Tabs()
+
+
+def remember_tab(event: gr.SelectData) -> str:
+    return event.value
+
+
+def next_start(root: Path, dataset: dict | None, arch: str | None) -> str:
+    """What the next Start trains: the architecture and the dataset (shown under the page title)."""
+    from cnnapp.registry import display_name  # torch: after the page is shown
+
+    data = html.escape(dataset["name"], quote=False) if dataset else "no dataset chosen yet"
+    return f"Next **Start** trains **{html.escape(display_name(arch or ''), quote=False)}** on **{data}**."
+
+
 def launch_options(**overrides: Any) -> dict[str, Any]:
-    """`demo.launch()` arguments: theme, CSS, the folder-upload script, address and upload limit (and any overrides).
+    """`demo.launch()` arguments: theme, CSS, the folder-upload script, address, upload limit, gradio's missing English
+    text (and any overrides).
 
     The server listens on 127.0.0.1 unless `GRADIO_SERVER_NAME` says otherwise (Spaces set 0.0.0.0);
     uploads are limited to `CNNAPP_MAX_UPLOAD` (default 2gb; e.g. 500mb).
@@ -110,5 +147,6 @@ def launch_options(**overrides: Any) -> dict[str, Any]:
         "footer_links": ["api"],
         "server_name": os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1",
         "max_file_size": settings.get().max_upload,
+        "i18n": MISSING_TEXT,
         **overrides,
     }

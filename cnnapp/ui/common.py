@@ -5,22 +5,57 @@ from __future__ import annotations
 import functools
 import html
 import math
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import gradio as gr
 import pandas as pd
 
 from cnnapp import sessions
 from cnnapp.errors import CnnappError
-from cnnapp.runs import STATES, RunDir
+from cnnapp.runs import ACTIVE, STATES, RunDir
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 F = TypeVar("F", bound=Callable[..., Any])
 PRIVATE = {"api_visibility": "private"}  # UI events are not part of the HTTP API
+# `gr.on`'s default trigger mode ("once") drops a trigger that comes while the handler is still running, so a panel
+# following a state could keep showing the state before it; these handlers run once more, with the newest values
+LATEST = "always_last"
 CURVE_COLORS = {"train": "#6366f1", "validation": "#f59e0b"}
 EXAMPLE_DATASET = Path(__file__).resolve().parents[2] / "assets" / "fashion-mnist-mini"
+
+
+# what a command-line flag in an engine message is called in the app
+FLAG_WORDS = {
+    "arch": "the architecture",
+    "batch-size": "the batch size",
+    "data": "a dataset (1 · Data tab)",
+    "device": "the device",
+    "epochs": "the number of epochs",
+    "format": "the format",
+    "freeze": "“Freeze the backbone”",
+    "img-size": "the image size",
+    "lr-backbone": "the backbone learning rate",
+    "lr-head": "the head learning rate",
+    "no-pretrained": "“Start from ImageNet weights” unticked",
+    "pretrained": "“Start from ImageNet weights”",
+    "token": "an access token",
+    "unfreeze-epochs": "“Then unfreeze for … epochs”",
+    "weights": "your own weights file (command line only)",
+}
+FLAG = re.compile(r"--([a-z][a-z0-9-]*)(?: (?:FILE|PATH|DIR|N))?")
+COMMAND = re.compile(r"`python -m cnnapp [^`]*`")
+
+
+def plain(message: str) -> str:
+    """An engine message in the app's words: no command-line flags (the fields' names instead), no commands."""
+    message = COMMAND.sub("the cnnapp command line (see the README)", message)
+    return FLAG.sub(lambda m: FLAG_WORDS.get(m.group(1), "“" + m.group(1).replace("-", " ") + "”"), message)
 
 
 def user_errors(fn: F, escape: bool = True) -> F:
@@ -28,8 +63,8 @@ def user_errors(fn: F, escape: bool = True) -> F:
 
     Applied one way: handlers raise CnnappError like any other code, and each tab's `build()` wraps a
     handler where it wires it to an event (`user_errors(partial(fn, root))`), so handlers stay plain
-    functions that call each other and are tested directly. The browser shows the message as HTML,
-    so it is escaped unless `escape` is False (API replies).
+    functions that call each other and are tested directly. The browser shows the message in the app's
+    words (`plain`) as HTML, so escaped; with `escape` False (API replies) it is the engine's text.
     """
 
     @functools.wraps(fn)
@@ -37,7 +72,8 @@ def user_errors(fn: F, escape: bool = True) -> F:
         try:
             return fn(*args, **kwargs)
         except CnnappError as exc:
-            raise gr.Error(html.escape(str(exc), quote=False) if escape else str(exc), print_exception=False) from None
+            text = html.escape(plain(str(exc)), quote=False) if escape else str(exc)
+            raise gr.Error(text, print_exception=False) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -47,33 +83,54 @@ def api_errors(fn: F) -> F:
     return user_errors(fn, escape=False)
 
 
-def accuracy_label(row: Any) -> str:
-    """'<run id> · <arch> · val acc 85.3%' for a row of `sessions.list_runs`."""
-    return f"{row.run_id} · {row.arch} · val acc {pct(row.best_val_acc)}"
+def run_label(row: Any) -> str:
+    """'name · dataset · accuracy · date' for a row of `sessions.list_runs` (the state while there is no accuracy)."""
+    score = row.state if pd.isna(row.best_val_acc) else pct(row.best_val_acc)
+    date = row.created.replace("T", " ")[:16] if isinstance(row.created, str) else ""
+    return " · ".join(str(part) for part in (row.name, row.dataset, score, date) if part)
 
 
 def session_runs(
-    root: Path, session: str | None, needs: str | None = None, label: Callable[[Any], str] = accuracy_label
-) -> list[tuple[str, str]]:
-    """(label, run id) of the session's runs, newest first; with `needs`, only those having that run file."""
+    root: Path, session: str | None, needs: str | None = None, dataset: dict | None = None
+) -> tuple[list[tuple[str, str]], str | None]:
+    """(label, run id) of the session's runs, newest first, and the best completed run trained on `dataset`.
+
+    With `needs`, only the runs having that run file are listed. The best run has the highest validation
+    accuracy (the newest among equals); None when no listed run was trained on `dataset` and completed.
+    """
     frame = sessions.list_runs(root, session)
     rows = [r for r in frame.itertuples() if not needs or RunDir.of(r.run_id, root).file(needs).is_file()]
-    return [(label(r), r.run_id) for r in rows]
+    data = Path(dataset["path"]).resolve() if dataset and dataset.get("path") else None
+    trained_on_it = [
+        r
+        for r in rows
+        if data
+        and r.state == "completed"
+        and not pd.isna(r.best_val_acc)
+        and Path(RunDir.of(r.run_id, root).config().get("data") or "").resolve() == data
+    ]
+    best = max(trained_on_it, key=lambda r: r.best_val_acc, default=None)  # the first, the newest, wins ties
+    return [(run_label(r), r.run_id) for r in rows], best.run_id if best is not None else None
 
 
 def run_dropdown(
-    choices: list[tuple[str, str]], current: Any, preferred: str | None = None, multiselect: bool = False
+    choices: list[tuple[str, str]],
+    current: Any,
+    preferred: str | None = None,
+    best: str | None = None,
+    multiselect: bool = False,
 ) -> gr.Dropdown:
     """A refreshed run list; its value follows one order in every tab.
 
     The run last started or picked elsewhere (`preferred`) when listed, else the current choice when
-    still listed, else the first choice (the newest run), else nothing. A multi-selection keeps those
-    of its current runs that are still listed.
+    still listed, else the best completed run for the current dataset (`best`, see `session_runs`),
+    else the first choice (the newest run), else nothing. A multi-selection keeps those of its current
+    runs that are still listed.
     """
     values = [value for _, value in choices]
     if multiselect:
         return gr.Dropdown(choices=choices, value=[v for v in (current or []) if v in values], multiselect=True)
-    value = next((c for c in (preferred, current) if c in values), values[0] if values else None)
+    value = next((c for c in (preferred, current, best) if c in values), values[0] if values else None)
     return gr.Dropdown(choices=choices, value=value)
 
 
@@ -95,9 +152,15 @@ def duration(seconds: Any) -> str:
 
 
 def badge(state: str) -> str:
-    """A coloured state label (HTML)."""
-    state = state if state in STATES else "unknown"
-    return f'<span class="cnn-badge {state}">{state}</span>'
+    """A coloured state label (HTML); "stopping" is a running run asked to stop."""
+    state = state if state in (*STATES, "stopping") else "unknown"
+    return f'<span class="cnn-badge {state}">{"stopping…" if state == "stopping" else state}</span>'
+
+
+def shown_state(run: RunDir, status: dict) -> str:
+    """The state to show: "stopping" from the moment a stop is asked until the run has ended."""
+    state = status.get("state", "unknown")
+    return "stopping" if state in ACTIVE and run.stop_requested() else state
 
 
 def progress_html(run: RunDir, status: dict) -> str:
@@ -107,17 +170,23 @@ def progress_html(run: RunDir, status: dict) -> str:
     event = run.last_event() or {}
     if state == "completed":
         fraction, text = 1.0, f"finished {epochs} epoch(s)"
-    elif state == "running" and {"epoch", "epochs", "batch", "batches"} <= event.keys():
+    elif (
+        state == "running"
+        and {"epoch", "epochs", "batch", "batches"} <= event.keys()
+        and event.get("t", 0) >= (status.get("launched") or 0)  # not an event from before a Resume
+    ):
         epoch, total, batch, batches = (int(event[k]) for k in ("epoch", "epochs", "batch", "batches"))
         fraction = min(max((epoch - 1 + batch / max(batches, 1)) / max(total, 1), 0.0), 1.0)
-        left = max(0.0, (event.get("eta_s") or 0) - (time.time() - event.get("t", time.time())))
-        text = f"epoch {epoch}/{total} · batch {batch}/{batches} · about {duration(left)} left"
+        text = f"epoch {epoch}/{total} · batch {batch}/{batches}"
+        if event.get("eta_s"):  # blank until the trainer can estimate it
+            left = max(1.0, event["eta_s"] - (time.time() - event.get("t", time.time())))
+            text += f" · about {duration(left)} left"
     elif state == "ingesting" and status.get("files_total"):
         fraction = min(1.0, (status.get("files_done") or 0) / status["files_total"])
-        text = html.escape(status.get("message") or state, quote=False)
+        text = html.escape(plain(status.get("message") or state), quote=False)
     else:
         fraction = (status.get("epoch") or 0) / epochs if epochs else 0.0
-        text = html.escape(status.get("message") or state, quote=False)
+        text = html.escape(plain(status.get("message") or state), quote=False)
     return (
         f'<div class="cnn-progress" role="progressbar" aria-valuenow="{fraction * 100:.0f}" '
         'aria-valuemin="0" aria-valuemax="100">'
@@ -125,46 +194,29 @@ def progress_html(run: RunDir, status: dict) -> str:
     )
 
 
-def curves(metrics: pd.DataFrame) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """Long-form loss and accuracy (%) frames (epoch, value, split) for `gr.LinePlot`; None before the first epoch.
+def curves(metrics: pd.DataFrame) -> tuple[Figure | None, Figure | None]:
+    """Loss and accuracy (%) per epoch as figures (integer epoch ticks, a marker per epoch); None before epoch 1."""
+    from cnnapp.evaluate import line_figure  # matplotlib: loaded by the first handler, not with the page
 
-    (An empty frame would freeze the plot's series to none: gradio builds the chart once, from its first data.)
-    """
     if metrics.empty:
         return None, None
 
     def melt(train: str, val: str, scale: float) -> pd.DataFrame:
         frame = metrics[["epoch", train, val]].rename(columns={train: "train", val: "validation"})
         long = frame.melt(id_vars="epoch", var_name="split", value_name="value").dropna()
-        long["value"] = long["value"].astype(float) * scale
-        return long[["epoch", "value", "split"]]
+        return long.astype({"epoch": int, "value": float}).assign(value=lambda f: f["value"] * scale)
 
-    return melt("train_loss", "val_loss", 1.0), melt("train_acc", "val_acc", 100.0)
-
-
-def line_plot(y_title: str, label: str, y_lim: list[float | None] | None = None) -> gr.LinePlot:
-    """A training curve, empty until `curves` fills it (its legend is drawn by `curve_plots`, where it always fits)."""
-    return gr.LinePlot(
-        None,
-        x="epoch",
-        y="value",
-        color="split",
-        x_title="epoch",
-        y_title=y_title,
-        label=label,
-        y_lim=y_lim,
-        color_map=CURVE_COLORS,
-        colors_in_legend=[],
+    return (
+        line_figure(melt("train_loss", "val_loss", 1.0), "epoch", "value", "split", "loss", colors=CURVE_COLORS),
+        line_figure(
+            melt("train_acc", "val_acc", 100.0), "epoch", "value", "split", "accuracy (%)", (0, 100), CURVE_COLORS
+        ),
     )
 
 
-def curve_plots() -> tuple[gr.LinePlot, gr.LinePlot]:
-    """The legend, then loss and accuracy side by side (one above the other on a phone)."""
-    items = " &nbsp; ".join(f'<span style="color:{color}">━━</span> {split}' for split, color in CURVE_COLORS.items())
-    gr.HTML(f'<div class="cnn-legend">{items}</div>')
+def curve_plots() -> tuple[gr.Plot, gr.Plot]:
+    """Loss and accuracy side by side (one above the other on a phone), empty until `curves` fills them."""
     with gr.Row():
-        with gr.Column(min_width=260):
-            loss = line_plot("loss", "Loss")
-        with gr.Column(min_width=260):
-            accuracy = line_plot("accuracy (%)", "Accuracy", [0, 100])
+        loss = gr.Plot(label="Loss", format="png", min_width=260, elem_classes="cnn-curve")
+        accuracy = gr.Plot(label="Accuracy", format="png", min_width=260, elem_classes="cnn-curve")
     return loss, accuracy

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import tempfile
 import time
 from functools import partial
@@ -14,9 +15,9 @@ import pandas as pd
 
 from cnnapp import sessions
 from cnnapp.config import TrainConfig
-from cnnapp.errors import DataError
+from cnnapp.errors import CnnappError, ConfigError, DataError
 from cnnapp.runs import ACTIVE
-from cnnapp.ui.common import PRIVATE, duration, pct, run_dropdown, session_runs, user_errors
+from cnnapp.ui.common import LATEST, PRIVATE, duration, pct, plain, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.worker import JobManager
 
@@ -26,47 +27,36 @@ if TYPE_CHECKING:
 TITLE = "Compare"
 POLL_S = 2.0
 INTRO = """
-**Comparar experimentos** (the course's last slide): does starting from ImageNet weights (*transfer learning*)
-help, and should the pretrained backbone be trained too (*fine tuning*)? One click queues four runs on the chosen
-dataset and architecture, with the same split and options:
+**Compare experiments** (the course's last slide): does starting from ImageNet weights (*transfer learning*)
+help, and should the pretrained backbone be trained too (*fine tuning*)? One click queues the four runs below on
+the chosen dataset and the Train tab's architecture, with the same split and options:
 
 | | pretrained | backbone | what it is |
 |---|---|---|---|
-| **(a)** | no | trained | from scratch (*entrenamiento desde 0*) |
+| **(a)** | no | trained | from scratch |
 | **(b)** | yes | frozen | feature extraction: only the new head learns |
 | **(c)** | yes | trained | full fine-tuning, the backbone at a 10× lower learning rate |
 | **(d)** | yes | frozen, then unfrozen | the course's two steps: `fit`, `model.unfreeze()`, `fit(lr=1e-4)` |
 """
 EMPTY = (
-    '<div class="cnn-empty"><b>Nothing to compare yet.</b> Press <b>Queue the 4 runs</b>, '
+    '<div class="cnn-empty"><b>Nothing to compare yet.</b> Press <b>Queue the runs</b>, '
     "or pick finished runs in the list.</div>"
 )
 SHOWN = {
     "setting": "setting",
     "state": "state",
-    "arch": "architecture",
     "stages": "stages",
     "lr_head": "lr head",
     "lr_backbone": "lr backbone",
-    "optimizer": "optimizer",
-    "epochs": "epochs",
     "trainable_params": "trainable params",
-    "total_params": "total params",
     "best_val_acc": "best val acc",
     "test_acc": "test acc",
-    "train_seconds": "training time",
+    "train_seconds": "time",
     "run_id": "run",
 }
 
 
-def run_choices(root: Path, current: list[str] | None, session: str | None = None) -> gr.Dropdown:
-    """Every run of the session as a choice (newest first), keeping the current selection where it still exists."""
-    choices = session_runs(root, session, label=lambda r: f"{r.run_id} · {r.arch} · {r.state}")
-    return run_dropdown(choices, current, multiselect=True)
-
-
-def queue(
-    jobs: JobManager,
+def _base(
     dataset: dict | None,
     arch: str,
     epochs: float,
@@ -74,14 +64,10 @@ def queue(
     img_size: float,
     lr_head: float | None,
     augment: str,
-    session: str | None = None,
-) -> tuple[gr.Dropdown, gr.Timer, float]:
-    """Validate the four settings and queue them through the job manager for the session."""
-    from cnnapp import compare
-
+) -> TrainConfig:
     if not dataset:
         raise DataError("no dataset chosen: pick one on the 1 · Data tab (the example works)")
-    base = TrainConfig(
+    return TrainConfig(
         data=dataset["path"],
         arch=arch,
         epochs=int(epochs),
@@ -90,18 +76,88 @@ def queue(
         augment=augment or "none",
         **({"lr_head": float(lr_head)} if lr_head else {}),
     )
-    runs = compare.queue_grid(base, partial(jobs.submit, session=session))
-    gr.Info(f"Queued 4 runs of {arch}: they train one after another")
+
+
+def plan(dataset: dict | None, arch: str, *options: float | str | None) -> tuple[str, pd.DataFrame]:
+    """What the grid will train (architecture, dataset) and, per setting, whether it will run or why it is skipped."""
+    from cnnapp import compare
+    from cnnapp.registry import display_name
+
+    try:
+        cells = compare.plan(_base(dataset, arch, *options))
+    except CnnappError as exc:
+        return f"⚠ {html.escape(plain(str(exc)), quote=False)}", pd.DataFrame(columns=["setting", "will it run?"])
+    name = html.escape(dataset["name"], quote=False)
+    runnable = sum(cfg is not None for _, cfg, _ in cells)
+    text = (
+        f"Trains **{html.escape(display_name(arch), quote=False)}** (the Train tab's architecture) on **{name}**: "
+        f"{runnable} of {len(cells)} settings can run."
+    )
+    rows = [(label, "✓ will run" if cfg else f"✗ skipped: {plain(reason)}") for label, cfg, reason in cells]
+    return text, pd.DataFrame(rows, columns=["setting", "will it run?"])
+
+
+def run_choices(root: Path, current: list[str] | None, session: str | None = None) -> gr.Dropdown:
+    """Every run of the session as a choice (newest first), keeping the current selection where it still exists."""
+    return run_dropdown(session_runs(root, session)[0], current, multiselect=True)
+
+
+def queue(
+    jobs: JobManager, session: str | None, dataset: dict | None, arch: str, *options: float | str | None
+) -> tuple[gr.Dropdown, gr.Timer, float]:
+    """Queue the settings that can run through the job manager for the session (the others are skipped)."""
+    from cnnapp import compare
+
+    cells = compare.plan(_base(dataset, arch, *options))
+    runnable = [cfg for _, cfg, _ in cells if cfg is not None]
+    if not runnable:
+        raise ConfigError(f"none of the settings can run: {cells[0][2]}")
+    name = dataset["name"] if dataset else None
+    runs = [
+        jobs.submit({k: v for k, v in cfg.to_dict().items() if v is not None}, session, dataset_name=name)
+        for cfg in runnable
+    ]
+    skipped = len(cells) - len(runs)
+    gr.Info(f"Queued {len(runs)} runs: they train one after another" + (f"; {skipped} skipped" if skipped else ""))
     return run_choices(jobs.root, [r.id for r in runs], session), gr.Timer(active=True), time.time()
+
+
+def progress(runs: list, table: pd.DataFrame) -> str:
+    """How far the compared runs are, with the time left once it can be estimated."""
+    states = [r.status() for r in runs]
+    done = sum(s.get("state") not in ACTIVE for s in states)
+    running = [(r, s) for r, s in zip(runs, states) if s.get("state") == "running"]
+    fraction = done
+    left = 0.0
+    for run, status in running:
+        event = run.last_event() or {}
+        if event.get("epochs") and event.get("t", 0) >= (status.get("launched") or 0):
+            fraction += min(1.0, (event["epoch"] - 1 + event["batch"] / max(event["batches"], 1)) / event["epochs"])
+            left += max(0.0, (event.get("eta_s") or 0) - (time.time() - event["t"]))
+    waiting = sum(s.get("state") == "queued" for s in states)
+    finished = [t for t in table["train_seconds"].dropna() if t] if done else []
+    known = (not waiting or finished) and (not running or left)
+    if waiting and finished:
+        left += waiting * sum(finished) / len(finished)
+    text = f"{done} of {len(runs)} runs finished" + (
+        f" · about {duration(left)} left" if known and done < len(runs) else ""
+    )
+    pct_done = 100 * fraction / max(len(runs), 1)
+    return (
+        f'<div class="cnn-progress" role="progressbar" aria-valuenow="{pct_done:.0f}" aria-valuemin="0" '
+        f'aria-valuemax="100"><div style="width: {pct_done:.1f}%"></div></div>'
+        f'<div class="cnn-progress-text">{text}</div>'
+    )
 
 
 def _shown(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     for name in ("best_val_acc", "test_acc"):
         out[name] = out[name].map(pct)
-    for name in ("trainable_params", "total_params"):
+    for name in ("trainable_params",):
         out[name] = out[name].map(lambda v: "—" if pd.isna(v) else f"{int(v):,}")
     out["train_seconds"] = out["train_seconds"].map(duration)
+    out["lr_head"] = out["lr_head"].map(lambda v: "—" if pd.isna(v) else f"{float(v):g}")
     out["lr_backbone"] = out["lr_backbone"].map(lambda v: "—" if pd.isna(v) else f"{float(v):g}")
     return out[list(SHOWN)].rename(columns=SHOWN)
 
@@ -116,7 +172,7 @@ def _csv(table: pd.DataFrame) -> str:
 
 def show(
     root: Path, run_ids: list[str] | None, session: str | None = None
-) -> tuple[str, pd.DataFrame, Figure | None, gr.DownloadButton, gr.Timer]:
+) -> tuple[str, str, pd.DataFrame, Figure | None, gr.DownloadButton, gr.Timer]:
     """Table, overlaid validation curves and CSV of the selected runs; the poll timer runs while any is active."""
     from cnnapp import compare
     from cnnapp.evaluate import line_figure
@@ -125,6 +181,7 @@ def show(
     if not runs:
         return (
             EMPTY,
+            "",
             pd.DataFrame(columns=list(SHOWN.values())),
             None,
             gr.DownloadButton(value=None, visible=False),
@@ -132,9 +189,18 @@ def show(
         )
     table = compare.comparison_table(runs)
     curves = compare.val_curves(runs).assign(val_acc=lambda f: f["val_acc"] * 100)
-    figure = line_figure(curves, "epoch", "val_acc", "run", "validation accuracy (%)", (0, 100))
+    figure = (
+        line_figure(curves, "epoch", "val_acc", "run", "validation accuracy (%)", (0, 100)) if len(curves) else None
+    )
     active = any(r.reconcile().get("state") in ACTIVE for r in runs)
-    return "", _shown(table), figure, gr.DownloadButton(value=_csv(table), visible=True), gr.Timer(active=active)
+    return (
+        "",
+        progress(runs, table),
+        _shown(table),
+        figure,
+        gr.DownloadButton(value=_csv(table), visible=True),
+        gr.Timer(active=active),
+    )
 
 
 def poll(root: Path, run_ids: list[str] | None, session: str | None = None) -> tuple:
@@ -153,7 +219,16 @@ def build(ctx: UIContext) -> None:
         )
         img_size = gr.Slider(32, 320, value=96, step=4, label="Image size (px)", info="small is fast on a CPU")
         lr_head = gr.Number(value=TrainConfig().lr_head, label="Learning rate (head)", min_width=120)
-    go = gr.Button("▶ Queue the 4 runs", variant="primary", elem_id="compare-queue")
+    plan_text = gr.Markdown(elem_id="compare-plan-text")
+    plan_table = gr.Dataframe(
+        headers=["setting", "will it run?"],
+        interactive=False,
+        wrap=True,
+        label="What will run",
+        elem_id="compare-plan",
+        elem_classes="cnn-table",
+    )
+    go = gr.Button("▶ Queue the runs", variant="primary", elem_id="compare-queue")
     picked = gr.Dropdown(
         multiselect=True,
         label="Runs compared",
@@ -161,11 +236,12 @@ def build(ctx: UIContext) -> None:
         elem_id="compare-runs",
     )
     empty = gr.HTML(EMPTY)
+    bar = gr.HTML(elem_id="compare-progress")
     table = gr.Dataframe(
         headers=list(SHOWN.values()),
         interactive=False,
-        label="Comparison",
         wrap=True,
+        label="Comparison",
         elem_id="compare-table",
         elem_classes="cnn-table",
     )
@@ -174,6 +250,7 @@ def build(ctx: UIContext) -> None:
     timer = gr.Timer(POLL_S, active=False)
 
     session = ctx.session
+    options = [ctx.dataset, ctx.arch, epochs, unfreeze, img_size, lr_head, ctx.augment]
     choices = {
         "fn": partial(run_choices, ctx.root),
         "inputs": [picked, session],
@@ -184,14 +261,25 @@ def build(ctx: UIContext) -> None:
     shown = {
         "fn": user_errors(partial(show, ctx.root)),
         "inputs": [picked, session],
-        "outputs": [empty, table, curves, download, timer],
+        "outputs": [empty, bar, table, curves, download, timer],
         "show_progress": "hidden",
         **PRIVATE,
     }
-    gr.on([session.change, ctx.runs_changed.change], **choices)
+    gr.on(
+        [ctx.demo.load, ctx.dataset.change, ctx.arch.change, ctx.augment.change]
+        + [c.release for c in (epochs, unfreeze, img_size)]
+        + [lr_head.input],
+        plan,
+        options,
+        [plan_text, plan_table],
+        show_progress="hidden",
+        trigger_mode=LATEST,
+        **PRIVATE,
+    )
+    gr.on([session.change, ctx.runs_changed.change], **choices, trigger_mode=LATEST)
     go.click(
         user_errors(partial(queue, ctx.jobs)),
-        [ctx.dataset, ctx.arch, epochs, unfreeze, img_size, lr_head, ctx.augment, session],
+        [session, *options],
         [picked, timer, ctx.runs_changed],
         **PRIVATE,
     )
@@ -199,7 +287,7 @@ def build(ctx: UIContext) -> None:
     timer.tick(
         user_errors(partial(poll, ctx.root)),
         [picked, session],
-        [empty, table, curves, download, timer, ctx.runs_changed],
+        [empty, bar, table, curves, download, timer, ctx.runs_changed],
         show_progress="hidden",
         **PRIVATE,
     )

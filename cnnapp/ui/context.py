@@ -17,8 +17,10 @@ class UIContext:
     `session` is the browser's session token (see `cnnapp.sessions`; kept in localStorage, so it
     survives reloads): every handler that touches runs takes it as its last input, and lists that
     depend on it refresh on `session.change`, which fires once the token is known. `dataset` holds
-    the chosen dataset (a dict with `path`, `name`, `classes`, `images`, or None); `selected_run` the
-    run id the user last started or picked; `watched_run` the run the Train tab follows;
+    the chosen dataset (`{"path", "source", "name"}`, or None), `saved_dataset` the browser's copy of it
+    (restored, after checking, when the page loads again), `saved_form` the Train tab's form (browser states
+    live outside the tabs: a tab not shown yet has no components in the page); `selected_run` the
+    run id the user last started or picked (kept by the browser); `watched_run` the run the Train tab follows;
     `runs_changed` is bumped whenever runs appear, finish or are deleted, so that tabs listing runs
     refresh. `arch` and `augment` are created unrendered here and rendered by the Train tab; other
     tabs may read them or listen to them.
@@ -29,7 +31,9 @@ class UIContext:
     jobs: JobManager
     session: gr.BrowserState
     dataset: gr.State
-    selected_run: gr.State
+    saved_dataset: gr.BrowserState
+    saved_form: gr.BrowserState
+    selected_run: gr.BrowserState
     watched_run: gr.State
     runs_changed: gr.State
     arch: gr.Dropdown

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import random
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -11,15 +13,17 @@ from typing import Any
 import gradio as gr
 import numpy as np
 import pandas as pd
-from PIL import Image
+from PIL import Image, ImageOps
 
 from cnnapp import workspace
-from cnnapp.errors import ConfigError, DataError, IngestError
+from cnnapp.errors import CnnappError, ConfigError, DataError
 from cnnapp.images import fit_square, load_rgb
 from cnnapp.ingest import Dataset
-from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, user_errors
+from cnnapp.ui import builder_panel
+from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, plain, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import EXAMPLE_NAME, chosen, load_dataset
+from cnnapp.ui.dataset_state import restore as restore_dataset
 from cnnapp.ui.uploads import rebuild_folder
 
 TITLE = "1 · Data"
@@ -33,7 +37,7 @@ EMPTY_SUMMARY = (
     '<div class="cnn-empty">No dataset yet: use the example, or upload a .zip or a folder of '
     "<code>&lt;class&gt;/&lt;image&gt;</code> sub-folders.</div>"
 )
-NOTHING = (gr.skip(),) * 7
+NOTHING = (gr.skip(),) * 10
 
 
 def _counts(found: Dataset) -> pd.DataFrame:
@@ -42,13 +46,24 @@ def _counts(found: Dataset) -> pd.DataFrame:
     return frame.rename_axis("class").reset_index()
 
 
+def _thumbnail(path: str) -> Image.Image:
+    """A square thumbnail; small images (28 px Fashion-MNIST) are enlarged by a whole factor, without blurring."""
+    im = load_rgb(path, draft_size=THUMB_PX)
+    factor = THUMB_PX // min(im.size)
+    if factor > 1:
+        side = min(im.size)
+        im = ImageOps.fit(im, (side, side)).resize((side * factor,) * 2, Image.Resampling.NEAREST)
+        return im
+    return fit_square(im, THUMB_PX)
+
+
 def _gallery(found: Dataset) -> list[tuple[Image.Image, str]]:
     per_class = max(1, min(4, GALLERY_MAX // len(found.classes)))
     paths, labels = found.paths("train"), found.labels("train")
     items = []
     for index, name in enumerate(found.classes[:GALLERY_MAX]):
         picks = [p for p, label in zip(paths, labels) if label == index][:per_class]
-        items += [(fit_square(load_rgb(p, draft_size=THUMB_PX), THUMB_PX), name) for p in picks]
+        items += [(_thumbnail(p), name) for p in picks]
     return items
 
 
@@ -81,37 +96,66 @@ def show(root: Path, dataset: dict[str, Any] | None) -> tuple:
     return _shown(load_dataset(dataset["source"], root), dataset["name"])
 
 
-def choose(root: Path, source: str | Path, name: str) -> tuple:
-    """Ingest a dataset: on success it becomes the chosen one, else the previous one stays and the report says why."""
+def choose(root: Path, source: Callable[[], str | Path], name: str, current: dict[str, Any] | None) -> tuple:
+    """Ingest a dataset: on success it becomes the chosen one. On failure the previous choice and its panels come back,
+    the upload boxes are emptied, and the reason is shown under them."""
     try:
-        found = load_dataset(source, root)
-    except IngestError as exc:
-        gr.Warning(f"This dataset cannot be used: {html.escape(str(exc), quote=False)}")
-        failed = f"### ✗ {html.escape(name, quote=False)} cannot be used\n{html.escape(str(exc), quote=False)}"
-        return gr.skip(), failed, pd.DataFrame(), [], *_report(exc.report.get("skipped", []), [])
-    return chosen(found, source, name), *_shown(found, name)
+        found = load_dataset(source(), root)
+    except CnnappError as exc:
+        reason = html.escape(plain(str(exc)), quote=False)
+        gr.Warning(f"{html.escape(name, quote=False)} cannot be used: {reason}")
+        still = f" Still using <b>{html.escape(current['name'], quote=False)}</b>." if current else ""
+        notice = (
+            f'<div class="cnn-failed">✗ <b>{html.escape(name, quote=False)}</b> cannot be used: {reason}.{still}</div>'
+        )
+        return gr.skip(), *show(root, current), notice, None, None
+    return chosen(found, source(), name), *_shown(found, name), "", gr.skip(), gr.skip()
 
 
-def use_example(root: Path) -> tuple:
-    if not EXAMPLE_DATASET.is_dir():
-        raise DataError("the example dataset is not installed (assets/fashion-mnist-mini)")
-    return choose(root, EXAMPLE_DATASET, EXAMPLE_NAME)
+def choose_path(root: Path, source: str | Path, name: str, current: dict[str, Any] | None) -> tuple:
+    """`choose` for a dataset already on the server (e.g. one made with the builder)."""
+    return choose(root, lambda: source, name, current)
 
 
-def use_cifar10(root: Path) -> tuple:
+def use_example(root: Path, current: dict[str, Any] | None = None) -> tuple:
+    def source() -> Path:
+        if not EXAMPLE_DATASET.is_dir():
+            raise DataError("the example dataset is not installed (assets/fashion-mnist-mini)")
+        return EXAMPLE_DATASET
+
+    return choose(root, source, EXAMPLE_NAME, current)
+
+
+def use_cifar10(root: Path, current: dict[str, Any] | None = None) -> tuple:
     """CIFAR-10 with 500 photos per class and split, written into the workspace once (downloaded the first time)."""
-    from cnnapp.examples import prepare_example
 
-    folder = prepare_example("cifar10", root=workspace.datasets_dir(root), per_class=CIFAR_PER_CLASS)
-    return choose(root, folder, CIFAR_NAME)
+    @functools.cache
+    def source() -> Path:
+        from cnnapp.examples import prepare_example
+
+        return prepare_example("cifar10", root=workspace.datasets_dir(root), per_class=CIFAR_PER_CLASS)
+
+    return choose(root, source, CIFAR_NAME, current)
 
 
-def use_zip(root: Path, file: str | None) -> tuple:
-    return choose(root, file, Path(file).name) if file else NOTHING
+def use_zip(root: Path, file: str | None, current: dict[str, Any] | None = None) -> tuple:
+    return choose(root, lambda: file, Path(file).name, current) if file else NOTHING
 
 
-def use_folder(root: Path, files: list[str] | None) -> tuple:
-    return choose(root, rebuild_folder(files, root), f"uploaded folder ({len(files)} files)") if files else NOTHING
+def use_folder(root: Path, files: list[str] | None, current: dict[str, Any] | None = None) -> tuple:
+    if not files:
+        return NOTHING
+
+    @functools.cache
+    def source() -> Path:
+        return rebuild_folder(files, root)
+
+    return choose(root, source, f"uploaded folder ({len(files)} files)", current)
+
+
+def restore(root: Path, saved: Any) -> dict[str, Any] | None:
+    """The dataset this browser chose before (a reload or a restart keeps it)."""
+    return restore_dataset(saved, root)
 
 
 def augment_preview(root: Path, dataset: dict[str, Any] | None, spec: str | None, seed: int) -> tuple[str, list]:
@@ -124,7 +168,7 @@ def augment_preview(root: Path, dataset: dict[str, Any] | None, spec: str | None
         pipeline = build_augment(spec or "none", PREVIEW_PX, seed=seed)
         text = describe_augment(spec or "none")
     except ConfigError as exc:
-        return f"⚠ {html.escape(str(exc), quote=False)}", []
+        return f"⚠ {html.escape(plain(str(exc)), quote=False)}", []
     found = load_dataset(dataset["source"], root)
     by_class: dict[int, list[str]] = {}
     for path, label in zip(found.paths("train"), found.labels("train")):
@@ -161,6 +205,8 @@ def build(ctx: UIContext) -> None:
             zip_file = gr.File(label="Upload a .zip", file_types=[".zip"], height=120, elem_id="upload-zip")
         with gr.Column(min_width=220):
             folder = gr.File(label="…or a folder", file_count="directory", height=120, elem_id="upload-folder")
+    notice = gr.HTML(elem_id="data-notice")
+    wire_builder = builder_panel.build(ctx)
     summary = gr.Markdown(EMPTY_SUMMARY, elem_id="data-summary")
     with gr.Row():
         with gr.Column(scale=1, min_width=260):
@@ -197,6 +243,7 @@ def build(ctx: UIContext) -> None:
     augmented = gr.Gallery(label="Augmented samples", columns=4, height=360, object_fit="contain", elem_id="augmented")
 
     shown = [summary, counts, gallery, report_box, report_text, skipped]
+    chose = [ctx.dataset, *shown, notice, zip_file, folder]
     preview = {
         "fn": partial(augment_preview, root),
         "inputs": [ctx.dataset, augment, seed],
@@ -204,13 +251,17 @@ def build(ctx: UIContext) -> None:
         "show_progress": "hidden",
         **PRIVATE,
     }
-    ctx.demo.load(user_errors(partial(show, root)), ctx.dataset, shown, **PRIVATE).then(**preview)
-    example.click(user_errors(partial(use_example, root)), None, [ctx.dataset, *shown], **PRIVATE).then(**preview)
-    cifar.click(
-        user_errors(partial(use_cifar10, root)), None, [ctx.dataset, *shown], trigger_mode="once", **PRIVATE
+    ctx.demo.load(user_errors(partial(restore, root)), ctx.saved_dataset, ctx.dataset, **PRIVATE).then(
+        user_errors(partial(show, root)), ctx.dataset, shown, **PRIVATE
     ).then(**preview)
-    zip_file.upload(user_errors(partial(use_zip, root)), zip_file, [ctx.dataset, *shown], **PRIVATE).then(**preview)
-    folder.upload(user_errors(partial(use_folder, root)), folder, [ctx.dataset, *shown], **PRIVATE).then(**preview)
+    ctx.dataset.change(lambda d: d, ctx.dataset, ctx.saved_dataset, **PRIVATE)
+    example.click(user_errors(partial(use_example, root)), ctx.dataset, chose, **PRIVATE).then(**preview)
+    cifar.click(user_errors(partial(use_cifar10, root)), ctx.dataset, chose, trigger_mode="once", **PRIVATE).then(
+        **preview
+    )
+    zip_file.upload(user_errors(partial(use_zip, root)), [zip_file, ctx.dataset], chose, **PRIVATE).then(**preview)
+    folder.upload(user_errors(partial(use_folder, root)), [folder, ctx.dataset], chose, **PRIVATE).then(**preview)
+    wire_builder(lambda source, name, current: choose(root, lambda: source, name, current), chose).then(**preview)
     augment.input(lambda spec: spec, augment, ctx.augment, **PRIVATE)
     ctx.augment.change(lambda spec: spec, ctx.augment, augment, **PRIVATE)
     augment.change(**preview)

@@ -6,10 +6,13 @@ import functools
 from pathlib import Path
 from typing import Any
 
+from cnnapp import workspace
+from cnnapp.errors import CnnappError, DataError
 from cnnapp.ingest import Dataset, ingest, resolve_source
 from cnnapp.ui.common import EXAMPLE_DATASET
 
 EXAMPLE_NAME = "Fashion-MNIST mini (example)"
+SAVED_KEY = "cnnapp-dataset"  # localStorage key of the chosen dataset
 
 
 def default_dataset() -> dict[str, Any] | None:
@@ -32,7 +35,11 @@ def load_dataset(source: str | Path, root: Path) -> Dataset:
 
     Raises DataError (IngestError, with the report, when nothing usable was found).
     """
-    return _ingest(str(source), root, Path(source).stat().st_mtime_ns)
+    try:
+        stamp = Path(source).stat().st_mtime_ns
+    except FileNotFoundError:
+        raise DataError("the uploaded dataset has expired from the server; upload it again") from None
+    return _ingest(str(source), root, stamp)
 
 
 def chosen(found: Dataset, source: str | Path, name: str) -> dict[str, Any]:
@@ -47,3 +54,21 @@ def describe(dataset: dict[str, Any] | None, root: Path) -> str:
     found = load_dataset(dataset["source"], root)
     images = sum(len(s) for s in found.splits.values())
     return f"**Data:** {dataset['name']}: {len(found.classes)} classes, {images} images."
+
+
+def restore(saved: Any, root: Path) -> dict[str, Any] | None:
+    """The dataset a browser saved, if still usable and the example or inside the workspace; else the default.
+
+    (The browser's copy is not trusted: a path elsewhere on the server is never used.)
+    """
+    if not (isinstance(saved, dict) and isinstance(saved.get("path"), str) and isinstance(saved.get("name"), str)):
+        return default_dataset()
+    path = Path(saved["path"])
+    example = EXAMPLE_DATASET.is_dir() and path.resolve() == EXAMPLE_DATASET.resolve()
+    if not (example or workspace.is_within(path, workspace.datasets_dir(root))) or not path.is_dir():
+        return default_dataset()
+    try:
+        load_dataset(path, root)
+    except CnnappError:
+        return default_dataset()
+    return {"path": str(path), "source": str(path), "name": saved["name"]}

@@ -1,4 +1,5 @@
-"""The HTTP API: named endpoints `/start_training`, `/run_status`, `/predict` and `/list_runs` (see the README).
+"""The HTTP API: named endpoints `/start_training`, `/stop_training`, `/run_status`, `/predict` and `/list_runs`
+(see the README).
 
 They live on hidden components, apart from the tabs, so that the contract stays stable while the UI changes.
 A caller's session (for `CNNAPP_SESSION_RUNS`) is its gradio session: one per `gradio_client.Client`.
@@ -13,8 +14,9 @@ import gradio as gr
 from cnnapp import api
 from cnnapp.ui.common import api_errors
 from cnnapp.ui.context import UIContext
+from cnnapp.ui.uploads import discard
 
-ENDPOINTS = ("start_training", "run_status", "predict", "list_runs")
+ENDPOINTS = ("start_training", "stop_training", "run_status", "predict", "list_runs")
 # predictions run this many at a time, with the Predict tab's: those with one model share forward passes
 # (`cnnapp.inference.Batcher`; inference.MAX_BATCH, not imported here: it would import torch on the first page)
 PREDICT = {"concurrency_id": "predict", "concurrency_limit": 16}
@@ -26,20 +28,30 @@ def api_session(request: gr.Request | None) -> str | None:
 
 
 def build(ctx: UIContext) -> None:
-    """Register the four endpoints (call before the tabs so that their names stay unsuffixed)."""
+    """Register the endpoints (call before the tabs so that their names stay unsuffixed)."""
     jobs, root = ctx.jobs, ctx.root
 
     @api_errors
     def start_training(dataset: str | None, config: str | None, request: gr.Request) -> str:
-        return api.start_training(jobs, dataset, config, api_session(request))
+        try:
+            return api.start_training(jobs, dataset, config, api_session(request))
+        finally:
+            discard(dataset)  # kept in the workspace for its training (or refused): the upload is not needed again
 
     @api_errors
-    def run_status(run_id: str, request: gr.Request) -> dict[str, Any]:
-        return api.run_status(run_id, root, api_session(request))
+    def stop_training(run_id: str, request: gr.Request) -> str:
+        return api.stop_training(jobs, run_id, api_session(request))
 
     @api_errors
-    def predict(image: str | None, model: str | None, top_k: float, request: gr.Request) -> dict[str, float]:
-        return api.predict(image, model, top_k, root, api_session(request))
+    def run_status(run_id: str, all_epochs: bool, request: gr.Request) -> dict[str, Any]:
+        return api.run_status(run_id, root, api_session(request), all_epochs=bool(all_epochs))
+
+    @api_errors
+    def predict(image: str | None, model: str | None, top_k: Any, request: gr.Request) -> dict[str, float]:
+        try:
+            return api.predict(image, model, top_k, root, api_session(request))
+        finally:
+            discard(image)
 
     @api_errors
     def list_runs(request: gr.Request) -> list[dict[str, Any]]:
@@ -49,10 +61,12 @@ def build(ctx: UIContext) -> None:
     dataset = gr.File(label="dataset", **hidden)
     config = gr.Textbox(label="config", **hidden)
     run_id = gr.Textbox(label="run_id", **hidden)
+    all_epochs = gr.Checkbox(value=False, label="all_epochs", **hidden)
     status = gr.JSON(label="status", **hidden)
+    message = gr.Textbox(label="message", **hidden)
     image = gr.File(label="image", **hidden)
     model = gr.Textbox(label="model", **hidden)
-    top_k = gr.Number(value=5, precision=0, label="top_k", **hidden)
+    top_k = gr.Number(value=5, label="top_k", **hidden)  # no precision: cnnapp checks the value (limits.check_top_k)
     prediction = gr.Label(label="prediction", **hidden)
     runs = gr.JSON(label="runs", **hidden)
     trigger = gr.Button(**hidden)
@@ -62,15 +76,25 @@ def build(ctx: UIContext) -> None:
         [dataset, config],
         run_id,
         api_name="start_training",
-        api_description="Queue a training on an uploaded .zip dataset (ImageFolder layout) with a JSON config of CLI options; returns the run id.",
+        api_description="Queue a training on an uploaded .zip dataset (ImageFolder layout) with a JSON config of "
+        "CLI options; returns the run id.",
+    )
+    trigger.click(
+        stop_training,
+        run_id,
+        message,
+        api_name="stop_training",
+        concurrency_limit=None,
+        api_description="Cancel a queued run or stop a running one after its current batch (a checkpoint is saved).",
     )
     trigger.click(
         run_status,
-        run_id,
+        [run_id, all_epochs],
         status,
         api_name="run_status",
         concurrency_limit=None,
-        api_description="State, epoch, epochs, message, progress and metrics so far of a run.",
+        api_description=f"State, epoch, epochs, message, progress and the last {api.STATUS_EPOCHS} epochs' metrics "
+        "of a run (all_epochs: every epoch's).",
     )
     trigger.click(
         predict,
@@ -78,7 +102,8 @@ def build(ctx: UIContext) -> None:
         prediction,
         api_name="predict",
         **PREDICT,
-        api_description="Classify an image with a run id or imagenet:<arch>; returns the top_k labels with probabilities.",
+        api_description="Classify an image with a run id or imagenet:<arch>; returns the top_k labels with "
+        "probabilities.",
     )
     trigger.click(
         list_runs,

@@ -13,8 +13,9 @@ from PIL import Image
 from cnnapp import sessions
 from cnnapp.images import load_rgb
 from cnnapp.runs import REPORT, RunDir
-from cnnapp.ui.common import PRIVATE, pct, run_dropdown, session_runs, user_errors
+from cnnapp.ui.common import LATEST, PRIVATE, pct, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
+from cnnapp.ui.widgets import image_grid
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -23,22 +24,22 @@ TITLE = "Evaluate"
 SPLITS = {"validation": "val", "test": "test"}
 NO_RUNS = (
     '<div class="cnn-empty"><b>No evaluated run yet.</b> Train one on <b>2 · Train</b>: when it finishes, '
-    "its accuracy, confusion matrix (matriz de confusión) and most confident mistakes appear here.</div>"
+    "its accuracy, confusion matrix and most confident mistakes appear here.</div>"
 )
 NO_MISTAKES = "No mistakes on the validation images: nothing to show."
 
 
 def evaluated_runs(root: Path, session: str | None = None) -> list[tuple[str, str]]:
     """(label, run id) of the session's runs with an evaluation report, newest first."""
-    return session_runs(root, session, needs=REPORT)
+    return session_runs(root, session, needs=REPORT)[0]
 
 
 def run_choices(
-    root: Path, current: str | None, preferred: str | None, session: str | None = None
+    root: Path, current: str | None, preferred: str | None, session: str | None = None, dataset: dict | None = None
 ) -> tuple[gr.Dropdown, str]:
     """The run list (its value chosen as `run_dropdown` says) and the empty state."""
-    choices = evaluated_runs(root, session)
-    return run_dropdown(choices, current, preferred), "" if choices else NO_RUNS
+    choices, best = session_runs(root, session, needs="report.json", dataset=dataset)
+    return run_dropdown(choices, current, preferred, best), "" if choices else NO_RUNS
 
 
 def _summary(run_id: str, accuracies: dict[str, float], split: str) -> str:
@@ -103,40 +104,38 @@ def build(ctx: UIContext) -> None:
         split = gr.Radio(["validation"], value="validation", label="Images", scale=1, elem_id="evaluate-split")
     summary = gr.Markdown(elem_id="evaluate-summary")
     per_class = gr.Dataframe(
-        label="Per class: precision, recall (sensibilidad), F1, support",
+        label="Per class: precision, recall, F1, support",
         interactive=False,
         max_height=320,
         elem_classes="cnn-table",
     )
     with gr.Row():
-        counts = gr.Plot(label="Confusion matrix (counts)", show_label=False, format="png")
-        rows = gr.Plot(label="Confusion matrix (row-normalised)", show_label=False, format="png")
-    with gr.Row():
-        loss = gr.Plot(label="Loss per epoch", format="png")
-        acc = gr.Plot(label="Accuracy per epoch", format="png")
+        counts = gr.Plot(label="Confusion matrix (counts)", show_label=False, format="png", min_width=420)
+        rows = gr.Plot(label="Confusion matrix (row-normalised)", show_label=False, format="png", min_width=420)
+    with gr.Row():  # the figures carry their own titles and legends: a label box would cover them
+        loss = gr.Plot(label="Loss per epoch", show_label=False, format="png", min_width=320)
+        acc = gr.Plot(label="Accuracy per epoch", show_label=False, format="png", min_width=320)
     gr.Markdown(
-        "**Top losses**: the validation images the model got most confidently wrong, "
-        "as *true class → predicted class (probability)*."
+        "**Most confident mistakes**: the validation images the model got wrong, the surest first, as "
+        "*true class → predicted class (probability)*."
     )
     mistakes_note = gr.Markdown()
-    mistakes = gr.Gallery(
-        label="Most confident mistakes",
-        columns=5,
-        height="auto",
-        object_fit="contain",
-        elem_id="evaluate-top-losses",
-        elem_classes="cnn-gallery",
-    )
+    mistakes = image_grid("Most confident mistakes", 5, "evaluate-top-losses")
 
     refresh = {
         "fn": partial(run_choices, ctx.root),
-        "inputs": [run, ctx.selected_run, ctx.session],
+        "inputs": [run, ctx.selected_run, ctx.session, ctx.dataset],
         "outputs": [run, empty],
         "show_progress": "hidden",
         **PRIVATE,
     }
-    gr.on([ctx.session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
+    gr.on([ctx.session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh, trigger_mode=LATEST)
     outputs = [summary, split, per_class, counts, rows, loss, acc, mistakes, mistakes_note]
     gr.on(
-        [run.change, split.input], user_errors(partial(show, ctx.root)), [run, split, ctx.session], outputs, **PRIVATE
+        [run.change, split.input],
+        user_errors(partial(show, ctx.root)),
+        [run, split, ctx.session],
+        outputs,
+        trigger_mode=LATEST,
+        **PRIVATE,
     )

@@ -9,17 +9,23 @@ import gradio as gr
 from PIL import Image
 
 from cnnapp.sessions import load_predictor
-from cnnapp.ui.common import PRIVATE, user_errors
+from cnnapp.ui.common import LATEST, PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
-from cnnapp.ui.predict_tab import examples, model_choices
+from cnnapp.ui.predict_tab import model_choices, picture_input
+from cnnapp.ui.widgets import image_grid
 
+COLOUR_BAR = (  # the "jet" colours of `explain.overlay`, low to high
+    '<div class="cnn-colourbar"><span>low</span><div style="background: linear-gradient(to right, #00007f, #0000ff, '
+    '#007fff, #00ffff, #7fff7f, #ffff00, #ff7f00, #ff0000, #7f0000)"></div>'
+    "<span>high: where the model looked</span></div>"
+)
 TITLE = "Explain"
 PREDICTED = "(the predicted class)"
 INTRO = """
 **Grad-CAM** colours the parts of a picture that pushed the model towards a class (red: strong evidence), using the
-gradients of that class's score at the last convolutional layer. **Feature maps** (*mapas de características*) are
-what the layers output: early layers respond to lines and edges (*líneas, bordes*), middle ones to shapes
-(*formas*), late ones to object parts (*objetos*), as in the visual cortex V1 → V2 → V4 → IT.
+gradients of that class's score at the last convolutional layer. **Feature maps** are what the layers output:
+early layers respond to lines and edges, middle ones to shapes, late ones to object parts, as in the visual cortex
+V1 → V2 → V4 → IT.
 """
 NO_IMAGE = "Add a picture (or click an example) to see where the model looks."
 
@@ -75,15 +81,7 @@ def build(ctx: UIContext) -> None:
     gr.Markdown(INTRO)
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
-            image = gr.Image(
-                type="filepath",
-                sources=["upload", "webcam", "clipboard"],
-                label="Picture",
-                height=300,
-                elem_id="explain-image",
-            )
-            if examples():
-                gr.Examples(examples(), inputs=image, label="Examples (Fashion-MNIST)")
+            image = picture_input("Picture", 300, "explain-image")
         with gr.Column(scale=2, min_width=300):
             with gr.Row(equal_height=True):
                 model = gr.Dropdown(
@@ -98,6 +96,7 @@ def build(ctx: UIContext) -> None:
             heatmap = gr.Image(
                 type="pil", label="Picture · Grad-CAM", interactive=False, height=300, elem_id="explain-heatmap"
             )
+            gr.HTML(COLOUR_BAR)
             caption = gr.Markdown(NO_IMAGE)
     gr.Markdown("### Feature maps, early → late layers")
     layers = gr.Dropdown(
@@ -106,30 +105,24 @@ def build(ctx: UIContext) -> None:
         info="the stem and the last block at each resolution",
         elem_id="explain-layers",
     )
-    maps = gr.Gallery(
-        label="Strongest activation maps of each layer",
-        columns=3,
-        height="auto",
-        object_fit="contain",
-        elem_id="explain-maps",
-        elem_classes="cnn-gallery",
-    )
+    maps = image_grid("Strongest activation maps of each layer", 3, "explain-maps")
 
     root, session = ctx.root, ctx.session
     refresh = {
         "fn": partial(model_choices, root),
-        "inputs": [model, ctx.selected_run, session],
+        "inputs": [model, ctx.selected_run, session, ctx.dataset],
         "outputs": model,
         "show_progress": "hidden",
         **PRIVATE,
     }
-    gr.on([session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
+    gr.on([session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh, trigger_mode=LATEST)
     model.change(user_errors(partial(on_model, root)), [model, session], [class_name, layers], **PRIVATE)
     gr.on(
         [image.change, model.change, class_name.input],
         user_errors(partial(gradcam, root)),
         [image, model, class_name, session],
         [heatmap, caption],
+        trigger_mode=LATEST,
         **PRIVATE,
     )
     gr.on(
@@ -137,5 +130,6 @@ def build(ctx: UIContext) -> None:
         user_errors(partial(feature_maps, root)),
         [image, model, layers, session],
         maps,
+        trigger_mode=LATEST,
         **PRIVATE,
     )

@@ -14,7 +14,7 @@ import gradio as gr
 from cnnapp import sessions
 from cnnapp.errors import DataError
 from cnnapp.runs import WEIGHTS, RunDir
-from cnnapp.ui.common import PRIVATE, run_dropdown, session_runs, user_errors
+from cnnapp.ui.common import LATEST, PRIVATE, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
 
 TITLE = "Export"
@@ -28,12 +28,15 @@ NO_RUNS = "No trained model yet: train one on the **Train** tab, then export it 
 
 def usable_runs(root: Path, session: str | None = None) -> list[tuple[str, str]]:
     """(label, run id) of the session's runs that have saved weights, newest first."""
-    return session_runs(root, session, needs=WEIGHTS)
+    return session_runs(root, session, needs=WEIGHTS)[0]
 
 
-def run_choices(root: Path, current: str | None, preferred: str | None, session: str | None = None) -> gr.Dropdown:
+def run_choices(
+    root: Path, current: str | None, preferred: str | None, session: str | None = None, dataset: dict | None = None
+) -> gr.Dropdown:
     """The run list, its value chosen as `run_dropdown` says."""
-    return run_dropdown(usable_runs(root, session), current, preferred)
+    choices, best = session_runs(root, session, needs="model.safetensors", dataset=dataset)
+    return run_dropdown(choices, current, preferred, best)
 
 
 def _scratch() -> Path:
@@ -131,12 +134,12 @@ def build(ctx: UIContext) -> None:
     session = ctx.session
     refresh = {
         "fn": partial(run_choices, ctx.root),
-        "inputs": [run, ctx.selected_run, session],
+        "inputs": [run, ctx.selected_run, session, ctx.dataset],
         "outputs": run,
         "show_progress": "hidden",
         **PRIVATE,
     }
-    gr.on([session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
+    gr.on([session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh, trigger_mode=LATEST)
     run.change(
         lambda r: ("Choose a format and press **Export**." if r else NO_RUNS, None),
         run,

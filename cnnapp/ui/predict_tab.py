@@ -9,15 +9,19 @@ import gradio as gr
 
 from cnnapp import api
 from cnnapp.runs import WEIGHTS
-from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, run_dropdown, session_runs, user_errors
+from cnnapp.ui import live_panel
+from cnnapp.ui.common import EXAMPLE_DATASET, LATEST, PRIVATE, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.endpoints import PREDICT
 
 TITLE = "3 · Predict"
+NO_PICTURE = "No picture to classify yet: drop, upload or paste one (or click an example below it)."
 EXAMPLE_CLASSES = ("ankle_boot", "bag", "dress", "sandal", "trouser")
 
 
-def model_choices(root: Path, current: str | None, preferred: str | None, session: str | None = None) -> gr.Dropdown:
+def model_choices(
+    root: Path, current: str | None, preferred: str | None, session: str | None = None, dataset: dict | None = None
+) -> gr.Dropdown:
     """The session's runs with weights (newest first), then the ImageNet classifiers available offline.
 
     The value is chosen as `run_dropdown` says.
@@ -25,13 +29,13 @@ def model_choices(root: Path, current: str | None, preferred: str | None, sessio
     from cnnapp.inference import IMAGENET_PREFIX  # imports torch: not on the first page
     from cnnapp.registry import get_spec, names
 
-    choices = session_runs(root, session, needs=WEIGHTS)
+    choices, best = session_runs(root, session, needs=WEIGHTS, dataset=dataset)
     choices += [
         (f"ImageNet classifier · {name} (1000 classes, no training)", IMAGENET_PREFIX + name)
         for name in names()
         if get_spec(name).pretrained_offline
     ]
-    return run_dropdown(choices, current, preferred)
+    return run_dropdown(choices, current, preferred, best)
 
 
 def classify(
@@ -53,19 +57,21 @@ def examples() -> list[list[str]]:
     return found
 
 
+def picture_input(label: str, height: int, elem_id: str) -> gr.Image:
+    """A picture to drop, upload, take or paste (as a file path), with the examples under it when they exist."""
+    image = gr.Image(
+        type="filepath", sources=["upload", "webcam", "clipboard"], label=label, height=height, elem_id=elem_id
+    )
+    if examples():
+        gr.Examples(examples(), inputs=image, label="Examples (Fashion-MNIST)")
+    return image
+
+
 def build(ctx: UIContext) -> None:
     """The Predict tab."""
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
-            image = gr.Image(
-                type="filepath",
-                sources=["upload", "webcam", "clipboard"],
-                label="Picture: drop, upload, webcam or paste",
-                height=320,
-                elem_id="predict-image",
-            )
-            if examples():
-                gr.Examples(examples(), inputs=image, label="Examples (Fashion-MNIST)")
+            image = picture_input("Picture: drop, upload, webcam or paste", 320, "predict-image")
         with gr.Column(scale=1, min_width=280):
             model = gr.Dropdown(
                 label="Model",
@@ -76,20 +82,23 @@ def build(ctx: UIContext) -> None:
             top_k = gr.Slider(1, 10, value=3, step=1, label="Show the top …")
             go = gr.Button("Classify", variant="primary")
             label = gr.Label(label="Prediction", elem_id="predict-label")
+    live_panel.build(ctx, model, top_k)
 
     refresh = {
         "fn": partial(model_choices, ctx.root),
-        "inputs": [model, ctx.selected_run, ctx.session],
+        "inputs": [model, ctx.selected_run, ctx.session, ctx.dataset],
         "outputs": model,
         "show_progress": "hidden",
         **PRIVATE,
     }
-    gr.on([ctx.session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh)
+    gr.on([ctx.session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh, trigger_mode=LATEST)
+    go.click(lambda image: None if image else gr.Warning(NO_PICTURE), image, None, **PRIVATE)
     gr.on(
         [image.change, model.change, top_k.release, go.click],
         user_errors(partial(classify, ctx.root)),
         [image, model, top_k, ctx.session],
         label,
+        trigger_mode=LATEST,
         **PRIVATE,
         **PREDICT,
     )

@@ -1,4 +1,4 @@
-"""Runs tab: every run of the session; select one for its details and curves, download its weights, resume or delete it."""
+"""Runs tab: every run of the session; select one for its details and curves, its weights, to resume or delete it."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from cnnapp import sessions
+from cnnapp import provenance, sessions
 from cnnapp.errors import CnnappError, RunError
 from cnnapp.runs import ACTIVE, RESUMABLE, RunDir
-from cnnapp.ui.common import PRIVATE, badge, curve_plots, curves, duration, pct, user_errors
+from cnnapp.ui.common import PRIVATE, badge, curve_plots, curves, duration, pct, plain, shown_state, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.worker import JobManager
 
@@ -28,6 +28,8 @@ EMPTY = (
 PICK = "Click a run for its details, curves and weights."
 COLUMNS = [
     "run",
+    "name",
+    "dataset",
     "state",
     "architecture",
     "pretrained",
@@ -49,13 +51,21 @@ def _rate(value: object) -> str:
     return "—" if value is None or pd.isna(value) else f"{float(value):g}"
 
 
-def runs_frame(root: Path, session: str | None = None) -> pd.DataFrame:
-    """The session's runs as shown to people (the API's `/list_runs` gives the raw values)."""
+def _state(state: str, place: int | None) -> str:
+    return f"queued #{place}" if state == "queued" and place else state
+
+
+def runs_frame(root: Path, session: str | None = None, jobs: JobManager | None = None) -> pd.DataFrame:
+    """The session's runs as shown to people, queued ones with their place in `jobs`' queue (the API's `/list_runs`
+    gives the raw values)."""
     frame = sessions.list_runs(root, session)
+    place = jobs.position if jobs else lambda _: None
     return pd.DataFrame(
         {
             "run": frame["run_id"],
-            "state": frame["state"],
+            "name": frame["name"],
+            "dataset": frame["dataset"],
+            "state": [_state(state, place(r)) for state, r in zip(frame["state"], frame["run_id"])],
             "architecture": frame["arch"],
             "pretrained": frame["pretrained"].map(_flag),
             "frozen": frame["freeze"].map(_flag),
@@ -73,9 +83,11 @@ def runs_frame(root: Path, session: str | None = None) -> pd.DataFrame:
     )
 
 
-def table(root: Path, session: str | None = None) -> tuple[str, gr.Markdown, gr.Dataframe]:
+def table(
+    root: Path, session: str | None = None, jobs: JobManager | None = None
+) -> tuple[str, gr.Markdown, gr.Dataframe]:
     """The runs table, or how to make the first run."""
-    shown = runs_frame(root, session)
+    shown = runs_frame(root, session, jobs)
     return (
         ("" if len(shown) else EMPTY),
         gr.Markdown(visible=bool(len(shown))),
@@ -83,9 +95,9 @@ def table(root: Path, session: str | None = None) -> tuple[str, gr.Markdown, gr.
     )
 
 
-def poll(root: Path, seen: list | None, session: str | None = None) -> tuple:
-    """Redraw the table only when it changed (runs started elsewhere, progress); signal other tabs when runs come, go or end."""
-    shown = runs_frame(root, session)
+def poll(root: Path, seen: list | None, session: str | None = None, jobs: JobManager | None = None) -> tuple:
+    """Redraw the table only if it changed (runs started elsewhere, progress); tell other tabs when runs come or go."""
+    shown = runs_frame(root, session, jobs)
     states = shown[["run", "state"]].values.tolist()
     if seen is not None and shown.to_json() == seen[0]:
         return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -104,14 +116,26 @@ def _details(run: RunDir) -> str:
     status = run.status()
     cfg = run.config()
     report = run.report() or {}
+    dataset = status.get("dataset") or {}
+    data = (
+        f"Trained on **{html.escape(str(dataset.get('name')), quote=False)}**: {dataset.get('files')} files, "
+        f"{dataset.get('bytes', 0) / 1e6:.1f} MB, SHA-256 <code>{str(dataset.get('sha256'))[:16]}…</code>"
+        + (f" (of file {dataset['hashed']})" if dataset.get("hashed", "contents") != "contents" else "")
+        if dataset
+        else ""
+    )
+    message = html.escape(plain(status.get("message") or ""), quote=False)
     lines = [
-        f"{badge(status.get('state', 'unknown'))} &nbsp;<b>{run.id}</b> · {html.escape(status.get('message') or '', quote=False)}",
+        f"{badge(shown_state(run, status))} &nbsp;<b>{run.id}</b> · {message}",
+        "",
+        data,
         "",
         f"**{cfg.get('arch')}** · pretrained {_flag(cfg.get('pretrained'))} · frozen {_flag(cfg.get('freeze'))} · "
         f"{cfg.get('epochs')} epoch(s)"
         + (f" + {cfg['unfreeze_epochs']} unfrozen" if cfg.get("unfreeze_epochs") else "")
         + f" · {cfg.get('img_size')} px · batch {cfg.get('batch_size')} · {cfg.get('optimizer')} "
-        f"(head {_rate(cfg.get('lr_head'))}, backbone {_rate(cfg.get('lr_backbone'))}) · {cfg.get('scheduler')} schedule · "
+        f"(head {_rate(cfg.get('lr_head'))}, backbone {_rate(cfg.get('lr_backbone'))}) · "
+        f"{cfg.get('scheduler')} schedule · "
         f"augment {html.escape(str(cfg.get('augment')), quote=False)} · seed {cfg.get('seed')}",
     ]
     if report:
@@ -167,21 +191,46 @@ def details(root: Path, run_id: str | None, session: str | None = None) -> tuple
             None,
             None,
             hidden,
+            "",
+            gr.Button(visible=False),
             gr.DownloadButton(value=None, visible=False),
             gr.Button(visible=False),
             gr.Group(visible=False),
         )
-    run.reconcile()
+    status = run.reconcile()
     weights = _weights_copy(run)
+    state = status.get("state")
     return (
         gr.Column(visible=True),
         _details(run),
         *curves(run.metrics()),
         _per_class(run),
+        status.get("name") or run.summary()["name"],
+        gr.Button(
+            "✕ Cancel this queued run" if state == "queued" else "■ Stop",
+            visible=state in ACTIVE and not run.stop_requested(),
+        ),
         gr.DownloadButton(value=weights, visible=weights is not None),
         _resume_button(run),
         gr.Group(visible=False),
     )
+
+
+def stop(jobs: JobManager, run_id: str | None, session: str | None = None) -> float:
+    """Cancel the selected queued run, or stop it while it runs."""
+    if not run_id:
+        raise RunError("no run selected: click a run in the table first")
+    message = jobs.stop(run_id, session)
+    gr.Info(message[0].upper() + message[1:])
+    return time.time()
+
+
+def rename(root: Path, run_id: str | None, name: str, session: str | None = None) -> float:
+    """Give the selected run a new name (blank: its default name)."""
+    if not run_id:
+        raise RunError("no run selected: click a run in the table first")
+    gr.Info(f"Renamed to “{provenance.rename(sessions.get_run(run_id, root, session), name)}”")
+    return time.time()
 
 
 def resume(jobs: JobManager, run_id: str | None, session: str | None = None) -> tuple[str, float]:
@@ -225,7 +274,11 @@ def build(ctx: UIContext) -> None:
         per_class = gr.Dataframe(
             label="Per class (validation)", interactive=False, max_height=300, elem_classes="cnn-table"
         )
+        with gr.Row(equal_height=True):
+            name = gr.Textbox(label="Name", max_length=80, scale=3, min_width=200, elem_id="run-rename")
+            rename_btn = gr.Button("Rename", scale=0, min_width=100, elem_id="rename-run")
         with gr.Row():
+            stop_btn = gr.Button("■ Stop", variant="stop", visible=False, min_width=150, elem_id="stop-run")
             download = gr.DownloadButton("Download weights (.safetensors)", visible=False, min_width=150)
             resume_btn = gr.Button("▶ Resume", variant="primary", visible=False, min_width=150, elem_id="resume-run")
             remove = gr.Button("Delete run", variant="stop", min_width=150)
@@ -237,7 +290,7 @@ def build(ctx: UIContext) -> None:
 
     session = ctx.session
     listed = {
-        "fn": partial(table, root),
+        "fn": partial(table, root, jobs=ctx.jobs),
         "inputs": session,
         "outputs": [empty, hint, runs],
         "show_progress": "hidden",
@@ -246,14 +299,14 @@ def build(ctx: UIContext) -> None:
     shown = {
         "fn": partial(details, root),
         "inputs": [ctx.selected_run, session],
-        "outputs": [box, info, loss_plot, acc_plot, per_class, download, resume_btn, confirm_row],
+        "outputs": [box, info, loss_plot, acc_plot, per_class, name, stop_btn, download, resume_btn, confirm_row],
         "show_progress": "hidden",
         **PRIVATE,
     }
     seen = gr.State(None)
     timer = gr.Timer(POLL_S)
     timer.tick(
-        partial(poll, root),
+        partial(poll, root, jobs=ctx.jobs),
         [seen, session],
         [empty, hint, runs, seen, ctx.runs_changed],
         show_progress="hidden",
@@ -271,6 +324,14 @@ def build(ctx: UIContext) -> None:
         [ctx.selected_run, session],
         [ctx.watched_run, ctx.runs_changed],
         trigger_mode="once",
+        **PRIVATE,
+    )
+    stop_btn.click(user_errors(partial(stop, ctx.jobs)), [ctx.selected_run, session], ctx.runs_changed, **PRIVATE)
+    gr.on(
+        [rename_btn.click, name.submit],
+        user_errors(partial(rename, root)),
+        [ctx.selected_run, name, session],
+        ctx.runs_changed,
         **PRIVATE,
     )
     remove.click(lambda: gr.update(visible=True), None, confirm_row, **PRIVATE)

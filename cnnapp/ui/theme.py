@@ -6,7 +6,7 @@ import gradio as gr
 
 # Browsers upload a folder's files without their sub-folders; the script below renames each file
 # to its relative path joined with this character, and `cnnapp.ui.uploads` rebuilds the folders.
-PATH_SEP = "\u29f8"
+PATH_SEP = "\u2215"  # DIVISION SLASH: in the common system fonts (U+29F8 showed as a missing glyph)
 
 # System fonts only: the page loads nothing from outside the server (offline machines, privacy of visitors).
 FONT = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Noto Sans", "Helvetica Neue", "Arial", "sans-serif"]
@@ -30,6 +30,12 @@ CSS = """
 .cnn-badge.ingesting, .cnn-badge.running { background: #dbeafe; color: #1e40af; }
 .cnn-badge.completed { background: #dcfce7; color: #166534; }
 .cnn-badge.failed { background: #fee2e2; color: #991b1b; }
+.cnn-badge.stopping { background: #fef3c7; color: #92400e; }
+.cnn-failed { padding: 0.6em 1em; border-radius: 8px; background: #fee2e2; color: #991b1b; }
+.cnn-colourbar { display: flex; align-items: center; gap: 8px; font-size: 0.85em; }
+.cnn-colourbar > div { flex: 1; height: 12px; border-radius: 3px; }
+.cnn-table th, .cnn-table th * { word-break: normal !important; overflow-wrap: normal !important; hyphens: none; }
+#data-samples img, #augmented img, .cnn-gallery img { image-rendering: pixelated; }
 .cnn-badge.cancelled, .cnn-badge.interrupted, .cnn-badge.unknown { background: #fef3c7; color: #92400e; }
 #run-details, #train-status, #data-summary, #train-data { overflow-wrap: anywhere; }
 .cnn-legend { font-size: 0.85em; text-align: right; }
@@ -43,6 +49,9 @@ CSS = """
   .prose table { display: block; max-width: calc(100vw - 64px); overflow-x: auto; }  /* so do Markdown tables */
   .tab-container[role="tablist"] { flex-wrap: wrap; height: auto; }  /* nested tabs, measured while hidden, wrap */
   .cnn-gallery .grid-container { grid-template-columns: repeat(auto-fill, minmax(96px, 1fr)) !important; }
+  /* captions below the thumbnails, not over them */
+  #data-samples .caption-label, .cnn-gallery .caption-label { position: static; max-width: 100%; }
+  #runs-table td:first-child { white-space: nowrap; }
 }
 """
 

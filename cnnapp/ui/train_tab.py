@@ -1,4 +1,7 @@
-"""Train tab: architecture and settings, Start and Stop, live progress, curves and log of the watched run."""
+"""Train tab: architecture and settings, Start and Stop, live progress, curves and log of the watched run.
+
+Longer than most modules because the form's many settings are saved, restored and sent as one ordered list.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +14,11 @@ from typing import Any
 import gradio as gr
 
 from cnnapp import sessions
-from cnnapp.config import OPTIMIZERS, SCHEDULERS, SMALL_IMG_SIZE, TrainConfig
+from cnnapp.config import OFFLINE_ARCH, OPTIMIZERS, SCHEDULERS, SMALL_IMG_SIZE, TrainConfig
 from cnnapp.errors import CnnappError, DataError
-from cnnapp.runs import ACTIVE
+from cnnapp.runs import ACTIVE, RunDir
 from cnnapp.ui import lr_finder
-from cnnapp.ui.common import PRIVATE, badge, curve_plots, curves, progress_html, user_errors
+from cnnapp.ui.common import LATEST, PRIVATE, badge, curve_plots, curves, plain, progress_html, shown_state, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import describe
 from cnnapp.worker import JobManager
@@ -48,21 +51,48 @@ def arch_card(name: str) -> str:
     )
 
 
+def pretrained_box(name: str) -> gr.Checkbox:
+    """The pretrained box for an architecture: disabled and unticked, with the reason, when no weights can be loaded."""
+    from cnnapp.registry import display_name, pretrained_problem
+
+    try:
+        problem = pretrained_problem(name)
+    except CnnappError:
+        return gr.Checkbox()
+    if problem:
+        reason = f"{problem}: untick, or pick {display_name(OFFLINE_ARCH)}"
+        return gr.Checkbox(value=False, interactive=False, info=reason)
+    return gr.Checkbox(interactive=True, info=None)
+
+
 def on_arch(name: str) -> tuple:
-    """Card and sensible defaults when the architecture changes."""
-    from cnnapp.registry import get_spec, recommended_size  # imports torch: not on the first page
+    """Card and what the architecture allows, whenever it changes (also when a saved form is restored)."""
+    try:
+        card = arch_card(name)
+    except CnnappError as exc:
+        return f"⚠ {html.escape(plain(str(exc)), quote=False)}", gr.skip()
+    return card, pretrained_box(name)
+
+
+def arch_defaults(name: str) -> tuple:
+    """Sensible settings when the user picks another architecture: its weights if it has them, a small size."""
+    from cnnapp.registry import get_spec, pretrained_problem, recommended_size  # imports torch: not on the first page
 
     try:
         spec = get_spec(name)
-    except CnnappError as exc:
-        return f"⚠ {html.escape(str(exc), quote=False)}", gr.skip(), gr.skip(), gr.skip()
-    pretrained = spec.pretrained_offline
+    except CnnappError:
+        return gr.skip(), gr.skip(), gr.skip()
+    pretrained = pretrained_problem(name) is None
     return (
-        arch_card(name),
-        gr.Checkbox(value=pretrained, interactive=spec.pretrained_offline or spec.pretrained_online),
+        gr.Checkbox(value=pretrained),
         gr.Checkbox(value=pretrained),
         gr.Slider(value=recommended_size(name), minimum=spec.min_input_size),
     )
+
+
+def backbone_rate(lr_head: float | None, pretrained: bool) -> float | None:
+    """The backbone rate the form shows by default: the head rate ÷ 10 for pretrained weights, else the head rate."""
+    return None if not lr_head else float(f"{lr_head / 10 if pretrained else lr_head:.3g}")
 
 
 def arch_choices() -> gr.Dropdown:
@@ -87,6 +117,7 @@ def settings(
     scheduler: str,
     batch_size: float,
     seed: float,
+    patience: float | None = None,
 ) -> dict[str, Any]:
     """The form as CLI option values (blank fields keep their defaults)."""
     if not dataset:
@@ -106,16 +137,26 @@ def settings(
         "scheduler": scheduler,
         "batch_size": batch_size,
         "seed": seed,
+        "patience": patience,
     }
     return {k: v for k, v in values.items() if v is not None}
 
 
-def start(jobs: JobManager, *form: Any) -> tuple:
-    """Validate and queue a training (the form's fields, then the session); the timer then follows it."""
+def start(jobs: JobManager, name: str | None, *form: Any) -> tuple:
+    """Validate and queue a training (the name, the form's fields, then the session); the timer then follows it.
+
+    While another run is active the new one waits in the queue; the message says its place.
+    """
     *fields, session = form
-    run = jobs.submit(settings(*fields), session)
-    gr.Info(f"Training queued as {run.id}")
-    return run.id, run.id, time.time(), gr.Timer(active=True), None
+    dataset = fields[0]
+    run = jobs.submit({**settings(*fields), "name": name}, session, dataset_name=dataset["name"] if dataset else None)
+    place = jobs.position(run.id)
+    gr.Info(
+        f"“{run.status().get('name')}” is number {place} in the queue: it starts when the runs before it end"
+        if place
+        else f"“{run.status().get('name')}” is starting"
+    )
+    return run.id, run.id, time.time(), gr.Timer(active=True), None, ""  # the name was this run's: the box empties
 
 
 def reattach(jobs: JobManager, session: str | None = None) -> tuple:
@@ -125,22 +166,24 @@ def reattach(jobs: JobManager, session: str | None = None) -> tuple:
     return run_id, gr.Timer(active=bool(run_id)), None
 
 
-def refresh(root: Path, run_id: str | None, seen: Any, session: str | None = None) -> tuple:
+def status_line(run: RunDir, status: dict, place: int | None) -> str:
+    """Badge, name, id and what is happening (with the place in the queue while waiting)."""
+    state = shown_state(run, status)
+    message = "stopping after the current batch…" if state == "stopping" else plain(status.get("message") or "")
+    if place and state == "queued":
+        message = f"number {place} in the queue: it starts when the runs before it end"
+    name = html.escape(status.get("name") or "", quote=False)
+    return f"{badge(state)} &nbsp;<b>{name}</b> <code>{run.id}</code> · {html.escape(message, quote=False)}"
+
+
+def refresh(jobs: JobManager, run_id: str | None, seen: Any, session: str | None = None) -> tuple:
     """Read the watched run's files; redraw the curves only when a new epoch arrived."""
     if not run_id:
-        idle = (IDLE_STATUS, "", None, None, "")
-        return (
-            *idle,
-            gr.Timer(active=False),
-            gr.Button(interactive=True),
-            gr.Button(interactive=False),
-            None,
-            gr.skip(),
-        )
+        return IDLE_STATUS, "", None, None, "", gr.Timer(active=False), gr.Button(interactive=False), None, gr.skip()
     try:
-        run = sessions.get_run(run_id, root, session)
+        run = sessions.get_run(run_id, jobs.root, session)
     except CnnappError:
-        return refresh(root, None, seen)
+        return refresh(jobs, None, seen)
     status = run.reconcile()
     state = status.get("state", "unknown")
     metrics = run.metrics()
@@ -148,15 +191,13 @@ def refresh(root: Path, run_id: str | None, seen: Any, session: str | None = Non
     plots = curves(metrics) if key != seen else (gr.skip(), gr.skip())
     active = state in ACTIVE
     ended = seen is not None and seen[1] in ACTIVE and not active
-    text = f"{badge(state)} &nbsp;<b>{run.id}</b> · {html.escape(status.get('message') or '', quote=False)}"
     return (
-        text,
+        status_line(run, status, jobs.position(run.id)),
         progress_html(run, status),
         *plots,
         run.log_tail(12),
         gr.Timer(active=active),
-        gr.Button(interactive=not active),
-        gr.Button(interactive=active),
+        gr.Button(interactive=active and not run.stop_requested()),
         key,
         time.time() if ended else gr.skip(),
     )
@@ -166,12 +207,43 @@ def describe_data(root: Path, dataset: dict | None) -> str:
     return describe(dataset, root)
 
 
-def stop_run(jobs: JobManager, run_id: str | None, session: str | None = None) -> None:
-    """Stop the watched run gracefully."""
+def stop_run(jobs: JobManager, run_id: str | None, session: str | None = None) -> tuple[str, gr.Button]:
+    """Stop the watched run gracefully; the status says "stopping…" at once."""
     if not run_id:
         raise DataError("no training to stop")
-    message = jobs.stop(run_id, session)
-    gr.Info(message[0].upper() + message[1:])
+    jobs.stop(run_id, session)
+    run = sessions.get_run(run_id, jobs.root, session)
+    return status_line(run, run.status(), None), gr.Button(interactive=False)
+
+
+def save_form(*values: Any) -> dict[str, Any]:
+    """The form as saved in the browser (field name → value)."""
+    return dict(zip(FORM_FIELDS, values))
+
+
+def restore_form(saved: dict | None) -> tuple:
+    """The saved form's values (a field without a saved value keeps what it shows)."""
+    saved = saved if isinstance(saved, dict) else {}
+    return tuple(saved[name] if name in saved else gr.skip() for name in FORM_FIELDS)
+
+
+FORM_FIELDS = (
+    "arch",
+    "pretrained",
+    "freeze",
+    "unfreeze_epochs",
+    "epochs",
+    "img_size",
+    "augment",
+    "lr_head",
+    "lr_backbone",
+    "optimizer",
+    "scheduler",
+    "batch_size",
+    "seed",
+    "patience",
+    "name",
+)
 
 
 def build(ctx: UIContext) -> None:
@@ -183,7 +255,9 @@ def build(ctx: UIContext) -> None:
             ctx.arch.render()
             card = gr.Markdown()
             with gr.Row():
-                pretrained = gr.Checkbox(value=True, label="Start from ImageNet weights", min_width=140)
+                pretrained = gr.Checkbox(
+                    value=True, label="Start from ImageNet weights", min_width=140, elem_id="pretrained"
+                )
                 freeze = gr.Checkbox(value=True, label="Freeze the backbone (train the head only)", min_width=140)
             epochs = gr.Slider(1, 50, value=defaults.epochs, step=1, label="Epochs", elem_id="epochs")
             unfreeze = gr.Slider(
@@ -195,17 +269,32 @@ def build(ctx: UIContext) -> None:
                 info="fine-tune the whole network at the backbone rate",
             )
             img_size = gr.Slider(
-                16, 320, value=SMALL_IMG_SIZE, step=4, label="Image size (px)", info="small is fast on a CPU"
+                16,
+                320,
+                value=SMALL_IMG_SIZE,
+                step=4,
+                label="Image size (px)",
+                info="small is fast on a CPU",
+                elem_id="img-size",
             )
             ctx.augment.render()
             with gr.Accordion("More settings", open=False):
+                patience = gr.Number(
+                    value=defaults.patience,
+                    precision=0,
+                    minimum=0,
+                    label="Stop early after … epochs without improvement",
+                    info="0: off; the best epoch's weights are kept, and each stage has its own patience",
+                    elem_id="patience",
+                )
                 with gr.Row():
                     lr_head = gr.Number(value=defaults.lr_head, label="Learning rate (head)", min_width=120)
                     lr_backbone = gr.Number(
-                        value=None,
+                        value=backbone_rate(defaults.lr_head, True),
                         label="Learning rate (backbone)",
-                        info="blank: head rate ÷ 10 when pretrained",
+                        info="default: head rate ÷ 10 when pretrained",
                         min_width=120,
+                        elem_id="lr-backbone",
                     )
                 finder = lr_finder.render()
                 with gr.Row():
@@ -217,6 +306,12 @@ def build(ctx: UIContext) -> None:
                     batch_size = gr.Slider(4, 256, value=defaults.batch_size, step=4, label="Batch size")
                     seed = gr.Number(value=defaults.seed, precision=0, label="Seed", min_width=100)
         with gr.Column(scale=3, min_width=300):
+            name = gr.Textbox(
+                label="Name (optional)",
+                placeholder="e.g. shoes v2; blank: architecture · dataset · mode",
+                max_length=80,
+                elem_id="run-name",
+            )
             with gr.Row():
                 start_btn = gr.Button("▶ Start training", variant="primary", elem_id="start-training")
                 stop_btn = gr.Button("■ Stop", variant="stop", interactive=False, elem_id="stop-training")
@@ -227,9 +322,9 @@ def build(ctx: UIContext) -> None:
 
     watched, session = ctx.watched_run, ctx.session
     seen = gr.State(None)
+    saved = ctx.saved_form
     timer = gr.Timer(POLL_S, active=False)
-    form = [
-        ctx.dataset,
+    fields = [
         ctx.arch,
         pretrained,
         freeze,
@@ -243,11 +338,12 @@ def build(ctx: UIContext) -> None:
         scheduler,
         batch_size,
         seed,
-        session,
+        patience,
     ]
-    shown = [status, progress, loss_plot, acc_plot, log, timer, start_btn, stop_btn, seen, ctx.runs_changed]
+    form = [ctx.dataset, *fields, session]
+    shown = [status, progress, loss_plot, acc_plot, log, timer, stop_btn, seen, ctx.runs_changed]
     poll = {
-        "fn": partial(refresh, ctx.root),
+        "fn": partial(refresh, ctx.jobs),
         "inputs": [watched, seen, session],
         "outputs": shown,
         "show_progress": "hidden",
@@ -259,24 +355,36 @@ def build(ctx: UIContext) -> None:
         "outputs": data_line,
         **PRIVATE,
     }
-    arch_defaults = {"fn": on_arch, "inputs": ctx.arch, "outputs": [card, pretrained, freeze, img_size], **PRIVATE}
+    saved_fields = [*fields, name]
 
-    ctx.demo.load(arch_choices, None, ctx.arch, **PRIVATE).then(**arch_defaults)
+    ctx.demo.load(arch_choices, None, ctx.arch, **PRIVATE).then(restore_form, saved, saved_fields, **PRIVATE).then(
+        on_arch, ctx.arch, [card, pretrained], **PRIVATE
+    )
     ctx.demo.load(**data_info)
+    gr.on(
+        [c.change for c in saved_fields],
+        save_form,
+        saved_fields,
+        saved,
+        show_progress="hidden",
+        trigger_mode=LATEST,
+        **PRIVATE,
+    )
     session.change(partial(reattach, ctx.jobs), session, [watched, timer, seen], **PRIVATE).then(**poll)
-    ctx.runs_changed.change(
-        **poll
-    )  # e.g. a run resumed on the Runs tab: the timer wakes while the watched run is active
+    ctx.runs_changed.change(**poll)  # e.g. a run resumed on the Runs tab: the timer wakes while it is active
     ctx.dataset.change(**data_info)
-    ctx.arch.change(**arch_defaults)
+    ctx.arch.change(on_arch, ctx.arch, [card, pretrained], **PRIVATE)
+    ctx.arch.input(arch_defaults, ctx.arch, [pretrained, freeze, img_size], **PRIVATE).then(
+        backbone_rate, [lr_head, pretrained], lr_backbone, **PRIVATE
+    )
     pretrained.input(lambda on: gr.Checkbox(value=on), pretrained, freeze, **PRIVATE)
+    gr.on([lr_head.input, pretrained.input], backbone_rate, [lr_head, pretrained], lr_backbone, **PRIVATE)
     start_btn.click(
         user_errors(partial(start, ctx.jobs)),
-        form,
-        [watched, ctx.selected_run, ctx.runs_changed, timer, seen],
-        trigger_mode="once",
+        [name, *form],
+        [watched, ctx.selected_run, ctx.runs_changed, timer, seen, name],
         **PRIVATE,
     ).success(**poll)
-    stop_btn.click(user_errors(partial(stop_run, ctx.jobs)), [watched, session], None, **PRIVATE)
+    stop_btn.click(user_errors(partial(stop_run, ctx.jobs)), [watched, session], [status, stop_btn], **PRIVATE)
     timer.tick(**poll, concurrency_limit=None)
     lr_finder.wire(ctx.jobs, settings, finder, form[:-1], lr_head, lr_backbone)
