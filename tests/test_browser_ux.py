@@ -5,15 +5,17 @@ impossible settings are refused before queueing, Start queues behind a running r
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
 from test_browser import ARGS, CHROMIUM, open_tab
 
-from cnnapp.runs import list_runs
+from cnnapp.runs import RunDir, list_runs
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = [
@@ -212,3 +214,43 @@ def test_the_whole_flow_has_no_console_errors(app, page, small_dataset, demo_dir
         open_tab(page, title)
         page.wait_for_timeout(1500)
     clean(page)
+
+
+def test_a_phone_shows_whole_run_ids_and_captions_under_the_thumbnails(app, workspace, small_dataset, tmp_path):
+    """At 390 px the Runs table shows each run id in full (it scrolls sideways instead) and the Data tab's sample
+    captions sit under their pictures, not over them."""
+    expect = playwright.expect
+    url, jobs = app
+    run = RunDir.create("tf_efficientnet_lite0", workspace)
+    run.file("config.json").write_text(json.dumps({"arch": "tf_efficientnet_lite0", "data": str(small_dataset)}))
+    run.update_status(state="completed", created=time.time(), name="shoes v2", dataset={"name": "small"})
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = chromium.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2).new_page()
+        page.add_init_script(KEY_WATCH % UNTRANSLATED.pattern.replace("\\", "\\\\"))
+        page.problems = []
+        page.on("pageerror", lambda exc: page.problems.append(f"page error: {exc}"))
+        page.goto(url)
+        expect(page.locator("#data-summary")).to_contain_text("10 classes", timeout=30_000)
+        samples = page.locator("#data-samples")
+        expect(samples.locator("img").first).to_be_visible(timeout=30_000)
+        pairs = samples.evaluate(
+            """(gallery) => [...gallery.querySelectorAll(".thumbnail-item")].slice(0, 6).map((item) => {
+                const img = item.querySelector("img").getBoundingClientRect();
+                const caption = item.querySelector(".caption-label");
+                return caption ? [img.bottom, caption.getBoundingClientRect().top] : null;
+            })"""
+        )
+        assert pairs and all(pairs), "sample captions missing"
+        assert all(top >= bottom - 1 for bottom, top in pairs), f"captions cover the pictures: {pairs}"
+        open_tab(page, "4 · Runs")
+        cell = page.locator("#runs-table").get_by_text(run.id, exact=True).filter(visible=True).first
+        expect(cell).to_be_visible(timeout=30_000)
+        width, full, height, tall = cell.evaluate(
+            "(el) => [el.clientWidth, el.scrollWidth, el.closest('.cell-wrap').clientHeight, el.scrollHeight]"
+        )
+        assert full <= width + 1 and tall <= height + 1, f"the run id is cut: {full}×{tall} px in {width}×{height}"
+        page.screenshot(path=str(tmp_path / "phone-runs.png"))
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the Runs tab is wider than the phone"
+        assert not page.evaluate("window.cnnKeys") and not page.problems
+        chromium.close()

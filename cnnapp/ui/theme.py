@@ -50,7 +50,8 @@ CSS = """
   .tab-container[role="tablist"] { flex-wrap: wrap; height: auto; }  /* nested tabs, measured while hidden, wrap */
   .cnn-gallery .grid-container { grid-template-columns: repeat(auto-fill, minmax(96px, 1fr)) !important; }
   #data-samples .caption-label, .cnn-gallery .caption-label { position: static; max-width: 100%; }  /* below, not over */
-  #runs-table td:first-child { white-space: nowrap; }
+  /* the run id column is as wide as the screen at most: the id wraps instead of ending in "…" */
+  #runs-table .first-column .text { white-space: normal; overflow-wrap: anywhere; text-overflow: clip; }
 }
 """
 
