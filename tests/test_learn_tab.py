@@ -47,6 +47,8 @@ def test_the_tab_builds_in_each_language(tmp_path, lang):
             jobs=JobManager(tmp_path),
             session=gr.BrowserState(),
             dataset=gr.State(),
+            saved_dataset=gr.BrowserState(),
+            saved_form=gr.BrowserState(),
             selected_run=gr.State(),
             watched_run=gr.State(),
             runs_changed=gr.State(),
