@@ -1,12 +1,11 @@
 """End to end in headless Chromium: choose data, train, watch it from a second page, classify, screenshot;
 every tab fits a phone; no request leaves the server; visitors' runs stay apart with CNNAPP_SESSION_RUNS=1.
 
-Set CNNAPP_SCREENSHOT=assets/screenshot.png to refresh the README's screenshot.
+(The README's screenshots come from tests/test_browser_ux.py.)
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -16,7 +15,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from PIL import Image
 
 from cnnapp.runs import RunDir
 from cnnapp.ui import TABS
@@ -137,8 +135,6 @@ def test_choose_data_train_watch_and_classify(app, browser, small_dataset, demo_
     shot = tmp_path / "screenshot.png"
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 20_000
-    if os.environ.get("CNNAPP_SCREENSHOT"):  # a 256-colour copy keeps the README's image small
-        Image.open(shot).convert("RGB").quantize(256).save(os.environ["CNNAPP_SCREENSHOT"], optimize=True)
 
     open_tab(page, "3 · Predict")
     picked = re.compile(r"EfficientNet-Lite0 · Fashion-MNIST mini \(example\) · frozen · \d+\.\d% · \d{4}-")

@@ -5,15 +5,19 @@ impossible settings are refused before queueing, Start queues behind a running r
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from test_browser import ARGS, CHROMIUM, open_tab
 
-from cnnapp.runs import list_runs
+from cnnapp.runs import RunDir, list_runs
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = [
@@ -188,19 +192,37 @@ def test_pretrained_resnet18_is_refused_before_queueing(app, page, workspace):
     clean(page)
 
 
+def shoot(page, name: str, tmp_path: Path) -> None:
+    """With CNNAPP_SCREENSHOTS=assets, the README's picture of a tab: assets/screenshot-<name>.png (256 colours)."""
+    folder = os.environ.get("CNNAPP_SCREENSHOTS")
+    if not folder:
+        return
+    page.wait_for_timeout(1500)  # plots and images settle
+    page.screenshot(path=str(tmp_path / "shot.png"), style=".toast-wrap { display: none !important; }")
+    target = Path(folder) / f"screenshot-{name}.png"
+    Image.open(tmp_path / "shot.png").convert("RGB").quantize(256).save(target, optimize=True)
+    assert target.stat().st_size < 200_000, f"{target} is {target.stat().st_size} bytes"
+
+
 def test_the_whole_flow_has_no_console_errors(app, page, small_dataset, demo_dir, tmp_path):
-    """Train a quick run, then visit every tab: no console or page error, no untranslated key, names everywhere."""
+    """Train a quick run, then visit every tab: no console or page error, no untranslated key, names everywhere.
+
+    Set CNNAPP_SCREENSHOTS=assets to refresh the README's screenshots (Data, Train, Predict, Compare) on the way.
+    """
     expect = playwright.expect
     url, jobs = app
     page.goto(url)
     expect(page.locator("#data-summary")).to_contain_text("10 classes", timeout=30_000)
+    expect(page.locator("#augmented img").first).to_be_visible(timeout=30_000)
+    shoot(page, "data", tmp_path)
     open_tab(page, "2 · Train")
     epochs = page.locator("#epochs input[type=number]")
-    epochs.fill("1")
+    epochs.fill("3" if os.environ.get("CNNAPP_SCREENSHOTS") else "1")  # curves worth a picture, or a quick test
     epochs.press("Enter")
     page.locator("#start-training").click()
     expect(page.locator("#train-status")).to_contain_text("completed", timeout=240_000)
     expect(page.locator("#train-status")).to_contain_text("EfficientNet-Lite0 · Fashion-MNIST mini (example) · frozen")
+    shoot(page, "train", tmp_path)
     open_tab(page, "3 · Predict")
     page.get_by_role("button", name="Classify").click()
     expect(page.get_by_text("No picture to classify yet")).to_be_visible(timeout=30_000)
@@ -208,7 +230,51 @@ def test_the_whole_flow_has_no_console_errors(app, page, small_dataset, demo_dir
     shutil.copy(sorted((demo_dir / "bag").iterdir())[0], picture)
     page.locator("#predict-image input[type=file]").set_input_files(str(picture))
     expect(page.locator("#predict-label")).to_contain_text(re.compile(r"\d+%"), timeout=60_000)
+    shoot(page, "predict", tmp_path)
     for title in ("4 · Runs", "Evaluate", "Compare", "Explain", "Export", "1 · Data"):
         open_tab(page, title)
         page.wait_for_timeout(1500)
+        if title == "Compare":
+            expect(page.locator("#compare-plan-text")).to_contain_text("4 of 4 settings can run", timeout=30_000)
+            shoot(page, "compare", tmp_path)
     clean(page)
+
+
+def test_a_phone_shows_whole_run_ids_and_captions_under_the_thumbnails(app, workspace, small_dataset, tmp_path):
+    """At 390 px the Runs table shows each run id in full (it scrolls sideways instead) and the Data tab's sample
+    captions sit under their pictures, not over them."""
+    expect = playwright.expect
+    url, jobs = app
+    run = RunDir.create("tf_efficientnet_lite0", workspace)
+    run.file("config.json").write_text(json.dumps({"arch": "tf_efficientnet_lite0", "data": str(small_dataset)}))
+    run.update_status(state="completed", created=time.time(), name="shoes v2", dataset={"name": "small"})
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = chromium.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2).new_page()
+        page.add_init_script(KEY_WATCH % UNTRANSLATED.pattern.replace("\\", "\\\\"))
+        page.problems = []
+        page.on("pageerror", lambda exc: page.problems.append(f"page error: {exc}"))
+        page.goto(url)
+        expect(page.locator("#data-summary")).to_contain_text("10 classes", timeout=30_000)
+        samples = page.locator("#data-samples")
+        expect(samples.locator("img").first).to_be_visible(timeout=30_000)
+        pairs = samples.evaluate(
+            """(gallery) => [...gallery.querySelectorAll(".thumbnail-item")].slice(0, 6).map((item) => {
+                const img = item.querySelector("img").getBoundingClientRect();
+                const caption = item.querySelector(".caption-label");
+                return caption ? [img.bottom, caption.getBoundingClientRect().top] : null;
+            })"""
+        )
+        assert pairs and all(pairs), "sample captions missing"
+        assert all(top >= bottom - 1 for bottom, top in pairs), f"captions cover the pictures: {pairs}"
+        open_tab(page, "4 · Runs")
+        cell = page.locator("#runs-table").get_by_text(run.id, exact=True).filter(visible=True).first
+        expect(cell).to_be_visible(timeout=30_000)
+        width, full, height, tall = cell.evaluate(
+            "(el) => [el.clientWidth, el.scrollWidth, el.closest('.cell-wrap').clientHeight, el.scrollHeight]"
+        )
+        assert full <= width + 1 and tall <= height + 1, f"the run id is cut: {full}×{tall} px in {width}×{height}"
+        page.screenshot(path=str(tmp_path / "phone-runs.png"))
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the Runs tab is wider than the phone"
+        assert not page.evaluate("window.cnnKeys") and not page.problems
+        chromium.close()

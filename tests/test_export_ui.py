@@ -71,6 +71,8 @@ def test_tab_builds(workspace):
             jobs=None,
             session=gr.BrowserState(None),
             dataset=gr.State(None),
+            saved_dataset=gr.BrowserState(None),
+            saved_form=gr.BrowserState(None),
             selected_run=gr.State(None),
             watched_run=gr.State(None),
             runs_changed=gr.State(0),

@@ -44,6 +44,8 @@ def test_runs_read_name_dataset_accuracy_and_date(workspace, tmp_path):
     assert re.fullmatch(r"first try · shapes · 85\.3% · \d{4}-\d\d-\d\d \d\d:\d\d", labels[done.id]), labels[done.id]
     assert re.fullmatch(r"second try · shapes · queued · \d{4}-\d\d-\d\d \d\d:\d\d", labels[queued.id])
     assert done.id not in labels[done.id], "the label is for people: the run id stays the value"
+    queued.update_status(name="LeNet-5 · shapes · from scratch")  # a default name says the dataset already
+    assert session_runs(workspace, None)[0][0][0].startswith("LeNet-5 · shapes · from scratch · queued · ")
 
 
 def test_every_tab_lists_newest_first_and_defaults_to_the_best_run_for_the_dataset(workspace, tmp_path):

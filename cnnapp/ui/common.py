@@ -84,10 +84,12 @@ def api_errors(fn: F) -> F:
 
 
 def run_label(row: Any) -> str:
-    """'name · dataset · accuracy · date' for a row of `sessions.list_runs` (the state while there is no accuracy)."""
+    """'name · dataset · accuracy · date' for a row of `sessions.list_runs` (the state while there is no accuracy;
+    the dataset only once when the name says it already, as default names do)."""
     score = row.state if pd.isna(row.best_val_acc) else pct(row.best_val_acc)
     date = row.created.replace("T", " ")[:16] if isinstance(row.created, str) else ""
-    return " · ".join(str(part) for part in (row.name, row.dataset, score, date) if part)
+    dataset = "" if str(row.dataset) in str(row.name) else row.dataset
+    return " · ".join(str(part) for part in (row.name, dataset, score, date) if part)
 
 
 def session_runs(

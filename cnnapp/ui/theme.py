@@ -51,7 +51,8 @@ CSS = """
   .cnn-gallery .grid-container { grid-template-columns: repeat(auto-fill, minmax(96px, 1fr)) !important; }
   /* captions below the thumbnails, not over them */
   #data-samples .caption-label, .cnn-gallery .caption-label { position: static; max-width: 100%; }
-  #runs-table td:first-child { white-space: nowrap; }
+  /* the run id column is as wide as the screen at most: the id wraps instead of ending in "…" */
+  #runs-table .first-column .text { white-space: normal; overflow-wrap: anywhere; text-overflow: clip; }
 }
 """
 
