@@ -84,7 +84,7 @@ def clean(page) -> None:
     assert page.problems == [], "\n".join(page.problems[:10])
 
 
-def test_reload_keeps_the_work_and_a_second_start_queues(app, page, small_dataset):
+def test_reload_keeps_the_work_and_a_second_start_queues(app, page, small_dataset, monkeypatch):
     expect = playwright.expect
     url, jobs = app
     page.goto(url)
@@ -98,6 +98,7 @@ def test_reload_keeps_the_work_and_a_second_start_queues(app, page, small_datase
     epochs = page.locator("#epochs input[type=number]")
     epochs.fill("7")
     epochs.press("Enter")
+    monkeypatch.setenv("CNNAPP_MAX_EPOCHS", "1000")  # the blocker's long run, over the default limit
     blocker = jobs.submit({"data": str(small_dataset), **LONG})  # keeps the page's runs queued
     page.locator("#run-name textarea, #run-name input").first.fill("first try")
     page.locator("#start-training").click()
