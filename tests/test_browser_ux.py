@@ -225,7 +225,7 @@ def test_the_whole_flow_has_no_console_errors(app, page, small_dataset, demo_dir
     expect(page.locator("#train-status")).to_contain_text("EfficientNet-Lite0 · Fashion-MNIST mini (example) · frozen")
     shoot(page, "train", tmp_path)
     open_tab(page, "3 · Predict")
-    page.get_by_role("button", name="Classify").click()
+    page.get_by_role("button", name="Classify", exact=True).click()
     expect(page.get_by_text("No picture to classify yet")).to_be_visible(timeout=30_000)
     picture = tmp_path / "bag.png"
     shutil.copy(sorted((demo_dir / "bag").iterdir())[0], picture)
