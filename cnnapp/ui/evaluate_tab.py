@@ -38,7 +38,7 @@ def run_choices(
     root: Path, current: str | None, preferred: str | None, session: str | None = None, dataset: dict | None = None
 ) -> tuple[gr.Dropdown, str]:
     """The run list (its value chosen as `run_dropdown` says) and the empty state."""
-    choices, best = session_runs(root, session, needs="report.json", dataset=dataset)
+    choices, best = session_runs(root, session, needs=REPORT, dataset=dataset)
     return run_dropdown(choices, current, preferred, best), "" if choices else NO_RUNS
 
 

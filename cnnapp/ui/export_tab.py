@@ -35,7 +35,7 @@ def run_choices(
     root: Path, current: str | None, preferred: str | None, session: str | None = None, dataset: dict | None = None
 ) -> gr.Dropdown:
     """The run list, its value chosen as `run_dropdown` says."""
-    choices, best = session_runs(root, session, needs="model.safetensors", dataset=dataset)
+    choices, best = session_runs(root, session, needs=WEIGHTS, dataset=dataset)
     return run_dropdown(choices, current, preferred, best)
 
 
