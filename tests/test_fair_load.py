@@ -120,4 +120,5 @@ def test_the_worst_allowed_training_neither_slows_predictions_nor_holds_the_slot
     )
     assert busy <= 3 * idle, f"/predict p95 {busy:.3f} s while training, {idle:.3f} s idle"
     assert heavy_status["state"] == "cancelled" and "CNNAPP_MAX_RUN_MINUTES" in heavy_status["message"]
-    assert status["state"] in ("running", "completed") and waited <= CAP_MINUTES * 60 + STOP_GRACE_S
+    assert status["state"] in ("ingesting", "running", "completed"), status  # launched: it left the queue
+    assert waited <= CAP_MINUTES * 60 + STOP_GRACE_S
