@@ -32,6 +32,7 @@ from cnnapp.ui import (
 from cnnapp.ui.common import LATEST, PRIVATE
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import SAVED_KEY, default_dataset
+from cnnapp.ui.i18n import I18N
 from cnnapp.ui.theme import CSS, HEAD, HEADER, THEME
 from cnnapp.worker import JobManager
 
@@ -53,8 +54,6 @@ SESSION_KEY = "cnnapp-session"
 SELECTED_KEY = "cnnapp-selected-run"  # localStorage keys of the selected run, the open tab and the Train form
 TAB_KEY = "cnnapp-tab"
 FORM_KEY = "cnnapp-train-form"
-# gradio's own English table lacks this key: its progress tracker announced "common.complete" (aria-live) after events
-MISSING_TEXT = gr.I18n(en={"common": {"complete": "Complete"}})  # type: ignore[dict-item]
 NEW_TOKEN = (
     "(token) => token || Array.from(crypto.getRandomValues(new Uint8Array(16)),"
     ' (b) => b.toString(16).padStart(2, "0")).join("")'
@@ -147,6 +146,6 @@ def launch_options(**overrides: Any) -> dict[str, Any]:
         "footer_links": ["api"],
         "server_name": os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1",
         "max_file_size": settings.get().max_upload,
-        "i18n": MISSING_TEXT,
+        "i18n": I18N,
         **overrides,
     }

@@ -1,0 +1,23 @@
+"""Every user-visible string of the web UI, in English and Spanish: one module per tab, each with `EN` and `ES`
+dicts whose keys start with the module's name (`train.epochs`). Both languages have the same keys (a test checks).
+Long modules because they are text, not code."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from cnnapp.ui.strings import common
+
+MODULES: list[ModuleType] = [common]
+
+
+def _merge(attr: str) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for module in MODULES:
+        table.update(getattr(module, attr))
+    return table
+
+
+STRINGS: dict[str, dict[str, str]] = {"en": _merge("EN"), "es": _merge("ES")}
+STRINGS["en"]["common.complete"] = "Complete"  # gradio's own English table lacks it: its tracker showed the raw key
+STRINGS["es"].setdefault("common.complete", "Completado")
