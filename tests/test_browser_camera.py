@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from test_browser import ARGS, CHROMIUM, RUN_ID, open_tab
 
-from cnnapp.ui import build_app, builder_panel, launch_options, live_panel
+from cnnapp.ui import build_app, launch_options, live_panel
+from cnnapp.ui.strings import STRINGS
 from cnnapp.worker import JobManager
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -60,10 +61,10 @@ def test_make_a_dataset_with_the_camera_train_and_classify_live(page):
     expect = playwright.expect
     expect(page.locator("#data-summary")).to_contain_text("10 classes", timeout=60_000)
     builder = page.locator("#builder")
-    builder.get_by_text(builder_panel.TEXT["title"]).click()
+    builder.get_by_text(STRINGS["en"]["builder.title"]).click()
     classes = page.locator("#builder-classes")
     for name in ("red", "blue"):
-        builder.get_by_label(builder_panel.TEXT["new_class"]).fill(name)
+        builder.get_by_label(STRINGS["en"]["builder.new_class"]).fill(name)
         page.locator("#builder-add-class").click()
         expect(classes).to_contain_text(f"{name} · 0", timeout=30_000)
 

@@ -32,8 +32,8 @@ from cnnapp.ui import (
 from cnnapp.ui.common import LATEST, PRIVATE
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import SAVED_KEY, default_dataset
-from cnnapp.ui.i18n import I18N
-from cnnapp.ui.theme import CSS, HEAD, HEADER, THEME
+from cnnapp.ui.i18n import I18N, T, say
+from cnnapp.ui.theme import CSS, HEAD, LANG_SWITCH_JS, LANG_VALUE_JS, LANGUAGES, THEME
 from cnnapp.worker import JobManager
 
 TABS: list[ModuleType] = [
@@ -47,6 +47,7 @@ TABS: list[ModuleType] = [
     export_tab,
     learn_tab,
 ]
+TAB_TEXT = {tab: T(f"common.tab_{tab.__name__.rsplit('.', 1)[-1].removesuffix('_tab')}") for tab in TABS}
 DEFAULT_ARCH = "tf_efficientnet_lite0"
 UPLOAD_CACHE = (3600, 86400)  # gradio's delete_cache: every hour, delete uploads and outputs older than a day
 # localStorage key; the fixed secret keeps tokens readable after a restart (they are random, not derived from it)
@@ -64,7 +65,11 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
     """The whole app; `root` is the workspace (default `$CNNAPP_HOME`), `jobs` the training job manager."""
     root = Path(root) if root else workspace.home()
     with gr.Blocks(title="cnnapp · train image classifiers", delete_cache=UPLOAD_CACHE) as demo:
-        gr.Markdown(HEADER, elem_id="cnn-header")
+        with gr.Row(equal_height=True):
+            gr.Markdown(T("common.header"), elem_id="cnn-header")
+            language = gr.Radio(LANGUAGES, label=T("common.language"), scale=0, min_width=200, elem_id="lang-switch")
+        language.input(None, language, None, js=LANG_SWITCH_JS, **PRIVATE)
+        demo.load(None, None, language, js=LANG_VALUE_JS, **PRIVATE)
         next_run = gr.Markdown(elem_id="next-run")
         ctx = UIContext(
             demo=demo,
@@ -81,8 +86,8 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
                 [DEFAULT_ARCH],
                 value=DEFAULT_ARCH,
                 allow_custom_value=True,
-                label="Architecture",
-                info="any timm model name works too",
+                label=T("train.arch"),
+                info=T("train.arch_info"),
                 render=False,
                 elem_id="arch",
             ),
@@ -90,8 +95,8 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
                 data_tab.AUGMENT_CHOICES,
                 value="none",
                 allow_custom_value=True,
-                label="Augmentations",
-                info="preset or list, e.g. hflip,crop=0.8,rotate=15 (preview on the Data tab)",
+                label=T("train.augment"),
+                info=T("train.augment_info"),
                 render=False,
             ),
         )
@@ -100,13 +105,11 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
             trigger(None, ctx.session, ctx.session, js=NEW_TOKEN)
         saved_tab = gr.BrowserState(None, storage_key=TAB_KEY, secret=SESSION_KEY)  # fixed: readable after a restart
         with gr.Tabs() as tabs:
-            pages = []
-            for tab in TABS:
-                with gr.Tab(tab.TITLE, id=tab.TITLE) as page:
+            for tab in TABS:  # the id stays the English title: the saved tab is restored in either language
+                with gr.Tab(TAB_TEXT[tab], id=tab.TITLE) as page:
                     tab.build(ctx)
-                pages.append(page)
+                page.select(partial(remember_tab, tab.TITLE), None, saved_tab, show_progress="hidden", **PRIVATE)
         demo.load(restore_tab, saved_tab, tabs, **PRIVATE)
-        gr.on([p.select for p in pages], remember_tab, None, saved_tab, show_progress="hidden", **PRIVATE)
         header = {"fn": partial(next_start, root), "inputs": [ctx.dataset, ctx.arch], "outputs": next_run, **PRIVATE}
         gr.on([demo.load, ctx.dataset.change, ctx.arch.change], **header, show_progress="hidden", trigger_mode=LATEST)
     for fn in demo.fns.values():  # the HTTP API is exactly the documented endpoints; UI events stay private
@@ -120,16 +123,16 @@ def restore_tab(saved: Any) -> gr.Tabs:
     return gr.Tabs(selected=saved) if saved in {tab.TITLE for tab in TABS} else gr.Tabs()
 
 
-def remember_tab(event: gr.SelectData) -> str:
-    return event.value
+def remember_tab(title: str) -> str:
+    return title
 
 
 def next_start(root: Path, dataset: dict | None, arch: str | None) -> str:
     """What the next Start trains: the architecture and the dataset (shown under the page title)."""
     from cnnapp.registry import display_name  # torch: after the page is shown
 
-    data = html.escape(dataset["name"], quote=False) if dataset else "no dataset chosen yet"
-    return f"Next **Start** trains **{html.escape(display_name(arch or ''), quote=False)}** on **{data}**."
+    data = html.escape(dataset["name"], quote=False) if dataset else say("common.no_dataset_yet")
+    return say("common.next_start", arch=html.escape(display_name(arch or ""), quote=False), data=data)
 
 
 def launch_options(**overrides: Any) -> dict[str, Any]:

@@ -20,12 +20,13 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from cnnapp.builder import MIN_PER_CLASS, Builder
+from cnnapp.builder import Builder
 from cnnapp.errors import DataError
 from cnnapp.images import fit_square, load_rgb
 from cnnapp.runs import atomic_write
 from cnnapp.ui.common import PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
+from cnnapp.ui.i18n import T, say
 from cnnapp.ui.widgets import streaming_camera
 
 STORAGE_KEY = "cnnapp-builder"
@@ -35,41 +36,6 @@ BURST_EVERY_S = 0.25
 BURST_LIMIT_S = 120
 GALLERY_EVERY = 4  # during a burst, the thumbnails refresh every this many pictures
 CAMERA = (640, 480)
-TEXT = {
-    "title": "Make your own dataset (camera, uploads, clipboard)",
-    "intro": (
-        "Add a class for each kind of thing to recognise, pick it, then add pictures: **📸 Snapshot** takes one "
-        "from the camera, the camera's **Record** captures a burst (about 4 a second) until you press **Stop**. "
-        f"Aim for {MIN_PER_CLASS}+ pictures per class, from different angles and backgrounds."
-    ),
-    "name": "Dataset name",
-    "new_class": "New class",
-    "new_class_hint": "e.g. cat",
-    "add_class": "Add class",
-    "classes": "Classes: pick one to add pictures to it",
-    "rename_to": "Rename the chosen class to",
-    "rename": "Rename",
-    "delete_class": "Delete class",
-    "camera_tab": "Camera",
-    "camera": "Camera",
-    "snapshot": "📸 Snapshot",
-    "upload_tab": "Upload",
-    "files": "Pictures (several at once)",
-    "paste_tab": "Paste",
-    "paste": "Paste a picture (copy one, then click the clipboard button)",
-    "gallery": "Pictures of the chosen class (newest first); click one to select it",
-    "delete_picture": "Delete the selected picture",
-    "download": "Download .zip",
-    "zip": "Your dataset as a .zip",
-    "use": "Use this dataset for training",
-    "empty": "No dataset yet: type a class name and press **Add class**.",
-    "ready": "✓ Enough pictures to train: press **Use this dataset for training**.",
-    "no_class": "pick a class first (or add one), then add pictures",
-    "no_camera": "the camera is off: press 'Click to Access Webcam' in the camera box first",
-    "no_dataset": "there is no dataset yet: add a class and some pictures first",
-    "no_picture": "select a picture first by clicking it",
-    "bad_snapshot": "the snapshot could not be read; try again",
-}
 SNAPSHOT_JS = """(folder, current, shot) => {
   const video = document.querySelector("#builder-cam video");
   if (!video || !video.videoWidth) return [folder, current, ""];
@@ -86,7 +52,7 @@ SNAPSHOT_JS = """(folder, current, shot) => {
 def _require(root: Path, folder: str | None) -> Builder:
     made = Builder.open(folder, root)
     if made is None:
-        raise DataError(TEXT["no_dataset"])
+        raise DataError(say("builder.no_dataset"))
     return made
 
 
@@ -103,11 +69,11 @@ def _thumbs(made: Builder, current: str | None) -> tuple[list[tuple[Image.Image,
 
 def _status(made: Builder | None) -> str:
     if made is None:
-        return TEXT["empty"]
+        return say("builder.empty")
     counts = made.counts()
-    head = f"**{len(counts)} class(es) · {sum(counts.values())} picture(s)**"
+    head = say("builder.counts", classes=len(counts), pictures=sum(counts.values()))
     problems = made.warnings()
-    return "\n".join([head, *(f"- ⚠ {w}" for w in problems)] if problems else [head, TEXT["ready"]])
+    return "\n".join([head, *(f"- ⚠ {w}" for w in problems)] if problems else [head, say("builder.ready")])
 
 
 def view(root: Path, folder: str | None, current: str | None = None) -> tuple:
@@ -133,7 +99,7 @@ def add_class(root: Path, folder: str | None, name: str | None, new: str | None)
 def rename_class(root: Path, folder: str | None, current: str | None, new: str | None) -> tuple:
     made = _require(root, folder)
     if not current:
-        raise DataError(TEXT["no_class"])
+        raise DataError(say("builder.no_class"))
     return *view(root, folder, made.rename_class(current, new)), ""
 
 
@@ -141,7 +107,7 @@ def rename_class(root: Path, folder: str | None, current: str | None, new: str |
 def delete_class(root: Path, folder: str | None, current: str | None) -> tuple:
     made = _require(root, folder)
     if not current:
-        raise DataError(TEXT["no_class"])
+        raise DataError(say("builder.no_class"))
     made.delete_class(current)
     return view(root, folder)
 
@@ -156,7 +122,7 @@ def rename_dataset(root: Path, folder: str | None, name: str | None) -> str | An
 def _add(root: Path, folder: str | None, current: str | None, items: list[Any]) -> tuple:
     made = _require(root, folder)
     if not current:
-        raise DataError(TEXT["no_class"])
+        raise DataError(say("builder.no_class"))
     _, problems = made.add_examples(current, items)
     for problem in problems:
         gr.Warning(problem)
@@ -165,11 +131,11 @@ def _add(root: Path, folder: str | None, current: str | None, items: list[Any]) 
 
 def _decode(data_url: str | None) -> Image.Image:
     if not data_url:
-        raise DataError(TEXT["no_camera"])
+        raise DataError(say("builder.no_camera"))
     try:
         data = base64.b64decode(data_url.partition(",")[2], validate=True)
     except (binascii.Error, ValueError):
-        raise DataError(TEXT["bad_snapshot"]) from None
+        raise DataError(say("builder.bad_snapshot")) from None
     return load_rgb(io.BytesIO(data))
 
 
@@ -177,7 +143,7 @@ def _decode(data_url: str | None) -> Image.Image:
 def add_snapshot(root: Path, folder: str | None, current: str | None, data_url: str | None) -> tuple:
     """Save the camera picture the browser grabbed (a JPEG data URL) into the chosen class."""
     if not current:
-        raise DataError(TEXT["no_class"])
+        raise DataError(say("builder.no_class"))
     return *_add(root, folder, current, [_decode(data_url)]), ""
 
 
@@ -196,7 +162,7 @@ def add_burst_frame(root: Path, folder: str | None, current: str | None, frame: 
     """Save one recorded camera frame; the counts follow every frame, the thumbnails every few."""
     made = Builder.open(folder, root)
     if made is None or frame is None or current not in made.classes():
-        return gr.skip(), gr.skip(), f"⚠ {TEXT['no_class']}", gr.skip(), gr.skip()
+        return gr.skip(), gr.skip(), "⚠ " + say("builder.no_class"), gr.skip(), gr.skip()
     made.add_examples(current, [frame])
     shown = view(root, folder, current)
     if len(made.examples(current)) % GALLERY_EVERY:
@@ -213,7 +179,7 @@ def select_picture(names: list[str], evt: gr.SelectData) -> str | None:
 def delete_picture(root: Path, folder: str | None, current: str | None, picked: str | None) -> tuple:
     made = _require(root, folder)
     if not picked or not current:
-        raise DataError(TEXT["no_picture"])
+        raise DataError(say("builder.no_picture"))
     made.delete_example(current, picked)
     return *view(root, folder, current), None
 
@@ -249,30 +215,34 @@ def build(ctx: UIContext) -> Callable[[Callable[[str | Path, str], tuple], list[
     root = ctx.root
     made = gr.BrowserState(None, storage_key=STORAGE_KEY, secret=STORAGE_KEY)
     names, picked, shot = gr.State([]), gr.State(None), gr.Textbox(visible=False)
-    with gr.Accordion(TEXT["title"], open=False, elem_id="builder"):
-        gr.Markdown(TEXT["intro"])
-        name = gr.Textbox("my-dataset", label=TEXT["name"], max_lines=1, elem_id="builder-name")
+    with gr.Accordion(T("builder.title"), open=False, elem_id="builder"):
+        gr.Markdown(T("builder.intro"))
+        name = gr.Textbox("my-dataset", label=T("builder.name"), max_lines=1, elem_id="builder-name")
         with gr.Row(equal_height=True):
             new = gr.Textbox(
-                label=TEXT["new_class"], placeholder=TEXT["new_class_hint"], max_lines=1, scale=3, min_width=160
+                label=T("builder.new_class"),
+                placeholder=T("builder.new_class_hint"),
+                max_lines=1,
+                scale=3,
+                min_width=160,
             )
-            add = gr.Button(TEXT["add_class"], scale=1, min_width=110, elem_id="builder-add-class")
-        classes = gr.Radio([], label=TEXT["classes"], elem_id="builder-classes")
+            add = gr.Button(T("builder.add_class"), scale=1, min_width=110, elem_id="builder-add-class")
+        classes = gr.Radio([], label=T("builder.classes"), elem_id="builder-classes")
         with gr.Row(equal_height=True):
-            rename_to = gr.Textbox(label=TEXT["rename_to"], max_lines=1, scale=3, min_width=160)
-            rename = gr.Button(TEXT["rename"], scale=1, min_width=110)
-            remove = gr.Button(TEXT["delete_class"], variant="stop", scale=1, min_width=110)
+            rename_to = gr.Textbox(label=T("builder.rename_to"), max_lines=1, scale=3, min_width=160)
+            rename = gr.Button(T("builder.rename"), scale=1, min_width=110)
+            remove = gr.Button(T("builder.delete_class"), variant="stop", scale=1, min_width=110)
         with gr.Tabs():
-            with gr.Tab(TEXT["camera_tab"]):
-                camera = streaming_camera(TEXT["camera"], "builder-cam", *CAMERA)
-                snapshot = gr.Button(TEXT["snapshot"], variant="primary", elem_id="builder-snapshot")
-            with gr.Tab(TEXT["upload_tab"]):
-                files = gr.File(file_count="multiple", file_types=["image"], label=TEXT["files"], height=120)
-            with gr.Tab(TEXT["paste_tab"]):
-                paste = gr.Image(sources=["clipboard"], type="numpy", label=TEXT["paste"], height=200)
-        status = gr.Markdown(TEXT["empty"], elem_id="builder-status")
+            with gr.Tab(T("builder.camera_tab")):
+                camera = streaming_camera(T("builder.camera"), "builder-cam", *CAMERA)
+                snapshot = gr.Button(T("builder.snapshot"), variant="primary", elem_id="builder-snapshot")
+            with gr.Tab(T("builder.upload_tab")):
+                files = gr.File(file_count="multiple", file_types=["image"], label=T("builder.files"), height=120)
+            with gr.Tab(T("builder.paste_tab")):
+                paste = gr.Image(sources=["clipboard"], type="numpy", label=T("builder.paste"), height=200)
+        status = gr.Markdown(elem_id="builder-status")
         gallery = gr.Gallery(
-            label=TEXT["gallery"],
+            label=T("builder.gallery"),
             columns=4,
             height=300,
             object_fit="cover",
@@ -281,10 +251,10 @@ def build(ctx: UIContext) -> Callable[[Callable[[str | Path, str], tuple], list[
             elem_classes="cnn-gallery",  # wraps at phone width
         )
         with gr.Row():
-            delete = gr.Button(TEXT["delete_picture"], min_width=150)
-            zip_button = gr.Button(TEXT["download"], min_width=150, elem_id="builder-download")
-            use_button = gr.Button(TEXT["use"], variant="primary", min_width=150, elem_id="builder-use")
-        archive = gr.File(label=TEXT["zip"], visible=False, interactive=False, elem_id="builder-zip")
+            delete = gr.Button(T("builder.delete_picture"), min_width=150)
+            zip_button = gr.Button(T("builder.download"), min_width=150, elem_id="builder-download")
+            use_button = gr.Button(T("builder.use"), variant="primary", min_width=150, elem_id="builder-use")
+        archive = gr.File(label=T("builder.zip"), visible=False, interactive=False, elem_id="builder-zip")
 
     shown = [made, classes, status, gallery, names]
     ctx.demo.load(partial(view, root), [made, classes], shown, **PRIVATE).then(

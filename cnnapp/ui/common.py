@@ -17,6 +17,7 @@ import pandas as pd
 from cnnapp import sessions
 from cnnapp.errors import CnnappError
 from cnnapp.runs import ACTIVE, STATES, RunDir
+from cnnapp.ui.i18n import T, say
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -86,7 +87,7 @@ def api_errors(fn: F) -> F:
 def run_label(row: Any) -> str:
     """'name · dataset · accuracy · date' for a row of `sessions.list_runs` (the state while there is no accuracy;
     the dataset only once when the name says it already, as default names do)."""
-    score = row.state if pd.isna(row.best_val_acc) else pct(row.best_val_acc)
+    score = state_name(row.state) if pd.isna(row.best_val_acc) else pct(row.best_val_acc)
     date = row.created.replace("T", " ")[:16] if isinstance(row.created, str) else ""
     dataset = "" if str(row.dataset) in str(row.name) else row.dataset
     return " · ".join(str(part) for part in (row.name, dataset, score, date) if part)
@@ -153,10 +154,15 @@ def duration(seconds: Any) -> str:
     return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
+def state_name(state: str) -> str:
+    """A run state in the page's language ("stopping" is a running run asked to stop)."""
+    return say(f"common.state_{state if state in (*STATES, 'stopping') else 'unknown'}")
+
+
 def badge(state: str) -> str:
     """A coloured state label (HTML); "stopping" is a running run asked to stop."""
     state = state if state in (*STATES, "stopping") else "unknown"
-    return f'<span class="cnn-badge {state}">{"stopping…" if state == "stopping" else state}</span>'
+    return f'<span class="cnn-badge {state}">{state_name(state)}</span>'
 
 
 def shown_state(run: RunDir, status: dict) -> str:
@@ -171,7 +177,7 @@ def progress_html(run: RunDir, status: dict) -> str:
     epochs = status.get("epochs") or 0
     event = run.last_event() or {}
     if state == "completed":
-        fraction, text = 1.0, f"finished {epochs} epoch(s)"
+        fraction, text = 1.0, say("common.finished_epochs", epochs=epochs)
     elif (
         state == "running"
         and {"epoch", "epochs", "batch", "batches"} <= event.keys()
@@ -179,16 +185,16 @@ def progress_html(run: RunDir, status: dict) -> str:
     ):
         epoch, total, batch, batches = (int(event[k]) for k in ("epoch", "epochs", "batch", "batches"))
         fraction = min(max((epoch - 1 + batch / max(batches, 1)) / max(total, 1), 0.0), 1.0)
-        text = f"epoch {epoch}/{total} · batch {batch}/{batches}"
+        text = say("common.epoch_batch", epoch=epoch, epochs=total, batch=batch, batches=batches)
         if event.get("eta_s"):  # blank until the trainer can estimate it
             left = max(1.0, event["eta_s"] - (time.time() - event.get("t", time.time())))
-            text += f" · about {duration(left)} left"
+            text += say("common.time_left", left=duration(left))
     elif state == "ingesting" and status.get("files_total"):
         fraction = min(1.0, (status.get("files_done") or 0) / status["files_total"])
-        text = html.escape(plain(status.get("message") or state), quote=False)
+        text = html.escape(plain(status.get("message") or state_name(state)), quote=False)
     else:
         fraction = (status.get("epoch") or 0) / epochs if epochs else 0.0
-        text = html.escape(plain(status.get("message") or state), quote=False)
+        text = html.escape(plain(status.get("message") or state_name(state)), quote=False)
     return (
         f'<div class="cnn-progress" role="progressbar" aria-valuenow="{fraction * 100:.0f}" '
         'aria-valuemin="0" aria-valuemax="100">'
@@ -202,16 +208,23 @@ def curves(metrics: pd.DataFrame) -> tuple[Figure | None, Figure | None]:
 
     if metrics.empty:
         return None, None
+    splits = {"train": say("common.split_train"), "validation": say("common.split_validation")}
+    epoch = say("common.epoch_axis")
+    colors = {splits[split]: color for split, color in CURVE_COLORS.items()}
 
     def melt(train: str, val: str, scale: float) -> pd.DataFrame:
-        frame = metrics[["epoch", train, val]].rename(columns={train: "train", val: "validation"})
-        long = frame.melt(id_vars="epoch", var_name="split", value_name="value").dropna()
-        return long.astype({"epoch": int, "value": float}).assign(value=lambda f: f["value"] * scale)
+        frame = metrics[["epoch", train, val]].rename(
+            columns={"epoch": epoch, train: splits["train"], val: splits["validation"]}
+        )
+        long = frame.melt(id_vars=epoch, var_name="split", value_name="value").dropna()
+        return long.astype({epoch: int, "value": float}).assign(value=lambda f: f["value"] * scale)
 
     return (
-        line_figure(melt("train_loss", "val_loss", 1.0), "epoch", "value", "split", "loss", colors=CURVE_COLORS),
         line_figure(
-            melt("train_acc", "val_acc", 100.0), "epoch", "value", "split", "accuracy (%)", (0, 100), CURVE_COLORS
+            melt("train_loss", "val_loss", 1.0), epoch, "value", "split", say("common.loss_axis"), colors=colors
+        ),
+        line_figure(
+            melt("train_acc", "val_acc", 100.0), epoch, "value", "split", say("common.accuracy_axis"), (0, 100), colors
         ),
     )
 
@@ -219,6 +232,6 @@ def curves(metrics: pd.DataFrame) -> tuple[Figure | None, Figure | None]:
 def curve_plots() -> tuple[gr.Plot, gr.Plot]:
     """Loss and accuracy side by side (one above the other on a phone), empty until `curves` fills them."""
     with gr.Row():
-        loss = gr.Plot(label="Loss", format="png", min_width=260, elem_classes="cnn-curve")
-        accuracy = gr.Plot(label="Accuracy", format="png", min_width=260, elem_classes="cnn-curve")
+        loss = gr.Plot(label=T("common.loss"), format="png", min_width=260, elem_classes="cnn-curve")
+        accuracy = gr.Plot(label=T("common.accuracy"), format="png", min_width=260, elem_classes="cnn-curve")
     return loss, accuracy

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import random
+import re
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -24,6 +25,7 @@ from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, plain, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import EXAMPLE_NAME, chosen, load_dataset
 from cnnapp.ui.dataset_state import restore as restore_dataset
+from cnnapp.ui.i18n import T, say
 from cnnapp.ui.uploads import rebuild_folder
 
 TITLE = "1 · Data"
@@ -33,17 +35,14 @@ GALLERY_MAX = 40
 THUMB_PX = 96
 PREVIEW_PX = 128
 AUGMENT_CHOICES = ["none", "light", "medium", "strong"]
-EMPTY_SUMMARY = (
-    '<div class="cnn-empty">No dataset yet: use the example, or upload a .zip or a folder of '
-    "<code>&lt;class&gt;/&lt;image&gt;</code> sub-folders.</div>"
-)
+VAL_SPLIT = re.compile(r"(\d+%) stratified split of train \(seed (\d+)\)")  # `cnnapp.ingest`'s val_source
 NOTHING = (gr.skip(),) * 10
 
 
 def _counts(found: Dataset) -> pd.DataFrame:
     frame = pd.DataFrame(found.counts())
-    frame["total"] = frame.sum(axis=1)
-    return frame.rename_axis("class").reset_index()
+    frame[say("data.col_total")] = frame.sum(axis=1)
+    return frame.rename_axis(say("data.col_class")).reset_index()
 
 
 def _thumbnail(path: str) -> Image.Image:
@@ -68,21 +67,39 @@ def _gallery(found: Dataset) -> list[tuple[Image.Image, str]]:
 
 
 def _report(skipped: list[dict[str, str]], warnings: list[str]) -> tuple[gr.Accordion, str, pd.DataFrame]:
-    lines = [f"- ⚠ {html.escape(w, quote=False)}" for w in warnings] or ["- No warnings."]
-    lines.append(f"- {len(skipped)} file(s) skipped" + (", listed below with the reason." if skipped else "."))
-    label = f"Ingestion report · {len(skipped)} skipped · {len(warnings)} warning(s)"
-    frame = pd.DataFrame(skipped, columns=["path", "reason"])
+    lines = [f"- ⚠ {html.escape(w, quote=False)}" for w in warnings] or ["- " + say("data.no_warnings")]
+    listed = say("data.skipped_listed") if skipped else "."
+    lines.append("- " + say("data.skipped_count", n=len(skipped)) + listed)
+    label = say("data.report_label", skipped=len(skipped), warnings=len(warnings))
+    frame = pd.DataFrame(skipped, columns=["path", "reason"]).rename(
+        columns={"path": say("data.col_path"), "reason": say("data.col_reason")}
+    )
     return gr.Accordion(label=label, open=bool(skipped or warnings)), "\n".join(lines), frame
 
 
 def _summary(found: Dataset, name: str) -> str:
     sizes = {split: len(samples) for split, samples in found.splits.items()}
-    parts = [f"{sizes['train']} for training", f"{sizes['val']} for validation"]
-    parts += [f"{sizes['test']} for testing"] if "test" in sizes else []
-    return (
-        f"### ✓ {html.escape(name, quote=False)}\n**{len(found.classes)} classes · {sum(sizes.values())} images**: "
-        f"{', '.join(parts)} (validation: {found.val_source}). Next: **2 · Train**."
+    parts = [say(f"data.split_{split}", n=sizes[split]) for split in ("train", "val", "test") if split in sizes]
+    return say(
+        "data.summary",
+        name=html.escape(name, quote=False),
+        classes=len(found.classes),
+        images=sum(sizes.values()),
+        parts=", ".join(parts),
+        val_source=val_source(found.val_source),
     )
+
+
+def val_source(text: str) -> str:
+    """Where the validation images come from, in the page's language."""
+    if text == "folder":
+        return say("data.val_folder")
+    split = VAL_SPLIT.fullmatch(text)
+    return say("data.val_split", pct=split[1], seed=split[2]) if split else text
+
+
+def empty_summary() -> str:
+    return say("data.empty")
 
 
 def _shown(found: Dataset, name: str) -> tuple:
@@ -92,7 +109,7 @@ def _shown(found: Dataset, name: str) -> tuple:
 def show(root: Path, dataset: dict[str, Any] | None) -> tuple:
     """Everything the tab shows about the chosen dataset (on page load)."""
     if not dataset:
-        return EMPTY_SUMMARY, pd.DataFrame(), [], *_report([], [])
+        return empty_summary(), pd.DataFrame(), [], *_report([], [])
     return _shown(load_dataset(dataset["source"], root), dataset["name"])
 
 
@@ -103,11 +120,10 @@ def choose(root: Path, source: Callable[[], str | Path], name: str, current: dic
         found = load_dataset(source(), root)
     except CnnappError as exc:
         reason = html.escape(plain(str(exc)), quote=False)
-        gr.Warning(f"{html.escape(name, quote=False)} cannot be used: {reason}")
-        still = f" Still using <b>{html.escape(current['name'], quote=False)}</b>." if current else ""
-        notice = (
-            f'<div class="cnn-failed">✗ <b>{html.escape(name, quote=False)}</b> cannot be used: {reason}.{still}</div>'
-        )
+        gr.Warning(say("data.cannot_use", name=html.escape(name, quote=False), reason=reason))
+        still = say("data.still_using", name=html.escape(current["name"], quote=False)) if current else ""
+        failed = say("data.cannot_use", name=f"<b>{html.escape(name, quote=False)}</b>", reason=reason)
+        notice = f'<div class="cnn-failed">✗ {failed}.{still}</div>'
         return gr.skip(), *show(root, current), notice, None, None
     return chosen(found, source(), name), *_shown(found, name), "", gr.skip(), gr.skip()
 
@@ -120,7 +136,7 @@ def choose_path(root: Path, source: str | Path, name: str, current: dict[str, An
 def use_example(root: Path, current: dict[str, Any] | None = None) -> tuple:
     def source() -> Path:
         if not EXAMPLE_DATASET.is_dir():
-            raise DataError("the example dataset is not installed (assets/fashion-mnist-mini)")
+            raise DataError(say("data.no_example"))
         return EXAMPLE_DATASET
 
     return choose(root, source, EXAMPLE_NAME, current)
@@ -150,7 +166,7 @@ def use_folder(root: Path, files: list[str] | None, current: dict[str, Any] | No
     def source() -> Path:
         return rebuild_folder(files, root)
 
-    return choose(root, source, f"uploaded folder ({len(files)} files)", current)
+    return choose(root, source, say("data.uploaded_folder", n=len(files)), current)
 
 
 def restore(root: Path, saved: Any) -> dict[str, Any] | None:
@@ -163,7 +179,7 @@ def augment_preview(root: Path, dataset: dict[str, Any] | None, spec: str | None
     from cnnapp.transforms import build_augment, describe_augment
 
     if not dataset:
-        return "Choose a dataset to preview augmentations.", []
+        return say("data.choose_first"), []
     try:
         pipeline = build_augment(spec or "none", PREVIEW_PX, seed=seed)
         text = describe_augment(spec or "none")
@@ -180,67 +196,59 @@ def augment_preview(root: Path, dataset: dict[str, Any] | None, spec: str | None
         image = np.asarray(
             fit_square(load_rgb(rng.choice(by_class[label]), draft_size=PREVIEW_PX), PREVIEW_PX), dtype=np.uint8
         )
-        items.append((image, f"{name} · original"))
-        items += [(pipeline(image=image)["image"] if pipeline else image, f"{name} · augmented") for _ in range(3)]
-    return f"**Augmentations:** {text}. Each row: a training image, then three random draws.", items
+        items.append((image, say("data.original", name=name)))
+        augmented = say("data.augmented_one", name=name)
+        items += [(pipeline(image=image)["image"] if pipeline else image, augmented) for _ in range(3)]
+    return say("data.augment_text", text=text), items
 
 
 def build(ctx: UIContext) -> None:
     """The Data tab."""
     root = ctx.root
-    gr.Markdown(
-        "Images go in one sub-folder per class: `photos/cat/1.jpg`, `photos/dog/2.jpg` … (or `train/`, `val/`, "
-        "`test/` folders of classes). Junk (hidden files, non-images, corrupt images, duplicates) is skipped and "
-        "listed in the report."
-    )
+    gr.Markdown(T("data.intro"))
     with gr.Row(equal_height=True):
         with gr.Column(min_width=220):
-            example = gr.Button(f"Use the example: {EXAMPLE_NAME}, 400 images", elem_id="use-example")
-            cifar = gr.Button(
-                f"Use {CIFAR_NAME}: 10 classes, {CIFAR_PER_CLASS} + {CIFAR_PER_CLASS} train/test photos each "
-                "(downloaded once)",
-                elem_id="use-cifar10",
-            )
+            example = gr.Button(T("data.use_example"), elem_id="use-example")
+            cifar = gr.Button(T("data.use_cifar"), elem_id="use-cifar10")
         with gr.Column(min_width=220):
-            zip_file = gr.File(label="Upload a .zip", file_types=[".zip"], height=120, elem_id="upload-zip")
+            zip_file = gr.File(label=T("data.upload_zip"), file_types=[".zip"], height=120, elem_id="upload-zip")
         with gr.Column(min_width=220):
-            folder = gr.File(label="…or a folder", file_count="directory", height=120, elem_id="upload-folder")
+            folder = gr.File(label=T("data.upload_folder"), file_count="directory", height=120, elem_id="upload-folder")
     notice = gr.HTML(elem_id="data-notice")
     wire_builder = builder_panel.build(ctx)
-    summary = gr.Markdown(EMPTY_SUMMARY, elem_id="data-summary")
+    summary = gr.Markdown(elem_id="data-summary")
     with gr.Row():
         with gr.Column(scale=1, min_width=260):
-            counts = gr.Dataframe(label="Images per class", interactive=False, max_height=420, elem_classes="cnn-table")
+            counts = gr.Dataframe(label=T("data.counts"), interactive=False, max_height=420, elem_classes="cnn-table")
         with gr.Column(scale=2, min_width=300):
             gallery = gr.Gallery(
-                label="Samples per class", columns=6, height=420, object_fit="contain", elem_id="data-samples"
+                label=T("data.samples"), columns=6, height=420, object_fit="contain", elem_id="data-samples"
             )
-    with gr.Accordion("Ingestion report", open=False) as report_box:
+    with gr.Accordion(T("data.report"), open=False) as report_box:
         report_text = gr.Markdown()
         skipped = gr.Dataframe(
-            headers=["path", "reason"],
-            label="Skipped files",
+            label=T("data.skipped"),
             interactive=False,
             max_height=300,
             wrap=True,
             elem_classes="cnn-table",
         )
 
-    gr.Markdown("### Augmentation preview")
+    gr.Markdown(T("data.augment_title"))
     with gr.Row(equal_height=True):
         with gr.Column(scale=3, min_width=240):
             augment = gr.Dropdown(
                 AUGMENT_CHOICES,
                 value=ctx.augment.value,
                 allow_custom_value=True,
-                label="Augmentations (used for training)",
-                info="a preset, or your own list such as hflip,crop=0.8,rotate=15,noise",
+                label=T("data.augment"),
+                info=T("data.augment_info"),
             )
         with gr.Column(scale=1, min_width=140):
-            reshuffle = gr.Button("Other samples")
+            reshuffle = gr.Button(T("data.reshuffle"))
     seed = gr.State(0)
     augment_text = gr.Markdown()
-    augmented = gr.Gallery(label="Augmented samples", columns=4, height=360, object_fit="contain", elem_id="augmented")
+    augmented = gr.Gallery(label=T("data.augmented"), columns=4, height=360, object_fit="contain", elem_id="augmented")
 
     shown = [summary, counts, gallery, report_box, report_text, skipped]
     chose = [ctx.dataset, *shown, notice, zip_file, folder]

@@ -10,6 +10,7 @@ from cnnapp import workspace
 from cnnapp.errors import CnnappError, DataError
 from cnnapp.ingest import Dataset, ingest, resolve_source
 from cnnapp.ui.common import EXAMPLE_DATASET
+from cnnapp.ui.i18n import say
 
 EXAMPLE_NAME = "Fashion-MNIST mini (example)"
 SAVED_KEY = "cnnapp-dataset"  # localStorage key of the chosen dataset
@@ -38,7 +39,7 @@ def load_dataset(source: str | Path, root: Path) -> Dataset:
     try:
         stamp = Path(source).stat().st_mtime_ns
     except FileNotFoundError:
-        raise DataError("the uploaded dataset has expired from the server; upload it again") from None
+        raise DataError(say("data.expired")) from None
     return _ingest(str(source), root, stamp)
 
 
@@ -50,10 +51,10 @@ def chosen(found: Dataset, source: str | Path, name: str) -> dict[str, Any]:
 def describe(dataset: dict[str, Any] | None, root: Path) -> str:
     """One line for other tabs: which data a training will use."""
     if not dataset:
-        return "**Data:** none chosen yet; pick one on the **1 · Data** tab (the example works)."
+        return say("data.none_chosen")
     found = load_dataset(dataset["source"], root)
     images = sum(len(s) for s in found.splits.values())
-    return f"**Data:** {dataset['name']}: {len(found.classes)} classes, {images} images."
+    return say("data.line", name=dataset["name"], classes=len(found.classes), images=images)
 
 
 def restore(saved: Any, root: Path) -> dict[str, Any] | None:

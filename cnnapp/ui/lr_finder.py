@@ -11,6 +11,8 @@ import gradio as gr
 
 from cnnapp.errors import RunError
 from cnnapp.ui.common import PRIVATE, user_errors
+from cnnapp.ui.i18n import T, say
+from cnnapp.ui.strings import STRINGS
 from cnnapp.worker import JobManager
 
 TIMEOUT_S = 600
@@ -37,11 +39,11 @@ def run_finder(jobs: JobManager, values: dict[str, Any]) -> dict[str, Any]:
     try:
         done = jobs.run_tool(args, TIMEOUT_S)
     except RunError as exc:
-        raise RunError(f"Could not suggest a learning rate: {exc}") from None
+        raise RunError(say("train.lr_failed", reason=exc)) from None
     if done.returncode != 0:
         errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
-        reason = errors[-1].removeprefix("error:").strip() if errors else "the worker process failed unexpectedly"
-        raise RunError(f"Could not suggest a learning rate: {reason}")
+        reason = errors[-1].removeprefix("error:").strip() if errors else say("train.lr_worker_failed")
+        raise RunError(say("train.lr_failed", reason=reason))
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -52,19 +54,22 @@ def _rounded(lr: float) -> float:
 def explain(result: dict[str, Any]) -> str:
     """What was suggested and why, in the user's words."""
     lr = _rounded(result["lr_head"])
-    text = (
-        f"Suggested learning rate **{lr:g}** for the head: the {result['method']} of the loss curve "
-        f"(it falls fastest at {_rounded(result['steepest']):g}). "
-        f"Found in {result['seconds']:.0f} s over {result['steps']} steps"
-        + (", training only the head." if result["frozen"] else ", training the whole network.")
-    )
+    method = result["method"]
+    text = say(
+        "train.lr_suggested",
+        lr=f"{lr:g}",
+        method=say(f"train.lr_{method}") if f"train.lr_{method}" in STRINGS["en"] else method,
+        steepest=f"{_rounded(result['steepest']):g}",
+        seconds=f"{result['seconds']:.0f}",
+        steps=result["steps"],
+    ) + say("train.lr_frozen" if result["frozen"] else "train.lr_whole")
     backbone = result["lr_backbone"]
     if backbone is not None:
         ratio = backbone / result["lr_head"]
-        rule = "the same rate" if abs(ratio - 1) < 1e-9 else f"the head's rate × {ratio:g}"
+        rule = say("train.lr_same") if abs(ratio - 1) < 1e-9 else say("train.lr_times", ratio=f"{ratio:g}")
         if abs(ratio - 0.1) < 1e-9:
-            rule = "the head's rate ÷ 10, the usual choice for fine-tuning"
-        text += f" The backbone gets {_rounded(backbone):g}: {rule}."
+            rule = say("train.lr_tenth")
+        text += say("train.lr_backbone_gets", lr=f"{_rounded(backbone):g}", rule=rule)
     return text
 
 
@@ -84,8 +89,8 @@ def suggest(jobs: JobManager, settings: Callable[..., dict[str, Any]], *form: An
 
 def render() -> tuple[gr.Button, gr.Plot, gr.Markdown]:
     """The button, the curve and the explanation (hidden until a suggestion exists)."""
-    button = gr.Button("Suggest a learning rate", size="sm", elem_id="suggest-lr")
-    curve = gr.Plot(label="Loss against learning rate", format="png", visible=False, elem_id="lr-curve")
+    button = gr.Button(T("train.suggest"), size="sm", elem_id="suggest-lr")
+    curve = gr.Plot(label=T("train.lr_curve"), format="png", visible=False, elem_id="lr-curve")
     note = gr.Markdown(visible=False, elem_id="lr-note")
     return button, curve, note
 

@@ -15,17 +15,24 @@ import pandas as pd
 from cnnapp import provenance, sessions
 from cnnapp.errors import CnnappError, RunError
 from cnnapp.runs import ACTIVE, RESUMABLE, RunDir
-from cnnapp.ui.common import PRIVATE, badge, curve_plots, curves, duration, pct, plain, shown_state, user_errors
+from cnnapp.ui.common import (
+    PRIVATE,
+    badge,
+    curve_plots,
+    curves,
+    duration,
+    pct,
+    plain,
+    shown_state,
+    state_name,
+    user_errors,
+)
 from cnnapp.ui.context import UIContext
+from cnnapp.ui.i18n import T, say
 from cnnapp.worker import JobManager
 
 TITLE = "4 · Runs"
 POLL_S = 5.0
-EMPTY = (
-    '<div class="cnn-empty"><b>No runs yet.</b> Go to <b>2 · Train</b>, keep the defaults and press <b>Start</b>: '
-    "on the example data a run takes about a minute. Every training appears here, with its curves and weights.</div>"
-)
-PICK = "Click a run for its details, curves and weights."
 COLUMNS = [
     "run",
     "name",
@@ -44,7 +51,7 @@ COLUMNS = [
 
 
 def _flag(value: object) -> str:
-    return "—" if value is None or pd.isna(value) else ("yes" if value else "no")
+    return "—" if value is None or pd.isna(value) else say("common.yes" if value else "common.no")
 
 
 def _rate(value: object) -> str:
@@ -52,7 +59,7 @@ def _rate(value: object) -> str:
 
 
 def _state(state: str, place: int | None) -> str:
-    return f"queued #{place}" if state == "queued" and place else state
+    return say("runs.queued_place", place=place) if state == "queued" and place else state_name(state)
 
 
 def runs_frame(root: Path, session: str | None = None, jobs: JobManager | None = None) -> pd.DataFrame:
@@ -83,15 +90,20 @@ def runs_frame(root: Path, session: str | None = None, jobs: JobManager | None =
     )
 
 
+def _headed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with its column names in the page's language."""
+    return frame.rename(columns={column: say("runs.col_" + column.replace(" ", "_")) for column in COLUMNS})
+
+
 def table(
     root: Path, session: str | None = None, jobs: JobManager | None = None
 ) -> tuple[str, gr.Markdown, gr.Dataframe]:
     """The runs table, or how to make the first run."""
     shown = runs_frame(root, session, jobs)
     return (
-        ("" if len(shown) else EMPTY),
+        ("" if len(shown) else say("runs.empty")),
         gr.Markdown(visible=bool(len(shown))),
-        gr.Dataframe(shown, visible=bool(len(shown))),
+        gr.Dataframe(_headed(shown), visible=bool(len(shown))),
     )
 
 
@@ -104,9 +116,9 @@ def poll(root: Path, seen: list | None, session: str | None = None, jobs: JobMan
     changed = seen is not None and states != seen[1]
     visible = bool(len(shown))
     return (
-        "" if visible else EMPTY,
+        "" if visible else say("runs.empty"),
         gr.Markdown(visible=visible),
-        gr.Dataframe(shown, visible=visible),
+        gr.Dataframe(_headed(shown), visible=visible),
         [shown.to_json(), states],
         time.time() if changed else gr.skip(),
     )
@@ -118,9 +130,14 @@ def _details(run: RunDir) -> str:
     report = run.report() or {}
     dataset = status.get("dataset") or {}
     data = (
-        f"Trained on **{html.escape(str(dataset.get('name')), quote=False)}**: {dataset.get('files')} files, "
-        f"{dataset.get('bytes', 0) / 1e6:.1f} MB, SHA-256 <code>{str(dataset.get('sha256'))[:16]}…</code>"
-        + (f" (of file {dataset['hashed']})" if dataset.get("hashed", "contents") != "contents" else "")
+        say(
+            "runs.trained_on",
+            name=html.escape(str(dataset.get("name")), quote=False),
+            files=dataset.get("files"),
+            mb=f"{dataset.get('bytes', 0) / 1e6:.1f}",
+            sha=str(dataset.get("sha256"))[:16],
+        )
+        + (say("runs.of_file", file=dataset["hashed"]) if dataset.get("hashed", "contents") != "contents" else "")
         if dataset
         else ""
     )
@@ -130,20 +147,36 @@ def _details(run: RunDir) -> str:
         "",
         data,
         "",
-        f"**{cfg.get('arch')}** · pretrained {_flag(cfg.get('pretrained'))} · frozen {_flag(cfg.get('freeze'))} · "
-        f"{cfg.get('epochs')} epoch(s)"
-        + (f" + {cfg['unfreeze_epochs']} unfrozen" if cfg.get("unfreeze_epochs") else "")
-        + f" · {cfg.get('img_size')} px · batch {cfg.get('batch_size')} · {cfg.get('optimizer')} "
-        f"(head {_rate(cfg.get('lr_head'))}, backbone {_rate(cfg.get('lr_backbone'))}) · "
-        f"{cfg.get('scheduler')} schedule · "
-        f"augment {html.escape(str(cfg.get('augment')), quote=False)} · seed {cfg.get('seed')}",
+        say(
+            "runs.settings",
+            arch=cfg.get("arch"),
+            pretrained=_flag(cfg.get("pretrained")),
+            frozen=_flag(cfg.get("freeze")),
+            epochs=cfg.get("epochs"),
+            unfrozen=say("runs.unfrozen", n=cfg["unfreeze_epochs"]) if cfg.get("unfreeze_epochs") else "",
+            size=cfg.get("img_size"),
+            batch=cfg.get("batch_size"),
+            optimizer=cfg.get("optimizer"),
+            lr_head=_rate(cfg.get("lr_head")),
+            lr_backbone=_rate(cfg.get("lr_backbone")),
+            scheduler=cfg.get("scheduler"),
+            augment=html.escape(str(cfg.get("augment")), quote=False),
+            seed=cfg.get("seed"),
+        ),
     ]
     if report:
         lines.append(
-            f"\n**Validation accuracy {pct(report.get('val_accuracy'))}** (best epoch {report.get('best_epoch')}) · "
-            f"macro F1 {pct(report.get('macro_f1'))}"
-            + (f" · **test accuracy {pct(report['test_accuracy'])}**" if "test_accuracy" in report else "")
-            + f" · {len(report.get('classes', []))} classes · took {duration(run.summary().get('duration_s'))}"
+            "\n"
+            + say(
+                "runs.scores",
+                acc=pct(report.get("val_accuracy")),
+                epoch=report.get("best_epoch"),
+                f1=pct(report.get("macro_f1")),
+            )
+            + (say("runs.test_acc", acc=pct(report["test_accuracy"])) if "test_accuracy" in report else "")
+            + say(
+                "runs.took", classes=len(report.get("classes", [])), duration=duration(run.summary().get("duration_s"))
+            )
         )
     return "\n".join(lines)
 
@@ -173,7 +206,7 @@ def _resume_button(run: RunDir) -> gr.Button:
     """Resume, shown for runs that ended early; it says whether the run continues or starts again."""
     if run.status().get("state") not in RESUMABLE:
         return gr.Button(visible=False)
-    label = "▶ Resume from the last checkpoint" if run.has_checkpoint() else "▶ Train again (no checkpoint was saved)"
+    label = say("runs.resume_checkpoint" if run.has_checkpoint() else "runs.train_again")
     return gr.Button(label, visible=True)
 
 
@@ -207,7 +240,7 @@ def details(root: Path, run_id: str | None, session: str | None = None) -> tuple
         _per_class(run),
         status.get("name") or run.summary()["name"],
         gr.Button(
-            "✕ Cancel this queued run" if state == "queued" else "■ Stop",
+            say("runs.cancel_queued" if state == "queued" else "runs.stop"),
             visible=state in ACTIVE and not run.stop_requested(),
         ),
         gr.DownloadButton(value=weights, visible=weights is not None),
@@ -229,7 +262,7 @@ def rename(root: Path, run_id: str | None, name: str, session: str | None = None
     """Give the selected run a new name (blank: its default name)."""
     if not run_id:
         raise RunError("no run selected: click a run in the table first")
-    gr.Info(f"Renamed to “{provenance.rename(sessions.get_run(run_id, root, session), name)}”")
+    gr.Info(say("runs.renamed", name=provenance.rename(sessions.get_run(run_id, root, session), name)))
     return time.time()
 
 
@@ -238,7 +271,7 @@ def resume(jobs: JobManager, run_id: str | None, session: str | None = None) -> 
     if not run_id:
         raise RunError("no run selected: click a run in the table first")
     message = jobs.resume(run_id, session)
-    gr.Info(message[0].upper() + message[1:] + "; follow it on 2 · Train")
+    gr.Info(message[0].upper() + message[1:] + say("runs.follow"))
     return run_id, time.time()
 
 
@@ -247,9 +280,9 @@ def delete(root: Path, run_id: str | None, session: str | None = None) -> tuple:
     run = sessions.get_run(run_id, root, session)
     state = run.reconcile().get("state")
     if state in ACTIVE:
-        raise RunError(f"run {run.id} is {state}: stop it on the Train tab before deleting it")
+        raise RunError(say("runs.busy", run=run.id, state=state_name(state)))
     run.delete()
-    gr.Info(f"Deleted {run.id}")
+    gr.Info(say("runs.deleted", run=run.id))
     return None, time.time()
 
 
@@ -257,13 +290,13 @@ def build(ctx: UIContext) -> None:
     """The Runs tab."""
     root = ctx.root
     with gr.Row(equal_height=True):
-        hint = gr.Markdown(PICK)
-        refresh_btn = gr.Button("↻ Refresh", size="sm", scale=0, min_width=100)
+        hint = gr.Markdown(T("runs.pick"))
+        refresh_btn = gr.Button(T("runs.refresh"), size="sm", scale=0, min_width=100)
     empty = gr.HTML()
-    runs = gr.Dataframe(
-        headers=COLUMNS,
+    runs = gr.Dataframe(  # filled, with its headers in the page's language, once the page knows its session
         interactive=False,
-        label="Runs (click a row)",
+        visible=False,
+        label=T("runs.table"),
         max_height=360,
         elem_id="runs-table",
         elem_classes="cnn-table",
@@ -271,22 +304,22 @@ def build(ctx: UIContext) -> None:
     with gr.Column(visible=False) as box:
         info = gr.Markdown(elem_id="run-details")
         loss_plot, acc_plot = curve_plots()
-        per_class = gr.Dataframe(
-            label="Per class (validation)", interactive=False, max_height=300, elem_classes="cnn-table"
-        )
+        per_class = gr.Dataframe(label=T("runs.per_class"), interactive=False, max_height=300, elem_classes="cnn-table")
         with gr.Row(equal_height=True):
-            name = gr.Textbox(label="Name", max_length=80, scale=3, min_width=200, elem_id="run-rename")
-            rename_btn = gr.Button("Rename", scale=0, min_width=100, elem_id="rename-run")
+            name = gr.Textbox(label=T("runs.name"), max_length=80, scale=3, min_width=200, elem_id="run-rename")
+            rename_btn = gr.Button(T("runs.rename"), scale=0, min_width=100, elem_id="rename-run")
         with gr.Row():
-            stop_btn = gr.Button("■ Stop", variant="stop", visible=False, min_width=150, elem_id="stop-run")
-            download = gr.DownloadButton("Download weights (.safetensors)", visible=False, min_width=150)
-            resume_btn = gr.Button("▶ Resume", variant="primary", visible=False, min_width=150, elem_id="resume-run")
-            remove = gr.Button("Delete run", variant="stop", min_width=150)
+            stop_btn = gr.Button(T("runs.stop"), variant="stop", visible=False, min_width=150, elem_id="stop-run")
+            download = gr.DownloadButton(T("runs.download"), visible=False, min_width=150)
+            resume_btn = gr.Button(
+                T("runs.resume"), variant="primary", visible=False, min_width=150, elem_id="resume-run"
+            )
+            remove = gr.Button(T("runs.delete"), variant="stop", min_width=150)
         with gr.Group(visible=False) as confirm_row:
-            gr.Markdown("Delete this run and its files for good?", padding=True)
+            gr.Markdown(T("runs.confirm"), padding=True)
             with gr.Row():
-                confirm = gr.Button("Yes, delete", variant="stop", min_width=120)
-                cancel = gr.Button("Keep it", min_width=120)
+                confirm = gr.Button(T("runs.yes_delete"), variant="stop", min_width=120)
+                cancel = gr.Button(T("runs.keep"), min_width=120)
 
     session = ctx.session
     listed = {

@@ -1,8 +1,12 @@
-"""The app's look: one theme, a little CSS, the page header, and the folder-upload helper script."""
+"""The app's look: one theme, a little CSS, and the page's scripts (folder uploads, the language switch)."""
 
 from __future__ import annotations
 
+import json
+
 import gradio as gr
+
+from cnnapp.ui.i18n import COOKIE, DEFAULT, LANGS
 
 # Browsers upload a folder's files without their sub-folders; the script below renames each file
 # to its relative path joined with this character, and `cnnapp.ui.uploads` rebuilds the folders.
@@ -13,15 +17,10 @@ FONT = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Noto Sans", "Helvet
 FONT_MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "DejaVu Sans Mono", "Liberation Mono", "monospace"]
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="sky", neutral_hue="slate", font=FONT, font_mono=FONT_MONO)
 
-HEADER = """
-# cnnapp · train and use image classifiers on your CPU
-Pick a folder of labelled images (or the example), train a CNN in about a minute, then classify new
-pictures. **1 · Data** → **2 · Train** → **3 · Predict** → **4 · Runs** keeps every model you trained.
-"""
-
 CSS = """
 .gradio-container { max-width: 1280px !important; margin: auto; }
 #cnn-header h1 { margin-bottom: 0.2em; }
+#lang-switch { align-self: flex-start; }
 .cnn-progress { width: 100%; height: 14px; border-radius: 7px; background: var(--neutral-200); overflow: hidden; }
 .cnn-progress > div { height: 100%; background: var(--primary-500); transition: width 0.6s ease; }
 .cnn-progress-text { font-size: 0.9em; margin-top: 4px; color: var(--body-text-color-subdued); }
@@ -56,7 +55,42 @@ CSS = """
 }
 """
 
-HEAD = f"""
+# The header's language switch: (name, code) choices; the choice is kept in localStorage and in a cookie (which
+# the server's `say` reads), and the page reloads in it.
+LANGUAGES = [("English", "en"), ("Español", "es")]
+_COOKIE = f'document.cookie = {json.dumps(COOKIE + "=")} + lang + "; path=/; max-age=31536000; SameSite=Lax";'
+LANG_SWITCH_JS = f"""(lang) => {{
+  if (!{json.dumps(LANGS)}.includes(lang) || lang === window.cnnappLang) return;
+  try {{ localStorage.setItem({json.dumps(COOKIE)}, lang); }} catch (e) {{}}
+  {_COOKIE}
+  window.location.reload();
+}}"""
+LANG_VALUE_JS = f"() => window.cnnappLang || {json.dumps(DEFAULT)}"
+# Gradio picks its language from the browser's before this script runs (it is added once the app has started), so
+# the language (the switch's choice, else the browser's first of ours, else English) is applied through gradio's own
+# `changeLocale` (what its Settings panel uses), from the module the page already loaded. The cookie always says the
+# language the page shows, so that the server's `say` agrees with it.
+LANG_SCRIPT = f"""
+<script>
+(() => {{
+  const langs = {json.dumps(LANGS)};
+  let chosen = null;
+  try {{ chosen = localStorage.getItem({json.dumps(COOKIE)}); }} catch (e) {{}}
+  const asked = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
+  const browser = asked.map((tag) => (tag || "").split("-")[0].toLowerCase()).find((code) => langs.includes(code));
+  const lang = langs.includes(chosen) ? chosen : browser || {json.dumps(DEFAULT)};
+  window.cnnappLang = lang;
+  {_COOKIE}
+  const core = performance.getEntriesByType("resource").map((entry) => entry.name)
+    .find((url) => url.includes("/assets/core-") && url.endsWith(".js"));
+  if (core) import(core).then((module) => module.changeLocale && module.changeLocale(lang));
+}})();
+</script>
+"""
+
+HEAD = (
+    LANG_SCRIPT
+    + f"""
 <script>
 window.addEventListener("change", (event) => {{
   const input = event.target;
@@ -72,3 +106,4 @@ window.addEventListener("change", (event) => {{
 }}, true);
 </script>
 """
+)

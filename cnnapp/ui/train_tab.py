@@ -21,15 +21,16 @@ from cnnapp.ui import lr_finder
 from cnnapp.ui.common import LATEST, PRIVATE, badge, curve_plots, curves, plain, progress_html, shown_state, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import describe
+from cnnapp.ui.i18n import T, say
 from cnnapp.worker import JobManager
 
 TITLE = "2 · Train"
 POLL_S = 1.0
-IDLE_STATUS = (
-    '<div class="cnn-empty">No training running. The defaults (EfficientNet-Lite0 pretrained on ImageNet, frozen, '
-    f"{SMALL_IMG_SIZE} px) train the example to about 85% validation accuracy in under a minute: "
-    "press <b>Start</b>.</div>"
-)
+
+
+def idle_status() -> str:
+    """What the status shows while no training is followed."""
+    return say("train.idle", size=SMALL_IMG_SIZE)
 
 
 def arch_card(name: str) -> str:
@@ -38,16 +39,18 @@ def arch_card(name: str) -> str:
 
     spec = get_spec(name)
     if spec.pretrained_offline:
-        weights = "✓ ImageNet weights available offline"
+        weights = say("train.weights_offline")
     elif spec.pretrained_online:
-        weights = "ImageNet weights downloaded when online (needs internet)"
+        weights = say("train.weights_online")
     else:
-        weights = "— no pretrained weights (trains from scratch)"
+        weights = say("train.weights_none")
     year = f" · {spec.year}" if spec.year else ""
-    return (
-        f"**{spec.family}{year}** · {html.escape(spec.description, quote=False)}  \n"
-        f"{count_params(spec.name) / 1e6:.1f} M parameters · input {spec.input_size} px "
-        f"(min {spec.min_input_size}) · {weights}"
+    return f"**{spec.family}{year}** · {html.escape(spec.description, quote=False)}  \n" + say(
+        "train.card",
+        params=f"{count_params(spec.name) / 1e6:.1f}",
+        input=spec.input_size,
+        min=spec.min_input_size,
+        weights=weights,
     )
 
 
@@ -60,7 +63,7 @@ def pretrained_box(name: str) -> gr.Checkbox:
     except CnnappError:
         return gr.Checkbox()
     if problem:
-        reason = f"{problem}: untick, or pick {display_name(OFFLINE_ARCH)}"
+        reason = say("train.no_weights", problem=problem, arch=display_name(OFFLINE_ARCH))
         return gr.Checkbox(value=False, interactive=False, info=reason)
     return gr.Checkbox(interactive=True, info=None)
 
@@ -121,7 +124,7 @@ def settings(
 ) -> dict[str, Any]:
     """The form as CLI option values (blank fields keep their defaults)."""
     if not dataset:
-        raise DataError("no dataset chosen: pick one on the 1 · Data tab (the example works)")
+        raise DataError(say("train.no_dataset"))
     values = {
         "data": dataset["path"],
         "arch": arch,
@@ -151,11 +154,8 @@ def start(jobs: JobManager, name: str | None, *form: Any) -> tuple:
     dataset = fields[0]
     run = jobs.submit({**settings(*fields), "name": name}, session, dataset_name=dataset["name"] if dataset else None)
     place = jobs.position(run.id)
-    gr.Info(
-        f"“{run.status().get('name')}” is number {place} in the queue: it starts when the runs before it end"
-        if place
-        else f"“{run.status().get('name')}” is starting"
-    )
+    name = run.status().get("name")
+    gr.Info(say("train.queued", name=name, place=place) if place else say("train.starting", name=name))
     return run.id, run.id, time.time(), gr.Timer(active=True), None, ""  # the name was this run's: the box empties
 
 
@@ -169,9 +169,9 @@ def reattach(jobs: JobManager, session: str | None = None) -> tuple:
 def status_line(run: RunDir, status: dict, place: int | None) -> str:
     """Badge, name, id and what is happening (with the place in the queue while waiting)."""
     state = shown_state(run, status)
-    message = "stopping after the current batch…" if state == "stopping" else plain(status.get("message") or "")
+    message = say("train.stopping") if state == "stopping" else plain(status.get("message") or "")
     if place and state == "queued":
-        message = f"number {place} in the queue: it starts when the runs before it end"
+        message = say("train.place", place=place)
     name = html.escape(status.get("name") or "", quote=False)
     return f"{badge(state)} &nbsp;<b>{name}</b> <code>{run.id}</code> · {html.escape(message, quote=False)}"
 
@@ -179,7 +179,7 @@ def status_line(run: RunDir, status: dict, place: int | None) -> str:
 def refresh(jobs: JobManager, run_id: str | None, seen: Any, session: str | None = None) -> tuple:
     """Read the watched run's files; redraw the curves only when a new epoch arrived."""
     if not run_id:
-        return IDLE_STATUS, "", None, None, "", gr.Timer(active=False), gr.Button(interactive=False), None, gr.skip()
+        return idle_status(), "", None, None, "", gr.Timer(active=False), gr.Button(interactive=False), None, gr.skip()
     try:
         run = sessions.get_run(run_id, jobs.root, session)
     except CnnappError:
@@ -210,7 +210,7 @@ def describe_data(root: Path, dataset: dict | None) -> str:
 def stop_run(jobs: JobManager, run_id: str | None, session: str | None = None) -> tuple[str, gr.Button]:
     """Stop the watched run gracefully; the status says "stopping…" at once."""
     if not run_id:
-        raise DataError("no training to stop")
+        raise DataError(say("train.nothing_to_stop"))
     jobs.stop(run_id, session)
     run = sessions.get_run(run_id, jobs.root, session)
     return status_line(run, run.status(), None), gr.Button(interactive=False)
@@ -255,70 +255,70 @@ def build(ctx: UIContext) -> None:
             ctx.arch.render()
             card = gr.Markdown()
             with gr.Row():
-                pretrained = gr.Checkbox(
-                    value=True, label="Start from ImageNet weights", min_width=140, elem_id="pretrained"
-                )
-                freeze = gr.Checkbox(value=True, label="Freeze the backbone (train the head only)", min_width=140)
-            epochs = gr.Slider(1, 50, value=defaults.epochs, step=1, label="Epochs", elem_id="epochs")
+                pretrained = gr.Checkbox(value=True, label=T("train.pretrained"), min_width=140, elem_id="pretrained")
+                freeze = gr.Checkbox(value=True, label=T("train.freeze"), min_width=140)
+            epochs = gr.Slider(1, 50, value=defaults.epochs, step=1, label=T("train.epochs"), elem_id="epochs")
             unfreeze = gr.Slider(
                 0,
                 20,
                 value=0,
                 step=1,
-                label="Then unfreeze for … epochs",
-                info="fine-tune the whole network at the backbone rate",
+                label=T("train.unfreeze"),
+                info=T("train.unfreeze_info"),
             )
             img_size = gr.Slider(
                 16,
                 320,
                 value=SMALL_IMG_SIZE,
                 step=4,
-                label="Image size (px)",
-                info="small is fast on a CPU",
+                label=T("train.img_size"),
+                info=T("train.img_size_info"),
                 elem_id="img-size",
             )
             ctx.augment.render()
-            with gr.Accordion("More settings", open=False):
+            with gr.Accordion(T("train.more"), open=False):
                 patience = gr.Number(
                     value=defaults.patience,
                     precision=0,
                     minimum=0,
-                    label="Stop early after … epochs without improvement",
-                    info="0: off; the best epoch's weights are kept, and each stage has its own patience",
+                    label=T("train.patience"),
+                    info=T("train.patience_info"),
                     elem_id="patience",
                 )
                 with gr.Row():
-                    lr_head = gr.Number(value=defaults.lr_head, label="Learning rate (head)", min_width=120)
+                    lr_head = gr.Number(value=defaults.lr_head, label=T("train.lr_head"), min_width=120)
                     lr_backbone = gr.Number(
                         value=backbone_rate(defaults.lr_head, True),
-                        label="Learning rate (backbone)",
-                        info="default: head rate ÷ 10 when pretrained",
+                        label=T("train.lr_backbone"),
+                        info=T("train.lr_backbone_info"),
                         min_width=120,
                         elem_id="lr-backbone",
                     )
                 finder = lr_finder.render()
                 with gr.Row():
                     optimizer = gr.Dropdown(
-                        list(OPTIMIZERS), value=defaults.optimizer, label="Optimizer", min_width=120
+                        list(OPTIMIZERS), value=defaults.optimizer, label=T("train.optimizer"), min_width=120
                     )
-                    scheduler = gr.Dropdown(list(SCHEDULERS), value=defaults.scheduler, label="Schedule", min_width=120)
+                    scheduler = gr.Dropdown(
+                        list(SCHEDULERS), value=defaults.scheduler, label=T("train.scheduler"), min_width=120
+                    )
                 with gr.Row():
-                    batch_size = gr.Slider(4, 256, value=defaults.batch_size, step=4, label="Batch size")
-                    seed = gr.Number(value=defaults.seed, precision=0, label="Seed", min_width=100)
+                    batch_size = gr.Slider(4, 256, value=defaults.batch_size, step=4, label=T("train.batch_size"))
+                    seed = gr.Number(value=defaults.seed, precision=0, label=T("train.seed"), min_width=100)
         with gr.Column(scale=3, min_width=300):
             name = gr.Textbox(
-                label="Name (optional)",
-                placeholder="e.g. shoes v2; blank: architecture · dataset · mode",
+                label=T("train.name"),
+                placeholder=T("train.name_hint"),
                 max_length=80,
                 elem_id="run-name",
             )
             with gr.Row():
-                start_btn = gr.Button("▶ Start training", variant="primary", elem_id="start-training")
-                stop_btn = gr.Button("■ Stop", variant="stop", interactive=False, elem_id="stop-training")
-            status = gr.HTML(IDLE_STATUS, elem_id="train-status")
+                start_btn = gr.Button(T("train.start"), variant="primary", elem_id="start-training")
+                stop_btn = gr.Button(T("train.stop"), variant="stop", interactive=False, elem_id="stop-training")
+            status = gr.HTML(elem_id="train-status")
             progress = gr.HTML(elem_id="train-progress")
             loss_plot, acc_plot = curve_plots()
-            log = gr.Textbox(label="Training log", lines=8, max_lines=8, interactive=False, elem_classes="cnn-log")
+            log = gr.Textbox(label=T("train.log"), lines=8, max_lines=8, interactive=False, elem_classes="cnn-log")
 
     watched, session = ctx.watched_run, ctx.session
     seen = gr.State(None)

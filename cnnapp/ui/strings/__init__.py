@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from cnnapp.ui.strings import common
+from cnnapp.ui.strings import builder, common, data, runs, train
 
-MODULES: list[ModuleType] = [common]
+MODULES: list[ModuleType] = [common, data, builder, train, runs]
 
 
 def _merge(attr: str) -> dict[str, str]:

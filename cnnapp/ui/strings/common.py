@@ -1,8 +1,87 @@
-"""Text shared by every tab: the header, the language switch, run states."""
+"""Text shared by every tab: the header, the language switch, tab titles, run states, progress and curves."""
 
 EN = {
+    "common.header": (
+        "# cnnapp · train and use image classifiers on your CPU\n"
+        "Pick a folder of labelled images (or the example), train a CNN in about a minute, then classify new\n"
+        "pictures. **1 · Data** → **2 · Train** → **3 · Predict** → **4 · Runs** keeps every model you trained."
+    ),
     "common.language": "Language",
+    "common.next_start": "Next **Start** trains **{arch}** on **{data}**.",
+    "common.no_dataset_yet": "no dataset chosen yet",
+    # tab titles (the tabs' ids stay the English TITLE of each tab module)
+    "common.tab_data": "1 · Data",
+    "common.tab_train": "2 · Train",
+    "common.tab_predict": "3 · Predict",
+    "common.tab_runs": "4 · Runs",
+    "common.tab_evaluate": "Evaluate",
+    "common.tab_compare": "Compare",
+    "common.tab_explain": "Explain",
+    "common.tab_export": "Export",
+    "common.tab_learn": "Learn",
+    # run states, as badges and in run lists
+    "common.state_queued": "queued",
+    "common.state_ingesting": "ingesting",
+    "common.state_running": "running",
+    "common.state_completed": "completed",
+    "common.state_failed": "failed",
+    "common.state_cancelled": "cancelled",
+    "common.state_interrupted": "interrupted",
+    "common.state_stopping": "stopping…",
+    "common.state_unknown": "unknown",
+    # progress under a run
+    "common.finished_epochs": "finished {epochs} epoch(s)",
+    "common.epoch_batch": "epoch {epoch}/{epochs} · batch {batch}/{batches}",
+    "common.time_left": " · about {left} left",
+    # training curves
+    "common.loss": "Loss",
+    "common.accuracy": "Accuracy",
+    "common.loss_axis": "loss",
+    "common.accuracy_axis": "accuracy (%)",
+    "common.epoch_axis": "epoch",
+    "common.split_train": "train",
+    "common.split_validation": "validation",
+    "common.yes": "yes",
+    "common.no": "no",
 }
 ES = {
+    "common.header": (
+        "# cnnapp · entrena y usa clasificadores de imágenes en tu CPU\n"
+        "Elige una carpeta de imágenes etiquetadas (o el ejemplo), entrena una CNN en un minuto y luego clasifica\n"
+        "imágenes nuevas. **1 · Datos** → **2 · Entrenar** → **3 · Predecir** → **4 · Ejecuciones** guarda cada "
+        "modelo que entrenes."
+    ),
     "common.language": "Idioma",
+    "common.next_start": "Al pulsar **Iniciar** se entrena **{arch}** con **{data}**.",
+    "common.no_dataset_yet": "aún no hay conjunto de datos elegido",
+    "common.tab_data": "1 · Datos",
+    "common.tab_train": "2 · Entrenar",
+    "common.tab_predict": "3 · Predecir",
+    "common.tab_runs": "4 · Ejecuciones",
+    "common.tab_evaluate": "Evaluar",
+    "common.tab_compare": "Comparar",
+    "common.tab_explain": "Explicar",
+    "common.tab_export": "Exportar",
+    "common.tab_learn": "Aprender",
+    "common.state_queued": "en cola",
+    "common.state_ingesting": "leyendo datos",
+    "common.state_running": "en curso",
+    "common.state_completed": "completado",
+    "common.state_failed": "fallido",
+    "common.state_cancelled": "cancelado",
+    "common.state_interrupted": "interrumpido",
+    "common.state_stopping": "deteniendo…",
+    "common.state_unknown": "desconocido",
+    "common.finished_epochs": "{epochs} época(s) terminada(s)",
+    "common.epoch_batch": "época {epoch}/{epochs} · lote {batch}/{batches}",
+    "common.time_left": " · faltan unos {left}",
+    "common.loss": "Pérdida",
+    "common.accuracy": "Exactitud",
+    "common.loss_axis": "pérdida",
+    "common.accuracy_axis": "exactitud (%)",
+    "common.epoch_axis": "época",
+    "common.split_train": "entrenamiento",
+    "common.split_validation": "validación",
+    "common.yes": "sí",
+    "common.no": "no",
 }
