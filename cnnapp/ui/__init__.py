@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from cnnapp import settings, workspace
 from cnnapp.ui import (
@@ -33,7 +34,7 @@ from cnnapp.ui.common import LATEST, PRIVATE
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import SAVED_KEY, default_dataset
 from cnnapp.ui.i18n import I18N, T, say
-from cnnapp.ui.theme import CSS, HEAD, LANG_SWITCH_JS, LANG_VALUE_JS, LANGUAGES, THEME
+from cnnapp.ui.theme import CSS, HEAD, LANG_SWITCH_JS, LANG_VALUE_JS, LANGUAGES, THEME, FirstScript
 from cnnapp.worker import JobManager
 
 TABS: list[ModuleType] = [
@@ -136,8 +137,8 @@ def next_start(root: Path, dataset: dict | None, arch: str | None) -> str:
 
 
 def launch_options(**overrides: Any) -> dict[str, Any]:
-    """`demo.launch()` arguments: theme, CSS, the folder-upload script, address, upload limit, gradio's missing English
-    text (and any overrides).
+    """`demo.launch()` arguments: theme, CSS, the page's scripts, address, upload limit, the UI's text in English and
+    Spanish (and any overrides).
 
     The server listens on 127.0.0.1 unless `GRADIO_SERVER_NAME` says otherwise (Spaces set 0.0.0.0);
     uploads are limited to `CNNAPP_MAX_UPLOAD` (default 2gb; e.g. 500mb).
@@ -150,5 +151,6 @@ def launch_options(**overrides: Any) -> dict[str, Any]:
         "server_name": os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1",
         "max_file_size": settings.get().max_upload,
         "i18n": I18N,
+        "app_kwargs": {"middleware": [Middleware(FirstScript)]},  # the language script, before gradio's app starts
         **overrides,
     }

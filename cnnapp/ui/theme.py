@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import gradio as gr
 
@@ -66,12 +67,10 @@ LANG_SWITCH_JS = f"""(lang) => {{
   window.location.reload();
 }}"""
 LANG_VALUE_JS = f"() => window.cnnappLang || {json.dumps(DEFAULT)}"
-# Gradio picks its language from the browser's before this script runs (it is added once the app has started), so
-# the language (the switch's choice, else the browser's first of ours, else English) is applied through gradio's own
-# `changeLocale` (what its Settings panel uses), from the module the page already loaded. The cookie always says the
-# language the page shows, so that the server's `say` agrees with it.
-LANG_SCRIPT = f"""
-<script>
+# Runs first in the page (`FirstScript` puts it there), before gradio's app picks its language from the browser's:
+# the language chosen with the switch, else the browser's first of ours, else English, is what gradio then finds in
+# `navigator.language`. The cookie always says the language the page shows, so that the server's `say` agrees.
+LANG_SCRIPT = f"""<script>
 (() => {{
   const langs = {json.dumps(LANGS)};
   let chosen = null;
@@ -81,16 +80,50 @@ LANG_SCRIPT = f"""
   const lang = langs.includes(chosen) ? chosen : browser || {json.dumps(DEFAULT)};
   window.cnnappLang = lang;
   {_COOKIE}
-  const core = performance.getEntriesByType("resource").map((entry) => entry.name)
-    .find((url) => url.includes("/assets/core-") && url.endsWith(".js"));
-  if (core) import(core).then((module) => module.changeLocale && module.changeLocale(lang));
+  if (lang !== (navigator.language || "").split("-")[0].toLowerCase()) {{
+    for (const [name, value] of [["language", lang], ["languages", Object.freeze([lang])]]) {{
+      Object.defineProperty(Navigator.prototype, name, {{ get: () => value, configurable: true }});
+    }}
+  }}
 }})();
-</script>
-"""
+</script>"""
 
-HEAD = (
-    LANG_SCRIPT
-    + f"""
+
+class FirstScript:
+    """ASGI middleware: the page's HTML with `LANG_SCRIPT` first in its head.
+
+    Gradio adds launch's `head` only once its app has started, after it has picked its language; this script must
+    run before. Only the page itself (GET /) is rewritten; every other response passes through untouched.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != "/":
+            await self.app(scope, receive, send)
+            return
+        start: dict = {}
+        body: list[bytes] = []
+
+        async def rewrite(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            body.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            page = b"".join(body)
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            if any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers):
+                page = page.replace(b"<head>", b"<head>" + LANG_SCRIPT.encode(), 1)
+            await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
+            await send({"type": "http.response.body", "body": page})
+
+        await self.app(scope, receive, rewrite)
+
+
+HEAD = f"""
 <script>
 window.addEventListener("change", (event) => {{
   const input = event.target;
@@ -106,4 +139,3 @@ window.addEventListener("change", (event) => {{
 }}, true);
 </script>
 """
-)
