@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from test_browser import ARGS, CHROMIUM, open_tab
+from test_browser_ux import KEY_WATCH
 
 from cnnapp.ui import TAB_TEXT, TABS
 from cnnapp.ui.strings import STRINGS
@@ -40,6 +41,7 @@ def browser():
 
 def page_in(browser, url: str, locale: str):
     page = browser.new_context(locale=locale, viewport={"width": 1400, "height": 900}).new_page()
+    page.add_init_script(KEY_WATCH % UNTRANSLATED.pattern.replace("\\", "\\\\"))  # keys shown for a moment too
     page.goto(url)
     return page
 
@@ -57,6 +59,7 @@ def check_page(page, lang: str) -> None:
     body = page.inner_text("body")
     assert all(text[key] in body for key in TRAIN_LABELS), [text[key] for key in TRAIN_LABELS if text[key] not in body]
     assert not UNTRANSLATED.findall(body), "the Train tab shows untranslated keys"
+    assert page.evaluate("window.cnnKeys") == [], "the page showed untranslated keys for a moment"
 
 
 @pytest.mark.parametrize(("locale", "lang"), [("es-ES", "es"), ("en-US", "en")])

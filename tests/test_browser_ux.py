@@ -39,7 +39,10 @@ new MutationObserver((changes) => {
   for (const change of changes) {
     const nodes = change.type === "characterData" ? [change.target] : [...change.addedNodes];
     for (const node of nodes) {
-      if (["SCRIPT", "STYLE"].includes(node.nodeName)) continue;
+      // not text in a script or style, such as the page's config (which names the keys gradio translates)
+      if (["SCRIPT", "STYLE"].includes(node.nodeName) || ["SCRIPT", "STYLE"].includes(node.parentNode?.nodeName)) {
+        continue;
+      }
       for (const key of (node.textContent || "").match(pattern) || []) window.cnnKeys.push(key);
     }
   }
