@@ -6,8 +6,9 @@ Two kinds of text, one table (`cnnapp.ui.strings`, one module per tab, keys `tab
 - text a handler makes (status lines, summaries, warnings, figure labels): `say("train.queued", run=run_id)`,
   translated on the server into the language of the request being served: the switch's cookie if the browser
   sent one, else its Accept-Language, else English.
-The command line and the HTTP API stay English (API replies are made outside a page's request language only if the
-caller asks for Spanish in its Accept-Language header, which plain API clients do not send).
+The page's language script (`cnnapp.ui.theme.LANG_SCRIPT`, first in the page) makes gradio start in the language
+chosen with the header's switch and keeps the cookie equal to the language the page shows, so both kinds agree.
+The command line and the HTTP API stay English: their replies never go through `say`.
 """
 
 from __future__ import annotations

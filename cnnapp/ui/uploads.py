@@ -16,6 +16,7 @@ from gradio.utils import get_upload_folder
 
 from cnnapp import workspace
 from cnnapp.errors import DataError
+from cnnapp.ui.i18n import say
 from cnnapp.ui.theme import PATH_SEP
 
 UPLOAD_GRACE_S = 300.0  # how long an API upload stays after its request (identical uploads share one path)
@@ -37,10 +38,7 @@ def rebuild_folder(files: list[str], root: Path | None = None) -> Path:
     placed = [(f, relative_parts(f)) for f in files]
     kept = [(f, parts) for f, parts in placed if parts]
     if not kept:
-        raise DataError(
-            "the browser sent the files without their folders, so the classes are unknown; "
-            "upload the folder as a .zip instead"
-        )
+        raise DataError(say("data.no_folders"))
     base = workspace.datasets_dir(root)
     base.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".folder-", dir=base))
@@ -56,7 +54,7 @@ def rebuild_folder(files: list[str], root: Path | None = None) -> Path:
         if not target.is_dir():  # the same upload seen before is reused
             os.replace(tmp, target)
     except OSError as exc:
-        raise DataError(f"could not store the uploaded folder ({exc.strerror or exc})") from None
+        raise DataError(say("data.not_stored", reason=exc.strerror or exc)) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target

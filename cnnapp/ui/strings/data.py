@@ -52,6 +52,11 @@ EN = {
     "data.none_chosen": "**Data:** none chosen yet; pick one on the **1 · Data** tab (the example works).",
     "data.line": "**Data:** {name}: {classes} classes, {images} images.",
     "data.expired": "the uploaded dataset has expired from the server; upload it again",
+    "data.no_folders": (
+        "the browser sent the files without their folders, so the classes are unknown; upload the folder as a .zip "
+        "instead"
+    ),
+    "data.not_stored": "could not store the uploaded folder ({reason})",
 }
 ES = {
     "data.intro": (
@@ -111,4 +116,8 @@ ES = {
     ),
     "data.line": "**Datos:** {name}: {classes} clases, {images} imágenes.",
     "data.expired": "el conjunto de datos subido ya no está en el servidor; súbelo de nuevo",
+    "data.no_folders": (
+        "el navegador envió los archivos sin sus carpetas, así que no se conocen las clases; sube la carpeta como .zip"
+    ),
+    "data.not_stored": "no se pudo guardar la carpeta subida ({reason})",
 }
