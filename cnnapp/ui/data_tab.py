@@ -41,6 +41,7 @@ NOTHING = (gr.skip(),) * 10
 
 def _counts(found: Dataset) -> pd.DataFrame:
     frame = pd.DataFrame(found.counts())
+    frame = frame.rename(columns={split: say(f"data.col_{split}") for split in ("train", "val", "test")})
     frame[say("data.col_total")] = frame.sum(axis=1)
     return frame.rename_axis(say("data.col_class")).reset_index()
 

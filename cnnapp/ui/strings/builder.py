@@ -69,7 +69,7 @@ ES = {
     "builder.counts": "**{classes} clase(s) · {pictures} imagen(es)**",
     "builder.ready": "✓ Hay imágenes suficientes para entrenar: pulsa **Usar este conjunto de datos para entrenar**.",
     "builder.no_class": "elige antes una clase (o añade una) y luego añade imágenes",
-    "builder.no_camera": "la cámara está apagada: pulsa antes el botón de acceso a la cámara en su recuadro",
+    "builder.no_camera": "la cámara está apagada: pulsa antes «Click to Access Webcam» en el recuadro de la cámara",
     "builder.no_dataset": "aún no hay conjunto de datos: añade antes una clase y algunas imágenes",
     "builder.no_picture": "selecciona antes una imagen pulsándola",
     "builder.bad_snapshot": "no se pudo leer la foto; inténtalo de nuevo",

@@ -95,7 +95,7 @@ ES = {
     "runs.of_file": " (del archivo {file})",
     "runs.settings": (
         "**{arch}** · preentrenada {pretrained} · congelada {frozen} · {epochs} época(s){unfrozen} · {size} px · "
-        "lote {batch} · {optimizer} (cabeza {lr_head}, red base {lr_backbone}) · programa {scheduler} · "
+        "lote {batch} · {optimizer} (cabeza {lr_head}, red base {lr_backbone}) · planificación {scheduler} · "
         "aumento {augment} · semilla {seed}"
     ),
     "runs.unfrozen": " + {n} sin congelar",
@@ -106,5 +106,5 @@ ES = {
     "runs.renamed": "Nuevo nombre: «{name}»",
     "runs.follow": "; síguela en 2 · Entrenar",
     "runs.busy": "la ejecución {run} está {state}: detenla en la pestaña Entrenar antes de borrarla",
-    "runs.deleted": "Borrada {run}",
+    "runs.deleted": "Se borró {run}",
 }

@@ -91,7 +91,7 @@ ES = {
     "train.img_size": "Tamaño de imagen (px)",
     "train.img_size_info": "pequeño es rápido en una CPU",
     "train.more": "Más ajustes",
-    "train.patience": "Parar antes tras … épocas sin mejora",
+    "train.patience": "Parada temprana tras … épocas sin mejora",
     "train.patience_info": (
         "0: desactivado; se guardan los pesos de la mejor época y cada etapa tiene su propia paciencia"
     ),
@@ -99,7 +99,7 @@ ES = {
     "train.lr_backbone": "Tasa de aprendizaje (red base)",
     "train.lr_backbone_info": "por defecto: tasa de la cabeza ÷ 10 con pesos preentrenados",
     "train.optimizer": "Optimizador",
-    "train.scheduler": "Programa de la tasa",
+    "train.scheduler": "Planificación de la tasa",
     "train.batch_size": "Tamaño del lote",
     "train.seed": "Semilla",
     "train.name": "Nombre (opcional)",
@@ -110,10 +110,10 @@ ES = {
     "train.suggest": "Sugerir una tasa de aprendizaje",
     "train.lr_curve": "Pérdida según la tasa de aprendizaje",
     "train.lr_failed": "No se pudo sugerir una tasa de aprendizaje: {reason}",
-    "train.lr_worker_failed": "el proceso de trabajo falló de forma inesperada",
+    "train.lr_worker_failed": "el proceso auxiliar falló de forma inesperada",
     "train.lr_suggested": (
-        "Tasa de aprendizaje sugerida para la cabeza: **{lr}**: el {method} de la curva de pérdida "
-        "(baja más deprisa en {steepest}). Encontrada en {seconds} s con {steps} pasos"
+        "Tasa de aprendizaje sugerida para la cabeza: **{lr}**, en el {method} de la curva de pérdida "
+        "(donde más deprisa baja: {steepest}). Encontrada en {seconds} s con {steps} iteraciones"
     ),
     "train.lr_valley": "valle",
     "train.lr_frozen": ", entrenando solo la cabeza.",
