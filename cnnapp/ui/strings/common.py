@@ -47,9 +47,9 @@ EN = {
 ES = {
     "common.header": (
         "# cnnapp · entrena y usa clasificadores de imágenes en tu CPU\n"
-        "Elige una carpeta de imágenes etiquetadas (o el ejemplo), entrena una CNN en un minuto más o menos y luego clasifica\n"
-        "imágenes nuevas. **1 · Datos** → **2 · Entrenar** → **3 · Predecir** → **4 · Ejecuciones** guarda cada "
-        "modelo que entrenes."
+        "Elige una carpeta de imágenes etiquetadas (o el ejemplo), entrena una CNN en un minuto más o menos y\n"
+        "luego clasifica imágenes nuevas. **1 · Datos** → **2 · Entrenar** → **3 · Predecir** → **4 · Ejecuciones** "
+        "guarda cada modelo que entrenes."
     ),
     "common.language": "Idioma",
     "common.next_start": "Al pulsar **Iniciar** se entrena **{arch}** con **{data}**.",
