@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,6 +14,7 @@ from gradio.context import LocalContext
 
 from cnnapp.runs import STATES
 from cnnapp.ui import TAB_TEXT, TABS, runs_tab
+from cnnapp.ui.common import ENGINE_MESSAGES, run_message
 from cnnapp.ui.i18n import COOKIE, T, lang, pick, say
 from cnnapp.ui.strings import MODULES, STRINGS
 
@@ -71,16 +74,33 @@ def test_pick_reads_accept_language_by_preference(header, code):
     assert pick(header) == code
 
 
+@contextmanager
+def request(cookies: dict, headers: dict) -> Iterator[None]:
+    """Code run as if serving a page's request with these cookies and headers."""
+    token = LocalContext.request.set(SimpleNamespace(cookies=cookies, headers=headers))
+    try:
+        yield
+    finally:
+        LocalContext.request.reset(token)
+
+
+def test_the_engines_usual_run_messages_are_said_in_spanish():
+    engine = "".join(path.read_text() for path in UI.parent.glob("*.py"))
+    assert [m for m in ENGINE_MESSAGES if f'"{m}' not in engine] == []  # still the engine's words
+    with request({COOKIE: "es"}, {}):
+        assert run_message("epoch 2/5 (frozen)") == "época 2/5 (congelada)"
+        assert run_message("reading the dataset") == "leyendo el conjunto de datos"
+        assert run_message("run with --epochs 3") == "run with the number of epochs 3"  # others: in the app's words
+    assert run_message("epoch 2/5 (frozen)") == "epoch 2/5 (frozen)"
+
+
 def test_say_speaks_the_language_of_the_request_being_served():
     assert lang() == "en" and say("train.epochs") == "Epochs"  # outside a request: CLI, tests
     assert say("data.line", "es", name="x", classes=2, images=5) == "**Datos:** x: 2 clases, 5 imágenes."
 
     def served(cookies: dict, headers: dict) -> str:
-        token = LocalContext.request.set(SimpleNamespace(cookies=cookies, headers=headers))
-        try:
+        with request(cookies, headers):
             return say("train.epochs")
-        finally:
-            LocalContext.request.reset(token)
 
     assert served({}, {"accept-language": "es-ES,es;q=0.9"}) == "Épocas"
     assert served({COOKIE: "en"}, {"accept-language": "es-ES,es;q=0.9"}) == "Epochs"  # the switch wins

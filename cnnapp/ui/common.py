@@ -59,6 +59,29 @@ def plain(message: str) -> str:
     return FLAG.sub(lambda m: FLAG_WORDS.get(m.group(1), "“" + m.group(1).replace("-", " ") + "”"), message)
 
 
+# the engine's most frequent run messages (`cnnapp.train`, `cnnapp.worker`, `cnnapp.runs`), said in the page's language
+ENGINE_MESSAGES = {
+    "starting": "common.msg_starting",
+    "starting the training process": "common.msg_starting_process",
+    "reading the dataset": "common.msg_reading",
+    "building the model": "common.msg_building",
+    "waiting for a free training slot": "common.msg_waiting",
+    "cancelled before it started": "common.msg_cancelled",
+    "stopped on request; the best weights so far and a checkpoint were saved": "common.msg_stopped",
+}
+EPOCH_MESSAGE = re.compile(r"epoch (\d+)/(\d+) \((full|frozen|unfrozen)\)")
+
+
+def run_message(message: str) -> str:
+    """A run's status message in the page's language when it is one of the engine's usual ones, else in its words."""
+    if message in ENGINE_MESSAGES:
+        return say(ENGINE_MESSAGES[message])
+    epoch = EPOCH_MESSAGE.fullmatch(message)
+    if epoch:
+        return say("common.msg_epoch", epoch=epoch[1], epochs=epoch[2], stage=say(f"common.stage_{epoch[3]}"))
+    return plain(message)
+
+
 def user_errors(fn: F, escape: bool = True) -> F:
     """Turn cnnapp's user-facing errors into `gr.Error` (a clear message, never a traceback).
 
@@ -191,10 +214,10 @@ def progress_html(run: RunDir, status: dict) -> str:
             text += say("common.time_left", left=duration(left))
     elif state == "ingesting" and status.get("files_total"):
         fraction = min(1.0, (status.get("files_done") or 0) / status["files_total"])
-        text = html.escape(plain(status.get("message") or state_name(state)), quote=False)
+        text = html.escape(run_message(status.get("message") or state_name(state)), quote=False)
     else:
         fraction = (status.get("epoch") or 0) / epochs if epochs else 0.0
-        text = html.escape(plain(status.get("message") or state_name(state)), quote=False)
+        text = html.escape(run_message(status.get("message") or state_name(state)), quote=False)
     return (
         f'<div class="cnn-progress" role="progressbar" aria-valuenow="{fraction * 100:.0f}" '
         'aria-valuemin="0" aria-valuemax="100">'

@@ -22,7 +22,7 @@ from cnnapp.ui.common import (
     curves,
     duration,
     pct,
-    plain,
+    run_message,
     shown_state,
     state_name,
     user_errors,
@@ -141,7 +141,7 @@ def _details(run: RunDir) -> str:
         if dataset
         else ""
     )
-    message = html.escape(plain(status.get("message") or ""), quote=False)
+    message = html.escape(run_message(status.get("message") or ""), quote=False)
     lines = [
         f"{badge(shown_state(run, status))} &nbsp;<b>{run.id}</b> · {message}",
         "",

@@ -18,7 +18,18 @@ from cnnapp.config import OFFLINE_ARCH, OPTIMIZERS, SCHEDULERS, SMALL_IMG_SIZE, 
 from cnnapp.errors import CnnappError, DataError
 from cnnapp.runs import ACTIVE, RunDir
 from cnnapp.ui import lr_finder
-from cnnapp.ui.common import LATEST, PRIVATE, badge, curve_plots, curves, plain, progress_html, shown_state, user_errors
+from cnnapp.ui.common import (
+    LATEST,
+    PRIVATE,
+    badge,
+    curve_plots,
+    curves,
+    plain,
+    progress_html,
+    run_message,
+    shown_state,
+    user_errors,
+)
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import describe
 from cnnapp.ui.i18n import T, say
@@ -169,7 +180,7 @@ def reattach(jobs: JobManager, session: str | None = None) -> tuple:
 def status_line(run: RunDir, status: dict, place: int | None) -> str:
     """Badge, name, id and what is happening (with the place in the queue while waiting)."""
     state = shown_state(run, status)
-    message = say("train.stopping") if state == "stopping" else plain(status.get("message") or "")
+    message = say("train.stopping") if state == "stopping" else run_message(status.get("message") or "")
     if place and state == "queued":
         message = say("train.place", place=place)
     name = html.escape(status.get("name") or "", quote=False)
