@@ -1,7 +1,8 @@
 """The Gradio app: `build_app()` assembles the header, the HTTP API and one tab per module in `TABS`.
 
 A later tab (Evaluate, Compare, Explain, Learn, Export) is a module with `TITLE` and `build(ctx)`,
-added to `TABS`. Building the app imports neither torch nor timm (handlers import them when first
+added to `TABS`; the page shows its title as `common.tab_<name>` says in the page's language (`TITLE`, in English,
+stays the tab's id). Building the app imports neither torch nor timm (handlers import them when first
 used), so the first page is served in seconds.
 """
 
