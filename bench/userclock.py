@@ -75,9 +75,8 @@ def follow(run: RunDir, clicked: float, timeout: float = 600.0, target: float = 
 @contextmanager
 def _app_jobs() -> Iterator:
     """The app's job manager on the bench workspace, settled; shut down afterwards with anything it left running."""
-    from cnnapp.worker import JobManager
-
     from cnnapp import warm
+    from cnnapp.worker import JobManager
 
     jobs = JobManager(workspace.home())
     try:
