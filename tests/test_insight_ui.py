@@ -18,6 +18,7 @@ from cnnapp.config import TrainConfig
 from cnnapp.runs import RunDir
 from cnnapp.ui import compare_tab, evaluate_tab, explain_tab, learn_tab
 from cnnapp.ui.common import user_errors
+from cnnapp.ui.i18n import say
 from tests.conftest import trained_demo_run
 
 
@@ -123,7 +124,7 @@ def test_compare_table_curves_and_csv_of_finished_runs(home, run_id):
     csv = pd.read_csv(download.value["path"] if isinstance(download.value, dict) else download.value)
     assert csv["run_id"].tolist() == [run_id]
     assert compare_tab.poll(home, [run_id])[-1] > 0  # the grid is over: other tabs are told
-    assert compare_tab.show(home, [])[0] == compare_tab.EMPTY
+    assert compare_tab.show(home, [])[0] == say("compare.empty")
     assert compare_tab.run_choices(home, [run_id, "gone"]).value == [run_id]
 
 
@@ -141,7 +142,7 @@ def test_explain_grad_cam_and_feature_maps(home, run_id, demo_dir):
     assert "Grad-CAM of **" in caption
     grids = explain_tab.feature_maps(home, image, run_id, layers.value)
     assert len(grids) == len(layers.value) and all(isinstance(im, Image.Image) for im, _ in grids)
-    assert explain_tab.gradcam(home, None, run_id, None) == (None, explain_tab.NO_IMAGE)
+    assert explain_tab.gradcam(home, None, run_id, None) == (None, say("explain.no_image"))
     assert explain_tab.feature_maps(home, image, run_id, []) == []
 
 
