@@ -290,7 +290,7 @@ def build(ctx: UIContext) -> None:
         [picked, timer, ctx.runs_changed],
         **PRIVATE,
     )
-    picked.change(**shown)
+    gr.on([ctx.demo.load, picked.change], **shown)  # on load: the table's headers in the visitor's language
     timer.tick(
         user_errors(partial(poll, ctx.root)),
         [picked, session],

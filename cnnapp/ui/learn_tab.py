@@ -615,6 +615,7 @@ def build(ctx: UIContext) -> None:
     loss_tab.select(**lossed)
     loss_tab.select(**batched)
     optim_tab.select(**raced)
+    optim_tab.select(**shown)  # the runs' states, and the table's headers in the visitor's language
     gr.on([layers["channels"].release, layers["height"].release, layers["width"].release], **flat)
     gr.on([layers["logits"].submit, layers["logits"].blur, layers["temperature"].change], **soft)
     gr.on([layers["p"].change, layers["seed"].change], **dropped)
