@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from cnnapp.ui.strings import common
+from cnnapp.ui.strings import common, compare, evaluate, explain, export, learn, predict
 
 MODULES: list[ModuleType] = [common]
+MODULES += [predict, evaluate, compare, explain, export, learn]
 
 
 def _merge(attr: str) -> dict[str, str]:
