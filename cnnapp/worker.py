@@ -30,7 +30,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from cnnapp import provenance, sessions, settings, warm, workspace
+from cnnapp import cores, provenance, sessions, settings, warm, workspace
 from cnnapp.config import TrainConfig, resolve
 from cnnapp.errors import DISK_FULL_MESSAGE, LimitError, RunError, is_disk_full
 from cnnapp.limits import check_free_space
@@ -281,6 +281,7 @@ class JobManager:
                 continue
             self._adopted[run.id] = pid
             self._watch(run, pid, self._adopted)
+        cores.trainings_use(self.threads * len(self._adopted))
         release_uploads(self.root)
 
     def _enqueue(self, run: RunDir, args: list[str]) -> None:
@@ -296,6 +297,7 @@ class JobManager:
                 if run.status().get("state") == "queued":
                     self._served[self._sessions.get(run.id)] = time.monotonic()
                     self._start(run, args)
+            cores.trainings_use(self.threads * (len(self._processes) + len(self._adopted)))
 
     def _env(self) -> dict[str, str]:
         """The environment of a worker process started now."""

@@ -291,3 +291,21 @@ def test_api_uploads_are_deleted_once_no_run_can_read_them_again(workspace):
     release_uploads(workspace)
     assert not done.exists() and not stray.exists()
     assert resumable.exists() and waiting.exists() and fresh.exists()
+
+
+def test_predictions_take_the_cores_a_running_training_leaves(workspace, monkeypatch, wait_for):
+    from cnnapp import cores
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    jobs = stub_manager(workspace, monkeypatch, 3.0)
+    try:
+        assert cores.inference_threads() == 2  # nothing trains: both cores
+        run = jobs.submit({"data": "d", "arch": "lenet5"})
+        wait_for(lambda: run.status().get("pid"), 30, "the training to start")
+        assert cores.inference_threads() == 1  # its one thread keeps a core
+        wait_for(lambda: run.status().get("state") not in ("queued", "running"), 30, "the training to end")
+        wait_for(lambda: cores.inference_threads() == 2, 10, "the core to be given back")
+        monkeypatch.setenv("CNNAPP_INFERENCE_THREADS", "3")  # the setting wins
+        assert cores.inference_threads() == 3
+    finally:
+        jobs.shutdown(timeout=5)
