@@ -3,9 +3,11 @@
 GRADIO_SERVER_NAME and GRADIO_SERVER_PORT choose another address, as on Spaces.
 """
 
-from cnnapp import settings
+import threading
+
+from cnnapp import settings, warm
 from cnnapp.errors import SettingsError
-from cnnapp.ui import build_app, launch_options
+from cnnapp.ui import DEFAULT_ARCH, build_app, launch_options
 from cnnapp.worker import JobManager
 
 if __name__ == "__main__":
@@ -15,4 +17,8 @@ if __name__ == "__main__":
         raise SystemExit(f"error: {exc}") from None
     jobs = JobManager()
     jobs.prestart()  # the first training's process loads while the page is served
-    build_app(jobs=jobs).launch(**launch_options())
+    demo = build_app(jobs=jobs)
+    demo.launch(prevent_thread_lock=True, **launch_options())
+    # the engine (torch, timm) is imported once the page is served, so the first Start returns at once
+    threading.Thread(target=warm.preload_server, args=(DEFAULT_ARCH,), daemon=True).start()
+    demo.block_thread()

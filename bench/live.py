@@ -20,8 +20,7 @@ def _frame() -> np.ndarray:
     """A photo at the size the live camera asks the browser for."""
     from skimage import data
 
-    size = (CAMERA["video"]["width"]["ideal"], CAMERA["video"]["height"]["ideal"])
-    return np.asarray(Image.fromarray(data.chelsea()).resize(size))
+    return np.asarray(Image.fromarray(data.chelsea()).resize(CAMERA))
 
 
 def live_updates(quick: bool) -> list[Figure]:

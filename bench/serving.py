@@ -23,7 +23,7 @@ from PIL import Image
 
 from bench.fixtures import WORKDIR
 from bench.harness import Figure, interleaved_rates
-from bench.procs import terminate_tree
+from bench.procs import settle, terminate_tree
 from cnnapp.inference import Predictor, to_square_array
 from cnnapp.transforms import prepare_arrays
 
@@ -277,6 +277,7 @@ def start_training_return(quick: bool) -> list[Figure]:
     count = 5000 if quick else 20000
     archive = _zip_of_pngs(count)
     with live_app() as url:
+        settle()  # a visitor comes once the app has started (it warms up its engine after serving the first page)
         client = Client(url, verbose=False)
         with httpx.Client(base_url=url, timeout=300) as http:
             start = time.perf_counter()

@@ -75,10 +75,13 @@ def follow(run: RunDir, clicked: float, timeout: float = 600.0, target: float = 
 @contextmanager
 def _app_jobs() -> Iterator:
     """The app's job manager on the bench workspace, settled; shut down afterwards with anything it left running."""
+    from cnnapp import warm
     from cnnapp.worker import JobManager
 
     jobs = JobManager(workspace.home())
     try:
+        jobs.prestart()  # as app.py does at start-up
+        warm.preload_server(app_defaults()["arch"])  # app.py's background warm-up of its own process
         settle()
         yield jobs
     finally:
@@ -89,12 +92,13 @@ def _app_jobs() -> Iterator:
 def start_to_train(quick: bool) -> list[Figure]:
     """Start on the example with the app's defaults: → first training batch, → 85% validation, → completed."""
     marks = []
+    values = app_defaults()  # the form's values, there before the click
     with _app_jobs() as jobs:
         for i in range(1 if quick else 3):
             if i:
                 settle()  # the next Start comes once the app is idle again
             clicked = time.time()
-            marks.append(follow(jobs.submit(app_defaults()), clicked))
+            marks.append(follow(jobs.submit(values), clicked))
 
     def median(key: str) -> float:
         return statistics.median(m.get(key, float("inf")) if m["state"] == "completed" else float("inf") for m in marks)

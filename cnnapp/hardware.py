@@ -21,6 +21,14 @@ def configure_threads(threads: int | None = None) -> int:
     return torch.get_num_threads()
 
 
+def use_inference_threads() -> None:
+    """Give the app's next prediction the threads `cores.inference_threads` allows (no-op when unchanged)."""
+    from cnnapp.cores import inference_threads
+
+    if torch.get_num_threads() != (n := inference_threads()):
+        torch.set_num_threads(n)
+
+
 def pick_device(preference: str = "auto") -> torch.device:
     """`auto` → CUDA when present, else CPU."""
     if preference == "cuda" or (preference == "auto" and torch.cuda.is_available()):

@@ -178,6 +178,7 @@ class Predictor:
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Probabilities for a prepared batch."""
         with self._lock, hardware.autocast(self.device, self.bf16):
+            hardware.use_inference_threads()
             return self.model(x).float().softmax(1).cpu()
 
     def predict(self, images: Sequence[ImageInput], top_k: int = 5) -> list[list[tuple[str, float]]]:

@@ -9,6 +9,7 @@ import contextlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 from torch import nn
@@ -22,6 +23,7 @@ from cnnapp.engine import (
     Features,
     Predictions,
     Prep,
+    StreamedFeatures,
     TensorBatches,
     evaluate_batches,
     extract_features,
@@ -163,10 +165,18 @@ class Learner:
         """(model, batches, prep, amp) of a (1-based) epoch: the head on cached features, or the network on images."""
         seed = self.cfg.seed * 1000 + epoch
         if self.uses_features(stage):
-            fx, fy = self.features.train(epoch - 1)
-            self.features.val()
             self.head.train()
-            batches = TensorBatches(fx, fy, self.cfg.batch_size, True, seed)
+            if (cached := self.features.cached(epoch - 1)) is not None:
+                batches = TensorBatches(*cached, self.cfg.batch_size, True, seed)
+            else:  # the first epoch of a view computes its features as the head trains on them
+                batches = StreamedFeatures(
+                    self.model,
+                    partial(FeatureTap, self.model, self.spec),
+                    self.loader("train", shuffle=True, seed=seed, augment=self.augmenting),
+                    self.prep,
+                    partial(self.features.keep, epoch - 1),
+                    amp=self.amp_eval,
+                )
             return self.head, batches, self.to_device, contextlib.nullcontext
         set_train_mode(self.model, self.spec, stage.frozen)
         batches = self.loader("train", shuffle=True, seed=seed, augment=True)

@@ -223,13 +223,19 @@ def check_input_size(name: str, size: int) -> None:
             f"image size {size} px is too small for {name}: "
             f"use at least {spec.min_input_size} px (default {recommended_size(name)})"
         )
+    if problem := _size_problem(name, size):
+        raise ConfigError(f"image size {size} px does not work with {name} ({problem}); try {spec.input_size}")
+
+
+@functools.lru_cache(maxsize=256)
+def _size_problem(name: str, size: int) -> str | None:
+    """Why a forward pass at `size` px fails (on the meta device; ~0.2 s, so once per architecture and size)."""
     try:
         with _HOOKS_LOCK, torch.no_grad():
             _meta_model(name)(torch.empty(1, 3, size, size, device="meta"))
     except (RuntimeError, ValueError, AssertionError) as exc:
-        raise ConfigError(
-            f"image size {size} px does not work with {name} ({str(exc).splitlines()[0]}); try {spec.input_size}"
-        ) from None
+        return str(exc).splitlines()[0]
+    return None
 
 
 def model_table() -> list[dict]:

@@ -100,6 +100,12 @@ class Settings:
     worker_threads: int = _setting(
         "CNNAPP_WORKER_THREADS", THREADS, "0", "Torch threads of each training the app starts; 0: all cores but one"
     )
+    inference_threads: int = _setting(
+        "CNNAPP_INFERENCE_THREADS",
+        THREADS,
+        "0",
+        "Torch threads of the app's predictions; 0: the cores its running trainings leave, at least 1",
+    )
     max_jobs: int = _setting("CNNAPP_MAX_JOBS", COUNT, "1", "Trainings the app runs at once (more wait in a queue)")
     warm_trainer: bool = _setting(
         "CNNAPP_WARM_TRAINER",

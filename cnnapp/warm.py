@@ -45,6 +45,17 @@ def preload() -> None:
         torch.nn.functional.conv2d(torch.zeros(1, 3, 8, 8), torch.zeros(4, 3, 3, 3))
 
 
+def preload_server(arch: str) -> None:
+    """The app process's share of warming up, run in a background thread once the page is being served: import the
+    engine (torch, timm: ~5 s on 2 cores) and check the default settings, so the first Start or `/start_training`
+    returns at once instead of paying that import."""
+    from cnnapp import inference  # noqa: F401
+    from cnnapp.config import TrainConfig, resolve
+    from cnnapp.registry import recommended_size
+
+    resolve(TrainConfig(data=".", arch=arch, img_size=recommended_size(arch)))
+
+
 def redirect(log: str) -> None:
     """Send stdout and stderr to `log` (appending, as the job manager opens it for a cold start), stdin from null."""
     sys.stdout.flush()

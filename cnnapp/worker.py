@@ -30,16 +30,17 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from cnnapp import provenance, sessions, settings, warm, workspace
+from cnnapp import cores, provenance, sessions, settings, warm, workspace
 from cnnapp.config import TrainConfig, resolve
 from cnnapp.errors import DISK_FULL_MESSAGE, LimitError, RunError, is_disk_full
 from cnnapp.limits import check_free_space
-from cnnapp.runs import ACTIVE, CONFIG, LOG, STARTED, RunDir, all_runs, get_run, pid_alive
+from cnnapp.runs import ACTIVE, CONFIG, LOG, RESUMABLE, STARTED, RunDir, all_runs, get_run, pid_alive
 
 NICE = 10  # scheduling priority below the app's: the server's requests win the CPU while a training runs
 POLL_S = 0.2  # how often a process that is not our child is checked
 WATCH_RETRY_S = 1.0  # a watcher thread that failed starts again after this
 DISK_FULL_BYTES = 1024**2  # less free space than this, and a failed trainer is taken to have run out of disk
+UPLOAD_GRACE_S = 600.0  # an API upload younger than this is kept: its run may not be recorded yet
 WARM_RETRIES = 3  # warm trainers that may die before being ready, in a row, before the manager stops starting them
 
 
@@ -280,6 +281,8 @@ class JobManager:
                 continue
             self._adopted[run.id] = pid
             self._watch(run, pid, self._adopted)
+        cores.trainings_use(self.threads * len(self._adopted))
+        release_uploads(self.root)
 
     def _enqueue(self, run: RunDir, args: list[str]) -> None:
         with self._lock:
@@ -294,6 +297,7 @@ class JobManager:
                 if run.status().get("state") == "queued":
                     self._served[self._sessions.get(run.id)] = time.monotonic()
                     self._start(run, args)
+            cores.trainings_use(self.threads * (len(self._processes) + len(self._adopted)))
 
     def _env(self) -> dict[str, str]:
         """The environment of a worker process started now."""
@@ -441,6 +445,7 @@ class JobManager:
             with self._lock:
                 tracked.pop(run.id, None)
             self._pump()
+            release_uploads(self.root)
 
     def _escalate(self, run: RunDir, target: subprocess.Popen | int) -> None:
         """After the stop request: SIGTERM after `stop_timeout`, SIGKILL `term_timeout` later."""
@@ -452,6 +457,28 @@ class JobManager:
                 target.send_signal(sig)
             else:
                 _signal(target, sig)
+
+
+def release_uploads(root: Path, grace_s: float = UPLOAD_GRACE_S) -> None:
+    """Delete the archives uploaded through the API that no run will read again.
+
+    A run that is waiting, reading or training, or that can be resumed, keeps its archive; a completed run's
+    images were extracted (its evaluation reads those), so its archive goes. Folders younger than `grace_s` are
+    left alone: their run may be being created.
+    """
+    folder = workspace.uploads_dir(root)
+    if not folder.is_dir():
+        return
+    needed = set()
+    for run in all_runs(root):
+        if run.status().get("state", "queued") in (*ACTIVE, *RESUMABLE) and (data := run.config().get("data")):
+            needed.add(Path(data).resolve().parent)
+    for kept in folder.iterdir():
+        try:
+            if kept.resolve() not in needed and time.time() - kept.stat().st_mtime > grace_s:
+                shutil.rmtree(kept, ignore_errors=True)
+        except OSError:  # gone meanwhile
+            continue
 
 
 def _record_exit(run: RunDir, code: int | None) -> None:

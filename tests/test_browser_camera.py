@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from test_browser import ARGS, CHROMIUM, RUN_ID, open_tab
 
-from cnnapp.ui import build_app, launch_options, live_panel
-from cnnapp.ui.strings import STRINGS
+from cnnapp.ui import build_app, launch_options
+from cnnapp.ui.i18n import say
 from cnnapp.worker import JobManager
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -61,10 +61,10 @@ def test_make_a_dataset_with_the_camera_train_and_classify_live(page):
     expect = playwright.expect
     expect(page.locator("#data-summary")).to_contain_text("10 classes", timeout=60_000)
     builder = page.locator("#builder")
-    builder.get_by_text(STRINGS["en"]["builder.title"]).click()
+    builder.get_by_text(say("builder.title")).click()
     classes = page.locator("#builder-classes")
     for name in ("red", "blue"):
-        builder.get_by_label(STRINGS["en"]["builder.new_class"]).fill(name)
+        builder.get_by_label(say("builder.new_class")).fill(name)
         page.locator("#builder-add-class").click()
         expect(classes).to_contain_text(f"{name} · 0", timeout=30_000)
 
@@ -102,7 +102,7 @@ def test_make_a_dataset_with_the_camera_train_and_classify_live(page):
     open_tab(page, "3 · Predict")
     picked = re.compile(r"EfficientNet-Lite0 · my-dataset · frozen · \d+\.\d% · \d{4}-")  # the run just trained
     expect(page.locator("#predict-model input")).to_have_value(picked, timeout=30_000)
-    page.locator("#live").get_by_text(live_panel.TEXT["title"]).click()
+    page.locator("#live").get_by_text(say("predict.live_title")).click()
     live = page.locator("#live-cam")
     live.get_by_text("Click to Access Webcam").click()
     page.wait_for_function("document.querySelector('#live-cam video').videoWidth > 0", timeout=30_000)

@@ -30,7 +30,7 @@ def test_downloads_onnx_and_the_model_folder(run_id, workspace):
     assert [value for _, value in choices] == [run_id] and re.search(r"lenet5 · .* · \d+\.\d%", choices[0][0])
     assert export_tab.run_choices(workspace, None, None).value == run_id
 
-    path, note = export_tab.make_download(workspace, run_id, "ONNX (model.onnx)")
+    path, note = export_tab.make_download(workspace, run_id, "onnx")
     assert Path(path).name == f"{run_id}.onnx" and "softmax" in note
     session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     assert json.loads(session.get_modelmeta().custom_metadata_map["labels"]) == ["bag", "sandal", "trouser"]
@@ -46,9 +46,9 @@ def test_downloads_onnx_and_the_model_folder(run_id, workspace):
 
 def test_errors_are_short_messages(run_id, workspace, monkeypatch):
     with pytest.raises(gr.Error, match="no run chosen"):
-        user_errors(export_tab.make_download)(workspace, None, "ONNX (model.onnx)")
+        user_errors(export_tab.make_download)(workspace, None, "onnx")
     with pytest.raises(gr.Error, match="no run named"):
-        user_errors(export_tab.make_download)(workspace, "20990101-000000-x-0000", "ONNX (model.onnx)")
+        user_errors(export_tab.make_download)(workspace, "20990101-000000-x-0000", "onnx")
     with pytest.raises(gr.Error, match="offline mode is on"):
         user_errors(export_tab.push)(workspace, run_id, "someone/model", "hf_x", False)
 

@@ -18,7 +18,9 @@ from cnnapp.config import TrainConfig
 from cnnapp.runs import RunDir
 from cnnapp.ui import compare_tab, evaluate_tab, explain_tab, learn_tab
 from cnnapp.ui.common import user_errors
+from cnnapp.ui.i18n import say
 from tests.conftest import trained_demo_run
+from tests.test_i18n_tabs import speaking
 
 
 # Tests on this trained run (about 5 s on 2 cores, once per module) are `slow`.
@@ -62,6 +64,21 @@ def test_evaluate_shows_a_run(home, run_id):
     image, caption = gallery[0]
     assert isinstance(image, Image.Image) and image.size == (128, 128) and " → " in caption and caption.endswith("%)")
     assert evaluate_tab.show(home, run_id, "test")[1].value == "validation"  # no test split: falls back
+
+
+@pytest.mark.slow
+def test_evaluate_and_compare_a_run_in_spanish(home, run_id):
+    with speaking("es"):
+        summary, split, table, counts, rows, loss, acc, *_ = evaluate_tab.show(home, run_id, "validation")
+        compared = compare_tab.show(home, [run_id])
+    assert "Exactitud de validación" in summary and "imágenes de **validación**" in summary
+    assert list(table.columns) == ["clase", "precisión", "exhaustividad (recall)", "F1", "soporte"]
+    assert counts.axes[0].get_title() == "matriz de confusión (recuentos)" and rows.axes[0].get_ylabel() == "clase real"
+    assert loss.axes[0].get_xlabel() == "época" and acc.axes[0].get_ylabel() == "exactitud (%)"
+    assert {t.get_text() for t in loss.axes[0].get_legend().get_texts()} == {"entrenamiento", "validación"}
+    assert "1 de 1 entrenamientos terminados" in compared[1]
+    assert compared[2].loc[0, "configuración"] == "(a) desde 0" and compared[2].loc[0, "estado"] == "terminado"
+    assert compared[3].axes[0].get_xlabel() == "época"
 
 
 def test_evaluate_empty_states(tmp_path):
@@ -123,7 +140,7 @@ def test_compare_table_curves_and_csv_of_finished_runs(home, run_id):
     csv = pd.read_csv(download.value["path"] if isinstance(download.value, dict) else download.value)
     assert csv["run_id"].tolist() == [run_id]
     assert compare_tab.poll(home, [run_id])[-1] > 0  # the grid is over: other tabs are told
-    assert compare_tab.show(home, [])[0] == compare_tab.EMPTY
+    assert compare_tab.show(home, [])[0] == say("compare.empty")
     assert compare_tab.run_choices(home, [run_id, "gone"]).value == [run_id]
 
 
@@ -141,7 +158,7 @@ def test_explain_grad_cam_and_feature_maps(home, run_id, demo_dir):
     assert "Grad-CAM of **" in caption
     grids = explain_tab.feature_maps(home, image, run_id, layers.value)
     assert len(grids) == len(layers.value) and all(isinstance(im, Image.Image) for im, _ in grids)
-    assert explain_tab.gradcam(home, None, run_id, None) == (None, explain_tab.NO_IMAGE)
+    assert explain_tab.gradcam(home, None, run_id, None) == (None, say("explain.no_image"))
     assert explain_tab.feature_maps(home, image, run_id, []) == []
 
 

@@ -1,4 +1,4 @@
-"""The Learn tab's new sections: string table in both languages, handlers, and the queue of seven optimizer runs."""
+"""The Learn tab's new sections: its text in both languages, handlers, and the queue of seven optimizer runs."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ from cnnapp.config import OPTIMIZERS, TrainConfig
 from cnnapp.runs import RunDir
 from cnnapp.ui import learn_tab
 from cnnapp.ui.common import EXAMPLE_DATASET, user_errors
+from cnnapp.ui.i18n import say
+from cnnapp.ui.learn_strings import NAMES
+from cnnapp.ui.strings import STRINGS
+from tests.test_i18n_tabs import speaking
 
 
 def keys(table: dict, prefix: str = "") -> set[str]:
@@ -25,18 +29,18 @@ def keys(table: dict, prefix: str = "") -> set[str]:
 
 
 def test_english_and_spanish_tables_have_the_same_keys_and_the_course_terms():
-    en, es = learn_tab.STRINGS["en"], learn_tab.STRINGS["es"]
-    assert learn_tab.LANGUAGES == ("en", "es") and keys(en) == keys(es)
-    assert all(str(v).strip() for v in es.values())
-    spanish = " ".join(str(v) for v in es.values()).lower()
+    assert keys(NAMES["en"]) == keys(NAMES["es"])
+    es = {k: v for k, v in STRINGS["es"].items() if k.startswith("learn.")}
+    assert all(str(v).strip() for v in es.values()) and len(es) > 100
+    spanish = " ".join([*es.values(), str(NAMES["es"])]).lower()
     for term in ("convolución", "relleno", "paso", "agrupación", "mapa de características", "función de pérdida",
-                 "coste", "optimizador", "tasa de aprendizaje", "aplanar", "época"):  # fmt: skip
+                 "coste", "optimizador", "tasa de aprendizaje", "aplanar", "época", "max-pool"):  # fmt: skip
         assert term in spanish, term
-    assert set(en["presets"]) == set(optim_race.PRESETS) and learn_tab.TITLE == "Learn" and es["title"] == "Aprender"
+    assert tuple(optim_race.PRESETS) == learn_tab.PRESETS
+    assert learn_tab.TITLE == "Learn" and es["learn.title"] == "Aprender"
 
 
-@pytest.mark.parametrize("lang", ["en", "es"])
-def test_the_tab_builds_in_each_language(tmp_path, lang):
+def test_the_tab_builds_with_text_the_browser_translates(tmp_path):
     from cnnapp.ui.context import UIContext
     from cnnapp.worker import JobManager
 
@@ -55,41 +59,44 @@ def test_the_tab_builds_in_each_language(tmp_path, lang):
             arch=gr.Dropdown(render=False),
             augment=gr.Dropdown(render=False),
         )
-        learn_tab.build(ctx, lang)
-    t = learn_tab.STRINGS[lang]
-    labels = {getattr(b, "label", None) for b in demo.blocks.values()}
-    assert {t["tab_loss"], t["tab_optim"], t["run_lr"], t["temperature"], t["dropout_p"], t["lrs"]} <= labels
-    values = [getattr(b, "value", None) for b in demo.blocks.values()]
-    assert t["queue"] in values and t["race_text"].strip() in values
+        learn_tab.build(ctx)
+    labels = {getattr(getattr(b, "label", None), "key", None) for b in demo.blocks.values()}
+    expected = {"tab_loss", "tab_optim", "run_lr", "temperature", "dropout_p", "lrs", "padding", "stride"}
+    assert {f"learn.{k}" for k in expected} <= labels
+    values = " ".join(str(getattr(b, "value", "")) for b in demo.blocks.values())  # I18nData as gradio sends it
+    assert all(f'"key": "learn.{k}"' in values for k in ("queue", "race_text", "conv_text"))
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_layer_and_loss_handlers(lang):
-    t = learn_tab.STRINGS[lang]
-    assert isinstance(learn_tab.flatten_view(2, 3, 3, lang), Figure)
-    figure, text = learn_tab.softmax_view("2, 1, 0.1", 1, lang)
-    assert isinstance(figure, Figure) and "1.0000" in text and "65.9%" in text.replace(",", ".")
-    figure, text = learn_tab.dropout_view(0.5, 0, lang)
-    assert isinstance(figure, Figure) and "576" in text and "2" in text
-    assert len(learn_tab.loss_view(1, 0.7, lang).axes) == 4
-    table = learn_tab.batch_view(learn_tab.batch_start(), lang)
-    assert len(table) == 5 and table.iloc[-1, 0] == t["cost_row"]
-    assert table[t["loss_names"]["mse"]].tolist() == pytest.approx([0.01, 0.04, 0.36, 0.49, 0.225], abs=1e-4)
-    with pytest.raises(gr.Error, match="between 0 and 1"):
-        user_errors(learn_tab.batch_view)(pd.DataFrame([[1, 1.5]], columns=["y", "ŷ"]), lang)
+    with speaking(lang):
+        assert isinstance(learn_tab.flatten_view(2, 3, 3), Figure)
+        figure, text = learn_tab.softmax_view("2, 1, 0.1", 1)
+        assert isinstance(figure, Figure) and "1.0000" in text and "65.9%" in text.replace(",", ".")
+        assert text.startswith(say("learn.softmax_sum", lang).split(" =")[0])
+        figure, text = learn_tab.dropout_view(0.5, 0)
+        assert isinstance(figure, Figure) and "576" in text and "2" in text
+        assert len(learn_tab.loss_view(1, 0.7).axes) == 4
+        table = learn_tab.batch_view(learn_tab.batch_start())
+        assert len(table) == 5 and table.iloc[-1, 0] == say("learn.cost_row", lang)
+        mse = table[NAMES[lang]["loss_names"]["mse"]]
+        assert mse.tolist() == pytest.approx([0.01, 0.04, 0.36, 0.49, 0.225], abs=1e-4)
+        with pytest.raises(gr.Error, match="between 0 and 1"):
+            user_errors(learn_tab.batch_view)(pd.DataFrame([[1, 1.5]], columns=["y", "ŷ"]))
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_race_handler(lang):
-    t = learn_tab.STRINGS[lang]
-    dropdown, x, y, lrs = learn_tab.surface_defaults("Beale", lang)
-    assert dropdown.choices and (x, y) == optim_race.SURFACES["Beale"].start and len(lrs) == 8
-    lrs.iloc[0, 1] = 0.002
-    figure, table = learn_tab.race_view("Beale", x, y, 20, lrs, lang)
-    assert isinstance(figure, Figure) and len(table) == 8 and t["diverged"] in table.columns
-    assert table[t["optimizer"]].iloc[1] == t["runner_names"]["SGD + momentum"]
-    with pytest.raises(gr.Error, match="one row per optimizer"):
-        user_errors(learn_tab.race_view)("Beale", x, y, 20, lrs.iloc[:3], lang)
+    with speaking(lang):
+        dropdown, x, y, lrs = learn_tab.surface_defaults("Beale")
+        assert ("silla" if lang == "es" else "saddle", "saddle") in dropdown.choices
+        assert (x, y) == optim_race.SURFACES["Beale"].start and len(lrs) == 8
+        lrs.iloc[0, 1] = 0.002
+        figure, table = learn_tab.race_view("Beale", x, y, 20, lrs)
+        assert isinstance(figure, Figure) and len(table) == 8 and say("learn.diverged", lang) in table.columns
+        assert table[say("learn.optimizer", lang)].iloc[1] == NAMES[lang]["runner_names"]["SGD + momentum"]
+        with pytest.raises(gr.Error, match="one row per optimizer"):
+            user_errors(learn_tab.race_view)("Beale", x, y, 20, lrs.iloc[:3])
 
 
 class FakeJobs:
@@ -123,9 +130,10 @@ def test_queue_submits_seven_configs_differing_only_in_optimizer(workspace):
 
 def test_show_runs_before_and_while_they_train(workspace):
     empty, table, figure, timer = learn_tab.show_runs(workspace, [], None)
-    assert empty == learn_tab.STRINGS["en"]["no_runs"] and table.empty and figure is None and not timer.active
+    assert empty == say("learn.no_runs") and table.empty and figure is None and not timer.active
     ids, _, _ = learn_tab.queue_runs(FakeJobs(workspace), "lenet5", 1, 0.01)
-    empty, table, figure, timer = learn_tab.show_runs(workspace, ids, None, "es")
+    with speaking("es"):
+        empty, table, figure, timer = learn_tab.show_runs(workspace, ids, None)
     assert empty == "" and len(table) == 7 and isinstance(figure, Figure)
     assert table["optimizador"].tolist() == [optim_race.NAMES[o] for o in OPTIMIZERS]
-    assert set(table["estado"]) == {"queued"} and timer.active  # the timer polls until they end
+    assert set(table["estado"]) == {"en cola"} and timer.active  # the timer polls until they end

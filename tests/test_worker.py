@@ -265,3 +265,47 @@ def test_many_sessions_cannot_queue_more_than_the_server_wide_limit(workspace, m
         assert len(list_runs(workspace)) == 3
     finally:
         jobs.shutdown(timeout=5)
+
+
+def test_api_uploads_are_deleted_once_no_run_can_read_them_again(workspace):
+    from cnnapp import workspace as ws
+    from cnnapp.runs import CONFIG
+    from cnnapp.worker import release_uploads
+
+    def upload(name: str, state: str | None, age_s: float) -> Path:
+        kept = ws.uploads_dir(workspace) / name / "data.zip"
+        kept.parent.mkdir(parents=True)
+        kept.write_bytes(b"PK")
+        os.utime(kept.parent, (time.time() - age_s, time.time() - age_s))
+        if state:
+            run = RunDir.create("lenet5", workspace)
+            run.file(CONFIG).write_text(f'{{"data": "{kept}"}}')
+            run.update_status(state=state)
+        return kept.parent
+
+    done = upload("done", "completed", 3600)  # extracted and trained: its images live in datasets/
+    resumable = upload("resumable", "interrupted", 3600)  # resuming reads the archive again
+    waiting = upload("waiting", "queued", 3600)
+    stray = upload("stray", None, 3600)  # its request failed after storing it
+    fresh = upload("fresh", None, 5)  # its run is being created right now
+    release_uploads(workspace)
+    assert not done.exists() and not stray.exists()
+    assert resumable.exists() and waiting.exists() and fresh.exists()
+
+
+def test_predictions_take_the_cores_a_running_training_leaves(workspace, monkeypatch, wait_for):
+    from cnnapp import cores
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    jobs = stub_manager(workspace, monkeypatch, 3.0)
+    try:
+        assert cores.inference_threads() == 2  # nothing trains: both cores
+        run = jobs.submit({"data": "d", "arch": "lenet5"})
+        wait_for(lambda: run.status().get("pid"), 30, "the training to start")
+        assert cores.inference_threads() == 1  # its one thread keeps a core
+        wait_for(lambda: run.status().get("state") not in ("queued", "running"), 30, "the training to end")
+        wait_for(lambda: cores.inference_threads() == 2, 10, "the core to be given back")
+        monkeypatch.setenv("CNNAPP_INFERENCE_THREADS", "3")  # the setting wins
+        assert cores.inference_threads() == 3
+    finally:
+        jobs.shutdown(timeout=5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 import tempfile
 import time
 from functools import partial
@@ -16,44 +17,46 @@ import pandas as pd
 from cnnapp import sessions
 from cnnapp.config import TrainConfig
 from cnnapp.errors import CnnappError, ConfigError, DataError
-from cnnapp.runs import ACTIVE
+from cnnapp.runs import ACTIVE, STATES
 from cnnapp.ui.common import LATEST, PRIVATE, duration, pct, plain, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
+from cnnapp.ui.i18n import T, say
 from cnnapp.worker import JobManager
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-TITLE = "Compare"
+TITLE = "Compare"  # the tab's id; its shown title is `compare.title`
 POLL_S = 2.0
-INTRO = """
-**Compare experiments** (the course's last slide): does starting from ImageNet weights (*transfer learning*)
-help, and should the pretrained backbone be trained too (*fine tuning*)? One click queues the four runs below on
-the chosen dataset and the Train tab's architecture, with the same split and options:
-
-| | pretrained | backbone | what it is |
-|---|---|---|---|
-| **(a)** | no | trained | from scratch |
-| **(b)** | yes | frozen | feature extraction: only the new head learns |
-| **(c)** | yes | trained | full fine-tuning, the backbone at a 10× lower learning rate |
-| **(d)** | yes | frozen, then unfrozen | the course's two steps: `fit`, `model.unfreeze()`, `fit(lr=1e-4)` |
-"""
-EMPTY = (
-    '<div class="cnn-empty"><b>Nothing to compare yet.</b> Press <b>Queue the runs</b>, '
-    "or pick finished runs in the list.</div>"
+SHOWN = (  # the columns of `compare.comparison_table` shown, in order; their titles are `compare.col_*`
+    "setting",
+    "state",
+    "stages",
+    "lr_head",
+    "lr_backbone",
+    "trainable_params",
+    "best_val_acc",
+    "test_acc",
+    "train_seconds",
+    "run_id",
 )
-SHOWN = {
-    "setting": "setting",
-    "state": "state",
-    "stages": "stages",
-    "lr_head": "lr head",
-    "lr_backbone": "lr backbone",
-    "trainable_params": "trainable params",
-    "best_val_acc": "best val acc",
-    "test_acc": "test acc",
-    "train_seconds": "time",
-    "run_id": "run",
-}
+STAGE = re.compile(r"\b(full|frozen|unfrozen)\b")  # the stage names in `compare.comparison_table`'s "stages"
+
+
+def _columns(*names: str) -> list[str]:
+    return [say(f"compare.col_{name}") for name in names]
+
+
+def _setting(text: str) -> str:
+    """An engine setting label (`compare.SETTINGS`, maybe followed by a run id) in the visitor's language."""
+    from cnnapp import compare
+
+    keys = {label: f"compare.setting_{key}" for key, label in compare.SETTINGS.items()}
+    keys["from scratch, frozen"] = "compare.setting_scratch_frozen"  # `compare.setting_of`'s other combination
+    for label, key in keys.items():
+        if text.startswith(label):
+            return say(key) + text[len(label) :]
+    return text
 
 
 def _base(
@@ -86,15 +89,16 @@ def plan(dataset: dict | None, arch: str, *options: float | str | None) -> tuple
     try:
         cells = compare.plan(_base(dataset, arch, *options))
     except CnnappError as exc:
-        return f"⚠ {html.escape(plain(str(exc)), quote=False)}", pd.DataFrame(columns=["setting", "will it run?"])
+        return f"⚠ {html.escape(plain(str(exc)), quote=False)}", pd.DataFrame(columns=_columns("setting", "will_run"))
     name = html.escape(dataset["name"], quote=False)
     runnable = sum(cfg is not None for _, cfg, _ in cells)
-    text = (
-        f"Trains **{html.escape(display_name(arch), quote=False)}** (the Train tab's architecture) on **{name}**: "
-        f"{runnable} of {len(cells)} settings can run."
-    )
-    rows = [(label, "✓ will run" if cfg else f"✗ skipped: {plain(reason)}") for label, cfg, reason in cells]
-    return text, pd.DataFrame(rows, columns=["setting", "will it run?"])
+    arch_name = html.escape(display_name(arch), quote=False)
+    text = say("compare.plan", arch=arch_name, dataset=name, runnable=runnable, total=len(cells))
+    rows = [
+        (_setting(label), say("compare.will_run") if cfg else say("compare.skipped", reason=plain(reason)))
+        for label, cfg, reason in cells
+    ]
+    return text, pd.DataFrame(rows, columns=_columns("setting", "will_run"))
 
 
 def run_choices(root: Path, current: list[str] | None, session: str | None = None) -> gr.Dropdown:
@@ -111,14 +115,16 @@ def queue(
     cells = compare.plan(_base(dataset, arch, *options))
     runnable = [cfg for _, cfg, _ in cells if cfg is not None]
     if not runnable:
-        raise ConfigError(f"none of the settings can run: {cells[0][2]}")
+        raise ConfigError(say("compare.none_can_run", reason=cells[0][2]))
     name = dataset["name"] if dataset else None
     runs = [
         jobs.submit({k: v for k, v in cfg.to_dict().items() if v is not None}, session, dataset_name=name)
         for cfg in runnable
     ]
     skipped = len(cells) - len(runs)
-    gr.Info(f"Queued {len(runs)} runs: they train one after another" + (f"; {skipped} skipped" if skipped else ""))
+    gr.Info(
+        say("compare.queued_skipped", n=len(runs), skipped=skipped) if skipped else say("compare.queued", n=len(runs))
+    )
     return run_choices(jobs.root, [r.id for r in runs], session), gr.Timer(active=True), time.time()
 
 
@@ -139,8 +145,8 @@ def progress(runs: list, table: pd.DataFrame) -> str:
     known = (not waiting or finished) and (not running or left)
     if waiting and finished:
         left += waiting * sum(finished) / len(finished)
-    text = f"{done} of {len(runs)} runs finished" + (
-        f" · about {duration(left)} left" if known and done < len(runs) else ""
+    text = say("compare.progress", done=done, total=len(runs)) + (
+        say("compare.left", left=duration(left)) if known and done < len(runs) else ""
     )
     pct_done = 100 * fraction / max(len(runs), 1)
     return (
@@ -152,6 +158,9 @@ def progress(runs: list, table: pd.DataFrame) -> str:
 
 def _shown(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
+    out["setting"] = out["setting"].map(_setting)
+    out["state"] = out["state"].map(lambda v: say(f"compare.state_{v}") if v in STATES else v)
+    out["stages"] = out["stages"].map(lambda v: STAGE.sub(lambda m: say(f"compare.stage_{m[1]}"), v) if v else v)
     for name in ("best_val_acc", "test_acc"):
         out[name] = out[name].map(pct)
     for name in ("trainable_params",):
@@ -159,7 +168,7 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
     out["train_seconds"] = out["train_seconds"].map(duration)
     out["lr_head"] = out["lr_head"].map(lambda v: "—" if pd.isna(v) else f"{float(v):g}")
     out["lr_backbone"] = out["lr_backbone"].map(lambda v: "—" if pd.isna(v) else f"{float(v):g}")
-    return out[list(SHOWN)].rename(columns=SHOWN)
+    return out[list(SHOWN)].set_axis(_columns(*SHOWN), axis=1)
 
 
 def _csv(table: pd.DataFrame) -> str:
@@ -180,18 +189,18 @@ def show(
     runs = [sessions.get_run(r, root, session) for r in run_ids or []]
     if not runs:
         return (
-            EMPTY,
+            say("compare.empty"),
             "",
-            pd.DataFrame(columns=list(SHOWN.values())),
+            pd.DataFrame(columns=_columns(*SHOWN)),
             None,
             gr.DownloadButton(value=None, visible=False),
             gr.Timer(active=False),
         )
     table = compare.comparison_table(runs)
-    curves = compare.val_curves(runs).assign(val_acc=lambda f: f["val_acc"] * 100)
-    figure = (
-        line_figure(curves, "epoch", "val_acc", "run", "validation accuracy (%)", (0, 100)) if len(curves) else None
-    )
+    epoch = say("compare.epoch")
+    curves = compare.val_curves(runs).assign(val_acc=lambda f: f["val_acc"] * 100, run=lambda f: f["run"].map(_setting))
+    curves = curves.rename(columns={"epoch": epoch})
+    figure = line_figure(curves, epoch, "val_acc", "run", say("compare.val_acc_pct"), (0, 100)) if len(curves) else None
     active = any(r.reconcile().get("state") in ACTIVE for r in runs)
     return (
         "",
@@ -211,42 +220,40 @@ def poll(root: Path, run_ids: list[str] | None, session: str | None = None) -> t
 
 def build(ctx: UIContext) -> None:
     """The Compare tab."""
-    gr.Markdown(INTRO)
+    gr.Markdown(T("compare.intro"))
     with gr.Row(equal_height=True):
-        epochs = gr.Slider(1, 30, value=3, step=1, label="Epochs per run", info="(d): frozen epochs")
-        unfreeze = gr.Slider(
-            0, 30, value=0, step=1, label="(d): then unfrozen for … epochs", info="0: as many as the frozen ones"
-        )
-        img_size = gr.Slider(32, 320, value=96, step=4, label="Image size (px)", info="small is fast on a CPU")
-        lr_head = gr.Number(value=TrainConfig().lr_head, label="Learning rate (head)", min_width=120)
+        epochs = gr.Slider(1, 30, value=3, step=1, label=T("compare.epochs"), info=T("compare.epochs_info"))
+        unfreeze = gr.Slider(0, 30, value=0, step=1, label=T("compare.unfreeze"), info=T("compare.unfreeze_info"))
+        img_size = gr.Slider(32, 320, value=96, step=4, label=T("compare.img_size"), info=T("compare.img_size_info"))
+        lr_head = gr.Number(value=TrainConfig().lr_head, label=T("compare.lr_head"), min_width=120)
     plan_text = gr.Markdown(elem_id="compare-plan-text")
     plan_table = gr.Dataframe(
-        headers=["setting", "will it run?"],
+        headers=_columns("setting", "will_run"),
         interactive=False,
         wrap=True,
-        label="What will run",
+        label=T("compare.what_will_run"),
         elem_id="compare-plan",
         elem_classes="cnn-table",
     )
-    go = gr.Button("▶ Queue the runs", variant="primary", elem_id="compare-queue")
+    go = gr.Button(T("compare.queue"), variant="primary", elem_id="compare-queue")
     picked = gr.Dropdown(
         multiselect=True,
-        label="Runs compared",
-        info="the grid just queued, or any runs you pick",
+        label=T("compare.runs"),
+        info=T("compare.runs_info"),
         elem_id="compare-runs",
     )
-    empty = gr.HTML(EMPTY)
+    empty = gr.HTML(T("compare.empty"))
     bar = gr.HTML(elem_id="compare-progress")
     table = gr.Dataframe(
-        headers=list(SHOWN.values()),
+        headers=_columns(*SHOWN),
         interactive=False,
         wrap=True,
-        label="Comparison",
+        label=T("compare.comparison"),
         elem_id="compare-table",
         elem_classes="cnn-table",
     )
-    curves = gr.Plot(label="Validation accuracy per epoch", format="png", elem_id="compare-curves")
-    download = gr.DownloadButton("⬇ comparison.csv", visible=False, scale=0, min_width=200, elem_id="compare-csv")
+    curves = gr.Plot(label=T("compare.curves"), format="png", elem_id="compare-curves")
+    download = gr.DownloadButton(T("compare.csv"), visible=False, scale=0, min_width=200, elem_id="compare-csv")
     timer = gr.Timer(POLL_S, active=False)
 
     session = ctx.session
@@ -283,7 +290,7 @@ def build(ctx: UIContext) -> None:
         [picked, timer, ctx.runs_changed],
         **PRIVATE,
     )
-    picked.change(**shown)
+    gr.on([ctx.demo.load, picked.change], **shown)  # on load: the table's headers in the visitor's language
     timer.tick(
         user_errors(partial(poll, ctx.root)),
         [picked, session],

@@ -15,18 +15,15 @@ from cnnapp.images import load_rgb
 from cnnapp.runs import REPORT, RunDir
 from cnnapp.ui.common import LATEST, PRIVATE, pct, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
+from cnnapp.ui.i18n import T, say
 from cnnapp.ui.widgets import image_grid
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-TITLE = "Evaluate"
+TITLE = "Evaluate"  # the tab's id; its shown title is `evaluate.title`
 SPLITS = {"validation": "val", "test": "test"}
-NO_RUNS = (
-    '<div class="cnn-empty"><b>No evaluated run yet.</b> Train one on <b>2 · Train</b>: when it finishes, '
-    "its accuracy, confusion matrix and most confident mistakes appear here.</div>"
-)
-NO_MISTAKES = "No mistakes on the validation images: nothing to show."
+COLUMNS = ("class", "precision", "recall", "f1", "support")  # `evaluate.per_class_table`'s, shown as `evaluate.col_*`
 
 
 def evaluated_runs(root: Path, session: str | None = None) -> list[tuple[str, str]]:
@@ -39,25 +36,43 @@ def run_choices(
 ) -> tuple[gr.Dropdown, str]:
     """The run list (its value chosen as `run_dropdown` says) and the empty state."""
     choices, best = session_runs(root, session, needs=REPORT, dataset=dataset)
-    return run_dropdown(choices, current, preferred, best), "" if choices else NO_RUNS
+    return run_dropdown(choices, current, preferred, best), "" if choices else say("evaluate.no_runs")
 
 
 def _summary(run_id: str, accuracies: dict[str, float], split: str) -> str:
-    parts = [f"**Validation accuracy {pct(accuracies.get('val'))}**"]
+    parts = [f"**{say('evaluate.val_accuracy', acc=pct(accuracies.get('val')))}**"]
     if "test" in accuracies:
-        parts.append(f"**test accuracy {pct(accuracies['test'])}**")
-    return f"{run_id} · " + " · ".join(parts) + f"  \nPer-class metrics and confusion matrix below: **{split}** images."
+        parts.append(f"**{say('evaluate.test_accuracy', acc=pct(accuracies['test']))}**")
+    below = say("evaluate.below", split=say(f"evaluate.split_{split}"))
+    return f"{run_id} · " + " · ".join(parts) + f"  \n{below}"
+
+
+def _split_radio(splits: list[str], value: str) -> gr.Radio:
+    return gr.Radio(choices=[(say(f"evaluate.split_{name}"), name) for name in splits], value=value)
+
+
+def _confusion(run: RunDir, normalize: bool, split: str) -> Figure:
+    """The confusion matrix figure, titled and labelled in the visitor's language."""
+    from cnnapp import evaluate
+
+    cm, classes = evaluate.confusion(run, split)
+    title = say("evaluate.rows_title" if normalize else "evaluate.counts_title")
+    figure = evaluate.confusion_figure(cm, classes, normalize, title)
+    figure.axes[0].set(xlabel=say("evaluate.predicted_class"), ylabel=say("evaluate.true_class"))
+    return figure
 
 
 def _curves(run: RunDir) -> tuple[Figure, Figure]:
     from cnnapp import evaluate
 
-    long = evaluate.curves(run)
+    epoch = say("evaluate.epoch")
+    long = evaluate.curves(run).rename(columns={"epoch": epoch})
+    long["split"] = long["split"].map({"train": say("evaluate.train"), "val": say("evaluate.val")})
     loss = long[long["metric"] == "loss"]
     acc = long[long["metric"] == "accuracy"].assign(value=lambda f: f["value"] * 100)
     return (
-        evaluate.line_figure(loss, "epoch", "value", "split", "loss"),
-        evaluate.line_figure(acc, "epoch", "value", "split", "accuracy (%)", (0, 100)),
+        evaluate.line_figure(loss, epoch, "value", "split", say("evaluate.loss")),
+        evaluate.line_figure(acc, epoch, "value", "split", say("evaluate.accuracy_pct"), (0, 100)),
     )
 
 
@@ -74,53 +89,57 @@ def show(root: Path, run_id: str | None, split_name: str | None, session: str | 
     from cnnapp import evaluate
 
     if not run_id:
-        return "", gr.Radio(choices=["validation"], value="validation"), pd.DataFrame(), None, None, None, None, [], ""
+        return "", _split_radio(["validation"], "validation"), pd.DataFrame(), None, None, None, None, [], ""
     run = sessions.get_run(run_id, root, session)
     accuracies = evaluate.accuracies(run)
     splits = [name for name, key in SPLITS.items() if key in accuracies]
     split_name = split_name if split_name in splits else "validation"
     split = SPLITS[split_name]
     table = evaluate.per_class_table(run, split).round(3)
-    counts = evaluate.confusion_plot(run, normalize=False, split=split)
-    rows = evaluate.confusion_plot(run, normalize=True, split=split)
+    table = table.rename(columns={name: say(f"evaluate.col_{name}") for name in COLUMNS})
+    counts = _confusion(run, normalize=False, split=split)
+    rows = _confusion(run, normalize=True, split=split)
     gallery = [(_thumbnail(path), caption) for path, caption in evaluate.top_losses(run, k=16)]
     return (
         _summary(run.id, accuracies, split_name),
-        gr.Radio(choices=splits, value=split_name),
+        _split_radio(splits, split_name),
         table,
         counts,
         rows,
         *_curves(run),
         gallery,
-        "" if gallery else NO_MISTAKES,
+        "" if gallery else say("evaluate.no_mistakes"),
     )
 
 
 def build(ctx: UIContext) -> None:
     """The Evaluate tab."""
-    empty = gr.HTML(NO_RUNS)
+    empty = gr.HTML(T("evaluate.no_runs"))
     with gr.Row(equal_height=True):
-        run = gr.Dropdown(label="Run", info="runs that finished training", scale=3, elem_id="evaluate-run")
-        split = gr.Radio(["validation"], value="validation", label="Images", scale=1, elem_id="evaluate-split")
+        run = gr.Dropdown(label=T("evaluate.run"), info=T("evaluate.run_info"), scale=3, elem_id="evaluate-run")
+        split = gr.Radio(
+            [(T("evaluate.split_validation"), "validation")],
+            value="validation",
+            label=T("evaluate.images"),
+            scale=1,
+            elem_id="evaluate-split",
+        )
     summary = gr.Markdown(elem_id="evaluate-summary")
     per_class = gr.Dataframe(
-        label="Per class: precision, recall, F1, support",
+        label=T("evaluate.per_class"),
         interactive=False,
         max_height=320,
         elem_classes="cnn-table",
     )
     with gr.Row():
-        counts = gr.Plot(label="Confusion matrix (counts)", show_label=False, format="png", min_width=420)
-        rows = gr.Plot(label="Confusion matrix (row-normalised)", show_label=False, format="png", min_width=420)
+        counts = gr.Plot(label=T("evaluate.counts"), show_label=False, format="png", min_width=420)
+        rows = gr.Plot(label=T("evaluate.rows"), show_label=False, format="png", min_width=420)
     with gr.Row():  # the figures carry their own titles and legends: a label box would cover them
-        loss = gr.Plot(label="Loss per epoch", show_label=False, format="png", min_width=320)
-        acc = gr.Plot(label="Accuracy per epoch", show_label=False, format="png", min_width=320)
-    gr.Markdown(
-        "**Most confident mistakes**: the validation images the model got wrong, the surest first, as "
-        "*true class → predicted class (probability)*."
-    )
+        loss = gr.Plot(label=T("evaluate.loss_plot"), show_label=False, format="png", min_width=320)
+        acc = gr.Plot(label=T("evaluate.acc_plot"), show_label=False, format="png", min_width=320)
+    gr.Markdown(T("evaluate.mistakes_text"))
     mistakes_note = gr.Markdown()
-    mistakes = image_grid("Most confident mistakes", 5, "evaluate-top-losses")
+    mistakes = image_grid(T("evaluate.mistakes"), 5, "evaluate-top-losses")
 
     refresh = {
         "fn": partial(run_choices, ctx.root),

@@ -11,23 +11,25 @@ from PIL import Image
 from cnnapp.sessions import load_predictor
 from cnnapp.ui.common import LATEST, PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
+from cnnapp.ui.i18n import T, say
 from cnnapp.ui.predict_tab import model_choices, picture_input
 from cnnapp.ui.widgets import image_grid
 
-COLOUR_BAR = (  # the "jet" colours of `explain.overlay`, low to high
-    '<div class="cnn-colourbar"><span>low</span><div style="background: linear-gradient(to right, #00007f, #0000ff, '
-    '#007fff, #00ffff, #7fff7f, #ffff00, #ff7f00, #ff0000, #7f0000)"></div>'
-    "<span>high: where the model looked</span></div>"
-)
-TITLE = "Explain"
-PREDICTED = "(the predicted class)"
-INTRO = """
-**Grad-CAM** colours the parts of a picture that pushed the model towards a class (red: strong evidence), using the
-gradients of that class's score at the last convolutional layer. **Feature maps** are what the layers output:
-early layers respond to lines and edges, middle ones to shapes, late ones to object parts, as in the visual cortex
-V1 → V2 → V4 → IT.
-"""
-NO_IMAGE = "Add a picture (or click an example) to see where the model looks."
+TITLE = "Explain"  # the tab's id; its shown title is `explain.title`
+PREDICTED = "(the predicted class)"  # the class choice meaning "whatever the model predicts", shown `explain.predicted`
+JET = "#00007f, #0000ff, #007fff, #00ffff, #7fff7f, #ffff00, #ff7f00, #ff0000, #7f0000"  # `explain.overlay`'s colours
+
+
+def colour_bar() -> str:
+    """The low → high colour scale of the Grad-CAM overlay, in the visitor's language (HTML)."""
+    return (
+        f'<div class="cnn-colourbar"><span>{say("explain.low")}</span>'
+        f'<div style="background: linear-gradient(to right, {JET})"></div><span>{say("explain.high")}</span></div>'
+    )
+
+
+def _class_choices(classes: list[str]) -> gr.Dropdown:
+    return gr.Dropdown(choices=[(say("explain.predicted"), PREDICTED), *classes], value=PREDICTED)
 
 
 def on_model(root: Path, model: str | None, session: str | None = None) -> tuple[gr.Dropdown, gr.Dropdown]:
@@ -35,11 +37,11 @@ def on_model(root: Path, model: str | None, session: str | None = None) -> tuple
     from cnnapp import explain
 
     if not model:
-        return gr.Dropdown(choices=[PREDICTED], value=PREDICTED), gr.Dropdown(choices=[], value=[], multiselect=True)
+        return _class_choices([]), gr.Dropdown(choices=[], value=[], multiselect=True)
     predictor = load_predictor(model, root, session)
     layers = explain.feature_layers(explain.model_layers(predictor))
     return (
-        gr.Dropdown(choices=[PREDICTED, *predictor.classes], value=PREDICTED),
+        _class_choices(list(predictor.classes)),
         gr.Dropdown(
             choices=[(layer.label, layer.name) for layer in layers],
             value=[layer.name for layer in layers],
@@ -55,14 +57,14 @@ def gradcam(
     from cnnapp import explain
 
     if not image or not model:
-        return None, NO_IMAGE
+        return None, say("explain.no_image")
     predictor = load_predictor(model, root, session)
     chosen = class_name if class_name in predictor.classes else None  # a class of the previous model means "predicted"
     result = explain.explain(predictor, image, chosen)
-    return result.side_by_side(), (
-        f"Grad-CAM of **{result.label}** (probability {result.prob:.1%}) at layer `{result.layer}`, "
-        f"on the picture as the model sees it ({predictor.img_size}×{predictor.img_size} px)."
+    caption = say(
+        "explain.caption", label=result.label, prob=f"{result.prob:.1%}", layer=result.layer, size=predictor.img_size
     )
+    return result.side_by_side(), caption
 
 
 def feature_maps(
@@ -78,36 +80,40 @@ def feature_maps(
 
 def build(ctx: UIContext) -> None:
     """The Explain tab."""
-    gr.Markdown(INTRO)
+    gr.Markdown(T("explain.intro"))
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
-            image = picture_input("Picture", 300, "explain-image")
+            image = picture_input(T("explain.picture"), 300, "explain-image")
         with gr.Column(scale=2, min_width=300):
             with gr.Row(equal_height=True):
                 model = gr.Dropdown(
-                    label="Model",
-                    info="a run you trained, or a pretrained ImageNet classifier",
+                    label=T("explain.model"),
+                    info=T("explain.model_info"),
                     allow_custom_value=True,
                     elem_id="explain-model",
                 )
                 class_name = gr.Dropdown(
-                    [PREDICTED], value=PREDICTED, label="Explain the class", elem_id="explain-class"
+                    [(T("explain.predicted"), PREDICTED)],
+                    value=PREDICTED,
+                    label=T("explain.class"),
+                    elem_id="explain-class",
                 )
             heatmap = gr.Image(
-                type="pil", label="Picture · Grad-CAM", interactive=False, height=300, elem_id="explain-heatmap"
+                type="pil", label=T("explain.heatmap"), interactive=False, height=300, elem_id="explain-heatmap"
             )
-            gr.HTML(COLOUR_BAR)
-            caption = gr.Markdown(NO_IMAGE)
-    gr.Markdown("### Feature maps, early → late layers")
+            bar = gr.HTML()
+            caption = gr.Markdown(T("explain.no_image"))
+    gr.Markdown(T("explain.maps_title"))
     layers = gr.Dropdown(
         multiselect=True,
-        label="Layers",
-        info="the stem and the last block at each resolution",
+        label=T("explain.layers"),
+        info=T("explain.layers_info"),
         elem_id="explain-layers",
     )
-    maps = image_grid("Strongest activation maps of each layer", 3, "explain-maps")
+    maps = image_grid(T("explain.maps"), 3, "explain-maps")
 
     root, session = ctx.root, ctx.session
+    ctx.demo.load(colour_bar, None, bar, show_progress="hidden", **PRIVATE)
     refresh = {
         "fn": partial(model_choices, root),
         "inputs": [model, ctx.selected_run, session, ctx.dataset],

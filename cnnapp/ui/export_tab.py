@@ -16,14 +16,11 @@ from cnnapp.errors import DataError
 from cnnapp.runs import WEIGHTS, RunDir
 from cnnapp.ui.common import LATEST, PRIVATE, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
+from cnnapp.ui.i18n import T, say
 
-TITLE = "Export"
-FORMATS = {
-    "ONNX (model.onnx)": "onnx",
-    "Model folder (.zip: safetensors weights, config.json, model card)": "safetensors",
-}
+TITLE = "Export"  # the tab's id; its shown title is `export.title`
+FORMATS = ("onnx", "safetensors")  # the format choices' values, shown as `export.format_*`
 KEEP_S = 3600  # downloads older than this are removed from the temporary folder
-NO_RUNS = "No trained model yet: train one on the **Train** tab, then export it here."
 
 
 def usable_runs(root: Path, session: str | None = None) -> list[tuple[str, str]]:
@@ -54,25 +51,15 @@ def _scratch() -> Path:
 
 def _run(root: Path, run_id: str | None, session: str | None) -> RunDir:
     if not run_id:
-        raise DataError("no run chosen: train a model first, then pick it in the list")
+        raise DataError(say("export.no_run"))
     return sessions.get_run(run_id, root, session)
 
 
 def _usage(fmt: str, run_id: str, classes: list[str], img_size: int) -> str:
     shown = ", ".join(f"`{html.escape(c)}`" for c in classes[:20]) + (" …" if len(classes) > 20 else "")
     if fmt == "onnx":
-        return (
-            f"✅ **{html.escape(run_id)}.onnx** is ready below. "
-            f"Input `input`: float32 `[batch, 3, {img_size}, {img_size}]`, "
-            "normalised with the run's mean/std; output `probabilities` (softmax). "
-            f"The labels and preprocessing are in the file's metadata. Classes: {shown}."
-        )
-    return (
-        f"✅ **{html.escape(run_id)}.zip** is ready below: "
-        "`model.safetensors`, `config.json` and a model card `README.md`. "
-        'Unzip it and load it with `timm.create_model("local-dir:FOLDER", pretrained=True)` (timm architectures) '
-        f'or `cnnapp.export.load_exported("FOLDER")`. Classes: {shown}.'
-    )
+        return say("export.onnx_ready", file=f"{html.escape(run_id)}.onnx", size=img_size, classes=shown)
+    return say("export.zip_ready", file=f"{html.escape(run_id)}.zip", classes=shown)
 
 
 def make_download(root: Path, run_id: str | None, choice: str, session: str | None = None) -> tuple[str, str]:
@@ -80,7 +67,7 @@ def make_download(root: Path, run_id: str | None, choice: str, session: str | No
     from cnnapp import export
 
     run = _run(root, run_id, session)
-    fmt = FORMATS.get(choice, "safetensors")
+    fmt = choice if choice in FORMATS else "safetensors"
     scratch = _scratch()
     if fmt == "onnx":
         written = export.export_onnx(run, scratch / "onnx")
@@ -101,34 +88,35 @@ def push(root: Path, run_id: str | None, repo_id: str, token: str, private: bool
     export.check_push(repo_id, token, env_token=False)
     folder = export.export_folder(run, _scratch() / run.id)
     url = export.push_to_hub(folder, repo_id, token=token, private=private, env_token=False)
-    return f"✅ Uploaded to [{html.escape(repo_id)}]({html.escape(url, quote=True)})."
+    return say("export.uploaded", repo=html.escape(repo_id), url=html.escape(url, quote=True))
 
 
 def build(ctx: UIContext) -> None:
     """The Export tab."""
-    gr.Markdown(
-        "Take a trained model away: **ONNX** for onnxruntime and other runtimes, or a **model folder** that timm and "
-        "cnnapp load and that the Hugging Face Hub shows with a model card."
-    )
+    gr.Markdown(T("export.intro"))
     with gr.Row(equal_height=True):
-        run = gr.Dropdown(label="Trained model", info="runs with saved weights", scale=3, elem_id="export-run")
-        fmt = gr.Radio(list(FORMATS), value=list(FORMATS)[1], label="Format", scale=3, elem_id="export-format")
-    export_btn = gr.Button("⬇ Export", variant="primary", elem_id="export-button")
-    note = gr.Markdown(NO_RUNS, elem_id="export-note")
-    download = gr.File(label="Download", interactive=False, elem_id="export-file")
-    with gr.Accordion("Push to the Hugging Face Hub", open=False):
-        gr.Markdown(
-            "Creates the model repository if needed and uploads the model folder. Needs an access token with "
-            "**write** permission (huggingface.co → Settings → Access Tokens); "
-            "it is used for this upload only and not stored."
+        run = gr.Dropdown(label=T("export.run"), info=T("export.run_info"), scale=3, elem_id="export-run")
+        fmt = gr.Radio(
+            [(T(f"export.format_{name}"), name) for name in FORMATS],
+            value="safetensors",
+            label=T("export.format"),
+            scale=3,
+            elem_id="export-format",
         )
+    export_btn = gr.Button(T("export.export"), variant="primary", elem_id="export-button")
+    note = gr.Markdown(T("export.no_runs"), elem_id="export-note")
+    download = gr.File(label=T("export.download"), interactive=False, elem_id="export-file")
+    with gr.Accordion(T("export.hub"), open=False):
+        gr.Markdown(T("export.hub_text"))
         with gr.Row(equal_height=True):
-            repo = gr.Textbox(label="Repository", placeholder="your-name/my-classifier", scale=2, elem_id="export-repo")
-            token = gr.Textbox(
-                label="Access token", type="password", placeholder="hf_…", scale=2, elem_id="export-token"
+            repo = gr.Textbox(
+                label=T("export.repo"), placeholder="your-name/my-classifier", scale=2, elem_id="export-repo"
             )
-            private = gr.Checkbox(label="Private", value=False, scale=1)
-        push_btn = gr.Button("⬆ Push to the Hub", elem_id="export-push")
+            token = gr.Textbox(
+                label=T("export.token"), type="password", placeholder="hf_…", scale=2, elem_id="export-token"
+            )
+            private = gr.Checkbox(label=T("export.private"), value=False, scale=1)
+        push_btn = gr.Button(T("export.push"), elem_id="export-push")
         pushed = gr.Markdown(elem_id="export-pushed")
 
     session = ctx.session
@@ -141,7 +129,7 @@ def build(ctx: UIContext) -> None:
     }
     gr.on([session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh, trigger_mode=LATEST)
     run.change(
-        lambda r: ("Choose a format and press **Export**." if r else NO_RUNS, None),
+        lambda r: (say("export.choose" if r else "export.no_runs"), None),
         run,
         [note, download],
         show_progress="hidden",

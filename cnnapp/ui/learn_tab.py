@@ -1,11 +1,12 @@
 """Learn tab: the course (Tema 8, Redes Convolucionales), hands-on: convolution, pooling, stacking, flatten, softmax,
 dropout, architectures, loss functions and optimizers.
 
-Every user-visible string of the tab is in `cnnapp.ui.learn_strings.STRINGS`, keyed by language ("en", the default,
-and "es" with the course's own terms); `build(ctx, lang)` and the handlers take the language. `cnnapp.learn*` and
+The tab follows the page's language like the others: its text is in `cnnapp.ui.strings.learn` (static text by `T`,
+handler text by `say`), the names that come in groups in `cnnapp.ui.learn_strings` (Spanish with the course's own
+terms). `cnnapp.learn*` and
 `cnnapp.optim_race` compute with torch and draw with matplotlib, so they are imported by the handlers (the first
 page is built without torch); the tab's starting values are filled when the page loads. Longer than most modules
-because its seven sub-tabs are wired together in one `build` (shared page load, language and tab-select events);
+because its seven sub-tabs are wired together in one `build` (shared page load and tab-select events);
 each section's handlers and layout are grouped under its own heading.
 """
 
@@ -23,23 +24,26 @@ from PIL import Image
 
 from cnnapp import sessions
 from cnnapp.errors import DataError
-from cnnapp.runs import ACTIVE
+from cnnapp.runs import ACTIVE, STATES
 from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, pct, user_errors
 from cnnapp.ui.context import UIContext
-from cnnapp.ui.learn_strings import STRINGS
+from cnnapp.ui.i18n import T, say
+from cnnapp.ui.learn_strings import names
 from cnnapp.ui.widgets import image_grid
 from cnnapp.worker import JobManager
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-LANGUAGES = tuple(STRINGS)
-TITLE = STRINGS["en"]["title"]
+TITLE = "Learn"  # the tab's id; its shown title is `learn.title`
 KERNEL = "vertical edges"  # the kernel shown first
 POOL_METHOD = "max"
 SURFACE = "Rosenbrock"  # the surface raced first
 POLL_S = 3.0
 COURSE_LOGITS = "2.0, 1.0, 0.1"  # the classic softmax example
+RUNS_COLUMNS = ("optimizer", "run", "state", "epoch", "best_val_acc")  # of the seven runs' table, as `learn.*`
+RACE_COLUMNS = ("optimizer", "end_x", "end_y", "end_loss", "diverged")  # of the race's table, as `learn.*`
+PRESETS = ("lenet5", "efficientnet_frozen")  # `optim_race.PRESETS` (not imported: torch), shown as `learn.preset_*`
 
 
 def _example_image() -> str | None:
@@ -53,7 +57,13 @@ def _table(array: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(a.astype(int) if np.allclose(a, a.round()) else a.round(3))
 
 
-def _size_text(formula_h: str, formula_w: str, t: dict[str, Any]) -> str:
+def _say(*keys: str) -> dict[str, str]:
+    """`learn.<key>` of each key, by key: the labels the engine's figures take."""
+    return {key: say(f"learn.{key}") for key in keys}
+
+
+def _size_text(formula_h: str, formula_w: str) -> str:
+    t = _say("output_size", "output_height", "output_width")
     return (
         f"**{t['output_size']}** = {formula_h}"
         if formula_h == formula_w
@@ -71,51 +81,46 @@ def kernel_table(name: str) -> pd.DataFrame:
     return pd.DataFrame(learn.KERNELS[name].round(3))
 
 
-def starting_values(lang: str = "en") -> tuple:
+def starting_values() -> tuple:
     """The shapes picture, the kernels, the first one's numbers, the pooling methods, the course's matrix (twice)."""
     from cnnapp import learn
 
-    t = STRINGS[lang]
     course = _table(learn.COURSE_MATRIX)
+    kernels, methods = names("kernels"), names("methods")
     return (
         learn.shapes_image(),
-        gr.Dropdown(choices=[(t["kernels"][k], k) for k in learn.KERNELS], value=KERNEL),
+        gr.Dropdown(choices=[(kernels[k], k) for k in learn.KERNELS], value=KERNEL),
         kernel_table(KERNEL),
-        gr.Radio(choices=[(t["methods"][m], m) for m in learn.POOLING], value=POOL_METHOD),
+        gr.Radio(choices=[(methods[m], m) for m in learn.POOLING], value=POOL_METHOD),
         course,
         course,
     )
 
 
-def convolve(
-    image: np.ndarray | None, kernel: pd.DataFrame, padding: float, stride: float, relu: bool, lang: str = "en"
-) -> tuple:
+def convolve(image: np.ndarray | None, kernel: pd.DataFrame, padding: float, stride: float, relu: bool) -> tuple:
     """The image as the kernel sees it (gray), the feature map, and the output size worked out."""
     from cnnapp import learn
 
-    t = STRINGS[lang]
     if image is None:
-        return None, None, t["no_image"]
+        return None, None, say("learn.no_image")
     result = learn.convolve(image, kernel, int(padding), int(stride), relu)
     h, w = result.shape
     return (
         learn.to_image(learn.to_gray(image), min_side=224),
         learn.to_image(result.feature_map, min_side=224),
-        _size_text(result.formula_h, result.formula_w, t) + f" → {t['feature_map_size']} **{h} × {w}**",
+        _size_text(result.formula_h, result.formula_w) + f" → {say('learn.feature_map_size')} **{h} × {w}**",
     )
 
 
-def pool_matrix(
-    matrix: pd.DataFrame, method: str, kernel: float, stride: float, lang: str = "en"
-) -> tuple[pd.DataFrame, str]:
+def pool_matrix(matrix: pd.DataFrame, method: str, kernel: float, stride: float) -> tuple[pd.DataFrame, str]:
     """Pool the table's matrix; the output size worked out."""
     from cnnapp import learn
 
-    t = STRINGS[lang]
     a = learn.as_matrix(matrix)
     out = learn.pool(a, method, int(kernel), int(stride))
     formula = learn.formula(a.shape[0], int(kernel), 0, int(stride))
-    text = t["pool_size"].format(method=t["methods"].get(method, method), k=int(kernel), s=int(stride), formula=formula)
+    shown = names("methods").get(method, method)
+    text = say("learn.pool_size", method=shown, k=int(kernel), s=int(stride), formula=formula)
     return _table(out), f"**{text}**"
 
 
@@ -130,64 +135,76 @@ def pool_picture(image: np.ndarray | None, method: str, kernel: float, stride: f
     return shown, f"{image.shape[0]}×{image.shape[1]} px → **{out.shape[0]}×{out.shape[1]}** px"
 
 
-def stack(
-    matrix: pd.DataFrame, padding: float, stride: float, lang: str = "en"
-) -> tuple[Figure, list[tuple[Image.Image, str]], str]:
+def stack(matrix: pd.DataFrame, padding: float, stride: float) -> tuple[Figure, list[tuple[Image.Image, str]], str]:
     """The stacked volume in 3-D, each filter's map, and its shape."""
     from cnnapp import learn
 
-    t = STRINGS[lang]
+    t, kernels = _say("filter", "side", "filters", "volume_word", "rows", "columns"), names("kernels")
     result = learn.stack(matrix, padding=int(padding), stride=int(stride))
     n = learn.as_matrix(matrix).shape[0]
     formula = learn.formula(n, 3, int(padding), int(stride))
     h, w, _ = result.volume.shape
     slices = [
-        (image, f"{t['filter']} {i + 1}: {t['kernels'].get(name, name)} → {h}×{w}")
+        (image, f"{t['filter']} {i + 1}: {kernels.get(name, name)} → {h}×{w}")
         for i, ((image, _), name) in enumerate(zip(learn.volume_slices(result), result.filters))
     ]
+    figure = learn.volume_figure(result)
+    figure.axes[0].set(
+        xlabel=t["rows"], ylabel=t["columns"], zlabel=t["filters"], title=f"{t['volume_word']} {result.shape_text}"
+    )
     return (
-        learn.volume_figure(result),
+        figure,
         slices,
         f"{t['side']} {formula}; {len(result.filters)} {t['filters']} → {t['volume_word']} **{result.shape_text}**",
     )
 
 
-def architectures(lang: str = "en") -> pd.DataFrame:
+def _place(text: Any) -> Any:
+    """ "1st in 2012" (the course's ILSVRC place) in the visitor's language."""
+    for english, shown in names("places").items():
+        if isinstance(text, str) and text.startswith(english):
+            return shown + text[len(english) :]
+    return text
+
+
+def architectures() -> pd.DataFrame:
     """The architectures table with readable parameter counts."""
     from cnnapp import learn
 
     table = learn.architectures_table()
     table["params (computed)"] = table["params (computed)"].map("{:,}".format)
-    return table.astype(object).where(table.notna(), "").rename(columns=STRINGS[lang]["arch_columns"])
+    table["ILSVRC place (course)"] = table["ILSVRC place (course)"].map(_place)
+    return table.astype(object).where(table.notna(), "").rename(columns=names("arch_columns"))
 
 
 # ----- flatten, softmax, dropout ---------------------------------------------------------------------------------
 
 
-def flatten_view(channels: float, height: float, width: float, lang: str = "en") -> Figure:
+def flatten_view(channels: float, height: float, width: float) -> Figure:
     """A numbered C×H×W volume and its flattened vector."""
     from cnnapp import learn_layers
 
     volume, vector = learn_layers.flatten(int(channels), int(height), int(width))
-    return learn_layers.flatten_figure(volume, vector, STRINGS[lang])
+    return learn_layers.flatten_figure(volume, vector, _say("channel", "vector"))
 
 
-def softmax_view(logits: str, temperature: float, lang: str = "en") -> tuple[Figure, str]:
+def softmax_view(logits: str, temperature: float) -> tuple[Figure, str]:
     """Bars of softmax(z / T) and the predicted class."""
     from cnnapp import learn_layers
 
     z = learn_layers.parse_logits(logits)
     probs = learn_layers.softmax(z, float(temperature))
-    text = STRINGS[lang]["softmax_sum"].format(total=probs.sum(), top=int(probs.argmax()) + 1, p=probs.max())
-    return learn_layers.softmax_figure(z, float(temperature), STRINGS[lang]), text
+    text = say("learn.softmax_sum", total=probs.sum(), top=int(probs.argmax()) + 1, p=probs.max())
+    return learn_layers.softmax_figure(z, float(temperature), _say("class", "probability")), text
 
 
-def dropout_view(p: float, seed: float, lang: str = "en") -> tuple[Figure, str]:
+def dropout_view(p: float, seed: float) -> tuple[Figure, str]:
     """Dropout on the example feature map: the map, the mask and the scaled result, with the counts."""
     from cnnapp import learn_layers
 
     r = learn_layers.dropout(learn_layers.feature_map(), float(p), int(seed))
-    text = STRINGS[lang]["dropout_summary"].format(
+    text = say(
+        "learn.dropout_summary",
         kept=int(r.mask.sum()),
         total=r.mask.size,
         share=r.mask.mean(),
@@ -196,38 +213,38 @@ def dropout_view(p: float, seed: float, lang: str = "en") -> tuple[Figure, str]:
         before=r.feature_map.mean(),
         after=r.output.mean(),
     )
-    return learn_layers.dropout_figure(r, STRINGS[lang]), text
+    return learn_layers.dropout_figure(r, _say("before", "mask", "after")), text
 
 
 # ----- loss functions ------------------------------------------------------------------------------------------------
 
 
-def loss_view(target: float, prediction: float, lang: str = "en") -> Figure:
+def loss_view(target: float, prediction: float) -> Figure:
     """The four losses against the prediction for the chosen target."""
     from cnnapp import learn_losses
 
-    t = STRINGS[lang]
+    t = _say("target_short", "prediction_axis", "loss_axis")
     labels = {"target": t["target_short"], "prediction": t["prediction_axis"], "loss": t["loss_axis"]}
-    return learn_losses.loss_figure(float(target), float(prediction), t["loss_names"], labels)
+    return learn_losses.loss_figure(float(target), float(prediction), names("loss_names"), labels)
 
 
-def batch_view(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+def batch_view(table: pd.DataFrame) -> pd.DataFrame:
     """Each example's loss under the four functions, and the batch's cost (their mean) in the last row."""
     from cnnapp import learn_losses
 
-    t = STRINGS[lang]
     y, p, each, cost = learn_losses.batch(table)
-    names = t["loss_names"]
+    example, losses = say("learn.example"), names("loss_names")
     rows = [
         {
-            t["example"]: str(i + 1),
+            example: str(i + 1),
             "y": f"{y[i]:g}",
             "ŷ": f"{p[i]:g}",
-            **{names[k]: round(float(each[k][i]), 4) for k in each},
+            **{losses[k]: round(float(each[k][i]), 4) for k in each},
         }
         for i in range(len(y))
     ]
-    rows.append({t["example"]: t["cost_row"], "y": "", "ŷ": "", **{names[k]: round(v, 4) for k, v in cost.items()}})
+    cost_row = {losses[k]: round(v, 4) for k, v in cost.items()}
+    rows.append({example: say("learn.cost_row"), "y": "", "ŷ": "", **cost_row})
     return pd.DataFrame(rows)
 
 
@@ -241,39 +258,40 @@ def batch_start() -> pd.DataFrame:
 # ----- optimizers ----------------------------------------------------------------------------------------------------
 
 
-def _runner_labels(lang: str) -> dict[str, str]:
+def _runner_labels() -> dict[str, str]:
     from cnnapp import optim_race
 
-    return {name: STRINGS[lang]["runner_names"].get(name, name) for name in optim_race.RUNNERS}
+    return {name: names("runner_names").get(name, name) for name in optim_race.RUNNERS}
 
 
-def surface_defaults(name: str, lang: str = "en") -> tuple[gr.Dropdown, float, float, pd.DataFrame]:
+def surface_defaults(name: str) -> tuple[gr.Dropdown, float, float, pd.DataFrame]:
     """The surfaces (the named one chosen), its start point and the learning rates that race well on it (editable)."""
     from cnnapp import optim_race
 
     s = optim_race.surface(name)
-    t = STRINGS[lang]
-    labels = _runner_labels(lang)
-    lrs = pd.DataFrame({t["optimizer"]: [labels[k] for k in s.lrs], t["learning_rate"]: list(s.lrs.values())})
-    return gr.Dropdown(choices=list(optim_race.SURFACES), value=name), s.start[0], s.start[1], lrs
+    labels, surfaces = _runner_labels(), names("surfaces")
+    lrs = pd.DataFrame(
+        {say("learn.optimizer"): [labels[k] for k in s.lrs], say("learn.learning_rate"): list(s.lrs.values())}
+    )
+    choices = [(surfaces.get(k, k), k) for k in optim_race.SURFACES]
+    return gr.Dropdown(choices=choices, value=name), s.start[0], s.start[1], lrs
 
 
-def race_view(
-    name: str, x: float, y: float, steps: float, lrs: pd.DataFrame, lang: str = "en"
-) -> tuple[Figure, pd.DataFrame]:
+def race_view(name: str, x: float, y: float, steps: float, lrs: pd.DataFrame) -> tuple[Figure, pd.DataFrame]:
     """Race the optimizers on the surface from (x, y): trajectories over contours, loss per step, where each ended."""
     from cnnapp import learn, optim_race
 
-    t = STRINGS[lang]
+    t = _say("step", "loss_above_min", "yes", "no", "optimizer", "end_x", "end_y", "end_loss", "diverged")
     if x is None or y is None or lrs is None or lrs.empty:  # the tab was opened before its starting values arrived
-        _, x, y, lrs = surface_defaults(name, lang)
+        _, x, y, lrs = surface_defaults(name)
     rates = learn.as_matrix(lrs.iloc[:, 1:], "learning rates")[:, 0] if isinstance(lrs, pd.DataFrame) else []
     if len(rates) != len(optim_race.RUNNERS):
         raise DataError(f"the learning-rate table needs one row per optimizer ({len(optim_race.RUNNERS)})")
     trajectories = optim_race.race(name, (float(x), float(y)), int(steps), dict(zip(optim_race.RUNNERS, rates)))
-    labels = _runner_labels(lang)
+    labels = _runner_labels()
     shown = {labels[k]: v for k, v in trajectories.items()}
     figure = optim_race.race_figure(name, shown, {"step": t["step"], "loss": t["loss_above_min"]})
+    figure.axes[0].set_title(f"{names('surfaces').get(name, name)}: {optim_race.surface(name).formula}")
     table = optim_race.final_table(shown).assign(
         loss=lambda f: f["loss"].map(lambda v: f"{v:.4g}"),
         diverged=lambda f: f["diverged"].map({True: t["yes"], False: t["no"]}),
@@ -289,38 +307,37 @@ def race_view(
 
 
 def queue_runs(
-    jobs: JobManager, preset: str, epochs: float, lr: float | None, session: str | None = None, lang: str = "en"
+    jobs: JobManager, preset: str, epochs: float, lr: float | None, session: str | None = None
 ) -> tuple[list[str], gr.Timer, float]:
     """Queue the seven optimizer runs on the example dataset through the job manager, for the session."""
     from cnnapp import optim_race
 
-    t = STRINGS[lang]
     if not EXAMPLE_DATASET.is_dir():
-        raise DataError(t["no_example"])
+        raise DataError(say("learn.no_example"))
     base = optim_race.base_config(EXAMPLE_DATASET, preset, int(epochs), float(lr or 3e-3))
     runs = optim_race.queue_optimizer_runs(base, partial(jobs.submit, session=session))
-    gr.Info(t["queued"])
+    gr.Info(say("learn.queued"))
     return [r.id for r in runs], gr.Timer(active=True), time.time()
 
 
 def show_runs(
-    root: Path, run_ids: list[str] | None, session: str | None = None, lang: str = "en"
+    root: Path, run_ids: list[str] | None, session: str | None = None
 ) -> tuple[str, pd.DataFrame, Figure | None, gr.Timer]:
     """The seven runs' states and their validation curves overlaid; the poll timer runs while any is active."""
     from cnnapp import optim_race
 
-    t = STRINGS[lang]
-    columns = [t["optimizer"], t["run"], t["state"], t["epoch"], t["best_val_acc"]]
+    t = _say("epoch", "val_acc_axis", "val_loss_axis")
+    columns = [say(f"learn.{k}") for k in RUNS_COLUMNS]
     runs = [sessions.get_run(r, root, session) for r in run_ids or []]
     if not runs:
-        return t["no_runs"], pd.DataFrame(columns=columns), None, gr.Timer(active=False)
+        return say("learn.no_runs"), pd.DataFrame(columns=columns), None, gr.Timer(active=False)
     summaries = [r.summary() for r in runs]
     table = pd.DataFrame(
         [
             [
                 optim_race.NAMES.get(s["optimizer"], s["optimizer"]),
                 s["run_id"],
-                s["state"],
+                say(f"compare.state_{s['state']}") if s["state"] in STATES else s["state"],
                 f"{s['epoch']}/{s['epochs']}",
                 pct(s["best_val_acc"]),
             ]
@@ -335,33 +352,33 @@ def show_runs(
     return "", table, optim_race.curves_figure(curves, labels), gr.Timer(active=active)
 
 
-def poll_runs(root: Path, run_ids: list[str] | None, session: str | None = None, lang: str = "en") -> tuple:
+def poll_runs(root: Path, run_ids: list[str] | None, session: str | None = None) -> tuple:
     """`show_runs` on the timer; when the last run ends, tell the other tabs that runs changed."""
-    shown = show_runs(root, run_ids, session, lang)
+    shown = show_runs(root, run_ids, session)
     return *shown, (gr.skip() if shown[-1].active else time.time())
 
 
-def _matrix(label: str, elem_id: str, interactive: bool, **layout: Any) -> gr.Dataframe:
+def _matrix(label: Any, elem_id: str, interactive: bool, **layout: Any) -> gr.Dataframe:
     """A table the user edits (`interactive`) or one of results, in the compact `cnn-table` style."""
     return gr.Dataframe(interactive=interactive, label=label, elem_id=elem_id, elem_classes="cnn-table", **layout)
 
 
-def _build_convolution(t: dict[str, Any]) -> dict:
-    gr.Markdown(t["conv_text"])
+def _build_convolution() -> dict:
+    gr.Markdown(T("learn.conv_text"))
     with gr.Row():
         with gr.Column(min_width=280):
             c = {
                 "image": gr.Image(
                     type="numpy",
-                    label=t["image"],
+                    label=T("learn.image"),
                     height=260,
                     sources=["upload", "clipboard"],
                     elem_id="learn-conv-image",
                 ),
-                "kernel_name": gr.Dropdown([KERNEL], value=KERNEL, label=t["kernel"], elem_id="learn-kernel"),
+                "kernel_name": gr.Dropdown([KERNEL], value=KERNEL, label=T("learn.kernel"), elem_id="learn-kernel"),
                 "kernel": gr.Dataframe(
                     interactive=True,
-                    label=t["kernel_numbers"],
+                    label=T("learn.kernel_numbers"),
                     row_count=3,
                     column_count=3,
                     elem_id="learn-kernel-table",
@@ -369,156 +386,162 @@ def _build_convolution(t: dict[str, Any]) -> dict:
                 ),
             }
             with gr.Row():
-                c["padding"] = gr.Slider(0, 3, value=0, step=1, label=t["padding"], min_width=120)
-                c["stride"] = gr.Slider(1, 4, value=1, step=1, label=t["stride"], min_width=120)
-            c["relu"] = gr.Checkbox(value=False, label=t["relu"])
+                c["padding"] = gr.Slider(0, 3, value=0, step=1, label=T("learn.padding"), min_width=120)
+                c["stride"] = gr.Slider(1, 4, value=1, step=1, label=T("learn.stride"), min_width=120)
+            c["relu"] = gr.Checkbox(value=False, label=T("learn.relu"))
         with gr.Column(min_width=280):
             with gr.Row():
-                c["seen"] = gr.Image(type="pil", label=t["input_gray"], interactive=False, height=260)
+                c["seen"] = gr.Image(type="pil", label=T("learn.input_gray"), interactive=False, height=260)
                 c["fmap"] = gr.Image(
-                    type="pil", label=t["feature_map"], interactive=False, height=260, elem_id="learn-feature-map"
+                    type="pil", label=T("learn.feature_map"), interactive=False, height=260, elem_id="learn-feature-map"
                 )
             c["size"] = gr.Markdown(elem_id="learn-conv-size")
     return c
 
 
-def _build_pooling(t: dict[str, Any], example: str | None) -> dict:
-    gr.Markdown(t["pool_text"])
+def _build_pooling(example: str | None) -> dict:
+    gr.Markdown(T("learn.pool_text"))
     with gr.Row():
         c = {
-            "method": gr.Radio([POOL_METHOD], value=POOL_METHOD, label=t["method"]),
-            "kernel": gr.Slider(1, 4, value=2, step=1, label=t["window"]),
-            "stride": gr.Slider(1, 4, value=2, step=1, label=t["stride"]),
+            "method": gr.Radio([POOL_METHOD], value=POOL_METHOD, label=T("learn.method")),
+            "kernel": gr.Slider(1, 4, value=2, step=1, label=T("learn.window")),
+            "stride": gr.Slider(1, 4, value=2, step=1, label=T("learn.stride")),
         }
     with gr.Row():
-        c["matrix"] = _matrix(t["input_matrix"], "learn-pool-input", interactive=True)
-        c["pooled"] = _matrix(t["pooled"], "learn-pool-output", interactive=False)
+        c["matrix"] = _matrix(T("learn.input_matrix"), "learn-pool-input", interactive=True)
+        c["pooled"] = _matrix(T("learn.pooled"), "learn-pool-output", interactive=False)
     c["size"] = gr.Markdown()
     with gr.Row():
-        c["image"] = gr.Image(example, type="numpy", label=t["image"], height=220, sources=["upload", "clipboard"])
-        c["pooled_image"] = gr.Image(type="pil", label=t["pooled_image"], interactive=False, height=220)
+        c["image"] = gr.Image(
+            example, type="numpy", label=T("learn.image"), height=220, sources=["upload", "clipboard"]
+        )
+        c["pooled_image"] = gr.Image(type="pil", label=T("learn.pooled_image"), interactive=False, height=220)
     c["pooled_text"] = gr.Markdown()
     return c
 
 
-def _build_stacking(t: dict[str, Any]) -> dict:
-    gr.Markdown(t["stack_text"])
+def _build_stacking() -> dict:
+    gr.Markdown(T("learn.stack_text"))
     with gr.Row():
-        c = {"input": _matrix(t["stack_input"], "learn-stack-input", interactive=True)}
+        c = {"input": _matrix(T("learn.stack_input"), "learn-stack-input", interactive=True)}
         with gr.Column():
-            c["padding"] = gr.Slider(0, 2, value=0, step=1, label=t["padding"])
-            c["stride"] = gr.Slider(1, 3, value=1, step=1, label=t["stride"])
+            c["padding"] = gr.Slider(0, 2, value=0, step=1, label=T("learn.padding"))
+            c["stride"] = gr.Slider(1, 3, value=1, step=1, label=T("learn.stride"))
             c["text"] = gr.Markdown(elem_id="learn-volume-text")
     with gr.Row():
-        c["volume"] = gr.Plot(label=t["volume"], format="png")
-        c["slices"] = image_grid(t["one_map_per_filter"], 4, "learn-slices")
+        c["volume"] = gr.Plot(label=T("learn.volume"), format="png")
+        c["slices"] = image_grid(T("learn.one_map_per_filter"), 4, "learn-slices")
     return c
 
 
-def _build_layers(t: dict[str, Any]) -> dict:
-    gr.Markdown(t["flatten_text"])
+def _build_layers() -> dict:
+    gr.Markdown(T("learn.flatten_text"))
     with gr.Row():
         c = {
-            "channels": gr.Slider(1, 4, value=2, step=1, label=t["channels"]),
-            "height": gr.Slider(1, 5, value=3, step=1, label=t["height"]),
-            "width": gr.Slider(1, 5, value=3, step=1, label=t["width"]),
+            "channels": gr.Slider(1, 4, value=2, step=1, label=T("learn.channels")),
+            "height": gr.Slider(1, 5, value=3, step=1, label=T("learn.height")),
+            "width": gr.Slider(1, 5, value=3, step=1, label=T("learn.width")),
         }
-    c["flat"] = gr.Plot(label=t["flatten_plot"], format="png", show_label=False, elem_id="learn-flatten")
-    gr.Markdown(t["softmax_text"])
+    c["flat"] = gr.Plot(label=T("learn.flatten_plot"), format="png", show_label=False, elem_id="learn-flatten")
+    gr.Markdown(T("learn.softmax_text"))
     with gr.Row():
-        c["logits"] = gr.Textbox(COURSE_LOGITS, label=t["logits"], elem_id="learn-logits")
-        c["temperature"] = gr.Slider(0.1, 5, value=1, step=0.05, label=t["temperature"], elem_id="learn-temperature")
-    c["softmax"] = gr.Plot(label=t["probabilities"], format="png", show_label=False, elem_id="learn-softmax")
+        c["logits"] = gr.Textbox(COURSE_LOGITS, label=T("learn.logits"), elem_id="learn-logits")
+        c["temperature"] = gr.Slider(
+            0.1, 5, value=1, step=0.05, label=T("learn.temperature"), elem_id="learn-temperature"
+        )
+    c["softmax"] = gr.Plot(label=T("learn.probabilities"), format="png", show_label=False, elem_id="learn-softmax")
     c["softmax_text"] = gr.Markdown()
-    gr.Markdown(t["dropout_text"])
+    gr.Markdown(T("learn.dropout_text"))
     with gr.Row():
-        c["p"] = gr.Slider(0, 0.9, value=0.5, step=0.05, label=t["dropout_p"], elem_id="learn-dropout-p")
-        c["seed"] = gr.Number(0, precision=0, minimum=0, label=t["seed"], min_width=120)
-    c["dropout"] = gr.Plot(label=t["dropout_plot"], format="png", show_label=False, elem_id="learn-dropout")
+        c["p"] = gr.Slider(0, 0.9, value=0.5, step=0.05, label=T("learn.dropout_p"), elem_id="learn-dropout-p")
+        c["seed"] = gr.Number(0, precision=0, minimum=0, label=T("learn.seed"), min_width=120)
+    c["dropout"] = gr.Plot(label=T("learn.dropout_plot"), format="png", show_label=False, elem_id="learn-dropout")
     c["dropout_text"] = gr.Markdown()
     return c
 
 
-def _build_losses(t: dict[str, Any]) -> dict:
-    gr.Markdown(t["loss_text"])
+def _build_losses() -> dict:
+    gr.Markdown(T("learn.loss_text"))
     with gr.Row():
         c = {
-            "target": gr.Slider(0, 1, value=1, step=0.05, label=t["target"], elem_id="learn-loss-target"),
-            "prediction": gr.Slider(0.01, 0.99, value=0.7, step=0.01, label=t["prediction"], elem_id="learn-loss-pred"),
+            "target": gr.Slider(0, 1, value=1, step=0.05, label=T("learn.target"), elem_id="learn-loss-target"),
+            "prediction": gr.Slider(
+                0.01, 0.99, value=0.7, step=0.01, label=T("learn.prediction"), elem_id="learn-loss-pred"
+            ),
         }
-    c["plot"] = gr.Plot(label=t["loss_plot"], format="png", show_label=False, elem_id="learn-loss-plot")
-    gr.Markdown(t["batch_title"])
+    c["plot"] = gr.Plot(label=T("learn.loss_plot"), format="png", show_label=False, elem_id="learn-loss-plot")
+    gr.Markdown(T("learn.batch_title"))
     with gr.Row():
-        c["batch"] = _matrix(t["batch_input"], "learn-batch", interactive=True, scale=1)
-        c["losses"] = _matrix(t["batch_output"], "learn-batch-losses", interactive=False, scale=3)
+        c["batch"] = _matrix(T("learn.batch_input"), "learn-batch", interactive=True, scale=1)
+        c["losses"] = _matrix(T("learn.batch_output"), "learn-batch-losses", interactive=False, scale=3)
     return c
 
 
-def _build_optimizers(t: dict[str, Any]) -> dict:
-    gr.Markdown(t["race_text"])
+def _build_optimizers() -> dict:
+    gr.Markdown(T("learn.race_text"))
     with gr.Row():
         with gr.Column(min_width=260, scale=1):
             c = {
-                "surface": gr.Dropdown([SURFACE], value=SURFACE, label=t["surface"], elem_id="learn-surface"),
+                "surface": gr.Dropdown([SURFACE], value=SURFACE, label=T("learn.surface"), elem_id="learn-surface"),
             }
             with gr.Row():
-                c["x"] = gr.Number(label=t["start_x"], min_width=90)
-                c["y"] = gr.Number(label=t["start_y"], min_width=90)
-            c["steps"] = gr.Slider(10, 1000, value=300, step=10, label=t["steps"])
-            c["lrs"] = _matrix(t["lrs"], "learn-race-lrs", interactive=True, row_count=8)
-            c["go"] = gr.Button(t["race"], variant="primary", elem_id="learn-race")
+                c["x"] = gr.Number(label=T("learn.start_x"), min_width=90)
+                c["y"] = gr.Number(label=T("learn.start_y"), min_width=90)
+            c["steps"] = gr.Slider(10, 1000, value=300, step=10, label=T("learn.steps"))
+            c["lrs"] = _matrix(T("learn.lrs"), "learn-race-lrs", interactive=True, row_count=8)
+            c["go"] = gr.Button(T("learn.race"), variant="primary", elem_id="learn-race")
         with gr.Column(scale=3):
-            c["plot"] = gr.Plot(label=t["race_plot"], format="png", show_label=False, elem_id="learn-race-plot")
-            headers = [t[k] for k in ("optimizer", "end_x", "end_y", "end_loss", "diverged")]
-            c["table"] = _matrix(t["race_table"], "learn-race-table", interactive=False, headers=headers)
-    gr.Markdown(t["runs_text"])
+            c["plot"] = gr.Plot(label=T("learn.race_plot"), format="png", show_label=False, elem_id="learn-race-plot")
+            headers = [say(f"learn.{k}") for k in RACE_COLUMNS]
+            c["table"] = _matrix(T("learn.race_table"), "learn-race-table", interactive=False, headers=headers)
+    gr.Markdown(T("learn.runs_text"))
     with gr.Row(equal_height=True):
-        c["preset"] = gr.Radio([(label, k) for k, label in t["presets"].items()], value="lenet5", label=t["model"])
-        c["epochs"] = gr.Slider(1, 5, value=3, step=1, label=t["epochs"])
-        c["lr"] = gr.Number(value=3e-3, label=t["run_lr"], min_width=120)
+        presets = [(T(f"learn.preset_{k}"), k) for k in PRESETS]
+        c["preset"] = gr.Radio(presets, value="lenet5", label=T("learn.model"))
+        c["epochs"] = gr.Slider(1, 5, value=3, step=1, label=T("learn.epochs"))
+        c["lr"] = gr.Number(value=3e-3, label=T("learn.run_lr"), min_width=120)
     with gr.Row():
-        c["queue"] = gr.Button(t["queue"], variant="primary", elem_id="learn-queue-optimizers")
-        c["refresh"] = gr.Button(t["refresh"], elem_id="learn-refresh-optimizers", scale=0, min_width=140)
+        c["queue"] = gr.Button(T("learn.queue"), variant="primary", elem_id="learn-queue-optimizers")
+        c["refresh"] = gr.Button(T("learn.refresh"), elem_id="learn-refresh-optimizers", scale=0, min_width=140)
     c["ids"] = gr.State([])
-    c["empty"] = gr.Markdown(t["no_runs"])
-    headers = [t[k] for k in ("optimizer", "run", "state", "epoch", "best_val_acc")]
-    c["runs"] = _matrix(t["runs_table"], "learn-optimizer-runs", interactive=False, headers=headers)
-    c["curves"] = gr.Plot(label=t["runs_plot"], format="png", show_label=False, elem_id="learn-optimizer-curves")
+    c["empty"] = gr.Markdown(T("learn.no_runs"))
+    headers = [say(f"learn.{k}") for k in RUNS_COLUMNS]
+    c["runs"] = _matrix(T("learn.runs_table"), "learn-optimizer-runs", interactive=False, headers=headers)
+    c["curves"] = gr.Plot(label=T("learn.runs_plot"), format="png", show_label=False, elem_id="learn-optimizer-curves")
     c["timer"] = gr.Timer(POLL_S, active=False)
     return c
 
 
-def build(ctx: UIContext, lang: str = "en") -> None:
-    """The Learn tab, in `lang` ("en" or "es")."""
-    t = STRINGS[lang]
+def build(ctx: UIContext) -> None:
+    """The Learn tab."""
     example = _example_image()
     with gr.Tabs():
-        with gr.Tab(t["tab_conv"]):
-            conv = _build_convolution(t)
-        with gr.Tab(t["tab_pool"]):
-            pool = _build_pooling(t, example)
-        with gr.Tab(t["tab_stack"]):
-            st = _build_stacking(t)
-        with gr.Tab(t["tab_layers"]) as layers_tab:
-            layers = _build_layers(t)
-        with gr.Tab(t["tab_arch"]):
-            gr.Markdown(t["arch_text"])
+        with gr.Tab(T("learn.tab_conv")):
+            conv = _build_convolution()
+        with gr.Tab(T("learn.tab_pool")):
+            pool = _build_pooling(example)
+        with gr.Tab(T("learn.tab_stack")):
+            st = _build_stacking()
+        with gr.Tab(T("learn.tab_layers")) as layers_tab:
+            layers = _build_layers()
+        with gr.Tab(T("learn.tab_arch")):
+            gr.Markdown(T("learn.arch_text"))
             arch_table = gr.Dataframe(
                 interactive=False,
                 wrap=True,
-                label=t["architectures"],
+                label=T("learn.architectures"),
                 max_height=900,
                 elem_id="learn-architectures",
                 elem_classes="cnn-table",
                 column_widths=["11%", "8%", "5%", "6%", "9%", "7%", "6%", "6%", "8%", "34%"],
             )
-        with gr.Tab(t["tab_loss"]) as loss_tab:
-            loss = _build_losses(t)
-        with gr.Tab(t["tab_optim"]) as optim_tab:
-            opt = _build_optimizers(t)
+        with gr.Tab(T("learn.tab_loss")) as loss_tab:
+            loss = _build_losses()
+        with gr.Tab(T("learn.tab_optim")) as optim_tab:
+            opt = _build_optimizers()
 
     def event(fn, inputs: list, outputs: list, **extra) -> dict:
-        return {"fn": user_errors(partial(fn, lang=lang)), "inputs": inputs, "outputs": outputs, **PRIVATE, **extra}
+        return {"fn": user_errors(fn), "inputs": inputs, "outputs": outputs, **PRIVATE, **extra}
 
     convolved = event(
         convolve,
@@ -534,13 +557,21 @@ def build(ctx: UIContext, lang: str = "en") -> None:
         "outputs": [pool["pooled_image"], pool["pooled_text"]],
         **PRIVATE,
     }
-    stacked = event(stack, [st["input"], st["padding"], st["stride"]], [st["volume"], st["slices"], st["text"]])
+    stacked = event(
+        stack,
+        [st["input"], st["padding"], st["stride"]],
+        [st["volume"], st["slices"], st["text"]],
+    )
     flat = event(flatten_view, [layers["channels"], layers["height"], layers["width"]], [layers["flat"]])
     soft = event(softmax_view, [layers["logits"], layers["temperature"]], [layers["softmax"], layers["softmax_text"]])
     dropped = event(dropout_view, [layers["p"], layers["seed"]], [layers["dropout"], layers["dropout_text"]])
     lossed = event(loss_view, [loss["target"], loss["prediction"]], [loss["plot"]])
     batched = event(batch_view, [loss["batch"]], [loss["losses"]])
-    defaults = event(surface_defaults, [opt["surface"]], [opt["surface"], opt["x"], opt["y"], opt["lrs"]])
+    defaults = event(
+        surface_defaults,
+        [opt["surface"]],
+        [opt["surface"], opt["x"], opt["y"], opt["lrs"]],
+    )
     raced = event(
         race_view,
         [opt["surface"], opt["x"], opt["y"], opt["steps"], opt["lrs"]],
@@ -555,7 +586,7 @@ def build(ctx: UIContext, lang: str = "en") -> None:
     )
 
     started = ctx.demo.load(
-        partial(starting_values, lang),
+        starting_values,
         None,
         [conv["image"], conv["kernel_name"], conv["kernel"], pool["method"], pool["matrix"], st["input"]],
         **PRIVATE,
@@ -584,6 +615,7 @@ def build(ctx: UIContext, lang: str = "en") -> None:
     loss_tab.select(**lossed)
     loss_tab.select(**batched)
     optim_tab.select(**raced)
+    optim_tab.select(**shown)  # the runs' states, and the table's headers in the visitor's language
     gr.on([layers["channels"].release, layers["height"].release, layers["width"].release], **flat)
     gr.on([layers["logits"].submit, layers["logits"].blur, layers["temperature"].change], **soft)
     gr.on([layers["p"].change, layers["seed"].change], **dropped)

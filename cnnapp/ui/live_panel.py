@@ -15,17 +15,12 @@ import numpy as np
 from cnnapp import api
 from cnnapp.ui.common import PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
+from cnnapp.ui.i18n import T
 from cnnapp.ui.widgets import streaming_camera
 
 EVERY_S = 0.1
 LIMIT_S = 600  # a stream stops after this long; Record starts it again
 CAMERA = (320, 240)  # ample for 224 px models, cheap to send
-TEXT = {
-    "title": "Live camera: classify continuously",
-    "intro": "Press **Click to Access Webcam**, then **Record**: the bars follow the camera (model chosen above).",
-    "camera": "Camera",
-    "label": "Live prediction",
-}
 
 
 def classify_frame(
@@ -39,13 +34,13 @@ def classify_frame(
 
 def build(ctx: UIContext, model: gr.Dropdown, top_k: gr.Slider) -> None:
     """The live section, using the Predict tab's model and top-k."""
-    with gr.Accordion(TEXT["title"], open=False, elem_id="live"):
-        gr.Markdown(TEXT["intro"])
+    with gr.Accordion(T("predict.live_title"), open=False, elem_id="live"):
+        gr.Markdown(T("predict.live_intro"))
         with gr.Row():
             with gr.Column(min_width=280):
-                camera = streaming_camera(TEXT["camera"], "live-cam", *CAMERA)
+                camera = streaming_camera(T("predict.live_camera"), "live-cam", *CAMERA)
             with gr.Column(min_width=280):
-                label = gr.Label(label=TEXT["label"], elem_id="live-label")
+                label = gr.Label(label=T("predict.live_label"), elem_id="live-label")
     camera.stream(
         user_errors(partial(classify_frame, ctx.root)),
         [camera, model, top_k, ctx.session],

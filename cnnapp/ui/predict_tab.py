@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
@@ -13,9 +14,9 @@ from cnnapp.ui import live_panel
 from cnnapp.ui.common import EXAMPLE_DATASET, LATEST, PRIVATE, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.endpoints import PREDICT
+from cnnapp.ui.i18n import T, say
 
-TITLE = "3 · Predict"
-NO_PICTURE = "No picture to classify yet: drop, upload or paste one (or click an example below it)."
+TITLE = "3 · Predict"  # the tab's id; its shown title is `predict.title`
 EXAMPLE_CLASSES = ("ankle_boot", "bag", "dress", "sandal", "trouser")
 
 
@@ -31,7 +32,7 @@ def model_choices(
 
     choices, best = session_runs(root, session, needs=WEIGHTS, dataset=dataset)
     choices += [
-        (f"ImageNet classifier · {name} (1000 classes, no training)", IMAGENET_PREFIX + name)
+        (say("predict.imagenet_choice", name=name), IMAGENET_PREFIX + name)
         for name in names()
         if get_spec(name).pretrained_offline
     ]
@@ -57,31 +58,37 @@ def examples() -> list[list[str]]:
     return found
 
 
-def picture_input(label: str, height: int, elem_id: str) -> gr.Image:
+def picture_input(label: Any, height: int, elem_id: str) -> gr.Image:
     """A picture to drop, upload, take or paste (as a file path), with the examples under it when they exist."""
     image = gr.Image(
         type="filepath", sources=["upload", "webcam", "clipboard"], label=label, height=height, elem_id=elem_id
     )
     if examples():
-        gr.Examples(examples(), inputs=image, label="Examples (Fashion-MNIST)")
+        gr.Examples(examples(), inputs=image, label=T("predict.examples"))
     return image
+
+
+def warn_no_picture(image: str | None) -> None:
+    """Tell the visitor who pressed Classify without a picture what to do."""
+    if not image:
+        gr.Warning(say("predict.no_picture"))
 
 
 def build(ctx: UIContext) -> None:
     """The Predict tab."""
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
-            image = picture_input("Picture: drop, upload, webcam or paste", 320, "predict-image")
+            image = picture_input(T("predict.picture"), 320, "predict-image")
         with gr.Column(scale=1, min_width=280):
             model = gr.Dropdown(
-                label="Model",
-                info="a run you trained, or a pretrained ImageNet classifier",
+                label=T("predict.model"),
+                info=T("predict.model_info"),
                 allow_custom_value=True,
                 elem_id="predict-model",
             )
-            top_k = gr.Slider(1, 10, value=3, step=1, label="Show the top …")
-            go = gr.Button("Classify", variant="primary")
-            label = gr.Label(label="Prediction", elem_id="predict-label")
+            top_k = gr.Slider(1, 10, value=3, step=1, label=T("predict.top_k"))
+            go = gr.Button(T("predict.classify"), variant="primary")
+            label = gr.Label(label=T("predict.prediction"), elem_id="predict-label")
     live_panel.build(ctx, model, top_k)
 
     refresh = {
@@ -92,7 +99,7 @@ def build(ctx: UIContext) -> None:
         **PRIVATE,
     }
     gr.on([ctx.session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh, trigger_mode=LATEST)
-    go.click(lambda image: None if image else gr.Warning(NO_PICTURE), image, None, **PRIVATE)
+    go.click(warn_no_picture, image, None, **PRIVATE)
     gr.on(
         [image.change, model.change, top_k.release, go.click],
         user_errors(partial(classify, ctx.root)),

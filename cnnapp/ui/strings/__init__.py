@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from cnnapp.ui.strings import builder, common, data, runs, train
+from cnnapp.ui.strings import builder, common, compare, data, evaluate, explain, export, learn, predict, runs, train
 
 MODULES: list[ModuleType] = [common, data, builder, train, runs]
+MODULES += [predict, evaluate, compare, explain, export, learn]
 
 
 def _merge(attr: str) -> dict[str, str]:
