@@ -53,7 +53,7 @@ def check_page(page, lang: str) -> None:
         page.get_by_role("tab", name=title, exact=True).first.wait_for(state="attached", timeout=30_000)
     page.locator("#next-run").get_by_text(text["common.next_start"].split("**")[0].strip()).wait_for()
     assert not UNTRANSLATED.findall(page.inner_text("body")), "the Data tab shows untranslated keys"
-    open_tab(page, text["common.tab_train"])
+    open_tab(page, text["train.title"])
     page.get_by_role("button", name=text["train.start"]).wait_for(state="visible")
     page.locator("#train-status").get_by_text(text["train.idle"].split(".")[0].split(">")[-1]).wait_for()
     body = page.inner_text("body")

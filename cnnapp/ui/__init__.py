@@ -1,8 +1,8 @@
 """The Gradio app: `build_app()` assembles the header, the HTTP API and one tab per module in `TABS`.
 
 A later tab (Evaluate, Compare, Explain, Learn, Export) is a module with `TITLE` and `build(ctx)`,
-added to `TABS`; the page shows its title as `common.tab_<name>` says in the page's language (`TITLE`, in English,
-stays the tab's id). Building the app imports neither torch nor timm (handlers import them when first
+added to `TABS`; the page shows its title as `<name>.title` says in the page's language (`TITLE`, in English, stays
+the tab's id). Building the app imports neither torch nor timm (handlers import them when first
 used), so the first page is served in seconds.
 """
 
@@ -49,7 +49,7 @@ TABS: list[ModuleType] = [
     export_tab,
     learn_tab,
 ]
-TAB_TEXT = {tab: T(f"common.tab_{tab.__name__.rsplit('.', 1)[-1].removesuffix('_tab')}") for tab in TABS}
+TAB_TEXT = {tab: T(f"{tab.__name__.rsplit('.', 1)[-1].removesuffix('_tab')}.title") for tab in TABS}
 DEFAULT_ARCH = "tf_efficientnet_lite0"
 UPLOAD_CACHE = (3600, 86400)  # gradio's delete_cache: every hour, delete uploads and outputs older than a day
 # localStorage key; the fixed secret keeps tokens readable after a restart (they are random, not derived from it)

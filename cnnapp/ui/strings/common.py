@@ -1,4 +1,4 @@
-"""Text shared by every tab: the header, the language switch, tab titles, run states, progress and curves."""
+"""Text shared by every tab: the header, the language switch, run states, progress and curves."""
 
 EN = {
     "common.header": (
@@ -9,16 +9,6 @@ EN = {
     "common.language": "Language",
     "common.next_start": "Next **Start** trains **{arch}** on **{data}**.",
     "common.no_dataset_yet": "no dataset chosen yet",
-    # tab titles (the tabs' ids stay the English TITLE of each tab module)
-    "common.tab_data": "1 · Data",
-    "common.tab_train": "2 · Train",
-    "common.tab_predict": "3 · Predict",
-    "common.tab_runs": "4 · Runs",
-    "common.tab_evaluate": "Evaluate",
-    "common.tab_compare": "Compare",
-    "common.tab_explain": "Explain",
-    "common.tab_export": "Export",
-    "common.tab_learn": "Learn",
     # run states, as badges and in run lists
     "common.state_queued": "queued",
     "common.state_ingesting": "ingesting",
@@ -66,15 +56,6 @@ ES = {
     "common.language": "Idioma",
     "common.next_start": "Al pulsar **Iniciar** se entrena **{arch}** con **{data}**.",
     "common.no_dataset_yet": "aún no hay conjunto de datos elegido",
-    "common.tab_data": "1 · Datos",
-    "common.tab_train": "2 · Entrenar",
-    "common.tab_predict": "3 · Predecir",
-    "common.tab_runs": "4 · Ejecuciones",
-    "common.tab_evaluate": "Evaluar",
-    "common.tab_compare": "Comparar",
-    "common.tab_explain": "Explicar",
-    "common.tab_export": "Exportar",
-    "common.tab_learn": "Aprender",
     "common.state_queued": "en cola",
     "common.state_ingesting": "leyendo datos",
     "common.state_running": "en curso",

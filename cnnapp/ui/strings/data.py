@@ -1,6 +1,7 @@
 """The Data tab: choosing a dataset, its summary, samples, ingestion report and augmentation preview."""
 
 EN = {
+    "data.title": "1 · Data",
     "data.intro": (
         "Images go in one sub-folder per class: `photos/cat/1.jpg`, `photos/dog/2.jpg` … (or `train/`, `val/`, "
         "`test/` folders of classes). Junk (hidden files, non-images, corrupt images, duplicates) is skipped and "
@@ -62,6 +63,7 @@ EN = {
     "data.not_stored": "could not store the uploaded folder ({reason})",
 }
 ES = {
+    "data.title": "1 · Datos",
     "data.intro": (
         "Las imágenes van en una subcarpeta por clase: `fotos/gato/1.jpg`, `fotos/perro/2.jpg` … (o carpetas "
         "`train/`, `val/`, `test/` con clases dentro). Lo que no sirve (archivos ocultos, no imágenes, imágenes "

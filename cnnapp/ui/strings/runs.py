@@ -1,6 +1,7 @@
 """The Runs tab: the table of runs and the selected run's details, weights, Resume, Stop, Rename and Delete."""
 
 EN = {
+    "runs.title": "4 · Runs",
     "runs.empty": (
         '<div class="cnn-empty"><b>No runs yet.</b> Go to <b>2 · Train</b>, keep the defaults and press '
         "<b>Start</b>: on the example data a run takes about a minute. Every training appears here, with its curves "
@@ -56,6 +57,7 @@ EN = {
     "runs.deleted": "Deleted {run}",
 }
 ES = {
+    "runs.title": "4 · Ejecuciones",
     "runs.empty": (
         '<div class="cnn-empty"><b>Aún no hay ejecuciones.</b> Ve a <b>2 · Entrenar</b>, deja los valores por '
         "defecto y pulsa <b>Iniciar</b>: con los datos de ejemplo, un entrenamiento tarda cerca de un minuto. "

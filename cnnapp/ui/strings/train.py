@@ -1,6 +1,7 @@
 """The Train tab (with "Suggest a learning rate") and the architecture and augmentation fields it shares."""
 
 EN = {
+    "train.title": "2 · Train",
     "train.arch": "Architecture",
     "train.arch_info": "any timm model name works too",
     "train.augment": "Augmentations",
@@ -61,6 +62,7 @@ EN = {
     "train.lr_backbone_gets": " The backbone gets {lr}: {rule}.",
 }
 ES = {
+    "train.title": "2 · Entrenar",
     "train.arch": "Arquitectura",
     "train.arch_info": "también sirve cualquier nombre de modelo de timm",
     "train.augment": "Aumento de datos",
