@@ -47,7 +47,8 @@ def page_in(browser, url: str, locale: str):
 
 
 def check_page(page, lang: str) -> None:
-    """Tab titles, the Train form and text made on the server in `lang`; no key or marker left untranslated."""
+    """Tab titles, the Train form, the Runs tab and text made on the server in `lang`; no key or marker left
+    untranslated, not even for a moment."""
     text = STRINGS[lang]
     for title in titles(lang):
         page.get_by_role("tab", name=title, exact=True).first.wait_for(state="attached", timeout=30_000)
@@ -59,6 +60,9 @@ def check_page(page, lang: str) -> None:
     body = page.inner_text("body")
     assert all(text[key] in body for key in TRAIN_LABELS), [text[key] for key in TRAIN_LABELS if text[key] not in body]
     assert not UNTRANSLATED.findall(body), "the Train tab shows untranslated keys"
+    open_tab(page, text["runs.title"])
+    page.get_by_text(text["runs.empty"].split("</b>")[0].split("<b>")[-1]).wait_for()  # "No runs yet."
+    assert not UNTRANSLATED.findall(page.inner_text("body")), "the Runs tab shows untranslated keys"
     assert page.evaluate("window.cnnKeys") == [], "the page showed untranslated keys for a moment"
 
 
