@@ -87,7 +87,9 @@ class Batcher:
     """Runs `forward` over the pictures of concurrent callers together, at most `max_batch` at a time.
 
     A caller waits while another runs a pass; whoever is free and not yet served runs the next one over
-    every request waiting (oldest first). A failing pass fails the requests in it.
+    every request waiting (oldest first). A failing pass fails the requests in it. One per model, rather than
+    gradio's `batch=True`, which batches one event's calls whatever their model: the API, the Predict tab and the
+    live camera are different events over the same models.
     """
 
     def __init__(self, forward: Callable[[np.ndarray], torch.Tensor], max_batch: int = MAX_BATCH):
