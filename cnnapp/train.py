@@ -210,12 +210,12 @@ class Training:
         val = self.learner.validate(stage, number)
         seconds = time.time() - start
         self.record.epoch_seconds.append(seconds)
-        self.run.append_metrics(metrics_row(number, stage.name, train, val, lr, seconds, time.time() - self.started))
         improved = val is None or val[1] > self.record.best_acc
-        if improved:
+        if improved:  # the weights first: once an epoch shows (metrics.csv), the run can predict
             best = self.record.keep_best((val or train)[1], number, self.learner.model, stage.frozen)
             if self.main:
                 self.run.save_state(best, weights_metadata(self.cfg, self.dataset.classes))
+        self.run.append_metrics(metrics_row(number, stage.name, train, val, lr, seconds, time.time() - self.started))
         line = epoch_line(f"epoch {number}/{self.total_epochs} [{stage.name}]", train, val, seconds, improved)
         return line, self.record.stalled(stage.name, number, val, last)
 

@@ -169,3 +169,15 @@ def live_app(workspace: Path) -> Iterator[LiveApp]:
     """The app serving this test's workspace, training one run at a time on one thread."""
     with serving(workspace) as app:
         yield app
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium (the Debian package) through playwright, closed afterwards."""
+    from playwright.sync_api import sync_playwright
+    from test_browser import ARGS, CHROMIUM
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()

@@ -45,14 +45,6 @@ def app(serve):
         yield live.url, live.jobs
 
 
-@pytest.fixture
-def browser():
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 def open_tab(page, name: str) -> None:
     """Click a tab, through the "More tabs" menu when the page is too narrow to show it."""
     tab = page.get_by_role("tab", name=name)

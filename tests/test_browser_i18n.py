@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_browser import ARGS, CHROMIUM, open_tab
+from test_browser import CHROMIUM, open_tab
 from test_browser_ux import KEY_WATCH
 
 from cnnapp.ui import TAB_TEXT, TABS
@@ -29,14 +29,6 @@ TRAIN_LABELS = ("train.epochs", "train.img_size", "train.unfreeze", "train.name"
 
 def titles(lang: str) -> list[str]:
     return [STRINGS[lang][TAB_TEXT[tab].key] for tab in TABS]
-
-
-@pytest.fixture
-def browser():
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def page_in(browser, url: str, locale: str):
