@@ -204,7 +204,7 @@ class Training:
     def _end_epoch(
         self, stage: Stage, number: int, result: EpochResult, lr: float, start: float, last: bool
     ) -> tuple[str, str | None]:
-        """Validate, record the metrics row, keep the best weights; return the epoch's log line and, when the
+        """Validate, keep the best weights, record the metrics row; return the epoch's log line and, when the
         stage's patience ran out before its `last` epoch, the line saying so."""
         train = self.learner.reduce(result.loss, result.acc, result.images)
         val = self.learner.validate(stage, number)
