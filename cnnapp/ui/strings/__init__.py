@@ -8,8 +8,7 @@ from types import ModuleType
 
 from cnnapp.ui.strings import builder, common, compare, data, evaluate, explain, export, learn, predict, runs, train
 
-MODULES: list[ModuleType] = [common, data, builder, train, runs]
-MODULES += [predict, evaluate, compare, explain, export, learn]
+MODULES: list[ModuleType] = [common, data, builder, train, runs, predict, evaluate, compare, explain, export, learn]
 
 
 def _merge(attr: str) -> dict[str, str]:
@@ -20,5 +19,3 @@ def _merge(attr: str) -> dict[str, str]:
 
 
 STRINGS: dict[str, dict[str, str]] = {"en": _merge("EN"), "es": _merge("ES")}
-STRINGS["en"]["common.complete"] = "Complete"  # gradio's own English table lacks it: its tracker showed the raw key
-STRINGS["es"].setdefault("common.complete", "Completado")

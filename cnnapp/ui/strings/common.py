@@ -7,6 +7,7 @@ EN = {
         "pictures. **1 · Data** → **2 · Train** → **3 · Predict** → **4 · Runs** keeps every model you trained."
     ),
     "common.language": "Language",
+    "common.complete": "Complete",  # gradio's own English table lacks it: its progress tracker showed the raw key
     "common.next_start": "Next **Start** trains **{arch}** on **{data}**.",
     "common.no_dataset_yet": "no dataset chosen yet",
     # run states, as badges and in run lists
@@ -54,6 +55,7 @@ ES = {
         "guarda cada modelo que entrenes."
     ),
     "common.language": "Idioma",
+    "common.complete": "Completado",
     "common.next_start": "Al pulsar **Iniciar** se entrena **{arch}** con **{data}**.",
     "common.no_dataset_yet": "aún no hay conjunto de datos elegido",
     "common.state_queued": "en cola",
