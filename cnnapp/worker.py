@@ -281,7 +281,7 @@ class JobManager:
                 continue
             self._adopted[run.id] = pid
             self._watch(run, pid, self._adopted)
-        cores.trainings_use(self.threads * len(self._adopted))
+        self._share_cores()
         release_uploads(self.root)
 
     def _enqueue(self, run: RunDir, args: list[str]) -> None:
@@ -297,7 +297,11 @@ class JobManager:
                 if run.status().get("state") == "queued":
                     self._served[self._sessions.get(run.id)] = time.monotonic()
                     self._start(run, args)
-            cores.trainings_use(self.threads * (len(self._processes) + len(self._adopted)))
+            self._share_cores()
+
+    def _share_cores(self) -> None:
+        """Tell `cores` how many torch threads the trainings running now use (the app's predictions take the rest)."""
+        cores.trainings_use(self.threads * (len(self._processes) + len(self._adopted)))
 
     def _env(self) -> dict[str, str]:
         """The environment of a worker process started now."""
