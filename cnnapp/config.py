@@ -12,6 +12,17 @@ from typing import Any
 from cnnapp.errors import ConfigError
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax")
+# the models the Learn tab races the optimizers on (`optim_race.base_config`): here, torch-free, for the tab too
+RACE_PRESETS: dict[str, dict[str, Any]] = {
+    "lenet5": {"arch": "lenet5", "pretrained": False, "freeze": False, "batch_size": 32},
+    "efficientnet_frozen": {
+        "arch": "tf_efficientnet_lite0",
+        "pretrained": True,
+        "freeze": True,
+        "img_size": 96,
+        "batch_size": 32,
+    },
+}
 SCHEDULERS = ("none", "cosine", "onecycle")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16")

@@ -20,6 +20,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 from cnnapp.config import OPTIMIZERS, TrainConfig, resolve
+from cnnapp.config import RACE_PRESETS as PRESETS
 from cnnapp.errors import ConfigError
 from cnnapp.evaluate import as_run
 from cnnapp.runs import RunDir
@@ -197,16 +198,6 @@ NAMES = {
     "adadelta": "Adadelta",
     "adamax": "Adamax",
 }  # config.OPTIMIZERS as the course writes them
-PRESETS: dict[str, dict[str, Any]] = {
-    "lenet5": {"arch": "lenet5", "pretrained": False, "freeze": False, "batch_size": 32},
-    "efficientnet_frozen": {
-        "arch": "tf_efficientnet_lite0",
-        "pretrained": True,
-        "freeze": True,
-        "img_size": 96,
-        "batch_size": 32,
-    },
-}
 
 
 def base_config(data: str | Path, preset: str = "lenet5", epochs: int = 3, lr: float = 3e-3) -> TrainConfig:

@@ -23,6 +23,7 @@ import pandas as pd
 from PIL import Image
 
 from cnnapp import sessions
+from cnnapp.config import RACE_PRESETS
 from cnnapp.errors import DataError
 from cnnapp.runs import ACTIVE, STATES
 from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, pct, user_errors
@@ -43,7 +44,7 @@ POLL_S = 3.0
 COURSE_LOGITS = "2.0, 1.0, 0.1"  # the classic softmax example
 RUNS_COLUMNS = ("optimizer", "run", "state", "epoch", "best_val_acc")  # of the seven runs' table, as `learn.*`
 RACE_COLUMNS = ("optimizer", "end_x", "end_y", "end_loss", "diverged")  # of the race's table, as `learn.*`
-PRESETS = ("lenet5", "efficientnet_frozen")  # `optim_race.PRESETS` (not imported: torch), shown as `learn.preset_*`
+PRESETS = tuple(RACE_PRESETS)  # shown as `learn.preset_*`
 
 
 def _example_image() -> str | None:
