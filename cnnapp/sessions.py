@@ -85,4 +85,6 @@ def load_predictor(model: str | None, root: Path | None = None, session: str | N
     name = str(model or "").strip()
     if not name.startswith(IMAGENET_PREFIX):
         get_run(name, root, session)
-    return load(name, root)
+    predictor = load(name, root)
+    predictor.speed_up_later()  # the app keeps its models loaded: they are worth the fast path
+    return predictor
