@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import fields
 
 from cnnapp import settings
-from cnnapp.config import OPTIMIZERS, SCHEDULERS, SMALL_IMG_SIZE, TrainConfig
+from cnnapp.config import OPTIMIZERS, PRETRAINED_IMG_SIZE, SCHEDULERS, SMALL_IMG_SIZE, TrainConfig
 from cnnapp.errors import CnnappError
 
 HELP = {
@@ -34,7 +34,8 @@ HELP = {
     "scheduler": f"learning-rate schedule, one of {', '.join(SCHEDULERS)}",
     "label_smoothing": "label smoothing for the cross-entropy loss",
     "batch_size": "images per batch",
-    "img_size": f"square input size in pixels (default: the architecture's, at most {SMALL_IMG_SIZE}: quick on a CPU)",
+    "img_size": f"square input size in pixels (default: the architecture's, at most {PRETRAINED_IMG_SIZE} with "
+    f"ImageNet weights, {SMALL_IMG_SIZE} from scratch: quick on a CPU)",
     "augment": "augmentations: a preset (none, light, medium, strong) "
     "or e.g. 'hflip,crop=0.8,rotate=15,noise,color,hue,gray'",
     "val_split": "fraction of train held out for validation when there is no val folder",

@@ -14,7 +14,7 @@ import torch
 import torchvision
 from torch import nn
 
-from cnnapp.config import SMALL_IMG_SIZE
+from cnnapp.config import PRETRAINED_IMG_SIZE, SMALL_IMG_SIZE
 from cnnapp.errors import ConfigError
 from cnnapp.lenet import LeNet5
 
@@ -206,13 +206,17 @@ def count_params(name: str) -> int:
     return sum(p.numel() for p in _meta_model(name).parameters())
 
 
-def recommended_size(name: str) -> int:
-    """The default image size (app and CLI): the architecture's own, at most `SMALL_IMG_SIZE` px, at least its minimum.
+def recommended_size(name: str, pretrained: bool | None = None) -> int:
+    """The default image size (app and CLI): the architecture's own, at least its minimum, and at most
+    `PRETRAINED_IMG_SIZE` px when it starts from ImageNet weights, `SMALL_IMG_SIZE` px when it trains from scratch
+    (`pretrained` None: whether it has weights here).
 
     Small inputs train quickly on a CPU and still suit the architecture.
     """
     spec = get_spec(name)
-    return max(spec.min_input_size, min(spec.input_size, SMALL_IMG_SIZE))
+    if pretrained is None:
+        pretrained = pretrained_problem(name) is None
+    return max(spec.min_input_size, min(spec.input_size, PRETRAINED_IMG_SIZE if pretrained else SMALL_IMG_SIZE))
 
 
 def check_input_size(name: str, size: int) -> None:

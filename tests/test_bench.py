@@ -80,7 +80,7 @@ def test_app_defaults_are_what_the_train_tab_submits():
     from cnnapp.config import TrainConfig, resolve
 
     values = userclock.app_defaults()
-    assert Path(values["data"]).is_dir() and values["img_size"] == 96 and values["freeze"] is True
+    assert Path(values["data"]).is_dir() and values["img_size"] == 128 and values["freeze"] is True
     assert resolve(TrainConfig.from_dict(values)).pretrained
 
 

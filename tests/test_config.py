@@ -9,11 +9,15 @@ def test_architecture_defaults_are_filled():
     assert (
         lite.pretrained
         and lite.freeze
-        and lite.img_size == 96  # the architecture's 224 px, capped like the app's default
+        and lite.img_size == 128  # the architecture's 224 px, capped for pretrained weights like the app's default
         and lite.lr_backbone == pytest.approx(lite.lr_head / 10)
     )
     lenet = resolve(TrainConfig(data="d", arch="lenet5"))
     assert not lenet.pretrained and not lenet.freeze and lenet.img_size == 28 and lenet.lr_backbone == lenet.lr_head
+    scratch = resolve(TrainConfig(data="d", pretrained=False))  # from scratch: the smaller size, quick on a CPU
+    assert not scratch.freeze and scratch.img_size == 96
+    resnet = resolve(TrainConfig(data="d", arch="resnet18"))  # no ImageNet weights offline
+    assert not resnet.pretrained and resnet.img_size == 96
 
 
 def test_values_from_json_strings_are_coerced():

@@ -87,7 +87,7 @@ def test_a_sweep_that_diverges_at_once_is_refused_with_advice(demo_dir, workspac
 
 @pytest.mark.slow
 def test_the_suggestion_trains_at_least_as_well_as_the_default_rate(demo_dir, workspace):
-    cfg = TrainConfig(data=str(demo_dir), img_size=96)  # the app's default setup: frozen pretrained EfficientNet-Lite0
+    cfg = TrainConfig(data=str(demo_dir))  # the app's default setup: frozen pretrained EfficientNet-Lite0
     result = find_lr(cfg)
     print(f"lr-find on the example: {result.seconds:.1f} s, {result.summary()}")
     assert result.frozen and result.feature_cache and result.method == "valley" and result.lr_backbone is None
@@ -95,7 +95,7 @@ def test_the_suggestion_trains_at_least_as_well_as_the_default_rate(demo_dir, wo
     assert not (workspace / "runs").exists()  # the finder never writes a run
     acc = {}
     for name, lr in (("default", cfg.lr_head), ("suggested", result.lr_head)):
-        run, status = train(TrainConfig(data=str(demo_dir), img_size=96, lr_head=lr), progress=False)
+        run, status = train(TrainConfig(data=str(demo_dir), lr_head=lr), progress=False)
         assert status["state"] == "completed", status
         acc[name] = json.loads(run.file("report.json").read_text())["val_accuracy"]
     print(

@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 
 from cnnapp import sessions
-from cnnapp.config import OFFLINE_ARCH, OPTIMIZERS, SCHEDULERS, SMALL_IMG_SIZE, TrainConfig
+from cnnapp.config import OFFLINE_ARCH, OPTIMIZERS, PRETRAINED_IMG_SIZE, SCHEDULERS, TrainConfig
 from cnnapp.errors import CnnappError, DataError
 from cnnapp.runs import ACTIVE, RunDir
 from cnnapp.ui import lr_finder
@@ -41,7 +41,7 @@ POLL_S = 1.0
 
 def idle_status() -> str:
     """What the status shows while no training is followed."""
-    return say("train.idle", size=SMALL_IMG_SIZE)
+    return say("train.idle", size=PRETRAINED_IMG_SIZE)  # the default architecture's size: it has ImageNet weights
 
 
 def arch_card(name: str) -> str:
@@ -100,7 +100,7 @@ def arch_defaults(name: str) -> tuple:
     return (
         gr.Checkbox(value=pretrained),
         gr.Checkbox(value=pretrained),
-        gr.Slider(value=recommended_size(name), minimum=spec.min_input_size),
+        gr.Slider(value=recommended_size(name, pretrained), minimum=spec.min_input_size),
     )
 
 
@@ -280,7 +280,7 @@ def build(ctx: UIContext) -> None:
             img_size = gr.Slider(
                 16,
                 320,
-                value=SMALL_IMG_SIZE,
+                value=PRETRAINED_IMG_SIZE,  # the default architecture's (`arch_defaults` sets it for others)
                 step=4,
                 label=T("train.img_size"),
                 info=T("train.img_size_info"),

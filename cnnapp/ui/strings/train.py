@@ -8,7 +8,7 @@ EN = {
     "train.augment_info": "preset or list, e.g. hflip,crop=0.8,rotate=15 (preview on the Data tab)",
     "train.idle": (
         '<div class="cnn-empty">No training running. The defaults (EfficientNet-Lite0 pretrained on ImageNet, '
-        "frozen, {size} px) train the example to about 85% validation accuracy in under a minute: "
+        "frozen, {size} px) train the example to 80–90% validation accuracy in a few seconds: "
         "press <b>Start</b>.</div>"
     ),
     "train.weights_offline": "✓ ImageNet weights available offline",
@@ -71,8 +71,8 @@ ES = {
     ),
     "train.idle": (
         '<div class="cnn-empty">No hay ningún entrenamiento en curso. Los valores por defecto (EfficientNet-Lite0 '
-        "con pesos preentrenados en ImageNet, congelada, {size} px) entrenan el ejemplo hasta cerca de un 85 % de "
-        "exactitud de validación en menos de un minuto: pulsa <b>Iniciar</b>.</div>"
+        "con pesos preentrenados en ImageNet, congelada, {size} px) entrenan el ejemplo hasta un 80–90 % de "
+        "exactitud de validación en pocos segundos: pulsa <b>Iniciar</b>.</div>"
     ),
     "train.weights_offline": "✓ pesos de ImageNet disponibles sin conexión",
     "train.weights_online": "pesos de ImageNet descargados con conexión (necesita internet)",
