@@ -114,7 +114,8 @@ def start_to_train(quick: bool) -> list[Figure]:
             detail={
                 "runs": float(len(marks)),
                 "state": last["state"],
-                "settings": f"the example with the Train tab's defaults (Lite0 pretrained, frozen, {values['img_size']} px)",
+                "settings": "the example with the Train tab's defaults "
+                f"(Lite0 pretrained, frozen, {values['img_size']} px)",
             },
         ),
         Figure("start_to_85pct_val_s", median("target_s"), 8, "<=", " s", detail={"best val": last["best_val_acc"]}),
