@@ -5,10 +5,11 @@ GRADIO_SERVER_NAME and GRADIO_SERVER_PORT choose another address, as on Spaces.
 
 import threading
 
-from cnnapp import settings, warm
+from cnnapp import settings
 from cnnapp.errors import SettingsError
+from cnnapp.jobs import warm
+from cnnapp.jobs.worker import JobManager
 from cnnapp.ui import DEFAULT_ARCH, build_app, launch_options
-from cnnapp.worker import JobManager
 
 if __name__ == "__main__":
     try:

@@ -3,7 +3,7 @@
 `python -m bench.fastai_side SPEC.json OUT.jsonl` trains one model as SPEC says (data folder with
 train/ and val/, architecture, initial weights, size, epochs, learning rate, batch size, seed, threads)
 and appends one JSON line per epoch: the epoch, its validation accuracy and the wall-clock time.
-It imports only torch, timm, fastai and `cnnapp.lenet` (plain torch), so it runs beside any cnnapp install.
+It imports only torch, timm, fastai and `cnnapp.models.lenet` (plain torch), so it runs beside any cnnapp install.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def build_model(arch: str, num_classes: int, weights: str | None):
     import torch
 
     if arch == "lenet5":
-        from cnnapp.lenet import LeNet5
+        from cnnapp.models.lenet import LeNet5
 
         model = LeNet5(num_classes)
     else:

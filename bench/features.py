@@ -11,9 +11,9 @@ import pandas as pd
 from bench.fixtures import fashion_split, launch_training
 from bench.harness import Figure
 from cnnapp import workspace
-from cnnapp.config import TrainConfig, resolve
 from cnnapp.runs import CONFIG, RunDir
-from cnnapp.train import Training
+from cnnapp.training.config import TrainConfig, resolve
+from cnnapp.training.train import Training
 
 ARCH, SIZE = "tf_efficientnet_lite0", 64
 

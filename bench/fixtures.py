@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cnnapp.examples import FASHION_MNIST_CLASSES, write_fashion_mnist, write_fashion_mnist_splits
+from cnnapp.data.examples import FASHION_MNIST_CLASSES, write_fashion_mnist, write_fashion_mnist_splits
 from cnnapp.runs import RunDir
 
 WORKDIR = Path(tempfile.mkdtemp(prefix="cnnapp-bench-"))

@@ -105,9 +105,9 @@ def _measure(spec: dict) -> dict:
     """In the measured process: prepare (ingest, build, decode), extract features (frozen model), fit and test one
     training as `Training.execute` does, timing each phase."""
     from cnnapp import hardware
-    from cnnapp.config import TrainConfig, resolve
     from cnnapp.runs import CONFIG, RunDir
-    from cnnapp.train import Training
+    from cnnapp.training.config import TrainConfig, resolve
+    from cnnapp.training.train import Training
 
     threads = hardware.configure_threads()
     cfg = resolve(TrainConfig.from_dict(spec))

@@ -7,8 +7,8 @@ from PIL import Image
 
 from bench.fixtures import fashion_split
 from bench.harness import Figure, interleaved_rates
-from cnnapp.config import TrainConfig
-from cnnapp.train import train
+from cnnapp.training.config import TrainConfig
+from cnnapp.training.train import train
 from cnnapp.ui.live_panel import CAMERA, classify_frame
 from cnnapp.workspace import home
 

@@ -27,9 +27,9 @@ import torch
 from bench.fixtures import WORKDIR, fashion_split, launch_training, num_classes
 from bench.harness import Figure, Skip
 from cnnapp import hardware
-from cnnapp.models import create_model
-from cnnapp.registry import get_spec
-from cnnapp.train import seed_everything
+from cnnapp.models.factory import create_model
+from cnnapp.models.registry import get_spec
+from cnnapp.training.train import seed_everything
 
 ROOT = Path(__file__).resolve().parents[1]
 FASTAI_VERSION = "2.8.12"

@@ -25,8 +25,8 @@ from PIL import Image
 from bench.fixtures import WORKDIR
 from bench.harness import Figure, interleaved_rates
 from bench.procs import settle, terminate_tree
-from cnnapp.inference import Predictor, to_square_array
-from cnnapp.transforms import prepare_arrays
+from cnnapp.data.transforms import prepare_arrays
+from cnnapp.serving.inference import Predictor, to_square_array
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "assets" / "fashion-mnist-mini"
@@ -229,8 +229,8 @@ def server_side_s(url: str, image: Path, model: str) -> float:
 
 def _trained_run(img_size: int) -> str:
     """A short run of the app's default model on the example at `img_size` px (trained here, before the app starts)."""
-    from cnnapp.config import TrainConfig
-    from cnnapp.train import train
+    from cnnapp.training.config import TrainConfig
+    from cnnapp.training.train import train
 
     cfg = TrainConfig(data=str(EXAMPLE), arch="tf_efficientnet_lite0", img_size=img_size, epochs=1, freeze=True)
     run, status = train(cfg, progress=False)
@@ -317,7 +317,7 @@ def _bursts(callers: Callers, count: int) -> tuple[list[float], int]:
 
 def _zip_of_pngs(count: int) -> Path:
     """A dataset `.zip` of `count` Fashion-MNIST 28×28 PNGs in class folders, written straight from the arrays."""
-    from cnnapp.examples import FASHION_MNIST_CLASSES, fashion_mnist_arrays
+    from cnnapp.data.examples import FASHION_MNIST_CLASSES, fashion_mnist_arrays
 
     path = WORKDIR / f"fashion-mnist-{count}.zip"
     images, labels = fashion_mnist_arrays("train")

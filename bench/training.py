@@ -10,15 +10,15 @@ import torch.nn.functional as F
 from bench.fixtures import fashion_split
 from bench.harness import Figure, interleaved_rates, rate
 from cnnapp import hardware
-from cnnapp.config import TrainConfig, resolve
-from cnnapp.engine import make_optimizer, train_one_epoch
-from cnnapp.ingest import Dataset, ingest
-from cnnapp.learner import Learner
-from cnnapp.loaders import ImageCache
-from cnnapp.models import set_frozen, set_train_mode
-from cnnapp.progress import Progress
+from cnnapp.data.ingest import Dataset, ingest
+from cnnapp.data.loaders import ImageCache
+from cnnapp.models.factory import set_frozen, set_train_mode
 from cnnapp.runs import RunDir
-from cnnapp.train import seed_everything
+from cnnapp.training.config import TrainConfig, resolve
+from cnnapp.training.engine import make_optimizer, train_one_epoch
+from cnnapp.training.learner import Learner
+from cnnapp.training.progress import Progress
+from cnnapp.training.train import seed_everything
 
 ARCH, SIZE, BATCH = "tf_efficientnet_lite0", 96, 32
 

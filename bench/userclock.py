@@ -20,8 +20,8 @@ from pathlib import Path
 from bench.harness import Figure
 from bench.procs import descendants, end_processes, settle
 from cnnapp import workspace
-from cnnapp.config import TrainConfig
 from cnnapp.runs import EVENTS, METRICS, RunDir
+from cnnapp.training.config import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "assets" / "fashion-mnist-mini"
@@ -32,7 +32,7 @@ POLL_S = 0.05
 
 def app_defaults() -> dict:
     """What the Train tab submits when a new user presses Start on the preselected example."""
-    from cnnapp.registry import recommended_size
+    from cnnapp.training.defaults import recommended_size
     from cnnapp.ui import DEFAULT_ARCH
 
     return {
@@ -75,8 +75,8 @@ def follow(run: RunDir, clicked: float, timeout: float = 600.0, target: float = 
 @contextmanager
 def _app_jobs() -> Iterator:
     """The app's job manager on the bench workspace, settled; shut down afterwards with anything it left running."""
-    from cnnapp import warm
-    from cnnapp.worker import JobManager
+    from cnnapp.jobs import warm
+    from cnnapp.jobs.worker import JobManager
 
     jobs = JobManager(workspace.home())
     try:
@@ -132,7 +132,7 @@ def start_to_train(quick: bool) -> list[Figure]:
 
 def compare_grid(quick: bool) -> list[Figure]:
     """The Compare tab's four-cell grid on the example (1 epoch, 64 px) from the click to the last cell's end."""
-    from cnnapp import compare
+    from cnnapp.training import compare
 
     base = TrainConfig(data=str(EXAMPLE), arch=app_defaults()["arch"], epochs=1, unfreeze_epochs=0, img_size=64)
     with _app_jobs() as jobs:

@@ -2,7 +2,7 @@
 
 They take and return plain values and raise `CnnappError` subclasses with a message for the caller;
 `cnnapp.ui.endpoints` wires them to the named endpoints `/start_training`, `/run_status`,
-`/predict` and `/list_runs`. `session` is the caller's (see `cnnapp.sessions`): with
+`/predict` and `/list_runs`. `session` is the caller's (see `cnnapp.jobs.sessions`): with
 `CNNAPP_SESSION_RUNS=1` a caller sees and uses only the runs it started.
 """
 
@@ -17,13 +17,14 @@ from typing import Any
 
 import pandas as pd
 
-from cnnapp import sessions, workspace
-from cnnapp.archive import check_zip
-from cnnapp.config import TrainConfig, resolve
+from cnnapp import workspace
+from cnnapp.data.archive import check_zip
 from cnnapp.errors import CnnappError, ConfigError, DataError
+from cnnapp.jobs import sessions
+from cnnapp.jobs.worker import JobManager
 from cnnapp.limits import check_top_k, load_json
 from cnnapp.runs import STARTED
-from cnnapp.worker import JobManager
+from cnnapp.training.config import TrainConfig, resolve
 
 SERVER_PATH_OPTIONS = ("data", "weights")
 CONFIG_EXAMPLE = '{"arch": "lenet5", "epochs": 2}'

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import fields
 
 from cnnapp import settings
-from cnnapp.config import OPTIMIZERS, PRETRAINED_IMG_SIZE, SCHEDULERS, SMALL_IMG_SIZE, TrainConfig
 from cnnapp.errors import CnnappError
+from cnnapp.training.config import OPTIMIZERS, SCHEDULERS, TrainConfig
+from cnnapp.training.defaults import PRETRAINED_IMG_SIZE, SMALL_IMG_SIZE
 
 HELP = {
     "data": "dataset: a folder of <class>/<image> (or train/val/test/<class>/<image>) or a .zip of one",
@@ -72,10 +73,6 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--run-dir", help="write the run here instead of <workspace>/runs/<run_id>")
     t.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its last checkpoint")
     t.add_argument("--quiet", action="store_true", help="no progress bars")
-
-    sub.add_parser(
-        "warm-trainer", help="(started by the app) load the trainer, then run one `train` job read from stdin"
-    )
 
     f = sub.add_parser(
         "lr-find", help="suggest a learning rate: the range test (an exponential sweep, as fastai's lr_find)"
@@ -175,7 +172,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from cnnapp import hardware
-    from cnnapp.train import resume_training, train
+    from cnnapp.training.train import resume_training, train
 
     hardware.configure_threads()
     if args.resume:
@@ -193,12 +190,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0 if state == "completed" else 1
 
 
-def cmd_warm_trainer(args: argparse.Namespace) -> int:
-    from cnnapp import warm
-
-    return warm.serve()
-
-
 def _read_config(path: str) -> object:
     """The JSON of a `--config` file, bounded like the API's config."""
     from cnnapp.limits import load_json
@@ -212,7 +203,7 @@ def _read_config(path: str) -> object:
 
 def cmd_lr_find(args: argparse.Namespace) -> int:
     from cnnapp import hardware
-    from cnnapp.lr_find import curve_figure, find_lr
+    from cnnapp.training.lr_find import curve_figure, find_lr
 
     if args.out and not args.out.lower().endswith((".png", ".json")):
         raise CnnappError(f"--out must name a .png or .json file, got {args.out}")
@@ -231,8 +222,8 @@ def cmd_lr_find(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from cnnapp import hardware
-    from cnnapp.inference import IMAGENET_PREFIX, load_predictor
     from cnnapp.limits import check_top_k
+    from cnnapp.serving.inference import IMAGENET_PREFIX, load_predictor
 
     top_k = check_top_k(args.top_k)
     hardware.configure_threads()
@@ -259,7 +250,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 def cmd_models(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from cnnapp.registry import model_table
+    from cnnapp.models.registry import model_table
 
     rows = model_table()
     if args.format == "json":
@@ -288,7 +279,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from cnnapp import hardware
-    from cnnapp.export import check_push, export_run, push_to_hub
+    from cnnapp.serving.export import check_push, export_run, push_to_hub
 
     if args.push_to_hub:
         if args.format != "safetensors":
@@ -305,7 +296,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_datasets(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from cnnapp import examples, workspace
+    from cnnapp import workspace
+    from cnnapp.data import examples
 
     if args.per_class is not None and args.per_class < 1:
         raise CnnappError(f"--per-class must be at least 1, got {args.per_class}")
@@ -324,7 +316,7 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from cnnapp import hardware
-    from cnnapp.compare import comparison_table, export_csv, run_grid
+    from cnnapp.training.compare import comparison_table, export_csv, run_grid
 
     if args.pretrained is not None or args.freeze is not None:
         raise CnnappError("compare sets --pretrained and --freeze itself for each of the four settings; leave them out")
@@ -338,8 +330,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from cnnapp import hardware
-    from cnnapp.explain import explain
-    from cnnapp.inference import IMAGENET_PREFIX, load_predictor
+    from cnnapp.serving.explain import explain
+    from cnnapp.serving.inference import IMAGENET_PREFIX, load_predictor
 
     hardware.configure_threads()
     predictor = load_predictor(IMAGENET_PREFIX + args.arch if args.arch else args.run, allow_paths=True)
@@ -351,7 +343,6 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "train": cmd_train,
-    "warm-trainer": cmd_warm_trainer,
     "lr-find": cmd_lr_find,
     "predict": cmd_predict,
     "models": cmd_models,

@@ -21,11 +21,11 @@ import pytest  # noqa: E402
 from gradio_client import Client  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from cnnapp.config import TrainConfig  # noqa: E402
+from cnnapp.jobs.worker import JobManager  # noqa: E402
 from cnnapp.runs import ACTIVE, RunDir  # noqa: E402
-from cnnapp.train import train  # noqa: E402
+from cnnapp.training.config import TrainConfig  # noqa: E402
+from cnnapp.training.train import train  # noqa: E402
 from cnnapp.ui import build_app, launch_options  # noqa: E402
-from cnnapp.worker import JobManager  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "assets" / "fashion-mnist-mini"
@@ -60,7 +60,7 @@ def small_dataset(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def fashion_2000(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2,000-image Fashion-MNIST subset (200 per class) from the Debian package."""
-    from cnnapp.examples import write_fashion_mnist
+    from cnnapp.data.examples import write_fashion_mnist
 
     return write_fashion_mnist(tmp_path_factory.mktemp("fm") / "fm2000", per_class=200)
 

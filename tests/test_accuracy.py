@@ -2,8 +2,8 @@
 
 import pytest
 
-from cnnapp.config import TrainConfig
-from cnnapp.train import train
+from cnnapp.training.config import TrainConfig
+from cnnapp.training.train import train
 
 pytestmark = pytest.mark.slow
 

@@ -13,9 +13,9 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from cnnapp import api
-from cnnapp.inference import MODELS, load_predictor
+from cnnapp.jobs.worker import JobManager
 from cnnapp.runs import RunDir
-from cnnapp.worker import JobManager
+from cnnapp.serving.inference import MODELS, load_predictor
 
 pytestmark = pytest.mark.slow  # a live server
 

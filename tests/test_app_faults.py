@@ -15,10 +15,10 @@ from gradio_client import handle_file
 from test_worker import MANAGER
 
 from cnnapp.errors import RunError
+from cnnapp.jobs.worker import JobManager
 from cnnapp.runs import RunDir, list_runs, pid_alive
 from cnnapp.ui import runs_tab
 from cnnapp.ui.common import user_errors
-from cnnapp.worker import JobManager
 
 pytestmark = pytest.mark.slow
 

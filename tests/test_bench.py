@@ -77,7 +77,7 @@ def test_follow_times_a_run_from_the_click_as_the_app_sees_it(tmp_path):
 
 
 def test_app_defaults_are_what_the_train_tab_submits():
-    from cnnapp.config import TrainConfig, resolve
+    from cnnapp.training.config import TrainConfig, resolve
 
     values = userclock.app_defaults()
     assert Path(values["data"]).is_dir() and values["img_size"] == 128 and values["freeze"] is True

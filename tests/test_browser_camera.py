@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from test_browser import ARGS, CHROMIUM, RUN_ID, open_tab
 
+from cnnapp.jobs.worker import JobManager
 from cnnapp.ui import build_app, launch_options
 from cnnapp.ui.i18n import say
-from cnnapp.worker import JobManager
 
 playwright = pytest.importorskip("playwright.sync_api")
 CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]

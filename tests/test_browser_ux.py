@@ -52,8 +52,8 @@ new MutationObserver((changes) => {
 
 @pytest.fixture
 def app(workspace: Path):
+    from cnnapp.jobs.worker import JobManager
     from cnnapp.ui import build_app, launch_options
-    from cnnapp.worker import JobManager
 
     jobs = JobManager(workspace, threads=1)
     demo = build_app(workspace, jobs)

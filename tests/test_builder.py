@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnapp.builder import MAX_SIDE, MIN_PER_CLASS, Builder, check_name
+from cnnapp.data.builder import MAX_SIDE, MIN_PER_CLASS, Builder, check_name
+from cnnapp.data.ingest import ingest, resolve_source
 from cnnapp.errors import DataError
-from cnnapp.ingest import ingest, resolve_source
 
 
 def frames(n: int, seed: int = 0, size: tuple[int, int] = (480, 640)) -> list[np.ndarray]:

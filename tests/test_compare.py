@@ -7,10 +7,10 @@ import sys
 import pandas as pd
 import pytest
 
-from cnnapp import compare
-from cnnapp.config import TrainConfig
 from cnnapp.errors import ConfigError
 from cnnapp.runs import all_runs
+from cnnapp.training import compare
+from cnnapp.training.config import TrainConfig
 
 
 def test_grid_has_the_four_settings():

@@ -1,7 +1,7 @@
 import pytest
 
-from cnnapp.config import TrainConfig, resolve
 from cnnapp.errors import ConfigError
+from cnnapp.training.config import TrainConfig, resolve
 
 
 def test_architecture_defaults_are_filled():

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from cnnapp import api, runs, sessions
-from cnnapp.config import TrainConfig
+from cnnapp import api, runs
 from cnnapp.errors import DISK_FULL_MESSAGE, LimitError
+from cnnapp.jobs import sessions
+from cnnapp.jobs.worker import JobManager
 from cnnapp.runs import RunDir
-from cnnapp.train import train
-from cnnapp.worker import JobManager
+from cnnapp.training.config import TrainConfig
+from cnnapp.training.train import train
 
 
 def no_space(*_args, **_kwargs):

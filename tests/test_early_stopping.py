@@ -7,10 +7,10 @@ import torch
 from safetensors.torch import load_file
 
 from cnnapp.cli import _train_config, build_parser
-from cnnapp.config import TrainConfig, resolve
-from cnnapp.record import Patience, Record
 from cnnapp.runs import RunDir
-from cnnapp.train import Training, resume_training
+from cnnapp.training.config import TrainConfig, resolve
+from cnnapp.training.record import Patience, Record
+from cnnapp.training.train import Training, resume_training
 from cnnapp.ui import build_app, train_tab
 
 REASON = "validation accuracy did not improve for 2 epochs"

@@ -2,8 +2,12 @@ import pytest
 import torch
 from torch import nn
 
-from cnnapp.config import TrainConfig, resolve
-from cnnapp.engine import (
+from cnnapp.errors import NonFiniteLoss
+from cnnapp.models.factory import create_model, set_frozen, set_train_mode, split_params
+from cnnapp.models.registry import get_spec
+from cnnapp.runs import RunDir
+from cnnapp.training.config import TrainConfig, resolve
+from cnnapp.training.engine import (
     FeatureCache,
     StopTraining,
     TensorBatches,
@@ -12,11 +16,7 @@ from cnnapp.engine import (
     make_scheduler,
     train_one_epoch,
 )
-from cnnapp.errors import NonFiniteLoss
-from cnnapp.models import create_model, set_frozen, set_train_mode, split_params
-from cnnapp.registry import get_spec
-from cnnapp.runs import RunDir
-from cnnapp.train import Training, plan_stages
+from cnnapp.training.train import Training, plan_stages
 
 CPU = torch.device("cpu")
 

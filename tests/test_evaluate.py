@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from cnnapp import evaluate
 from cnnapp.errors import RunError
 from cnnapp.runs import RunDir
+from cnnapp.training import evaluate
 from tests.conftest import trained_demo_run
 
 

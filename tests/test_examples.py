@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnapp import cli, examples
+from cnnapp import cli
+from cnnapp.data import examples
+from cnnapp.data.ingest import ingest
 from cnnapp.errors import DataError
-from cnnapp.ingest import ingest
 
 
 class _Py2Pickler(pickle._Pickler):

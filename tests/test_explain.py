@@ -9,13 +9,13 @@ import pytest
 import torch
 from PIL import Image
 
-from cnnapp import explain
-from cnnapp.config import TrainConfig
 from cnnapp.errors import ConfigError
-from cnnapp.inference import Predictor, load_predictor
-from cnnapp.models import head_of
-from cnnapp.registry import build, get_spec, names
-from cnnapp.train import train
+from cnnapp.models.factory import head_of
+from cnnapp.models.registry import build, get_spec, names
+from cnnapp.serving import explain
+from cnnapp.serving.inference import Predictor, load_predictor
+from cnnapp.training.config import TrainConfig
+from cnnapp.training.train import train
 
 CATS = {"Egyptian cat", "tabby, tabby cat", "tiger cat"}
 # Seconds each to build on 2 cores (over 20 M random weights, or a slow initialisation): `slow`.

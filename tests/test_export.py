@@ -12,13 +12,14 @@ import pytest
 import torch
 from torch import nn
 
-from cnnapp import cli, export
-from cnnapp.config import TrainConfig
+from cnnapp import cli
+from cnnapp.data.transforms import BatchPrep, prepare_arrays
 from cnnapp.errors import ExportError, RunError
-from cnnapp.inference import Predictor, to_square_array
 from cnnapp.runs import RunDir
-from cnnapp.train import train
-from cnnapp.transforms import BatchPrep, prepare_arrays
+from cnnapp.serving import export
+from cnnapp.serving.inference import Predictor, to_square_array
+from cnnapp.training.config import TrainConfig
+from cnnapp.training.train import train
 
 DEMO = Path(__file__).resolve().parent.parent / "assets" / "fashion-mnist-mini"
 CLASSES = ("bag", "sandal", "trouser")

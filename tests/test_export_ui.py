@@ -11,8 +11,8 @@ import gradio as gr
 import onnxruntime as ort
 import pytest
 
-from cnnapp.config import TrainConfig
-from cnnapp.train import train
+from cnnapp.training.config import TrainConfig
+from cnnapp.training.train import train
 from cnnapp.ui import export_tab
 from cnnapp.ui.common import user_errors
 from cnnapp.ui.context import UIContext

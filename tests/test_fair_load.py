@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from gradio_client import Client, handle_file
 
-from cnnapp import limits
 from cnnapp.runs import RunDir, pid_alive
 from cnnapp.settings import Settings
+from cnnapp.training import budget
 
 pytestmark = pytest.mark.slow
 
@@ -33,15 +33,15 @@ SERVER_LIMITS = {"CNNAPP_MAX_RUN_MINUTES": str(CAP_MINUTES), "CNNAPP_MAX_TRAIN_M
 
 def worst_config(settings: Settings, arch: str = "tf_efficientnet_lite0", img_size: int = 224) -> dict:
     """The heaviest training these limits accept: every epoch and worker, the whole backbone, the largest batch."""
-    per_image = limits.training_memory(arch, img_size, 1, backbone_trains=True)
-    batch = min(settings.max_batch_size, limits.max_train_memory(settings) // per_image)
+    per_image = budget.training_memory(arch, img_size, 1, backbone_trains=True)
+    batch = min(settings.max_batch_size, budget.max_train_memory(settings) // per_image)
     return {
         "arch": arch,
         "pretrained": False,
         "freeze": False,
         "img_size": img_size,
         "batch_size": batch,
-        "workers": limits.max_workers(settings),
+        "workers": budget.max_workers(settings),
         "epochs": settings.max_epochs,
     }
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from cnnapp.config import TrainConfig
-from cnnapp.inference import Predictor
 from cnnapp.runs import RunDir, list_runs
-from cnnapp.train import train
+from cnnapp.serving.inference import Predictor
+from cnnapp.training.config import TrainConfig
+from cnnapp.training.train import train
 
 
 def cli(*args: str, **kwargs) -> subprocess.Popen:

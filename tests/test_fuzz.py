@@ -14,11 +14,11 @@ import pytest
 import torch
 from PIL import Image
 
+from cnnapp.data.ingest import ingest
 from cnnapp.errors import CnnappError, DataError
-from cnnapp.inference import Predictor
-from cnnapp.ingest import ingest
-from cnnapp.models import create_model
-from cnnapp.registry import get_spec
+from cnnapp.models.factory import create_model
+from cnnapp.models.registry import get_spec
+from cnnapp.serving.inference import Predictor
 
 PER_FORMAT = 500
 SEED = 10

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnapp.archive import ZipLimits, extract_zip
+from cnnapp.data.archive import ZipLimits, extract_zip
+from cnnapp.data.images import load_rgb
+from cnnapp.data.ingest import ingest
 from cnnapp.errors import DataError, IngestError
-from cnnapp.images import load_rgb
-from cnnapp.ingest import ingest
 
 
 def png_bytes(seed: int, size: int = 16, mode: str = "RGB") -> bytes:

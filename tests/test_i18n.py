@@ -85,7 +85,7 @@ def request(cookies: dict, headers: dict) -> Iterator[None]:
 
 
 def test_the_engines_usual_run_messages_are_said_in_spanish():
-    engine = "".join(path.read_text() for path in UI.parent.glob("*.py"))
+    engine = "".join(path.read_text() for path in UI.parent.rglob("*.py"))
     assert [m for m in ENGINE_MESSAGES if f'"{m}' not in engine] == []  # still the engine's words
     with request({COOKIE: "es"}, {}):
         assert run_message("epoch 2/5 (frozen)") == "época 2/5 (congelada)"

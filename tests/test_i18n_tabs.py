@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from gradio.context import LocalContext
 
-from cnnapp import learn
+from cnnapp.course import convolution
 from cnnapp.ui import compare_tab, evaluate_tab, explain_tab, export_tab, learn_tab, predict_tab
 from cnnapp.ui.common import user_errors
 from cnnapp.ui.i18n import lang
@@ -88,11 +88,11 @@ def test_evaluate_and_compare_empty_states_in_spanish(tmp_path):
 def test_learn_handlers_answer_in_spanish():
     with speaking("es"):
         assert learn_tab.convolve(None, learn_tab.kernel_table("sobel x"), 0, 1, False)[2].startswith("Añade")
-        *_, size = learn_tab.convolve(learn.shapes_image(), learn_tab.kernel_table("sobel x"), 1, 2, True)
+        *_, size = learn_tab.convolve(convolution.shapes_image(), learn_tab.kernel_table("sobel x"), 1, 2, True)
         assert "Tamaño de salida" in size and "mapa de características **48 × 48**" in size
-        _, text = learn_tab.pool_matrix(learn_tab._table(learn.COURSE_MATRIX), "max", 2, 2)
+        _, text = learn_tab.pool_matrix(learn_tab._table(convolution.COURSE_MATRIX), "max", 2, 2)
         assert text.startswith("**agrupación máxima (max-pool), ventanas de 2×2, paso 2")
-        figure, slices, text = learn_tab.stack(learn_tab._table(learn.COURSE_MATRIX), 0, 1)
+        figure, slices, text = learn_tab.stack(learn_tab._table(convolution.COURSE_MATRIX), 0, 1)
         assert "filtros → volumen **4 × 4 × 8**" in text and slices[1][1].startswith("filtro 2: ")
         assert figure.axes[0].get_xlabel() == "filas" and figure.axes[0].get_title().startswith("volumen")
         image, kernels, *_ = learn_tab.starting_values()

@@ -7,9 +7,9 @@ import torch
 from conftest import poll, trained_demo_run
 from torch import nn
 
-from cnnapp import sessions
-from cnnapp.inference import MODELS, Predictor, fast_path, to_square_array
-from cnnapp.transforms import prepare_arrays
+from cnnapp.data.transforms import prepare_arrays
+from cnnapp.jobs import sessions
+from cnnapp.serving.inference import MODELS, Predictor, fast_path, to_square_array
 
 
 def _batch(predictor: Predictor, demo_dir) -> torch.Tensor:

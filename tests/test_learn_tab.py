@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from cnnapp import optim_race
-from cnnapp.config import OPTIMIZERS, TrainConfig
+from cnnapp.course import optimizer_race
 from cnnapp.runs import RunDir
+from cnnapp.training.config import OPTIMIZERS, TrainConfig
 from cnnapp.ui import learn_tab
 from cnnapp.ui.common import EXAMPLE_DATASET, user_errors
 from cnnapp.ui.i18n import say
@@ -36,13 +36,13 @@ def test_english_and_spanish_tables_have_the_same_keys_and_the_course_terms():
     for term in ("convolución", "relleno", "paso", "agrupación", "mapa de características", "función de pérdida",
                  "coste", "optimizador", "tasa de aprendizaje", "aplanar", "época", "max-pool"):  # fmt: skip
         assert term in spanish, term
-    assert tuple(optim_race.PRESETS) == learn_tab.PRESETS
+    assert tuple(optimizer_race.PRESETS) == learn_tab.PRESETS
     assert learn_tab.TITLE == "Learn" and es["learn.title"] == "Aprender"
 
 
 def test_the_tab_builds_with_text_the_browser_translates(tmp_path):
+    from cnnapp.jobs.worker import JobManager
     from cnnapp.ui.context import UIContext
-    from cnnapp.worker import JobManager
 
     with gr.Blocks() as demo:
         ctx = UIContext(
@@ -90,7 +90,7 @@ def test_race_handler(lang):
     with speaking(lang):
         dropdown, x, y, lrs = learn_tab.surface_defaults("Beale")
         assert ("silla" if lang == "es" else "saddle", "saddle") in dropdown.choices
-        assert (x, y) == optim_race.SURFACES["Beale"].start and len(lrs) == 8
+        assert (x, y) == optimizer_race.SURFACES["Beale"].start and len(lrs) == 8
         lrs.iloc[0, 1] = 0.002
         figure, table = learn_tab.race_view("Beale", x, y, 20, lrs)
         assert isinstance(figure, Figure) and len(table) == 8 and say("learn.diverged", lang) in table.columns
@@ -135,5 +135,5 @@ def test_show_runs_before_and_while_they_train(workspace):
     with speaking("es"):
         empty, table, figure, timer = learn_tab.show_runs(workspace, ids, None)
     assert empty == "" and len(table) == 7 and isinstance(figure, Figure)
-    assert table["optimizador"].tolist() == [optim_race.NAMES[o] for o in OPTIMIZERS]
+    assert table["optimizador"].tolist() == [optimizer_race.NAMES[o] for o in OPTIMIZERS]
     assert set(table["estado"]) == {"en cola"} and timer.active  # the timer polls until they end

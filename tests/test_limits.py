@@ -15,10 +15,11 @@ from PIL import Image
 
 from cnnapp import cli, settings
 from cnnapp.api import parse_config
-from cnnapp.config import TrainConfig, resolve
+from cnnapp.data.images import load_rgb
 from cnnapp.errors import ConfigError, DataError, LimitError, SettingsError
-from cnnapp.images import load_rgb
-from cnnapp.limits import check_top_k, load_json, training_memory
+from cnnapp.limits import check_top_k, load_json
+from cnnapp.training.budget import training_memory
+from cnnapp.training.config import TrainConfig, resolve
 
 DEEP = "[" * 10_000 + "]" * 10_000  # RecursionError in json.loads
 
@@ -71,7 +72,7 @@ def run_cli(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
     ],
 )
 def test_settings_over_the_limits_are_refused(monkeypatch, values, message):
-    monkeypatch.setattr("cnnapp.limits._cores", lambda: 2)
+    monkeypatch.setattr("cnnapp.training.budget._cores", lambda: 2)
     with pytest.raises(ConfigError if "must be" in message else LimitError) as caught:
         resolve(TrainConfig.from_dict({"data": "d", "arch": "lenet5", **values}))
     assert message in str(caught.value) and "\n" not in str(caught.value)
@@ -97,7 +98,7 @@ def test_the_defaults_fit_a_16_gb_space():
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a CUDA GPU")
 def test_cuda_without_a_gpu_is_refused_before_queueing(workspace):
-    from cnnapp.worker import JobManager
+    from cnnapp.jobs.worker import JobManager
 
     with pytest.raises(ConfigError, match="no CUDA GPU"):
         JobManager(workspace).submit({"data": "d", "arch": "lenet5", "device": "cuda"})
@@ -161,7 +162,7 @@ def test_cli_predict_reports_a_bad_file_and_goes_on(capsys, tmp_path, photos):
 
 @pytest.mark.slow
 def test_a_session_queues_a_limited_number_of_runs_and_the_next_visitor_goes_first(monkeypatch, workspace, demo_dir):
-    from cnnapp.worker import JobManager
+    from cnnapp.jobs.worker import JobManager
 
     monkeypatch.setenv("CNNAPP_MAX_QUEUED_PER_SESSION", "1")
     jobs = JobManager(workspace, max_jobs=1, threads=1)
@@ -184,7 +185,7 @@ def test_a_session_queues_a_limited_number_of_runs_and_the_next_visitor_goes_fir
 
 @pytest.mark.slow
 def test_a_run_over_the_wall_clock_limit_is_stopped_as_cancelled_with_the_reason(monkeypatch, workspace, demo_dir):
-    from cnnapp.worker import JobManager
+    from cnnapp.jobs.worker import JobManager
 
     monkeypatch.setenv("CNNAPP_MAX_RUN_MINUTES", "0.1")
     jobs = JobManager(workspace, threads=1)

@@ -13,15 +13,15 @@ from PIL import Image
 from torch import nn
 
 from cnnapp.cli import main
-from cnnapp.config import TrainConfig
-from cnnapp.engine import TensorBatches
 from cnnapp.errors import LRFindError
-from cnnapp.lr_find import find_lr, range_test, steepest, valley
-from cnnapp.train import train
+from cnnapp.jobs.worker import JobManager
+from cnnapp.training.config import TrainConfig
+from cnnapp.training.engine import TensorBatches
+from cnnapp.training.lr_find import find_lr, range_test, steepest, valley
+from cnnapp.training.train import train
 from cnnapp.ui import lr_finder
 from cnnapp.ui.common import user_errors
 from cnnapp.ui.train_tab import settings
-from cnnapp.worker import JobManager
 
 
 def test_valley_and_steepest_descent_on_a_known_curve():

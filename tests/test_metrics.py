@@ -2,7 +2,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix as sk_cm
 from sklearn.metrics import precision_recall_fscore_support
 
-from cnnapp.metrics import classification_report, confusion_matrix
+from cnnapp.training.metrics import classification_report, confusion_matrix
 
 
 def test_metrics_agree_with_scikit_learn():

@@ -5,10 +5,10 @@ import torch
 from safetensors.torch import save_file
 
 from cnnapp.errors import WeightsError
-from cnnapp.inference import Predictor
-from cnnapp.models import create_model, head_of
-from cnnapp.pretrained import imagenet_model, lite0_state_dict, read_checkpoint
-from cnnapp.registry import build, get_spec
+from cnnapp.models.factory import create_model, head_of
+from cnnapp.models.pretrained import imagenet_model, lite0_state_dict, read_checkpoint
+from cnnapp.models.registry import build, get_spec
+from cnnapp.serving.inference import Predictor
 
 
 def test_lite0_weights_map_every_tensor_strictly():

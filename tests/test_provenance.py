@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from cnnapp import api, provenance
-from cnnapp.config import TrainConfig, resolve
+from cnnapp import api
 from cnnapp.errors import ConfigError
+from cnnapp.jobs.worker import JobManager
 from cnnapp.runs import list_runs
-from cnnapp.worker import JobManager
+from cnnapp.training import provenance
+from cnnapp.training.config import TrainConfig, resolve
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ import sys
 import pytest
 import torch
 
-from cnnapp import registry
 from cnnapp.errors import ConfigError
-from cnnapp.models import FeatureTap, create_model, head_of, replace_head, split_params
+from cnnapp.models import registry
+from cnnapp.models.factory import FeatureTap, create_model, head_of, replace_head, split_params
 
 PUBLISHED = {
     "alexnet": 61_100_840,

@@ -81,9 +81,9 @@ def test_only_runs_that_ended_early_can_be_resumed(workspace):
 
 
 def test_a_queued_run_that_fails_before_training_says_why_in_its_status(workspace, small_dataset):
-    from cnnapp.config import TrainConfig
     from cnnapp.errors import ConfigError
-    from cnnapp.train import train
+    from cnnapp.training.config import TrainConfig
+    from cnnapp.training.train import train
 
     run = RunDir.create("lenet5")
     run.update_status(state="queued", manager_pid=subprocess.os.getpid())

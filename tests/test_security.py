@@ -27,10 +27,12 @@ from gradio_client.exceptions import AppError
 from test_api import zip_folder
 from test_hostile import make_zip, png_bytes, two_classes
 
-from cnnapp import api, runs, sessions
-from cnnapp.config import TrainConfig
+from cnnapp import api, runs
 from cnnapp.errors import CnnappError, RunError
-from cnnapp.train import train
+from cnnapp.jobs import sessions
+from cnnapp.jobs.worker import JobManager
+from cnnapp.training.config import TrainConfig
+from cnnapp.training.train import train
 from cnnapp.ui import (
     UPLOAD_CACHE,
     data_tab,
@@ -42,7 +44,6 @@ from cnnapp.ui import (
     runs_tab,
 )
 from cnnapp.ui.common import user_errors
-from cnnapp.worker import JobManager
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGENET = "imagenet:tf_efficientnet_lite0"

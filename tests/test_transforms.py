@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
+from cnnapp.data.transforms import AUGMENTATIONS, PRESETS, BatchPrep, build_augment, describe_augment, parse_augment
 from cnnapp.errors import ConfigError
-from cnnapp.transforms import AUGMENTATIONS, PRESETS, BatchPrep, build_augment, describe_augment, parse_augment
 
 
 def test_presets_and_custom_specs_parse():

@@ -16,13 +16,13 @@ import gradio as gr
 import pytest
 
 from cnnapp.errors import ConfigError
+from cnnapp.jobs.worker import JobManager
 from cnnapp.runs import RunDir, get_run
 from cnnapp.ui import build_app, data_tab, predict_tab, runs_tab, train_tab
 from cnnapp.ui.common import api_errors, plain, progress_html, user_errors
 from cnnapp.ui.dataset_state import default_dataset
 from cnnapp.ui.theme import PATH_SEP
 from cnnapp.ui.uploads import rebuild_folder
-from cnnapp.worker import JobManager
 
 
 def browser_upload(folder: Path, out: Path) -> list[str]:
@@ -270,7 +270,7 @@ def test_the_cifar10_button(workspace, tmp_path, monkeypatch):
     import torchvision.datasets.utils
     from test_examples import make_archive
 
-    from cnnapp import examples
+    from cnnapp.data import examples
 
     def no_network(*args, **kwargs):
         raise urllib.error.URLError("[Errno -2] Name or service not known")

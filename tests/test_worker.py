@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from cnnapp.errors import ConfigError
+from cnnapp.jobs.worker import JobManager
 from cnnapp.runs import RunDir, list_runs, pid_alive
-from cnnapp.worker import JobManager
 
 LONG = {"arch": "lenet5", "epochs": 300, "batch_size": 8}
 
@@ -155,7 +155,7 @@ def test_a_killed_worker_shows_as_interrupted_and_the_queue_moves_on(jobs, demo_
 
 MANAGER = textwrap.dedent("""
     import sys, time
-    from cnnapp.worker import JobManager
+    from cnnapp.jobs.worker import JobManager
     jobs = JobManager(threads=1, warm_trainer=True)
     warm = jobs.prestart(wait=120)  # the running training is a warm trainer, as in the app
     running = jobs.submit({"data": sys.argv[1], "arch": "lenet5", "epochs": 300, "batch_size": 8})
@@ -202,7 +202,7 @@ def stub_manager(workspace: Path, monkeypatch: pytest.MonkeyPatch, seconds: floa
 
 
 def test_a_watcher_that_fails_is_restarted_and_the_queue_moves_on(workspace, monkeypatch, capfd, wait_for):
-    from cnnapp import worker
+    from cnnapp.jobs import worker
 
     real_wait, failures = worker._wait_gone, []
 
@@ -269,8 +269,8 @@ def test_many_sessions_cannot_queue_more_than_the_server_wide_limit(workspace, m
 
 def test_api_uploads_are_deleted_once_no_run_can_read_them_again(workspace):
     from cnnapp import workspace as ws
+    from cnnapp.jobs.worker import release_uploads
     from cnnapp.runs import CONFIG
-    from cnnapp.worker import release_uploads
 
     def upload(name: str, state: str | None, age_s: float) -> Path:
         kept = ws.uploads_dir(workspace) / name / "data.zip"

@@ -19,6 +19,8 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from cnnapp import settings, workspace
+from cnnapp.jobs.worker import JobManager
+from cnnapp.models import OFFLINE_ARCH
 from cnnapp.ui import (
     compare_tab,
     data_tab,
@@ -36,7 +38,6 @@ from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import SAVED_KEY, default_dataset
 from cnnapp.ui.i18n import I18N, T, say
 from cnnapp.ui.theme import CSS, HEAD, LANG_SWITCH_JS, LANG_VALUE_JS, LANGUAGES, THEME, FirstScript
-from cnnapp.worker import JobManager
 
 TABS: list[ModuleType] = [
     data_tab,
@@ -50,7 +51,7 @@ TABS: list[ModuleType] = [
     learn_tab,
 ]
 TAB_TEXT = {tab: T(f"{tab.__name__.rsplit('.', 1)[-1].removesuffix('_tab')}.title") for tab in TABS}
-DEFAULT_ARCH = "tf_efficientnet_lite0"
+DEFAULT_ARCH = OFFLINE_ARCH
 UPLOAD_CACHE = (3600, 86400)  # gradio's delete_cache: every hour, delete uploads and outputs older than a day
 # localStorage key; the fixed secret keeps tokens readable after a restart (they are random, not derived from it)
 SESSION_KEY = "cnnapp-session"
@@ -131,7 +132,7 @@ def remember_tab(title: str) -> str:
 
 def next_start(root: Path, dataset: dict | None, arch: str | None) -> str:
     """What the next Start trains: the architecture and the dataset (shown under the page title)."""
-    from cnnapp.registry import display_name  # torch: after the page is shown
+    from cnnapp.models.registry import display_name  # torch: after the page is shown
 
     data = html.escape(dataset["name"], quote=False) if dataset else say("common.no_dataset_yet")
     return say("common.next_start", arch=html.escape(display_name(arch or ""), quote=False), data=data)

@@ -1,6 +1,6 @@
 """'Make your own' on the Data tab: classes, pictures from the camera, uploads or the clipboard, then train on them.
 
-The logic lives in `cnnapp.builder`; the dataset's folder is kept in the browser (`gr.BrowserState`), so a reload
+The logic lives in `cnnapp.data.builder`; the dataset's folder is kept in the browser (`gr.BrowserState`), so a reload
 continues it. "Use this dataset" packs it as a `.zip` and chooses it exactly as an uploaded `.zip` is chosen.
 """
 
@@ -20,9 +20,9 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from cnnapp.builder import Builder
+from cnnapp.data.builder import Builder
+from cnnapp.data.images import fit_square, load_rgb
 from cnnapp.errors import DataError
-from cnnapp.images import fit_square, load_rgb
 from cnnapp.runs import atomic_write
 from cnnapp.ui.common import PRIVATE, user_errors
 from cnnapp.ui.context import UIContext

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import gradio as gr
 import pandas as pd
 
-from cnnapp import sessions
 from cnnapp.errors import CnnappError
+from cnnapp.jobs import sessions
 from cnnapp.runs import ACTIVE, STATES, RunDir
 from cnnapp.ui.i18n import T, say
 
@@ -59,7 +59,7 @@ def plain(message: str) -> str:
     return FLAG.sub(lambda m: FLAG_WORDS.get(m.group(1), "“" + m.group(1).replace("-", " ") + "”"), message)
 
 
-# the engine's most frequent run messages (`cnnapp.train`, `cnnapp.worker`, `cnnapp.runs`), said in the page's language
+# the engine's most frequent run messages (`training.train`, `jobs.worker`, `runs`), said in the page's language
 ENGINE_MESSAGES = {
     "starting": "common.msg_starting",
     "starting the training process": "common.msg_starting_process",
@@ -227,7 +227,7 @@ def progress_html(run: RunDir, status: dict) -> str:
 
 def curves(metrics: pd.DataFrame) -> tuple[Figure | None, Figure | None]:
     """Loss and accuracy (%) per epoch as figures (integer epoch ticks, a marker per epoch); None before epoch 1."""
-    from cnnapp.evaluate import line_figure  # matplotlib: loaded by the first handler, not with the page
+    from cnnapp.training.evaluate import line_figure  # matplotlib: loaded by the first handler, not with the page
 
     if metrics.empty:
         return None, None

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 import gradio as gr
 import pandas as pd
 
-from cnnapp import sessions
-from cnnapp.config import TrainConfig
 from cnnapp.errors import CnnappError, ConfigError, DataError
+from cnnapp.jobs import sessions
+from cnnapp.jobs.worker import JobManager
 from cnnapp.runs import ACTIVE, STATES
+from cnnapp.training.config import TrainConfig
 from cnnapp.ui.common import LATEST, PRIVATE, duration, pct, plain, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.i18n import T, say
-from cnnapp.worker import JobManager
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -49,7 +49,7 @@ def _columns(*names: str) -> list[str]:
 
 def _setting(text: str) -> str:
     """An engine setting label (`compare.SETTINGS`, maybe followed by a run id) in the visitor's language."""
-    from cnnapp import compare
+    from cnnapp.training import compare
 
     keys = {label: f"compare.setting_{key}" for key, label in compare.SETTINGS.items()}
     keys["from scratch, frozen"] = "compare.setting_scratch_frozen"  # `compare.setting_of`'s other combination
@@ -83,8 +83,8 @@ def _base(
 
 def plan(dataset: dict | None, arch: str, *options: float | str | None) -> tuple[str, pd.DataFrame]:
     """What the grid will train (architecture, dataset) and, per setting, whether it will run or why it is skipped."""
-    from cnnapp import compare
-    from cnnapp.registry import display_name
+    from cnnapp.models.registry import display_name
+    from cnnapp.training import compare
 
     try:
         cells = compare.plan(_base(dataset, arch, *options))
@@ -110,7 +110,7 @@ def queue(
     jobs: JobManager, session: str | None, dataset: dict | None, arch: str, *options: float | str | None
 ) -> tuple[gr.Dropdown, gr.Timer, float]:
     """Queue the settings that can run through the job manager for the session (the others are skipped)."""
-    from cnnapp import compare
+    from cnnapp.training import compare
 
     cells = compare.plan(_base(dataset, arch, *options))
     runnable = [cfg for _, cfg, _ in cells if cfg is not None]
@@ -173,7 +173,7 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
 
 def _csv(table: pd.DataFrame) -> str:
     """The table as a CSV in the temp folder, named after its runs (rewritten in place as they progress)."""
-    from cnnapp import compare
+    from cnnapp.training import compare
 
     key = hashlib.sha1(",".join(table["run_id"]).encode()).hexdigest()[:10]
     return str(compare.export_csv(table, Path(tempfile.gettempdir()) / "cnnapp-downloads" / f"comparison-{key}.csv"))
@@ -183,8 +183,8 @@ def show(
     root: Path, run_ids: list[str] | None, session: str | None = None
 ) -> tuple[str, str, pd.DataFrame, Figure | None, gr.DownloadButton, gr.Timer]:
     """Table, overlaid validation curves and CSV of the selected runs; the poll timer runs while any is active."""
-    from cnnapp import compare
-    from cnnapp.evaluate import line_figure
+    from cnnapp.training import compare
+    from cnnapp.training.evaluate import line_figure
 
     runs = [sessions.get_run(r, root, session) for r in run_ids or []]
     if not runs:

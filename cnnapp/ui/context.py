@@ -7,14 +7,14 @@ from pathlib import Path
 
 import gradio as gr
 
-from cnnapp.worker import JobManager
+from cnnapp.jobs.worker import JobManager
 
 
 @dataclass
 class UIContext:
     """Shared state of one app.
 
-    `session` is the browser's session token (see `cnnapp.sessions`; kept in localStorage, so it
+    `session` is the browser's session token (see `cnnapp.jobs.sessions`; kept in localStorage, so it
     survives reloads): every handler that touches runs takes it as its last input, and lists that
     depend on it refresh on `session.change`, which fires once the token is known. `dataset` holds
     the chosen dataset (`{"path", "source", "name"}`, or None), `saved_dataset` the browser's copy of it

@@ -17,9 +17,9 @@ import pandas as pd
 from PIL import Image, ImageOps
 
 from cnnapp import workspace
+from cnnapp.data.images import fit_square, load_rgb
+from cnnapp.data.ingest import Dataset
 from cnnapp.errors import CnnappError, ConfigError, DataError
-from cnnapp.images import fit_square, load_rgb
-from cnnapp.ingest import Dataset
 from cnnapp.ui import builder_panel
 from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, plain, user_errors
 from cnnapp.ui.context import UIContext
@@ -35,7 +35,7 @@ GALLERY_MAX = 40
 THUMB_PX = 96
 PREVIEW_PX = 128
 AUGMENT_CHOICES = ["none", "light", "medium", "strong"]
-VAL_SPLIT = re.compile(r"(\d+%) stratified split of train \(seed (\d+)\)")  # `cnnapp.ingest`'s val_source
+VAL_SPLIT = re.compile(r"(\d+%) stratified split of train \(seed (\d+)\)")  # `cnnapp.data.ingest`'s val_source
 NOTHING = (gr.skip(),) * 10
 
 
@@ -148,7 +148,7 @@ def use_cifar10(root: Path, current: dict[str, Any] | None = None) -> tuple:
 
     @functools.cache
     def source() -> Path:
-        from cnnapp.examples import prepare_example
+        from cnnapp.data.examples import prepare_example
 
         return prepare_example("cifar10", root=workspace.datasets_dir(root), per_class=CIFAR_PER_CLASS)
 
@@ -177,7 +177,7 @@ def restore(root: Path, saved: Any) -> dict[str, Any] | None:
 
 def augment_preview(root: Path, dataset: dict[str, Any] | None, spec: str | None, seed: int) -> tuple[str, list]:
     """Four training images, each as is and with three draws of the augmentation pipeline."""
-    from cnnapp.transforms import build_augment, describe_augment
+    from cnnapp.data.transforms import build_augment, describe_augment
 
     if not dataset:
         return say("data.choose_first"), []

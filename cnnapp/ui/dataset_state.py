@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from cnnapp import workspace
+from cnnapp.data.ingest import Dataset, ingest, resolve_source
 from cnnapp.errors import CnnappError, DataError
-from cnnapp.ingest import Dataset, ingest, resolve_source
 from cnnapp.ui.common import EXAMPLE_DATASET
 from cnnapp.ui.i18n import say
 

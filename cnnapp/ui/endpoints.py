@@ -18,7 +18,7 @@ from cnnapp.ui.uploads import discard
 
 ENDPOINTS = ("start_training", "stop_training", "run_status", "predict", "list_runs")
 # predictions run this many at a time, with the Predict tab's: those with one model share forward passes
-# (`cnnapp.inference.Batcher`; inference.MAX_BATCH, not imported here: it would import torch on the first page)
+# (`cnnapp.serving.inference.Batcher`; inference.MAX_BATCH, not imported here: it would import torch on the first page)
 PREDICT = {"concurrency_id": "predict", "concurrency_limit": 16}
 
 

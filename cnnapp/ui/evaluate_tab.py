@@ -10,8 +10,8 @@ import gradio as gr
 import pandas as pd
 from PIL import Image
 
-from cnnapp import sessions
-from cnnapp.images import load_rgb
+from cnnapp.data.images import load_rgb
+from cnnapp.jobs import sessions
 from cnnapp.runs import REPORT, RunDir
 from cnnapp.ui.common import LATEST, PRIVATE, pct, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
@@ -53,7 +53,7 @@ def _split_radio(splits: list[str], value: str) -> gr.Radio:
 
 def _confusion(run: RunDir, normalize: bool, split: str) -> Figure:
     """The confusion matrix figure, titled and labelled in the visitor's language."""
-    from cnnapp import evaluate
+    from cnnapp.training import evaluate
 
     cm, classes = evaluate.confusion(run, split)
     title = say("evaluate.rows_title" if normalize else "evaluate.counts_title")
@@ -63,7 +63,7 @@ def _confusion(run: RunDir, normalize: bool, split: str) -> Figure:
 
 
 def _curves(run: RunDir) -> tuple[Figure, Figure]:
-    from cnnapp import evaluate
+    from cnnapp.training import evaluate
 
     epoch = say("evaluate.epoch")
     long = evaluate.curves(run).rename(columns={"epoch": epoch})
@@ -86,7 +86,7 @@ def _thumbnail(path: str, side: int = 128) -> Image.Image:
 
 def show(root: Path, run_id: str | None, split_name: str | None, session: str | None = None) -> tuple:
     """Everything the tab shows for one run and split (validation or test)."""
-    from cnnapp import evaluate
+    from cnnapp.training import evaluate
 
     if not run_id:
         return "", _split_radio(["validation"], "validation"), pd.DataFrame(), None, None, None, None, [], ""

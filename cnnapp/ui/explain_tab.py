@@ -8,7 +8,7 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image
 
-from cnnapp.sessions import load_predictor
+from cnnapp.jobs.sessions import load_predictor
 from cnnapp.ui.common import LATEST, PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.i18n import T, say
@@ -34,7 +34,7 @@ def _class_choices(classes: list[str]) -> gr.Dropdown:
 
 def on_model(root: Path, model: str | None, session: str | None = None) -> tuple[gr.Dropdown, gr.Dropdown]:
     """The chosen model's classes and its layers worth showing, early to late (all selected)."""
-    from cnnapp import explain
+    from cnnapp.serving import explain
 
     if not model:
         return _class_choices([]), gr.Dropdown(choices=[], value=[], multiselect=True)
@@ -54,7 +54,7 @@ def gradcam(
     root: Path, image: str | None, model: str | None, class_name: str | None, session: str | None = None
 ) -> tuple[Image.Image | None, str]:
     """The picture and its Grad-CAM overlay side by side, with what was explained."""
-    from cnnapp import explain
+    from cnnapp.serving import explain
 
     if not image or not model:
         return None, say("explain.no_image")
@@ -71,7 +71,7 @@ def feature_maps(
     root: Path, image: str | None, model: str | None, layers: list[str] | None, session: str | None = None
 ) -> list[tuple[Image.Image, str]]:
     """A grid of the strongest activation maps of each chosen layer, early to late."""
-    from cnnapp import explain
+    from cnnapp.serving import explain
 
     if not image or not model or not layers:
         return []

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from cnnapp import sessions
 from cnnapp.errors import DataError
+from cnnapp.jobs import sessions
 from cnnapp.runs import WEIGHTS, RunDir
 from cnnapp.ui.common import LATEST, PRIVATE, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
@@ -64,7 +64,7 @@ def _usage(fmt: str, run_id: str, classes: list[str], img_size: int) -> str:
 
 def make_download(root: Path, run_id: str | None, choice: str, session: str | None = None) -> tuple[str, str]:
     """Export the run and return (file to download, what it is)."""
-    from cnnapp import export
+    from cnnapp.serving import export
 
     run = _run(root, run_id, session)
     fmt = choice if choice in FORMATS else "safetensors"
@@ -81,7 +81,7 @@ def make_download(root: Path, run_id: str | None, choice: str, session: str | No
 
 def push(root: Path, run_id: str | None, repo_id: str, token: str, private: bool, session: str | None = None) -> str:
     """Export the model folder and upload it with the token typed in (never the server's own)."""
-    from cnnapp import export
+    from cnnapp.serving import export
 
     run = _run(root, run_id, session)
     repo_id = (repo_id or "").strip()

@@ -3,8 +3,7 @@ dropout, architectures, loss functions and optimizers.
 
 The tab follows the page's language like the others: its text is in `cnnapp.ui.strings.learn` (static text by `T`,
 handler text by `say`), the names that come in groups in `cnnapp.ui.learn_strings` (Spanish with the course's own
-terms). `cnnapp.learn*` and
-`cnnapp.optim_race` compute with torch and draw with matplotlib, so they are imported by the handlers (the first
+terms). `cnnapp.course` computes with torch and draw with matplotlib, so they are imported by the handlers (the first
 page is built without torch); the tab's starting values are filled when the page loads. Longer than most modules
 because its seven sub-tabs are wired together in one `build` (shared page load and tab-select events);
 each section's handlers and layout are grouped under its own heading.
@@ -22,16 +21,16 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from cnnapp import sessions
-from cnnapp.config import RACE_PRESETS
 from cnnapp.errors import DataError
+from cnnapp.jobs import sessions
+from cnnapp.jobs.worker import JobManager
 from cnnapp.runs import ACTIVE, STATES
+from cnnapp.training.config import RACE_PRESETS
 from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, pct, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.i18n import T, say
 from cnnapp.ui.learn_strings import names
 from cnnapp.ui.widgets import image_grid
-from cnnapp.worker import JobManager
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -77,22 +76,22 @@ def _size_text(formula_h: str, formula_w: str) -> str:
 
 def kernel_table(name: str) -> pd.DataFrame:
     """The numbers of a named kernel, for the editable 3×3 table."""
-    from cnnapp import learn
+    from cnnapp.course import convolution
 
-    return pd.DataFrame(learn.KERNELS[name].round(3))
+    return pd.DataFrame(convolution.KERNELS[name].round(3))
 
 
 def starting_values() -> tuple:
     """The shapes picture, the kernels, the first one's numbers, the pooling methods, the course's matrix (twice)."""
-    from cnnapp import learn
+    from cnnapp.course import convolution
 
-    course = _table(learn.COURSE_MATRIX)
+    course = _table(convolution.COURSE_MATRIX)
     kernels, methods = names("kernels"), names("methods")
     return (
-        learn.shapes_image(),
-        gr.Dropdown(choices=[(kernels[k], k) for k in learn.KERNELS], value=KERNEL),
+        convolution.shapes_image(),
+        gr.Dropdown(choices=[(kernels[k], k) for k in convolution.KERNELS], value=KERNEL),
         kernel_table(KERNEL),
-        gr.Radio(choices=[(methods[m], m) for m in learn.POOLING], value=POOL_METHOD),
+        gr.Radio(choices=[(methods[m], m) for m in convolution.POOLING], value=POOL_METHOD),
         course,
         course,
     )
@@ -100,26 +99,26 @@ def starting_values() -> tuple:
 
 def convolve(image: np.ndarray | None, kernel: pd.DataFrame, padding: float, stride: float, relu: bool) -> tuple:
     """The image as the kernel sees it (gray), the feature map, and the output size worked out."""
-    from cnnapp import learn
+    from cnnapp.course import convolution
 
     if image is None:
         return None, None, say("learn.no_image")
-    result = learn.convolve(image, kernel, int(padding), int(stride), relu)
+    result = convolution.convolve(image, kernel, int(padding), int(stride), relu)
     h, w = result.shape
     return (
-        learn.to_image(learn.to_gray(image), min_side=224),
-        learn.to_image(result.feature_map, min_side=224),
+        convolution.to_image(convolution.to_gray(image), min_side=224),
+        convolution.to_image(result.feature_map, min_side=224),
         _size_text(result.formula_h, result.formula_w) + f" → {say('learn.feature_map_size')} **{h} × {w}**",
     )
 
 
 def pool_matrix(matrix: pd.DataFrame, method: str, kernel: float, stride: float) -> tuple[pd.DataFrame, str]:
     """Pool the table's matrix; the output size worked out."""
-    from cnnapp import learn
+    from cnnapp.course import convolution
 
-    a = learn.as_matrix(matrix)
-    out = learn.pool(a, method, int(kernel), int(stride))
-    formula = learn.formula(a.shape[0], int(kernel), 0, int(stride))
+    a = convolution.as_matrix(matrix)
+    out = convolution.pool(a, method, int(kernel), int(stride))
+    formula = convolution.formula(a.shape[0], int(kernel), 0, int(stride))
     shown = names("methods").get(method, method)
     text = say("learn.pool_size", method=shown, k=int(kernel), s=int(stride), formula=formula)
     return _table(out), f"**{text}**"
@@ -127,29 +126,29 @@ def pool_matrix(matrix: pd.DataFrame, method: str, kernel: float, stride: float)
 
 def pool_picture(image: np.ndarray | None, method: str, kernel: float, stride: float) -> tuple[Image.Image | None, str]:
     """Pool an image channel by channel (shown enlarged to the input's display size)."""
-    from cnnapp import learn
+    from cnnapp.course import convolution
 
     if image is None:
         return None, ""
-    out = learn.pool_image(image, method, int(kernel), int(stride))
+    out = convolution.pool_image(image, method, int(kernel), int(stride))
     shown = Image.fromarray(out).resize((image.shape[1], image.shape[0]), Image.Resampling.NEAREST)
     return shown, f"{image.shape[0]}×{image.shape[1]} px → **{out.shape[0]}×{out.shape[1]}** px"
 
 
 def stack(matrix: pd.DataFrame, padding: float, stride: float) -> tuple[Figure, list[tuple[Image.Image, str]], str]:
     """The stacked volume in 3-D, each filter's map, and its shape."""
-    from cnnapp import learn
+    from cnnapp.course import convolution
 
     t, kernels = _say("filter", "side", "filters", "volume_word", "rows", "columns"), names("kernels")
-    result = learn.stack(matrix, padding=int(padding), stride=int(stride))
-    n = learn.as_matrix(matrix).shape[0]
-    formula = learn.formula(n, 3, int(padding), int(stride))
+    result = convolution.stack(matrix, padding=int(padding), stride=int(stride))
+    n = convolution.as_matrix(matrix).shape[0]
+    formula = convolution.formula(n, 3, int(padding), int(stride))
     h, w, _ = result.volume.shape
     slices = [
         (image, f"{t['filter']} {i + 1}: {kernels.get(name, name)} → {h}×{w}")
-        for i, ((image, _), name) in enumerate(zip(learn.volume_slices(result), result.filters))
+        for i, ((image, _), name) in enumerate(zip(convolution.volume_slices(result), result.filters))
     ]
-    figure = learn.volume_figure(result)
+    figure = convolution.volume_figure(result)
     figure.axes[0].set(
         xlabel=t["rows"], ylabel=t["columns"], zlabel=t["filters"], title=f"{t['volume_word']} {result.shape_text}"
     )
@@ -170,9 +169,9 @@ def _place(text: Any) -> Any:
 
 def architectures() -> pd.DataFrame:
     """The architectures table with readable parameter counts."""
-    from cnnapp import learn
+    from cnnapp.course import convolution
 
-    table = learn.architectures_table()
+    table = convolution.architectures_table()
     table["params (computed)"] = table["params (computed)"].map("{:,}".format)
     table["ILSVRC place (course)"] = table["ILSVRC place (course)"].map(_place)
     return table.astype(object).where(table.notna(), "").rename(columns=names("arch_columns"))
@@ -183,27 +182,27 @@ def architectures() -> pd.DataFrame:
 
 def flatten_view(channels: float, height: float, width: float) -> Figure:
     """A numbered C×H×W volume and its flattened vector."""
-    from cnnapp import learn_layers
+    from cnnapp.course import layers
 
-    volume, vector = learn_layers.flatten(int(channels), int(height), int(width))
-    return learn_layers.flatten_figure(volume, vector, _say("channel", "vector"))
+    volume, vector = layers.flatten(int(channels), int(height), int(width))
+    return layers.flatten_figure(volume, vector, _say("channel", "vector"))
 
 
 def softmax_view(logits: str, temperature: float) -> tuple[Figure, str]:
     """Bars of softmax(z / T) and the predicted class."""
-    from cnnapp import learn_layers
+    from cnnapp.course import layers
 
-    z = learn_layers.parse_logits(logits)
-    probs = learn_layers.softmax(z, float(temperature))
+    z = layers.parse_logits(logits)
+    probs = layers.softmax(z, float(temperature))
     text = say("learn.softmax_sum", total=probs.sum(), top=int(probs.argmax()) + 1, p=probs.max())
-    return learn_layers.softmax_figure(z, float(temperature), _say("class", "probability")), text
+    return layers.softmax_figure(z, float(temperature), _say("class", "probability")), text
 
 
 def dropout_view(p: float, seed: float) -> tuple[Figure, str]:
     """Dropout on the example feature map: the map, the mask and the scaled result, with the counts."""
-    from cnnapp import learn_layers
+    from cnnapp.course import layers
 
-    r = learn_layers.dropout(learn_layers.feature_map(), float(p), int(seed))
+    r = layers.dropout(layers.feature_map(), float(p), int(seed))
     text = say(
         "learn.dropout_summary",
         kept=int(r.mask.sum()),
@@ -214,7 +213,7 @@ def dropout_view(p: float, seed: float) -> tuple[Figure, str]:
         before=r.feature_map.mean(),
         after=r.output.mean(),
     )
-    return learn_layers.dropout_figure(r, _say("before", "mask", "after")), text
+    return layers.dropout_figure(r, _say("before", "mask", "after")), text
 
 
 # ----- loss functions ------------------------------------------------------------------------------------------------
@@ -222,18 +221,18 @@ def dropout_view(p: float, seed: float) -> tuple[Figure, str]:
 
 def loss_view(target: float, prediction: float) -> Figure:
     """The four losses against the prediction for the chosen target."""
-    from cnnapp import learn_losses
+    from cnnapp.course import losses
 
     t = _say("target_short", "prediction_axis", "loss_axis")
     labels = {"target": t["target_short"], "prediction": t["prediction_axis"], "loss": t["loss_axis"]}
-    return learn_losses.loss_figure(float(target), float(prediction), names("loss_names"), labels)
+    return losses.loss_figure(float(target), float(prediction), names("loss_names"), labels)
 
 
 def batch_view(table: pd.DataFrame) -> pd.DataFrame:
     """Each example's loss under the four functions, and the batch's cost (their mean) in the last row."""
-    from cnnapp import learn_losses
+    from cnnapp.course import losses
 
-    y, p, each, cost = learn_losses.batch(table)
+    y, p, each, cost = losses.batch(table)
     example, losses = say("learn.example"), names("loss_names")
     rows = [
         {
@@ -251,49 +250,49 @@ def batch_view(table: pd.DataFrame) -> pd.DataFrame:
 
 def batch_start() -> pd.DataFrame:
     """The example batch for the editable table."""
-    from cnnapp import learn_losses
+    from cnnapp.course import losses
 
-    return pd.DataFrame(learn_losses.EXAMPLE_BATCH, columns=["y", "ŷ"])
+    return pd.DataFrame(losses.EXAMPLE_BATCH, columns=["y", "ŷ"])
 
 
 # ----- optimizers ----------------------------------------------------------------------------------------------------
 
 
 def _runner_labels() -> dict[str, str]:
-    from cnnapp import optim_race
+    from cnnapp.course import optimizer_race
 
-    return {name: names("runner_names").get(name, name) for name in optim_race.RUNNERS}
+    return {name: names("runner_names").get(name, name) for name in optimizer_race.RUNNERS}
 
 
 def surface_defaults(name: str) -> tuple[gr.Dropdown, float, float, pd.DataFrame]:
     """The surfaces (the named one chosen), its start point and the learning rates that race well on it (editable)."""
-    from cnnapp import optim_race
+    from cnnapp.course import optimizer_race
 
-    s = optim_race.surface(name)
+    s = optimizer_race.surface(name)
     labels, surfaces = _runner_labels(), names("surfaces")
     lrs = pd.DataFrame(
         {say("learn.optimizer"): [labels[k] for k in s.lrs], say("learn.learning_rate"): list(s.lrs.values())}
     )
-    choices = [(surfaces.get(k, k), k) for k in optim_race.SURFACES]
+    choices = [(surfaces.get(k, k), k) for k in optimizer_race.SURFACES]
     return gr.Dropdown(choices=choices, value=name), s.start[0], s.start[1], lrs
 
 
 def race_view(name: str, x: float, y: float, steps: float, lrs: pd.DataFrame) -> tuple[Figure, pd.DataFrame]:
     """Race the optimizers on the surface from (x, y): trajectories over contours, loss per step, where each ended."""
-    from cnnapp import learn, optim_race
+    from cnnapp.course import convolution, optimizer_race
 
     t = _say("step", "loss_above_min", "yes", "no", "optimizer", "end_x", "end_y", "end_loss", "diverged")
     if x is None or y is None or lrs is None or lrs.empty:  # the tab was opened before its starting values arrived
         _, x, y, lrs = surface_defaults(name)
-    rates = learn.as_matrix(lrs.iloc[:, 1:], "learning rates")[:, 0] if isinstance(lrs, pd.DataFrame) else []
-    if len(rates) != len(optim_race.RUNNERS):
-        raise DataError(f"the learning-rate table needs one row per optimizer ({len(optim_race.RUNNERS)})")
-    trajectories = optim_race.race(name, (float(x), float(y)), int(steps), dict(zip(optim_race.RUNNERS, rates)))
+    rates = convolution.as_matrix(lrs.iloc[:, 1:], "learning rates")[:, 0] if isinstance(lrs, pd.DataFrame) else []
+    if len(rates) != len(optimizer_race.RUNNERS):
+        raise DataError(f"the learning-rate table needs one row per optimizer ({len(optimizer_race.RUNNERS)})")
+    trajectories = optimizer_race.race(name, (float(x), float(y)), int(steps), dict(zip(optimizer_race.RUNNERS, rates)))
     labels = _runner_labels()
     shown = {labels[k]: v for k, v in trajectories.items()}
-    figure = optim_race.race_figure(name, shown, {"step": t["step"], "loss": t["loss_above_min"]})
-    figure.axes[0].set_title(f"{names('surfaces').get(name, name)}: {optim_race.surface(name).formula}")
-    table = optim_race.final_table(shown).assign(
+    figure = optimizer_race.race_figure(name, shown, {"step": t["step"], "loss": t["loss_above_min"]})
+    figure.axes[0].set_title(f"{names('surfaces').get(name, name)}: {optimizer_race.surface(name).formula}")
+    table = optimizer_race.final_table(shown).assign(
         loss=lambda f: f["loss"].map(lambda v: f"{v:.4g}"),
         diverged=lambda f: f["diverged"].map({True: t["yes"], False: t["no"]}),
     )
@@ -311,12 +310,12 @@ def queue_runs(
     jobs: JobManager, preset: str, epochs: float, lr: float | None, session: str | None = None
 ) -> tuple[list[str], gr.Timer, float]:
     """Queue the seven optimizer runs on the example dataset through the job manager, for the session."""
-    from cnnapp import optim_race
+    from cnnapp.course import optimizer_race
 
     if not EXAMPLE_DATASET.is_dir():
         raise DataError(say("learn.no_example"))
-    base = optim_race.base_config(EXAMPLE_DATASET, preset, int(epochs), float(lr or 3e-3))
-    runs = optim_race.queue_optimizer_runs(base, partial(jobs.submit, session=session))
+    base = optimizer_race.base_config(EXAMPLE_DATASET, preset, int(epochs), float(lr or 3e-3))
+    runs = optimizer_race.queue_optimizer_runs(base, partial(jobs.submit, session=session))
     gr.Info(say("learn.queued"))
     return [r.id for r in runs], gr.Timer(active=True), time.time()
 
@@ -325,7 +324,7 @@ def show_runs(
     root: Path, run_ids: list[str] | None, session: str | None = None
 ) -> tuple[str, pd.DataFrame, Figure | None, gr.Timer]:
     """The seven runs' states and their validation curves overlaid; the poll timer runs while any is active."""
-    from cnnapp import optim_race
+    from cnnapp.course import optimizer_race
 
     t = _say("epoch", "val_acc_axis", "val_loss_axis")
     columns = [say(f"learn.{k}") for k in RUNS_COLUMNS]
@@ -336,7 +335,7 @@ def show_runs(
     table = pd.DataFrame(
         [
             [
-                optim_race.NAMES.get(s["optimizer"], s["optimizer"]),
+                optimizer_race.NAMES.get(s["optimizer"], s["optimizer"]),
                 s["run_id"],
                 say(f"compare.state_{s['state']}") if s["state"] in STATES else s["state"],
                 f"{s['epoch']}/{s['epochs']}",
@@ -346,11 +345,11 @@ def show_runs(
         ],
         columns=columns,
     )
-    curves = optim_race.optimizer_curves(runs)
-    curves["optimizer"] = curves["optimizer"].map(lambda o: optim_race.NAMES.get(o, o))
+    curves = optimizer_race.optimizer_curves(runs)
+    curves["optimizer"] = curves["optimizer"].map(lambda o: optimizer_race.NAMES.get(o, o))
     labels = {"epoch": t["epoch"], "val_acc": t["val_acc_axis"], "val_loss": t["val_loss_axis"]}
     active = any(s["state"] in ACTIVE for s in summaries)
-    return "", table, optim_race.curves_figure(curves, labels), gr.Timer(active=active)
+    return "", table, optimizer_race.curves_figure(curves, labels), gr.Timer(active=active)
 
 
 def poll_runs(root: Path, run_ids: list[str] | None, session: str | None = None) -> tuple:

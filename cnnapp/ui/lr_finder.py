@@ -10,17 +10,17 @@ from typing import Any
 import gradio as gr
 
 from cnnapp.errors import RunError
+from cnnapp.jobs.worker import JobManager
 from cnnapp.ui.common import PRIVATE, user_errors
 from cnnapp.ui.i18n import T, say
 from cnnapp.ui.strings import STRINGS
-from cnnapp.worker import JobManager
 
 TIMEOUT_S = 600
 
 
 def tool_args(values: dict[str, Any]) -> list[str]:
     """The form's values, validated as a training's are, as `lr-find` options."""
-    from cnnapp.config import TrainConfig, resolve  # resolve imports timm: not on the first page
+    from cnnapp.training.config import TrainConfig, resolve  # resolve imports timm: not on the first page
 
     cfg = resolve(TrainConfig.from_dict(values))
     args = ["lr-find"]
@@ -34,7 +34,7 @@ def tool_args(values: dict[str, Any]) -> list[str]:
 
 
 def run_finder(jobs: JobManager, values: dict[str, Any]) -> dict[str, Any]:
-    """The range test's result (see `cnnapp.lr_find.LRFind`), computed in a worker process, not the server's."""
+    """The range test's result (see `training.lr_find.LRFind`), computed in a worker process, not the server's."""
     args = tool_args(values)
     try:
         done = jobs.run_tool(args, TIMEOUT_S)
@@ -75,7 +75,7 @@ def explain(result: dict[str, Any]) -> str:
 
 def suggest(jobs: JobManager, settings: Callable[..., dict[str, Any]], *form: Any) -> tuple:
     """Run the finder on the form's settings; show its curve and fill in the learning rates."""
-    from cnnapp.lr_find import curve_figure  # imports torch: not on the first page
+    from cnnapp.training.lr_find import curve_figure  # imports torch: not on the first page
 
     result = run_finder(jobs, settings(*form))
     backbone = result["lr_backbone"]

@@ -27,8 +27,8 @@ def model_choices(
 
     The value is chosen as `run_dropdown` says.
     """
-    from cnnapp.inference import IMAGENET_PREFIX  # imports torch: not on the first page
-    from cnnapp.registry import get_spec, names
+    from cnnapp.models.registry import get_spec, names
+    from cnnapp.serving.inference import IMAGENET_PREFIX  # imports torch: not on the first page
 
     choices, best = session_runs(root, session, needs=WEIGHTS, dataset=dataset)
     choices += [

@@ -12,9 +12,11 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from cnnapp import provenance, sessions
 from cnnapp.errors import CnnappError, RunError
+from cnnapp.jobs import sessions
+from cnnapp.jobs.worker import JobManager
 from cnnapp.runs import ACTIVE, RESUMABLE, RunDir
+from cnnapp.training import provenance
 from cnnapp.ui.common import (
     PRIVATE,
     badge,
@@ -29,7 +31,6 @@ from cnnapp.ui.common import (
 )
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.i18n import T, say
-from cnnapp.worker import JobManager
 
 TITLE = "4 · Runs"
 POLL_S = 5.0

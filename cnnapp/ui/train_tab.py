@@ -13,10 +13,12 @@ from typing import Any
 
 import gradio as gr
 
-from cnnapp import sessions
-from cnnapp.config import OFFLINE_ARCH, OPTIMIZERS, PRETRAINED_IMG_SIZE, SCHEDULERS, TrainConfig
 from cnnapp.errors import CnnappError, DataError
+from cnnapp.jobs import sessions
+from cnnapp.jobs.worker import JobManager
 from cnnapp.runs import ACTIVE, RunDir
+from cnnapp.training.config import OPTIMIZERS, SCHEDULERS, TrainConfig
+from cnnapp.training.defaults import OFFLINE_ARCH, PRETRAINED_IMG_SIZE
 from cnnapp.ui import lr_finder
 from cnnapp.ui.common import (
     LATEST,
@@ -33,7 +35,6 @@ from cnnapp.ui.common import (
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import describe
 from cnnapp.ui.i18n import T, say
-from cnnapp.worker import JobManager
 
 TITLE = "2 · Train"
 POLL_S = 1.0
@@ -46,7 +47,7 @@ def idle_status() -> str:
 
 def arch_card(name: str) -> str:
     """Facts about an architecture, from the registry."""
-    from cnnapp.registry import count_params, get_spec
+    from cnnapp.models.registry import count_params, get_spec
 
     spec = get_spec(name)
     if spec.pretrained_offline:
@@ -67,7 +68,7 @@ def arch_card(name: str) -> str:
 
 def pretrained_box(name: str) -> gr.Checkbox:
     """The pretrained box for an architecture: disabled and unticked, with the reason, when no weights can be loaded."""
-    from cnnapp.registry import display_name, pretrained_problem
+    from cnnapp.models.registry import display_name, pretrained_problem
 
     try:
         problem = pretrained_problem(name)
@@ -90,7 +91,8 @@ def on_arch(name: str) -> tuple:
 
 def arch_defaults(name: str) -> tuple:
     """Sensible settings when the user picks another architecture: its weights if it has them, a small size."""
-    from cnnapp.registry import get_spec, pretrained_problem, recommended_size  # imports torch: not on the first page
+    from cnnapp.models.registry import get_spec, pretrained_problem  # imports torch: not on the first page
+    from cnnapp.training.defaults import recommended_size
 
     try:
         spec = get_spec(name)
@@ -111,7 +113,7 @@ def backbone_rate(lr_head: float | None, pretrained: bool) -> float | None:
 
 def arch_choices() -> gr.Dropdown:
     """The registry's architectures (loaded after the page is shown: importing torch takes seconds)."""
-    from cnnapp.registry import names
+    from cnnapp.models.registry import names
 
     return gr.Dropdown(choices=names())
 

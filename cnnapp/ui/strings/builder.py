@@ -1,6 +1,6 @@
 """'Make your own dataset' on the Data tab."""
 
-from cnnapp.builder import MIN_PER_CLASS
+from cnnapp.data.builder import MIN_PER_CLASS
 
 EN = {
     "builder.title": "Make your own dataset (camera, uploads, clipboard)",

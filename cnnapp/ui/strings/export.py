@@ -11,7 +11,7 @@ EN = {
     "file's metadata. Classes: {classes}.",
     "export.zip_ready": "✅ **{file}** is ready below: `model.safetensors`, `config.json` and a model card "
     '`README.md`. Unzip it and load it with `timm.create_model("local-dir:FOLDER", pretrained=True)` (timm '
-    'architectures) or `cnnapp.export.load_exported("FOLDER")`. Classes: {classes}.',
+    'architectures) or `cnnapp.serving.export.load_exported("FOLDER")`. Classes: {classes}.',
     "export.uploaded": "✅ Uploaded to [{repo}]({url}).",
     "export.intro": "Take a trained model away: **ONNX** for onnxruntime and other runtimes, or a **model folder** "
     "that timm and cnnapp load and that the Hugging Face Hub shows with a model card.",
@@ -42,7 +42,7 @@ ES = {
     "etiquetas y el preprocesamiento están en los metadatos del archivo. Clases: {classes}.",
     "export.zip_ready": "✅ **{file}** está listo abajo: `model.safetensors`, `config.json` y una ficha del modelo "
     '`README.md`. Descomprímelo y cárgalo con `timm.create_model("local-dir:FOLDER", pretrained=True)` '
-    '(arquitecturas de timm) o con `cnnapp.export.load_exported("FOLDER")`. Clases: {classes}.',
+    '(arquitecturas de timm) o con `cnnapp.serving.export.load_exported("FOLDER")`. Clases: {classes}.',
     "export.uploaded": "✅ Subido a [{repo}]({url}).",
     "export.intro": "Llévate un modelo entrenado: **ONNX** para onnxruntime y otros entornos de ejecución, o una "
     "**carpeta del modelo** que cargan timm y cnnapp y que el Hugging Face Hub muestra con su ficha.",

@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 
+from cnnapp.course.convolution import KERNELS, convolve, shapes_image
 from cnnapp.errors import ConfigError
-from cnnapp.learn import KERNELS, convolve, shapes_image
 
 
 def parse_logits(text: str) -> np.ndarray:

@@ -5,7 +5,7 @@ its stdin: a JSON line `{"args": [...], "log": "RUN/train.log", "env": {...}}`. 
 environment, points its stdout and stderr at the log and its stdin at /dev/null, and runs the `cnnapp`
 command line with those arguments, exactly as a `python -m cnnapp train ...` process started then
 would. The end of its input without a job (the app has gone or closed it) ends it. The job manager
-(`cnnapp.worker`) starts it and hands it the next run.
+(`cnnapp.jobs.worker`) starts it and hands it the next run.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+ENTRY = "warm-trainer"  # `python -m cnnapp warm-trainer`: dispatched by cnnapp.__main__, not a public subcommand
 READY = b"ready\n"
 # variables read when the interpreter or torch starts (which code, how many threads, which GPUs): a warm trainer
 # started with other values than a job's cannot run it as a fresh process would; it takes the others from the job
@@ -38,8 +40,7 @@ def preload() -> None:
     import timm  # noqa: F401
     import torch
 
-    import cnnapp.cli
-    import cnnapp.train  # noqa: F401
+    import cnnapp.training.train  # noqa: F401  (the command line itself was imported by cnnapp.__main__)
 
     with torch.inference_mode():
         torch.nn.functional.conv2d(torch.zeros(1, 3, 8, 8), torch.zeros(4, 3, 3, 3))
@@ -49,9 +50,9 @@ def preload_server(arch: str) -> None:
     """The app process's share of warming up, run in a background thread once the page is being served: import the
     engine (torch, timm: ~5 s on 2 cores) and check the default settings, so the first Start or `/start_training`
     returns at once instead of paying that import."""
-    from cnnapp import inference  # noqa: F401
-    from cnnapp.config import TrainConfig, resolve
-    from cnnapp.registry import recommended_size
+    from cnnapp.serving import inference  # noqa: F401
+    from cnnapp.training.config import TrainConfig, resolve
+    from cnnapp.training.defaults import recommended_size
 
     resolve(TrainConfig(data=".", arch=arch, img_size=recommended_size(arch)))
 
@@ -68,8 +69,9 @@ def redirect(log: str) -> None:
     os.close(null)
 
 
-def serve() -> int:
-    """Load, say ready, wait for one job and run it; 0 when the input ends without one."""
+def serve(run: Callable[[list[str]], int]) -> int:
+    """Load, say ready, wait for one job and run it with `run` (the command line's main); 0 when the input ends
+    without one."""
     preload()
     os.write(1, READY)
     line = sys.stdin.buffer.readline()
@@ -79,6 +81,4 @@ def serve() -> int:
     os.environ.clear()
     os.environ.update(job["env"])
     redirect(job["log"])
-    from cnnapp.cli import main
-
-    return main(job["args"])
+    return run(job["args"])

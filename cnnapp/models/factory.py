@@ -7,8 +7,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from cnnapp.pretrained import imagenet_model, load_backbone
-from cnnapp.registry import ModelSpec, build, get_spec
+from cnnapp.models.pretrained import imagenet_model, load_backbone
+from cnnapp.models.registry import ModelSpec, build, get_spec
 
 
 def head_of(model: nn.Module, spec: ModelSpec) -> nn.Module:

@@ -7,11 +7,11 @@ if it fails) stops it at the wall-clock limit, records how it ended and starts t
 Stopping is graceful: the cooperative stop request first (the trainer saves a checkpoint), then SIGTERM,
 then SIGKILL. A new manager reconciles the workspace and adopts trainings that an earlier app instance
 left running: they hold a slot, keep the time limit counted from their launch and are watched to their
-end. Every run is reached through `cnnapp.sessions`, so a session acts only on its own runs.
+end. Every run is reached through `cnnapp.jobs.sessions`, so a session acts only on its own runs.
 Longer than most modules because queueing, launching, watching and stopping share one lock and one slot count.
 
 With `CNNAPP_WARM_TRAINER` (the default) the next training's process is started before it is needed:
-a `python -m cnnapp warm-trainer` (`cnnapp.warm`) that has loaded torch and the trainer and waits for
+a `python -m cnnapp warm-trainer` (`cnnapp.jobs.warm`) that has loaded torch and the trainer and waits for
 one job. A run takes it, and a fresh one is started for the next run; a warm process that dies while
 idle is replaced. A taken process is the run's training process like any other (its pid and launch time
 are in the run's status; stop, kill, resume, the time limit and adoption treat it alike).
@@ -30,11 +30,13 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from cnnapp import cores, provenance, sessions, settings, warm, workspace
-from cnnapp.config import TrainConfig, resolve
+from cnnapp import cores, settings, workspace
 from cnnapp.errors import DISK_FULL_MESSAGE, LimitError, RunError, is_disk_full
+from cnnapp.jobs import sessions, warm
 from cnnapp.limits import check_free_space
 from cnnapp.runs import ACTIVE, CONFIG, LOG, RESUMABLE, STARTED, RunDir, all_runs, get_run, pid_alive
+from cnnapp.training import provenance
+from cnnapp.training.config import TrainConfig, resolve
 
 NICE = 10  # scheduling priority below the app's: the server's requests win the CPU while a training runs
 POLL_S = 0.2  # how often a process that is not our child is checked
@@ -50,7 +52,7 @@ def default_threads() -> int:
 
 
 class WarmTrainer:
-    """A started `warm-trainer` process (`cnnapp.warm`) and what it was started with."""
+    """A started `warm-trainer` process (`cnnapp.jobs.warm`) and what it was started with."""
 
     def __init__(self, process: subprocess.Popen, key: tuple):
         self.process = process
@@ -80,7 +82,7 @@ class WarmTrainer:
 class JobManager:
     """Queues training runs and runs at most `max_jobs` of them at once, each in its own process.
 
-    Methods taking `session` act only on that session's runs when runs are scoped (`cnnapp.sessions`).
+    Methods taking `session` act only on that session's runs when runs are scoped (`cnnapp.jobs.sessions`).
     """
 
     def __init__(
@@ -361,7 +363,7 @@ class JobManager:
     def _start_warm(self) -> None:
         """Start a warm trainer (under the lock) and a thread that sees it ready, and replaces it if it dies idle."""
         try:
-            process = self._spawn(["warm-trainer"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            process = self._spawn([warm.ENTRY], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         except OSError:
             self._warm_failures += 1
             return

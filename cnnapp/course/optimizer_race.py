@@ -19,11 +19,11 @@ import torch
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from cnnapp.config import OPTIMIZERS, TrainConfig, resolve
-from cnnapp.config import RACE_PRESETS as PRESETS
 from cnnapp.errors import ConfigError
-from cnnapp.evaluate import as_run
 from cnnapp.runs import RunDir
+from cnnapp.training.config import OPTIMIZERS, TrainConfig, resolve
+from cnnapp.training.config import RACE_PRESETS as PRESETS
+from cnnapp.training.evaluate import as_run
 
 Point = tuple[float, float]
 

@@ -24,7 +24,7 @@ from cnnapp.errors import RunError
 from cnnapp.runs import OWNER, SUMMARY_COLUMNS, RunDir, read_json, write_json
 
 if TYPE_CHECKING:
-    from cnnapp.inference import Predictor
+    from cnnapp.serving.inference import Predictor
 
 
 def scoped() -> bool:
@@ -79,8 +79,8 @@ def list_runs(root: Path | None = None, session: str | None = None) -> pd.DataFr
 
 def load_predictor(model: str | None, root: Path | None = None, session: str | None = None) -> Predictor:
     """A predictor for `imagenet:<arch>` (everyone's) or one of `session`'s runs. Raises CnnappError."""
-    from cnnapp.inference import IMAGENET_PREFIX
-    from cnnapp.inference import load_predictor as load
+    from cnnapp.serving.inference import IMAGENET_PREFIX
+    from cnnapp.serving.inference import load_predictor as load
 
     name = str(model or "").strip()
     if not name.startswith(IMAGENET_PREFIX):

@@ -1,6 +1,6 @@
 """What a training steps: the model with its device, data, loss and batches (fastai's `Learner`, minus the loop).
 
-`cnnapp.train.Training` drives a `Learner` through its stages; benchmarks use one directly.
+`cnnapp.training.train.Training` drives a `Learner` through its stages; benchmarks use one directly.
 """
 
 from __future__ import annotations
@@ -16,8 +16,14 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from cnnapp import distributed, hardware, workspace
-from cnnapp.config import TrainConfig
-from cnnapp.engine import (
+from cnnapp.data.ingest import Dataset
+from cnnapp.data.loaders import ImageCache, ImageDataset, make_loader
+from cnnapp.data.transforms import BatchPrep, build_augment, parse_augment
+from cnnapp.errors import NonFiniteLoss
+from cnnapp.models.factory import FeatureTap, create_model, head_of, set_frozen, set_train_mode, split_params
+from cnnapp.models.registry import get_spec
+from cnnapp.training.config import TrainConfig
+from cnnapp.training.engine import (
     Batches,
     FeatureCache,
     Features,
@@ -30,13 +36,7 @@ from cnnapp.engine import (
     make_optimizer,
     make_scheduler,
 )
-from cnnapp.errors import NonFiniteLoss
-from cnnapp.ingest import Dataset
-from cnnapp.loaders import ImageCache, ImageDataset, make_loader
-from cnnapp.models import FeatureTap, create_model, head_of, set_frozen, set_train_mode, split_params
-from cnnapp.progress import Progress
-from cnnapp.registry import get_spec
-from cnnapp.transforms import BatchPrep, build_augment, parse_augment
+from cnnapp.training.progress import Progress
 
 MAX_FEATURE_VIEWS = 4
 EVAL_BATCH_MAX, EVAL_BATCH_PIXELS = 128, 64

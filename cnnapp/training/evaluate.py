@@ -18,13 +18,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from cnnapp.errors import RunError
-from cnnapp.metrics import classification_report, confusion_matrix
 from cnnapp.runs import INGEST, PREDICTIONS, REPORT, RunDir, atomic_write, get_run, read_json, write_json
+from cnnapp.training.metrics import classification_report, confusion_matrix
 
 if TYPE_CHECKING:
     import torch
 
-    from cnnapp.engine import Predictions
+    from cnnapp.training.engine import Predictions
 
 PREDICTION_COLUMNS = ["path", "target", "pred", "confidence", "loss"]
 
@@ -245,15 +245,15 @@ def top_losses(run: RunDir | str | Path, k: int = 16) -> list[tuple[str, str]]:
 
 
 def recompute_predictions(run: RunDir | str | Path, batch_size: int = 64) -> pd.DataFrame:
-    """Predict the run's val images again with its saved weights (through `cnnapp.inference`).
+    """Predict the run's val images again with its saved weights (through `cnnapp.serving.inference`).
 
     Same columns as val_predictions.csv, in the same order.
     """
     import torch
 
-    from cnnapp.inference import Predictor, to_square_array
-    from cnnapp.ingest import Dataset
-    from cnnapp.transforms import prepare_arrays
+    from cnnapp.data.ingest import Dataset
+    from cnnapp.data.transforms import prepare_arrays
+    from cnnapp.serving.inference import Predictor, to_square_array
 
     run = as_run(run)
     dataset = Dataset.load(run.file(INGEST))

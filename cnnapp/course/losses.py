@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 
+from cnnapp.course.convolution import as_matrix
 from cnnapp.errors import ConfigError
-from cnnapp.learn import as_matrix
 
 LOSSES = ("mse", "mae", "bce", "cce")
 FORMULAS = {

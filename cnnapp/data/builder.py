@@ -20,10 +20,10 @@ import numpy as np
 from PIL import Image
 
 from cnnapp import workspace
-from cnnapp.archive import file_digest
+from cnnapp.data.archive import file_digest
+from cnnapp.data.images import has_image_extension, load_rgb, to_rgb
+from cnnapp.data.ingest import SPLIT_NAMES
 from cnnapp.errors import DataError
-from cnnapp.images import has_image_extension, load_rgb, to_rgb
-from cnnapp.ingest import SPLIT_NAMES
 from cnnapp.runs import atomic_write
 
 PREFIX = "made-"

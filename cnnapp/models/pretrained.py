@@ -12,7 +12,8 @@ from safetensors.torch import load_file
 from torch import nn
 
 from cnnapp.errors import WeightsError
-from cnnapp.registry import OFFLINE_DEFAULT, ModelSpec, build
+from cnnapp.models import OFFLINE_ARCH
+from cnnapp.models.registry import ModelSpec, build
 
 _LITE0_ROLES = [
     (r"^_conv_stem\.", r"^conv_stem\."),
@@ -69,14 +70,14 @@ def lite0_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
 def _offline_hint(spec: ModelSpec) -> str:
     return (
         f"pretrained weights for {spec.name} could not be downloaded (no network access?). "
-        f"Use --arch {OFFLINE_DEFAULT}, whose ImageNet weights ship with cnnapp, "
+        f"Use --arch {OFFLINE_ARCH}, whose ImageNet weights ship with cnnapp, "
         f"pass a local checkpoint with --weights FILE (.safetensors or .pth), or use --no-pretrained"
     )
 
 
 def imagenet_model(spec: ModelSpec) -> nn.Module:
     """The architecture with its 1000-class ImageNet weights."""
-    if spec.name == OFFLINE_DEFAULT:
+    if spec.name == OFFLINE_ARCH:
         model = build(spec, 1000)
         model.load_state_dict(lite0_state_dict(model), strict=True)
         return model

@@ -10,9 +10,9 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from cnnapp.config import TrainConfig
 from cnnapp.errors import ConfigError
 from cnnapp.runs import RunDir
+from cnnapp.training.config import TrainConfig
 
 MAX_NAME = 80
 CONTENT_BUDGET = 256 * 1024**2  # bytes: a dataset up to this size is hashed by content, a bigger one by file metadata
@@ -30,7 +30,7 @@ def training_mode(cfg: TrainConfig | dict[str, Any]) -> str:
 
 def default_name(cfg: TrainConfig, dataset_name: str) -> str:
     """E.g. 'EfficientNet-Lite0 · shapes.zip · frozen'."""
-    from cnnapp.registry import display_name  # imports torch: only when a run is queued
+    from cnnapp.models.registry import display_name  # imports torch: only when a run is queued
 
     return f"{display_name(cfg.arch)} · {dataset_name} · {training_mode(cfg)}"
 

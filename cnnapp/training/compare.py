@@ -12,12 +12,12 @@ from typing import Any
 import pandas as pd
 import torch
 
-from cnnapp.config import TrainConfig, resolve
 from cnnapp.errors import ConfigError
-from cnnapp.evaluate import as_run
-from cnnapp.models import head_of
-from cnnapp.registry import build, get_spec
+from cnnapp.models.factory import head_of
+from cnnapp.models.registry import build, get_spec
 from cnnapp.runs import RunDir
+from cnnapp.training.config import TrainConfig, resolve
+from cnnapp.training.evaluate import as_run
 
 SETTINGS = {
     "a": "(a) from scratch",
@@ -82,7 +82,7 @@ def _cells(base: TrainConfig) -> list[tuple[str, TrainConfig]]:
 
 def plan(base: TrainConfig) -> list[tuple[str, TrainConfig | None, str]]:
     """Each setting of the grid with its checked config, or None and why it cannot run (e.g. no weights offline)."""
-    from cnnapp.registry import pretrained_problem
+    from cnnapp.models.registry import pretrained_problem
 
     cells = []
     for label, cfg in _cells(base):
@@ -115,7 +115,7 @@ def param_counts(arch: str, num_classes: int) -> tuple[int, int]:
 
 
 def _stages(cfg: dict) -> str:
-    from cnnapp.train import plan_stages
+    from cnnapp.training.train import plan_stages
 
     stages = plan_stages(TrainConfig.from_dict(cfg))
     return " → ".join(f"{s.name} ×{s.epochs}" for s in stages)
@@ -187,7 +187,7 @@ def run_grid(base: TrainConfig, progress: bool = True) -> list[RunDir]:
     The runs share the seed, hence the same train/val split. A failed run is recorded in its run
     directory and the grid goes on.
     """
-    from cnnapp.train import train
+    from cnnapp.training.train import train
 
     def one(values: dict[str, Any]) -> RunDir:
         print(f"== {setting_of(values)} ==", file=sys.stderr, flush=True)

@@ -12,8 +12,8 @@ from collections.abc import Iterator, Sequence
 
 from tqdm import tqdm
 
-from cnnapp.engine import OnBatch
 from cnnapp.runs import RunDir
+from cnnapp.training.engine import OnBatch
 
 EVENT_INTERVAL_S = 0.5
 Pair = tuple[float, float]  # (loss, accuracy)

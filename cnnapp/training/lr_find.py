@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from cnnapp.config import TrainConfig, resolve
-from cnnapp.engine import Batches, Prep
+from cnnapp.data.ingest import ingest
 from cnnapp.errors import LRFindError, user_message
-from cnnapp.ingest import ingest
-from cnnapp.learner import Learner
-from cnnapp.progress import Progress
-from cnnapp.train import plan_stages, seed_everything
+from cnnapp.training.config import TrainConfig, resolve
+from cnnapp.training.engine import Batches, Prep
+from cnnapp.training.learner import Learner
+from cnnapp.training.progress import Progress
+from cnnapp.training.train import plan_stages, seed_everything
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from cnnapp.errors import ConfigError
+from cnnapp.training.defaults import OFFLINE_ARCH, recommended_size
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax")
 # the models the Learn tab races the optimizers on (`optim_race.base_config`): here, torch-free, for the tab too
 RACE_PRESETS: dict[str, dict[str, Any]] = {
     "lenet5": {"arch": "lenet5", "pretrained": False, "freeze": False, "batch_size": 32},
     "efficientnet_frozen": {
-        "arch": "tf_efficientnet_lite0",
+        "arch": OFFLINE_ARCH,
         "pretrained": True,
         "freeze": True,
         "img_size": 96,
@@ -33,12 +34,6 @@ _KIND_WORDS = {
     "bool": "bool (true or false)",
     "str": "str (text)",
 }
-OFFLINE_ARCH = "tf_efficientnet_lite0"  # the default architecture, the one with ImageNet weights bundled
-# the default image size is the architecture's own, at most (see registry.recommended_size):
-SMALL_IMG_SIZE = 96  # px, training from scratch: quick on a CPU
-# px, starting from ImageNet weights: their features need more detail, and frozen they are computed once (cached).
-# measured on the example (Lite0 frozen, 5 epochs, seeds 0–9): mean best validation 79% at 96 px, 83% at 128
-PRETRAINED_IMG_SIZE = 128
 
 
 @dataclass
@@ -135,9 +130,9 @@ def _check_device(device: str) -> None:
 
 def resolve(cfg: TrainConfig) -> TrainConfig:
     """Validate every setting and fill the architecture-dependent defaults. Raises ConfigError."""
-    from cnnapp.limits import check_training
-    from cnnapp.registry import check_input_size, display_name, pretrained_problem, recommended_size
-    from cnnapp.transforms import parse_augment
+    from cnnapp.data.transforms import parse_augment
+    from cnnapp.models.registry import check_input_size, display_name, pretrained_problem
+    from cnnapp.training.budget import check_training
 
     cfg = dataclasses.replace(cfg)
     _coerce(cfg)

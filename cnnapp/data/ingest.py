@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cnnapp import settings, workspace
-from cnnapp.archive import extract_zip, is_marker
+from cnnapp.data.archive import extract_zip, is_marker
+from cnnapp.data.images import describe_error, fit_square, has_image_extension, load_rgb
 from cnnapp.errors import DataError, IngestError
-from cnnapp.images import describe_error, fit_square, has_image_extension, load_rgb
 from cnnapp.limits import check_dataset
 
 if TYPE_CHECKING:
-    from cnnapp.loaders import ImageCache
+    from cnnapp.data.loaders import ImageCache
 
 SPLIT_NAMES = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db"}
@@ -229,7 +229,7 @@ def _check_all(
     """
     cache = None
     if size:
-        from cnnapp.loaders import ImageCache  # imports torch: only trainings (which pass `size`) load it
+        from cnnapp.data.loaders import ImageCache  # imports torch: only trainings (which pass `size`) load it
 
         cache = ImageCache.allocate(len(rels), size, workspace.cache_dir())
     target = None if cache is None else cache.array

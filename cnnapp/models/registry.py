@@ -14,13 +14,12 @@ import torch
 import torchvision
 from torch import nn
 
-from cnnapp.config import PRETRAINED_IMG_SIZE, SMALL_IMG_SIZE
 from cnnapp.errors import ConfigError
-from cnnapp.lenet import LeNet5
+from cnnapp.models import OFFLINE_ARCH
+from cnnapp.models.lenet import LeNet5
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-OFFLINE_DEFAULT = "tf_efficientnet_lite0"
 _HOOKS_LOCK = threading.Lock()
 
 
@@ -130,7 +129,7 @@ def _make_spec(
         cfg = _timm_cfg(name)
         size, mean, std = cfg["input_size"][-1], tuple(cfg["mean"]), tuple(cfg["std"])
         head = cfg["classifier"] if isinstance(cfg["classifier"], str) else cfg["classifier"][0]
-        offline, online = name == OFFLINE_DEFAULT, bool(timm.list_pretrained(name))
+        offline, online = name == OFFLINE_ARCH, bool(timm.list_pretrained(name))
     elif source == "torchvision":
         mean, std = IMAGENET_MEAN, IMAGENET_STD
         head = "classifier.6" if name == "alexnet" else "fc"
@@ -206,27 +205,11 @@ def count_params(name: str) -> int:
     return sum(p.numel() for p in _meta_model(name).parameters())
 
 
-def recommended_size(name: str, pretrained: bool | None = None) -> int:
-    """The default image size (app and CLI): the architecture's own, at least its minimum, and at most
-    `PRETRAINED_IMG_SIZE` px when it starts from ImageNet weights, `SMALL_IMG_SIZE` px when it trains from scratch
-    (`pretrained` None: whether it has weights here).
-
-    Small inputs train quickly on a CPU and still suit the architecture.
-    """
-    spec = get_spec(name)
-    if pretrained is None:
-        pretrained = pretrained_problem(name) is None
-    return max(spec.min_input_size, min(spec.input_size, PRETRAINED_IMG_SIZE if pretrained else SMALL_IMG_SIZE))
-
-
 def check_input_size(name: str, size: int) -> None:
     """Raise ConfigError when `size` px is too small (or otherwise unusable) for the architecture."""
     spec = get_spec(name)
     if size < spec.min_input_size:
-        raise ConfigError(
-            f"image size {size} px is too small for {name}: "
-            f"use at least {spec.min_input_size} px (default {recommended_size(name)})"
-        )
+        raise ConfigError(f"image size {size} px is too small for {name}: use at least {spec.min_input_size} px")
     if problem := _size_problem(name, size):
         raise ConfigError(f"image size {size} px does not work with {name} ({problem}); try {spec.input_size}")
 

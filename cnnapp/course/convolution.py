@@ -259,8 +259,8 @@ def _param_note(name: str, params: int, head: int) -> str:
 
 def architectures_table() -> pd.DataFrame:
     """Every registry architecture: year, depth, computed parameters, and the course's ILSVRC figures where given."""
-    from cnnapp.models import head_of
-    from cnnapp.registry import build, count_params, get_spec, names
+    from cnnapp.models.factory import head_of
+    from cnnapp.models.registry import build, count_params, get_spec, names
 
     rows = []
     for name in names():

@@ -20,10 +20,10 @@ from PIL import Image
 from torch import nn
 from torchvision.utils import make_grid
 
+from cnnapp.data.transforms import prepare_arrays
 from cnnapp.errors import ConfigError
-from cnnapp.inference import ImageInput, Predictor, to_square_array
-from cnnapp.models import head_of
-from cnnapp.transforms import prepare_arrays
+from cnnapp.models.factory import head_of
+from cnnapp.serving.inference import ImageInput, Predictor, to_square_array
 
 
 @dataclass(frozen=True)

@@ -39,10 +39,10 @@ from torch import nn
 import cnnapp
 from cnnapp import workspace
 from cnnapp.errors import CnnappError, ExportError
-from cnnapp.inference import trained_model
-from cnnapp.pretrained import read_checkpoint
-from cnnapp.registry import ModelSpec, build, get_spec
+from cnnapp.models.pretrained import read_checkpoint
+from cnnapp.models.registry import ModelSpec, build, get_spec
 from cnnapp.runs import RunDir, atomic_write, get_run, write_json, write_safetensors, write_text
+from cnnapp.serving.inference import trained_model
 
 FORMATS = ("onnx", "safetensors")
 ONNX_OPSET = 17
@@ -80,7 +80,7 @@ class RunModel:
 
 
 def load_run_model(run: RunDir | str | Path) -> RunModel:
-    """The run's trained model (see `cnnapp.inference.trained_model`) with what export needs to know."""
+    """The run's trained model (see `cnnapp.serving.inference.trained_model`) with what export needs to know."""
     run = run if isinstance(run, RunDir) else get_run(run, allow_paths=True)
     model, cfg, classes = trained_model(run)
     return RunModel(run, model, get_spec(cfg["arch"]), classes, int(cfg["img_size"]), cfg)
@@ -398,7 +398,7 @@ def _load_snippet(rm: RunModel) -> str:
             'model.load_state_dict(load_file("model.safetensors"))\nmodel.eval()\n```'
         )
     parts.append(
-        "With cnnapp (every architecture):\n\n```python\nfrom cnnapp.export import load_exported\n\n"
+        "With cnnapp (every architecture):\n\n```python\nfrom cnnapp.serving.export import load_exported\n\n"
         'model, config = load_exported("path/to/this/folder")\nlabels = config["label_names"]\n```'
     )
     return "\n\n".join(parts)

@@ -15,7 +15,7 @@ import torch
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, Sampler, SequentialSampler
 
 from cnnapp import settings
-from cnnapp.images import load_square_array
+from cnnapp.data.images import load_square_array
 
 
 def decode_all(paths: Sequence[str], size: int, out: np.ndarray, workers: int | None = None) -> None:
@@ -46,7 +46,7 @@ class ImageCache:
         nbytes = count * size * size * 3
         budget = settings.get()
         if nbytes <= budget.cache_memory:
-            # shared anonymous memory: processes forked to decode (cnnapp.ingest) write into it
+            # shared anonymous memory: processes forked to decode (cnnapp.data.ingest) write into it
             buffer = mmap.mmap(-1, max(nbytes, 1))
             return cls(np.frombuffer(buffer, np.uint8, nbytes).reshape(count, size, size, 3), "memory")
         if disk_dir is None or nbytes > budget.cache_disk:

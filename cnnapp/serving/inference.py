@@ -20,13 +20,13 @@ from PIL import Image, ImageOps
 from torch import nn
 
 from cnnapp import hardware, settings
+from cnnapp.data.images import describe_error, fit_square, load_rgb, to_rgb
+from cnnapp.data.transforms import BatchPrep, prepare_arrays
 from cnnapp.errors import DataError, RunError
-from cnnapp.images import describe_error, fit_square, load_rgb, to_rgb
-from cnnapp.models import create_model
-from cnnapp.pretrained import imagenet_model
-from cnnapp.registry import ModelSpec, get_spec
+from cnnapp.models.factory import create_model
+from cnnapp.models.pretrained import imagenet_model
+from cnnapp.models.registry import ModelSpec, get_spec
 from cnnapp.runs import RunDir, get_run
-from cnnapp.transforms import BatchPrep, prepare_arrays
 
 IMAGENET_PREFIX = "imagenet:"
 MAX_BATCH = 16  # pictures in one shared forward pass (the app serves this many predictions at once)

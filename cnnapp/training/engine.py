@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from cnnapp.errors import NonFiniteLoss
-from cnnapp.models import FeatureTap
+from cnnapp.models.factory import FeatureTap
 
 OnBatch = Callable[[int, int, float], None]
 ShouldStop = Callable[[], bool]

@@ -1,8 +1,8 @@
 """One training run, start to finish: config → ingest → model → staged fit → report, all in a run directory.
 
-`Training` is the orchestrator (fastai's `fine_tune` as stages). It drives a `cnnapp.learner.Learner` (model, data,
-batches); the loops are in `cnnapp.engine`, the best epoch and early stopping in `cnnapp.record`, bars and events in
-`cnnapp.progress`, the report in `cnnapp.evaluate`, every run file in `cnnapp.runs` and the messages of failures in
+`Training` is the orchestrator (fastai's `fine_tune` as stages). It drives a `learner.Learner` (model, data,
+batches); the loops are in `engine`, the best epoch and early stopping in `record`, bars and events in `progress`, the
+report in `evaluate` (all in `cnnapp.training`), every run file in `cnnapp.runs` and the messages of failures in
 `cnnapp.errors`.
 """
 
@@ -22,16 +22,16 @@ import numpy as np
 import torch
 
 from cnnapp import distributed
-from cnnapp.config import TrainConfig, resolve
-from cnnapp.engine import EpochResult, StopTraining, train_one_epoch
+from cnnapp.data.ingest import Dataset, ingest
 from cnnapp.errors import CnnappError, IngestError, RunError, expected, user_message
-from cnnapp.evaluate import write_evaluation
-from cnnapp.ingest import Dataset, ingest
-from cnnapp.learner import Learner, Stage
-from cnnapp.models import count_trainable
-from cnnapp.progress import Progress, epoch_line, metrics_row
-from cnnapp.record import Patience, Record
+from cnnapp.models.factory import count_trainable
 from cnnapp.runs import CONFIG, INGEST, LABELS, LOG, ReadOnlyRun, RunDir, write_json
+from cnnapp.training.config import TrainConfig, resolve
+from cnnapp.training.engine import EpochResult, StopTraining, train_one_epoch
+from cnnapp.training.evaluate import write_evaluation
+from cnnapp.training.learner import Learner, Stage
+from cnnapp.training.progress import Progress, epoch_line, metrics_row
+from cnnapp.training.record import Patience, Record
 
 
 def plan_stages(cfg: TrainConfig) -> list[Stage]:

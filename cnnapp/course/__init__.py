@@ -1,0 +1,1 @@
+"""The course's demonstrations: convolution and pooling, layers, losses, the optimizer race."""

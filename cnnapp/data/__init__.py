@@ -1,0 +1,1 @@
+"""Data: from a folder or archive to checked, split, decoded samples."""

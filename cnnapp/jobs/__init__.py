@@ -1,0 +1,1 @@
+"""Jobs: the queue of training processes, the warm trainer, runs per visitor."""

@@ -1,0 +1,1 @@
+"""Serving: predictions, explanations and exports of trained models."""
