@@ -6,7 +6,6 @@ The module is longer than most for that reason: every rule about a run's files i
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import os
@@ -15,7 +14,6 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +22,7 @@ import pandas as pd
 
 from cnnapp import workspace
 from cnnapp.errors import RunError, is_disk_full
+from cnnapp.files import atomic_write, read_json, write_json
 
 if TYPE_CHECKING:
     import torch
@@ -71,45 +70,6 @@ _UNWRITTEN_LOCK = threading.RLock()
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 
-def _umask() -> int:
-    """This process's umask, read without changing it (os.umask would, for every thread)."""
-    try:
-        line = next(ln for ln in Path("/proc/self/status").read_text().splitlines() if ln.startswith("Umask:"))
-        return int(line.split()[1], 8)
-    except (OSError, StopIteration, ValueError):
-        return 0o022
-
-
-FILE_MODE = 0o666 & ~_umask()  # what open() gives a new file
-
-
-@contextlib.contextmanager
-def atomic_write(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; once written, it replaces `path` in one step.
-
-    Readers never see half a file.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        yield tmp
-        os.chmod(tmp, FILE_MODE)  # writers such as safetensors create 0600 files; every run file gets the same mode
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write a text file atomically."""
-    with atomic_write(path) as tmp:
-        tmp.write_text(text)
-
-
-def write_json(path: Path, data: Any, indent: int = 1) -> None:
-    """Write JSON atomically."""
-    write_text(path, json.dumps(data, indent=indent, ensure_ascii=False))
-
-
 def cpu_state(model: Any) -> dict[str, torch.Tensor]:
     """A state dict (of a module, or given) as contiguous CPU tensors, as safetensors and checkpoints need them."""
     state = model.state_dict() if hasattr(model, "state_dict") else model
@@ -122,14 +82,6 @@ def write_safetensors(model: Any, path: Path, metadata: dict[str, str] | None = 
 
     with atomic_write(path) as tmp:
         save_file(cpu_state(model), str(tmp), metadata=metadata)
-
-
-def read_json(path: Path, default: Any = None) -> Any:
-    """Read JSON, or `default` when missing or unreadable."""
-    try:
-        return json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return default
 
 
 def pid_alive(pid: int | None) -> bool:

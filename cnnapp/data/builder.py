@@ -24,7 +24,7 @@ from cnnapp.data.archive import file_digest
 from cnnapp.data.images import has_image_extension, load_rgb, to_rgb
 from cnnapp.data.ingest import SPLIT_NAMES
 from cnnapp.errors import DataError
-from cnnapp.runs import atomic_write
+from cnnapp.files import atomic_write
 
 PREFIX = "made-"
 MIN_PER_CLASS = 10

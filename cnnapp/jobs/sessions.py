@@ -21,7 +21,8 @@ import pandas as pd
 
 from cnnapp import runs, settings, workspace
 from cnnapp.errors import RunError
-from cnnapp.runs import OWNER, SUMMARY_COLUMNS, RunDir, read_json, write_json
+from cnnapp.files import read_json, write_json
+from cnnapp.runs import OWNER, SUMMARY_COLUMNS, RunDir
 
 if TYPE_CHECKING:
     from cnnapp.serving.inference import Predictor

@@ -39,9 +39,10 @@ from torch import nn
 import cnnapp
 from cnnapp import workspace
 from cnnapp.errors import CnnappError, ExportError
+from cnnapp.files import atomic_write, write_json, write_text
 from cnnapp.models.pretrained import read_checkpoint
 from cnnapp.models.registry import ModelSpec, build, get_spec
-from cnnapp.runs import RunDir, atomic_write, get_run, write_json, write_safetensors, write_text
+from cnnapp.runs import RunDir, get_run, write_safetensors
 from cnnapp.serving.inference import trained_model
 
 FORMATS = ("onnx", "safetensors")

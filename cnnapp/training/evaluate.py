@@ -18,7 +18,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from cnnapp.errors import RunError
-from cnnapp.runs import INGEST, PREDICTIONS, REPORT, RunDir, atomic_write, get_run, read_json, write_json
+from cnnapp.files import atomic_write, read_json, write_json
+from cnnapp.runs import INGEST, PREDICTIONS, REPORT, RunDir, get_run
 from cnnapp.training.metrics import classification_report, confusion_matrix
 
 if TYPE_CHECKING:

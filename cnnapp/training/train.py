@@ -24,8 +24,9 @@ import torch
 from cnnapp import distributed
 from cnnapp.data.ingest import Dataset, ingest
 from cnnapp.errors import CnnappError, IngestError, RunError, expected, user_message
+from cnnapp.files import write_json
 from cnnapp.models.factory import count_trainable
-from cnnapp.runs import CONFIG, INGEST, LABELS, LOG, ReadOnlyRun, RunDir, write_json
+from cnnapp.runs import CONFIG, INGEST, LABELS, LOG, ReadOnlyRun, RunDir
 from cnnapp.training.config import TrainConfig, resolve
 from cnnapp.training.engine import EpochResult, StopTraining, train_one_epoch
 from cnnapp.training.evaluate import write_evaluation

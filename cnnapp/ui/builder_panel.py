@@ -23,7 +23,7 @@ from PIL import Image
 from cnnapp.data.builder import Builder
 from cnnapp.data.images import fit_square, load_rgb
 from cnnapp.errors import DataError
-from cnnapp.runs import atomic_write
+from cnnapp.files import atomic_write
 from cnnapp.ui.common import PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.i18n import T, say
