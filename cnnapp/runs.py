@@ -23,6 +23,7 @@ import pandas as pd
 from cnnapp import workspace
 from cnnapp.errors import RunError, is_disk_full
 from cnnapp.files import atomic_write, read_json, write_json
+from cnnapp.messages import Message
 
 if TYPE_CHECKING:
     import torch
@@ -82,6 +83,20 @@ def write_safetensors(model: Any, path: Path, metadata: dict[str, str] | None = 
 
     with atomic_write(path) as tmp:
         save_file(cpu_state(model), str(tmp), metadata=metadata)
+
+
+def coded(fields: dict[str, Any]) -> dict[str, Any]:
+    """Status fields as stored: a `message` given as a `Message` is kept as its English text (`message`, for the CLI,
+    the API and old readers) and its code with parameters (`message_code`, for pages in other languages); a plain
+    text message clears the code of an earlier one."""
+    if "message" not in fields:
+        return fields
+    message = fields["message"]
+    return {
+        **fields,
+        "message": str(message),
+        "message_code": message.to_dict() if isinstance(message, Message) else None,
+    }
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -211,6 +226,7 @@ class RunDir:
         so that the server goes on listing and reporting runs.
         """
         key = str(self.file(STATUS))
+        fields = coded(fields)
         with _UNWRITTEN_LOCK:
             status = dict(_UNWRITTEN.get(key) or read_json(key, {}) or {})
             status.update(fields, updated=time.time())
@@ -369,7 +385,7 @@ class ReadOnlyRun(RunDir):
         self._status: dict = {}
 
     def update_status(self, **fields: Any) -> dict:
-        self._status.update(fields, updated=time.time())
+        self._status.update(coded(fields), updated=time.time())
         return dict(self._status)
 
     def append_metrics(self, row: dict) -> None:
