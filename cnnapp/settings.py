@@ -77,6 +77,9 @@ MINUTES = Kind(lambda text: parse_float(text) if float(text) else 0.0, "a number
 FLAG = Kind(parse_bool, "1, true, yes or on (or 0, false, no, off)")
 
 
+SPACE_VARIABLE = "SPACE_ID"  # set by Hugging Face on every Space ("owner/name")
+
+
 def _setting(env: str, kind: Kind, default: str | None, doc: str) -> Any:
     """A `Settings` field read from `env`; `default` is written as a user would write it (None: automatic)."""
     meta = {"env": env, "kind": kind, "default": default, "doc": doc}
@@ -140,7 +143,11 @@ class Settings:
         "CNNAPP_ZIP_MAX_RATIO", RATIO, "200", "Largest expanded / compressed size ratio of a .zip (zip bombs)"
     )
     session_runs: bool = _setting(
-        "CNNAPP_SESSION_RUNS", FLAG, "0", "Each visitor sees and uses only the runs they started (public servers)"
+        "CNNAPP_SESSION_RUNS",
+        FLAG,
+        None,
+        "Each visitor sees and uses only the runs they started (public servers); unset: on when the app runs on a "
+        f"Hugging Face Space (`{SPACE_VARIABLE}` is set), else off; 0 turns it off on a Space",
     )
     max_upload: int = _setting("CNNAPP_MAX_UPLOAD", SIZE, "2gb", "Largest file the app accepts as an upload")
     # the limits a visitor's request is checked against (cnnapp.limits; README, "Limits")
@@ -200,6 +207,8 @@ class Settings:
                 values[f.name] = kind.parse(text)
             except ValueError:
                 raise SettingsError(f"{env}={text!r} is not valid: expected {kind.form}; fix or unset it") from None
+        if "session_runs" not in values:  # a Space is public: its visitors are kept apart unless the operator says no
+            values["session_runs"] = bool(environ.get(SPACE_VARIABLE, "").strip())
         return cls(**values)
 
 
