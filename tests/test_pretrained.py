@@ -1,10 +1,11 @@
 import pickle
+import time
 
 import pytest
 import torch
 from safetensors.torch import save_file
 
-from cnnapp.errors import WeightsError
+from cnnapp.errors import ConfigError, WeightsError
 from cnnapp.models.factory import create_model, head_of
 from cnnapp.models.pretrained import imagenet_model, lite0_state_dict, read_checkpoint
 from cnnapp.models.registry import build, get_spec
@@ -75,3 +76,40 @@ def test_pickled_objects_are_never_unpickled(tmp_path, capsys):
     with pytest.raises(WeightsError, match="could not read weights"):
         read_checkpoint(path)
     assert "pickle code ran" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("arch", ["resnet18", "alexnet"])  # a timm architecture (the Hub), a torchvision one
+def test_without_network_a_pretrained_architecture_is_refused_at_once(monkeypatch, arch):
+    """HF_HUB_OFFLINE unset, and the weights' host out of reach: refused in the form's time, not after the hubs'
+    retries (40–50 s were seen)."""
+    from cnnapp.models import registry
+    from cnnapp.training.config import TrainConfig, resolve
+
+    hosts = []
+
+    def unreachable(address, timeout):
+        hosts.append(address[0])
+        raise OSError("Network is unreachable")
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(registry.socket, "create_connection", unreachable)
+    monkeypatch.setattr(registry, "_REACHABLE", {})
+    monkeypatch.setattr(registry, "_cached", lambda spec: False)
+    started = time.monotonic()
+    assert (
+        registry.pretrained_problem(arch) == f"no ImageNet weights available offline for {registry.display_name(arch)}"
+    )
+    with pytest.raises(ConfigError, match="no ImageNet weights available offline"):
+        resolve(TrainConfig(data=".", arch=arch, pretrained=True))
+    assert time.monotonic() - started < 5 and len(hosts) == 1, "one probe, remembered"
+    assert hosts[0] == ("download.pytorch.org" if arch == "alexnet" else "huggingface.co")
+    assert registry.pretrained_problem("tf_efficientnet_lite0") is None, "bundled weights need no network"
+
+
+def test_with_downloads_off_no_host_is_even_asked(monkeypatch):
+    from cnnapp.models import registry
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(registry.socket, "create_connection", lambda *a, **k: pytest.fail("probed a host offline"))
+    monkeypatch.setattr(registry, "_cached", lambda spec: False)
+    assert registry.pretrained_problem("resnet18").startswith("no ImageNet weights available offline")

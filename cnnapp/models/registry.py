@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import functools
 import os
+import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import timm
 import torch
@@ -244,6 +247,38 @@ def downloads_off() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in ("1", "ON", "YES", "TRUE")
 
 
+PROBE_TIMEOUT_S = 1.5  # a weights host that does not answer this fast is taken as out of reach
+PROBE_TTL_S = 60.0  # how long an answer is remembered (the form asks on every change of architecture)
+_REACHABLE: dict[str, tuple[float, bool]] = {}
+
+
+def _weights_host(spec: ModelSpec) -> str:
+    """The host that serves the architecture's ImageNet weights: torchvision's, or the Hugging Face Hub."""
+    if spec.source == "torchvision":
+        return urlparse(torchvision.models.get_model_weights(spec.name).DEFAULT.url).hostname or ""
+    from huggingface_hub import constants
+
+    return urlparse(constants.ENDPOINT).hostname or ""
+
+
+def reachable(host: str) -> bool:
+    """Whether `host` accepts a connection on port 443 within `PROBE_TIMEOUT_S` (remembered for `PROBE_TTL_S`).
+
+    Without it, a machine with no network spends 40–50 s in the hubs' retries before a run fails.
+    """
+    now = time.monotonic()
+    seen = _REACHABLE.get(host)
+    if seen is not None and now - seen[0] < PROBE_TTL_S:
+        return seen[1]
+    try:
+        socket.create_connection((host, 443), timeout=PROBE_TIMEOUT_S).close()
+        answer = True
+    except OSError:
+        answer = False
+    _REACHABLE[host] = (now, answer)
+    return answer
+
+
 def _cached(spec: ModelSpec) -> bool:
     """Whether the architecture's ImageNet weights are already in the local hub cache."""
     if spec.source == "torchvision":
@@ -264,6 +299,6 @@ def pretrained_problem(name: str) -> str | None:
         return None
     if not spec.pretrained_online:
         return f"{display_name(name)} has no pretrained weights"
-    if downloads_off() and not _cached(spec):
+    if not _cached(spec) and (downloads_off() or not reachable(_weights_host(spec))):
         return f"no ImageNet weights available offline for {display_name(name)}"
     return None
