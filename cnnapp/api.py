@@ -110,16 +110,18 @@ def run_status(
 
     Raises RunError for an unknown id."""
     run = sessions.get_run(run_id, root, session)
-    status = run.summary()
+    saved = run.reconcile()  # status.json read once: every field below comes from the same moment
+    status = run.summary(saved)
     event = run.last_event() if status["state"] == "running" else None
     progress = {k: event.get(k) for k in ("stage", "batch", "batches", "eta_s")} if event else {}
     if status["state"] in STARTED:  # reading the dataset: files checked so far, of all, per second
-        progress.update({k: v for k, v in run.status().items() if k in ("files_done", "files_total", "files_per_s")})
-    report = run.report() or {}
+        progress.update({k: v for k, v in saved.items() if k in ("files_done", "files_total", "files_per_s")})
+    report = run.report()
+    report = report if isinstance(report, dict) else {}
     metrics = run.metrics()
     return {
         **status,
-        "epochs": status["epochs"] or run.status().get("epochs"),
+        "epochs": status["epochs"] or saved.get("epochs"),
         **progress,
         "val_accuracy": report.get("val_accuracy"),
         "metrics": records(metrics if all_epochs else metrics.tail(STATUS_EPOCHS)),

@@ -42,7 +42,8 @@ LOG = "train.log"
 STOP = "stop.request"
 OWNER = "owner.json"
 
-STATES = ("queued", "ingesting", "running", "completed", "failed", "cancelled", "interrupted")
+# `damaged`: a run file cnnapp wrote cannot be read back (edited, truncated, another program's); said by `damage()`
+STATES = ("queued", "ingesting", "running", "completed", "failed", "cancelled", "interrupted", "damaged")
 ACTIVE = ("queued", "ingesting", "running")
 STARTED = ("ingesting", "running")  # a training process has the run: it reads the dataset, then trains
 RESUMABLE = ("interrupted", "cancelled", "failed")
@@ -69,6 +70,23 @@ SUMMARY_COLUMNS = [
 _UNWRITTEN: dict[str, dict] = {}  # status.json path → a status the full disk did not take yet
 _UNWRITTEN_LOCK = threading.RLock()
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+# status.json's fields and the types each may have (None: not yet known)
+_STATUS_TYPES: dict[str, tuple[type, ...]] = {
+    "state": (str,),
+    "message": (str,),
+    "name": (str,),
+    "epoch": (int,),
+    "epochs": (int,),
+    "pid": (int,),
+    "manager_pid": (int,),
+    "created": (int, float),
+    "started": (int, float),
+    "ended": (int, float),
+    "updated": (int, float),
+    "dataset": (dict,),
+    "message_code": (dict,),
+}
+_METRIC_NUMBERS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "elapsed"]
 
 
 def cpu_state(model: Any) -> dict[str, torch.Tensor]:
@@ -97,6 +115,31 @@ def coded(fields: dict[str, Any]) -> dict[str, Any]:
         "message": str(message),
         "message_code": message.to_dict() if isinstance(message, Message) else None,
     }
+
+
+def _status_problem(status: Any) -> str | None:
+    """What is wrong with a status.json's content, or None (missing fields are fine: a run fills them in turn)."""
+    if not isinstance(status, dict):
+        return f"a JSON {type(status).__name__}, not an object"
+    for key, kinds in _STATUS_TYPES.items():
+        value = status.get(key)
+        if value is not None and (not isinstance(value, kinds) or isinstance(value, bool)):
+            return f"'{key}' is {type(value).__name__}"
+    if status.get("state") not in (None, *STATES):
+        return f"unknown state '{status['state']}'"
+    return None
+
+
+def _safetensors_header_ok(path: Path) -> bool:
+    """Whether `path` starts as a safetensors file does: an 8-byte length, then that many bytes of a JSON object."""
+    try:
+        with open(path, "rb") as f:
+            size = int.from_bytes(f.read(8), "little")
+            if not 2 <= size <= min(100 * 1024**2, path.stat().st_size - 8):
+                return False
+            return isinstance(json.loads(f.read(size)), dict)
+    except (OSError, ValueError):
+        return False
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -185,10 +228,19 @@ class RunDir:
         if self.has_weights():
             from safetensors.torch import load_file  # lazy: keeps torch out of the app's first page
 
-            return load_file(str(self.weights))
+            try:
+                return load_file(str(self.weights))
+            except Exception as exc:  # safetensors' own error type for a file that is not one
+                raise RunError(
+                    f"run {self.id}'s weights ({WEIGHTS}) are damaged and cannot be loaded; train it again"
+                ) from exc
         if self.has_checkpoint():
             return self.load_checkpoint()["model"]
-        raise RunError(f"run {self.id} has no saved weights yet; wait for its first epoch to finish")
+        status = self.status()
+        if status.get("state") in (None, *ACTIVE):
+            raise RunError(f"run {self.id} has no saved weights yet; wait for its first epoch to finish")
+        why = status.get("message") or status.get("state", "it ended")
+        raise RunError(f"run {self.id} ended without saving any weights ({why}); train it again")
 
     def save_checkpoint(self, state: dict) -> None:
         """Write the resume checkpoint atomically (tensors must be on the CPU)."""
@@ -212,12 +264,33 @@ class RunDir:
             raise RunError(f"run {self.id} is {state}; only interrupted, cancelled or failed runs can be resumed")
 
     def status(self) -> dict:
-        """status.json, or the newer status that could not be written yet (it is written now if it can be)."""
+        """status.json, or the newer status that could not be written yet (it is written now if it can be).
+
+        A status.json of the wrong shape reads as a `damaged` run saying so, never as an error for its readers."""
         with _UNWRITTEN_LOCK:
             unwritten = _UNWRITTEN.get(str(self.file(STATUS)))
         if unwritten is not None:
             return self.update_status()
-        return read_json(self.file(STATUS), {}) or {}
+        status = read_json(self.file(STATUS), {})
+        problem = _status_problem(status)
+        if problem:
+            return {"state": "damaged", "message": f"{STATUS} is damaged ({problem}); delete this run"}
+        return status or {}
+
+    def damage(self, status: dict | None = None) -> str | None:
+        """Why this run's files cannot be used (one line), or None: status.json, config.json, labels.json,
+        metrics.csv and the weights' header are checked (a few small reads)."""
+        status = self.status() if status is None else status
+        if status.get("state") == "damaged":
+            return status.get("message")
+        for name, kind in ((CONFIG, dict), (LABELS, list)):
+            if self.file(name).is_file() and not isinstance(read_json(self.file(name)), kind):
+                return f"{name} is damaged (not the JSON cnnapp wrote); delete this run"
+        if self.file(METRICS).is_file() and self._read_metrics() is None:
+            return f"{METRICS} is damaged (not the table cnnapp wrote); delete this run"
+        if self.has_weights() and not _safetensors_header_ok(self.weights):
+            return f"{WEIGHTS} is damaged (not a safetensors file); delete this run or train it again"
+        return None
 
     def update_status(self, **fields: Any) -> dict:
         """Merge `fields` into status.json (with an `updated` timestamp).
@@ -228,7 +301,8 @@ class RunDir:
         key = str(self.file(STATUS))
         fields = coded(fields)
         with _UNWRITTEN_LOCK:
-            status = dict(_UNWRITTEN.get(key) or read_json(key, {}) or {})
+            saved = read_json(key, {})
+            status = dict(_UNWRITTEN.get(key) or (saved if isinstance(saved, dict) else {}))
             status.update(fields, updated=time.time())
             try:
                 write_json(self.file(STATUS), status)
@@ -258,10 +332,12 @@ class RunDir:
         return self.update_status(state=state, ended=time.time(), message=message, **fields)
 
     def config(self) -> dict:
-        return read_json(self.file(CONFIG), {}) or {}
+        cfg = read_json(self.file(CONFIG), {})
+        return cfg if isinstance(cfg, dict) else {}
 
     def labels(self) -> list[str]:
-        return read_json(self.file(LABELS), []) or []
+        labels = read_json(self.file(LABELS), [])
+        return labels if isinstance(labels, list) else []
 
     def report(self) -> dict | None:
         return read_json(self.file(REPORT))
@@ -277,11 +353,23 @@ class RunDir:
             writer.writerow({k: row.get(k) for k in METRIC_COLUMNS})
 
     def metrics(self) -> pd.DataFrame:
-        """metrics.csv as a DataFrame (empty with the right columns when absent)."""
+        """metrics.csv as a DataFrame (empty with the right columns when absent or damaged)."""
+        frame = self._read_metrics()
+        return pd.DataFrame(columns=METRIC_COLUMNS) if frame is None else frame
+
+    def _read_metrics(self) -> pd.DataFrame | None:
+        """metrics.csv with its numbers as numbers; None when it is missing or not the table cnnapp writes."""
         try:
-            return pd.read_csv(self.file(METRICS)).drop_duplicates(subset="epoch", keep="last").reset_index(drop=True)
+            frame = pd.read_csv(self.file(METRICS))
         except (OSError, ValueError, pd.errors.EmptyDataError):
-            return pd.DataFrame(columns=METRIC_COLUMNS)
+            return None
+        if not set(METRIC_COLUMNS) <= set(frame.columns):
+            return None
+        numbers = frame[_METRIC_NUMBERS].apply(pd.to_numeric, errors="coerce")
+        if numbers["epoch"].isna().any():
+            return None
+        frame[_METRIC_NUMBERS] = numbers
+        return frame.drop_duplicates(subset="epoch", keep="last").reset_index(drop=True)
 
     def log_event(self, event: dict) -> None:
         """Append a batch-level progress event to events.jsonl."""
@@ -341,12 +429,18 @@ class RunDir:
             )
         return status
 
-    def summary(self) -> dict:
-        """One row of the runs table."""
-        status = self.reconcile()
-        cfg = self.config()
+    def summary(self, status: dict | None = None) -> dict:
+        """One row of the runs table, from `status` when the caller has read it (one consistent read), else now.
+
+        A run whose files are damaged is listed as `damaged` with the reason."""
+        status = self.reconcile() if status is None else status
+        problem = self.damage(status)
+        if problem:
+            status = {**status, "state": "damaged", "message": problem}
+        cfg = self.config() if problem is None or not problem.startswith(CONFIG) else {}
         metrics = self.metrics()
-        report = self.report() or {}
+        report = self.report()
+        report = report if isinstance(report, dict) else {}
         best = metrics["val_acc"].max() if len(metrics) else None
         started, ended = status.get("started"), status.get("ended")
         end = ended or (time.time() if status.get("state") in STARTED else None)

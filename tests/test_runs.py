@@ -3,6 +3,7 @@ import sys
 import time
 
 import pytest
+from conftest import trained_demo_run
 
 from cnnapp import runs
 from cnnapp.errors import RunError
@@ -96,3 +97,56 @@ def test_a_queued_run_that_fails_before_training_says_why_in_its_status(workspac
     with pytest.raises(ConfigError):
         train(TrainConfig(data=str(small_dataset), arch="lenet5", epochs=0), finished.path)
     assert finished.status()["state"] == "completed"  # only runs the app queued are marked
+
+
+def _finished_run(data: str = "photos") -> RunDir:
+    run = RunDir.create("lenet5")
+    run.file("config.json").write_text(f'{{"arch": "lenet5", "epochs": 1, "data": "{data}"}}')
+    run.update_status(state="completed", created=time.time(), epoch=1, epochs=1, message="completed")
+    return run
+
+
+@pytest.mark.parametrize(
+    "file, content, reason",
+    [
+        ("status.json", "[1, 2, 3]", "status.json is damaged (a JSON list, not an object)"),
+        ("status.json", '{"state": "running", "epoch": "two"}', "status.json is damaged ('epoch' is str)"),
+        ("status.json", '{"state": 5}', "status.json is damaged ('state' is int)"),
+        ("config.json", '"lenet5"', "config.json is damaged"),
+        ("metrics.csv", "no,table\n1,2\n", "metrics.csv is damaged"),
+        ("model.safetensors", "\x00garbage" * 10, "model.safetensors is damaged"),
+    ],
+)
+def test_a_damaged_run_file_makes_that_run_damaged_and_every_other_run_is_listed(workspace, file, content, reason):
+    from cnnapp import api
+
+    good, bad = _finished_run(), _finished_run()
+    bad.file(file).write_text(content)
+    rows = {r["run_id"]: r for r in api.list_runs(workspace)}
+    assert rows[good.id]["state"] == "completed"
+    assert rows[bad.id]["state"] == "damaged" and rows[bad.id]["message"].startswith(reason)
+    assert "\n" not in rows[bad.id]["message"]
+    status = api.run_status(bad.id, workspace)
+    assert status["state"] == "damaged" and status["message"].startswith(reason)
+
+
+def test_predicting_with_damaged_weights_says_so_in_one_line(workspace, demo_dir):
+    from cnnapp import api
+
+    run = trained_demo_run(workspace)
+    run.weights.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00not json, not weights")
+    with pytest.raises(RunError, match=r"weights \(model.safetensors\) are damaged and cannot be loaded"):
+        api.predict(str(next((demo_dir / "trouser").iterdir())), run.id, 2, workspace)
+
+
+def test_a_run_that_failed_before_any_weights_says_why_when_asked_to_predict(workspace):
+    run = _finished_run()
+    run.file("model.safetensors").unlink(missing_ok=True)
+    run.finish("failed", "the loss became NaN: lower the learning rate")
+    with pytest.raises(RunError) as err:
+        run.load_state()
+    assert "wait for its first epoch" not in str(err.value)
+    assert "ended without saving any weights (the loss became NaN: lower the learning rate)" in str(err.value)
+    run.update_status(state="running", pid=subprocess.os.getpid())
+    with pytest.raises(RunError, match="wait for its first epoch"):
+        run.load_state()

@@ -29,7 +29,7 @@ CSS = """
 .cnn-badge.queued { background: #e0e7ff; color: #3730a3; }
 .cnn-badge.ingesting, .cnn-badge.running { background: #dbeafe; color: #1e40af; }
 .cnn-badge.completed { background: #dcfce7; color: #166534; }
-.cnn-badge.failed { background: #fee2e2; color: #991b1b; }
+.cnn-badge.failed, .cnn-badge.damaged { background: #fee2e2; color: #991b1b; }
 .cnn-badge.stopping { background: #fef3c7; color: #92400e; }
 .cnn-failed { padding: 0.6em 1em; border-radius: 8px; background: #fee2e2; color: #991b1b; }
 .cnn-colourbar { display: flex; align-items: center; gap: 8px; font-size: 0.85em; }

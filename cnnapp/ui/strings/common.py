@@ -18,6 +18,7 @@ EN = {
     "common.state_failed": "failed",
     "common.state_cancelled": "cancelled",
     "common.state_interrupted": "interrupted",
+    "common.state_damaged": "damaged",
     "common.state_stopping": "stopping…",
     "common.state_unknown": "unknown",
     # progress under a run
@@ -65,6 +66,7 @@ ES = {
     "common.state_failed": "fallido",
     "common.state_cancelled": "cancelado",
     "common.state_interrupted": "interrumpido",
+    "common.state_damaged": "dañado",
     "common.state_stopping": "deteniendo…",
     "common.state_unknown": "desconocido",
     "common.finished_epochs": "{epochs} época(s) terminada(s)",
