@@ -150,6 +150,12 @@ class Settings:
         f"Hugging Face Space (`{SPACE_VARIABLE}` is set), else off; 0 turns it off on a Space",
     )
     max_upload: int = _setting("CNNAPP_MAX_UPLOAD", SIZE, "2gb", "Largest file the app accepts as an upload")
+    builder_max_per_class: int = _setting(
+        "CNNAPP_BUILDER_MAX_PER_CLASS", COUNT, "300", "Limit: pictures one class of a dataset made in the app may hold"
+    )
+    builder_max_pictures: int = _setting(
+        "CNNAPP_BUILDER_MAX_PICTURES", COUNT, "1500", "Limit: pictures a dataset made in the app may hold in all"
+    )
     # the limits a visitor's request is checked against (cnnapp.limits; README, "Limits")
     max_epochs: int = _setting("CNNAPP_MAX_EPOCHS", COUNT, "200", "Limit: `epochs`, and `unfreeze_epochs`, of one run")
     max_workers: int | None = _setting(

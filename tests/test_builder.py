@@ -139,3 +139,33 @@ def test_only_made_folders_of_the_workspace_open(workspace, tmp_path):
     assert Builder.open(str(made.folder), workspace) is None
     with pytest.raises(DataError, match="cannot be a folder name"):
         renamed.renamed("../x")
+
+
+def test_the_builder_is_capped_per_class_and_in_all_with_a_clear_message(workspace, monkeypatch):
+    """150 snapshots in 29 s were accepted with no cap; now each class and the whole dataset have one."""
+    monkeypatch.setenv("CNNAPP_BUILDER_MAX_PER_CLASS", "5")
+    monkeypatch.setenv("CNNAPP_BUILDER_MAX_PICTURES", "8")
+    made = Builder.create("caps")
+    made.add_class("a")
+    made.add_class("b")
+    frame = np.full((40, 40, 3), 128, np.uint8)
+    added, problems = made.add_examples("a", [frame] * 7)
+    assert added == 5 and len(problems) == 1
+    assert "'a' holds 5 pictures" in problems[0] and "CNNAPP_BUILDER_MAX_PER_CLASS" in problems[0]
+    added, problems = made.add_examples("b", [frame] * 7)
+    assert added == 3 and "holds 8 pictures" in problems[0] and "CNNAPP_BUILDER_MAX_PICTURES" in problems[0]
+    assert made.counts() == {"a": 5, "b": 3}
+    made.delete_example("a", made.examples("a")[0].name)
+    assert made.add_examples("b", [frame]) == (1, []), "deleting makes room again"
+
+
+def test_a_full_class_says_why_while_the_camera_records(workspace, monkeypatch):
+    from cnnapp.ui import builder_panel
+
+    monkeypatch.setenv("CNNAPP_BUILDER_MAX_PER_CLASS", "2")
+    made = Builder.create("burst")
+    made.add_class("a")
+    frame = np.full((40, 40, 3), 50, np.uint8)
+    for _ in range(3):
+        shown = builder_panel.add_burst_frame(workspace, str(made.folder), "a", frame)
+    assert len(made.examples("a")) == 2 and "'a' holds 2 pictures" in shown[2]

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from cnnapp import workspace
+from cnnapp import settings, workspace
 from cnnapp.data.archive import file_digest
 from cnnapp.data.images import has_image_extension, load_rgb, to_rgb
 from cnnapp.data.ingest import SPLIT_NAMES
@@ -150,7 +150,12 @@ class Builder:
         """
         folder = self._class_dir(name)
         added, problems = 0, []
+        have, total = len(self.examples(name)), sum(self.counts().values())
         for item in items:
+            full = self._full(name, have + added, total + added)
+            if full:
+                problems.append(full)
+                break
             try:
                 image = _to_image(item)
             except DataError as exc:
@@ -163,6 +168,22 @@ class Builder:
                 image.save(tmp, format="JPEG", quality=JPEG_QUALITY)
             added += 1
         return added, problems
+
+    @staticmethod
+    def _full(name: str, in_class: int, in_all: int) -> str | None:
+        """Why no further picture fits (this server's caps), or None."""
+        limits = settings.get()
+        if in_class >= limits.builder_max_per_class:
+            return (
+                f"'{name}' holds {in_class} pictures, the most one class may hold here "
+                f"(set by {settings.ENV_NAMES['builder_max_per_class']}); delete some or add another class"
+            )
+        if in_all >= limits.builder_max_pictures:
+            return (
+                f"this dataset holds {in_all} pictures, the most a dataset made here may hold "
+                f"(set by {settings.ENV_NAMES['builder_max_pictures']}); train on it, or delete some"
+            )
+        return None
 
     def delete_example(self, name: str, filename: str) -> None:
         """Delete one example of a class by its file name. Raises DataError when it is not there."""

@@ -163,7 +163,9 @@ def add_burst_frame(root: Path, folder: str | None, current: str | None, frame: 
     made = Builder.open(folder, root)
     if made is None or frame is None or current not in made.classes():
         return gr.skip(), gr.skip(), "⚠ " + say("builder.no_class"), gr.skip(), gr.skip()
-    made.add_examples(current, [frame])
+    _, problems = made.add_examples(current, [frame])
+    if problems:  # full: the recording goes on in the browser, the panel says why nothing more is kept
+        return gr.skip(), gr.skip(), "⚠ " + problems[0], gr.skip(), gr.skip()
     shown = view(root, folder, current)
     if len(made.examples(current)) % GALLERY_EVERY:
         return gr.skip(), shown[1], shown[2], gr.skip(), gr.skip()
