@@ -30,6 +30,7 @@ from cnnapp.ui import (
     export_tab,
     learn_tab,
     predict_tab,
+    request_log,
     runs_tab,
     train_tab,
 )
@@ -66,6 +67,7 @@ NEW_TOKEN = (
 
 def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Blocks:
     """The whole app; `root` is the workspace (default `$CNNAPP_HOME`), `jobs` the training job manager."""
+    request_log.install()  # a failed request is one line in the server's log, not a traceback
     root = Path(root) if root else workspace.home()
     with gr.Blocks(title="cnnapp · train image classifiers", delete_cache=UPLOAD_CACHE) as demo:
         with gr.Row(equal_height=True):
