@@ -279,7 +279,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from cnnapp import hardware
-    from cnnapp.serving.export import check_push, export_run, push_to_hub
+    from cnnapp.serving.export import export_run
+    from cnnapp.serving.export.hub import check_push, push_to_hub
 
     if args.push_to_hub:
         if args.format != "safetensors":

@@ -16,7 +16,11 @@ from cnnapp import cli
 from cnnapp.data.transforms import BatchPrep, prepare_arrays
 from cnnapp.errors import ExportError, RunError
 from cnnapp.runs import RunDir
-from cnnapp.serving import export
+from cnnapp.serving.export import export_run, hub, load_exported  # the path the model cards give
+from cnnapp.serving.export.folder import export_folder, zip_export
+from cnnapp.serving.export.hub import check_push, push_to_hub
+from cnnapp.serving.export.onnx import FixedAdaptiveAvgPool2d, export_onnx, fix_adaptive_pools, read_onnx_metadata
+from cnnapp.serving.export.run_model import RunModel, load_run_model
 from cnnapp.serving.inference import Predictor, to_square_array
 from cnnapp.training.config import TrainConfig
 from cnnapp.training.train import train
@@ -70,7 +74,7 @@ def real_images(photos: dict[str, Path]) -> list[Path]:
     return demo + [photos["chelsea"], photos["coffee"]]
 
 
-def prepared_batch(rm: export.RunModel, images: list[Path]) -> torch.Tensor:
+def prepared_batch(rm: RunModel, images: list[Path]) -> torch.Tensor:
     """Images prepared exactly as cnnapp's predictor prepares them (NCHW, normalised)."""
     arrays = [to_square_array(p, rm.img_size) for p in images]
     return prepare_arrays(
@@ -79,9 +83,9 @@ def prepared_batch(rm: export.RunModel, images: list[Path]) -> torch.Tensor:
 
 
 def test_onnx_matches_pytorch_on_real_images(trained: RunDir, photos, tmp_path):
-    path = export.export_onnx(trained, tmp_path / "onnx")
+    path = export_onnx(trained, tmp_path / "onnx")
     assert path == tmp_path / "onnx" / "model.onnx" and path.is_file()
-    rm = export.load_run_model(trained)
+    rm = load_run_model(trained)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     (inp,), (out,) = session.get_inputs(), session.get_outputs()
     assert (inp.name, out.name) == ("input", "probabilities")
@@ -91,7 +95,7 @@ def test_onnx_matches_pytorch_on_real_images(trained: RunDir, photos, tmp_path):
     assert json.loads(meta["labels"]) == list(CLASSES) and meta["arch"] == rm.spec.name
     assert int(meta["img_size"]) == rm.img_size and json.loads(meta["mean"]) == pytest.approx(list(rm.spec.mean))
     assert json.loads(meta["std"]) == pytest.approx(list(rm.spec.std)) and "softmax" in meta["output"]
-    assert export.read_onnx_metadata(path)["run_id"] == trained.id
+    assert read_onnx_metadata(path)["run_id"] == trained.id
 
     images = real_images(photos)
     probs = session.run(None, {"input": prepared_batch(rm, images).numpy()})[0]  # a batch of 22: the axis is dynamic
@@ -100,9 +104,7 @@ def test_onnx_matches_pytorch_on_real_images(trained: RunDir, photos, tmp_path):
     assert np.allclose(single[0], probs[0], atol=1e-5)
 
     # PyTorch through cnnapp's own predictor (fp32, the same preprocessing from the image files)
-    predictor = Predictor(
-        export.load_run_model(trained).model, rm.spec, rm.classes, rm.img_size, "ref", precision="fp32"
-    )
+    predictor = Predictor(load_run_model(trained).model, rm.spec, rm.classes, rm.img_size, "ref", precision="fp32")
     top = predictor.predict(images, top_k=len(CLASSES))
     ref = np.array([[dict(t)[c] for c in CLASSES] for t in top])
     assert [t[0][0] for t in top] == [CLASSES[i] for i in probs.argmax(1)]
@@ -112,9 +114,9 @@ def test_onnx_matches_pytorch_on_real_images(trained: RunDir, photos, tmp_path):
 
 
 def test_model_folder_loads_to_the_same_predictions(trained: RunDir, tiny_data, photos, tmp_path):
-    folder = export.export_folder(trained, tmp_path / "folder")
+    folder = export_folder(trained, tmp_path / "folder")
     assert sorted(p.name for p in folder.iterdir()) == ["README.md", "config.json", "model.safetensors"]
-    rm = export.load_run_model(trained)
+    rm = load_run_model(trained)
     x = prepared_batch(rm, real_images(photos))
     with torch.no_grad():
         ref = rm.model(x)
@@ -138,7 +140,7 @@ def test_model_folder_loads_to_the_same_predictions(trained: RunDir, tiny_data, 
     assert f"{trained.report()['val_accuracy']:.1%}" in card and "| trouser |" in card and "load_exported" in card
     assert str(tiny_data) not in card and str(tiny_data) not in (folder / "config.json").read_text()
 
-    model, loaded_cfg = export.load_exported(folder)
+    model, loaded_cfg = load_exported(folder)
     with torch.no_grad():
         assert torch.allclose(model(x), ref, atol=1e-5)
     assert loaded_cfg == config
@@ -176,8 +178,8 @@ def test_adaptive_pool_rewrite_is_exact():
     for net, size, count in [(model, 32, 2), (up, 4, 1)]:
         x = torch.randn(2, 3, size, size)
         expected = net(x)
-        assert export.fix_adaptive_pools(net, size) == count
-        assert sum(isinstance(m, export.FixedAdaptiveAvgPool2d) for m in net.modules()) == count
+        assert fix_adaptive_pools(net, size) == count
+        assert sum(isinstance(m, FixedAdaptiveAvgPool2d) for m in net.modules()) == count
         assert torch.allclose(net(x), expected, atol=1e-6)
 
 
@@ -186,27 +188,27 @@ def test_export_errors_are_one_line(tmp_path, capsys):
     (empty.file("config.json")).write_text(json.dumps({"arch": "lenet5", "img_size": 28}))
     (empty.file("labels.json")).write_text(json.dumps(["a", "b"]))
     with pytest.raises(RunError, match="no saved weights yet"):
-        export.export_folder(empty, tmp_path / "out")
+        export_folder(empty, tmp_path / "out")
     assert cli.main(["export", "--run", "no-such-run"]) == 2
     assert cli.main(["export", "--run", str(empty.path), "--format", "onnx"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(line.startswith("error: ") for line in err) and "no run named" in err[0]
     with pytest.raises(ExportError, match="not an exported model folder"):
-        export.load_exported(tmp_path)
+        load_exported(tmp_path)
     with pytest.raises(ExportError, match="unknown export format"):
-        export.export_run(empty, "tflite")
+        export_run(empty, "tflite")
 
 
 def test_push_to_hub_offline_and_without_token(tmp_path, monkeypatch, capsys):
     folder = tmp_path / "folder"
     folder.mkdir()
     (folder / "config.json").write_text("{}")
-    assert export._offline()  # tests/conftest.py sets HF_HUB_OFFLINE=1
+    assert hub._offline()  # tests/conftest.py sets HF_HUB_OFFLINE=1
     with pytest.raises(ExportError, match="offline mode is on") as info:
-        export.push_to_hub(folder, "someone/model", token="hf_dummy")
+        push_to_hub(folder, "someone/model", token="hf_dummy")
     assert "\n" not in str(info.value)
     with pytest.raises(ExportError, match="USER/REPO"):
-        export.push_to_hub(folder, "not a repo id", token="hf_dummy")
+        push_to_hub(folder, "not a repo id", token="hf_dummy")
 
     # the CLI refuses before spending time on the export
     assert cli.main(["export", "--run", "missing-run", "--push-to-hub", "someone/model"]) == 2
@@ -223,11 +225,11 @@ def test_push_to_hub_offline_and_without_token(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))  # no saved login
     monkeypatch.setattr(huggingface_hub.constants, "HF_TOKEN_PATH", str(tmp_path / "hf-home" / "token"))
     with pytest.raises(ExportError, match="needs an access token.*--token or set HF_TOKEN"):
-        export.push_to_hub(folder, "someone/model")
+        push_to_hub(folder, "someone/model")
     monkeypatch.setenv("HF_TOKEN", "hf_from_the_environment")
-    assert export.check_push("someone/model") == "hf_from_the_environment"
+    assert check_push("someone/model") == "hf_from_the_environment"
     with pytest.raises(ExportError, match="enter your token"):
-        export.check_push("someone/model", token="  ", env_token=False)  # the app never uses the server's token
+        check_push("someone/model", token="  ", env_token=False)  # the app never uses the server's token
 
 
 def test_cli_export_writes_both_formats(trained_lenet: RunDir, tmp_path, capsys):
@@ -236,7 +238,7 @@ def test_cli_export_writes_both_formats(trained_lenet: RunDir, tmp_path, capsys)
     assert cli.main(["export", "--run", str(trained_lenet.path)]) == 0
     out = Path(capsys.readouterr().out.strip())
     assert out.name == f"{trained_lenet.id}-safetensors" and (out / "model.safetensors").is_file()
-    zipped = export.zip_export(out)
+    zipped = zip_export(out)
     assert zipped.suffix == ".zip" and zipped.stat().st_size > 1000
 
 

@@ -64,30 +64,32 @@ def _usage(fmt: str, run_id: str, classes: list[str], img_size: int) -> str:
 
 def make_download(root: Path, run_id: str | None, choice: str, session: str | None = None) -> tuple[str, str]:
     """Export the run and return (file to download, what it is)."""
-    from cnnapp.serving import export
+    from cnnapp.serving.export.folder import export_folder, zip_export
+    from cnnapp.serving.export.onnx import export_onnx
 
     run = _run(root, run_id, session)
     fmt = choice if choice in FORMATS else "safetensors"
     scratch = _scratch()
     if fmt == "onnx":
-        written = export.export_onnx(run, scratch / "onnx")
+        written = export_onnx(run, scratch / "onnx")
         download = scratch / f"{run.id}.onnx"
         written.replace(download)
     else:
-        folder = export.export_folder(run, scratch / run.id)
-        download = export.zip_export(folder)
+        folder = export_folder(run, scratch / run.id)
+        download = zip_export(folder)
     return str(download), _usage(fmt, run.id, run.labels(), int(run.config().get("img_size", 0)))
 
 
 def push(root: Path, run_id: str | None, repo_id: str, token: str, private: bool, session: str | None = None) -> str:
     """Export the model folder and upload it with the token typed in (never the server's own)."""
-    from cnnapp.serving import export
+    from cnnapp.serving.export.folder import export_folder
+    from cnnapp.serving.export.hub import check_push, push_to_hub
 
     run = _run(root, run_id, session)
     repo_id = (repo_id or "").strip()
-    export.check_push(repo_id, token, env_token=False)
-    folder = export.export_folder(run, _scratch() / run.id)
-    url = export.push_to_hub(folder, repo_id, token=token, private=private, env_token=False)
+    check_push(repo_id, token, env_token=False)
+    folder = export_folder(run, _scratch() / run.id)
+    url = push_to_hub(folder, repo_id, token=token, private=private, env_token=False)
     return say("export.uploaded", repo=html.escape(repo_id), url=html.escape(url, quote=True))
 
 
