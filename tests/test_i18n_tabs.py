@@ -14,9 +14,11 @@ import pytest
 from gradio.context import LocalContext
 
 from cnnapp.course import convolution
-from cnnapp.ui import compare_tab, evaluate_tab, explain_tab, export_tab, learn_tab, predict_tab
+from cnnapp.ui import compare_tab, evaluate_tab, explain_tab, export_tab, learn, predict_tab
 from cnnapp.ui.common import user_errors
 from cnnapp.ui.i18n import lang
+from cnnapp.ui.learn import architectures, layers, optimizers, pooling, shared, stacking
+from cnnapp.ui.learn.convolution import convolve, kernel_table
 from cnnapp.ui.strings import compare, evaluate, explain, export, predict
 from cnnapp.ui.strings import learn as learn_text
 
@@ -87,17 +89,17 @@ def test_evaluate_and_compare_empty_states_in_spanish(tmp_path):
 
 def test_learn_handlers_answer_in_spanish():
     with speaking("es"):
-        assert learn_tab.convolve(None, learn_tab.kernel_table("sobel x"), 0, 1, False)[2].startswith("Añade")
-        *_, size = learn_tab.convolve(convolution.shapes_image(), learn_tab.kernel_table("sobel x"), 1, 2, True)
+        assert convolve(None, kernel_table("sobel x"), 0, 1, False)[2].startswith("Añade")
+        *_, size = convolve(convolution.shapes_image(), kernel_table("sobel x"), 1, 2, True)
         assert "Tamaño de salida" in size and "mapa de características **48 × 48**" in size
-        _, text = learn_tab.pool_matrix(learn_tab._table(convolution.COURSE_MATRIX), "max", 2, 2)
+        _, text = pooling.pool_matrix(shared.table(convolution.COURSE_MATRIX), "max", 2, 2)
         assert text.startswith("**agrupación máxima (max-pool), ventanas de 2×2, paso 2")
-        figure, slices, text = learn_tab.stack(learn_tab._table(convolution.COURSE_MATRIX), 0, 1)
+        figure, slices, text = stacking.stack(shared.table(convolution.COURSE_MATRIX), 0, 1)
         assert "filtros → volumen **4 × 4 × 8**" in text and slices[1][1].startswith("filtro 2: ")
         assert figure.axes[0].get_xlabel() == "filas" and figure.axes[0].get_title().startswith("volumen")
-        image, kernels, *_ = learn_tab.starting_values()
+        image, kernels, *_ = learn.starting_values()
         assert ("bordes verticales", "vertical edges") in kernels.choices
-        table = learn_tab.architectures()
+        table = architectures.architectures()
         assert "parámetros (calculados)" in table.columns and "primer lugar en 2012" in set(
             table["puesto ILSVRC (curso)"]
         )
@@ -105,12 +107,12 @@ def test_learn_handlers_answer_in_spanish():
 
 def test_figures_made_in_the_ui_are_labelled_in_spanish():
     with speaking("es"):
-        figure = learn_tab.flatten_view(2, 2, 2)
+        figure = layers.flatten_view(2, 2, 2)
         assert any(ax.get_title().startswith("vector aplanado") for ax in figure.axes)
-        figure, _ = learn_tab.dropout_view(0.5, 0)
+        figure, _ = layers.dropout_view(0.5, 0)
         assert [ax.get_title() for ax in figure.axes][:2] == [
             "mapa de características",
             "máscara (blanco: se conserva)",
         ]
-        figure, _ = learn_tab.race_view("saddle", None, None, 10, pd.DataFrame())
+        figure, _ = optimizers.race_view("saddle", None, None, 10, pd.DataFrame())
         assert figure.axes[0].get_title().startswith("silla: ") and figure.axes[1].get_xlabel() == "paso"

@@ -16,9 +16,11 @@ from PIL import Image
 from cnnapp.course import convolution
 from cnnapp.runs import RunDir
 from cnnapp.training.config import TrainConfig
-from cnnapp.ui import compare_tab, evaluate_tab, explain_tab, learn_tab
+from cnnapp.ui import compare_tab, evaluate_tab, explain_tab, learn
 from cnnapp.ui.common import user_errors
 from cnnapp.ui.i18n import say
+from cnnapp.ui.learn import architectures, pooling, shared, stacking
+from cnnapp.ui.learn.convolution import convolve, kernel_table
 from tests.conftest import trained_demo_run
 from tests.test_i18n_tabs import speaking
 
@@ -41,9 +43,9 @@ def test_the_tabs_are_registered_and_the_app_builds(tmp_path):
     from cnnapp.jobs.worker import JobManager
     from cnnapp.ui import TABS, build_app
 
-    for tab in (evaluate_tab, compare_tab, explain_tab, learn_tab):
+    for tab in (evaluate_tab, compare_tab, explain_tab, learn):
         assert tab in TABS and callable(tab.build)
-    assert [t.TITLE for t in (evaluate_tab, compare_tab, explain_tab, learn_tab)] == [
+    assert [t.TITLE for t in (evaluate_tab, compare_tab, explain_tab, learn)] == [
         "Evaluate",
         "Compare",
         "Explain",
@@ -163,16 +165,16 @@ def test_explain_grad_cam_and_feature_maps(home, run_id, demo_dir):
 
 
 def test_learn_handlers():
-    seen, fmap, size = learn_tab.convolve(convolution.shapes_image(), learn_tab.kernel_table("sobel x"), 1, 2, True)
+    seen, fmap, size = convolve(convolution.shapes_image(), kernel_table("sobel x"), 1, 2, True)
     assert isinstance(fmap, Image.Image) and "⌊(96 − 3 + 2·1) / 2⌋ + 1 = 48" in size and "48 × 48" in size
-    pooled, text = learn_tab.pool_matrix(learn_tab._table(convolution.COURSE_MATRIX), "max", 2, 2)
+    pooled, text = pooling.pool_matrix(shared.table(convolution.COURSE_MATRIX), "max", 2, 2)
     assert pooled.to_numpy().tolist() == [[4, 7, 8], [12, 14, 11], [7, 15, 13]] and "= 3" in text
     image = np.zeros((28, 28, 3), dtype=np.uint8)
-    shown, text = learn_tab.pool_picture(image, "avg", 2, 2)
+    shown, text = pooling.pool_picture(image, "avg", 2, 2)
     assert shown.size == (28, 28) and "**14×14**" in text
-    figure, slices, text = learn_tab.stack(learn_tab._table(convolution.COURSE_MATRIX), 0, 1)
+    figure, slices, text = stacking.stack(shared.table(convolution.COURSE_MATRIX), 0, 1)
     assert isinstance(figure, Figure) and len(slices) == 8 and "**4 × 4 × 8**" in text
-    table = learn_tab.architectures()
+    table = architectures.architectures()
     assert table.set_index("architecture").loc["vgg16", "params (computed)"] == "138,357,544"
     with pytest.raises(gr.Error, match="numbers only"):
-        user_errors(learn_tab.convolve)(image, pd.DataFrame([["x", 0, 0]] * 3), 0, 1, False)
+        user_errors(convolve)(image, pd.DataFrame([["x", 0, 0]] * 3), 0, 1, False)

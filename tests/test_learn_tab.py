@@ -10,10 +10,11 @@ from matplotlib.figure import Figure
 from cnnapp.course import optimizer_race
 from cnnapp.runs import RunDir
 from cnnapp.training.config import OPTIMIZERS, TrainConfig
-from cnnapp.ui import learn_tab
+from cnnapp.ui import learn
 from cnnapp.ui.common import EXAMPLE_DATASET, user_errors
 from cnnapp.ui.i18n import say
-from cnnapp.ui.learn_strings import NAMES
+from cnnapp.ui.learn import layers, losses, optimizers
+from cnnapp.ui.learn.names import NAMES
 from cnnapp.ui.strings import STRINGS
 from tests.test_i18n_tabs import speaking
 
@@ -36,8 +37,8 @@ def test_english_and_spanish_tables_have_the_same_keys_and_the_course_terms():
     for term in ("convolución", "relleno", "paso", "agrupación", "mapa de características", "función de pérdida",
                  "coste", "optimizador", "tasa de aprendizaje", "aplanar", "época", "max-pool"):  # fmt: skip
         assert term in spanish, term
-    assert tuple(optimizer_race.PRESETS) == learn_tab.PRESETS
-    assert learn_tab.TITLE == "Learn" and es["learn.title"] == "Aprender"
+    assert tuple(optimizer_race.PRESETS) == optimizers.PRESETS
+    assert learn.TITLE == "Learn" and es["learn.title"] == "Aprender"
 
 
 def test_the_tab_builds_with_text_the_browser_translates(tmp_path):
@@ -59,7 +60,7 @@ def test_the_tab_builds_with_text_the_browser_translates(tmp_path):
             arch=gr.Dropdown(render=False),
             augment=gr.Dropdown(render=False),
         )
-        learn_tab.build(ctx)
+        learn.build(ctx)
     labels = {getattr(getattr(b, "label", None), "key", None) for b in demo.blocks.values()}
     expected = {"tab_loss", "tab_optim", "run_lr", "temperature", "dropout_p", "lrs", "padding", "stride"}
     assert {f"learn.{k}" for k in expected} <= labels
@@ -70,33 +71,33 @@ def test_the_tab_builds_with_text_the_browser_translates(tmp_path):
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_layer_and_loss_handlers(lang):
     with speaking(lang):
-        assert isinstance(learn_tab.flatten_view(2, 3, 3), Figure)
-        figure, text = learn_tab.softmax_view("2, 1, 0.1", 1)
+        assert isinstance(layers.flatten_view(2, 3, 3), Figure)
+        figure, text = layers.softmax_view("2, 1, 0.1", 1)
         assert isinstance(figure, Figure) and "1.0000" in text and "65.9%" in text.replace(",", ".")
         assert text.startswith(say("learn.softmax_sum", lang).split(" =")[0])
-        figure, text = learn_tab.dropout_view(0.5, 0)
+        figure, text = layers.dropout_view(0.5, 0)
         assert isinstance(figure, Figure) and "576" in text and "2" in text
-        assert len(learn_tab.loss_view(1, 0.7).axes) == 4
-        table = learn_tab.batch_view(learn_tab.batch_start())
+        assert len(losses.loss_view(1, 0.7).axes) == 4
+        table = losses.batch_view(losses.batch_start())
         assert len(table) == 5 and table.iloc[-1, 0] == say("learn.cost_row", lang)
         mse = table[NAMES[lang]["loss_names"]["mse"]]
         assert mse.tolist() == pytest.approx([0.01, 0.04, 0.36, 0.49, 0.225], abs=1e-4)
         with pytest.raises(gr.Error, match="between 0 and 1"):
-            user_errors(learn_tab.batch_view)(pd.DataFrame([[1, 1.5]], columns=["y", "ŷ"]))
+            user_errors(losses.batch_view)(pd.DataFrame([[1, 1.5]], columns=["y", "ŷ"]))
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_race_handler(lang):
     with speaking(lang):
-        dropdown, x, y, lrs = learn_tab.surface_defaults("Beale")
+        dropdown, x, y, lrs = optimizers.surface_defaults("Beale")
         assert ("silla" if lang == "es" else "saddle", "saddle") in dropdown.choices
         assert (x, y) == optimizer_race.SURFACES["Beale"].start and len(lrs) == 8
         lrs.iloc[0, 1] = 0.002
-        figure, table = learn_tab.race_view("Beale", x, y, 20, lrs)
+        figure, table = optimizers.race_view("Beale", x, y, 20, lrs)
         assert isinstance(figure, Figure) and len(table) == 8 and say("learn.diverged", lang) in table.columns
         assert table[say("learn.optimizer", lang)].iloc[1] == NAMES[lang]["runner_names"]["SGD + momentum"]
         with pytest.raises(gr.Error, match="one row per optimizer"):
-            user_errors(learn_tab.race_view)("Beale", x, y, 20, lrs.iloc[:3])
+            user_errors(optimizers.race_view)("Beale", x, y, 20, lrs.iloc[:3])
 
 
 class FakeJobs:
@@ -115,7 +116,7 @@ class FakeJobs:
 
 def test_queue_submits_seven_configs_differing_only_in_optimizer(workspace):
     jobs = FakeJobs(workspace)
-    ids, timer, _ = learn_tab.queue_runs(jobs, "lenet5", 2, 0.01, "s1")
+    ids, timer, _ = optimizers.queue_runs(jobs, "lenet5", 2, 0.01, "s1")
     assert len(ids) == len(jobs.submitted) == 7 and timer.active
     assert [v["optimizer"] for v, _ in jobs.submitted] == list(OPTIMIZERS)
     assert {s for _, s in jobs.submitted} == {"s1"}
@@ -124,16 +125,16 @@ def test_queue_submits_seven_configs_differing_only_in_optimizer(workspace):
     assert rest[0]["data"] == str(EXAMPLE_DATASET) and rest[0]["epochs"] == 2 and rest[0]["lr_head"] == 0.01
     assert rest[0]["arch"] == "lenet5" and rest[0]["scheduler"] == "none"
     frozen = FakeJobs(workspace)
-    learn_tab.queue_runs(frozen, "efficientnet_frozen", 1, None)
+    optimizers.queue_runs(frozen, "efficientnet_frozen", 1, None)
     assert all(v["freeze"] and v["arch"] == "tf_efficientnet_lite0" for v, _ in frozen.submitted)
 
 
 def test_show_runs_before_and_while_they_train(workspace):
-    empty, table, figure, timer = learn_tab.show_runs(workspace, [], None)
+    empty, table, figure, timer = optimizers.show_runs(workspace, [], None)
     assert empty == say("learn.no_runs") and table.empty and figure is None and not timer.active
-    ids, _, _ = learn_tab.queue_runs(FakeJobs(workspace), "lenet5", 1, 0.01)
+    ids, _, _ = optimizers.queue_runs(FakeJobs(workspace), "lenet5", 1, 0.01)
     with speaking("es"):
-        empty, table, figure, timer = learn_tab.show_runs(workspace, ids, None)
+        empty, table, figure, timer = optimizers.show_runs(workspace, ids, None)
     assert empty == "" and len(table) == 7 and isinstance(figure, Figure)
     assert table["optimizador"].tolist() == [optimizer_race.NAMES[o] for o in OPTIMIZERS]
     assert set(table["estado"]) == {"en cola"} and timer.active  # the timer polls until they end

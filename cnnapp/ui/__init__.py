@@ -28,7 +28,7 @@ from cnnapp.ui import (
     evaluate_tab,
     explain_tab,
     export_tab,
-    learn_tab,
+    learn,
     predict_tab,
     request_log,
     runs_tab,
@@ -49,7 +49,7 @@ TABS: list[ModuleType] = [
     compare_tab,
     explain_tab,
     export_tab,
-    learn_tab,
+    learn,
 ]
 TAB_TEXT = {tab: T(f"{tab.__name__.rsplit('.', 1)[-1].removesuffix('_tab')}.title") for tab in TABS}
 DEFAULT_ARCH = OFFLINE_ARCH
