@@ -7,11 +7,14 @@ A caller's session (for `CNNAPP_SESSION_RUNS`) is its gradio session: one per `g
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import gradio as gr
 
 from cnnapp import api
+from cnnapp.errors import RunError
+from cnnapp.jobs import sessions
 from cnnapp.ui.common import api_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.uploads import discard
@@ -22,9 +25,37 @@ ENDPOINTS = ("start_training", "stop_training", "run_status", "predict", "list_r
 PREDICT = {"concurrency_id": "predict", "concurrency_limit": 16}
 
 
-def api_session(request: gr.Request | None) -> str | None:
-    """The API caller's session, kept apart from the browsers' tokens."""
-    return f"api:{request.session_hash}" if request is not None and request.session_hash else None
+def api_session(request: gr.Request | None, creates_run: bool = False) -> str | None:
+    """The API caller's session, kept apart from the browsers' tokens.
+
+    A REST call (`POST /gradio_api/call/<name>`) that sends no `session_hash` gets gradio's event id as its session:
+    a new one per call, so nothing it creates could be read, stopped or used by its next call. Such callers share
+    one session (`api:no-session`) for the queue limits; with runs per visitor on, `creates_run` refuses them with
+    how to call instead (a run nobody could reach again would only take a slot).
+    """
+    if request is None or not request.session_hash:
+        return None
+    if not _throwaway(request):
+        return f"api:{request.session_hash}"
+    if creates_run and sessions.scoped():
+        raise RunError(NO_SESSION)
+    return ANONYMOUS
+
+
+ANONYMOUS = "api:no-session"
+NO_SESSION = (
+    "this call sent no session, so its run could not be read, stopped or used afterwards: send the same "
+    '"session_hash" (a private string of your own) in the body of this call and of every later one, e.g. '
+    '{"data": [...], "session_hash": "my-secret-1234"}, or call with gradio_client'
+)
+_EVENT_ID = re.compile(r"[0-9a-f]{32}")  # gradio's event ids (uuid4().hex), the session of a call that sent none
+
+
+def _throwaway(request: gr.Request) -> bool:
+    """Whether gradio made up this request's session from its event id (a REST call without `session_hash`)."""
+    http = getattr(request, "request", None)
+    path = str(getattr(getattr(http, "url", None), "path", ""))
+    return "/call/" in path and bool(_EVENT_ID.fullmatch(request.session_hash or ""))
 
 
 def build(ctx: UIContext) -> None:
@@ -34,7 +65,7 @@ def build(ctx: UIContext) -> None:
     @api_errors
     def start_training(dataset: str | None, config: str | None, request: gr.Request) -> str:
         try:
-            return api.start_training(jobs, dataset, config, api_session(request))
+            return api.start_training(jobs, dataset, config, api_session(request, creates_run=True))
         finally:
             discard(dataset)  # kept in the workspace for its training (or refused): the upload is not needed again
 

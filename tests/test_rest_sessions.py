@@ -1,0 +1,75 @@
+"""Callers of Gradio's REST route (`POST /gradio_api/call/<name>`, then its event stream): what curl users and
+many integrations do. A call that sends no `session_hash` gets a new session per call from gradio."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from test_api import zip_folder
+
+from cnnapp.ui.endpoints import NO_SESSION
+
+pytestmark = pytest.mark.slow  # a real server
+
+
+def upload(base: str, path: Path) -> dict[str, Any]:
+    with open(path, "rb") as f:
+        (server_path,) = httpx.post(f"{base}/gradio_api/upload", files={"files": (path.name, f)}, timeout=60).json()
+    return {"path": server_path, "meta": {"_type": "gradio.FileData"}}
+
+
+def call(base: str, name: str, data: list[Any], session: str | None = None) -> tuple[str, Any]:
+    """One REST call: the event that ended it (`complete` or `error`) and its data."""
+    body: dict[str, Any] = {"data": data}
+    if session is not None:
+        body["session_hash"] = session
+    event_id = httpx.post(f"{base}/gradio_api/call/{name}", json=body, timeout=60).json()["event_id"]
+    event = None
+    with httpx.stream("GET", f"{base}/gradio_api/call/{name}/{event_id}", timeout=120) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event: "):
+                event = line.removeprefix("event: ")
+            elif line.startswith("data: ") and event in ("complete", "error"):
+                return event, json.loads(line.removeprefix("data: "))
+    raise AssertionError(f"/call/{name} ended without an answer")
+
+
+def test_with_runs_per_visitor_a_call_without_a_session_is_told_how_to_call(
+    monkeypatch, serve, small_dataset, tmp_path
+):
+    monkeypatch.setenv("CNNAPP_SESSION_RUNS", "1")
+    archive = zip_folder(small_dataset, tmp_path / "small.zip")
+    config = '{"arch": "lenet5", "epochs": 1}'
+    with serve() as app:
+        base = app.url.rstrip("/")
+        event, answer = call(base, "start_training", [upload(base, archive), config])
+        assert event == "error" and answer["error"] == NO_SESSION
+        assert call(base, "list_runs", [], "my-secret-1234") == ("complete", [[]]), "nothing was queued"
+
+        event, (run_id,) = call(base, "start_training", [upload(base, archive), config], "my-secret-1234")
+        assert event == "complete"
+        event, (status,) = call(base, "run_status", [run_id, False], "my-secret-1234")
+        assert event == "complete" and status["run_id"] == run_id, "the same session reads its run"
+        assert call(base, "list_runs", [], "someone-else-5678") == ("complete", [[]])
+        event, answer = call(base, "run_status", [run_id, False], "someone-else-5678")
+        assert event == "error" and "no run named" in answer["error"]
+
+
+def test_without_runs_per_visitor_session_less_calls_share_one_queue_limit(monkeypatch, serve, small_dataset, tmp_path):
+    monkeypatch.delenv("CNNAPP_SESSION_RUNS", raising=False)
+    monkeypatch.setenv("CNNAPP_MAX_JOBS", "1")
+    archive = zip_folder(small_dataset, tmp_path / "small.zip")
+    config = '{"arch": "lenet5", "epochs": 30}'
+    with serve() as app:
+        base = app.url.rstrip("/")
+        answers = [call(base, "start_training", [upload(base, archive), config]) for _ in range(5)]
+        started = [data[0] for event, data in answers if event == "complete"]
+        refused = [data for event, data in answers if event == "error"]
+        # one trains, and the session-less callers together may keep the per-session number waiting: no more
+        assert 2 <= len(started) <= 4 and refused and "waiting" in refused[0]["error"]
+        for run_id in started:
+            app.jobs.stop(run_id)
