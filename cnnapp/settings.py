@@ -187,14 +187,24 @@ class Settings:
         "Limit: wall-clock minutes of one training process, also one the app adopted after a restart; then it "
         "stops as after Stop (`cancelled` with the reason, a checkpoint saved, resumable); 0: no limit",
     )
+    max_runs_per_request: int = _setting(
+        "CNNAPP_MAX_RUNS_PER_REQUEST",
+        COUNT,
+        "8",
+        "Limit: runs one request creates (a Start or Resume 1, a Compare grid 4, the optimizer race 7)",
+    )
     max_queued_per_session: int = _setting(
-        "CNNAPP_MAX_QUEUED_PER_SESSION", COUNT, "2", "Limit: runs one session may have waiting for a slot"
+        "CNNAPP_MAX_QUEUED_PER_SESSION",
+        COUNT,
+        "2",
+        "Limit: requests one session may have waiting for a slot (a Start, a Resume, a grid or a race each count "
+        "once: one grid and one race fit)",
     )
     max_queued_total: int = _setting(
         "CNNAPP_MAX_QUEUED_TOTAL",
         COUNT,
         "6",
-        "Limit: runs waiting for a slot on the whole server, all sessions together (many API sessions "
+        "Limit: requests waiting for a slot on the whole server, all sessions together (many API sessions "
         "cannot queue more)",
     )
     min_free_disk: int = _setting("CNNAPP_MIN_FREE_DISK", SIZE, "500mb", "Limit: free disk space needed to queue a run")
