@@ -41,7 +41,8 @@ class JobManager:
     """Queues training runs and runs at most `max_jobs` of them at once, each in its own process.
 
     Methods taking `session` act only on that session's runs when runs are scoped (`cnnapp.jobs.sessions`).
-    Queueing, starting and freeing slots share one lock and one slot count, so they are kept in this class.
+    A little longer than 200 lines: queueing, starting and freeing slots share one lock and one slot count, so they
+    stay in this class; the queue's order, the processes and the warm trainer are in their own modules.
     """
 
     def __init__(
