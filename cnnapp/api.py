@@ -9,18 +9,16 @@ They take and return plain values and raise `CnnappError` subclasses with a mess
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from cnnapp import workspace
 from cnnapp.data.archive import check_zip
 from cnnapp.errors import CnnappError, ConfigError, DataError
 from cnnapp.jobs import sessions
+from cnnapp.jobs.uploads import keep_upload
 from cnnapp.jobs.worker import JobManager
 from cnnapp.limits import check_top_k, load_json
 from cnnapp.runs import STARTED
@@ -50,23 +48,6 @@ def parse_config(text: str | None) -> dict[str, Any]:
                 f"'{key}' names a file on the server and cannot be set through the API; upload the dataset as a .zip"
             )
     return values
-
-
-def keep_upload(upload: Path, root: Path | None = None) -> Path:
-    """The uploaded file kept in the workspace, under its own name, until its training has read it (a hard
-    link where possible, else a copy). Raises DataError."""
-    folder = workspace.uploads_dir(root) / secrets.token_hex(8)
-    kept = folder / upload.name
-    try:
-        folder.mkdir(parents=True)
-        try:
-            os.link(upload, kept)
-        except OSError:
-            shutil.copyfile(upload, kept)
-    except OSError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise DataError(f"could not store the uploaded dataset ({exc.strerror or exc})") from None
-    return kept
 
 
 def start_training(jobs: JobManager, dataset: str | Path | None, config: str | None, session: str | None = None) -> str:

@@ -25,6 +25,23 @@ ENGLISH: dict[str, str] = {
     "stage.frozen": "frozen",
     "stage.unfrozen": "unfrozen",
     "text": "{text}",  # a message that has no code of its own yet: its English text as is
+    # job manager
+    "run.waiting_resume": "waiting for a free training slot to resume from its checkpoint",
+    "run.waiting_restart": "waiting for a free training slot to start again (no checkpoint was saved)",
+    "run.shut_down_before_start": "the app shut down before this run started",
+    "run.app_stopped_before_start": "the app stopped before this queued run started",
+    "run.start_failed": "could not start the training process ({reason})",
+    "run.process_gone": "the training process (pid {pid}) is gone (the machine restarted)",
+    "run.process_ended": "the training process (pid {pid}) ended without finishing "
+    "(killed, crashed or the machine restarted)",
+    "run.ended_unknown": "the training process ended without finishing (it was started before the app restarted)",
+    "run.killed": "the training process was killed ({signal})",
+    "run.exit_code": "the training process exited with code {exit_code}; see {log}",
+    "run.sending_signal": "the process did not stop in time; sending {signal}",
+    "run.stopped_on_request": "stopped on request",
+    "run.stopped_killed": "stopped on request (the process had to be killed)",
+    "run.time_limit": "stopped after {minutes:g} min, this server's limit for one run (set by CNNAPP_MAX_RUN_MINUTES); "
+    "the best weights so far and a checkpoint were saved: resume it to continue",
 }
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 from cnnapp import workspace
 from cnnapp.errors import RunError, is_disk_full
 from cnnapp.files import atomic_write, read_json, write_json
-from cnnapp.messages import Message
+from cnnapp.messages import Message, msg
 
 if TYPE_CHECKING:
     import torch
@@ -418,14 +418,11 @@ class RunDir:
         state = status.get("state")
         if state in STARTED and not pid_alive(status.get("pid")):
             return self.update_status(
-                state="interrupted",
-                ended=time.time(),
-                message=f"the training process (pid {status.get('pid')}) ended without finishing "
-                "(killed, crashed or the machine restarted)",
+                state="interrupted", ended=time.time(), message=msg("run.process_ended", pid=status.get("pid"))
             )
         if state == "queued" and status.get("manager_pid") and not pid_alive(status.get("manager_pid")):
             return self.update_status(
-                state="interrupted", ended=time.time(), message="the app stopped before this queued run started"
+                state="interrupted", ended=time.time(), message=msg("run.app_stopped_before_start")
             )
         return status
 

@@ -156,7 +156,7 @@ def call(url: str, endpoint: str, data: list) -> str:
 def test_uploads_are_deleted_once_used_and_their_path_is_not_accepted_again(
     serve, workspace, small_dataset, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr("cnnapp.ui.uploads.UPLOAD_GRACE_S", 0.0)  # no concurrent request shares this upload
+    monkeypatch.setattr("cnnapp.jobs.uploads.GRACE_S", 0.0)  # no concurrent request shares this upload
     archive = shutil.make_archive(str(tmp_path / "small"), "zip", small_dataset.parent, small_dataset.name)
     config = json.dumps({"arch": "lenet5", "epochs": 1, "batch_size": 8})
     with serve() as app:

@@ -202,9 +202,9 @@ def stub_manager(workspace: Path, monkeypatch: pytest.MonkeyPatch, seconds: floa
 
 
 def test_a_watcher_that_fails_is_restarted_and_the_queue_moves_on(workspace, monkeypatch, capfd, wait_for):
-    from cnnapp.jobs import worker
+    from cnnapp.jobs import processes
 
-    real_wait, failures = worker._wait_gone, []
+    real_wait, failures = processes.wait_gone, []
 
     def fails_once(target, timeout):
         if not failures:
@@ -212,8 +212,8 @@ def test_a_watcher_that_fails_is_restarted_and_the_queue_moves_on(workspace, mon
             raise RuntimeError("a bug inside the watcher")
         return real_wait(target, timeout)
 
-    monkeypatch.setattr(worker, "_wait_gone", fails_once)
-    monkeypatch.setattr(worker, "WATCH_RETRY_S", 0.1)
+    monkeypatch.setattr(processes, "wait_gone", fails_once)
+    monkeypatch.setattr(processes, "WATCH_RETRY_S", 0.1)
     jobs = stub_manager(workspace, monkeypatch, 0.5, max_jobs=1)
     try:
         first = jobs.submit({"data": "d", "arch": "lenet5"})
@@ -267,30 +267,25 @@ def test_many_sessions_cannot_queue_more_than_the_server_wide_limit(workspace, m
         jobs.shutdown(timeout=5)
 
 
-def test_api_uploads_are_deleted_once_no_run_can_read_them_again(workspace):
-    from cnnapp import workspace as ws
-    from cnnapp.jobs.worker import release_uploads
-    from cnnapp.runs import CONFIG
-
-    def upload(name: str, state: str | None, age_s: float) -> Path:
-        kept = ws.uploads_dir(workspace) / name / "data.zip"
-        kept.parent.mkdir(parents=True)
-        kept.write_bytes(b"PK")
-        os.utime(kept.parent, (time.time() - age_s, time.time() - age_s))
-        if state:
-            run = RunDir.create("lenet5", workspace)
-            run.file(CONFIG).write_text(f'{{"data": "{kept}"}}')
-            run.update_status(state=state)
-        return kept.parent
-
-    done = upload("done", "completed", 3600)  # extracted and trained: its images live in datasets/
-    resumable = upload("resumable", "interrupted", 3600)  # resuming reads the archive again
-    waiting = upload("waiting", "queued", 3600)
-    stray = upload("stray", None, 3600)  # its request failed after storing it
-    fresh = upload("fresh", None, 5)  # its run is being created right now
-    release_uploads(workspace)
-    assert not done.exists() and not stray.exists()
-    assert resumable.exists() and waiting.exists() and fresh.exists()
+def test_status_messages_are_stored_with_their_codes(workspace, monkeypatch, wait_for):
+    """The manager's messages keep their English text (the CLI and the API read it) and carry a code for the pages."""
+    jobs = stub_manager(workspace, monkeypatch, 60, max_jobs=1)
+    try:
+        running = jobs.submit({"data": "d", "arch": "lenet5"})
+        queued = jobs.submit({"data": "d", "arch": "lenet5"})
+        cancelled = jobs.submit({"data": "d", "arch": "lenet5"})
+        assert running.status()["message_code"]["code"] == "run.starting_process"
+        assert queued.status()["message_code"]["code"] == "run.waiting"
+        jobs.stop(cancelled.id)
+        assert cancelled.status()["message"] == "cancelled before it started"
+        assert cancelled.status()["message_code"]["code"] == "run.cancelled_before_start"
+    finally:
+        jobs.shutdown(timeout=5)
+    assert queued.status()["message"] == "the app shut down before this run started"
+    assert queued.status()["message_code"] == {"code": "run.shut_down_before_start", "params": {}}
+    wait_for(lambda: running.status()["state"] == "cancelled", 10, "the stopped run's final state")
+    assert running.status()["message"] == "stopped on request (the process had to be killed)"
+    assert running.status()["message_code"]["code"] == "run.stopped_killed"
 
 
 def test_predictions_take_the_cores_a_running_training_leaves(workspace, monkeypatch, wait_for):

@@ -1,1 +1,1 @@
-"""Jobs: the queue of training processes, the warm trainer, runs per visitor."""
+"""Jobs: the queue of training processes (worker, fair_queue, processes), the warm trainer, uploads, sessions."""

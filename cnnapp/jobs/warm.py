@@ -1,18 +1,24 @@
 """The warm trainer: a `python -m cnnapp warm-trainer` process, started before it is needed, that waits for one job.
 
-It imports torch, timm, albumentations and the trainer, says `ready` on its stdout and reads one job from
-its stdin: a JSON line `{"args": [...], "log": "RUN/train.log", "env": {...}}`. It then takes that
-environment, points its stdout and stderr at the log and its stdin at /dev/null, and runs the `cnnapp`
-command line with those arguments, exactly as a `python -m cnnapp train ...` process started then
-would. The end of its input without a job (the app has gone or closed it) ends it. The job manager
-(`cnnapp.jobs.worker`) starts it and hands it the next run.
+Both ends of its protocol are here. The trainer's end (`serve`) imports torch, timm, albumentations and the
+trainer, says `ready` on its stdout and reads one job from its stdin: a JSON line
+`{"args": [...], "log": "RUN/train.log", "env": {...}}` (`job_line`). It then takes that environment, points its
+stdout and stderr at the log and its stdin at /dev/null, and runs the `cnnapp` command line with those arguments,
+exactly as a `python -m cnnapp train ...` process started then would. The end of its input without a job (the app
+has gone or closed it) ends it.
+
+The job manager's end (`Standby`) keeps one warm trainer started for the next run, hands it that run when it was
+started with the same start-up environment, and replaces it when it is taken or dies idle (giving up after
+WARM_RETRIES that died before being ready).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +28,7 @@ READY = b"ready\n"
 # started with other values than a job's cannot run it as a fresh process would; it takes the others from the job
 # (libraries also set some when imported, e.g. cv2's LD_LIBRARY_PATH: the warm trainer has imported them too)
 STARTUP_VARIABLES = ("PYTHON", "OMP_", "MKL_", "CUDA_VISIBLE_DEVICES")
+WARM_RETRIES = 3  # warm trainers that may die before being ready, in a row, before the manager stops starting them
 
 
 def startup_environment(env: dict[str, str]) -> dict[str, str]:
@@ -32,6 +39,12 @@ def startup_environment(env: dict[str, str]) -> dict[str, str]:
 def job_line(args: list[str], log: Path, env: dict[str, str]) -> bytes:
     """What the job manager writes to a warm trainer's stdin to hand it a job."""
     return json.dumps({"args": args, "log": str(log), "env": env}).encode() + b"\n"
+
+
+def key(env: dict[str, str]) -> tuple:
+    """What a warm trainer started with `env` shares with a fresh process only if the job's `env` gives the same:
+    its start-up environment and working folder."""
+    return sorted(startup_environment(env).items()), os.getcwd()
 
 
 def preload() -> None:
@@ -82,3 +95,116 @@ def serve(run: Callable[[list[str]], int]) -> int:
     os.environ.update(job["env"])
     redirect(job["log"])
     return run(job["args"])
+
+
+# ----- the job manager's end ------------------------------------------------------------------------------------
+class WarmTrainer:
+    """A started `warm-trainer` process and what it was started with."""
+
+    def __init__(self, process: subprocess.Popen, key: tuple):
+        self.process = process
+        self.key = key  # `key()` of its environment: a job needs the same to run as a fresh process would
+        self.ready = threading.Event()
+
+    def take(self, args: list[str], log: Path, env: dict[str, str]) -> bool:
+        """Hand it a job (`cnnapp train` arguments, the run's log, its environment); False when it can no longer
+        take one."""
+        try:
+            self.process.stdin.write(job_line(args, log, env))
+            self.process.stdin.close()
+        except OSError:
+            return False
+        return True
+
+    def close(self) -> None:
+        """End an idle warm trainer (it holds nothing worth keeping)."""
+        self.process.kill()
+        self.process.wait()
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+
+
+class Standby:
+    """The job manager's warm trainer: at most one, started ahead of the run that will take it.
+
+    `spawn(args, **popen)` starts `python -m cnnapp <args>` as the manager starts a training, `environment()` is the
+    environment it gives one started now. The manager calls `prestart` when the next run may need one and `hand` to
+    give a run to it; `hand` answering None means "start it cold".
+    """
+
+    def __init__(
+        self, spawn: Callable[..., subprocess.Popen], environment: Callable[[], dict[str, str]], enabled: bool
+    ):
+        self.enabled = enabled
+        self._spawn = spawn
+        self._environment = environment
+        self._lock = threading.Lock()
+        self._idle: WarmTrainer | None = None
+        self._failures = 0  # died before being ready, in a row
+        self._closed = False
+
+    def prestart(self, wait: float | None = None) -> WarmTrainer | None:
+        """Start the warm trainer now unless one is there; with `wait`, block up to that many seconds until it is
+        ready. None when disabled, closed or given up."""
+        with self._lock:
+            if self._idle is None and self.enabled and not self._closed and self._failures < WARM_RETRIES:
+                self._start()
+            current = self._idle
+        if current is not None and wait:
+            current.ready.wait(wait)
+        return current
+
+    def hand(
+        self, args: list[str], log: Path, env: dict[str, str], claim: Callable[[int], None]
+    ) -> subprocess.Popen | None:
+        """Hand a job to the warm trainer: the process that now runs it, or None when there is none that can run it
+        as a fresh process would (then it is ended).
+
+        `claim(pid)` records the process in the run's status before the job is sent: from then on the trainer alone
+        writes it.
+        """
+        with self._lock:
+            idle, self._idle = self._idle, None
+        if idle is None:
+            return None
+        if idle.key == key(env) and idle.process.poll() is None:
+            claim(idle.process.pid)
+            if idle.take(args, log, env):
+                return idle.process
+        idle.close()
+        return None
+
+    def close(self) -> None:
+        """End the idle warm trainer and start no other (the app is shutting down)."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, None
+        if idle is not None:
+            idle.close()
+
+    def _start(self) -> None:
+        """Start a warm trainer (under the lock) and a thread that sees it ready, and replaces it if it dies idle."""
+        try:
+            process = self._spawn([ENTRY], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        except OSError:
+            self._failures += 1
+            return
+        self._idle = WarmTrainer(process, key(self._environment()))
+        threading.Thread(target=self._watch, args=(self._idle,), daemon=True, name="warm-trainer").start()
+
+    def _watch(self, trainer: WarmTrainer) -> None:
+        """Mark `trainer` ready when it says so; when its output ends while it is still idle, it has died: replace it
+        (unless it keeps dying before it is ready)."""
+        if trainer.process.stdout.readline() == READY:
+            trainer.ready.set()
+        trainer.process.stdout.read()  # returns once the process has taken a job (its stdout is then the log) or died
+        trainer.process.stdout.close()
+        with self._lock:
+            if self._idle is not trainer:
+                return  # taken or closed
+            self._idle = None
+            self._failures = 0 if trainer.ready.is_set() else self._failures + 1
+        trainer.close()
+        self.prestart()
