@@ -170,7 +170,7 @@ def test_a_session_queues_a_limited_number_of_runs_and_the_next_visitor_goes_fir
     try:
         first = jobs.submit(long, "alice")
         waiting = jobs.submit(long, "alice")
-        with pytest.raises(LimitError, match=r"1 run\(s\) waiting, this server's limit \(set by CNNAPP_MAX_QUEUED_PER"):
+        with pytest.raises(LimitError, match=r"1 request\(s\) waiting, this server's limit \(set by CNNAPP_MAX_QUEUED"):
             jobs.submit(long, "alice")
         bob = jobs.submit({**long, "epochs": 1}, "bob")
         jobs.stop(first.id, "alice")

@@ -14,7 +14,7 @@ import pytest
 
 from cnnapp.errors import ConfigError
 from cnnapp.jobs.worker import JobManager
-from cnnapp.runs import RunDir, list_runs, pid_alive
+from cnnapp.runs import ACTIVE, RunDir, list_runs, pid_alive
 
 LONG = {"arch": "lenet5", "epochs": 300, "batch_size": 8}
 
@@ -259,7 +259,8 @@ def test_many_sessions_cannot_queue_more_than_the_server_wide_limit(workspace, m
         for visitor in range(3):  # one runs, two wait: each API session is a new visitor
             jobs.submit({"data": "d", "arch": "lenet5"}, f"session-{visitor}")
         with pytest.raises(
-            LimitError, match=r"2 runs are already waiting for a slot, this server's limit \(set by CNNAPP_MAX_QUEUED_T"
+            LimitError,
+            match=r"2 requests are already waiting for a slot, this server's limit \(set by CNNAPP_MAX_QUEUED_T",
         ):
             jobs.submit({"data": "d", "arch": "lenet5"}, "session-3")
         assert len(list_runs(workspace)) == 3
@@ -304,3 +305,58 @@ def test_predictions_take_the_cores_a_running_training_leaves(workspace, monkeyp
         assert cores.inference_threads() == 3
     finally:
         jobs.shutdown(timeout=5)
+
+
+def test_resume_is_refused_once_a_session_is_at_its_limit(workspace, monkeypatch, wait_for):
+    """Resume used to skip both queue limits: one session resumed 8 stopped runs and locked the next visitor out."""
+    from cnnapp.errors import LimitError
+
+    monkeypatch.setenv("CNNAPP_MAX_QUEUED_PER_SESSION", "1")
+    monkeypatch.setenv("CNNAPP_MAX_QUEUED_TOTAL", "2")
+    jobs = stub_manager(workspace, monkeypatch, 60, max_jobs=1, stop_timeout=0.2, term_timeout=1)
+    try:
+        stopped = []
+        for _ in range(3):
+            run = jobs.submit({"data": "d", "arch": "lenet5"}, "alice")
+            jobs.stop(run.id, "alice")
+            wait_for(lambda run=run: run.status()["state"] not in ACTIVE, 30, "the run to stop")
+            stopped.append(run)
+        running = jobs.submit({"data": "d", "arch": "lenet5"}, "alice")
+        wait_for(lambda: running.status().get("pid"), 30, "a run to take the slot")
+        assert "queued" in jobs.resume(stopped[0].id, "alice")
+        with pytest.raises(
+            LimitError, match=r"1 request\(s\) waiting, this server's limit \(set by CNNAPP_MAX_QUEUED_P"
+        ):
+            jobs.resume(stopped[1].id, "alice")
+        assert stopped[1].status()["state"] != "queued", "a refused resume changes nothing"
+        jobs.submit({"data": "d", "arch": "lenet5"}, "bob")
+        with pytest.raises(LimitError, match=r"2 requests are already waiting"):
+            jobs.resume(stopped[2].id, "carol-does-not-own-it-but-scoping-is-off")
+    finally:
+        jobs.shutdown(timeout=5)
+
+
+def test_a_learning_rate_finder_is_a_request_under_the_same_rule(workspace, monkeypatch):
+    from cnnapp.errors import LimitError
+    from cnnapp.jobs import processes
+
+    monkeypatch.setenv("CNNAPP_MAX_QUEUED_PER_SESSION", "1")
+    jobs = stub_manager(workspace, monkeypatch, 60, max_jobs=1)
+    seen = []
+
+    def finder(args, env, nice, timeout):
+        seen.append([r.session for r in jobs._tools.values()])
+        with pytest.raises(LimitError, match=r"1 request\(s\) waiting"):  # bob's finder is running: bob waits
+            jobs.run_tool(["lr-find"], timeout=5, session="bob")
+        return subprocess.CompletedProcess(args, 0, "{}", "")
+
+    monkeypatch.setattr(processes, "run_tool", finder)
+    try:
+        jobs.submit({"data": "d", "arch": "lenet5"}, "alice")
+        jobs.submit({"data": "d", "arch": "lenet5"}, "alice")  # waits: alice's one request
+        with pytest.raises(LimitError, match=r"1 request\(s\) waiting"):
+            jobs.run_tool(["lr-find", "--data", "d"], timeout=5, session="alice")
+        assert jobs.run_tool(["lr-find", "--data", "d"], timeout=5, session="bob").returncode == 0
+    finally:
+        jobs.shutdown(timeout=5)
+    assert seen == [["bob"]] and not jobs._tools, "counted while it runs, not after"

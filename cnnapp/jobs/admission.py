@@ -48,9 +48,9 @@ def check(request: Request, waiting: Iterable[Request], root: Path, limits: Sett
     mine = sum(1 for r in waiting if request.session and r.session == request.session)
     if mine >= limits.max_queued_per_session:
         raise LimitError(
-            f"you already have {mine} request(s) waiting (a start, a resume, a grid or a race each count once), "
-            f"this server's limit (set by {settings.ENV_NAMES['max_queued_per_session']}); wait for one to start "
-            "or stop one"
+            f"you already have {mine} request(s) waiting, this server's limit "
+            f"(set by {settings.ENV_NAMES['max_queued_per_session']}; a Start, a Resume, a grid or a race each "
+            "count once); wait for one to start or stop one"
         )
     if len(waiting) >= limits.max_queued_total:
         raise LimitError(

@@ -1,16 +1,15 @@
 """The runs waiting for a training slot, and whose turn is next.
 
 Turns are fair between sessions (visitors): a session with fewer runs in progress goes first, then the one served
-longest ago, so one visitor's many runs do not hold back another's first. Queue limits per session and per server
-bound what waits.
+longest ago, so one visitor's many runs do not hold back another's first. What may wait is `admission`'s rule, which
+counts the requests waiting here.
 """
 
 from __future__ import annotations
 
 import time
 
-from cnnapp import settings
-from cnnapp.errors import LimitError
+from cnnapp.jobs.admission import Request
 from cnnapp.runs import RunDir
 
 
@@ -21,21 +20,16 @@ class FairQueue:
         self.jobs: list[tuple[RunDir, list[str]]] = []  # (run, `cnnapp train` arguments), in the order queued
         self._owners = owners  # run id → the session that queued it (the manager's)
         self._served: dict[str | None, float] = {}  # session → when its last run started
+        self.requests: dict[str, Request] = {}  # run id → the request that queued it (`admission`)
 
-    def check(self, session: str | None, limits: settings.Settings) -> None:
-        """Raise LimitError when `session`, or the server, has its limit of queued runs. The server-wide cap also
-        bounds a client that opens many sessions."""
-        waiting = sum(1 for run, _ in self.jobs if session and self._owners.get(run.id) == session)
-        if waiting >= limits.max_queued_per_session:
-            raise LimitError(
-                f"you already have {waiting} run(s) waiting, this server's limit "
-                f"(set by {settings.ENV_NAMES['max_queued_per_session']}); wait for one to start or stop one"
-            )
-        if len(self.jobs) >= limits.max_queued_total:
-            raise LimitError(
-                f"{len(self.jobs)} runs are already waiting for a slot, this server's limit "
-                f"(set by {settings.ENV_NAMES['max_queued_total']}); try again when one has started"
-            )
+    def waiting(self) -> list[Request]:
+        """The requests with a run still waiting here (a grid's runs are one request)."""
+        return list({self.requests[run.id].id: self.requests[run.id] for run, _ in self.jobs}.values())
+
+    def add(self, run: RunDir, args: list[str], request: Request) -> None:
+        """Queue `run` (its `cnnapp train` arguments) as part of `request`."""
+        self.requests[run.id] = request
+        self.jobs.append((run, args))
 
     def position(self, run_id: str) -> int | None:
         """1 for the next queued run to start, 2 for the one after…; None when the run is not waiting here."""

@@ -27,10 +27,10 @@ from typing import Any
 
 from cnnapp import cores, settings, workspace
 from cnnapp.errors import DISK_FULL_MESSAGE, LimitError, RunError, is_disk_full
-from cnnapp.jobs import processes, sessions, warm
+from cnnapp.jobs import admission, processes, sessions, warm
+from cnnapp.jobs.admission import Request
 from cnnapp.jobs.fair_queue import FairQueue
 from cnnapp.jobs.uploads import release_uploads
-from cnnapp.limits import check_free_space
 from cnnapp.messages import msg
 from cnnapp.runs import ACTIVE, CONFIG, LOG, RunDir, get_run, pid_alive
 from cnnapp.training import provenance
@@ -68,6 +68,7 @@ class JobManager:
         self._standby = warm.Standby(self._spawn, self._env, enabled)
         self._sessions: dict[str, str | None] = {}  # run id → the session that queued it (fair turns, queue limits)
         self._queue = FairQueue(self._sessions)
+        self._tools: dict[str, Request] = {}  # request id → a learning-rate finder running now (it counts as waiting)
         self._adopt()
 
     # ----- requests -----------------------------------------------------------------------
@@ -105,19 +106,20 @@ class JobManager:
         self._enqueue(run, ["--config", str(run.file(CONFIG)), "--run-dir", str(run.path)])
         return run
 
-    def admit(self, session: str | None = None) -> None:
-        """Refuse a new run while `session`, or the server, has its limit of queued runs, or the disk is nearly full.
-        Raises LimitError."""
-        limits = settings.get()
+    def admit(self, request: Request | str | None = None) -> Request:
+        """Admit `request` (a session alone: one Start) by `admission`'s rule, or raise LimitError; return it."""
+        if not isinstance(request, Request):
+            request = Request("start", request)
         with self._lock:
-            self._queue.check(session, limits)
-        check_free_space(self.root, limits)
+            admission.check(request, [*self._queue.waiting(), *self._tools.values()], self.root)
+        return request
 
     def resume(self, run_id: str, session: str | None = None) -> str:
         """Queue an interrupted, cancelled or failed run to continue from its checkpoint; returns what will happen."""
         run = sessions.get_run(run_id, self.root, session)
         with self._lock:
             run.require_resumable()
+            request = self.admit(Request("resume", session))
             has_checkpoint = run.has_checkpoint()
             run.clear_stop()
             self._sessions[run.id] = session
@@ -126,7 +128,7 @@ class JobManager:
                 manager_pid=os.getpid(),
                 message=msg("run.waiting_resume" if has_checkpoint else "run.waiting_restart"),
             )
-            self._enqueue(run, ["--resume", str(run.path)])
+            self._enqueue(run, ["--resume", str(run.path)], request)
         epoch = run.status().get("epoch") or 0
         return f"run {run.id} queued to " + (
             f"continue after epoch {epoch}" if has_checkpoint else "start again from the first epoch"
@@ -171,9 +173,19 @@ class JobManager:
         replaced by itself). With `wait`, block up to that many seconds until it is ready. None when disabled."""
         return self._standby.prestart(wait)
 
-    def run_tool(self, args: list[str], timeout: float) -> subprocess.CompletedProcess:
-        """Run a short cnnapp command (e.g. `lr-find`) as trainings run and wait for it (`processes.run_tool`)."""
-        return processes.run_tool(args, self._env(), self.nice, timeout)
+    def run_tool(self, args: list[str], timeout: float, session: str | None = None) -> subprocess.CompletedProcess:
+        """Run a short cnnapp command (e.g. `lr-find`) as trainings run and wait for it (`processes.run_tool`).
+
+        It is a request like a Start (`admission`): refused while `session` or the server has its limit waiting, and
+        counted as waiting while it runs. Raises LimitError."""
+        request = self.admit(Request(args[0], session, runs=0))
+        with self._lock:
+            self._tools[request.id] = request
+        try:
+            return processes.run_tool(args, self._env(), self.nice, timeout)
+        finally:
+            with self._lock:
+                self._tools.pop(request.id, None)
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Cancel the queue and stop every running process (graceful first), waiting up to `timeout` s."""
@@ -196,9 +208,9 @@ class JobManager:
         self._share_cores()
         release_uploads(self.root)
 
-    def _enqueue(self, run: RunDir, args: list[str]) -> None:
+    def _enqueue(self, run: RunDir, args: list[str], request: Request | None = None) -> None:
         with self._lock:
-            self._queue.jobs.append((run, args))
+            self._queue.add(run, args, request or Request("start", self._sessions.get(run.id)))
         self._pump()
 
     def _pump(self) -> None:
