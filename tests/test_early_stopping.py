@@ -21,7 +21,7 @@ def test_patience_stops_after_n_epochs_without_a_new_best():
     stops = [rule.update(acc, epoch) for epoch, acc in enumerate([0.5, 0.6, 0.6, 0.55, 0.7, 0.7, 0.7], 1)]
     assert stops == [False, False, False, True, False, False, True]  # equal is not better; a new best resets
     assert (rule.best_epoch, rule.best_acc, rule.stale) == (5, 0.7, 2)
-    assert rule.reason() == REASON and Patience(1).reason().endswith("for 1 epoch")
+    assert str(rule.reason()) == REASON and str(Patience(1).reason()).endswith("for 1 epoch")
 
 
 def test_patience_zero_never_stops_and_without_val_there_is_nothing_to_watch():
