@@ -7,6 +7,7 @@ import torch
 from safetensors.torch import load_file
 
 from cnnapp.cli import _train_config, build_parser
+from cnnapp.messages import Message
 from cnnapp.runs import RunDir
 from cnnapp.training.config import TrainConfig, resolve
 from cnnapp.training.record import Patience, Record
@@ -115,9 +116,9 @@ def test_the_unfrozen_stage_still_runs_after_the_frozen_stage_stopped_early(smal
 class _StopsAfterEpoch2(Training):
     """Requests a stop (as the Stop button does) once epoch 2 is logged."""
 
-    def log(self, text: str) -> None:
-        super().log(text)
-        if text.startswith("epoch 2/"):
+    def log(self, line: str | Message) -> None:
+        super().log(line)
+        if str(line).startswith("epoch 2/"):
             self.run.request_stop()
 
 
