@@ -1,14 +1,32 @@
-"""User-facing errors: each message says what was wrong and what to do; `user_message` for everything else."""
+"""User-facing errors: each message says what was wrong and what to do; `coded` (as a message code) and
+`user_message` (its English text) for everything else."""
+
+from __future__ import annotations
 
 import errno
+from typing import Any
 
-OUT_OF_MEMORY = "out of memory: lower --batch-size or --img-size, or pick a smaller architecture"
+from cnnapp.messages import Message, msg, text
+
+OUT_OF_MEMORY = str(msg("error.out_of_memory"))
 OOM_SIGNS = ("out of memory", "can't allocate memory", "cannot allocate memory")
-DISK_FULL_MESSAGE = "the disk is full: delete runs or exports to free space"
+DISK_FULL_MESSAGE = str(msg("error.disk_full"))
 
 
 class CnnappError(Exception):
-    """An error caused by user input or the environment, safe to show as one line."""
+    """An error caused by user input or the environment, safe to show as one line.
+
+    Raised with text or with a `Message` (a code a page can say in its language): `str(exc)` is the English text
+    either way, and `message` the Message. The Message is the exception's argument, so it survives pickling.
+    """
+
+    def __init__(self, message: str | Message = "", *args: Any):
+        super().__init__(message, *args)
+
+    @property
+    def message(self) -> Message:
+        """What to tell a person, as a code (plain text as the code "text")."""
+        return text(self.args[0] if self.args else "")
 
 
 class ConfigError(CnnappError):
@@ -26,12 +44,12 @@ class DataError(CnnappError):
 class IngestError(DataError):
     """A dataset that cannot be trained on; `.report` holds what was found."""
 
-    def __init__(self, message: str, report: dict):
+    def __init__(self, message: str | Message, report: dict):
         super().__init__(message)
         self.report = report
 
     def __reduce__(self) -> tuple:
-        return type(self), (str(self), self.report)
+        return type(self), (self.args[0], self.report)
 
 
 class WeightsError(CnnappError):
@@ -68,24 +86,29 @@ def expected(exc: BaseException) -> bool:
     )
 
 
-def user_message(exc: BaseException, details: str = "") -> str:
-    """The one line a user sees for `exc`; `details` says where an unexpected error's traceback is."""
+def coded(exc: BaseException, log: str | None = None) -> Message:
+    """What a user is told about `exc`, as a message code; `log` names the file an unexpected error's traceback is in.
+
+    Where a run's failure is recorded, so that a page says it in its own language."""
     if isinstance(exc, CnnappError):
-        return str(exc)
+        return exc.message
     if isinstance(exc, MemoryError) or _torch_oom(exc):
-        return OUT_OF_MEMORY
+        return msg("error.out_of_memory")
     if is_disk_full(exc):  # also a library's wrapped OS error, e.g. safetensors' "os error 28"
         where = getattr(exc, "filename", None) or getattr(exc, "strerror", None) or type(exc).__name__
-        return f"{DISK_FULL_MESSAGE} ({where})"
+        return msg("error.disk_full_at", disk_full=msg("error.disk_full"), where=str(where))
     if isinstance(exc, OSError):
-        return (
-            f"could not read or write files ({exc.strerror or exc}: {exc.filename or ''}); "
-            "check disk space and permissions"
-        )
+        return msg("error.files", problem=str(exc.strerror or exc), file=str(exc.filename or ""))
     if _says_out_of_memory(exc):
-        return OUT_OF_MEMORY
+        return msg("error.out_of_memory")
     first = str(exc).splitlines()[0] if str(exc) else ""
-    return f"unexpected error ({type(exc).__name__}: {first}){details}"
+    see = msg("error.see_log", file=log) if log else ""
+    return msg("error.unexpected", kind=type(exc).__name__, first=first, see=see)
+
+
+def user_message(exc: BaseException, log: str | None = None) -> str:
+    """The one line a user reads for `exc` (English: the CLI, the logs, the HTTP API); see `coded`."""
+    return str(coded(exc, log))
 
 
 def _torch_oom(exc: BaseException) -> bool:

@@ -13,17 +13,106 @@ from typing import Any
 
 # code → English text with `{param}` fields; a parameter may itself be a Message (rendered in the same language)
 ENGLISH: dict[str, str] = {
+    # a run's status (cnnapp.runs, cnnapp.training.train, .learner, .progress)
     "run.starting": "starting",
     "run.starting_process": "starting the training process",
     "run.reading": "reading the dataset",
+    "run.reading_files": "reading the dataset: {done:,} of {total:,} files checked ({rate:,.0f} files/s)",
     "run.building": "building the model",
+    "run.building_arch": "building {arch}",
+    "run.decoding": "decoding images",
     "run.waiting": "waiting for a free training slot",
     "run.cancelled_before_start": "cancelled before it started",
     "run.stopped": "stopped on request; the best weights so far and a checkpoint were saved",
     "run.epoch": "epoch {epoch}/{epochs} ({stage})",
+    "run.completed": "completed{val}{test}{early}",  # each part a message of its own, or empty
+    "run.completed_val": ": val accuracy {acc:.1%}",
+    "run.completed_test": ", test accuracy {acc:.1%}",
+    "run.stopped_early": "; stopped early after epoch {epoch} ({reason})",
     "stage.full": "full",
     "stage.frozen": "frozen",
     "stage.unfrozen": "unfrozen",
+    # early stopping (cnnapp.training.record)
+    "patience.stale": "validation accuracy did not improve for {epochs} epochs",
+    "patience.stale_1": "validation accuracy did not improve for {epochs} epoch",
+    # the trainer's usual log lines (cnnapp.training.train, .progress, .record)
+    "log.resuming": "resuming from stage {stage}, epoch {epoch}",
+    "log.model": "{arch}: {classes} classes, {details}",
+    "log.no_val_patience": "warning: no validation images, so no early stopping (patience needs val accuracy)",
+    "log.stage": "stage '{stage}': {trainable:,} trainable parameters, {epochs} epoch(s)",
+    "log.epoch": "epoch {epoch}/{epochs} [{stage}] train loss {loss:.4f} acc {acc:.1%}{val} | {seconds:.1f}s{best}",
+    "log.epoch_val": " | val loss {loss:.4f} acc {acc:.1%}",
+    "log.stopped_early": "stage '{stage}' stopped early: {reason}; keeping the best weights (epoch {best})",
+    "log.error": "error: {message}",
+    # training failures (cnnapp.training.engine, .learner)
+    "loss.non_finite": "the loss became NaN or infinite; lower the learning rate (e.g. divide --lr-head by 10)",
+    "loss.non_finite_val": (
+        "the validation loss became NaN or infinite in epoch {epoch}; "
+        "lower the learning rate (e.g. divide --lr-head by 10)"
+    ),
+    # run names (cnnapp.training.provenance)
+    "name.default": "{arch} · {dataset} · {mode}",
+    "mode.scratch": "from scratch",
+    "mode.frozen": "frozen",
+    "mode.frozen_unfrozen": "frozen, then unfrozen",
+    "mode.fine_tuned": "fine-tuned",
+    # errors of any kind (cnnapp.errors)
+    "error.out_of_memory": "out of memory: lower --batch-size or --img-size, or pick a smaller architecture",
+    "error.disk_full": "the disk is full: delete runs or exports to free space",
+    "error.disk_full_at": "{disk_full} ({where})",
+    "error.files": "could not read or write files ({problem}: {file}); check disk space and permissions",
+    "error.unexpected": "unexpected error ({kind}: {first}){see}",
+    "error.see_log": "; see {file}",
+    # datasets (cnnapp.data.ingest): failures, then skip reasons
+    "data.not_found": "dataset not found: {source}; give a folder of class sub-folders or a .zip",
+    "data.not_folder_or_zip": "'{name}' is not a folder or a .zip archive; give an ImageFolder directory or a .zip",
+    "data.no_classes": (
+        "no class folders found in {place}: expected <folder>/<class>/<image> or <folder>/train/<class>/<image>"
+    ),
+    "data.no_valid_images": "no valid images found in {place} ({skipped} file(s) skipped; see the report)",
+    "data.one_class": "only one class ({name}) has images: a classifier needs at least two class folders",
+    "skip.macos": "macOS resource-fork folder",
+    "skip.bookkeeping": "cnnapp bookkeeping file",
+    "skip.hidden": "hidden file or folder",
+    "skip.system": "operating-system file",
+    "skip.not_image": "not an image file ({ext})",
+    "skip.no_extension": "no extension",
+    "skip.link": "symbolic link; not followed",
+    "skip.outside_class": "not inside a class folder",
+    "skip.not_a_split": "folder beside train/val/test that is not a split; ignored",
+    "skip.no_training_folder": "class '{name}' has no training folder",
+    "skip.duplicate": "duplicate of {first}",
+    "skip.unreadable": "unreadable file ({problem})",
+    # archives (cnnapp.data.archive): failures, then skip reasons
+    "archive.not_found": "archive not found: {path}",
+    "archive.not_zip": "'{name}' is not a zip archive (the file is damaged or another format); upload a .zip file",
+    "archive.corrupt": "'{name}' is a corrupt or unsupported zip archive ({problem}); re-create the archive",
+    "archive.too_many_files": "the archive has more than {limit:,} files; split it or raise CNNAPP_ZIP_MAX_FILES",
+    "archive.too_large": (
+        "the archive expands to more than {gib:.1f} GiB; upload a smaller dataset or raise CNNAPP_ZIP_MAX_BYTES"
+    ),
+    "archive.bomb_member": (
+        "'{name}' compresses {ratio:.0f}:1, which looks like a zip bomb; the archive was not extracted"
+    ),
+    "archive.bomb": "the archive expands {ratio:.0f}:1, which looks like a zip bomb; it was not extracted",
+    "archive.oversized_member": "'{name}' is larger than its header says; the archive was not extracted",
+    "archive.disk_full": "{disk_full}, then upload '{name}' again",
+    "archive.cannot_extract": "could not extract '{name}': {problem}",
+    "archive.unsafe_path": "unsafe path that would escape the extraction folder; not extracted",
+    "archive.link": "symbolic link; not extracted",
+    "archive.duplicate_name": "duplicate entry name; the first '{first}' was kept",
+    "archive.nested": "nested archive; not extracted (unpack it and upload its content)",
+    "archive.name_too_long": "name too long for this filesystem; not extracted",
+    "archive.file_and_folder": "a file and a folder of the archive have the same name; not extracted",
+    "archive.cannot_write": "cannot be written on this filesystem ({problem}); not extracted",
+    # image files (cnnapp.data.images)
+    "image.too_large": (
+        "image is too large ({width}×{height} pixels, limit {limit:,}); resize it or raise CNNAPP_MAX_IMAGE_PIXELS"
+    ),
+    "image.bomb": "image is too large (decompression bomb guard: {problem})",
+    "image.not_image": "not a valid image (the file content is not a picture format PIL can read)",
+    "image.not_found": "file not found",
+    "image.corrupt": "truncated or corrupt image ({problem})",
     "text": "{text}",  # a message that has no code of its own yet: its English text as is
     # job manager
     "run.waiting_resume": "waiting for a free training slot to resume from its checkpoint",

@@ -323,7 +323,7 @@ class RunDir:
             ended=None,
             epoch=status.get("epoch", 0),
             epochs=epochs,
-            message="starting",
+            message=msg("run.starting"),
             created=status.get("created") or now,
         )
 
@@ -377,7 +377,7 @@ class RunDir:
             f.write(json.dumps(event) + "\n")
 
     def last_event(self) -> dict | None:
-        """The newest progress event, read from the end of the file."""
+        """The newest progress event, read from the end of the file (log lines recorded there are not progress)."""
         path = self.file(EVENTS)
         try:
             with open(path, "rb") as f:
@@ -388,9 +388,11 @@ class RunDir:
             return None
         for line in reversed(lines):
             try:
-                return json.loads(line)
+                event = json.loads(line)
             except ValueError:
                 continue
+            if "log" not in event:
+                return event
         return None
 
     def log_tail(self, lines: int = 20) -> str:

@@ -7,6 +7,7 @@ import torch
 from safetensors.torch import load_file
 
 from cnnapp.cli import _train_config, build_parser
+from cnnapp.messages import Message
 from cnnapp.runs import RunDir
 from cnnapp.training.config import TrainConfig, resolve
 from cnnapp.training.record import Patience, Record
@@ -21,7 +22,7 @@ def test_patience_stops_after_n_epochs_without_a_new_best():
     stops = [rule.update(acc, epoch) for epoch, acc in enumerate([0.5, 0.6, 0.6, 0.55, 0.7, 0.7, 0.7], 1)]
     assert stops == [False, False, False, True, False, False, True]  # equal is not better; a new best resets
     assert (rule.best_epoch, rule.best_acc, rule.stale) == (5, 0.7, 2)
-    assert rule.reason() == REASON and Patience(1).reason().endswith("for 1 epoch")
+    assert str(rule.reason()) == REASON and str(Patience(1).reason()).endswith("for 1 epoch")
 
 
 def test_patience_zero_never_stops_and_without_val_there_is_nothing_to_watch():
@@ -115,9 +116,9 @@ def test_the_unfrozen_stage_still_runs_after_the_frozen_stage_stopped_early(smal
 class _StopsAfterEpoch2(Training):
     """Requests a stop (as the Stop button does) once epoch 2 is logged."""
 
-    def log(self, text: str) -> None:
-        super().log(text)
-        if text.startswith("epoch 2/"):
+    def log(self, line: str | Message) -> None:
+        super().log(line)
+        if str(line).startswith("epoch 2/"):
             self.run.request_stop()
 
 

@@ -1,11 +1,22 @@
 """One mapping from exceptions to the line a user reads."""
 
 import errno
+import pickle
 
 import pytest
 import torch
 
-from cnnapp.errors import DISK_FULL_MESSAGE, OUT_OF_MEMORY, ConfigError, IngestError, expected, user_message
+from cnnapp.errors import (
+    DISK_FULL_MESSAGE,
+    OUT_OF_MEMORY,
+    ConfigError,
+    DataError,
+    IngestError,
+    coded,
+    expected,
+    user_message,
+)
+from cnnapp.messages import msg
 
 
 def test_cnnapp_errors_speak_for_themselves():
@@ -52,7 +63,27 @@ def test_a_full_disk_says_so_however_it_is_reported(exc, where):
 def test_unexpected_errors_say_what_happened_in_one_line_and_where_to_look():
     exc = KeyError("first line\nsecond line")
     assert not expected(exc)
-    assert user_message(ValueError("bad value\nmore"), "; see train.log") == (
+    assert user_message(ValueError("bad value\nmore"), "train.log") == (
         "unexpected error (ValueError: bad value); see train.log"
     )
     assert "\n" not in user_message(exc)
+
+
+def test_an_error_raised_with_a_message_keeps_its_code_and_says_the_english_text():
+    error = DataError(msg("data.one_class", name="cat"))
+    assert str(error) == "only one class (cat) has images: a classifier needs at least two class folders"
+    assert coded(error) == error.message == msg("data.one_class", name="cat")
+    copy = pickle.loads(pickle.dumps(IngestError(msg("data.no_classes", place="'x'"), {"skipped": []})))
+    assert (
+        copy.message.code == "data.no_classes" and copy.report == {"skipped": []} and str(copy).startswith("no class")
+    )
+    assert ConfigError("plain words").message == msg("text", text="plain words")
+
+
+def test_failures_of_any_kind_have_a_code():
+    assert coded(MemoryError()).code == "error.out_of_memory"
+    assert coded(OSError(errno.ENOSPC, "No space left on device", "/x")).params["where"] == "/x"
+    assert coded(PermissionError(errno.EACCES, "Permission denied", "/x")).code == "error.files"
+    unexpected = coded(ValueError("bad"), "train.log")
+    assert unexpected.code == "error.unexpected" and unexpected.params["see"] == msg("error.see_log", file="train.log")
+    assert str(coded(ValueError("bad"))) == "unexpected error (ValueError: bad)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import string
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,9 +13,14 @@ from types import SimpleNamespace
 import pytest
 from gradio.context import LocalContext
 
-from cnnapp.runs import STATES
-from cnnapp.ui import TAB_TEXT, TABS, runs_tab
-from cnnapp.ui.common import ENGINE_MESSAGES, run_message
+from cnnapp import messages
+from cnnapp.data.ingest import ingest
+from cnnapp.messages import msg
+from cnnapp.runs import LOG, STATES, RunDir
+from cnnapp.training import provenance
+from cnnapp.training.config import TrainConfig, resolve
+from cnnapp.ui import TAB_TEXT, TABS, data_tab, runs_tab, train_tab
+from cnnapp.ui.common import log_tail, progress_html, run_message, run_name, session_runs
 from cnnapp.ui.i18n import COOKIE, T, lang, pick, say
 from cnnapp.ui.strings import MODULES, STRINGS
 
@@ -84,14 +90,120 @@ def request(cookies: dict, headers: dict) -> Iterator[None]:
         LocalContext.request.reset(token)
 
 
-def test_the_engines_usual_run_messages_are_said_in_spanish():
-    engine = "".join(path.read_text() for path in UI.parent.rglob("*.py"))
-    assert [m for m in ENGINE_MESSAGES if f'"{m}' not in engine] == []  # still the engine's words
-    with request({COOKIE: "es"}, {}):
-        assert run_message("epoch 2/5 (frozen)") == "época 2/5 (congelada)"
-        assert run_message("reading the dataset") == "leyendo el conjunto de datos"
-        assert run_message("run with --epochs 3") == "run with the number of epochs 3"  # others: in the app's words
-    assert run_message("epoch 2/5 (frozen)") == "epoch 2/5 (frozen)"
+SPANISH = {COOKIE: "es"}
+
+
+def test_a_reworded_engine_message_is_still_said_in_spanish(workspace, monkeypatch):
+    monkeypatch.setitem(messages.ENGLISH, "run.reading", "loading your pictures")
+    monkeypatch.setitem(messages.ENGLISH, "stage.frozen", "backbone fixed")
+    run = RunDir.create("lenet5", workspace)
+    status = run.update_status(state="ingesting", message=msg("run.reading"))
+    assert status["message"] == "loading your pictures", "the English text beside the code, for the CLI and logs"
+    with request(SPANISH, {}):
+        assert "leyendo el conjunto de datos" in train_tab.status_line(run, status, None)
+        assert "leyendo el conjunto de datos" in progress_html(run, status)
+    assert "loading your pictures" in train_tab.status_line(run, status, None)
+    assert "loading your pictures" in progress_html(run, status)
+    epoch = run.update_status(state="running", message=msg("run.epoch", epoch=2, epochs=5, stage=msg("stage.frozen")))
+    with request(SPANISH, {}):
+        assert run_message(epoch) == "época 2/5 (congelada)"
+    assert run_message(epoch) == "epoch 2/5 (backbone fixed)"
+
+
+def test_a_message_without_a_code_is_shown_in_the_apps_words():
+    old = {"message": "run with --epochs 3"}  # a run from before the codes
+    with request(SPANISH, {}):
+        assert run_message(old) == "run with the number of epochs 3"
+    assert run_message({"message": "x", "message_code": msg("run.starting").to_dict()}) == "starting"
+    assert run_message({}) == ""
+
+
+def test_every_engine_code_has_spanish_words_with_its_fields():
+    spanish = {key.removeprefix("engine."): text for key, text in STRINGS["es"].items() if key.startswith("engine.")}
+    assert sorted(set(messages.ENGLISH) - set(spanish)) == []
+    assert [code for code, text in messages.ENGLISH.items() if fields(text) != fields(spanish[code])] == []
+    assert sum(spanish[code] != text for code, text in messages.ENGLISH.items()) > 0.8 * len(spanish)
+
+
+def test_a_failed_runs_reason_and_its_log_line_come_out_in_spanish(workspace, tmp_path, capsys):
+    from cnnapp.training.train import Training  # imports torch
+
+    only = tmp_path / "only"
+    for name in ("cat", "dog"):
+        (only / name).mkdir(parents=True)
+    shutil.copy(next(p for p in (UI.parents[1] / "assets").rglob("*.png")), only / "cat" / "a.png")
+    (only / "dog" / "notes.txt").write_text("no picture")
+    cfg = resolve(TrainConfig(data=str(only), arch="lenet5", epochs=1))
+    run = RunDir.create("lenet5", workspace)
+    status = Training(cfg, run, progress=False).execute()
+    assert status["state"] == "failed"
+    assert status["message"].startswith("only one class (cat) has images")  # the English, as before
+    run.file(LOG).write_text(capsys.readouterr().err + "warning: something uncoded\n")  # the worker's redirect
+    with request(SPANISH, {}):
+        assert "solo una clase (cat) tiene imágenes" in train_tab.status_line(run, status, None)
+        log = log_tail(run, 12).splitlines()
+        assert (
+            log[-2].startswith("error: solo una clase (cat) tiene imágenes") and log[-1] == "warning: something uncoded"
+        )
+    assert log_tail(run, 12) == run.log_tail(12), "in English the log reads as written"
+
+
+def test_the_usual_log_lines_come_out_in_spanish(workspace):
+    from cnnapp.training.progress import Progress, epoch_line  # imports torch
+
+    run = RunDir.create("lenet5", workspace)
+    lines = [
+        epoch_line(1, 3, "frozen", (0.5, 0.75), (0.25, 0.875), 1.25, True),
+        epoch_line(2, 3, "full", (0.5, 0.75), None, 2.0, False),
+    ]
+    for line in lines:
+        Progress(run, 3).note(line)
+    run.file(LOG).write_text(
+        "".join(f"{line}\n" for line in [lines[0], "Traceback (most recent call last):", lines[1]])
+    )
+    assert (
+        run.log_tail(3).splitlines()[0]
+        == "epoch 1/3 [frozen] train loss 0.5000 acc 75.0% | val loss 0.2500 acc 87.5% | 1.2s *"
+    )
+    with request(SPANISH, {}):
+        assert log_tail(run, 3).splitlines() == [
+            "época 1/3 [congelada] pérdida de entrenamiento 0.5000 exactitud 75.0% | pérdida de validación 0.2500 "
+            "exactitud 87.5% | 1.2s *",
+            "Traceback (most recent call last):",
+            "época 2/3 [toda la red] pérdida de entrenamiento 0.5000 exactitud 75.0% | 2.0s",
+        ]
+    assert run.last_event() is None, "log lines are no progress events"
+
+
+def test_skip_reasons_come_out_in_spanish(tmp_path, small_dataset):
+    (small_dataset / "bag" / "notes.txt").write_text("no picture")
+    (small_dataset / "bag" / "README").write_text("no picture")
+    (small_dataset / "bag" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken")
+    found = ingest(small_dataset)
+    with request(SPANISH, {}):
+        frame = data_tab._report(found.skipped, found.warnings)[2]
+    reasons = dict(zip(frame["ruta"], frame["motivo"]))
+    assert reasons["bag/notes.txt"] == "no es un archivo de imagen (.txt)"
+    assert reasons["bag/README"] == "no es un archivo de imagen (sin extensión)"
+    assert reasons["bag/broken.png"].startswith("no es una imagen válida")
+    old = [{"path": "a.txt", "reason": "not an image file (.txt)"}]  # a report from before the codes
+    with request(SPANISH, {}):
+        assert list(data_tab._report(old, [])[2]["motivo"]) == ["not an image file (.txt)"]
+
+
+def test_a_default_run_name_comes_out_in_spanish_and_a_typed_one_as_typed(workspace, small_dataset):
+    run = RunDir.create("lenet5", workspace)
+    run.update_status(state="queued", created=1.0)
+    provenance.record(run, TrainConfig(data=str(small_dataset), arch="lenet5"))
+    assert run.status()["name"] == "LeNet-5 · small · from scratch"
+    with request(SPANISH, {}):
+        assert session_runs(workspace, None)[0][0][0].startswith("LeNet-5 · small · desde cero · en cola")
+        assert list(runs_tab.runs_frame(workspace)["name"]) == ["LeNet-5 · small · desde cero"]
+    assert session_runs(workspace, None)[0][0][0].startswith("LeNet-5 · small · from scratch · queued")
+    provenance.rename(run, "my frozen run")
+    with request(SPANISH, {}):
+        assert list(runs_tab.runs_frame(workspace)["name"]) == ["my frozen run"]
+        assert run_name(run.status()) == "my frozen run"
 
 
 def test_say_speaks_the_language_of_the_request_being_served():

@@ -11,6 +11,7 @@ from torchvision.datasets import ImageFolder
 from cnnapp.data.images import load_rgb, load_square_array
 from cnnapp.data.ingest import Dataset, ingest
 from cnnapp.errors import DataError, IngestError
+from cnnapp.messages import Message, msg
 from tests.conftest import random_image
 
 
@@ -126,6 +127,22 @@ def test_report_round_trip_and_warnings(tmp_path):
     report = json.loads((tmp_path / "ingest.json").read_text())
     assert report["counts"]["train"]["big"] + report["counts"]["val"]["big"] == 8
     assert Dataset.load(tmp_path / "ingest.json").splits == ds.splits
+
+
+def test_skip_reasons_and_failures_carry_their_codes(tmp_path):
+    root = _make_classes(tmp_path / "d", ["a", "b"])
+    (root / "a" / "notes.txt").write_text("hello")
+    (root / "a" / "fake.jpg").write_text("this is not a jpeg")
+    shutil.copy(root / "b" / "img_0.png", root / "b" / "again.png")
+    ds = ingest(root)
+    assert all(str(Message.from_dict(r["reason_code"])) == r["reason"] for r in ds.skipped)
+    codes = {r["path"].replace("\\", "/"): r["reason_code"]["code"] for r in ds.skipped}
+    assert codes == {"a/notes.txt": "skip.not_image", "a/fake.jpg": "image.not_image", "b/img_0.png": "skip.duplicate"}
+    assert ds.warnings[0] == "1 duplicate file(s) skipped"
+    with pytest.raises(IngestError) as err:
+        ingest(_make_classes(tmp_path / "one", ["solo"]))
+    assert err.value.message == msg("data.one_class", name="solo")
+    assert err.value.report["skipped"] == [] and err.value.report["classes"] == ["solo"]
 
 
 def test_unusable_datasets_give_clear_errors(tmp_path):

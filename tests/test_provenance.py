@@ -51,7 +51,9 @@ def test_a_run_records_its_name_and_dataset(jobs, small_dataset):
     assert rows[plain.id]["name"] == plain.status()["name"] and rows[plain.id]["dataset"] == "shapes.zip"
     assert api.run_status(named.id, jobs.root)["name"] == "my first run"
     assert provenance.rename(named, "") == "LeNet-5 · small · from scratch"
+    assert named.status()["name_code"]["params"]["mode"] == {"code": "mode.scratch", "params": {}}
     assert provenance.rename(named, "kept") == "kept" and named.status()["name"] == "kept"
+    assert named.status()["name_code"] is None, "a typed name is said as typed"
     with pytest.raises(ConfigError, match="keep it under"):
         provenance.rename(named, "x" * 200)
 

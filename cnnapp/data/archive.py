@@ -13,9 +13,11 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from cnnapp import settings
-from cnnapp.errors import DISK_FULL_MESSAGE, DataError, is_disk_full
+from cnnapp.errors import DataError, is_disk_full
+from cnnapp.messages import Message, msg
 
 ARCHIVE_EXTENSIONS = (".zip", ".tar", ".tgz", ".gz", ".bz2", ".xz", ".7z", ".rar")
 _MARKER = ".cnnapp-extracted.json"
@@ -35,7 +37,13 @@ class Extracted:
     """Where an archive was extracted and the entries left out, with reasons."""
 
     root: Path
-    skipped: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+
+def skip(path: str, reason: Message) -> dict[str, Any]:
+    """A report's entry for a file or folder left out: its path and why, in English (`reason`) and as a code
+    (`reason_code`, for a page in another language). Reports written before the codes have `reason` only."""
+    return {"path": path, "reason": str(reason), "reason_code": reason.to_dict()}
 
 
 def _safe_member_path(name: str) -> PurePosixPath | None:
@@ -55,9 +63,9 @@ def _is_symlink(info: zipfile.ZipInfo) -> bool:
 
 def _plan(
     zf: zipfile.ZipFile, limits: ZipLimits
-) -> tuple[list[tuple[zipfile.ZipInfo, PurePosixPath]], list[dict[str, str]]]:
+) -> tuple[list[tuple[zipfile.ZipInfo, PurePosixPath]], list[dict[str, Any]]]:
     members: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
-    skipped: list[dict[str, str]] = []
+    skipped: list[dict[str, Any]] = []
     seen: dict[PurePosixPath, str] = {}
     total = 0
     for info in zf.infolist():
@@ -65,43 +73,30 @@ def _plan(
             continue
         rel = _safe_member_path(info.filename)
         if rel is None:
-            skipped.append(
-                {"path": info.filename, "reason": "unsafe path that would escape the extraction folder; not extracted"}
-            )
+            skipped.append(skip(info.filename, msg("archive.unsafe_path")))
             continue
         if _is_symlink(info):
-            skipped.append({"path": info.filename, "reason": "symbolic link; not extracted"})
+            skipped.append(skip(info.filename, msg("archive.link")))
             continue
         if rel in seen:
-            skipped.append({"path": info.filename, "reason": f"duplicate entry name; the first '{seen[rel]}' was kept"})
+            skipped.append(skip(info.filename, msg("archive.duplicate_name", first=seen[rel])))
             continue
         seen[rel] = info.filename
         if rel.name.lower().endswith(ARCHIVE_EXTENSIONS):
-            skipped.append(
-                {"path": info.filename, "reason": "nested archive; not extracted (unpack it and upload its content)"}
-            )
+            skipped.append(skip(info.filename, msg("archive.nested")))
             continue
         total += info.file_size
         if len(members) + 1 > limits.max_files:
-            raise DataError(
-                f"the archive has more than {limits.max_files:,} files; split it or raise CNNAPP_ZIP_MAX_FILES"
-            )
+            raise DataError(msg("archive.too_many_files", limit=limits.max_files))
         if total > limits.max_bytes:
-            raise DataError(
-                f"the archive expands to more than {limits.max_bytes / 1024**3:.1f} GiB; "
-                "upload a smaller dataset or raise CNNAPP_ZIP_MAX_BYTES"
-            )
+            raise DataError(msg("archive.too_large", gib=limits.max_bytes / 1024**3))
         if info.file_size > 1024**2 and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            raise DataError(
-                f"'{info.filename}' compresses {info.file_size / max(info.compress_size, 1):.0f}:1, "
-                "which looks like a zip bomb; the archive was not extracted"
-            )
+            ratio = info.file_size / max(info.compress_size, 1)
+            raise DataError(msg("archive.bomb_member", name=info.filename, ratio=ratio))
         members.append((info, rel))
     packed = sum(info.compress_size for info, _ in members)
     if total > 16 * 1024**2 and total > limits.max_ratio * max(packed, 1):
-        raise DataError(
-            f"the archive expands {total / max(packed, 1):.0f}:1, which looks like a zip bomb; it was not extracted"
-        )
+        raise DataError(msg("archive.bomb", ratio=total / max(packed, 1)))
     return members, skipped
 
 
@@ -113,11 +108,11 @@ def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> No
         while chunk := src.read(1 << 20):
             written += len(chunk)
             if written > info.file_size:
-                raise DataError(f"'{info.filename}' is larger than its header says; the archive was not extracted")
+                raise DataError(msg("archive.oversized_member", name=info.filename))
             dst.write(chunk)
 
 
-def _extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> str | None:
+def _extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> Message | None:
     """Write one member; None when done, else why this entry could not be written (it is then left out).
 
     A full disk is not one entry's problem: it stops the extraction.
@@ -130,10 +125,10 @@ def _extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) ->
         with contextlib.suppress(OSError):  # a part written before the error (nothing when the name was refused)
             target.unlink()
         if exc.errno == errno.ENAMETOOLONG:
-            return "name too long for this filesystem; not extracted"
+            return msg("archive.name_too_long")
         if exc.errno in (errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
-            return "a file and a folder of the archive have the same name; not extracted"
-        return f"cannot be written on this filesystem ({exc.strerror or exc}); not extracted"
+            return msg("archive.file_and_folder")
+        return msg("archive.cannot_write", problem=str(exc.strerror or exc))
     return None
 
 
@@ -151,16 +146,12 @@ def check_zip(path: Path, limits: ZipLimits | None = None) -> None:
     before extracting: not a zip, too many files, too large, a zip bomb. Raises DataError."""
     path = Path(path)
     if not zipfile.is_zipfile(path):
-        raise DataError(
-            f"'{path.name}' is not a zip archive (the file is damaged or another format); upload a .zip file"
-        )
+        raise DataError(msg("archive.not_zip", name=path.name))
     try:
         with zipfile.ZipFile(path) as zf:
             _plan(zf, limits or ZipLimits())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
-        raise DataError(
-            f"'{path.name}' is a corrupt or unsupported zip archive ({exc}); re-create the archive"
-        ) from None
+        raise DataError(msg("archive.corrupt", name=path.name, problem=str(exc))) from None
 
 
 def extract_zip(path: Path, dest_root: Path, limits: ZipLimits | None = None) -> Extracted:
@@ -171,11 +162,9 @@ def extract_zip(path: Path, dest_root: Path, limits: ZipLimits | None = None) ->
     limits = limits or ZipLimits()
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"archive not found: {path}")
+        raise DataError(msg("archive.not_found", path=str(path)))
     if not zipfile.is_zipfile(path):
-        raise DataError(
-            f"'{path.name}' is not a zip archive (the file is damaged or another format); upload a .zip file"
-        )
+        raise DataError(msg("archive.not_zip", name=path.name))
     target = dest_root / file_digest(path)
     marker = target / _MARKER
     if marker.is_file():
@@ -188,19 +177,17 @@ def extract_zip(path: Path, dest_root: Path, limits: ZipLimits | None = None) ->
             for info, rel in members:
                 reason = _extract_member(zf, info, tmp.joinpath(*rel.parts))
                 if reason:
-                    skipped.append({"path": info.filename, "reason": reason})
+                    skipped.append(skip(info.filename, reason))
         (tmp / _MARKER).write_text(json.dumps({"source": path.name, "skipped": skipped}))
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
-        raise DataError(
-            f"'{path.name}' is a corrupt or unsupported zip archive ({exc}); re-create the archive"
-        ) from None
+        raise DataError(msg("archive.corrupt", name=path.name, problem=str(exc))) from None
     except OSError as exc:
         if is_disk_full(exc):
-            raise DataError(f"{DISK_FULL_MESSAGE}, then upload '{path.name}' again") from None
-        raise DataError(f"could not extract '{path.name}': {exc.strerror or exc}") from None
+            raise DataError(msg("archive.disk_full", disk_full=msg("error.disk_full"), name=path.name)) from None
+        raise DataError(msg("archive.cannot_extract", name=path.name, problem=str(exc.strerror or exc))) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return Extracted(target, skipped)

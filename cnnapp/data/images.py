@@ -10,6 +10,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from cnnapp import settings
 from cnnapp.errors import DataError
+from cnnapp.messages import msg
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp", ".gif")
 
@@ -59,10 +60,7 @@ def load_rgb(
             width, height = im.size
             limit = max_pixels or settings.get().max_image_pixels  # against decompression bombs
             if width * height > limit:
-                raise DataError(
-                    f"image is too large ({width}×{height} pixels, limit {limit:,}); "
-                    "resize it or raise CNNAPP_MAX_IMAGE_PIXELS"
-                )
+                raise DataError(msg("image.too_large", width=width, height=height, limit=limit))
             if getattr(im, "n_frames", 1) > 1:
                 im.seek(0)
             if draft_size and im.format == "JPEG":
@@ -73,13 +71,13 @@ def load_rgb(
     except DataError:
         raise
     except Image.DecompressionBombError as exc:
-        raise DataError(f"image is too large (decompression bomb guard: {exc})") from None
+        raise DataError(msg("image.bomb", problem=str(exc))) from None
     except UnidentifiedImageError:
-        raise DataError("not a valid image (the file content is not a picture format PIL can read)") from None
+        raise DataError(msg("image.not_image")) from None
     except FileNotFoundError:
-        raise DataError("file not found") from None
+        raise DataError(msg("image.not_found")) from None
     except Exception as exc:  # any decoder failure (IndexError, struct.error, ...) is this file's problem, not ours
-        raise DataError(f"truncated or corrupt image ({describe_error(exc)})") from None
+        raise DataError(msg("image.corrupt", problem=describe_error(exc))) from None
 
 
 def describe_error(exc: BaseException) -> str:
@@ -106,4 +104,4 @@ def load_square_array(source: str | Path | BinaryIO, size: int) -> np.ndarray:
     try:
         return np.asarray(fit_square(im, size), dtype=np.uint8)
     except Exception as exc:  # e.g. a degenerate size that decoded without complaint
-        raise DataError(f"truncated or corrupt image ({describe_error(exc)})") from None
+        raise DataError(msg("image.corrupt", problem=describe_error(exc))) from None

@@ -18,15 +18,16 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from cnnapp import settings, workspace
-from cnnapp.data.archive import extract_zip, is_marker
+from cnnapp.data.archive import extract_zip, is_marker, skip
 from cnnapp.data.images import describe_error, fit_square, has_image_extension, load_rgb
 from cnnapp.errors import DataError, IngestError
 from cnnapp.limits import check_dataset
+from cnnapp.messages import Message, msg
 
 if TYPE_CHECKING:
     from cnnapp.data.loaders import ImageCache
@@ -37,7 +38,7 @@ MIN_IMAGES_PER_CLASS = 5
 FORK_MIN_FILES = 2000  # a training checks this many files or more in forked processes, one per core
 CHUNK = 256  # most files per task
 Progress = Callable[[int, int], None]  # (files checked, files in all)
-Check = tuple[str | None, str | None]  # (content digest, None) or (None, why the file is not usable)
+Check = tuple[str | None, Message | None]  # (content digest, None) or (None, why the file is not usable)
 
 
 @dataclass
@@ -63,7 +64,7 @@ class Dataset:
     classes: list[str]
     splits: dict[str, list[tuple[str, int]]]
     val_source: str
-    skipped: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # archive.skip's entries
     warnings: list[str] = field(default_factory=list)
     decoded: Decoded | None = field(default=None, repr=False, compare=False)  # ingest(size=...) only
 
@@ -113,19 +114,18 @@ class Dataset:
         )
 
 
-def _junk_reason(name: str, is_dir: bool) -> str | None:
+def _junk_reason(name: str, is_dir: bool) -> Message | None:
     lower = name.lower()
     if name == "__MACOSX":
-        return "macOS resource-fork folder"
+        return msg("skip.macos")
     if is_marker(name):
-        return "cnnapp bookkeeping file"
+        return msg("skip.bookkeeping")
     if name.startswith("."):
-        return "hidden file or folder"
+        return msg("skip.hidden")
     if lower in SYSTEM_FILES:
-        return "operating-system file"
+        return msg("skip.system")
     if not is_dir and not has_image_extension(name):
-        ext = os.path.splitext(name)[1] or "no extension"
-        return f"not an image file ({ext})"
+        return msg("skip.not_image", ext=os.path.splitext(name)[1] or msg("skip.no_extension"))
     return None
 
 
@@ -140,7 +140,7 @@ def _visible(folder: Path) -> tuple[list[Path], list[Path]]:
     return dirs, files
 
 
-def _unwrap(top: Path, skipped: list[dict[str, str]]) -> Path:
+def _unwrap(top: Path, skipped: list[dict[str, Any]]) -> Path:
     """Descend through single wrapping folders (`data.zip → data/ → classes`), reporting junk beside them."""
     root = top
     while True:
@@ -152,7 +152,7 @@ def _unwrap(top: Path, skipped: list[dict[str, str]]) -> Path:
         for entry in sorted(os.scandir(root), key=lambda e: e.name):
             reason = _junk_reason(entry.name, entry.is_dir(follow_symlinks=False))
             if reason and not is_marker(entry.name):
-                skipped.append({"path": os.path.relpath(entry.path, top), "reason": reason})
+                skipped.append(skip(os.path.relpath(entry.path, top), reason))
         root = dirs[0]
 
 
@@ -161,7 +161,7 @@ def _class_dirs(split_root: Path) -> list[str]:
     return sorted(e.name for e in os.scandir(split_root) if e.is_dir() and _junk_reason(e.name, True) is None)
 
 
-def _walk_files(folder: Path, root: Path, skipped: list[dict[str, str]]) -> list[str]:
+def _walk_files(folder: Path, root: Path, skipped: list[dict[str, Any]]) -> list[str]:
     """Paths (relative to `root`) of candidate image files under `folder`, recording junk with reasons."""
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
@@ -169,7 +169,7 @@ def _walk_files(folder: Path, root: Path, skipped: list[dict[str, str]]) -> list
         for d in sorted(dirnames):
             reason = _junk_reason(d, True)
             if reason:
-                skipped.append({"path": os.path.relpath(os.path.join(dirpath, d), root), "reason": reason})
+                skipped.append(skip(os.path.relpath(os.path.join(dirpath, d), root), reason))
             else:
                 keep.append(d)
         dirnames[:] = keep
@@ -178,9 +178,9 @@ def _walk_files(folder: Path, root: Path, skipped: list[dict[str, str]]) -> list
             rel = os.path.relpath(full, root)
             reason = _junk_reason(name, False)
             if reason is None and os.path.islink(full):
-                reason = "symbolic link; not followed"
+                reason = msg("skip.link")
             if reason:
-                skipped.append({"path": rel, "reason": reason})
+                skipped.append(skip(rel, reason))
             else:
                 found.append(rel)
     return found
@@ -198,11 +198,11 @@ def _check_image(
         if size:
             out[...] = np.asarray(square, dtype=np.uint8)
     except DataError as exc:
-        return None, str(exc)
+        return None, exc.message
     except OSError as exc:
-        return None, f"unreadable file ({exc.strerror or exc})"
+        return None, msg("skip.unreadable", problem=str(exc.strerror or exc))
     except Exception as exc:  # e.g. a degenerate size that decoded without complaint
-        return None, f"truncated or corrupt image ({describe_error(exc)})"
+        return None, msg("image.corrupt", problem=describe_error(exc))
     return hashlib.sha1(data).hexdigest(), None
 
 
@@ -278,14 +278,14 @@ def _stratified_split(samples: list[tuple[str, int]], fraction: float, seed: int
     return sorted(train), sorted(val)
 
 
-def resolve_source(source: str | Path, root: Path | None = None) -> tuple[Path, list[dict[str, str]]]:
+def resolve_source(source: str | Path, root: Path | None = None) -> tuple[Path, list[dict[str, Any]]]:
     """A folder to scan for `source` (extracting a `.zip` into the workspace) and entries skipped so far."""
     path = Path(source).expanduser()
     if not path.exists():
-        raise DataError(f"dataset not found: {source}; give a folder of class sub-folders or a .zip")
+        raise DataError(msg("data.not_found", source=str(source)))
     if path.is_file():
         if path.suffix.lower() != ".zip":
-            raise DataError(f"'{path.name}' is not a folder or a .zip archive; give an ImageFolder directory or a .zip")
+            raise DataError(msg("data.not_folder_or_zip", name=path.name))
         extracted = extract_zip(path, workspace.datasets_dir(root))
         return extracted.root, list(extracted.skipped)
     return path.resolve(), []
@@ -301,13 +301,39 @@ def ingest(
 ) -> Dataset:
     """Scan, validate and split a dataset. Raises IngestError (with the report) when unusable.
 
-    With `size`, the images are also decoded at that size into `Dataset.decoded` (when the cache budget
-    allows); `progress(checked, total)` is called as files are checked.
+    In phases: locate (extract an archive, step into wrapping folders), lay out (split or class folders), scan the
+    candidate files, check them against the server's limits, decode every one, keep the valid ones, split. With
+    `size`, the images are also decoded at that size into `Dataset.decoded` (when the cache budget allows);
+    `progress(checked, total)` is called as files are checked.
     """
     top, skipped = resolve_source(source)
     root = _unwrap(top, skipped)
     inner = os.path.relpath(root, top)
     place = f"'{Path(source).name}" + ("" if inner == "." else f"/{inner}") + "'"
+    layout, split_dirs = _layout(root, top, skipped)
+    classes = _class_dirs(split_dirs["train"])
+    base = {"source": str(source), "root": str(top), "layout": layout, "classes": classes, "skipped": skipped}
+    if not classes:
+        raise IngestError(msg("data.no_classes", place=place), base)
+    candidates = _candidates(split_dirs, classes, top, skipped)
+    all_rel = [rel for split in ("train", "val", "test") for rel, _ in candidates.get(split, [])]
+    check_dataset(len(all_rel), sum(os.path.getsize(os.path.join(top, rel)) for rel in all_rel), len(classes))
+    results, decoded = _check_all(top, all_rel, workers, size, progress)
+    valid, warnings = _keep_valid(candidates, dict(zip(all_rel, results)), skipped)
+    if not valid.get("train"):
+        raise IngestError(msg("data.no_valid_images", place=place, skipped=len(skipped)), base)
+    classes, valid, left_out = _without_empty_classes(classes, valid)
+    base["classes"] = classes
+    if len(classes) < 2:
+        raise IngestError(msg("data.one_class", name=classes[0] if classes else "none"), base)
+    val_source, split_warnings = _validation(valid, val_split, seed)
+    warnings += left_out + split_warnings + _size_warnings(classes, valid)
+    return Dataset(str(source), str(top), layout, classes, valid, val_source, skipped, warnings, decoded)
+
+
+def _layout(root: Path, top: Path, skipped: list[dict[str, Any]]) -> tuple[str, dict[str, Path]]:
+    """The layout, "splits" (train/ val/ test/ folders) or "classes" (class folders at `root`), and each split's
+    folder; what lies at `root` beside them is reported."""
     split_dirs = {SPLIT_NAMES[d.name.lower()]: d for d in _visible(root)[0] if d.name.lower() in SPLIT_NAMES}
     layout = "splits" if "train" in split_dirs else "classes"
     if layout == "classes":
@@ -318,43 +344,39 @@ def ingest(
         is_dir = entry.is_dir(follow_symlinks=False)
         reason = _junk_reason(entry.name, is_dir)
         if not is_dir:
-            reason = reason or "not inside a class folder"
+            reason = reason or msg("skip.outside_class")
         elif layout == "splits" and reason is None and entry.name.lower() not in SPLIT_NAMES:
-            reason = "folder beside train/val/test that is not a split; ignored"
+            reason = msg("skip.not_a_split")
         if reason:
-            skipped.append({"path": os.path.relpath(entry.path, top), "reason": reason})
-    warnings: list[str] = []
-    classes = _class_dirs(split_dirs["train"])
-    base = {"source": str(source), "root": str(top), "layout": layout, "classes": classes, "skipped": skipped}
-    if not classes:
-        raise IngestError(
-            f"no class folders found in {place}: expected <folder>/<class>/<image> or <folder>/train/<class>/<image>",
-            base,
-        )
+            skipped.append(skip(os.path.relpath(entry.path, top), reason))
+    return layout, split_dirs
 
-    candidates: dict[str, list[tuple[str, int]]] = {}
+
+def _candidates(
+    split_dirs: dict[str, Path], classes: list[str], top: Path, skipped: list[dict[str, Any]]
+) -> dict[str, list[tuple[str, int]]]:
+    """Each split's candidate files (relative to `top`) with their class index; a split's class folder that has no
+    training folder is reported."""
+    candidates = {}
     for split, split_root in split_dirs.items():
-        names = _class_dirs(split_root)
         items = []
-        for name in names:
+        for name in _class_dirs(split_root):
             if name not in classes:
-                skipped.append(
-                    {
-                        "path": os.path.relpath(split_root / name, top),
-                        "reason": f"class '{name}' has no training folder",
-                    }
-                )
+                reason = msg("skip.no_training_folder", name=name)
+                skipped.append(skip(os.path.relpath(split_root / name, top), reason))
                 continue
             items += [(rel, classes.index(name)) for rel in _walk_files(split_root / name, top, skipped)]
         candidates[split] = items
+    return candidates
 
-    all_rel = [rel for split in ("train", "val", "test") for rel, _ in candidates.get(split, [])]
-    check_dataset(len(all_rel), sum(os.path.getsize(os.path.join(top, rel)) for rel in all_rel), len(classes))
-    results, decoded = _check_all(top, all_rel, workers, size, progress)
-    checks = dict(zip(all_rel, results))
 
+def _keep_valid(
+    candidates: dict[str, list[tuple[str, int]]], checks: dict[str, Check], skipped: list[dict[str, Any]]
+) -> tuple[dict[str, list[tuple[str, int]]], list[str]]:
+    """Each split's usable files, the first of identical ones kept; the others reported (a duplicate names the file
+    it repeats), and a warning when there were duplicates."""
     seen: dict[str, tuple[str, str]] = {}
-    cross_split = 0
+    duplicates = cross_split = 0
     valid: dict[str, list[tuple[str, int]]] = {}
     for split in ("train", "val", "test"):
         if split not in candidates:
@@ -364,41 +386,39 @@ def ingest(
             digest, reason = checks[rel]
             if digest in seen:
                 first, first_split = seen[digest]
+                duplicates += 1
                 cross_split += first_split != split
-                reason = f"duplicate of {first}"
+                reason = msg("skip.duplicate", first=first)
             if reason:
-                skipped.append({"path": rel, "reason": reason})
+                skipped.append(skip(rel, reason))
                 continue
             seen[digest] = (rel, split)
             kept.append((rel, label))
         valid[split] = kept
+    if not duplicates:
+        return valid, []
+    leak = f", {cross_split} of them across splits (would leak into evaluation)" if cross_split else ""
+    return valid, [f"{duplicates} duplicate file(s) skipped{leak}"]
 
-    dupes = sum(r["reason"].startswith("duplicate of") for r in skipped)
-    if dupes:
-        warnings.append(
-            f"{dupes} duplicate file(s) skipped"
-            + (f", {cross_split} of them across splits (would leak into evaluation)" if cross_split else "")
-        )
-    if not valid.get("train"):
-        raise IngestError(f"no valid images found in {place} ({len(skipped)} file(s) skipped; see the report)", base)
 
+def _without_empty_classes(
+    classes: list[str], valid: dict[str, list[tuple[str, int]]]
+) -> tuple[list[str], dict[str, list[tuple[str, int]]], list[str]]:
+    """The classes with valid training images and the samples relabelled to them; a warning names those left out."""
     present = Counter(label for _, label in valid["train"])
     empty = [c for i, c in enumerate(classes) if present[i] == 0]
-    if empty:
-        warnings.append(f"class(es) {', '.join(empty)} have no valid training images and were left out")
-        keep = [c for c in classes if c not in empty]
-        remap = {classes.index(c): i for i, c in enumerate(keep)}
-        valid = {s: [(rel, remap[lab]) for rel, lab in v if lab in remap] for s, v in valid.items()}
-        classes = keep
-        base["classes"] = classes
-    if len(classes) < 2:
-        raise IngestError(
-            f"only one class ({classes[0] if classes else 'none'}) has images: "
-            "a classifier needs at least two class folders",
-            base,
-        )
+    if not empty:
+        return classes, valid, []
+    keep = [c for c in classes if c not in empty]
+    remap = {classes.index(c): i for i, c in enumerate(keep)}
+    valid = {s: [(rel, remap[lab]) for rel, lab in v if lab in remap] for s, v in valid.items()}
+    return keep, valid, [f"class(es) {', '.join(empty)} have no valid training images and were left out"]
 
-    val_source = "folder"
+
+def _validation(valid: dict[str, list[tuple[str, int]]], val_split: float, seed: int) -> tuple[str, list[str]]:
+    """Make `valid` hold a val split (the val folder's, else a stratified share of train) and no empty test split;
+    return where the val images come from, and a warning when a val folder had none usable."""
+    val_source, warnings = "folder", []
     if not valid.get("val"):
         if "val" in valid:
             warnings.append("the val folder has no usable images; a validation split was taken from train instead")
@@ -406,11 +426,16 @@ def ingest(
         val_source = f"{val_split:.0%} stratified split of train (seed {seed})"
     if "test" in valid and not valid["test"]:
         del valid["test"]
+    return val_source, warnings
 
+
+def _size_warnings(classes: list[str], valid: dict[str, list[tuple[str, int]]]) -> list[str]:
+    """Warnings for classes with too few images and for a training without validation images."""
+    warnings = []
     for i, c in enumerate(classes):
         n = sum(1 for _, lab in valid["train"] + valid["val"] if lab == i)
         if n < MIN_IMAGES_PER_CLASS:
             warnings.append(f"class '{c}' has only {n} image(s); aim for at least {MIN_IMAGES_PER_CLASS}, better 20+")
     if not valid["val"]:
         warnings.append("no validation images: add more images per class or a val folder")
-    return Dataset(str(source), str(top), layout, classes, valid, val_source, skipped, warnings, decoded)
+    return warnings

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from cnnapp.errors import NonFiniteLoss
+from cnnapp.messages import msg
 from cnnapp.models.factory import FeatureTap
 
 OnBatch = Callable[[int, int, float], None]
@@ -106,9 +107,7 @@ def train_one_epoch(
             logits = model(x)
         loss = criterion(logits.float(), y)
         if not math.isfinite(loss.item()):
-            raise NonFiniteLoss(
-                "the loss became NaN or infinite; lower the learning rate (e.g. divide --lr-head by 10)"
-            )
+            raise NonFiniteLoss(msg("loss.non_finite"))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

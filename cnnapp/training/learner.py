@@ -20,6 +20,7 @@ from cnnapp.data.ingest import Dataset
 from cnnapp.data.loaders import ImageCache, ImageDataset, make_loader
 from cnnapp.data.transforms import BatchPrep, build_augment, parse_augment
 from cnnapp.errors import NonFiniteLoss
+from cnnapp.messages import Message, msg
 from cnnapp.models.factory import FeatureTap, create_model, head_of, set_frozen, set_train_mode, split_params
 from cnnapp.models.registry import get_spec
 from cnnapp.training.config import TrainConfig
@@ -100,19 +101,19 @@ class Learner:
         self.stepped: nn.Module | None = None  # the model the current stage steps (wrapped under torchrun)
         self.data: dict[str, ImageDataset] = {}
 
-    def build(self, dataset: Dataset, say: Callable[[str], None] = lambda _: None) -> None:
+    def build(self, dataset: Dataset, say: Callable[[Message], None] = lambda _: None) -> None:
         """Pick the device, create the model and decode the images (`say` reports each step)."""
         cfg = self.cfg
         self.device = hardware.pick_device(cfg.device)
         self.bf16 = hardware.use_bf16(cfg.precision, self.device)
         self.bf16_eval = hardware.use_bf16(cfg.precision, self.device, training=False)
         self.prep = BatchPrep(self.spec.mean, self.spec.std, self.device, cfg.channels_last)
-        say(f"building {cfg.arch}")
+        say(msg("run.building_arch", arch=cfg.arch))
         model = create_model(cfg.arch, len(dataset.classes), pretrained=bool(cfg.pretrained), weights=cfg.weights)
         model = model.to(self.device)
         self.model = model.to(memory_format=torch.channels_last) if cfg.channels_last else model
         self.head = head_of(self.model, self.spec)
-        say("decoding images")
+        say(msg("run.decoding"))
         self.data = decode_splits(dataset, cfg.img_size)
 
     def describe(self) -> str:
@@ -206,10 +207,7 @@ class Learner:
         val = self.predict("val", self.uses_features(stage))
         loss, acc = self.reduce(val.loss, val.acc, len(val.targets))
         if not math.isfinite(loss):
-            raise NonFiniteLoss(
-                f"the validation loss became NaN or infinite in epoch {epoch}; "
-                "lower the learning rate (e.g. divide --lr-head by 10)"
-            )
+            raise NonFiniteLoss(msg("loss.non_finite_val", epoch=epoch))
         return loss, acc
 
     def reduce(self, loss: float, acc: float, n: int) -> tuple[float, float]:

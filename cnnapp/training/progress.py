@@ -1,5 +1,5 @@
 """Training progress: tqdm bars on stderr, throttled batch events (with an ETA) in the run's events.jsonl,
-and each epoch's metrics row and log line."""
+the trainer's usual log lines as coded events there too, and each epoch's metrics row and log line."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from tqdm import tqdm
 
+from cnnapp.messages import Message, msg
 from cnnapp.runs import RunDir
 from cnnapp.training.engine import OnBatch
 
@@ -43,8 +44,14 @@ class Progress:
             files_done=done,
             files_total=total,
             files_per_s=round(rate),
-            message=f"reading the dataset: {done:,} of {total:,} files checked ({rate:,.0f} files/s)",
+            message=msg("run.reading_files", done=done, total=total, rate=rate),
         )
+
+    def note(self, line: Message) -> None:
+        """Record a log line as an event beside the batch events: its code, for a page that shows the log in its
+        language, and its English text as written to the log, which the page finds it by."""
+        if self.run is not None:
+            self.run.log_event({"t": time.time(), "log": line.to_dict(), "text": str(line)})
 
     def bar(self, total: int, desc: str) -> tqdm:
         """A progress bar that disappears when done (silent unless `show`)."""
@@ -108,11 +115,18 @@ def metrics_row(
     }
 
 
-def epoch_line(prefix: str, train: Pair, val: Pair | None, seconds: float, improved: bool) -> str:
+def epoch_line(
+    epoch: int, epochs: int, stage: str, train: Pair, val: Pair | None, seconds: float, improved: bool
+) -> Message:
     """The log's line for one epoch (`*` marks a new best)."""
-    return (
-        f"{prefix} train loss {train[0]:.4f} acc {train[1]:.1%}"
-        + (f" | val loss {val[0]:.4f} acc {val[1]:.1%}" if val else "")
-        + f" | {seconds:.1f}s"
-        + (" *" if improved else "")
+    return msg(
+        "log.epoch",
+        epoch=epoch,
+        epochs=epochs,
+        stage=msg(f"stage.{stage}"),
+        loss=train[0],
+        acc=train[1],
+        val=msg("log.epoch_val", loss=val[0], acc=val[1]) if val else "",
+        seconds=seconds,
+        best=" *" if improved else "",
     )

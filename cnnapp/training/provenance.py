@@ -1,7 +1,8 @@
 """A run's identity: a name people can read, and the dataset it was trained on (name, size, content hash).
 
 Both live in the run's status.json (`name`, `dataset`), written when the run is queued; the name can
-be changed later (`rename`). Runs made before this, or by the command line, get their default name.
+be changed later (`rename`). Runs made before this, or by the command line, get their default name. A default name
+is also stored as a message code (`name_code`), so that a page says its parts in its language; a typed name has none.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnapp.errors import ConfigError
+from cnnapp.messages import Message, msg
 from cnnapp.runs import RunDir
 from cnnapp.training.config import TrainConfig
 
@@ -18,21 +20,30 @@ MAX_NAME = 80
 CONTENT_BUDGET = 256 * 1024**2  # bytes: a dataset up to this size is hashed by content, a bigger one by file metadata
 
 
-def training_mode(cfg: TrainConfig | dict[str, Any]) -> str:
+def training_mode(cfg: TrainConfig | dict[str, Any]) -> Message:
     """'from scratch', 'frozen', 'frozen, then unfrozen' or 'fine-tuned'."""
     values = cfg if isinstance(cfg, dict) else cfg.to_dict()
     if not (values.get("pretrained") or values.get("weights")):
-        return "from scratch"
+        return msg("mode.scratch")
     if values.get("freeze"):
-        return "frozen, then unfrozen" if values.get("unfreeze_epochs") else "frozen"
-    return "fine-tuned"
+        return msg("mode.frozen_unfrozen" if values.get("unfreeze_epochs") else "mode.frozen")
+    return msg("mode.fine_tuned")
 
 
-def default_name(cfg: TrainConfig, dataset_name: str) -> str:
+def default_name(cfg: TrainConfig, dataset_name: str) -> Message:
     """E.g. 'EfficientNet-Lite0 · shapes.zip · frozen'."""
     from cnnapp.models.registry import display_name  # imports torch: only when a run is queued
 
-    return f"{display_name(cfg.arch)} · {dataset_name} · {training_mode(cfg)}"
+    return msg("name.default", arch=display_name(cfg.arch), dataset=dataset_name, mode=training_mode(cfg))
+
+
+def _named(run: RunDir, name: Any, cfg: TrainConfig, dataset_name: str, **fields: Any) -> str:
+    """Store the run's name (the default when blank, with its code) with `fields`; returns the name."""
+    typed = clean_name(name)
+    default = None if typed else default_name(cfg, dataset_name)
+    text = typed or str(default)
+    run.update_status(name=text, name_code=default.to_dict() if default else None, **fields)
+    return text
 
 
 def clean_name(name: Any) -> str:
@@ -79,15 +90,11 @@ def fingerprint(folder: str | Path, name: str | None = None) -> dict[str, Any]:
 def record(run: RunDir, cfg: TrainConfig, name: Any = None, dataset_name: str | None = None) -> None:
     """Write the run's name (the default when blank) and its dataset's fingerprint into its status."""
     dataset = fingerprint(cfg.data, dataset_name)
-    run.update_status(name=clean_name(name) or default_name(cfg, dataset["name"]), dataset=dataset)
+    _named(run, name, cfg, dataset["name"], dataset=dataset)
 
 
 def rename(run: RunDir, name: Any) -> str:
     """Give a run a new name (blank: its default name); returns the name."""
     cfg = run.config()
     dataset = run.status().get("dataset") or {}
-    text = clean_name(name) or default_name(
-        TrainConfig.from_dict(cfg), dataset.get("name") or Path(cfg.get("data", "")).name
-    )
-    run.update_status(name=text)
-    return text
+    return _named(run, name, TrainConfig.from_dict(cfg), dataset.get("name") or Path(cfg.get("data", "")).name)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from cnnapp.messages import Message, msg
 from cnnapp.runs import cpu_state
 
 
@@ -33,8 +34,8 @@ class Patience:
             self.stale += 1
         return 0 < self.epochs <= self.stale
 
-    def reason(self) -> str:
-        return f"validation accuracy did not improve for {self.epochs} epoch{'s' if self.epochs != 1 else ''}"
+    def reason(self) -> Message:
+        return msg("patience.stale_1" if self.epochs == 1 else "patience.stale", epochs=self.epochs)
 
 
 @dataclass
@@ -79,14 +80,14 @@ class Record:
         self.patience = dataclasses.replace(self.patience, **checkpoint.get("patience", {}))  # older: none kept
         self.early_stopping = checkpoint.get("early_stopping")
 
-    def stalled(self, stage: str, epoch: int, val: tuple[float, float] | None, last: bool = False) -> str | None:
+    def stalled(self, stage: str, epoch: int, val: tuple[float, float] | None, last: bool = False) -> Message | None:
         """Apply the stage's patience to an epoch's val (loss, accuracy); when it runs out before the stage's `last`
         epoch, record the early stop and return the log's line about it."""
         if not self.patience.update(None if val is None else val[1], epoch) or last:
             return None
         best, reason = self.patience.best_epoch, self.patience.reason()
-        self.early_stopping = {"stage": stage, "epoch": epoch, "best_epoch": best, "reason": reason}
-        return f"stage '{stage}' stopped early: {reason}; keeping the best weights (epoch {self.best_epoch})"
+        self.early_stopping = {"stage": stage, "epoch": epoch, "best_epoch": best, "reason": str(reason)}
+        return msg("log.stopped_early", stage=msg(f"stage.{stage}"), reason=reason, best=self.best_epoch)
 
     def facts(self, model: nn.Module) -> dict:
         """The report's summary of the training."""

@@ -23,8 +23,9 @@ import torch
 
 from cnnapp import distributed
 from cnnapp.data.ingest import Dataset, ingest
-from cnnapp.errors import CnnappError, IngestError, RunError, expected, user_message
+from cnnapp.errors import CnnappError, IngestError, RunError, coded, expected
 from cnnapp.files import write_json
+from cnnapp.messages import Message, msg
 from cnnapp.models.factory import count_trainable
 from cnnapp.runs import CONFIG, INGEST, LABELS, LOG, ReadOnlyRun, RunDir
 from cnnapp.training.config import TrainConfig, resolve
@@ -57,9 +58,6 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-STOPPED = "stopped on request; the best weights so far and a checkpoint were saved"
-
-
 class Training:
     """Trains one resolved config into `run`. Use `execute()`; it never raises for run failures."""
 
@@ -87,13 +85,14 @@ class Training:
             self.prepare()
             state = self.load_checkpoint() if resume else None
             if state is not None:
-                self.log(f"resuming from stage {state['stage'] + 1}, epoch {state['epoch'] + 1}")
+                self.log(msg("log.resuming", stage=state["stage"] + 1, epoch=state["epoch"] + 1))
             report = self.fit(state)
-            return self.run.finish("completed", _summary(report), epoch=self.total_epochs)
+            summary = _summary(report, self.record.patience.reason())
+            return self.run.finish("completed", summary, epoch=self.total_epochs)
         except StopTraining:
             if self.record.best_state is not None:
                 self.write_report()
-            return self.run.finish("cancelled", STOPPED)
+            return self.run.finish("cancelled", msg("run.stopped"))
         except Exception as exc:  # the run must end with a clear state whatever happened
             return self._fail(exc)
         finally:
@@ -103,7 +102,7 @@ class Training:
     def prepare(self) -> None:
         """Ingest the data (rank 0) and record it in the run, seed, and build the learner."""
         cfg = self.cfg
-        self.run.update_status(message="reading the dataset")
+        self.run.update_status(message=msg("run.reading"))
         # one process decodes each image once, checking it and filling the training's cache; torchrun's ranks
         # receive the samples only (each decodes its cache), never the decoded images
         size = None if self.ctx.enabled else cfg.img_size
@@ -113,14 +112,14 @@ class Training:
         if self.main:
             dataset.save(self.run.file(INGEST))
             write_json(self.run.file(LABELS), dataset.classes)
-        self.run.update_status(state="running", message="building the model")
+        self.run.update_status(state="running", message=msg("run.building"))
         for warning in dataset.warnings:
             self.log(f"warning: {warning}")
         seed_everything(cfg.seed)
         self.learner.build(dataset, lambda message: self.run.update_status(message=message))
-        self.log(f"{cfg.arch}: {len(dataset.classes)} classes, {self.learner.describe()}")
+        self.log(msg("log.model", arch=cfg.arch, classes=len(dataset.classes), details=self.learner.describe()))
         if cfg.patience and not len(self.learner.data["val"]):
-            self.log("warning: no validation images, so no early stopping (patience needs val accuracy)")
+            self.log(msg("log.no_val_patience"))
 
     def fit(self, resume: dict | None = None) -> dict:
         """Every stage from the checkpoint's position (or the start), then the report of the best weights."""
@@ -139,10 +138,10 @@ class Training:
         optimizer, scheduler = learner.begin_stage(stage, resume)
         first_global = sum(s.epochs for s in self.stages[:index])
         trainable = count_trainable(learner.model)
-        self.log(f"stage '{stage.name}': {trainable:,} trainable parameters, {stage.epochs} epoch(s)")
+        self.log(msg("log.stage", stage=msg(f"stage.{stage.name}"), trainable=trainable, epochs=stage.epochs))
         for epoch in range(start_epoch, stage.epochs):
             number = first_global + epoch + 1
-            message = f"epoch {number}/{self.total_epochs} ({stage.name})"
+            message = msg("run.epoch", epoch=number, epochs=self.total_epochs, stage=msg(f"stage.{stage.name}"))
             self.run.update_status(epoch=number - 1, stage=stage.name, message=message)
             model, batches, prep, amp = learner.epoch_inputs(stage, number)
             start = time.time()
@@ -161,8 +160,9 @@ class Training:
                 learner.model.load_state_dict(self.record.best_state)
             self.save_checkpoint(index, stage.epochs if stop else epoch + 1, optimizer, scheduler)
             self.run.update_status(epoch=number, best_val_acc=self.record.best_acc)
-            self.log(f"{line}\n{stop}" if stop else line)
+            self.log(line)
             if stop:
+                self.log(stop)
                 break
 
     def write_report(self) -> dict:
@@ -198,13 +198,17 @@ class Training:
         """A stop was requested on this process: SIGTERM or the run's stop file."""
         return self.stop_flag or self.run.stop_requested()
 
-    def log(self, text: str) -> None:
+    def log(self, line: str | Message) -> None:
+        """Write a line to the log (the process's stderr); a coded one is also recorded as an event (`Progress.note`)
+        for a page showing the log in its language."""
         if self.main:
-            print(text, file=sys.stderr, flush=True)
+            print(line, file=sys.stderr, flush=True)
+            if isinstance(line, Message):
+                self.progress.note(line)
 
     def _end_epoch(
         self, stage: Stage, number: int, result: EpochResult, lr: float, start: float, last: bool
-    ) -> tuple[str, str | None]:
+    ) -> tuple[Message, Message | None]:
         """Validate, keep the best weights, record the metrics row; return the epoch's log line and, when the
         stage's patience ran out before its `last` epoch, the line saying so."""
         train = self.learner.reduce(result.loss, result.acc, result.images)
@@ -217,7 +221,7 @@ class Training:
             if self.main:
                 self.run.save_state(best, weights_metadata(self.cfg, self.dataset.classes))
         self.run.append_metrics(metrics_row(number, stage.name, train, val, lr, seconds, time.time() - self.started))
-        line = epoch_line(f"epoch {number}/{self.total_epochs} [{stage.name}]", train, val, seconds, improved)
+        line = epoch_line(number, self.total_epochs, stage.name, train, val, seconds, improved)
         return line, self.record.stalled(stage.name, number, val, last)
 
     def _on_sigterm(self, *_: object) -> None:
@@ -229,20 +233,20 @@ class Training:
             write_json(self.run.file(INGEST), exc.report)
         if not expected(exc):
             traceback.print_exception(exc, file=sys.stderr)
-        message = user_message(exc, details=f"; see {LOG}")
-        self.log(f"error: {message}")
+        message = coded(exc, log=LOG)
+        self.log(msg("log.error", message=message))
         return self.run.finish("failed", message)
 
 
-def _summary(report: dict) -> str:
-    """The completed run's status message."""
-    acc = report.get("val_accuracy")
-    message = "completed" + (f": val accuracy {acc:.1%}" if acc is not None else "")
-    if "test_accuracy" in report:
-        message += f", test accuracy {report['test_accuracy']:.1%}"
-    if stop := report.get("early_stopping"):
-        message += f"; stopped early after epoch {stop['epoch']} ({stop['reason']})"
-    return message
+def _summary(report: dict, stop_reason: Message) -> Message:
+    """The completed run's status message; `stop_reason` says why a stage stopped early, if one did."""
+    acc, test, stop = report.get("val_accuracy"), report.get("test_accuracy"), report.get("early_stopping")
+    return msg(
+        "run.completed",
+        val=msg("run.completed_val", acc=acc) if acc is not None else "",
+        test=msg("run.completed_test", acc=test) if "test_accuracy" in report else "",
+        early=msg("run.stopped_early", epoch=stop["epoch"], reason=stop_reason) if stop else "",
+    )
 
 
 def _main_thread() -> bool:
@@ -284,7 +288,7 @@ def _failure_recorded(run_dir: Path | str | None, ctx: distributed.Context) -> I
     except CnnappError as exc:
         run = RunDir(run_dir) if run_dir is not None and ctx.main else None
         if run is not None and run.status().get("state") == "queued":
-            run.update_status(state="failed", ended=time.time(), message=str(exc))
+            run.update_status(state="failed", ended=time.time(), message=exc.message)
         raise
 
 

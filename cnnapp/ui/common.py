@@ -1,9 +1,11 @@
-"""Helpers the tabs share: error conversion, run pickers, number formatting, status badges and training curves."""
+"""Helpers the tabs share: error conversion, engine messages in the page's language, run pickers, number formatting,
+status badges and training curves."""
 
 from __future__ import annotations
 
 import functools
 import html
+import json
 import math
 import re
 import time
@@ -16,8 +18,10 @@ import pandas as pd
 
 from cnnapp.errors import CnnappError
 from cnnapp.jobs import sessions
-from cnnapp.runs import ACTIVE, STATES, RunDir
-from cnnapp.ui.i18n import T, say
+from cnnapp.messages import ENGLISH, Message, render
+from cnnapp.runs import ACTIVE, EVENTS, STATES, RunDir
+from cnnapp.ui.i18n import DEFAULT, T, lang, say
+from cnnapp.ui.strings import STRINGS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -59,27 +63,77 @@ def plain(message: str) -> str:
     return FLAG.sub(lambda m: FLAG_WORDS.get(m.group(1), "“" + m.group(1).replace("-", " ") + "”"), message)
 
 
-# the engine's most frequent run messages (`training.train`, `jobs.worker`, `runs`), said in the page's language
-ENGINE_MESSAGES = {
-    "starting": "common.msg_starting",
-    "starting the training process": "common.msg_starting_process",
-    "reading the dataset": "common.msg_reading",
-    "building the model": "common.msg_building",
-    "waiting for a free training slot": "common.msg_waiting",
-    "cancelled before it started": "common.msg_cancelled",
-    "stopped on request; the best weights so far and a checkpoint were saved": "common.msg_stopped",
+# what the engine says (`cnnapp.messages`), by code, in each language but English: a page in English renders with
+# `ENGLISH` itself, so that the engine's English and the page's never differ
+ENGINE = {
+    code: {key.removeprefix("engine."): text for key, text in table.items() if key.startswith("engine.")}
+    for code, table in STRINGS.items()
+    if code != DEFAULT
 }
-EPOCH_MESSAGE = re.compile(r"epoch (\d+)/(\d+) \((full|frozen|unfrozen)\)")
 
 
-def run_message(message: str) -> str:
-    """A run's status message in the page's language when it is one of the engine's usual ones, else in its words."""
-    if message in ENGINE_MESSAGES:
-        return say(ENGINE_MESSAGES[message])
-    epoch = EPOCH_MESSAGE.fullmatch(message)
-    if epoch:
-        return say("common.msg_epoch", epoch=epoch[1], epochs=epoch[2], stage=say(f"common.stage_{epoch[3]}"))
-    return plain(message)
+def engine_text(message: Message | dict | None, fallback: str = "") -> str:
+    """An engine message, or its stored form (`Message.to_dict`), in the page's language; `fallback` (the English
+    text that files from before the codes hold alone) when there is none. Never matched by its English text."""
+    if not isinstance(message, Message):
+        message = Message.from_dict(message)
+    if message is None:
+        return fallback
+    code = lang()
+    return render(message, ENGLISH if code == DEFAULT else ENGINE[code])
+
+
+def run_message(status: dict) -> str:
+    """A run's status message in the page's language and the app's words (`plain`)."""
+    return plain(engine_text(status.get("message_code"), status.get("message") or ""))
+
+
+def error_text(exc: CnnappError) -> str:
+    """A user-facing error in the page's language and the app's words."""
+    return plain(engine_text(exc.message))
+
+
+def run_name(status: dict, fallback: str = "") -> str:
+    """A run's name in the page's language: a default name's parts translated, a name someone typed as typed."""
+    return engine_text(status.get("name_code"), status.get("name") or fallback)
+
+
+def listed_name(root: Path, run_id: str, name: str) -> str:
+    """`run_name` of a run listed by `sessions.list_runs` (whose `name` is the English one)."""
+    return run_name(RunDir.of(run_id, root).status(), name)
+
+
+def log_tail(run: RunDir, lines: int) -> str:
+    """The last `lines` of the run's log, the trainer's usual lines in the page's language; the others (warnings,
+    tracebacks, progress bars) as they are.
+
+    A usual line is recorded with its code beside the log (`Progress.note`), with the English text it was written
+    with: the line in the log is found by that text, so rewording the engine's English loses nothing."""
+    tail = run.log_tail(lines)
+    coded = _log_lines(run) if tail else {}
+    return "\n".join(engine_text(coded[line]) if line in coded else line for line in tail.split("\n"))
+
+
+def _log_lines(run: RunDir) -> dict[str, Message]:
+    """The run's coded log lines by their English text."""
+    found = {}
+    try:
+        with open(run.file(EVENTS), "rb") as events:
+            for line in events:
+                event = _json_line(line) if b'"log"' in line else None
+                message = Message.from_dict(event.get("log")) if isinstance(event, dict) else None
+                if message is not None and isinstance(event.get("text"), str):
+                    found[event["text"]] = message
+    except OSError:
+        return {}
+    return found
+
+
+def _json_line(line: bytes) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError:  # a line being written
+        return None
 
 
 def user_errors(fn: F, escape: bool = True) -> F:
@@ -87,8 +141,9 @@ def user_errors(fn: F, escape: bool = True) -> F:
 
     Applied one way: handlers raise CnnappError like any other code, and each tab's `build()` wraps a
     handler where it wires it to an event (`user_errors(partial(fn, root))`), so handlers stay plain
-    functions that call each other and are tested directly. The browser shows the message in the app's
-    words (`plain`) as HTML, so escaped; with `escape` False (API replies) it is the engine's text.
+    functions that call each other and are tested directly. The browser shows the message in the page's language
+    and the app's words (`error_text`) as HTML, so escaped; with `escape` False (API replies) it is the engine's
+    English text.
     """
 
     @functools.wraps(fn)
@@ -96,7 +151,7 @@ def user_errors(fn: F, escape: bool = True) -> F:
         try:
             return fn(*args, **kwargs)
         except CnnappError as exc:
-            text = html.escape(plain(str(exc)), quote=False) if escape else str(exc)
+            text = html.escape(error_text(exc), quote=False) if escape else str(exc)
             raise gr.Error(text, print_exception=False) from None
 
     return wrapper  # type: ignore[return-value]
@@ -107,13 +162,14 @@ def api_errors(fn: F) -> F:
     return user_errors(fn, escape=False)
 
 
-def run_label(row: Any) -> str:
-    """'name · dataset · accuracy · date' for a row of `sessions.list_runs` (the state while there is no accuracy;
-    the dataset only once when the name says it already, as default names do)."""
+def run_label(row: Any, root: Path) -> str:
+    """'name · dataset · accuracy · date' for a row of `sessions.list_runs` (the name in the page's language, the
+    state while there is no accuracy; the dataset only once when the name says it already, as default names do)."""
+    name = listed_name(root, row.run_id, row.name)
     score = state_name(row.state) if pd.isna(row.best_val_acc) else pct(row.best_val_acc)
     date = row.created.replace("T", " ")[:16] if isinstance(row.created, str) else ""
-    dataset = "" if str(row.dataset) in str(row.name) else row.dataset
-    return " · ".join(str(part) for part in (row.name, dataset, score, date) if part)
+    dataset = "" if str(row.dataset) in str(name) else row.dataset
+    return " · ".join(str(part) for part in (name, dataset, score, date) if part)
 
 
 def session_runs(
@@ -136,7 +192,7 @@ def session_runs(
         and Path(RunDir.of(r.run_id, root).config().get("data") or "").resolve() == data
     ]
     best = max(trained_on_it, key=lambda r: r.best_val_acc, default=None)  # the first, the newest, wins ties
-    return [(run_label(r), r.run_id) for r in rows], best.run_id if best is not None else None
+    return [(run_label(r, root), r.run_id) for r in rows], best.run_id if best is not None else None
 
 
 def run_dropdown(
@@ -214,10 +270,10 @@ def progress_html(run: RunDir, status: dict) -> str:
             text += say("common.time_left", left=duration(left))
     elif state == "ingesting" and status.get("files_total"):
         fraction = min(1.0, (status.get("files_done") or 0) / status["files_total"])
-        text = html.escape(run_message(status.get("message") or state_name(state)), quote=False)
+        text = html.escape(run_message(status) or state_name(state), quote=False)
     else:
         fraction = (status.get("epoch") or 0) / epochs if epochs else 0.0
-        text = html.escape(run_message(status.get("message") or state_name(state)), quote=False)
+        text = html.escape(run_message(status) or state_name(state), quote=False)
     return (
         f'<div class="cnn-progress" role="progressbar" aria-valuenow="{fraction * 100:.0f}" '
         'aria-valuemin="0" aria-valuemax="100">'

@@ -21,7 +21,7 @@ from cnnapp.data.images import fit_square, load_rgb
 from cnnapp.data.ingest import Dataset
 from cnnapp.errors import CnnappError, ConfigError, DataError
 from cnnapp.ui import builder_panel
-from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, plain, user_errors
+from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, engine_text, error_text, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import EXAMPLE_NAME, chosen, load_dataset
 from cnnapp.ui.dataset_state import restore as restore_dataset
@@ -67,12 +67,13 @@ def _gallery(found: Dataset) -> list[tuple[Image.Image, str]]:
     return items
 
 
-def _report(skipped: list[dict[str, str]], warnings: list[str]) -> tuple[gr.Accordion, str, pd.DataFrame]:
+def _report(skipped: list[dict[str, Any]], warnings: list[str]) -> tuple[gr.Accordion, str, pd.DataFrame]:
     lines = [f"- ⚠ {html.escape(w, quote=False)}" for w in warnings] or ["- " + say("data.no_warnings")]
     listed = say("data.skipped_listed") if skipped else "."
     lines.append("- " + say("data.skipped_count", n=len(skipped)) + listed)
     label = say("data.report_label", skipped=len(skipped), warnings=len(warnings))
-    frame = pd.DataFrame(skipped, columns=["path", "reason"]).rename(
+    reasons = [engine_text(entry.get("reason_code"), entry["reason"]) for entry in skipped]  # in the page's language
+    frame = pd.DataFrame({"path": [entry["path"] for entry in skipped], "reason": reasons}).rename(
         columns={"path": say("data.col_path"), "reason": say("data.col_reason")}
     )
     return gr.Accordion(label=label, open=bool(skipped or warnings)), "\n".join(lines), frame
@@ -120,7 +121,7 @@ def choose(root: Path, source: Callable[[], str | Path], name: str, current: dic
     try:
         found = load_dataset(source(), root)
     except CnnappError as exc:
-        reason = html.escape(plain(str(exc)), quote=False)
+        reason = html.escape(error_text(exc), quote=False)
         gr.Warning(say("data.cannot_use", name=html.escape(name, quote=False), reason=reason))
         still = say("data.still_using", name=html.escape(current["name"], quote=False)) if current else ""
         failed = say("data.cannot_use", name=f"<b>{html.escape(name, quote=False)}</b>", reason=reason)
@@ -185,7 +186,7 @@ def augment_preview(root: Path, dataset: dict[str, Any] | None, spec: str | None
         pipeline = build_augment(spec or "none", PREVIEW_PX, seed=seed)
         text = describe_augment(spec or "none")
     except ConfigError as exc:
-        return f"⚠ {html.escape(plain(str(exc)), quote=False)}", []
+        return f"⚠ {html.escape(error_text(exc), quote=False)}", []
     found = load_dataset(dataset["source"], root)
     by_class: dict[int, list[str]] = {}
     for path, label in zip(found.paths("train"), found.labels("train")):

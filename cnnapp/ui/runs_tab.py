@@ -23,6 +23,7 @@ from cnnapp.ui.common import (
     curve_plots,
     curves,
     duration,
+    listed_name,
     pct,
     run_message,
     shown_state,
@@ -71,7 +72,7 @@ def runs_frame(root: Path, session: str | None = None, jobs: JobManager | None =
     return pd.DataFrame(
         {
             "run": frame["run_id"],
-            "name": frame["name"],
+            "name": [listed_name(root, run, name) for run, name in zip(frame["run_id"], frame["name"])],
             "dataset": frame["dataset"],
             "state": [_state(state, place(r)) for state, r in zip(frame["state"], frame["run_id"])],
             "architecture": frame["arch"],
@@ -142,7 +143,7 @@ def _details(run: RunDir) -> str:
         if dataset
         else ""
     )
-    message = html.escape(run_message(status.get("message") or ""), quote=False)
+    message = html.escape(run_message(status), quote=False)
     lines = [
         f"{badge(shown_state(run, status))} &nbsp;<b>{run.id}</b> · {message}",
         "",

@@ -26,9 +26,11 @@ from cnnapp.ui.common import (
     badge,
     curve_plots,
     curves,
+    log_tail,
     plain,
     progress_html,
     run_message,
+    run_name,
     shown_state,
     user_errors,
 )
@@ -182,10 +184,10 @@ def reattach(jobs: JobManager, session: str | None = None) -> tuple:
 def status_line(run: RunDir, status: dict, place: int | None) -> str:
     """Badge, name, id and what is happening (with the place in the queue while waiting)."""
     state = shown_state(run, status)
-    message = say("train.stopping") if state == "stopping" else run_message(status.get("message") or "")
+    message = say("train.stopping") if state == "stopping" else run_message(status)
     if place and state == "queued":
         message = say("train.place", place=place)
-    name = html.escape(status.get("name") or "", quote=False)
+    name = html.escape(run_name(status), quote=False)
     return f"{badge(state)} &nbsp;<b>{name}</b> <code>{run.id}</code> · {html.escape(message, quote=False)}"
 
 
@@ -208,7 +210,7 @@ def refresh(jobs: JobManager, run_id: str | None, seen: Any, session: str | None
         status_line(run, status, jobs.position(run.id)),
         progress_html(run, status),
         *plots,
-        run.log_tail(12),
+        log_tail(run, 12),
         gr.Timer(active=active),
         gr.Button(interactive=active and not run.stop_requested()),
         key,

@@ -35,18 +35,6 @@ EN = {
     "common.split_validation": "validation",
     "common.yes": "yes",
     "common.no": "no",
-    # the engine's most frequent run messages (`cnnapp.ui.common.ENGINE_MESSAGES`)
-    "common.msg_starting": "starting",
-    "common.msg_starting_process": "starting the training process",
-    "common.msg_reading": "reading the dataset",
-    "common.msg_building": "building the model",
-    "common.msg_waiting": "waiting for a free training slot",
-    "common.msg_cancelled": "cancelled before it started",
-    "common.msg_stopped": "stopped on request; the best weights so far and a checkpoint were saved",
-    "common.msg_epoch": "epoch {epoch}/{epochs} ({stage})",
-    "common.stage_full": "whole network",
-    "common.stage_frozen": "frozen",
-    "common.stage_unfrozen": "unfrozen",
 }
 ES = {
     "common.header": (
@@ -81,15 +69,4 @@ ES = {
     "common.split_validation": "validación",
     "common.yes": "sí",
     "common.no": "no",
-    "common.msg_starting": "empezando",
-    "common.msg_starting_process": "iniciando el proceso de entrenamiento",
-    "common.msg_reading": "leyendo el conjunto de datos",
-    "common.msg_building": "construyendo el modelo",
-    "common.msg_waiting": "esperando un hueco libre para entrenar",
-    "common.msg_cancelled": "cancelada antes de empezar",
-    "common.msg_stopped": "detenida a petición; se guardaron los mejores pesos hasta ahora y un punto de control",
-    "common.msg_epoch": "época {epoch}/{epochs} ({stage})",
-    "common.stage_full": "toda la red",
-    "common.stage_frozen": "congelada",
-    "common.stage_unfrozen": "descongelada",
 }

@@ -1,0 +1,141 @@
+"""What the engine tells a person (`cnnapp.messages`), by its code: `engine.<code>`, with the same `{fields}` as the
+English. The English is the engine's own (`cnnapp.messages.ENGLISH`, listed here so both tables have every code); a
+page in English renders with `ENGLISH` itself, a Spanish page with `ES`. See `cnnapp.ui.common.engine_text`."""
+
+from cnnapp.messages import ENGLISH
+
+EN = {f"engine.{code}": text for code, text in ENGLISH.items()}
+ES = {
+    # a run's status
+    "engine.run.starting": "empezando",
+    "engine.run.starting_process": "iniciando el proceso de entrenamiento",
+    "engine.run.reading": "leyendo el conjunto de datos",
+    "engine.run.reading_files": (
+        "leyendo el conjunto de datos: {done:,} de {total:,} archivos comprobados ({rate:,.0f} archivos/s)"
+    ),
+    "engine.run.building": "construyendo el modelo",
+    "engine.run.building_arch": "construyendo {arch}",
+    "engine.run.decoding": "decodificando las imágenes",
+    "engine.run.waiting": "esperando un hueco libre para entrenar",
+    "engine.run.cancelled_before_start": "cancelada antes de empezar",
+    "engine.run.stopped": "detenida a petición; se guardaron los mejores pesos hasta ahora y un punto de control",
+    "engine.run.epoch": "época {epoch}/{epochs} ({stage})",
+    "engine.run.completed": "completada{val}{test}{early}",
+    "engine.run.completed_val": ": exactitud de validación {acc:.1%}",
+    "engine.run.completed_test": ", exactitud de prueba {acc:.1%}",
+    "engine.run.stopped_early": "; detenida antes de tiempo tras la época {epoch} ({reason})",
+    "engine.stage.full": "toda la red",
+    "engine.stage.frozen": "congelada",
+    "engine.stage.unfrozen": "descongelada",
+    # early stopping
+    "engine.patience.stale": "la exactitud de validación no mejoró en {epochs} épocas",
+    "engine.patience.stale_1": "la exactitud de validación no mejoró en {epochs} época",
+    # the trainer's usual log lines
+    "engine.log.resuming": "reanudando desde la etapa {stage}, época {epoch}",
+    "engine.log.model": "{arch}: {classes} clases, {details}",
+    "engine.log.no_val_patience": (
+        "aviso: no hay imágenes de validación, así que no hay parada temprana (la paciencia necesita la exactitud "
+        "de validación)"
+    ),
+    "engine.log.stage": "etapa '{stage}': {trainable:,} parámetros entrenables, {epochs} época(s)",
+    "engine.log.epoch": (
+        "época {epoch}/{epochs} [{stage}] pérdida de entrenamiento {loss:.4f} exactitud {acc:.1%}{val} | "
+        "{seconds:.1f}s{best}"
+    ),
+    "engine.log.epoch_val": " | pérdida de validación {loss:.4f} exactitud {acc:.1%}",
+    "engine.log.stopped_early": (
+        "la etapa '{stage}' se detuvo antes de tiempo: {reason}; se conservan los mejores pesos (época {best})"
+    ),
+    "engine.log.error": "error: {message}",
+    # training failures
+    "engine.loss.non_finite": (
+        "la pérdida se volvió NaN o infinita; baja la tasa de aprendizaje (p. ej. divide la de la cabeza entre 10)"
+    ),
+    "engine.loss.non_finite_val": (
+        "la pérdida de validación se volvió NaN o infinita en la época {epoch}; baja la tasa de aprendizaje "
+        "(p. ej. divide la de la cabeza entre 10)"
+    ),
+    # run names
+    "engine.name.default": "{arch} · {dataset} · {mode}",
+    "engine.mode.scratch": "desde cero",
+    "engine.mode.frozen": "congelada",
+    "engine.mode.frozen_unfrozen": "congelada y luego descongelada",
+    "engine.mode.fine_tuned": "ajuste fino",
+    # errors of any kind
+    "engine.error.out_of_memory": (
+        "memoria insuficiente: reduce el tamaño de lote o el tamaño de imagen, o elige una arquitectura más pequeña"
+    ),
+    "engine.error.disk_full": "el disco está lleno: borra ejecuciones o exportaciones para liberar espacio",
+    "engine.error.disk_full_at": "{disk_full} ({where})",
+    "engine.error.files": (
+        "no se pudieron leer o escribir archivos ({problem}: {file}); comprueba el espacio en disco y los permisos"
+    ),
+    "engine.error.unexpected": "error inesperado ({kind}: {first}){see}",
+    "engine.error.see_log": "; mira {file}",
+    # datasets
+    "engine.data.not_found": (
+        "no se encontró el conjunto de datos: {source}; da una carpeta con subcarpetas por clase o un .zip"
+    ),
+    "engine.data.not_folder_or_zip": (
+        "'{name}' no es una carpeta ni un archivo .zip; da una carpeta al estilo ImageFolder o un .zip"
+    ),
+    "engine.data.no_classes": (
+        "no se encontraron carpetas de clases en {place}: se espera <carpeta>/<clase>/<imagen> o "
+        "<carpeta>/train/<clase>/<imagen>"
+    ),
+    "engine.data.no_valid_images": (
+        "no se encontraron imágenes válidas en {place} ({skipped} archivo(s) omitido(s); mira el informe)"
+    ),
+    "engine.data.one_class": (
+        "solo una clase ({name}) tiene imágenes: un clasificador necesita al menos dos carpetas de clases"
+    ),
+    "engine.skip.macos": "carpeta de recursos de macOS",
+    "engine.skip.bookkeeping": "archivo interno de cnnapp",
+    "engine.skip.hidden": "archivo o carpeta oculta",
+    "engine.skip.system": "archivo del sistema operativo",
+    "engine.skip.not_image": "no es un archivo de imagen ({ext})",
+    "engine.skip.no_extension": "sin extensión",
+    "engine.skip.link": "enlace simbólico; no se sigue",
+    "engine.skip.outside_class": "no está dentro de una carpeta de clase",
+    "engine.skip.not_a_split": "carpeta junto a train/val/test que no es una partición; se ignora",
+    "engine.skip.no_training_folder": "la clase '{name}' no tiene carpeta de entrenamiento",
+    "engine.skip.duplicate": "duplicado de {first}",
+    "engine.skip.unreadable": "archivo ilegible ({problem})",
+    # archives
+    "engine.archive.not_found": "no se encontró el archivo comprimido: {path}",
+    "engine.archive.not_zip": (
+        "'{name}' no es un archivo zip (el archivo está dañado o tiene otro formato); sube un archivo .zip"
+    ),
+    "engine.archive.corrupt": "'{name}' es un zip dañado o no admitido ({problem}); vuelve a crear el archivo",
+    "engine.archive.too_many_files": (
+        "el archivo comprimido tiene más de {limit:,} archivos; divídelo o aumenta CNNAPP_ZIP_MAX_FILES"
+    ),
+    "engine.archive.too_large": (
+        "el archivo comprimido ocupa más de {gib:.1f} GiB al extraerlo; sube un conjunto de datos más pequeño o "
+        "aumenta CNNAPP_ZIP_MAX_BYTES"
+    ),
+    "engine.archive.bomb_member": (
+        "'{name}' se comprime a razón de {ratio:.0f}:1, lo que parece una bomba zip; no se extrajo el archivo"
+    ),
+    "engine.archive.bomb": "el archivo se expande {ratio:.0f}:1, lo que parece una bomba zip; no se extrajo",
+    "engine.archive.oversized_member": "'{name}' es más grande de lo que dice su cabecera; no se extrajo el archivo",
+    "engine.archive.disk_full": "{disk_full}, y luego vuelve a subir '{name}'",
+    "engine.archive.cannot_extract": "no se pudo extraer '{name}': {problem}",
+    "engine.archive.unsafe_path": "ruta insegura que saldría de la carpeta de extracción; no se extrajo",
+    "engine.archive.link": "enlace simbólico; no se extrajo",
+    "engine.archive.duplicate_name": "nombre de entrada repetido; se conservó la primera, '{first}'",
+    "engine.archive.nested": "archivo comprimido anidado; no se extrajo (descomprímelo y sube su contenido)",
+    "engine.archive.name_too_long": "nombre demasiado largo para este sistema de archivos; no se extrajo",
+    "engine.archive.file_and_folder": "un archivo y una carpeta del zip tienen el mismo nombre; no se extrajo",
+    "engine.archive.cannot_write": "no se puede escribir en este sistema de archivos ({problem}); no se extrajo",
+    # image files
+    "engine.image.too_large": (
+        "imagen demasiado grande ({width}×{height} píxeles, límite {limit:,}); redúcela o aumenta "
+        "CNNAPP_MAX_IMAGE_PIXELS"
+    ),
+    "engine.image.bomb": "imagen demasiado grande (protección contra bombas de descompresión: {problem})",
+    "engine.image.not_image": "no es una imagen válida (el contenido no es un formato de imagen que PIL sepa leer)",
+    "engine.image.not_found": "archivo no encontrado",
+    "engine.image.corrupt": "imagen truncada o dañada ({problem})",
+    "engine.text": "{text}",
+}
