@@ -11,6 +11,7 @@ from cnnapp.ui import compare_tab, evaluate_tab, export_tab, predict_tab
 from cnnapp.ui.common import run_dropdown, session_runs
 
 CHOICES = [("newest", "c"), ("middle", "b"), ("oldest", "a")]
+EMPTY_WEIGHTS = (2).to_bytes(8, "little") + b"{}"
 
 
 def test_picked_elsewhere_then_the_current_choice_then_the_best_then_the_newest():
@@ -30,8 +31,8 @@ def _run(root, data, *files: str, accuracy: float | None = None, state: str = "c
     run.update_status(state=state, created=time.time(), name=name or run.id, dataset={"name": data.name})
     if accuracy is not None:
         run.append_metrics({"epoch": 1, "val_acc": accuracy})
-    for name in files:
-        run.file(name).write_bytes(b"")
+    for name in files:  # weights: an empty but well-formed safetensors file (header {}), else an empty file
+        run.file(name).write_bytes(EMPTY_WEIGHTS if name.endswith(".safetensors") else b"")
     time.sleep(0.01)
     return run
 

@@ -138,4 +138,30 @@ ES = {
     "engine.image.not_found": "archivo no encontrado",
     "engine.image.corrupt": "imagen truncada o dañada ({problem})",
     "engine.text": "{text}",
+    # job manager
+    "engine.run.waiting_resume": "esperando un hueco libre para entrenar y continuar desde su punto de control",
+    "engine.run.waiting_restart": (
+        "esperando un hueco libre para entrenar y empezar de nuevo (no se guardó ningún punto de control)"
+    ),
+    "engine.run.shut_down_before_start": "la app se cerró antes de que empezara esta ejecución",
+    "engine.run.app_stopped_before_start": "la app se detuvo antes de que empezara esta ejecución en cola",
+    "engine.run.start_failed": "no se pudo iniciar el proceso de entrenamiento ({reason})",
+    "engine.run.process_gone": "el proceso de entrenamiento (pid {pid}) ya no existe (la máquina se reinició)",
+    "engine.run.process_ended": (
+        "el proceso de entrenamiento (pid {pid}) terminó sin acabar (detenido a la fuerza, fallo o reinicio de la "
+        "máquina)"
+    ),
+    "engine.run.ended_unknown": (
+        "el proceso de entrenamiento terminó sin acabar (se inició antes de que la app se reiniciara)"
+    ),
+    "engine.run.killed": "el proceso de entrenamiento fue detenido a la fuerza ({signal})",
+    "engine.run.exit_code": "el proceso de entrenamiento terminó con el código {exit_code}; mira {log}",
+    "engine.run.sending_signal": "el proceso no se detuvo a tiempo; enviando {signal}",
+    "engine.run.stopped_on_request": "detenida a petición",
+    "engine.run.stopped_killed": "detenida a petición (hubo que detener el proceso a la fuerza)",
+    "engine.run.time_limit": (
+        "detenida tras {minutes:g} min, el límite de este servidor para una ejecución (fijado por "
+        "CNNAPP_MAX_RUN_MINUTES); se guardaron los mejores pesos hasta ahora y un punto de control: reanúdala para "
+        "continuar"
+    ),
 }
