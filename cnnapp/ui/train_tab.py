@@ -1,8 +1,6 @@
-"""Train tab: the form (architecture and settings, the run's name) and Start; the followed run below it is
-`run_panel`'s, the learning-rate finder `lr_finder`'s.
-
-Handlers take the form as one dict, field name → value (`by_name`): no field can shift. The defaults that follow
-from the architecture and from starting from weights are `training.defaults`'s.
+"""Train tab: the form (settings, the run's name) and Start; the followed run is `run_panel`'s, the learning-rate
+finder `lr_finder`'s. Handlers get the form as one dict by field name (`by_name`): no field can shift. The defaults
+that follow from the architecture and from starting from weights are `training.defaults`'s.
 """
 
 from __future__ import annotations
