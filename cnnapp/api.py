@@ -8,6 +8,7 @@ They take and return plain values and raise `CnnappError` subclasses with a mess
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -22,6 +23,7 @@ from cnnapp.jobs.uploads import keep_upload
 from cnnapp.jobs.worker import JobManager
 from cnnapp.limits import check_top_k, load_json
 from cnnapp.runs import STARTED
+from cnnapp.training import provenance
 from cnnapp.training.config import TrainConfig, resolve
 
 SERVER_PATH_OPTIONS = ("data", "weights")
@@ -35,7 +37,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def parse_config(text: str | None) -> dict[str, Any]:
-    """A JSON object of training options (the CLI's names). Raises ConfigError."""
+    """A JSON object of training options (the CLI's names) and an optional run `name`. Raises ConfigError."""
     try:
         values = load_json(text, "config") if text and text.strip() else {}
     except ConfigError as exc:
@@ -56,12 +58,13 @@ def start_training(jobs: JobManager, dataset: str | Path | None, config: str | N
     the dataset's file, size and class limits apply); a dataset it cannot use fails the run, with the reason
     in its message and `ingest.json`.
 
-    Everything that needs no upload (the config, the limits, free space) is checked before the archive is opened.
+    Everything that needs no upload (the config and the run's name, the limits, free space) is checked before the
+    archive is opened; the config is resolved then, once, and queued as it is.
     """
     sessions.require(session)
     values = parse_config(config)
-    if dataset:
-        resolve(TrainConfig.from_dict({**values, "data": str(dataset)}))
+    name = provenance.clean_name(values.pop("name", None))
+    cfg = resolve(TrainConfig.from_dict({**values, "data": str(dataset)})) if dataset else None
     jobs.admit(session)
     if not dataset:
         raise DataError("no dataset: upload a .zip of <class>/<image> folders")
@@ -73,7 +76,8 @@ def start_training(jobs: JobManager, dataset: str | Path | None, config: str | N
     check_zip(upload)
     kept = keep_upload(upload, jobs.root)
     try:
-        return jobs.submit({**values, "data": str(kept)}, session, dataset_name=upload.name).id
+        queued = dataclasses.replace(cfg, data=str(kept))  # the kept copy of the archive resolve saw
+        return jobs.submit(queued, session, dataset_name=upload.name, name=name).id
     except CnnappError:
         shutil.rmtree(kept.parent, ignore_errors=True)
         raise

@@ -16,19 +16,21 @@ from dataclasses import fields
 from cnnapp import settings
 from cnnapp.errors import CnnappError
 from cnnapp.training.config import OPTIMIZERS, SCHEDULERS, TrainConfig
-from cnnapp.training.defaults import PRETRAINED_IMG_SIZE, SMALL_IMG_SIZE
+from cnnapp.training.defaults import BACKBONE_DIVISOR, LR_HEAD, PRETRAINED_IMG_SIZE, SMALL_IMG_SIZE
 
 HELP = {
     "data": "dataset: a folder of <class>/<image> (or train/val/test/<class>/<image>) or a .zip of one",
     "arch": "architecture name (see `python -m cnnapp models`; any timm model name also works)",
-    "pretrained": "start from ImageNet weights (default: when the architecture has them)",
-    "freeze": "train only the head, backbone frozen with BatchNorm in eval mode (default: when pretrained)",
+    "pretrained": "start from ImageNet weights (default: when the architecture has them here and no --weights)",
+    "freeze": "train only the head, backbone frozen with BatchNorm in eval mode "
+    "(default: when it starts from weights, --pretrained or --weights)",
     "epochs": "epochs of the first (or only) stage",
     "unfreeze_epochs": "after the frozen stage, unfreeze and train this many epochs at the backbone learning rate",
     "patience": "early stopping: end a stage once validation accuracy has not improved for this many epochs, "
     "keeping the best weights (0: off; each stage has its own patience)",
-    "lr_head": "learning rate of the classification head",
-    "lr_backbone": "learning rate of the backbone (default: lr-head/10 when pretrained, else lr-head)",
+    "lr_head": f"learning rate of the classification head (default: {LR_HEAD:g})",
+    "lr_backbone": f"learning rate of the backbone (default: lr-head/{BACKBONE_DIVISOR} when it starts from weights, "
+    "else lr-head)",
     "optimizer": f"one of {', '.join(OPTIMIZERS)}",
     "weight_decay": "weight decay",
     "momentum": "momentum (sgd, rmsprop)",
@@ -72,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--config", help="JSON file of options (command-line options override it)")
     t.add_argument("--run-dir", help="write the run here instead of <workspace>/runs/<run_id>")
     t.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its last checkpoint")
+    t.add_argument(
+        "--queued", metavar="RUN_DIR", help="train the run the app queued there, with the config it stored (as is)"
+    )
     t.add_argument("--quiet", action="store_true", help="no progress bars")
 
     f = sub.add_parser(
@@ -172,11 +177,13 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from cnnapp import hardware
-    from cnnapp.training.train import resume_training, train
+    from cnnapp.training.train import resume_training, train, train_queued
 
     hardware.configure_threads()
     if args.resume:
         run, status = resume_training(args.resume, progress=not args.quiet)
+    elif args.queued:
+        run, status = train_queued(args.queued, progress=not args.quiet)
     else:
         run, status = train(_train_config(args), args.run_dir, progress=not args.quiet)
     state = status.get("state")

@@ -72,6 +72,19 @@ def test_upload_train_and_predict_over_http(live_app, client, small_dataset, tmp
     assert probs == sorted(probs, reverse=True) and sum(probs) == pytest.approx(1, abs=1e-3)
 
 
+def test_a_run_started_over_http_takes_its_name_from_the_config(live_app, client, small_dataset, tmp_path):
+    archive = zip_folder(small_dataset, tmp_path / "small.zip")
+    with pytest.raises(AppError, match="keep it under 80"):  # checked before the upload is opened
+        client.predict(handle_file(archive), json.dumps({"name": "x" * 81}), api_name="/start_training")
+    assert client.predict(api_name="/list_runs") == []
+    config = json.dumps({"name": "  my\nfirst run ", "arch": "lenet5", "epochs": 1, "batch_size": 8})
+    run_id = client.predict(dataset=handle_file(archive), config=config, api_name="/start_training")
+    assert status_of(client, run_id)["name"] == "my first run"
+    assert [(r["run_id"], r["name"]) for r in client.predict(api_name="/list_runs")] == [(run_id, "my first run")]
+    assert live_app.wait_until_finished(run_id)["state"] == "completed"
+    assert "name" not in RunDir(live_app.jobs.root / "runs" / run_id).config(), "a name is the run's, not a setting"
+
+
 def test_imagenet_prediction_over_http(client, photos):
     result = client.predict(
         image=handle_file(photos["coffee"]), model="imagenet:tf_efficientnet_lite0", top_k=2, api_name="/predict"

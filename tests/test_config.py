@@ -2,6 +2,7 @@ import pytest
 
 from cnnapp.errors import ConfigError
 from cnnapp.training.config import TrainConfig, resolve
+from cnnapp.training.defaults import FIRST_PAGE, LR_HEAD, OFFLINE_ARCH, Defaults, defaults, recommended_size
 
 
 def test_architecture_defaults_are_filled():
@@ -55,3 +56,56 @@ def test_bad_settings_are_refused_before_any_work(values, message):
 def test_unknown_option_is_an_error():
     with pytest.raises(ConfigError, match="unknown option 'colour'"):
         TrainConfig.from_dict({"colour": "red"})
+
+
+def test_one_owner_decides_the_defaults_and_the_first_page_agrees():
+    lite = defaults(OFFLINE_ARCH)
+    assert lite == FIRST_PAGE, "the first page shows the default architecture's defaults without asking the registry"
+    assert (lite.pretrained, lite.freeze, lite.img_size) == (True, True, 128)
+    assert lite.lr_backbone == pytest.approx(lite.lr_head / 10) and lite.lr_head == TrainConfig().lr_head
+    assert defaults("lenet5") == Defaults(False, False, 28, LR_HEAD, LR_HEAD)
+    assert defaults("resnet18").pretrained is False, "no ImageNet weights here: the default is what can work"
+    from_file = defaults("resnet18", weights="w.safetensors", lr_head=0.02)
+    assert (from_file.pretrained, from_file.freeze, from_file.img_size) == (False, True, 96)
+    assert from_file.lr_backbone == pytest.approx(0.002), "a weights file starts from weights too"
+    assert recommended_size(OFFLINE_ARCH, pretrained=False) == defaults(OFFLINE_ARCH, False).img_size == 96
+    for cfg in (TrainConfig(data="d"), TrainConfig(data="d", arch="lenet5", lr_head=0.05)):
+        done = resolve(cfg)
+        start = defaults(cfg.arch, lr_head=cfg.lr_head)
+        assert (done.pretrained, done.freeze, done.img_size, done.lr_backbone) == (
+            start.pretrained,
+            start.freeze,
+            start.img_size,
+            start.lr_backbone,
+        )
+
+
+def test_a_missing_number_is_refused_in_words():
+    with pytest.raises(ConfigError, match="lr_head must be float \\(a number\\), got None"):
+        resolve(TrainConfig.from_dict({"data": "d", "lr_head": None}))
+    assert resolve(TrainConfig.from_dict({"data": "d", "img_size": None})).img_size == 128, "None: the default"
+
+
+@pytest.mark.slow
+def test_a_queued_run_trains_on_its_stored_config_as_is(small_dataset, workspace, monkeypatch):
+    from cnnapp.data import transforms
+    from cnnapp.errors import RunError
+    from cnnapp.runs import RunDir
+    from cnnapp.training import learner, train
+
+    cfg = resolve(TrainConfig(data=str(small_dataset), arch="lenet5", epochs=1, batch_size=8, augment="light"))
+    run = RunDir.create("lenet5", workspace)
+    cfg.save(run.file("config.json"))
+    run.update_status(state="queued")
+    stored, written = run.file("config.json").read_bytes(), run.file("config.json").stat().st_mtime_ns
+    monkeypatch.setattr(train, "resolve", lambda cfg: pytest.fail("the trainer resolved a stored config again"))
+    parsed = []
+    parse = transforms.parse_augment
+    for module in (transforms, learner):
+        monkeypatch.setattr(module, "parse_augment", lambda spec: parsed.append(spec) or parse(spec))
+    _, status = train.train_queued(run.path, progress=False)
+    assert status["state"] == "completed", status
+    assert run.file("config.json").read_bytes() == stored and run.file("config.json").stat().st_mtime_ns == written
+    assert parsed == ["light"], "the augmentation is parsed once, every loader's pipeline built from that"
+    with pytest.raises(RunError, match="holds no queued run"):
+        train.train_queued(RunDir.create("lenet5", workspace).path, progress=False)

@@ -67,8 +67,14 @@ def test_patience_from_the_cli_the_api_config_and_the_train_tab(workspace, small
     assert build_parser().parse_args(["lr-find", "--data", "d", "--patience", "3"]).patience == 3
     assert resolve(TrainConfig.from_dict({"data": "d", "arch": "lenet5", "patience": "2"})).patience == 2
     dataset = {"path": str(small_dataset)}
-    form = [dataset, "lenet5", False, False, 0, 4, 28, "none", 0.01, None, "adam", "none", 8, 0]
-    assert train_tab.settings(*form, 2)["patience"] == 2 and "patience" not in train_tab.settings(*form, None)
+    form = {
+        "dataset": dataset,
+        **{"arch": "lenet5", "pretrained": False, "freeze": False, "unfreeze_epochs": 0, "epochs": 4},
+        **{"img_size": 28, "augment": "none", "lr_head": 0.01, "lr_backbone": None, "optimizer": "adam"},
+        **{"scheduler": "none", "batch_size": 8, "seed": 0},
+    }
+    assert train_tab.settings({**form, "patience": 2})["patience"] == 2
+    assert "patience" not in train_tab.settings({**form, "patience": None})
     demo = build_app(workspace)
     by_id = {getattr(b, "elem_id", None): b for b in demo.blocks.values()}
     (start,) = [fn for fn in demo.fns.values() if (by_id["start-training"]._id, "click") in fn.targets]

@@ -98,10 +98,10 @@ class FakeJobs:
         self.root = root
         self.submitted: list[dict] = []
 
-    def submit(self, values: dict, session: str | None = None, dataset_name: str | None = None) -> RunDir:
-        self.submitted.append(values)
-        run = RunDir.create(values["arch"], self.root)
-        TrainConfig.from_dict(values).save(run.file("config.json"))
+    def submit(self, cfg: TrainConfig, session: str | None = None, dataset_name: str | None = None) -> RunDir:
+        self.submitted.append(cfg.to_dict())  # resolved by the tab: the job manager queues it as it is
+        run = RunDir.create(cfg.arch, self.root)
+        cfg.save(run.file("config.json"))
         run.update_status(state="queued", created=float(len(self.submitted)))
         return run
 

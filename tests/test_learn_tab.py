@@ -106,10 +106,10 @@ class FakeJobs:
     def __init__(self, root):
         self.root, self.submitted = root, []
 
-    def submit(self, values: dict, session: str | None = None) -> RunDir:
-        self.submitted.append((values, session))
-        run = RunDir.create(values["arch"], self.root)
-        TrainConfig.from_dict(values).save(run.file("config.json"))
+    def submit(self, cfg: TrainConfig, session: str | None = None) -> RunDir:
+        self.submitted.append((cfg.to_dict(), session))  # resolved by the race: the job manager queues it as it is
+        run = RunDir.create(cfg.arch, self.root)
+        cfg.save(run.file("config.json"))
         run.update_status(state="queued", epoch=0)
         return run
 

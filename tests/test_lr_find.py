@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import subprocess
+from pathlib import Path
 
 import gradio as gr
 import pytest
@@ -141,11 +142,12 @@ FORM = {
 }
 
 
-def form_values(dataset: str, **changes) -> list:
-    return [{"path": dataset}, *{**FORM, **changes}.values()]
+def options(dataset: str | None, **changes) -> dict:
+    """The training options of the Train form (`settings`) on `dataset`, with `changes`."""
+    return settings({"dataset": {"path": dataset} if dataset else None, **FORM, **changes})
 
 
-def canned(jobs: JobManager, monkeypatch: pytest.MonkeyPatch, **result) -> list[list[str]]:
+def canned(jobs: JobManager, monkeypatch: pytest.MonkeyPatch, **result) -> list[tuple[list[str], dict]]:
     calls = []
     reply = {
         "lr_head": 0.0015922,
@@ -165,7 +167,8 @@ def canned(jobs: JobManager, monkeypatch: pytest.MonkeyPatch, **result) -> list[
     }
 
     def run_tool(args: list[str], timeout: float) -> subprocess.CompletedProcess:
-        calls.append(args)
+        config = args[args.index("--config") + 1]
+        calls.append((args, json.loads(open(config).read())))  # the file is there while the process runs
         return subprocess.CompletedProcess(args, 0, "noise\n" + json.dumps(reply) + "\n", "")
 
     monkeypatch.setattr(jobs, "run_tool", run_tool)
@@ -175,10 +178,13 @@ def canned(jobs: JobManager, monkeypatch: pytest.MonkeyPatch, **result) -> list[
 def test_the_button_runs_the_finder_as_a_worker_command_and_fills_the_head_rate(demo_dir, workspace, monkeypatch):
     jobs = JobManager(workspace)
     calls = canned(jobs, monkeypatch)
-    plot, lr_head, lr_backbone, note = lr_finder.suggest(jobs, settings, *form_values(str(demo_dir)))
-    (args,) = calls
-    assert args[0] == "lr-find" and "--format=json" in args and f"--data={demo_dir}" in args
-    assert {"--pretrained", "--freeze", "--img-size=96", "--lr-head=0.003", "--optimizer=adamw"} <= set(args)
+    plot, lr_head, lr_backbone, note = lr_finder.suggest(jobs, options(str(demo_dir)))
+    ((args, config),) = calls
+    assert args[0] == "lr-find" and "--format=json" in args and len(args) == 5, "the options travel in the file"
+    assert config["data"] == str(demo_dir) and config["pretrained"] and config["freeze"] and config["img_size"] == 96
+    assert (config["lr_head"], config["optimizer"]) == (0.003, "adamw")
+    assert config["lr_backbone"] == pytest.approx(0.0003), "resolved as a training's config is"
+    assert not Path(args[2]).exists(), "the config file is removed once the finder has run"
     assert plot.visible and plot.value is not None
     assert lr_head == 0.0016 and lr_backbone == gr.skip()
     assert "**0.0016**" in note.value and "valley" in note.value and "--" not in note.value
@@ -187,30 +193,30 @@ def test_the_button_runs_the_finder_as_a_worker_command_and_fills_the_head_rate(
 def test_when_fine_tuning_the_backbone_gets_a_tenth_of_the_head_rate(demo_dir, workspace, monkeypatch):
     jobs = JobManager(workspace)
     canned(jobs, monkeypatch, lr_backbone=0.00015922)
-    _, lr_head, lr_backbone, note = lr_finder.suggest(jobs, settings, *form_values(str(demo_dir), unfreeze_epochs=2))
+    _, lr_head, lr_backbone, note = lr_finder.suggest(jobs, options(str(demo_dir), unfreeze_epochs=2))
     assert (lr_head, lr_backbone) == (0.0016, 0.00016)
     assert "÷ 10" in note.value and "0.00016" in note.value
 
 
 def test_finder_failures_reach_the_user_as_one_clear_message(demo_dir, workspace, monkeypatch):
     jobs = JobManager(workspace)
-    handler = user_errors(lr_finder.suggest)
+    handler = user_errors(lambda dataset, **changes: lr_finder.suggest(jobs, options(dataset, **changes)))
     with pytest.raises(gr.Error, match="no dataset chosen"):
-        handler(jobs, settings, None, *FORM.values())
+        handler(None)
     with pytest.raises(gr.Error, match="batch_size must be at least 1"):
-        handler(jobs, settings, *form_values(str(demo_dir), batch_size=0))
+        handler(str(demo_dir), batch_size=0)
 
     def failing(args, timeout):
         return subprocess.CompletedProcess(args, 2, "", "Traceback …\nerror: out of memory: use a smaller batch size\n")
 
     monkeypatch.setattr(jobs, "run_tool", failing)
     with pytest.raises(gr.Error, match="Could not suggest a learning rate: out of memory: use a smaller batch size"):
-        handler(jobs, settings, *form_values(str(demo_dir)))
+        handler(str(demo_dir))
 
 
 @pytest.mark.slow
 def test_the_button_really_runs_the_finder_in_a_worker_process(demo_dir, workspace):
     jobs = JobManager(workspace, threads=2)
-    plot, lr_head, _, note = lr_finder.suggest(jobs, settings, *form_values(str(demo_dir)))
+    plot, lr_head, _, note = lr_finder.suggest(jobs, options(str(demo_dir)))
     assert 1e-5 < lr_head < 1e-1 and f"**{lr_head:g}**" in note.value and "only the head" in note.value
     assert plot.value is not None and not (workspace / "runs").exists()

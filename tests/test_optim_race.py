@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from cnnapp.course import optimizer_race
 from cnnapp.errors import ConfigError
-from cnnapp.training.config import OPTIMIZERS, TrainConfig
+from cnnapp.training.config import OPTIMIZERS
 
 
 def rosenbrock_grad(x: float, y: float) -> np.ndarray:
@@ -119,14 +119,31 @@ def test_queueing_validates_all_seven_before_submitting_any():
     assert submitted == []
 
 
+def test_the_seven_runs_are_resolved_once_and_queued_as_they_are(workspace, monkeypatch):
+    from cnnapp.jobs import worker
+    from cnnapp.training import config
+
+    resolved = []
+    monkeypatch.setattr(optimizer_race, "resolve", lambda cfg: resolved.append(cfg) or config.resolve(cfg))
+    monkeypatch.setattr(worker, "resolve", lambda cfg: pytest.fail("the job manager resolved a resolved config"))
+    monkeypatch.setenv("CNNAPP_MAX_QUEUED_TOTAL", "7")
+    jobs = worker.JobManager(workspace, warm_trainer=False)
+    monkeypatch.setattr(jobs, "_pump", lambda: None)  # queued, never started
+    try:
+        runs = optimizer_race.queue_optimizer_runs(optimizer_race.base_config("data"), jobs.submit)
+        assert len(resolved) == len(runs) == 7
+        stored = [r.config() for r in runs]
+        assert [c["optimizer"] for c in stored] == list(OPTIMIZERS) and all(c["img_size"] == 28 for c in stored)
+    finally:
+        jobs.shutdown()
+
+
 @pytest.mark.slow
 def test_seven_real_runs_train_and_their_curves_overlay(small_dataset, workspace):
     from cnnapp.training.train import train
 
     base = dataclasses.replace(optimizer_race.base_config(small_dataset, "lenet5", epochs=2), batch_size=16)
-    runs = optimizer_race.queue_optimizer_runs(
-        base, lambda values: train(TrainConfig.from_dict(values), progress=False)[0]
-    )
+    runs = optimizer_race.queue_optimizer_runs(base, lambda cfg: train(cfg, progress=False, resolved=True)[0])
     assert len(runs) == 7 and all(r.status()["state"] == "completed" for r in runs)
     curves = optimizer_race.optimizer_curves([r.id for r in runs])
     assert sorted(curves["optimizer"].unique()) == sorted(OPTIMIZERS) and len(curves) == 14

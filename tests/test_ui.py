@@ -18,7 +18,7 @@ import pytest
 from cnnapp.errors import ConfigError
 from cnnapp.jobs.worker import JobManager
 from cnnapp.runs import RunDir, get_run
-from cnnapp.ui import build_app, data_tab, predict_tab, runs_tab, train_tab
+from cnnapp.ui import build_app, data_tab, predict_tab, run_panel, runs_tab, train_tab
 from cnnapp.ui.common import api_errors, plain, progress_html, user_errors
 from cnnapp.ui.dataset_state import default_dataset
 from cnnapp.ui.theme import PATH_SEP
@@ -110,29 +110,30 @@ def test_the_augmentation_preview(workspace):
 def test_start_validates_the_form_and_queues_a_run(workspace, small_dataset):
     jobs = JobManager(workspace, threads=1)
     dataset = {"path": str(small_dataset), "source": str(small_dataset), "name": "small"}
-    form = [
-        dataset,
-        "lenet5",
-        False,
-        False,
-        0,
-        1,
-        28,
-        "light",
-        0.01,
-        None,
-        "adam",
-        "none",
-        8,
-        0,
-        None,
-    ]  # the fields, then the session
+    form = {
+        "dataset": dataset,
+        "arch": "lenet5",
+        "pretrained": False,
+        "freeze": False,
+        "unfreeze_epochs": 0,
+        "epochs": 1,
+        "img_size": 28,
+        "augment": "light",
+        "lr_head": 0.01,
+        "lr_backbone": None,
+        "optimizer": "adam",
+        "scheduler": "none",
+        "batch_size": 8,
+        "seed": 0,
+        "patience": None,
+        "name": None,
+    }
     try:
         with pytest.raises(gr.Error, match="no dataset chosen"):
-            user_errors(train_tab.start)(jobs, None, None, *form[1:])
+            user_errors(train_tab.start)(jobs, {**form, "dataset": None})
         with pytest.raises(gr.Error, match="image size 8 px is too small for lenet5"):
-            user_errors(train_tab.start)(jobs, None, *form[:6], 8, *form[7:])
-        run_id, selected, *_ = train_tab.start(jobs, None, *form)
+            user_errors(train_tab.start)(jobs, {**form, "img_size": 8})
+        run_id, selected, *_ = train_tab.start(jobs, form)
         cfg = get_run(run_id, workspace).config()
         assert selected == run_id
         assert (cfg["arch"], cfg["pretrained"], cfg["freeze"], cfg["img_size"], cfg["augment"], cfg["optimizer"]) == (
@@ -145,10 +146,23 @@ def test_start_validates_the_form_and_queues_a_run(workspace, small_dataset):
         )
         assert cfg["lr_backbone"] == cfg["lr_head"] == 0.01
         assert jobs.wait(run_id, 120)["state"] == "completed"
-        texts = train_tab.refresh(jobs, run_id, [0, "running"])
+        texts = run_panel.refresh(jobs, run_id, [0, "running"])
         assert "completed" in texts[0] and "finished 1 epoch(s)" in texts[1] and texts[-1] != gr.skip()
     finally:
         jobs.shutdown()
+
+
+def test_the_form_takes_its_defaults_from_the_one_owner_and_its_fields_by_name():
+    pretrained, freeze, size, rate = train_tab.arch_defaults("lenet5", 0.01)
+    assert (pretrained.value, freeze.value, size.value, size.minimum, rate) == (False, False, 28, 12, 0.01)
+    pretrained, freeze, size, rate = train_tab.arch_defaults("tf_efficientnet_lite0", 0.01)
+    assert (pretrained.value, freeze.value, size.value, rate) == (True, True, 128, 0.001)
+    freeze, rate = train_tab.on_pretrained("tf_efficientnet_lite0", False, 0.003)
+    assert freeze.value is False and rate == 0.003, "from scratch: not frozen, one rate for all"
+    assert train_tab.backbone_rate("tf_efficientnet_lite0", None, True) is None
+    assert train_tab.arch_defaults("no_such_net", 0.01) == (gr.skip(),) * 4
+    handler = train_tab.by_name(lambda form, session: (form, session), ["dataset", "arch"])
+    assert handler("d", "lenet5", "s") == ({"dataset": "d", "arch": "lenet5"}, "s")
 
 
 def test_runs_table_details_and_delete(workspace):
@@ -222,7 +236,7 @@ def test_engine_messages_reach_the_page_without_command_line_flags(workspace):
         api_errors(refused)()
     run = RunDir.create("lenet5", workspace)
     run.update_status(state="failed", message=next(iter(engine)), created=time.time())
-    line = train_tab.status_line(run, run.status(), None)
+    line = run_panel.status_line(run, run.status(), None)
     assert "lower the batch size or the image size" in line and "--" not in line
     assert "--" not in progress_html(run, run.status()) and "--" not in runs_tab._details(run)
 

@@ -11,7 +11,6 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +22,7 @@ from cnnapp.errors import ConfigError
 from cnnapp.runs import RunDir
 from cnnapp.training.config import OPTIMIZERS, TrainConfig, resolve
 from cnnapp.training.config import RACE_PRESETS as PRESETS
+from cnnapp.training.defaults import LR_HEAD
 from cnnapp.training.evaluate import as_run
 
 Point = tuple[float, float]
@@ -200,7 +200,7 @@ NAMES = {
 }  # config.OPTIMIZERS as the course writes them
 
 
-def base_config(data: str | Path, preset: str = "lenet5", epochs: int = 3, lr: float = 3e-3) -> TrainConfig:
+def base_config(data: str | Path, preset: str = "lenet5", epochs: int = 3, lr: float = LR_HEAD) -> TrainConfig:
     """The shared configuration of the optimizer runs: a constant learning rate (no scheduler), no augmentation."""
     if preset not in PRESETS:
         raise ConfigError(f"unknown model '{preset}'; choose one of {', '.join(PRESETS)}")
@@ -210,14 +210,14 @@ def base_config(data: str | Path, preset: str = "lenet5", epochs: int = 3, lr: f
 
 
 def optimizer_configs(base: TrainConfig) -> list[TrainConfig]:
-    """One config per course optimizer (`config.OPTIMIZERS`), identical to `base` but for `optimizer`."""
+    """One resolved config per course optimizer (`config.OPTIMIZERS`), identical to `base` but for `optimizer`."""
     return [resolve(dataclasses.replace(base, optimizer=name)) for name in OPTIMIZERS]
 
 
-def queue_optimizer_runs(base: TrainConfig, submit: Callable[[dict[str, Any]], RunDir]) -> list[RunDir]:
-    """Validate the seven configs (a bad option fails before any run exists), then pass each to `submit`."""
-    configs = optimizer_configs(base)
-    return [submit({k: v for k, v in cfg.to_dict().items() if v is not None}) for cfg in configs]
+def queue_optimizer_runs(base: TrainConfig, submit: Callable[[TrainConfig], RunDir]) -> list[RunDir]:
+    """Resolve the seven configs (a bad option fails before any run exists), then pass each, resolved, to `submit`
+    (the job manager's, which queues it as it is)."""
+    return [submit(cfg) for cfg in optimizer_configs(base)]
 
 
 def optimizer_curves(runs: Iterable[RunDir | str | Path]) -> pd.DataFrame:

@@ -58,9 +58,10 @@ def parse_augment(spec: str) -> list[tuple[str, float]]:
     return steps
 
 
-def build_augment(spec: str, size: int, seed: int | None = None) -> A.Compose | None:
-    """The albumentations pipeline for a spec (uint8 HWC in, uint8 HWC out), or None for no augmentation."""
-    steps = parse_augment(spec)
+def build_augment(spec: str | list[tuple[str, float]], size: int, seed: int | None = None) -> A.Compose | None:
+    """The albumentations pipeline for a spec or its `parse_augment` steps (uint8 HWC in, uint8 HWC out), or None
+    for no augmentation."""
+    steps = parse_augment(spec) if isinstance(spec, str) else spec
     if not steps:
         return None
     return A.Compose([AUGMENTATIONS[name][2](value, size) for name, value in steps], seed=seed)

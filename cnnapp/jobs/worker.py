@@ -72,16 +72,24 @@ class JobManager:
         self._adopt()
 
     # ----- requests -----------------------------------------------------------------------
-    def submit(self, values: dict[str, Any], session: str | None = None, dataset_name: str | None = None) -> RunDir:
-        """Validate `values` (CLI option names, plus an optional `name`) and queue a run owned by `session`.
+    def submit(
+        self,
+        config: TrainConfig | dict[str, Any],
+        session: str | None = None,
+        dataset_name: str | None = None,
+        name: str | None = None,
+    ) -> RunDir:
+        """Queue a run of `config` owned by `session`: a TrainConfig that `config.resolve` returned (the API, the
+        grid and the race resolve theirs first), or options (CLI names, plus an optional `name`) resolved here.
 
-        Raises ConfigError before creating anything. The run records its name (default e.g.
-        "EfficientNet-Lite0 · shapes.zip · frozen") and its dataset (`dataset_name`, size, content hash).
+        Raises ConfigError before creating anything. The run stores the resolved config once (its training loads
+        it as is), its name (default e.g. "EfficientNet-Lite0 · shapes.zip · frozen") and its dataset
+        (`dataset_name`, size, content hash).
         """
         sessions.require(session)
-        options = dict(values)
-        name = provenance.clean_name(options.pop("name", None))
-        cfg = resolve(TrainConfig.from_dict(options))
+        options = {} if isinstance(config, TrainConfig) else dict(config)
+        name = provenance.clean_name(options.pop("name", name))
+        cfg = config if isinstance(config, TrainConfig) else resolve(TrainConfig.from_dict(options))
         self.admit(session)
         run = RunDir.create(cfg.arch, self.root)
         try:
@@ -103,7 +111,7 @@ class JobManager:
                 raise LimitError(DISK_FULL_MESSAGE) from None
             raise
         self._sessions[run.id] = session
-        self._enqueue(run, ["--config", str(run.file(CONFIG)), "--run-dir", str(run.path)])
+        self._enqueue(run, ["--queued", str(run.path)])
         return run
 
     def admit(self, request: Request | str | None = None) -> Request:

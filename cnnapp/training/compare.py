@@ -7,7 +7,6 @@ import functools
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import torch
@@ -172,13 +171,13 @@ def export_csv(table: pd.DataFrame, path: Path | str) -> Path:
     return path
 
 
-def queue_grid(base: TrainConfig, submit: Callable[[dict[str, Any]], RunDir]) -> list[RunDir]:
-    """Validate the four configs (a bad option fails before any run exists), then pass each to `submit` as options.
+def queue_grid(base: TrainConfig, submit: Callable[[TrainConfig], RunDir]) -> list[RunDir]:
+    """Resolve the four configs (a bad option fails before any run exists), then pass each, resolved, to `submit`.
 
     `submit` is the app's `JobManager.submit`, or `run_grid`'s in-process training.
     """
     configs = [resolve(cfg) for _, cfg in grid(base)]
-    return [submit({k: v for k, v in cfg.to_dict().items() if v is not None}) for cfg in configs]
+    return [submit(cfg) for cfg in configs]
 
 
 def run_grid(base: TrainConfig, progress: bool = True) -> list[RunDir]:
@@ -189,8 +188,8 @@ def run_grid(base: TrainConfig, progress: bool = True) -> list[RunDir]:
     """
     from cnnapp.training.train import train
 
-    def one(values: dict[str, Any]) -> RunDir:
-        print(f"== {setting_of(values)} ==", file=sys.stderr, flush=True)
-        return train(TrainConfig.from_dict(values), progress=progress)[0]
+    def one(cfg: TrainConfig) -> RunDir:
+        print(f"== {setting_of(cfg.to_dict())} ==", file=sys.stderr, flush=True)
+        return train(cfg, progress=progress, resolved=True)[0]
 
     return queue_grid(base, one)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnapp.errors import ConfigError
-from cnnapp.training.defaults import OFFLINE_ARCH, recommended_size
+from cnnapp.training.defaults import LR_HEAD, OFFLINE_ARCH, defaults
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax")
 # the models the Learn tab races the optimizers on (`optim_race.base_config`): here, torch-free, for the tab too
@@ -47,7 +47,7 @@ class TrainConfig:
     epochs: int = 5
     unfreeze_epochs: int = 0
     patience: int = 0
-    lr_head: float = 3e-3
+    lr_head: float = LR_HEAD
     lr_backbone: float | None = None
     optimizer: str = "adamw"
     weight_decay: float = 1e-4
@@ -96,9 +96,9 @@ def _coerce(cfg: TrainConfig) -> None:
     """Bring every value to its field's type (JSON strings such as "3" or "false" accepted; a bool is not a number)."""
     for f in fields(cfg):
         value = getattr(cfg, f.name)
-        if value is None:
-            continue
         kind = f.type.replace(" | None", "")
+        if value is None and (kind != f.type or kind == "str"):  # None where a number or bool is needed is refused
+            continue
         try:
             if kind in ("int", "float") and (isinstance(value, bool) or not isinstance(value, (int, float, str))):
                 raise ValueError
@@ -129,7 +129,10 @@ def _check_device(device: str) -> None:
 
 
 def resolve(cfg: TrainConfig) -> TrainConfig:
-    """Validate every setting and fill the architecture-dependent defaults. Raises ConfigError."""
+    """Validate every setting and fill the architecture-dependent defaults (`defaults.defaults`). Raises ConfigError.
+
+    A run's config is resolved once, when it is submitted, and stored resolved: its training loads it as is.
+    """
     from cnnapp.data.transforms import parse_augment
     from cnnapp.models.registry import check_input_size, display_name, pretrained_problem
     from cnnapp.training.budget import check_training
@@ -139,8 +142,8 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     if not cfg.data:
         raise ConfigError("no dataset given: pass --data PATH (a folder of class sub-folders or a .zip)")
     problem = pretrained_problem(cfg.arch)  # refused here, before a run is queued, rather than when it starts
-    if cfg.pretrained is None:
-        cfg.pretrained = problem is None and not cfg.weights
+    start = defaults(cfg.arch, cfg.pretrained, cfg.weights, cfg.lr_head)
+    cfg.pretrained = start.pretrained
     if cfg.pretrained and cfg.weights:
         raise ConfigError("choose either --pretrained (ImageNet weights) or --weights FILE, not both")
     if cfg.pretrained and problem:
@@ -149,9 +152,9 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
             f"or pick {display_name(OFFLINE_ARCH)}, whose ImageNet weights ship with cnnapp"
         )
     if cfg.freeze is None:
-        cfg.freeze = bool(cfg.pretrained or cfg.weights)
+        cfg.freeze = start.freeze
     if cfg.img_size is None:
-        cfg.img_size = recommended_size(cfg.arch, bool(cfg.pretrained))
+        cfg.img_size = start.img_size
     checks = [
         (cfg.epochs >= 1, f"epochs must be at least 1, got {cfg.epochs}"),
         (cfg.unfreeze_epochs >= 0, f"unfreeze_epochs must be 0 or more, got {cfg.unfreeze_epochs}"),
@@ -179,7 +182,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         if not ok:
             raise ConfigError(message)
     if cfg.lr_backbone is None:
-        cfg.lr_backbone = cfg.lr_head / 10 if (cfg.pretrained or cfg.weights) else cfg.lr_head
+        cfg.lr_backbone = start.lr_backbone
     _check_device(cfg.device)
     check_input_size(cfg.arch, cfg.img_size)
     parse_augment(cfg.augment)

@@ -89,7 +89,8 @@ class Learner:
         self.stop = stop
         self.spec = get_spec(cfg.arch)
         self.criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
-        self.augmenting = bool(parse_augment(cfg.augment))
+        self.augmentation = parse_augment(cfg.augment)  # parsed once; every loader's pipeline is built from it
+        self.augmenting = bool(self.augmentation)
         views = min(frozen_epochs, MAX_FEATURE_VIEWS) if self.augmenting else 1
         self.features = FeatureCache(self._features, views)
         # set by build(): picking the device can fail (ConfigError), which must fail the run, not the constructor
@@ -128,7 +129,7 @@ class Learner:
         Under torchrun each rank gets its shard, unless `whole` asks for the entire split.
         """
         ds, cfg = self.data[split], self.cfg
-        ds.augment = build_augment(cfg.augment, cfg.img_size, seed=seed) if augment else None
+        ds.augment = build_augment(self.augmentation, cfg.img_size, seed=seed) if augment else None
         batch = cfg.batch_size
         if not shuffle:
             batch = max(batch, min(EVAL_BATCH_MAX, int(EVAL_BATCH_MAX * (EVAL_BATCH_PIXELS / cfg.img_size) ** 2)))

@@ -253,16 +253,32 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def train(cfg: TrainConfig, run_dir: Path | str | None = None, progress: bool = True) -> tuple[RunDir, dict]:
-    """Validate `cfg`, create (or adopt a queued) run directory and train. ConfigError before any work.
+def train(
+    cfg: TrainConfig, run_dir: Path | str | None = None, progress: bool = True, resolved: bool = False
+) -> tuple[RunDir, dict]:
+    """Resolve `cfg` (unless `resolved`: its caller resolved it, as a grid checks all its runs before the first),
+    create (or adopt a queued) run directory holding it and train. ConfigError before any work.
 
     Launched by torchrun, every rank trains its shard and rank 0 alone writes the run directory.
     """
     ctx = distributed.init_from_env()
     try:
         with _failure_recorded(run_dir, ctx):
-            cfg = resolve(cfg)
+            cfg = cfg if resolved else resolve(cfg)
             run = distributed.on_main(lambda: _adopt_run_dir(run_dir, cfg), ctx)
+        return run, Training(cfg, run, progress, ctx).execute()
+    finally:
+        distributed.shutdown()
+
+
+def train_queued(run_dir: Path | str, progress: bool = True) -> tuple[RunDir, dict]:
+    """Train the run the job manager queued in `run_dir` with its config.json, resolved and saved when the run was
+    submitted: loaded as is, neither resolved nor saved again."""
+    ctx = distributed.init_from_env()
+    try:
+        with _failure_recorded(run_dir, ctx):
+            run = distributed.on_main(lambda: _adopt_run_dir(run_dir), ctx)
+            cfg = TrainConfig.load(run.file(CONFIG))
         return run, Training(cfg, run, progress, ctx).execute()
     finally:
         distributed.shutdown()
@@ -274,7 +290,7 @@ def resume_training(run_dir: Path | str, progress: bool = True) -> tuple[RunDir,
     try:
         with _failure_recorded(run_dir, ctx):
             run = distributed.on_main(lambda: _resumable(run_dir), ctx)
-            cfg = resolve(TrainConfig.load(run.file(CONFIG)))
+            cfg = TrainConfig.load(run.file(CONFIG))  # resolved when the run was created
         return run, Training(cfg, run, progress, ctx).execute(resume=run.has_checkpoint())
     finally:
         distributed.shutdown()
@@ -301,8 +317,8 @@ def _resumable(run_dir: Path | str) -> RunDir:
     return run
 
 
-def _adopt_run_dir(run_dir: Path | str | None, cfg: TrainConfig) -> RunDir:
-    """A new run directory (or a queued one the app prepared) holding the resolved config."""
+def _adopt_run_dir(run_dir: Path | str | None, cfg: TrainConfig | None = None) -> RunDir:
+    """A new run directory (or a queued one the app prepared) holding the resolved `cfg` (None: a queued run's own)."""
     if run_dir is None:
         run = RunDir.create(cfg.arch)
     else:
@@ -310,6 +326,9 @@ def _adopt_run_dir(run_dir: Path | str | None, cfg: TrainConfig) -> RunDir:
         state = run.status().get("state")
         if state not in (None, "queued"):
             raise RunError(f"{run_dir} already holds a {state} run; choose a new --run-dir or use --resume")
+        if cfg is None and (state is None or not run.file(CONFIG).is_file()):
+            raise RunError(f"{run_dir} holds no queued run")
         run.path.mkdir(parents=True, exist_ok=True)
-    cfg.save(run.file(CONFIG))
+    if cfg is not None:
+        cfg.save(run.file(CONFIG))
     return run

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable
-from functools import partial
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -18,28 +19,22 @@ from cnnapp.ui.strings import STRINGS
 TIMEOUT_S = 600
 
 
-def tool_args(values: dict[str, Any]) -> list[str]:
-    """The form's values, validated as a training's are, as `lr-find` options."""
+def run_finder(jobs: JobManager, values: dict[str, Any]) -> dict[str, Any]:
+    """The range test's result (see `training.lr_find.LRFind`), computed in a worker process, not the server's.
+
+    The form's values are resolved here, as a training's are (a bad setting is refused before a process starts),
+    and reach the process as a training's do: a JSON config file (`lr-find --config FILE`).
+    """
     from cnnapp.training.config import TrainConfig, resolve  # resolve imports timm: not on the first page
 
     cfg = resolve(TrainConfig.from_dict(values))
-    args = ["lr-find"]
-    for name, value in cfg.to_dict().items():
-        flag = "--" + name.replace("_", "-")
-        if isinstance(value, bool):
-            args.append(flag if value else "--no-" + flag[2:])
-        elif value is not None:
-            args.append(f"{flag}={value}")
-    return [*args, "--format=json", "--quiet"]
-
-
-def run_finder(jobs: JobManager, values: dict[str, Any]) -> dict[str, Any]:
-    """The range test's result (see `training.lr_find.LRFind`), computed in a worker process, not the server's."""
-    args = tool_args(values)
-    try:
-        done = jobs.run_tool(args, TIMEOUT_S)
-    except RunError as exc:
-        raise RunError(say("train.lr_failed", reason=exc)) from None
+    with tempfile.TemporaryDirectory(prefix="cnnapp-lr-find-") as folder:
+        config = Path(folder) / "config.json"
+        cfg.save(config)
+        try:
+            done = jobs.run_tool(["lr-find", "--config", str(config), "--format=json", "--quiet"], TIMEOUT_S)
+        except RunError as exc:
+            raise RunError(say("train.lr_failed", reason=exc)) from None
     if done.returncode != 0:
         errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
         reason = errors[-1].removeprefix("error:").strip() if errors else say("train.lr_worker_failed")
@@ -73,11 +68,11 @@ def explain(result: dict[str, Any]) -> str:
     return text
 
 
-def suggest(jobs: JobManager, settings: Callable[..., dict[str, Any]], *form: Any) -> tuple:
-    """Run the finder on the form's settings; show its curve and fill in the learning rates."""
+def suggest(jobs: JobManager, values: dict[str, Any]) -> tuple:
+    """Run the finder on a training's options (the form's); show its curve and fill in the learning rates."""
     from cnnapp.training.lr_find import curve_figure  # imports torch: not on the first page
 
-    result = run_finder(jobs, settings(*form))
+    result = run_finder(jobs, values)
     backbone = result["lr_backbone"]
     return (
         gr.Plot(curve_figure(result), visible=True),
@@ -97,16 +92,16 @@ def render() -> tuple[gr.Button, gr.Plot, gr.Markdown]:
 
 def wire(
     jobs: JobManager,
-    settings: Callable[..., dict[str, Any]],
+    options: Callable[..., dict[str, Any]],
     parts: tuple[gr.Button, gr.Plot, gr.Markdown],
     form: list[gr.components.Component],
     lr_head: gr.Number,
     lr_backbone: gr.Number,
 ) -> None:
-    """Run the finder on `form` (the fields `settings` reads) when the button is pressed."""
+    """Run the finder on `options(*form)` (the training options of the form's fields) when the button is pressed."""
     button, curve, note = parts
     button.click(
-        user_errors(partial(suggest, jobs, settings)),
+        user_errors(lambda *fields: suggest(jobs, options(*fields))),
         form,
         [curve, lr_head, lr_backbone, note],
         trigger_mode="once",
