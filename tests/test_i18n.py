@@ -19,7 +19,7 @@ from cnnapp.messages import msg
 from cnnapp.runs import LOG, STATES, RunDir
 from cnnapp.training import provenance
 from cnnapp.training.config import TrainConfig, resolve
-from cnnapp.ui import TAB_TEXT, TABS, data_tab, runs_tab, train_tab
+from cnnapp.ui import TAB_TEXT, TABS, data_tab, run_panel, runs_tab
 from cnnapp.ui.common import log_tail, progress_html, run_message, run_name, session_runs
 from cnnapp.ui.i18n import COOKIE, T, lang, pick, say
 from cnnapp.ui.strings import MODULES, STRINGS
@@ -100,9 +100,9 @@ def test_a_reworded_engine_message_is_still_said_in_spanish(workspace, monkeypat
     status = run.update_status(state="ingesting", message=msg("run.reading"))
     assert status["message"] == "loading your pictures", "the English text beside the code, for the CLI and logs"
     with request(SPANISH, {}):
-        assert "leyendo el conjunto de datos" in train_tab.status_line(run, status, None)
+        assert "leyendo el conjunto de datos" in run_panel.status_line(run, status, None)
         assert "leyendo el conjunto de datos" in progress_html(run, status)
-    assert "loading your pictures" in train_tab.status_line(run, status, None)
+    assert "loading your pictures" in run_panel.status_line(run, status, None)
     assert "loading your pictures" in progress_html(run, status)
     epoch = run.update_status(state="running", message=msg("run.epoch", epoch=2, epochs=5, stage=msg("stage.frozen")))
     with request(SPANISH, {}):
@@ -140,7 +140,7 @@ def test_a_failed_runs_reason_and_its_log_line_come_out_in_spanish(workspace, tm
     assert status["message"].startswith("only one class (cat) has images")  # the English, as before
     run.file(LOG).write_text(capsys.readouterr().err + "warning: something uncoded\n")  # the worker's redirect
     with request(SPANISH, {}):
-        assert "solo una clase (cat) tiene imágenes" in train_tab.status_line(run, status, None)
+        assert "solo una clase (cat) tiene imágenes" in run_panel.status_line(run, status, None)
         log = log_tail(run, 12).splitlines()
         assert (
             log[-2].startswith("error: solo una clase (cat) tiene imágenes") and log[-1] == "warning: something uncoded"
