@@ -52,6 +52,7 @@ ENGLISH: dict[str, str] = {
     ),
     # run names (cnnapp.training.provenance)
     "name.default": "{arch} · {dataset} · {mode}",
+    "name.detailed": "{arch} · {dataset} · {mode} · {detail}",
     "mode.scratch": "from scratch",
     "mode.frozen": "frozen",
     "mode.frozen_unfrozen": "frozen, then unfrozen",

@@ -115,7 +115,7 @@ def test_queueing_validates_all_seven_before_submitting_any():
     submitted = []
     bad = dataclasses.replace(optimizer_race.base_config("data"), epochs=0)
     with pytest.raises(ConfigError):
-        optimizer_race.queue_optimizer_runs(bad, submitted.append)
+        optimizer_race.queue_optimizer_runs(bad, lambda configs, **request: submitted.extend(configs))
     assert submitted == []
 
 
@@ -126,12 +126,14 @@ def test_the_seven_runs_are_resolved_once_and_queued_as_they_are(workspace, monk
     resolved = []
     monkeypatch.setattr(optimizer_race, "resolve", lambda cfg: resolved.append(cfg) or config.resolve(cfg))
     monkeypatch.setattr(worker, "resolve", lambda cfg: pytest.fail("the job manager resolved a resolved config"))
-    monkeypatch.setenv("CNNAPP_MAX_QUEUED_TOTAL", "7")
-    jobs = worker.JobManager(workspace, warm_trainer=False)
+    jobs = worker.JobManager(workspace, warm_trainer=False)  # default limits: the race is one request
     monkeypatch.setattr(jobs, "_pump", lambda: None)  # queued, never started
     try:
-        runs = optimizer_race.queue_optimizer_runs(optimizer_race.base_config("data"), jobs.submit)
+        runs = optimizer_race.queue_optimizer_runs(optimizer_race.base_config("data"), jobs.submit_all)
         assert len(resolved) == len(runs) == 7
+        names = [r.status()["name"] for r in runs]
+        assert names[0] == "LeNet-5 · data · from scratch · SGD" and len(set(names)) == 7, "told apart by optimizer"
+        assert len({jobs._queue.requests[r.id].id for r in runs}) == 1, "one request"
         stored = [r.config() for r in runs]
         assert [c["optimizer"] for c in stored] == list(OPTIMIZERS) and all(c["img_size"] == 28 for c in stored)
     finally:
@@ -143,7 +145,9 @@ def test_seven_real_runs_train_and_their_curves_overlay(small_dataset, workspace
     from cnnapp.training.train import train
 
     base = dataclasses.replace(optimizer_race.base_config(small_dataset, "lenet5", epochs=2), batch_size=16)
-    runs = optimizer_race.queue_optimizer_runs(base, lambda cfg: train(cfg, progress=False, resolved=True)[0])
+    runs = optimizer_race.queue_optimizer_runs(
+        base, lambda configs, **request: [train(cfg, progress=False, resolved=True)[0] for cfg in configs]
+    )
     assert len(runs) == 7 and all(r.status()["state"] == "completed" for r in runs)
     curves = optimizer_race.optimizer_curves([r.id for r in runs])
     assert sorted(curves["optimizer"].unique()) == sorted(OPTIMIZERS) and len(curves) == 14

@@ -214,10 +214,11 @@ def optimizer_configs(base: TrainConfig) -> list[TrainConfig]:
     return [resolve(dataclasses.replace(base, optimizer=name)) for name in OPTIMIZERS]
 
 
-def queue_optimizer_runs(base: TrainConfig, submit: Callable[[TrainConfig], RunDir]) -> list[RunDir]:
-    """Resolve the seven configs (a bad option fails before any run exists), then pass each, resolved, to `submit`
-    (the job manager's, which queues it as it is)."""
-    return [submit(cfg) for cfg in optimizer_configs(base)]
+def queue_optimizer_runs(base: TrainConfig, submit_all: Callable[..., list[RunDir]]) -> list[RunDir]:
+    """Resolve the seven configs (a bad option fails before any run exists), then pass them, resolved, to `submit_all`
+    as one request (the job manager's: admitted whole or refused whole), each run named by its optimizer."""
+    configs = optimizer_configs(base)
+    return submit_all(configs, kind="race", details=[NAMES[cfg.optimizer] for cfg in configs])
 
 
 def optimizer_curves(runs: Iterable[RunDir | str | Path]) -> pd.DataFrame:

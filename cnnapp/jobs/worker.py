@@ -79,39 +79,75 @@ class JobManager:
         dataset_name: str | None = None,
         name: str | None = None,
     ) -> RunDir:
-        """Queue a run of `config` owned by `session`: a TrainConfig that `config.resolve` returned (the API, the
-        grid and the race resolve theirs first), or options (CLI names, plus an optional `name`) resolved here.
+        """Queue one run of `config` owned by `session` (a Start: see `submit_all`)."""
+        return self.submit_all([config], session, "start", dataset_name, names=[name])[0]
 
-        Raises ConfigError before creating anything. The run stores the resolved config once (its training loads
-        it as is), its name (default e.g. "EfficientNet-Lite0 · shapes.zip · frozen") and its dataset
-        (`dataset_name`, size, content hash).
+    def submit_all(
+        self,
+        configs: list[TrainConfig | dict[str, Any]],
+        session: str | None = None,
+        kind: str = "start",
+        dataset_name: str | None = None,
+        names: list[str | None] | None = None,
+        details: list[str | None] | None = None,
+    ) -> list[RunDir]:
+        """Queue the runs of one request (a Start, a Compare grid, the optimizer race), admitted whole or refused
+        whole before any run exists (`admission`).
+
+        Each config is a TrainConfig that `config.resolve` returned (the API, the grid and the race resolve theirs
+        first), or options (CLI names, plus an optional `name`) resolved here. Raises ConfigError or LimitError
+        before creating anything. Each run stores its resolved config once (its training loads it as is), its name
+        (default e.g. "EfficientNet-Lite0 · shapes.zip · frozen", with `details[i]` after it: what tells the runs of
+        a request apart) and its dataset (`dataset_name`, size, content hash).
         """
         sessions.require(session)
-        options = {} if isinstance(config, TrainConfig) else dict(config)
-        name = provenance.clean_name(options.pop("name", name))
-        cfg = config if isinstance(config, TrainConfig) else resolve(TrainConfig.from_dict(options))
-        self.admit(session)
+        names, details = names or [None] * len(configs), details or [None] * len(configs)
+        resolved = []
+        for config, name in zip(configs, names, strict=True):
+            options = {} if isinstance(config, TrainConfig) else dict(config)
+            name = provenance.clean_name(options.pop("name", name))
+            resolved.append(
+                (config if isinstance(config, TrainConfig) else resolve(TrainConfig.from_dict(options)), name)
+            )
+        request = self.admit(Request(kind, session, runs=len(resolved)))
+        made: list[RunDir] = []
+        try:
+            for (cfg, name), detail in zip(resolved, details, strict=True):
+                made.append(self._create(cfg, session, name, dataset_name, detail))
+        except OSError as exc:  # no half-made request is left behind
+            for run in made:
+                shutil.rmtree(run.path, ignore_errors=True)
+            if is_disk_full(exc):
+                raise LimitError(DISK_FULL_MESSAGE) from None
+            raise
+        for run in made:
+            self._sessions[run.id] = session
+        with self._lock:
+            for run in made:
+                self._queue.add(run, ["--queued", str(run.path)], request)
+        self._pump()
+        return made
+
+    def _create(
+        self, cfg: TrainConfig, session: str | None, name: str, dataset_name: str | None, detail: str | None
+    ) -> RunDir:
+        """A queued run's folder: owner, config, name, dataset and status. Raises OSError (the folder removed)."""
         run = RunDir.create(cfg.arch, self.root)
         try:
             sessions.claim(run, session)
             cfg.save(run.file(CONFIG))
-            provenance.record(run, cfg, name, dataset_name)
-            now = time.time()
+            provenance.record(run, cfg, name, dataset_name, detail)
             run.update_status(
                 state="queued",
                 manager_pid=os.getpid(),
-                created=now,
+                created=time.time(),
                 epoch=0,
                 epochs=cfg.epochs + cfg.unfreeze_epochs,
                 message=msg("run.waiting"),
             )
-        except OSError as exc:  # no half-made run folder is left behind
+        except OSError:
             shutil.rmtree(run.path, ignore_errors=True)
-            if is_disk_full(exc):
-                raise LimitError(DISK_FULL_MESSAGE) from None
             raise
-        self._sessions[run.id] = session
-        self._enqueue(run, ["--queued", str(run.path)])
         return run
 
     def admit(self, request: Request | str | None = None) -> Request:

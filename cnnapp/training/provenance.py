@@ -30,17 +30,21 @@ def training_mode(cfg: TrainConfig | dict[str, Any]) -> Message:
     return msg("mode.fine_tuned")
 
 
-def default_name(cfg: TrainConfig, dataset_name: str) -> Message:
-    """E.g. 'EfficientNet-Lite0 · shapes.zip · frozen'."""
+def default_name(cfg: TrainConfig, dataset_name: str, detail: str | None = None) -> Message:
+    """E.g. 'EfficientNet-Lite0 · shapes.zip · frozen', or with `detail` (what tells the runs of one request apart,
+    e.g. the optimizer of a race's run) 'LeNet-5 · shapes.zip · from scratch · SGD'."""
     from cnnapp.models.registry import display_name  # imports torch: only when a run is queued
 
-    return msg("name.default", arch=display_name(cfg.arch), dataset=dataset_name, mode=training_mode(cfg))
+    values = {"arch": display_name(cfg.arch), "dataset": dataset_name, "mode": training_mode(cfg)}
+    return msg("name.detailed", **values, detail=detail) if detail else msg("name.default", **values)
 
 
-def _named(run: RunDir, name: Any, cfg: TrainConfig, dataset_name: str, **fields: Any) -> str:
+def _named(
+    run: RunDir, name: Any, cfg: TrainConfig, dataset_name: str, detail: str | None = None, **fields: Any
+) -> str:
     """Store the run's name (the default when blank, with its code) with `fields`; returns the name."""
     typed = clean_name(name)
-    default = None if typed else default_name(cfg, dataset_name)
+    default = None if typed else default_name(cfg, dataset_name, detail)
     text = typed or str(default)
     run.update_status(name=text, name_code=default.to_dict() if default else None, **fields)
     return text
@@ -87,10 +91,13 @@ def fingerprint(folder: str | Path, name: str | None = None) -> dict[str, Any]:
     }
 
 
-def record(run: RunDir, cfg: TrainConfig, name: Any = None, dataset_name: str | None = None) -> None:
-    """Write the run's name (the default when blank) and its dataset's fingerprint into its status."""
+def record(
+    run: RunDir, cfg: TrainConfig, name: Any = None, dataset_name: str | None = None, detail: str | None = None
+) -> None:
+    """Write the run's name (the default when blank; `detail` see `default_name`) and its dataset's fingerprint into
+    its status."""
     dataset = fingerprint(cfg.data, dataset_name)
-    _named(run, name, cfg, dataset["name"], dataset=dataset)
+    _named(run, name, cfg, dataset["name"], detail, dataset=dataset)
 
 
 def rename(run: RunDir, name: Any) -> str:

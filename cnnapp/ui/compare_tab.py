@@ -117,7 +117,7 @@ def queue(
     if not runnable:
         raise ConfigError(say("compare.none_can_run", reason=cells[0][2]))
     name = dataset["name"] if dataset else None
-    runs = [jobs.submit(cfg, session, dataset_name=name) for cfg in runnable]  # resolved by `plan`: queued as is
+    runs = jobs.submit_all(runnable, session, kind="grid", dataset_name=name)  # one request, resolved by `plan`
     skipped = len(cells) - len(runs)
     gr.Info(
         say("compare.queued_skipped", n=len(runs), skipped=skipped) if skipped else say("compare.queued", n=len(runs))

@@ -89,7 +89,7 @@ def queue_runs(
     if not EXAMPLE_DATASET.is_dir():
         raise DataError(say("learn.no_example"))
     base = optimizer_race.base_config(EXAMPLE_DATASET, preset, int(epochs), float(lr or 3e-3))
-    runs = optimizer_race.queue_optimizer_runs(base, partial(jobs.submit, session=session))
+    runs = optimizer_race.queue_optimizer_runs(base, partial(jobs.submit_all, session=session))
     gr.Info(say("learn.queued"))
     return [r.id for r in runs], gr.Timer(active=True), time.time()
 

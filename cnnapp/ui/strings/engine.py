@@ -57,6 +57,7 @@ ES = {
     ),
     # run names
     "engine.name.default": "{arch} · {dataset} · {mode}",
+    "engine.name.detailed": "{arch} · {dataset} · {mode} · {detail}",
     "engine.mode.scratch": "desde cero",
     "engine.mode.frozen": "congelada",
     "engine.mode.frozen_unfrozen": "congelada y luego descongelada",
