@@ -1,16 +1,17 @@
-"""The HTTP API's logic as plain functions: start a training, read its status, predict, list runs.
+"""The HTTP API's logic as plain functions: start, compare, resume and stop trainings, read a status, predict, list.
 
 They take and return plain values and raise `CnnappError` subclasses with a message for the caller;
-`cnnapp.ui.endpoints` wires them to the named endpoints `/start_training`, `/run_status`,
-`/predict` and `/list_runs`. `session` is the caller's (see `cnnapp.jobs.sessions`): with
-`CNNAPP_SESSION_RUNS=1` a caller sees and uses only the runs it started.
+`cnnapp.ui.endpoints` wires them to the named endpoints (its `ENDPOINTS`). `session` is the caller's (see
+`cnnapp.jobs.sessions`): with runs per visitor a caller sees and uses only the runs it started.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import pandas as pd
 from cnnapp.data.archive import check_zip
 from cnnapp.errors import CnnappError, ConfigError, DataError
 from cnnapp.jobs import sessions
+from cnnapp.jobs.admission import Request
 from cnnapp.jobs.uploads import keep_upload
 from cnnapp.jobs.worker import JobManager
 from cnnapp.limits import check_top_k, load_json
@@ -66,18 +68,53 @@ def start_training(jobs: JobManager, dataset: str | Path | None, config: str | N
     name = provenance.clean_name(values.pop("name", None))
     cfg = resolve(TrainConfig.from_dict({**values, "data": str(dataset)})) if dataset else None
     jobs.admit(session)
+    with _kept(jobs, dataset) as (kept, dataset_name):
+        queued = dataclasses.replace(cfg, data=str(kept))  # the kept copy of the archive resolve saw
+        return jobs.submit(queued, session, dataset_name=dataset_name, name=name).id
+
+
+def compare(
+    jobs: JobManager, dataset: str | Path | None, config: str | None, session: str | None = None
+) -> list[dict[str, Any]]:
+    """Queue the Compare grid (pretrained × frozen, as the Compare tab) on an uploaded `.zip` with a JSON config of
+    the shared options, as one request (admitted whole or refused whole). One object per setting: its `setting`, the
+    `run_id` queued for it, or None and the `reason` it cannot run (e.g. no weights offline)."""
+    from cnnapp.training import compare as grid  # imports torch: the registry checks each setting
+
+    sessions.require(session)
+    values = parse_config(config)
+    values.pop("name", None)  # the grid names its runs by setting
+    base = TrainConfig.from_dict({**values, "data": str(dataset or ".")})
+    cells = grid.plan(base)
+    runnable = [cfg for _, cfg, _ in cells if cfg is not None]
+    if not runnable:
+        raise ConfigError(f"no setting of the grid can run: {cells[0][2]}")
+    jobs.admit(Request("grid", session, runs=len(runnable)))
+    with _kept(jobs, dataset) as (kept, dataset_name):
+        queued = [dataclasses.replace(cfg, data=str(kept)) for cfg in runnable]
+        runs = iter(jobs.submit_all(queued, session, "grid", dataset_name))
+    return [
+        {"setting": label, "run_id": next(runs).id if cfg else None, "reason": reason} for label, cfg, reason in cells
+    ]
+
+
+def resume_training(jobs: JobManager, run_id: str, session: str | None = None) -> str:
+    """Queue an interrupted, cancelled or failed run to continue from its checkpoint (under the same admission rule
+    as a start); returns what will happen. Raises RunError or LimitError."""
+    return jobs.resume(run_id, session)
+
+
+@contextlib.contextmanager
+def _kept(jobs: JobManager, dataset: str | Path | None) -> Iterator[tuple[Path, str]]:
+    """The uploaded archive, recognised by its content whatever its name (a browser's Blob arrives as `blob`),
+    checked from its listing and kept in the workspace for the runs; removed again when queueing fails."""
     if not dataset:
         raise DataError("no dataset: upload a .zip of <class>/<image> folders")
     upload = Path(dataset)
-    if upload.suffix.lower() != ".zip":
-        raise DataError(
-            f"'{upload.name}' is not a .zip archive; upload the dataset as a .zip of <class>/<image> folders"
-        )
-    check_zip(upload)
+    check_zip(upload)  # by its bytes: "not a .zip archive" only when it is not one
     kept = keep_upload(upload, jobs.root)
     try:
-        queued = dataclasses.replace(cfg, data=str(kept))  # the kept copy of the archive resolve saw
-        return jobs.submit(queued, session, dataset_name=upload.name, name=name).id
+        yield kept, upload.name
     except CnnappError:
         shutil.rmtree(kept.parent, ignore_errors=True)
         raise

@@ -39,6 +39,8 @@ def status_of(client: Client, run_id: str) -> dict:
 def test_the_endpoints_are_named(client):
     assert set(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {
         "/start_training",
+        "/compare",
+        "/resume_training",
         "/stop_training",
         "/run_status",
         "/predict",

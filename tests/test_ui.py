@@ -256,7 +256,15 @@ def test_predict_offers_trained_runs_and_imagenet_models(workspace):
 def test_the_app_exposes_only_the_documented_api(workspace):
     demo = build_app(workspace)
     public = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
-    assert public == {"start_training", "stop_training", "run_status", "predict", "list_runs"}
+    assert public == {
+        "start_training",
+        "compare",
+        "resume_training",
+        "stop_training",
+        "run_status",
+        "predict",
+        "list_runs",
+    }
 
 
 def test_the_runs_table_follows_runs_started_elsewhere(workspace):

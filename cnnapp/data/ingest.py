@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import os
 import random
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -284,7 +285,7 @@ def resolve_source(source: str | Path, root: Path | None = None) -> tuple[Path, 
     if not path.exists():
         raise DataError(msg("data.not_found", source=str(source)))
     if path.is_file():
-        if path.suffix.lower() != ".zip":
+        if not zipfile.is_zipfile(path):  # by its bytes: an upload may have any name (a browser's Blob is "blob")
             raise DataError(msg("data.not_folder_or_zip", name=path.name))
         extracted = extract_zip(path, workspace.datasets_dir(root))
         return extracted.root, list(extracted.skipped)

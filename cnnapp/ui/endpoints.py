@@ -1,5 +1,5 @@
-"""The HTTP API: named endpoints `/start_training`, `/stop_training`, `/run_status`, `/predict` and `/list_runs`
-(see the README).
+"""The HTTP API: named endpoints `/start_training`, `/compare`, `/resume_training`, `/stop_training`, `/run_status`,
+`/predict` and `/list_runs` (see the README).
 
 They live on hidden components, apart from the tabs, so that the contract stays stable while the UI changes.
 A caller's session (for `CNNAPP_SESSION_RUNS`) is its gradio session: one per `gradio_client.Client`.
@@ -19,7 +19,7 @@ from cnnapp.ui.common import api_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.uploads import discard
 
-ENDPOINTS = ("start_training", "stop_training", "run_status", "predict", "list_runs")
+ENDPOINTS = ("start_training", "compare", "resume_training", "stop_training", "run_status", "predict", "list_runs")
 # predictions run this many at a time, with the Predict tab's: those with one model share forward passes
 # (`cnnapp.serving.inference.Batcher`; inference.MAX_BATCH, not imported here: it would import torch on the first page)
 PREDICT = {"concurrency_id": "predict", "concurrency_limit": 16}
@@ -70,6 +70,17 @@ def build(ctx: UIContext) -> None:
             discard(dataset)  # kept in the workspace for its training (or refused): the upload is not needed again
 
     @api_errors
+    def compare(dataset: str | None, config: str | None, request: gr.Request) -> list[dict[str, Any]]:
+        try:
+            return api.compare(jobs, dataset, config, api_session(request, creates_run=True))
+        finally:
+            discard(dataset)
+
+    @api_errors
+    def resume_training(run_id: str, request: gr.Request) -> str:
+        return api.resume_training(jobs, run_id, api_session(request, creates_run=True))
+
+    @api_errors
     def stop_training(run_id: str, request: gr.Request) -> str:
         return api.stop_training(jobs, run_id, api_session(request))
 
@@ -100,6 +111,7 @@ def build(ctx: UIContext) -> None:
     top_k = gr.Number(value=5, label="top_k", **hidden)  # no precision: cnnapp checks the value (limits.check_top_k)
     prediction = gr.Label(label="prediction", **hidden)
     runs = gr.JSON(label="runs", **hidden)
+    grid = gr.JSON(label="grid", **hidden)
     trigger = gr.Button(**hidden)
 
     trigger.click(
@@ -109,6 +121,22 @@ def build(ctx: UIContext) -> None:
         api_name="start_training",
         api_description="Queue a training on an uploaded .zip dataset (ImageFolder layout) with a JSON config of "
         "CLI options; returns the run id.",
+    )
+    trigger.click(
+        compare,
+        [dataset, config],
+        grid,
+        api_name="compare",
+        api_description="Queue the Compare grid (from scratch; pretrained frozen; pretrained fine-tuned; frozen then "
+        "unfrozen) on an uploaded .zip with a JSON config of the shared options, as one request; returns each "
+        "setting with its run id, or why it cannot run.",
+    )
+    trigger.click(
+        resume_training,
+        run_id,
+        message,
+        api_name="resume_training",
+        api_description="Queue an interrupted, cancelled or failed run to continue from its checkpoint.",
     )
     trigger.click(
         stop_training,
