@@ -85,8 +85,11 @@ def test_nested_corrupt_and_fake_zips(tmp_path):
     good = make_zip(tmp_path / "good.zip", two_classes()).read_bytes()
     corrupt = tmp_path / "corrupt.zip"
     corrupt.write_bytes(good[: len(good) // 2] + b"\xff" * 100 + good[len(good) // 2 + 100 :])
-    with pytest.raises(DataError, match="corrupt|not a zip"):
-        ingest(corrupt)
+    ds = ingest(corrupt)  # a damaged entry is left out with its reason; the others are kept
+    assert len(ds.splits["train"]) + len(ds.splits["val"]) == len(two_classes()) - 1
+    assert [s["reason"] for s in ds.skipped] == [
+        "this entry's data cannot be read (Bad CRC-32 for file 'dog/0.png'); not extracted"
+    ]
     fake = tmp_path / "photos.zip"
     fake.write_bytes(png_bytes(0))
     with pytest.raises(DataError, match="not a zip archive"):
@@ -183,3 +186,58 @@ def test_duplicates_across_train_and_val_are_kept_out_of_val(tmp_path):
     assert ("val/cat/same.png", 0) not in ds.splits["val"]
     assert any(r["path"] == "val/cat/same.png" and "duplicate of train/cat/0.png" in r["reason"] for r in ds.skipped)
     assert any("across splits" in w for w in ds.warnings)
+
+
+def encrypted_zip(path: Path, entries: dict[str, bytes], encrypted: set[str]) -> Path:
+    """A zip whose `encrypted` entries carry the encryption flag in both their headers, as a password-protected zip's
+    do (Python's zipfile writes no encrypted entries, so the flag is set in the bytes)."""
+    make_zip(path, entries)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        local = {info.filename: info.header_offset for info in zf.infolist()}
+    for name in encrypted:
+        data[local[name] + 6] |= 0x1  # the local file header's general-purpose flags
+    start = 0
+    while (start := data.find(b"PK\x01\x02", start)) >= 0:  # each central directory header
+        size = int.from_bytes(data[start + 28 : start + 30], "little")
+        if data[start + 46 : start + 46 + size].decode() in encrypted:
+            data[start + 8] |= 0x1
+        start += 46
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_encrypted_entries_are_skipped_with_their_reason_and_the_rest_is_kept(tmp_path, workspace):
+    entries = two_classes()
+    locked = {"cat/0.png", "dog/1.png"}
+    ds = ingest(encrypted_zip(tmp_path / "some.zip", entries, locked))
+    assert len(ds.splits["train"]) + len(ds.splits["val"]) == len(entries) - 2
+    reasons = {s["path"].rsplit("/", 1)[-1]: s["reason"] for s in ds.skipped if s["path"].endswith(("0.png", "1.png"))}
+    assert "encrypted (needs a password)" in " ".join(reasons.values())
+    assert not any("ZipInfo" in s["reason"] for s in ds.skipped)
+
+
+def test_an_archive_whose_every_entry_is_encrypted_is_refused_in_one_line(tmp_path, workspace):
+    from cnnapp.data.archive import check_zip
+
+    archive = encrypted_zip(tmp_path / "locked.zip", two_classes(), set(two_classes()))
+    for attempt in (lambda: check_zip(archive), lambda: ingest(archive)):
+        with pytest.raises(DataError) as err:
+            attempt()
+        assert (
+            str(err.value) == "every entry of 'locked.zip' is encrypted (needs a password); zip the images without one"
+        )
+    assert not list((workspace / "datasets").glob("*/*")), "nothing is left extracted"
+
+
+def test_the_data_tab_says_why_for_an_encrypted_zip_and_keeps_nothing_of_a_useless_one(tmp_path, workspace):
+    from cnnapp.ui import data_tab
+
+    archive = encrypted_zip(tmp_path / "locked.zip", two_classes(), set(two_classes()))
+    notice = data_tab.use_zip(workspace, str(archive))[-3]
+    assert "encrypted" in notice and "ZipInfo" not in notice
+    useless = make_zip(tmp_path / "junk.zip", {f"notes/{i}.txt": b"not an image" * 1000 for i in range(20)})
+    notice = data_tab.use_zip(workspace, str(useless))[-3]
+    assert "junk.zip" in notice and not [p for p in (workspace / "datasets").iterdir() if p.is_dir()], (
+        "an archive with nothing usable is removed at once"
+    )

@@ -193,13 +193,13 @@ def test_errors_name_the_upload_not_server_paths(tmp_path, workspace):
 def test_a_training_ingests_each_image_once_into_its_cache(tmp_path, monkeypatch, forked):
     """With the training's size, ingestion checks and decodes every file in one pass (forked processes on every
     core for many files, sharing the cache's memory); the cache holds what decoding each file alone gives."""
-    import cnnapp.data.ingest
+    import cnnapp.data.checking
 
     root = _make_classes(tmp_path / "data", ["a", "b", "c"], n=8, size=(40, 30))
     (root / "a" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
     shutil.copy(root / "b" / "img_0.png", root / "b" / "again.png")
-    monkeypatch.setattr(cnnapp.data.ingest, "FORK_MIN_FILES", 1 if forked else 10**9)
-    monkeypatch.setattr(cnnapp.data.ingest, "CHUNK", 5)
+    monkeypatch.setattr(cnnapp.data.checking, "FORK_MIN_FILES", 1 if forked else 10**9)
+    monkeypatch.setattr(cnnapp.data.checking, "CHUNK", 5)
     seen = []
     ds = ingest(root, size=24, progress=lambda done, total: seen.append((done, total)))
     assert seen[0] == (0, 26) and seen[-1] == (26, 26) and [d for d, _ in seen] == sorted(d for d, _ in seen)

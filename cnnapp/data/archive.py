@@ -11,6 +11,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -20,6 +21,7 @@ from cnnapp.errors import DataError, is_disk_full
 from cnnapp.messages import Message, msg
 
 ARCHIVE_EXTENSIONS = (".zip", ".tar", ".tgz", ".gz", ".bz2", ".xz", ".7z", ".rar")
+_ENCRYPTED = 0x1  # a zip entry's general-purpose flag bit 0: its data needs a password
 _MARKER = ".cnnapp-extracted.json"
 
 
@@ -85,6 +87,9 @@ def _plan(
         if rel.name.lower().endswith(ARCHIVE_EXTENSIONS):
             skipped.append(skip(info.filename, msg("archive.nested")))
             continue
+        if info.flag_bits & _ENCRYPTED:
+            skipped.append(skip(info.filename, msg("archive.encrypted")))
+            continue
         total += info.file_size
         if len(members) + 1 > limits.max_files:
             raise DataError(msg("archive.too_many_files", limit=limits.max_files))
@@ -98,6 +103,12 @@ def _plan(
     if total > 16 * 1024**2 and total > limits.max_ratio * max(packed, 1):
         raise DataError(msg("archive.bomb", ratio=total / max(packed, 1)))
     return members, skipped
+
+
+def _check_usable(name: str, members: list, skipped: list[dict[str, Any]]) -> None:
+    """Refuse an archive whose every entry is encrypted (nothing could ever be read from it) in one line."""
+    if not members and skipped and all(s.get("reason_code", {}).get("code") == "archive.encrypted" for s in skipped):
+        raise DataError(msg("archive.all_encrypted", name=name))
 
 
 def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
@@ -119,6 +130,13 @@ def _extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) ->
     """
     try:
         _copy_member(zf, info, target)
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error, EOFError) as exc:
+        # this entry's data cannot be read (a bad CRC, an unknown compression method, a password): the others can
+        with contextlib.suppress(OSError):
+            target.unlink()
+        return msg(
+            "archive.unreadable_member", problem=str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        )
     except OSError as exc:
         if is_disk_full(exc):
             raise
@@ -149,7 +167,7 @@ def check_zip(path: Path, limits: ZipLimits | None = None) -> None:
         raise DataError(msg("archive.not_zip", name=path.name))
     try:
         with zipfile.ZipFile(path) as zf:
-            _plan(zf, limits or ZipLimits())
+            _check_usable(path.name, *_plan(zf, limits or ZipLimits()))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
         raise DataError(msg("archive.corrupt", name=path.name, problem=str(exc))) from None
 
@@ -174,6 +192,7 @@ def extract_zip(path: Path, dest_root: Path, limits: ZipLimits | None = None) ->
     try:
         with zipfile.ZipFile(path) as zf:
             members, skipped = _plan(zf, limits)
+            _check_usable(path.name, members, skipped)
             for info, rel in members:
                 reason = _extract_member(zf, info, tmp.joinpath(*rel.parts))
                 if reason:

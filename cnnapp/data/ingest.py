@@ -6,53 +6,31 @@ to fill the uint8 cache the training reads (`Dataset.decoded`), in parallel thre
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import io
 import json
-import multiprocessing
 import os
 import random
+import shutil
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from cnnapp import settings, workspace
+from cnnapp import workspace
 from cnnapp.data.archive import extract_zip, is_marker, skip
-from cnnapp.data.images import describe_error, fit_square, has_image_extension, load_rgb
-from cnnapp.errors import DataError, IngestError
+from cnnapp.data.checking import Check, Decoded, Progress, check_all
+from cnnapp.data.images import has_image_extension
+from cnnapp.errors import CnnappError, DataError, IngestError
 from cnnapp.limits import check_dataset
 from cnnapp.messages import Message, msg
 
 if TYPE_CHECKING:
-    from cnnapp.data.loaders import ImageCache
+    pass
 
 SPLIT_NAMES = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db"}
 MIN_IMAGES_PER_CLASS = 5
-FORK_MIN_FILES = 2000  # a training checks this many files or more in forked processes, one per core
-CHUNK = 256  # most files per task
-Progress = Callable[[int, int], None]  # (files checked, files in all)
-Check = tuple[str | None, Message | None]  # (content digest, None) or (None, why the file is not usable)
-
-
-@dataclass
-class Decoded:
-    """The images as ingestion decoded them at `size`: row `rows[relative path]` of `cache`."""
-
-    size: int
-    cache: ImageCache
-    rows: dict[str, int]
-
-    def split(self, samples: Sequence[tuple[str, int]]) -> ImageCache:
-        """A split's images, in its order (no copy)."""
-        return self.cache.view([self.rows[rel] for rel, _ in samples])
 
 
 @dataclass
@@ -187,82 +165,6 @@ def _walk_files(folder: Path, root: Path, skipped: list[dict[str, Any]]) -> list
     return found
 
 
-def _check_image(
-    path: str, size: int | None = None, out: np.ndarray | None = None, max_pixels: int | None = None
-) -> Check:
-    """(content digest, None) for a readable image, else (None, reason); with `size`, the image fitted to a
-    `size`-pixel square is written to `out` (from the one read and decode)."""
-    try:
-        data = Path(path).read_bytes()
-        image = load_rgb(io.BytesIO(data), draft_size=size or 32, max_pixels=max_pixels)
-        square = fit_square(image, size or 32)  # a fit that fails (a degenerate size) is this file's problem too
-        if size:
-            out[...] = np.asarray(square, dtype=np.uint8)
-    except DataError as exc:
-        return None, exc.message
-    except OSError as exc:
-        return None, msg("skip.unreadable", problem=str(exc.strerror or exc))
-    except Exception as exc:  # e.g. a degenerate size that decoded without complaint
-        return None, msg("image.corrupt", problem=describe_error(exc))
-    return hashlib.sha1(data).hexdigest(), None
-
-
-Job = tuple[Path, list[str], int | None, np.ndarray | None, int]  # root, paths, size, cache array, pixel limit
-_FORKED: Job | None = None  # the job of forked checkers (inherited, not sent)
-
-
-def _check_range(bounds: tuple[int, int], job: Job | None = None) -> list[Check]:
-    top, rels, size, target, limit = job or _FORKED
-    return [
-        _check_image(os.path.join(top, rels[i]), size, None if target is None else target[i], limit)
-        for i in range(*bounds)
-    ]
-
-
-def _check_all(
-    top: Path, rels: list[str], workers: int | None, size: int | None, progress: Progress | None
-) -> tuple[list[Check], Decoded | None]:
-    """Check every file (and decode it at `size` into a new cache), reporting progress.
-
-    A training (`size` given) checks many files in forked processes, one per core, that write into the
-    cache's shared memory (PIL's Python-side work holds the GIL: threads would use one core for small
-    images); otherwise threads do.
-    """
-    cache = None
-    if size:
-        from cnnapp.data.loaders import ImageCache  # imports torch: only trainings (which pass `size`) load it
-
-        cache = ImageCache.allocate(len(rels), size, workspace.cache_dir())
-    target = None if cache is None else cache.array
-    job: Job = (top, rels, size if target is not None else None, target, settings.get().max_image_pixels)
-    cores = len(os.sched_getaffinity(0))
-    fork = size and cores > 1 and len(rels) >= FORK_MIN_FILES and "fork" in multiprocessing.get_all_start_methods()
-    workers = workers or (cores if fork else min(8, cores * 2))
-    step = max(1, min(CHUNK, len(rels) // (4 * workers)))
-    chunks = [(i, min(i + step, len(rels))) for i in range(0, len(rels), step)]
-    results: list[Check] = []
-    if progress:
-        progress(0, len(rels))
-    global _FORKED
-    if fork:
-        _FORKED = job
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-        check = _check_range
-    else:
-        pool = ThreadPoolExecutor(workers)
-        check = functools.partial(_check_range, job=job)
-    try:
-        with pool:
-            for checked in pool.map(check, chunks):
-                results += checked
-                if progress:
-                    progress(len(results), len(rels))
-    finally:
-        _FORKED = None
-    decoded = None if cache is None else Decoded(size, cache, {rel: i for i, rel in enumerate(rels)})
-    return results, decoded
-
-
 def _stratified_split(samples: list[tuple[str, int]], fraction: float, seed: int) -> tuple[list, list]:
     by_class: dict[int, list[tuple[str, int]]] = {}
     for s in samples:
@@ -299,15 +201,36 @@ def ingest(
     workers: int | None = None,
     size: int | None = None,
     progress: Progress | None = None,
+    root: Path | None = None,
 ) -> Dataset:
-    """Scan, validate and split a dataset. Raises IngestError (with the report) when unusable.
+    """Scan, validate and split a dataset (an archive is extracted into workspace `root`'s datasets). Raises
+    IngestError (with the report) when unusable; an archive's extraction is then removed.
 
     In phases: locate (extract an archive, step into wrapping folders), lay out (split or class folders), scan the
     candidate files, check them against the server's limits, decode every one, keep the valid ones, split. With
     `size`, the images are also decoded at that size into `Dataset.decoded` (when the cache budget allows);
     `progress(checked, total)` is called as files are checked.
     """
-    top, skipped = resolve_source(source)
+    top, skipped = resolve_source(source, root)
+    try:
+        return _ingest_folder(source, top, skipped, val_split, seed, workers, size, progress)
+    except CnnappError:
+        if Path(source).expanduser().is_file():  # an archive with nothing usable takes no disk: its extraction goes
+            shutil.rmtree(top, ignore_errors=True)
+        raise
+
+
+def _ingest_folder(
+    source: str | Path,
+    top: Path,
+    skipped: list[dict[str, Any]],
+    val_split: float,
+    seed: int,
+    workers: int | None,
+    size: int | None,
+    progress: Progress | None,
+) -> Dataset:
+    """`ingest` of the folder `top` (the dataset's, or its archive's extraction)."""
     root = _unwrap(top, skipped)
     inner = os.path.relpath(root, top)
     place = f"'{Path(source).name}" + ("" if inner == "." else f"/{inner}") + "'"
@@ -319,7 +242,7 @@ def ingest(
     candidates = _candidates(split_dirs, classes, top, skipped)
     all_rel = [rel for split in ("train", "val", "test") for rel, _ in candidates.get(split, [])]
     check_dataset(len(all_rel), sum(os.path.getsize(os.path.join(top, rel)) for rel in all_rel), len(classes))
-    results, decoded = _check_all(top, all_rel, workers, size, progress)
+    results, decoded = check_all(top, all_rel, workers, size, progress)
     valid, warnings = _keep_valid(candidates, dict(zip(all_rel, results)), skipped)
     if not valid.get("train"):
         raise IngestError(msg("data.no_valid_images", place=place, skipped=len(skipped)), base)

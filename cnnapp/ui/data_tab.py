@@ -19,7 +19,7 @@ from PIL import Image, ImageOps
 from cnnapp import workspace
 from cnnapp.data.images import fit_square, load_rgb
 from cnnapp.data.ingest import Dataset
-from cnnapp.errors import CnnappError, ConfigError, DataError
+from cnnapp.errors import CnnappError, ConfigError, DataError, user_message
 from cnnapp.ui import builder_panel
 from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, engine_text, error_text, user_errors
 from cnnapp.ui.context import UIContext
@@ -120,8 +120,8 @@ def choose(root: Path, source: Callable[[], str | Path], name: str, current: dic
     the upload boxes are emptied, and the reason is shown under them."""
     try:
         found = load_dataset(source(), root)
-    except CnnappError as exc:
-        reason = html.escape(error_text(exc), quote=False)
+    except Exception as exc:  # whatever went wrong, the tab says it in one line and keeps the previous choice
+        reason = html.escape(error_text(exc) if isinstance(exc, CnnappError) else user_message(exc), quote=False)
         gr.Warning(say("data.cannot_use", name=html.escape(name, quote=False), reason=reason))
         still = say("data.still_using", name=html.escape(current["name"], quote=False)) if current else ""
         failed = say("data.cannot_use", name=f"<b>{html.escape(name, quote=False)}</b>", reason=reason)

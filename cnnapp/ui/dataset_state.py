@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnapp import workspace
-from cnnapp.data.ingest import Dataset, ingest, resolve_source
+from cnnapp.data.ingest import Dataset, ingest
 from cnnapp.errors import CnnappError, DataError
 from cnnapp.ui.common import EXAMPLE_DATASET
 from cnnapp.ui.i18n import say
@@ -25,10 +25,7 @@ def default_dataset() -> dict[str, Any] | None:
 
 @functools.lru_cache(maxsize=8)
 def _ingest(source: str, root: Path, stamp: int) -> Dataset:
-    folder, archive_skipped = resolve_source(source, root)
-    found = ingest(folder)
-    found.skipped[:0] = archive_skipped
-    return found
+    return ingest(source, root=root)  # the report and its messages name the upload, not its extraction folder
 
 
 def load_dataset(source: str | Path, root: Path) -> Dataset:

@@ -125,6 +125,11 @@ ES = {
     "engine.archive.unsafe_path": "ruta insegura que saldría de la carpeta de extracción; no se extrajo",
     "engine.archive.link": "enlace simbólico; no se extrajo",
     "engine.archive.duplicate_name": "nombre de entrada repetido; se conservó la primera, '{first}'",
+    "engine.archive.encrypted": "cifrado (necesita contraseña); no se extrajo",
+    "engine.archive.all_encrypted": (
+        "todas las entradas de '{name}' están cifradas (necesitan contraseña); comprime las imágenes sin contraseña"
+    ),
+    "engine.archive.unreadable_member": "no se pueden leer los datos de esta entrada ({problem}); no se extrajo",
     "engine.archive.nested": "archivo comprimido anidado; no se extrajo (descomprímelo y sube su contenido)",
     "engine.archive.name_too_long": "nombre demasiado largo para este sistema de archivos; no se extrajo",
     "engine.archive.file_and_folder": "un archivo y una carpeta del zip tienen el mismo nombre; no se extrajo",
