@@ -113,6 +113,10 @@ ENGLISH: dict[str, str] = {
     "image.too_large": (
         "image is too large ({width}×{height} pixels, limit {limit:,}); resize it or raise CNNAPP_MAX_IMAGE_PIXELS"
     ),
+    "image.too_many_pixels": (
+        "image is too large ({pixels:,} pixels, over this server's limit of {limit:,}); make it smaller or raise "
+        "CNNAPP_MAX_IMAGE_PIXELS"
+    ),
     "image.bomb": "image is too large (decompression bomb guard: {problem})",
     "image.not_image": "not a valid image (the file content is not a picture format PIL can read)",
     "image.not_found": "file not found",

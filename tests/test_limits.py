@@ -200,3 +200,34 @@ def test_a_run_over_the_wall_clock_limit_is_stopped_as_cancelled_with_the_reason
         assert status["state"] == "cancelled" and status["epoch"] < 200
     finally:
         jobs.shutdown(timeout=10)
+
+
+def test_an_enormous_picture_is_refused_with_this_servers_limit_and_its_variable():
+    """A 20000×20000 picture was refused with Pillow's "178956970 pixels" instead of CNNAPP_MAX_IMAGE_PIXELS."""
+    import io
+
+    from PIL import Image
+
+    from cnnapp.data.images import load_rgb
+    from cnnapp.errors import DataError
+
+    buf = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(buf, "PNG")  # small file, 400 million pixels
+    buf.seek(0)
+    with pytest.raises(DataError) as err:
+        load_rgb(buf)
+    assert str(err.value) == (
+        "image is too large (400,000,000 pixels, over this server's limit of 64,000,000); make it smaller or raise "
+        "CNNAPP_MAX_IMAGE_PIXELS"
+    )
+    assert "178956970" not in str(err.value)
+
+
+def test_an_image_size_over_the_server_limit_names_its_variable():
+    """img_size 2048 was refused as "larger than cnnapp supports (1024)" without naming CNNAPP_MAX_IMG_SIZE (512)."""
+    from cnnapp.training.config import TrainConfig, resolve
+
+    with pytest.raises(
+        LimitError, match=r"^img_size 2048 is over this server's limit of 512 \(set by CNNAPP_MAX_IMG_SIZE\)$"
+    ):
+        resolve(TrainConfig(data=".", arch="lenet5", img_size=2048))

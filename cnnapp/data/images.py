@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import BinaryIO
 
@@ -55,10 +56,12 @@ def load_rgb(
     `CNNAPP_MAX_IMAGE_PIXELS` unless given (callers decoding many files read it once).
     Raises DataError with the reason when the file is not a usable image.
     """
+    limit = max_pixels or settings.get().max_image_pixels  # against decompression bombs
+    # Pillow's own guard (an error past twice its limit, also for the images gradio decodes) follows this server's
+    Image.MAX_IMAGE_PIXELS = limit
     try:
         with Image.open(source) as im:
             width, height = im.size
-            limit = max_pixels or settings.get().max_image_pixels  # against decompression bombs
             if width * height > limit:
                 raise DataError(msg("image.too_large", width=width, height=height, limit=limit))
             if getattr(im, "n_frames", 1) > 1:
@@ -70,8 +73,11 @@ def load_rgb(
             return to_rgb(im)
     except DataError:
         raise
-    except Image.DecompressionBombError as exc:
-        raise DataError(msg("image.bomb", problem=str(exc))) from None
+    except Image.DecompressionBombError as exc:  # past twice the limit: Pillow refuses before cnnapp can look
+        pixels = re.search(r"\((\d+) pixels\)", str(exc))
+        if pixels is None:
+            raise DataError(msg("image.bomb", problem=str(exc))) from None
+        raise DataError(msg("image.too_many_pixels", pixels=int(pixels[1]), limit=limit)) from None
     except UnidentifiedImageError:
         raise DataError(msg("image.not_image")) from None
     except FileNotFoundError:

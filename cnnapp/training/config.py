@@ -9,7 +9,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from cnnapp import settings
 from cnnapp.errors import ConfigError
+from cnnapp.limits import over
 from cnnapp.training.defaults import LR_HEAD, OFFLINE_ARCH, defaults
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax")
@@ -155,6 +157,8 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         cfg.freeze = start.freeze
     if cfg.img_size is None:
         cfg.img_size = start.img_size
+    if cfg.img_size > settings.get().max_img_size:  # this server's limit first: it names its variable
+        raise over("img_size", cfg.img_size, settings.get().max_img_size, "max_img_size")
     checks = [
         (cfg.epochs >= 1, f"epochs must be at least 1, got {cfg.epochs}"),
         (cfg.unfreeze_epochs >= 0, f"unfreeze_epochs must be 0 or more, got {cfg.unfreeze_epochs}"),

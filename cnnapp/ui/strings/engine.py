@@ -139,6 +139,10 @@ ES = {
         "imagen demasiado grande ({width}×{height} píxeles, límite {limit:,}); redúcela o aumenta "
         "CNNAPP_MAX_IMAGE_PIXELS"
     ),
+    "engine.image.too_many_pixels": (
+        "imagen demasiado grande ({pixels:,} píxeles, por encima del límite de este servidor, {limit:,}); redúcela o "
+        "aumenta CNNAPP_MAX_IMAGE_PIXELS"
+    ),
     "engine.image.bomb": "imagen demasiado grande (protección contra bombas de descompresión: {problem})",
     "engine.image.not_image": "no es una imagen válida (el contenido no es un formato de imagen que PIL sepa leer)",
     "engine.image.not_found": "archivo no encontrado",
