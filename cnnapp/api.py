@@ -24,7 +24,7 @@ from cnnapp.jobs.admission import Request
 from cnnapp.jobs.uploads import keep_upload
 from cnnapp.jobs.worker import JobManager
 from cnnapp.limits import check_top_k, load_json
-from cnnapp.runs import STARTED
+from cnnapp.runs import STARTED, stalled, time_left
 from cnnapp.training import provenance
 from cnnapp.training.config import TrainConfig, resolve
 
@@ -135,7 +135,9 @@ def run_status(
     saved = run.reconcile()  # status.json read once: every field below comes from the same moment
     status = run.summary(saved)
     event = run.last_event() if status["state"] == "running" else None
-    progress = {k: event.get(k) for k in ("stage", "batch", "batches", "eta_s")} if event else {}
+    progress = {k: event.get(k) for k in ("stage", "batch", "batches")} if event else {}
+    if event:  # the time left, counted down to now; None and `waiting` while no batch has come for a while
+        progress.update(eta_s=time_left(event), waiting=stalled(event))
     if status["state"] in STARTED:  # reading the dataset: files checked so far, of all, per second
         progress.update({k: v for k, v in saved.items() if k in ("files_done", "files_total", "files_per_s")})
     report = run.report()

@@ -117,6 +117,25 @@ def coded(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+STALL_MIN_S = 20.0  # a training silent this long (and for several of its batches) is waiting, not progressing
+
+
+def stalled(event: dict, now: float | None = None) -> bool:
+    """Whether no batch has come for a while after progress `event` (the trainer is paused, stopped or starved of
+    CPU): a time-left estimate would only freeze, so readers say "waiting" instead."""
+    silent = (now or time.time()) - float(event.get("t") or 0)
+    return silent > max(STALL_MIN_S, 5 * float(event.get("batch_s") or 0))
+
+
+def time_left(event: dict, now: float | None = None) -> float | None:
+    """Seconds a running training still needs by its newest progress event, counted down since the event was
+    written; None without an estimate yet, or while `stalled`."""
+    now = now or time.time()
+    if not event.get("eta_s") or stalled(event, now):
+        return None
+    return max(1.0, float(event["eta_s"]) - (now - float(event.get("t") or now)))
+
+
 def _status_problem(status: Any) -> str | None:
     """What is wrong with a status.json's content, or None (missing fields are fine: a run fills them in turn)."""
     if not isinstance(status, dict):

@@ -150,3 +150,36 @@ def test_a_run_that_failed_before_any_weights_says_why_when_asked_to_predict(wor
     run.update_status(state="running", pid=subprocess.os.getpid())
     with pytest.raises(RunError, match="wait for its first epoch"):
         run.load_state()
+
+
+def test_the_time_left_counts_down_and_says_waiting_when_no_batch_comes(workspace):
+    """eta_s stayed frozen while a trainer was stopped (SIGSTOP): a silent trainer is now 'waiting'."""
+    from test_i18n import request
+
+    from cnnapp import api
+    from cnnapp.runs import stalled, time_left
+    from cnnapp.ui.common import progress_html
+    from cnnapp.ui.i18n import COOKIE
+
+    now = time.time()
+    fresh = {"t": now - 2, "eta_s": 30.0, "batch_s": 0.5}
+    assert time_left(fresh, now) == pytest.approx(28.0) and not stalled(fresh, now)
+    slow_batches = {"t": now - 60, "eta_s": 600.0, "batch_s": 15.0}  # 60 s silent, but a batch takes 15 s
+    assert not stalled(slow_batches, now) and time_left(slow_batches, now) == pytest.approx(540.0)
+    silent = {"t": now - 45, "eta_s": 30.0, "batch_s": 0.5}
+    assert stalled(silent, now) and time_left(silent, now) is None
+
+    run = RunDir.create("lenet5")
+    run.file("config.json").write_text('{"arch": "lenet5", "epochs": 3}')
+    run.update_status(state="running", pid=subprocess.os.getpid(), created=now, epochs=3, epoch=0)
+    run.log_event({**silent, "stage": "full", "epoch": 1, "epochs": 3, "batch": 4, "batches": 10})
+    status = api.run_status(run.id, workspace)
+    assert status["eta_s"] is None and status["waiting"] is True
+    assert "waiting (no batch for a while)" in progress_html(run, run.status()) and "left" not in progress_html(
+        run, run.status()
+    )
+    with request({COOKIE: "es"}, {}):
+        assert "esperando" in progress_html(run, run.status())
+    run.log_event({**fresh, "t": time.time(), "stage": "full", "epoch": 1, "epochs": 3, "batch": 5, "batches": 10})
+    status = api.run_status(run.id, workspace)
+    assert status["waiting"] is False and 25 < status["eta_s"] <= 30

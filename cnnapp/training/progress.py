@@ -94,6 +94,7 @@ class Progress:
                 "batches": batches,
                 "loss": None if math.isnan(loss) else round(loss, 5),
                 "eta_s": round(float(eta), 1),
+                "batch_s": round(elapsed / max(batch, 1), 3),  # how long a batch takes: `runs.stalled` reads it
             }
         )
 

@@ -8,7 +8,6 @@ import html
 import json
 import math
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,7 +18,7 @@ import pandas as pd
 from cnnapp.errors import CnnappError
 from cnnapp.jobs import sessions
 from cnnapp.messages import ENGLISH, Message, render
-from cnnapp.runs import ACTIVE, EVENTS, STATES, RunDir
+from cnnapp.runs import ACTIVE, EVENTS, STATES, RunDir, stalled, time_left
 from cnnapp.ui.i18n import DEFAULT, T, lang, say
 from cnnapp.ui.strings import STRINGS
 
@@ -265,8 +264,10 @@ def progress_html(run: RunDir, status: dict) -> str:
         epoch, total, batch, batches = (int(event[k]) for k in ("epoch", "epochs", "batch", "batches"))
         fraction = min(max((epoch - 1 + batch / max(batches, 1)) / max(total, 1), 0.0), 1.0)
         text = say("common.epoch_batch", epoch=epoch, epochs=total, batch=batch, batches=batches)
-        if event.get("eta_s"):  # blank until the trainer can estimate it
-            left = max(1.0, event["eta_s"] - (time.time() - event.get("t", time.time())))
+        left = time_left(event)  # blank until the trainer can estimate it
+        if stalled(event):
+            text += say("common.waiting_for_batch")
+        elif left is not None:
             text += say("common.time_left", left=duration(left))
     elif state == "ingesting" and status.get("files_total"):
         fraction = min(1.0, (status.get("files_done") or 0) / status["files_total"])

@@ -17,7 +17,7 @@ import pandas as pd
 from cnnapp.errors import CnnappError, ConfigError, DataError
 from cnnapp.jobs import sessions
 from cnnapp.jobs.worker import JobManager
-from cnnapp.runs import ACTIVE, STATES
+from cnnapp.runs import ACTIVE, STATES, time_left
 from cnnapp.training.config import TrainConfig
 from cnnapp.ui.common import LATEST, PRIVATE, duration, pct, plain, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
@@ -136,7 +136,7 @@ def progress(runs: list, table: pd.DataFrame) -> str:
         event = run.last_event() or {}
         if event.get("epochs") and event.get("t", 0) >= (status.get("launched") or 0):
             fraction += min(1.0, (event["epoch"] - 1 + event["batch"] / max(event["batches"], 1)) / event["epochs"])
-            left += max(0.0, (event.get("eta_s") or 0) - (time.time() - event["t"]))
+            left += time_left(event) or 0.0
     waiting = sum(s.get("state") == "queued" for s in states)
     finished = [t for t in table["train_seconds"].dropna() if t] if done else []
     known = (not waiting or finished) and (not running or left)

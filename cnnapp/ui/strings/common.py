@@ -25,6 +25,7 @@ EN = {
     "common.finished_epochs": "finished {epochs} epoch(s)",
     "common.epoch_batch": "epoch {epoch}/{epochs} · batch {batch}/{batches}",
     "common.time_left": " · about {left} left",
+    "common.waiting_for_batch": " · waiting (no batch for a while)",
     # training curves
     "common.loss": "Loss",
     "common.accuracy": "Accuracy",
@@ -60,6 +61,7 @@ ES = {
     "common.finished_epochs": "{epochs} época(s) terminada(s)",
     "common.epoch_batch": "época {epoch}/{epochs} · lote {batch}/{batches}",
     "common.time_left": " · faltan unos {left}",
+    "common.waiting_for_batch": " · esperando (ningún lote desde hace un rato)",
     "common.loss": "Pérdida",
     "common.accuracy": "Exactitud",
     "common.loss_axis": "pérdida",
