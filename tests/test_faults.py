@@ -142,3 +142,23 @@ def test_sigterm_stops_gracefully_with_a_checkpoint(demo_dir, workspace, wait_fo
     status = run.status()
     assert status["state"] == "cancelled" and "checkpoint" in status["message"]
     assert run.file("checkpoint.pt").is_file() and run.file("model.safetensors").is_file() and run.report()
+
+
+def test_a_stop_while_the_model_is_built_or_downloaded_ends_the_run_at_once(small_dataset, workspace, monkeypatch):
+    """Stopping a run that was downloading its weights needed SIGKILL: the loops that look at the stop flag had not
+    started. SIGTERM before them now stops the run at once (nothing to save yet)."""
+    import threading
+    import time
+
+    from cnnapp.training import learner
+
+    def slow_download(self, *args, **kwargs):
+        time.sleep(60)  # as the hub's retries do offline
+
+    monkeypatch.setattr(learner.Learner, "build", slow_download)
+    threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM)).start()
+    started = time.monotonic()
+    run, status = train(TrainConfig(data=str(small_dataset), arch="lenet5", epochs=1), progress=False)
+    assert time.monotonic() - started < 20
+    assert status["state"] == "cancelled" and run.status()["state"] == "cancelled"
+    assert signal.getsignal(signal.SIGTERM) is not None, "the handler was put back"

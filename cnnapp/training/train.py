@@ -74,6 +74,7 @@ class Training:
         self.dataset: Dataset | None = None
         self.record = Record(patience=Patience(cfg.patience))
         self.stop_flag = False
+        self.fitting = False  # in the epoch loops, which look at `stop_flag` after each batch
         self.started = time.time()
 
     def execute(self, resume: bool = False) -> dict:
@@ -86,6 +87,7 @@ class Training:
             state = self.load_checkpoint() if resume else None
             if state is not None:
                 self.log(msg("log.resuming", stage=state["stage"] + 1, epoch=state["epoch"] + 1))
+            self.fitting = True
             report = self.fit(state)
             summary = _summary(report, self.record.patience.reason())
             return self.run.finish("completed", summary, epoch=self.total_epochs)
@@ -225,7 +227,11 @@ class Training:
         return line, self.record.stalled(stage.name, number, val, last)
 
     def _on_sigterm(self, *_: object) -> None:
+        """A stop: the loops see the flag after their batch (a checkpoint is saved). Before they run (reading the
+        data, building the model, downloading weights) nothing looks at it and there is nothing to save: stop now."""
         self.stop_flag = True
+        if not self.fitting:
+            raise StopTraining
 
     def _fail(self, exc: Exception) -> dict:
         """End the run as failed with the message the user needs (the traceback too, when unexpected)."""
