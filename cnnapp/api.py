@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from cnnapp import quotas
 from cnnapp.data.archive import check_zip
 from cnnapp.errors import CnnappError, ConfigError, DataError
 from cnnapp.jobs import sessions
@@ -68,7 +69,7 @@ def start_training(jobs: JobManager, dataset: str | Path | None, config: str | N
     name = provenance.clean_name(values.pop("name", None))
     cfg = resolve(TrainConfig.from_dict({**values, "data": str(dataset)})) if dataset else None
     jobs.admit(session)
-    with _kept(jobs, dataset) as (kept, dataset_name):
+    with _kept(jobs, dataset, session) as (kept, dataset_name):
         queued = dataclasses.replace(cfg, data=str(kept))  # the kept copy of the archive resolve saw
         return jobs.submit(queued, session, dataset_name=dataset_name, name=name).id
 
@@ -90,7 +91,7 @@ def compare(
     if not runnable:
         raise ConfigError(f"no setting of the grid can run: {cells[0][2]}")
     jobs.admit(Request("grid", session, runs=len(runnable)))
-    with _kept(jobs, dataset) as (kept, dataset_name):
+    with _kept(jobs, dataset, session) as (kept, dataset_name):
         queued = [dataclasses.replace(cfg, data=str(kept)) for cfg in runnable]
         runs = iter(jobs.submit_all(queued, session, "grid", dataset_name))
     return [
@@ -105,14 +106,17 @@ def resume_training(jobs: JobManager, run_id: str, session: str | None = None) -
 
 
 @contextlib.contextmanager
-def _kept(jobs: JobManager, dataset: str | Path | None) -> Iterator[tuple[Path, str]]:
+def _kept(jobs: JobManager, dataset: str | Path | None, session: str | None) -> Iterator[tuple[Path, str]]:
     """The uploaded archive, recognised by its content whatever its name (a browser's Blob arrives as `blob`),
-    checked from its listing and kept in the workspace for the runs; removed again when queueing fails."""
+    checked from its listing, fitted in the disk budgets (`quotas`) and kept in the workspace for the runs; removed
+    again when queueing fails."""
     if not dataset:
         raise DataError("no dataset: upload a .zip of <class>/<image> folders")
     upload = Path(dataset)
     check_zip(upload)  # by its bytes: "not a .zip archive" only when it is not one
+    quotas.make_room(quotas.size_of(upload) + quotas.expanded_size(upload), session, jobs.root)  # kept, extracted
     kept = keep_upload(upload, jobs.root)
+    quotas.record(kept.parent, session, jobs.root)
     try:
         yield kept, upload.name
     except CnnappError:

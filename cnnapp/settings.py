@@ -208,6 +208,19 @@ class Settings:
         "cannot queue more)",
     )
     min_free_disk: int = _setting("CNNAPP_MIN_FREE_DISK", SIZE, "500mb", "Limit: free disk space needed to queue a run")
+    disk_budget: int = _setting(
+        "CNNAPP_DISK_BUDGET",
+        SIZE,
+        "20gb",
+        "Limit: disk the inputs take together (uploads kept for trainings, extracted archives, uploaded folders, "
+        "datasets made in the app); extracted archives unused for an hour are evicted first, oldest use first",
+    )
+    session_disk_budget: int = _setting(
+        "CNNAPP_SESSION_DISK_BUDGET",
+        SIZE,
+        "4gb",
+        "Limit: disk one visitor's uploads, extracted archives and made datasets may take",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

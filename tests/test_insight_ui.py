@@ -105,6 +105,16 @@ class FakeJobs:
         run.update_status(state="queued", created=float(len(self.submitted)))
         return run
 
+    def submit_all(
+        self,
+        configs: list[TrainConfig],
+        session: str | None = None,
+        kind: str = "start",
+        dataset_name: str | None = None,
+    ) -> list[RunDir]:
+        assert kind == "grid", "the grid is one request"
+        return [self.submit(cfg, session, dataset_name) for cfg in configs]
+
 
 def test_compare_queues_the_four_settings(tmp_path, demo_dir):
     jobs = FakeJobs(tmp_path)

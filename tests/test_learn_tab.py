@@ -113,6 +113,10 @@ class FakeJobs:
         run.update_status(state="queued", epoch=0)
         return run
 
+    def submit_all(self, configs: list[TrainConfig], session: str | None = None, kind: str = "start", **_) -> list:
+        assert kind == "race", "the race is one request"
+        return [self.submit(cfg, session) for cfg in configs]
+
 
 def test_queue_submits_seven_configs_differing_only_in_optimizer(workspace):
     jobs = FakeJobs(workspace)

@@ -15,7 +15,7 @@ from cnnapp.runs import CONFIG, RunDir
 
 
 def test_api_uploads_are_deleted_once_no_run_can_read_them_again(workspace):
-    def upload(name: str, state: str | None, age_s: float) -> Path:
+    def upload(name: str, state: str | None, age_s: float, ended_s: float | None = None) -> Path:
         kept = ws.uploads_dir(workspace) / name / "data.zip"
         kept.parent.mkdir(parents=True)
         kept.write_bytes(b"PK")
@@ -23,16 +23,19 @@ def test_api_uploads_are_deleted_once_no_run_can_read_them_again(workspace):
         if state:
             run = RunDir.create("lenet5", workspace)
             run.file(CONFIG).write_text(f'{{"data": "{kept}"}}')
-            run.update_status(state=state)
+            run.update_status(state=state, ended=None if ended_s is None else time.time() - ended_s)
         return kept.parent
 
     done = upload("done", "completed", 3600)  # extracted and trained: its images live in datasets/
-    resumable = upload("resumable", "interrupted", 3600)  # resuming reads the archive again
+    resumable = upload("resumable", "interrupted", 3600, ended_s=60)  # resuming reads the archive again
+    stopped_long_ago = upload("cancelled", "cancelled", 7200, ended_s=3600)  # 10 × 20 MB start-and-stop grew uploads/
+    failed_long_ago = upload("failed", "failed", 7200, ended_s=uploads.GRACE_S + 5)
     waiting = upload("waiting", "queued", 3600)
     stray = upload("stray", None, 3600)  # its request failed after storing it
     fresh = upload("fresh", None, 5)  # its run is being created right now
     release_uploads(workspace)
     assert not done.exists() and not stray.exists()
+    assert not stopped_long_ago.exists() and not failed_long_ago.exists(), "kept for the grace after the stop, no more"
     assert resumable.exists() and waiting.exists() and fresh.exists()
 
 

@@ -317,7 +317,7 @@ def test_resume_is_refused_once_a_session_is_at_its_limit(workspace, monkeypatch
     try:
         stopped = []
         for _ in range(3):
-            run = jobs.submit({"data": "d", "arch": "lenet5"}, "alice")
+            run = jobs.submit({"data": str(workspace), "arch": "lenet5"}, "alice")  # a dataset that is there
             jobs.stop(run.id, "alice")
             wait_for(lambda run=run: run.status()["state"] not in ACTIVE, 30, "the run to stop")
             stopped.append(run)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from cnnapp import settings
+from cnnapp import quotas, settings
 from cnnapp.errors import DataError, is_disk_full
 from cnnapp.messages import Message, msg
 
@@ -186,6 +186,7 @@ def extract_zip(path: Path, dest_root: Path, limits: ZipLimits | None = None) ->
     target = dest_root / file_digest(path)
     marker = target / _MARKER
     if marker.is_file():
+        quotas.touch(target)  # used now: evicted last (`quotas.make_room`)
         return Extracted(target, json.loads(marker.read_text())["skipped"])
     dest_root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".extract-", dir=dest_root))

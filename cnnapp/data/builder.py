@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from cnnapp import settings, workspace
+from cnnapp import quotas, settings, workspace
 from cnnapp.data.archive import file_digest
 from cnnapp.data.images import has_image_extension, load_rgb, to_rgb
 from cnnapp.data.ingest import SPLIT_NAMES
@@ -31,6 +31,7 @@ MIN_PER_CLASS = 10
 MIN_CLASSES = 2
 MAX_SIDE = 512  # examples are stored no larger: training sizes are far below, and files stay small
 JPEG_QUALITY = 90
+PICTURE_BYTES = 150 * 1024  # what a stored example takes at most, about (a 512-px JPEG at quality 90)
 MAX_NAME = 40
 NAME_RULE = "letters, digits, spaces, '-', '_' or '.', starting with a letter or digit"
 _NAME = re.compile(r"[^\W_][\w .-]*", re.UNICODE)
@@ -149,6 +150,8 @@ class Builder:
         Returns how many were added and one reason per picture that was not (unreadable, too large …).
         """
         folder = self._class_dir(name)
+        items = list(items)
+        quotas.make_room(len(items) * PICTURE_BYTES)  # the workspace's budget for inputs, before writing any
         added, problems = 0, []
         have, total = len(self.examples(name)), sum(self.counts().values())
         for item in items:

@@ -54,16 +54,20 @@ def keep_upload(upload: Path, root: Path | None = None) -> Path:
 def release_uploads(root: Path) -> None:
     """Delete the archives kept by `keep_upload` that no run will read again.
 
-    A run that is waiting, reading or training, or that can be resumed, keeps its archive; a completed run's
-    images were extracted (its evaluation reads those), so its archive goes. Folders younger than GRACE_S are
-    left alone: their run may be being created.
+    A run that is waiting, reading or training keeps its archive; so does one that ended early (cancelled, failed,
+    interrupted: it can be resumed) for GRACE_S after it ended; a completed run's images were extracted (its
+    evaluation reads those), so its archive goes. Folders younger than GRACE_S are left alone: their run may be
+    being created.
     """
     folder = workspace.uploads_dir(root)
     if not folder.is_dir():
         return
-    needed = set()
+    needed, now = set(), time.time()
     for run in all_runs(root):
-        if run.status().get("state", "queued") in (*ACTIVE, *RESUMABLE) and (data := run.config().get("data")):
+        status = run.status()
+        state = status.get("state", "queued")
+        recent = state in RESUMABLE and now - float(status.get("ended") or now) <= GRACE_S
+        if (state in ACTIVE or recent) and (data := run.config().get("data")):
             needed.add(Path(data).resolve().parent)
     for kept in folder.iterdir():
         try:

@@ -30,7 +30,7 @@ from cnnapp.errors import DISK_FULL_MESSAGE, LimitError, RunError, is_disk_full
 from cnnapp.jobs import admission, processes, sessions, warm
 from cnnapp.jobs.admission import Request
 from cnnapp.jobs.fair_queue import FairQueue
-from cnnapp.jobs.uploads import release_uploads
+from cnnapp.jobs.uploads import GRACE_S, release_uploads
 from cnnapp.messages import msg
 from cnnapp.runs import ACTIVE, CONFIG, LOG, RunDir, get_run, pid_alive
 from cnnapp.training import provenance
@@ -101,6 +101,7 @@ class JobManager:
         a request apart) and its dataset (`dataset_name`, size, content hash).
         """
         sessions.require(session)
+        release_uploads(self.root)  # the uploads of runs stopped a while ago go before anything new is kept
         names, details = names or [None] * len(configs), details or [None] * len(configs)
         resolved = []
         for config, name in zip(configs, names, strict=True):
@@ -161,6 +162,12 @@ class JobManager:
     def resume(self, run_id: str, session: str | None = None) -> str:
         """Queue an interrupted, cancelled or failed run to continue from its checkpoint; returns what will happen."""
         run = sessions.get_run(run_id, self.root, session)
+        data = run.config().get("data")
+        if data and not Path(data).exists():  # an upload is kept a while after its run stopped (`uploads.GRACE_S`)
+            raise RunError(
+                f"run {run.id}'s dataset is no longer on this server (an upload is kept {GRACE_S / 60:.0f} minutes "
+                "after its run stops); start a new run with it"
+            )
         with self._lock:
             run.require_resumable()
             request = self.admit(Request("resume", session))

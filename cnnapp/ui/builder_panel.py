@@ -22,9 +22,9 @@ from PIL import Image
 
 from cnnapp.data.builder import Builder
 from cnnapp.data.images import fit_square, load_rgb
-from cnnapp.errors import DataError
+from cnnapp.errors import CnnappError, DataError
 from cnnapp.files import atomic_write
-from cnnapp.ui.common import PRIVATE, user_errors
+from cnnapp.ui.common import PRIVATE, error_text, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.i18n import T, say
 from cnnapp.ui.widgets import streaming_camera
@@ -163,7 +163,10 @@ def add_burst_frame(root: Path, folder: str | None, current: str | None, frame: 
     made = Builder.open(folder, root)
     if made is None or frame is None or current not in made.classes():
         return gr.skip(), gr.skip(), "⚠ " + say("builder.no_class"), gr.skip(), gr.skip()
-    _, problems = made.add_examples(current, [frame])
+    try:
+        _, problems = made.add_examples(current, [frame])
+    except CnnappError as exc:  # the disk budget: said in the panel, the recording goes on in the browser
+        problems = [error_text(exc)]
     if problems:  # full: the recording goes on in the browser, the panel says why nothing more is kept
         return gr.skip(), gr.skip(), "⚠ " + problems[0], gr.skip(), gr.skip()
     shown = view(root, folder, current)

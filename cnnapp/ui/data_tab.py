@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageOps
 
-from cnnapp import workspace
+from cnnapp import quotas, workspace
 from cnnapp.data.images import fit_square, load_rgb
 from cnnapp.data.ingest import Dataset
 from cnnapp.errors import CnnappError, ConfigError, DataError, user_message
@@ -115,11 +115,16 @@ def show(root: Path, dataset: dict[str, Any] | None) -> tuple:
     return _shown(load_dataset(dataset["source"], root), dataset["name"])
 
 
-def choose(root: Path, source: Callable[[], str | Path], name: str, current: dict[str, Any] | None) -> tuple:
-    """Ingest a dataset: on success it becomes the chosen one. On failure the previous choice and its panels come back,
-    the upload boxes are emptied, and the reason is shown under them."""
+def choose(
+    root: Path, source: Callable[[], str | Path], name: str, current: dict[str, Any] | None, session: str | None = None
+) -> tuple:
+    """Ingest a dataset: on success it becomes the chosen one (what it wrote on the server counts against `session`'s
+    disk budget). On failure the previous choice and its panels come back, the upload boxes are emptied, and the
+    reason is shown under them."""
     try:
         found = load_dataset(source(), root)
+        if workspace.is_within(Path(found.root), workspace.datasets_dir(root)):
+            quotas.record(Path(found.root), session, root)
     except Exception as exc:  # whatever went wrong, the tab says it in one line and keeps the previous choice
         reason = html.escape(error_text(exc) if isinstance(exc, CnnappError) else user_message(exc), quote=False)
         gr.Warning(say("data.cannot_use", name=html.escape(name, quote=False), reason=reason))
@@ -156,19 +161,30 @@ def use_cifar10(root: Path, current: dict[str, Any] | None = None) -> tuple:
     return choose(root, source, CIFAR_NAME, current)
 
 
-def use_zip(root: Path, file: str | None, current: dict[str, Any] | None = None) -> tuple:
-    return choose(root, lambda: file, Path(file).name, current) if file else NOTHING
+def use_zip(root: Path, file: str | None, current: dict[str, Any] | None = None, session: str | None = None) -> tuple:
+    if not file:
+        return NOTHING
+
+    @functools.cache
+    def source() -> str:
+        quotas.make_room(quotas.expanded_size(Path(file)), session, root)  # before extracting anything
+        return file
+
+    return choose(root, source, Path(file).name, current, session)
 
 
-def use_folder(root: Path, files: list[str] | None, current: dict[str, Any] | None = None) -> tuple:
+def use_folder(
+    root: Path, files: list[str] | None, current: dict[str, Any] | None = None, session: str | None = None
+) -> tuple:
     if not files:
         return NOTHING
 
     @functools.cache
     def source() -> Path:
+        quotas.make_room(sum(quotas.size_of(Path(f)) for f in files), session, root)  # before copying anything
         return rebuild_folder(files, root)
 
-    return choose(root, source, say("data.uploaded_folder", n=len(files)), current)
+    return choose(root, source, say("data.uploaded_folder", n=len(files)), current, session)
 
 
 def restore(root: Path, saved: Any) -> dict[str, Any] | None:
@@ -269,8 +285,13 @@ def build(ctx: UIContext) -> None:
     cifar.click(user_errors(partial(use_cifar10, root)), ctx.dataset, chose, trigger_mode="once", **PRIVATE).then(
         **preview
     )
-    zip_file.upload(user_errors(partial(use_zip, root)), [zip_file, ctx.dataset], chose, **PRIVATE).then(**preview)
-    folder.upload(user_errors(partial(use_folder, root)), [folder, ctx.dataset], chose, **PRIVATE).then(**preview)
+    uploaded = {"outputs": chose, **PRIVATE}
+    zip_file.upload(user_errors(partial(use_zip, root)), [zip_file, ctx.dataset, ctx.session], **uploaded).then(
+        **preview
+    )
+    folder.upload(user_errors(partial(use_folder, root)), [folder, ctx.dataset, ctx.session], **uploaded).then(
+        **preview
+    )
     wire_builder(lambda source, name, current: choose(root, lambda: source, name, current), chose).then(**preview)
     augment.input(lambda spec: spec, augment, ctx.augment, **PRIVATE)
     ctx.augment.change(lambda spec: spec, ctx.augment, augment, **PRIVATE)
