@@ -185,7 +185,11 @@ def new_run_id(arch: str) -> str:
 
 
 class RunDir:
-    """Reads and writes one run directory."""
+    """Reads and writes one run directory.
+
+    Longer than ~200 lines on purpose: it is the one owner of every run file's name and of reading and writing each
+    (status, config, labels, metrics, events, log, report, weights, checkpoint), so that no other module knows them.
+    """
 
     def __init__(self, path: Path | str):
         self.path = Path(path)

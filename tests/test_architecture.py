@@ -107,3 +107,11 @@ def test_no_module_is_oversized_without_saying_why(path):
     lines = path.read_text().count("\n")
     doc = ast.get_docstring(ast.parse(path.read_text())) or ""
     assert lines <= 450 or "longer than" in doc.lower(), f"{path.name} has {lines} lines and no reason in its docstring"
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_class_is_oversized_without_saying_why(path):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno >= 200:
+            doc = (ast.get_docstring(node) or "").lower()
+            assert "longer than" in doc, f"{path.name}: class {node.name} has {node.end_lineno - node.lineno + 1} lines"
