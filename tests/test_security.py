@@ -381,8 +381,15 @@ def test_a_session_sees_and_uses_only_its_own_runs(monkeypatch, workspace, alice
 
 
 @pytest.mark.slow
-def test_two_api_clients_see_only_their_own_runs(monkeypatch, serve, small_dataset, tmp_path, demo_dir):
-    monkeypatch.setenv("CNNAPP_SESSION_RUNS", "1")
+@pytest.mark.parametrize(
+    "env",
+    [{"CNNAPP_SESSION_RUNS": "1"}, {"SPACE_ID": "someone/cnnapp"}],  # or a Space deployed as it is: nothing else set
+    ids=["runs-per-visitor", "on-a-space"],
+)
+def test_two_api_clients_see_only_their_own_runs(monkeypatch, serve, small_dataset, tmp_path, demo_dir, env):
+    monkeypatch.delenv("CNNAPP_SESSION_RUNS", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
     archive = zip_folder(small_dataset, tmp_path / "small.zip")
     with serve() as app:
         alice, bob = app.client, app.new_client()
@@ -397,6 +404,8 @@ def test_two_api_clients_see_only_their_own_runs(monkeypatch, serve, small_datas
         image = handle_file(sorted((demo_dir / "trouser").iterdir())[-1])
         for endpoint, kwargs in (
             ("/run_status", {"run_id": run_id}),
+            ("/stop_training", {"run_id": run_id}),
+            ("/resume_training", {"run_id": run_id}),
             ("/predict", {"image": image, "model": run_id, "top_k": 2}),
         ):
             with pytest.raises(AppError, match="no run named"):
