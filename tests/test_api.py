@@ -131,7 +131,7 @@ def test_bad_arguments_get_clear_errors_and_the_server_keeps_serving(
             "cannot be set through the API",
         ),
         ("/start_training", {"dataset": None, "config": "{}"}, "no dataset"),
-        ("/start_training", {"dataset": handle_file(not_zip), "config": "{}"}, "not a .zip"),
+        ("/start_training", {"dataset": handle_file(not_zip), "config": "{}"}, "'notes.txt' is not a zip archive"),
         ("/start_training", {"dataset": handle_file(fake_zip), "config": "{}"}, "not a zip archive"),
         (
             "/predict",
