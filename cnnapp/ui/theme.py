@@ -20,8 +20,11 @@ THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="sky", neutral_hue="s
 
 CSS = """
 .gradio-container { max-width: 1280px !important; margin: auto; }
+#cnn-top { flex-wrap: nowrap; align-items: flex-start; }
 #cnn-header h1 { margin-bottom: 0.2em; }
-#lang-switch { align-self: flex-start; }
+#lang-switch { flex: 0 0 auto; width: auto; margin-top: 4px; }  /* compact: two choices on one line, no empty block */
+#lang-switch .wrap { flex-wrap: nowrap; gap: 4px; }
+#lang-switch label { padding: 4px 12px; }
 .cnn-progress { width: 100%; height: 14px; border-radius: 7px; background: var(--neutral-200); overflow: hidden; }
 .cnn-progress > div { height: 100%; background: var(--primary-500); transition: width 0.6s ease; }
 .cnn-progress-text { font-size: 0.9em; margin-top: 4px; color: var(--body-text-color-subdued); }
@@ -44,6 +47,10 @@ CSS = """
 #data-samples .grid-container { grid-template-columns: repeat(auto-fill, minmax(84px, 1fr)) !important; }
 #augmented .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; }
 @media (max-width: 640px) {
+  /* the switch above the title, at the right; the title as wide as the screen */
+  #cnn-top { flex-direction: column-reverse; gap: 0; }
+  #lang-switch { align-self: flex-end; margin: 0 0 6px; }
+  #cnn-header h1 { font-size: 1.5em; line-height: 1.25; }
   #cnn-header p { font-size: 0.9em; }
   .cnn-table { max-width: calc(100vw - 64px); }  /* wide tables scroll instead of widening the page */
   .prose table { display: block; max-width: calc(100vw - 64px); overflow-x: auto; }  /* so do Markdown tables */
