@@ -96,11 +96,75 @@ LANG_SCRIPT = f"""<script>
 </script>"""
 
 
-class FirstScript:
-    """ASGI middleware: the page's HTML with `LANG_SCRIPT` first in its head.
+# Gradio closes its client when the page unloads (its own "beforeunload" listener): that aborts the page's event
+# stream (GET /gradio_api/queue/data), and the client then logs "Unexpected error Connection errored out." for every
+# event still pending: the pollers' ticks (gr.Timer) during a training, each frame of the live camera's stream
+# (hundreds). This script, registered before gradio's listener, ends those streams cleanly first (the server sees the
+# page leave) and stops the camera, so the pending events just never complete: nothing errs on a reload or a
+# language switch. A real broken connection, while the page stays, still errs as gradio reports it.
+UNLOAD_SCRIPT = """<script>
+(() => {
+  const EVENTS = /\\/gradio_api\\/queue\\/data$/;
+  const streams = new Set();  // {controller, upstream} of each event stream the page holds
+  let leaving = false;
+  const fetchFirst = window.fetch.bind(window);
+  window.fetch = async (input, init) => {
+    const request = input instanceof Request ? input : null;
+    const method = (init?.method || request?.method || "GET").toUpperCase();
+    const url = new URL(request ? request.url : String(input), window.location.href);
+    if (method !== "GET" || !EVENTS.test(url.pathname)) return fetchFirst(input, init);
+    let response;
+    try {
+      response = await fetchFirst(input, init);
+    } catch (error) {  // a stream still opening when the page leaves: an empty one, ended
+      if (leaving) return new Response("", { headers: { "Content-Type": "text/event-stream" } });
+      throw error;
+    }
+    if (!response.body) return response;
+    const upstream = response.body.getReader();
+    const stream = { controller: null, upstream };
+    const body = new ReadableStream({
+      start(controller) { stream.controller = controller; streams.add(stream); },
+      async pull(controller) {
+        try {
+          const { value, done } = await upstream.read();
+          if (!done) return controller.enqueue(value);
+          streams.delete(stream);
+          controller.close();
+        } catch (error) {
+          streams.delete(stream);
+          try { leaving ? controller.close() : controller.error(error); } catch (closed) {}
+        }
+      },
+      cancel(reason) { streams.delete(stream); return upstream.cancel(reason); },
+    });
+    const { status, statusText, headers } = response;
+    return new Response(body, { status, statusText, headers });
+  };
+  const leave = (event) => {
+    leaving = true;
+    for (const { controller, upstream } of streams) {
+      try { controller.close(); } catch (closed) {}
+      upstream.cancel().catch(() => {});
+    }
+    streams.clear();
+    if (event.type === "pagehide") {
+      for (const video of document.querySelectorAll("video")) video.srcObject?.getTracks?.().forEach((t) => t.stop());
+    }
+    setTimeout(() => { leaving = false; }, 5000);  // still here (a cancelled navigation): errors count again
+  };
+  window.addEventListener("beforeunload", leave, { capture: true });
+  window.addEventListener("pagehide", leave, { capture: true });
+})();
+</script>"""
 
-    Gradio adds launch's `head` only once its app has started, after it has picked its language; this script must
-    run before. Only the page itself (GET /) is rewritten; every other response passes through untouched.
+
+class FirstScript:
+    """ASGI middleware: the page's HTML with `LANG_SCRIPT` and `UNLOAD_SCRIPT` first in its head.
+
+    Gradio adds launch's `head` only once its app has started, after it has picked its language and registered its
+    unload listener; these scripts must run before. Only the page itself (GET /) is rewritten; every other response
+    passes through untouched.
     """
 
     def __init__(self, app: Any) -> None:
@@ -123,7 +187,7 @@ class FirstScript:
             page = b"".join(body)
             headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
             if any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers):
-                page = page.replace(b"<head>", b"<head>" + LANG_SCRIPT.encode(), 1)
+                page = page.replace(b"<head>", b"<head>" + (LANG_SCRIPT + UNLOAD_SCRIPT).encode(), 1)
             await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
             await send({"type": "http.response.body", "body": page})
 
