@@ -85,4 +85,3 @@ def test_reloads_language_switches_and_the_live_camera_leave_the_console_clean(l
     reload_as_a_person(page)
     after["reload after the live camera"] = len(seen)
     assert seen == [], f"console messages (count after each step: {after}):\n" + "\n".join(seen[:10])
-
