@@ -36,7 +36,7 @@ from cnnapp.ui import (
 )
 from cnnapp.ui.common import LATEST, PRIVATE
 from cnnapp.ui.context import UIContext
-from cnnapp.ui.dataset_state import SAVED_KEY, default_dataset
+from cnnapp.ui.dataset_state import AUGMENT_CHOICES, SAVED_KEY, default_dataset
 from cnnapp.ui.i18n import I18N, T, say
 from cnnapp.ui.theme import CSS, HEAD, LANG_SWITCH_JS, LANG_VALUE_JS, LANGUAGES, THEME, FirstScript
 
@@ -105,7 +105,7 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
                 elem_id="arch",
             ),
             augment=gr.Dropdown(
-                data_tab.AUGMENT_CHOICES,
+                AUGMENT_CHOICES,
                 value="none",
                 allow_custom_value=True,
                 label=T("train.augment"),

@@ -45,6 +45,11 @@ CSS = """
 .cnn-log textarea { font-family: var(--font-mono); font-size: 0.8em !important; }
 .cnn-empty { padding: 1.2em; border: 1px dashed var(--border-color-primary); border-radius: 8px; }
 #data-samples .grid-container { grid-template-columns: repeat(auto-fill, minmax(84px, 1fr)) !important; }
+.cnn-curve [data-testid="matplotlib"] { padding-top: 2.5rem; }  /* the plot under its floating label, not beneath it */
+.cnn-gallery .grid-wrap.fixed-height { max-height: none; }  /* every picture in view: the page scrolls, not the grid */
+.cnn-gallery .grid-container { padding-top: 2.5rem; }  /* and under the gallery's label */
+/* a dropdown's text ends before its arrow (long run names end in "…") */
+.wrap-inner > .secondary-wrap:only-child > input[role="combobox"] { padding-right: 2.5rem; text-overflow: ellipsis; }
 #augmented .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; }
 @media (max-width: 640px) {
   /* the switch above the title, at the right; the title as wide as the screen */

@@ -1,14 +1,46 @@
 """Every user-visible string of the web UI, in English and Spanish: one module per tab, each with `EN` and `ES`
-dicts whose keys start with the module's name (`train.epochs`). Both languages have the same keys (a test checks).
-Long modules because they are text, not code."""
+dicts whose keys start with the module's name (`train.epochs`); `arch` describes the architectures, `dataframe` and
+`status` (and `common.complete`…) give gradio's own component texts, keyed as gradio keys them. Both languages have
+the same keys (a test checks). Long modules because they are text, not code."""
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from cnnapp.ui.strings import builder, common, compare, data, evaluate, explain, export, learn, predict, runs, train
+from cnnapp.ui.strings import (
+    arch,
+    builder,
+    common,
+    compare,
+    data,
+    dataframe,
+    evaluate,
+    explain,
+    export,
+    learn,
+    predict,
+    runs,
+    status,
+    train,
+)
 
-MODULES: list[ModuleType] = [common, data, builder, train, runs, predict, evaluate, compare, explain, export, learn]
+# the tabs' modules, then the architectures' descriptions and gradio's own component texts (its i18n keys)
+MODULES: list[ModuleType] = [
+    common,
+    data,
+    builder,
+    train,
+    runs,
+    predict,
+    evaluate,
+    compare,
+    explain,
+    export,
+    learn,
+    arch,
+    dataframe,
+    status,
+]
 
 
 def _merge(attr: str) -> dict[str, str]:
