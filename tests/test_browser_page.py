@@ -4,13 +4,16 @@ camera; plots, galleries and the model picker that show all they hold; examples 
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
+from conftest import trained_demo_run
 from test_browser import ARGS, CHROMIUM, RUN_ID, open_tab
 from test_browser_camera import CAMERA_ARGS
 
 from cnnapp.ui.i18n import say
+from cnnapp.ui.strings import STRINGS
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -85,3 +88,94 @@ def test_reloads_language_switches_and_the_live_camera_leave_the_console_clean(l
     reload_as_a_person(page)
     after["reload after the live camera"] = len(seen)
     assert seen == [], f"console messages (count after each step: {after}):\n" + "\n".join(seen[:10])
+
+
+# how much of a gallery's grid is hidden below its box, and whether its label covers the first picture
+GALLERY_FIT = """(selector) => {
+  const gallery = document.querySelector(selector);
+  const grid = gallery.querySelector(".grid-wrap");
+  const label = gallery.querySelector("label").getBoundingClientRect();
+  const first = gallery.querySelector(".gallery-item").getBoundingClientRect();
+  return { hidden: grid.scrollHeight - grid.clientHeight, covered: label.bottom - first.top };
+}"""
+# where a dropdown's text may run (its input's content box) against where its arrow starts
+TEXT_AND_ARROW = """(selector) => {
+  const input = document.querySelector(selector + " input[role=combobox]");
+  const style = getComputedStyle(input);
+  return [input.getBoundingClientRect().right - parseFloat(style.paddingRight),
+          document.querySelector(selector + " .icon-wrap").getBoundingClientRect().left];
+}"""
+
+
+def choose_imagenet(page, selector: str) -> None:
+    page.locator(f"{selector} input").click()
+    page.get_by_role("option", name=re.compile("ImageNet")).first.click()
+
+
+def test_plots_galleries_and_pickers_show_all_they_hold_and_examples_suit_the_model(
+    live_app, browser, workspace, demo_dir, tmp_path
+):
+    run = trained_demo_run(workspace)  # LeNet-5 on the bundled example: it makes mistakes worth showing
+    picture = tmp_path / "bag.png"
+    shutil.copy(sorted((demo_dir / "bag").iterdir())[0], picture)
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    page.goto(live_app.url)
+    expect(page.locator("#data-summary")).to_contain_text("400", timeout=60_000)
+
+    open_tab(page, "4 · Runs")
+    page.locator("#runs-table").get_by_text(run.id, exact=True).filter(visible=True).first.click()
+    expect(page.locator(".cnn-curve img")).to_have_count(2, timeout=60_000)
+    for plot in page.locator(".cnn-curve").all():
+        label, image = plot.locator("label").bounding_box(), plot.locator("img").bounding_box()
+        assert label["y"] + label["height"] <= image["y"] + 1, "the plot's label covers its top-left corner"
+
+    open_tab(page, "Evaluate")
+    expect(page.locator("#evaluate-top-losses img").first).to_be_visible(timeout=60_000)
+    open_tab(page, "Explain")
+    page.locator("#explain-image input[type=file]").set_input_files(str(picture))
+    expect(page.locator("#explain-maps img").first).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(1500)  # the pictures are laid out
+    for gallery in ("#explain-maps", "#evaluate-top-losses"):
+        fit = page.evaluate(GALLERY_FIT, gallery)
+        assert fit["hidden"] <= 1, f"{gallery} hides {fit['hidden']} px of its pictures below its bottom edge"
+        assert fit["covered"] <= 1, f"{gallery}'s label covers its first picture by {fit['covered']:.0f} px"
+    expect(page.locator("#explain-image-examples")).to_be_visible()  # the model knows the examples' classes
+    choose_imagenet(page, "#explain-model")
+    expect(page.locator("#explain-image-examples")).to_be_hidden(timeout=30_000)
+
+    open_tab(page, "3 · Predict")
+    expect(page.locator("#predict-model input")).to_have_value(re.compile("lenet5 · "), timeout=30_000)
+    text_end, arrow = page.evaluate(TEXT_AND_ARROW, "#predict-model")
+    assert text_end <= arrow, f"the model's name runs {text_end - arrow:.0f} px into the dropdown's arrow"
+    examples = page.locator("#predict-image-examples")
+    expect(examples).to_be_visible()
+    examples.locator("button").first.click()  # an example is classified by the model trained on its dataset
+    expect(page.locator("#predict-label")).to_contain_text(re.compile(r"\d+%"), timeout=60_000)
+    choose_imagenet(page, "#predict-model")
+    expect(examples).to_be_hidden(timeout=30_000)  # sandals and trousers mean nothing to an ImageNet classifier
+
+
+def test_the_spanish_page_names_the_example_the_presets_and_gradios_own_texts_in_spanish(live_app, browser):
+    es = STRINGS["es"]
+    page = browser.new_context(locale="es-ES", viewport=DESKTOP).new_page()
+    page.goto(live_app.url)
+    example = es["data.example_name"]
+    expect(page.locator("#data-summary")).to_contain_text(example, timeout=60_000)
+    expect(page.locator("#next-run")).to_contain_text(example)
+    expect(page.locator("#data-samples").get_by_label(es["common.download_all"])).to_have_count(1)
+    open_tab(page, es["train.title"])
+    expect(page.locator("#train-data")).to_contain_text(example)
+    augment = page.get_by_label(es["train.augment"], exact=True)
+    expect(augment).to_have_value(es["data.preset_none"])
+    augment.click()
+    for key in ("light", "medium", "strong"):
+        expect(page.get_by_role("option", name=es[f"data.preset_{key}"], exact=True)).to_be_visible()
+    open_tab(page, es["learn.title"])  # an editable table's column menu: gradio has no Spanish for its filters
+    table = page.locator(".table-container").filter(has=page.locator(".drop-hint")).first
+    header = table.locator("th").first
+    header.hover()
+    header.click()
+    table.locator("button.cell-menu-button").first.click()
+    for key in ("dataframe.filter", "dataframe.clear_filter"):
+        expect(page.get_by_text(es[key], exact=True)).to_be_visible(timeout=30_000)
+    assert STRINGS["en"]["data.example_name"] not in page.locator("body").inner_text()

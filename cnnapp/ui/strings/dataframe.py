@@ -1,8 +1,9 @@
-"""Gradio's own texts of its tables (its i18n keys `dataframe.*`) where its Spanish is missing or reads badly, e.g. the
-drop hint of the Learn tab's editable tables. English is gradio's own, repeated so that both tables have each key."""
+"""Gradio's own texts of its tables (its i18n keys `dataframe.*`) that it lacks in Spanish: a column's filter menu and
+why a file dropped on an editable table (the Learn tab's) cannot be imported. English is gradio's own, repeated so
+that both tables have each key. (Gradio's own translations win over an app's for the keys it has, so these only fill
+its gaps.)"""
 
 EN = {
-    "dataframe.drop_to_upload": "Drop CSV or TSV files here to import data into dataframe",
     "dataframe.import_empty_file": "The dropped file is empty.",
     "dataframe.import_no_column_names": "The dropped file has no column names.",
     "dataframe.import_ragged_row": "Line {line} of the file has {fields} fields, the header has {columns}.",
@@ -13,7 +14,6 @@ EN = {
     "dataframe.clear_filter": "Clear filters",
 }
 ES = {
-    "dataframe.drop_to_upload": "Arrastra aquí un archivo CSV o TSV para importar sus datos a la tabla",
     "dataframe.import_empty_file": "El archivo está vacío.",
     "dataframe.import_no_column_names": "El archivo no tiene nombres de columna.",
     "dataframe.import_ragged_row": "La línea {line} del archivo tiene {fields} campos y la cabecera tiene {columns}.",
