@@ -1,13 +1,14 @@
 """The page's own behaviour in a real browser: a clean console across reloads, language switches and the live
-camera; plots, galleries and the model picker that show all they hold; examples that suit the chosen model."""
+camera; plots, galleries and the model picker that show all they hold; examples that suit the chosen model; the
+example's, the presets' and gradio's own texts in Spanish on the Spanish page."""
 
 from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
 
 import pytest
+import test_browser
 from conftest import trained_demo_run
 from test_browser import ARGS, CHROMIUM, RUN_ID, open_tab
 from test_browser_camera import CAMERA_ARGS
@@ -17,12 +18,7 @@ from cnnapp.ui.strings import STRINGS
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium: apt-get install chromium"),
-]
+pytestmark = test_browser.pytestmark  # slow, drives Chromium, skipped without it
 DESKTOP = {"width": 1280, "height": 900}
 
 
@@ -58,10 +54,10 @@ def test_reloads_language_switches_and_the_live_camera_leave_the_console_clean(l
     expect(page.locator("#data-summary")).to_contain_text("400", timeout=60_000)
 
     open_tab(page, "2 · Train")  # a long training (the whole network, 50 epochs): the page polls its progress
-    page.get_by_label(say("train.freeze")).uncheck()
     epochs = page.locator("#epochs input[type=number]")
     epochs.fill("50")
     epochs.press("Enter")
+    page.get_by_label(say("train.freeze")).uncheck()
     page.locator("#start-training").click()
     status = page.locator("#train-status")
     expect(status).to_contain_text(RUN_ID, timeout=60_000)

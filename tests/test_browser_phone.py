@@ -4,22 +4,15 @@ first screen."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from test_browser import CHROMIUM
+import test_browser
 
 from cnnapp.ui import TAB_TEXT, TABS
 from cnnapp.ui.strings import STRINGS
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium: apt-get install chromium"),
-]
+pytestmark = test_browser.pytestmark  # slow, drives Chromium, skipped without it
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 SWITCH_MAX_HEIGHT = 56  # one row of compact choices: no empty block under them
