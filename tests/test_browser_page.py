@@ -131,10 +131,13 @@ def test_plots_galleries_and_pickers_show_all_they_hold_and_examples_suit_the_mo
     page.locator("#explain-image input[type=file]").set_input_files(str(picture))
     expect(page.locator("#explain-maps img").first).to_be_visible(timeout=60_000)
     page.wait_for_timeout(1500)  # the pictures are laid out
-    for gallery in ("#explain-maps", "#evaluate-top-losses"):
+    for gallery, width in (("#explain-maps", 1280), ("#evaluate-top-losses", 1280), ("#explain-maps", 390)):
+        page.set_viewport_size({**DESKTOP, "width": width})  # on a phone the label takes two lines
+        page.wait_for_timeout(500)
         fit = page.evaluate(GALLERY_FIT, gallery)
         assert fit["hidden"] <= 1, f"{gallery} hides {fit['hidden']} px of its pictures below its bottom edge"
-        assert fit["covered"] <= 1, f"{gallery}'s label covers its first picture by {fit['covered']:.0f} px"
+        assert fit["covered"] <= 1, f"{gallery}'s label covers its first picture by {fit['covered']:.0f} px ({width})"
+    page.set_viewport_size(DESKTOP)
     expect(page.locator("#explain-image-examples")).to_be_visible()  # the model knows the examples' classes
     choose_imagenet(page, "#explain-model")
     expect(page.locator("#explain-image-examples")).to_be_hidden(timeout=30_000)

@@ -45,9 +45,12 @@ CSS = """
 .cnn-log textarea { font-family: var(--font-mono); font-size: 0.8em !important; }
 .cnn-empty { padding: 1.2em; border: 1px dashed var(--border-color-primary); border-radius: 8px; }
 #data-samples .grid-container { grid-template-columns: repeat(auto-fill, minmax(84px, 1fr)) !important; }
-.cnn-curve [data-testid="matplotlib"] { padding-top: 2.5rem; }  /* the plot under its floating label, not beneath it */
-.cnn-gallery .grid-wrap.fixed-height { max-height: none; }  /* every picture in view: the page scrolls, not the grid */
-.cnn-gallery .grid-container { padding-top: 2.5rem; }  /* and under the gallery's label */
+/* a plot's or picture grid's label above it, however many lines it takes, not over its top-left corner */
+.cnn-curve > label.float, .cnn-gallery > label.float {
+  position: static; margin: var(--block-label-margin); max-width: calc(100% - 3rem);
+}
+.cnn-gallery .grid-container { padding-top: 0; }
+.cnn-gallery .grid-wrap.fixed-height { max-height: none; min-height: 0; }  /* as tall as its pictures, all in view */
 /* a dropdown's text ends before its arrow (long run names end in "…") */
 .wrap-inner > .secondary-wrap:only-child > input[role="combobox"] { padding-right: 2.5rem; text-overflow: ellipsis; }
 #augmented .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; }
