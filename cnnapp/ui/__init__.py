@@ -36,7 +36,7 @@ from cnnapp.ui import (
 )
 from cnnapp.ui.common import LATEST, PRIVATE
 from cnnapp.ui.context import UIContext
-from cnnapp.ui.dataset_state import SAVED_KEY, default_dataset
+from cnnapp.ui.dataset_state import AUGMENT_CHOICES, SAVED_KEY, default_dataset
 from cnnapp.ui.i18n import I18N, T, say
 from cnnapp.ui.theme import CSS, HEAD, LANG_SWITCH_JS, LANG_VALUE_JS, LANGUAGES, THEME, FirstScript
 
@@ -70,9 +70,17 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
     request_log.install()  # a failed request is one line in the server's log, not a traceback
     root = Path(root) if root else workspace.home()
     with gr.Blocks(title="cnnapp · train image classifiers", delete_cache=UPLOAD_CACHE) as demo:
-        with gr.Row(equal_height=True):
+        with gr.Row(elem_id="cnn-top"):  # the switch beside the title; above it on a phone (theme.CSS)
             gr.Markdown(T("common.header"), elem_id="cnn-header")
-            language = gr.Radio(LANGUAGES, label=T("common.language"), scale=0, min_width=200, elem_id="lang-switch")
+            language = gr.Radio(
+                LANGUAGES,
+                label=T("common.language"),
+                show_label=False,  # the choices name themselves; the label stays for screen readers
+                container=False,
+                scale=0,
+                min_width=0,
+                elem_id="lang-switch",
+            )
         language.input(None, language, None, js=LANG_SWITCH_JS, **PRIVATE)
         demo.load(None, None, language, js=LANG_VALUE_JS, **PRIVATE)
         next_run = gr.Markdown(elem_id="next-run")
@@ -97,7 +105,7 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
                 elem_id="arch",
             ),
             augment=gr.Dropdown(
-                data_tab.AUGMENT_CHOICES,
+                AUGMENT_CHOICES,
                 value="none",
                 allow_custom_value=True,
                 label=T("train.augment"),
@@ -109,7 +117,7 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
         for trigger in (demo.load, ctx.session.change):  # a new browser gets its token (made in the browser) at once
             trigger(None, ctx.session, ctx.session, js=NEW_TOKEN)
         saved_tab = gr.BrowserState(None, storage_key=TAB_KEY, secret=SESSION_KEY)  # fixed: readable after a restart
-        with gr.Tabs() as tabs:
+        with gr.Tabs(overflow_behavior="wrap") as tabs:  # every tab in view, none in a "⋯" menu
             for tab in TABS:  # the id stays the English title: the saved tab is restored in either language
                 with gr.Tab(TAB_TEXT[tab], id=tab.TITLE) as page:
                     tab.build(ctx)

@@ -1,4 +1,5 @@
-"""The chosen dataset, as the tabs share it: `{"path", "source", "name"}` in `UIContext.dataset`."""
+"""The chosen dataset and augmentation, as the tabs share them: `{"path", "source", "name"}` in `UIContext.dataset`
+and a preset or spec in `UIContext.augment`."""
 
 from __future__ import annotations
 
@@ -10,17 +11,30 @@ from cnnapp import workspace
 from cnnapp.data.ingest import Dataset, ingest
 from cnnapp.errors import CnnappError, DataError
 from cnnapp.ui.common import EXAMPLE_DATASET
-from cnnapp.ui.i18n import say
+from cnnapp.ui.i18n import DEFAULT, T, say
+from cnnapp.ui.strings import STRINGS
 
-EXAMPLE_NAME = "Fashion-MNIST mini (example)"
+EXAMPLE_NAME = STRINGS[DEFAULT]["data.example_name"]  # in English; the tabs show `example_name()`
 SAVED_KEY = "cnnapp-dataset"  # localStorage key of the chosen dataset
+# `cnnapp.data.transforms.PRESETS`, shown by name in the page's language (the value stays the preset's key)
+AUGMENT_CHOICES = [(T(f"data.preset_{key}"), key) for key in ("none", "light", "medium", "strong")]
+
+
+def example_name() -> str:
+    """The bundled example's name in the page's language: the name a dataset chosen in that page carries (into
+    its summary, the Train and Compare tabs and the names of the runs trained on it)."""
+    return say("data.example_name")
+
+
+def is_example(path: str | Path) -> bool:
+    return EXAMPLE_DATASET.is_dir() and Path(path).resolve() == EXAMPLE_DATASET.resolve()
 
 
 def default_dataset() -> dict[str, Any] | None:
     """The bundled example, preselected so that a new user can train at once."""
     if not EXAMPLE_DATASET.is_dir():
         return None
-    return {"path": str(EXAMPLE_DATASET), "source": str(EXAMPLE_DATASET), "name": EXAMPLE_NAME}
+    return {"path": str(EXAMPLE_DATASET), "source": str(EXAMPLE_DATASET), "name": example_name()}
 
 
 @functools.lru_cache(maxsize=8)
@@ -41,8 +55,8 @@ def load_dataset(source: str | Path, root: Path) -> Dataset:
 
 
 def chosen(found: Dataset, source: str | Path, name: str) -> dict[str, Any]:
-    """The value stored in `UIContext.dataset` for an ingested dataset."""
-    return {"path": found.root, "source": str(source), "name": name}
+    """The value stored in `UIContext.dataset` for an ingested dataset (the example named in the page's language)."""
+    return {"path": found.root, "source": str(source), "name": example_name() if is_example(found.root) else name}
 
 
 def describe(dataset: dict[str, Any] | None, root: Path) -> str:
@@ -62,11 +76,11 @@ def restore(saved: Any, root: Path) -> dict[str, Any] | None:
     if not (isinstance(saved, dict) and isinstance(saved.get("path"), str) and isinstance(saved.get("name"), str)):
         return default_dataset()
     path = Path(saved["path"])
-    example = EXAMPLE_DATASET.is_dir() and path.resolve() == EXAMPLE_DATASET.resolve()
+    example = is_example(path)
     if not (example or workspace.is_within(path, workspace.datasets_dir(root))) or not path.is_dir():
         return default_dataset()
     try:
         load_dataset(path, root)
     except CnnappError:
         return default_dataset()
-    return {"path": str(path), "source": str(path), "name": saved["name"]}
+    return {"path": str(path), "source": str(path), "name": example_name() if example else saved["name"]}

@@ -12,7 +12,7 @@ from cnnapp.jobs.sessions import load_predictor
 from cnnapp.ui.common import LATEST, PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.i18n import T, say
-from cnnapp.ui.predict_tab import model_choices, picture_input
+from cnnapp.ui.predict_tab import model_choices, picture_input, suited_examples
 from cnnapp.ui.widgets import image_grid
 
 TITLE = "Explain"  # the tab's id; its shown title is `explain.title`
@@ -83,7 +83,7 @@ def build(ctx: UIContext) -> None:
     gr.Markdown(T("explain.intro"))
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
-            image = picture_input(T("explain.picture"), 300, "explain-image")
+            image, pictures = picture_input(T("explain.picture"), 300, "explain-image")
         with gr.Column(scale=2, min_width=300):
             with gr.Row(equal_height=True):
                 model = gr.Dropdown(
@@ -123,6 +123,7 @@ def build(ctx: UIContext) -> None:
     }
     gr.on([session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh, trigger_mode=LATEST)
     model.change(user_errors(partial(on_model, root)), [model, session], [class_name, layers], **PRIVATE)
+    model.change(partial(suited_examples, root), [model, session], pictures, show_progress="hidden", **PRIVATE)
     gr.on(
         [image.change, model.change, class_name.input],
         user_errors(partial(gradcam, root)),

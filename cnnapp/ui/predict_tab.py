@@ -9,10 +9,13 @@ from typing import Any
 import gradio as gr
 
 from cnnapp import api
+from cnnapp.errors import CnnappError
+from cnnapp.jobs import sessions
 from cnnapp.runs import WEIGHTS
 from cnnapp.ui import live_panel
 from cnnapp.ui.common import EXAMPLE_DATASET, LATEST, PRIVATE, run_dropdown, session_runs, user_errors
 from cnnapp.ui.context import UIContext
+from cnnapp.ui.dataset_state import is_example
 from cnnapp.ui.endpoints import PREDICT
 from cnnapp.ui.i18n import T, say
 
@@ -49,7 +52,7 @@ def classify(
 
 
 def examples() -> list[list[str]]:
-    """One picture per class of a few example classes."""
+    """One picture per class of a few classes of the bundled example (Fashion-MNIST)."""
     found = []
     for name in EXAMPLE_CLASSES:
         folder = EXAMPLE_DATASET / name
@@ -58,14 +61,41 @@ def examples() -> list[list[str]]:
     return found
 
 
-def picture_input(label: Any, height: int, elem_id: str) -> gr.Image:
-    """A picture to drop, upload, take or paste (as a file path), with the examples under it when they exist."""
+def trained_on_example(root: Path, model: str | None, session: str | None = None) -> bool:
+    """Whether `model` is one of the session's runs trained on the bundled example (not an ImageNet classifier)."""
+    try:
+        run = sessions.get_run(model, root, session)
+    except CnnappError:  # an ImageNet classifier, no model, or a run this visitor cannot use
+        return False
+    data = run.config().get("data")
+    return bool(data) and is_example(data)
+
+
+def suited_examples(root: Path, model: str | None, session: str | None = None) -> gr.Dataset:
+    """The example pictures, shown only for a model that knows their classes (a sandal means nothing to ImageNet)."""
+    return gr.Dataset(visible=trained_on_example(root, model, session))
+
+
+def pick_example(index: int | None) -> str | None:
+    return examples()[index][0] if index is not None else None
+
+
+def picture_input(label: Any, height: int, elem_id: str) -> tuple[gr.Image, gr.Dataset]:
+    """A picture to drop, upload, take or paste (as a file path), and the examples under it, hidden until
+    `suited_examples` shows them for the chosen model."""
     image = gr.Image(
         type="filepath", sources=["upload", "webcam", "clipboard"], label=label, height=height, elem_id=elem_id
     )
-    if examples():
-        gr.Examples(examples(), inputs=image, label=T("predict.examples"))
-    return image
+    shown = gr.Dataset(
+        components=[image],
+        samples=examples(),
+        type="index",
+        label=T("predict.examples"),
+        visible=False,
+        elem_id=f"{elem_id}-examples",
+    )
+    shown.click(pick_example, shown, image, show_progress="hidden", **PRIVATE)
+    return image, shown
 
 
 def warn_no_picture(image: str | None) -> None:
@@ -78,7 +108,7 @@ def build(ctx: UIContext) -> None:
     """The Predict tab."""
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
-            image = picture_input(T("predict.picture"), 320, "predict-image")
+            image, pictures = picture_input(T("predict.picture"), 320, "predict-image")
         with gr.Column(scale=1, min_width=280):
             model = gr.Dropdown(
                 label=T("predict.model"),
@@ -99,6 +129,7 @@ def build(ctx: UIContext) -> None:
         **PRIVATE,
     }
     gr.on([ctx.session.change, ctx.runs_changed.change, ctx.selected_run.change], **refresh, trigger_mode=LATEST)
+    model.change(partial(suited_examples, ctx.root), [model, ctx.session], pictures, show_progress="hidden", **PRIVATE)
     go.click(warn_no_picture, image, None, **PRIVATE)
     gr.on(
         [image.change, model.change, top_k.release, go.click],

@@ -20,8 +20,11 @@ THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="sky", neutral_hue="s
 
 CSS = """
 .gradio-container { max-width: 1280px !important; margin: auto; }
+#cnn-top { flex-wrap: nowrap; align-items: flex-start; }
 #cnn-header h1 { margin-bottom: 0.2em; }
-#lang-switch { align-self: flex-start; }
+#lang-switch { flex: 0 0 auto; width: auto; margin-top: 4px; }  /* compact: two choices on one line, no empty block */
+#lang-switch .wrap { flex-wrap: nowrap; gap: 4px; }
+#lang-switch label { padding: 4px 12px; }
 .cnn-progress { width: 100%; height: 14px; border-radius: 7px; background: var(--neutral-200); overflow: hidden; }
 .cnn-progress > div { height: 100%; background: var(--primary-500); transition: width 0.6s ease; }
 .cnn-progress-text { font-size: 0.9em; margin-top: 4px; color: var(--body-text-color-subdued); }
@@ -42,8 +45,20 @@ CSS = """
 .cnn-log textarea { font-family: var(--font-mono); font-size: 0.8em !important; }
 .cnn-empty { padding: 1.2em; border: 1px dashed var(--border-color-primary); border-radius: 8px; }
 #data-samples .grid-container { grid-template-columns: repeat(auto-fill, minmax(84px, 1fr)) !important; }
+/* a plot's or picture grid's label above it, however many lines it takes, not over its top-left corner */
+.cnn-curve > label.float, .cnn-gallery > label.float {
+  position: static; margin: var(--block-label-margin); max-width: calc(100% - 3rem);
+}
+.cnn-gallery .grid-container { padding-top: 0; }
+.cnn-gallery .grid-wrap.fixed-height { max-height: none; min-height: 0; }  /* as tall as its pictures, all in view */
+/* a dropdown's text ends before its arrow (long run names end in "…") */
+.wrap-inner > .secondary-wrap:only-child > input[role="combobox"] { padding-right: 2.5rem; text-overflow: ellipsis; }
 #augmented .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; }
 @media (max-width: 640px) {
+  /* the switch above the title, at the right; the title as wide as the screen */
+  #cnn-top { flex-direction: column-reverse; gap: 0; }
+  #lang-switch { align-self: flex-end; margin: 0 0 6px; }
+  #cnn-header h1 { font-size: 1.5em; line-height: 1.25; }
   #cnn-header p { font-size: 0.9em; }
   .cnn-table { max-width: calc(100vw - 64px); }  /* wide tables scroll instead of widening the page */
   .prose table { display: block; max-width: calc(100vw - 64px); overflow-x: auto; }  /* so do Markdown tables */
@@ -89,11 +104,75 @@ LANG_SCRIPT = f"""<script>
 </script>"""
 
 
-class FirstScript:
-    """ASGI middleware: the page's HTML with `LANG_SCRIPT` first in its head.
+# Gradio closes its client when the page unloads (its own "beforeunload" listener): that aborts the page's event
+# stream (GET /gradio_api/queue/data), and the client then logs "Unexpected error Connection errored out." for every
+# event still pending: the pollers' ticks (gr.Timer) during a training, each frame of the live camera's stream
+# (hundreds). This script, registered before gradio's listener, ends those streams cleanly first (the server sees the
+# page leave) and stops the camera, so the pending events just never complete: nothing errs on a reload or a
+# language switch. A real broken connection, while the page stays, still errs as gradio reports it.
+UNLOAD_SCRIPT = """<script>
+(() => {
+  const EVENTS = /\\/gradio_api\\/queue\\/data$/;
+  const streams = new Set();  // {controller, upstream} of each event stream the page holds
+  let leaving = false;
+  const fetchFirst = window.fetch.bind(window);
+  window.fetch = async (input, init) => {
+    const request = input instanceof Request ? input : null;
+    const method = (init?.method || request?.method || "GET").toUpperCase();
+    const url = new URL(request ? request.url : String(input), window.location.href);
+    if (method !== "GET" || !EVENTS.test(url.pathname)) return fetchFirst(input, init);
+    let response;
+    try {
+      response = await fetchFirst(input, init);
+    } catch (error) {  // a stream still opening when the page leaves: an empty one, ended
+      if (leaving) return new Response("", { headers: { "Content-Type": "text/event-stream" } });
+      throw error;
+    }
+    if (!response.body) return response;
+    const upstream = response.body.getReader();
+    const stream = { controller: null, upstream };
+    const body = new ReadableStream({
+      start(controller) { stream.controller = controller; streams.add(stream); },
+      async pull(controller) {
+        try {
+          const { value, done } = await upstream.read();
+          if (!done) return controller.enqueue(value);
+          streams.delete(stream);
+          controller.close();
+        } catch (error) {
+          streams.delete(stream);
+          try { leaving ? controller.close() : controller.error(error); } catch (closed) {}
+        }
+      },
+      cancel(reason) { streams.delete(stream); return upstream.cancel(reason); },
+    });
+    const { status, statusText, headers } = response;
+    return new Response(body, { status, statusText, headers });
+  };
+  const leave = (event) => {
+    leaving = true;
+    for (const { controller, upstream } of streams) {
+      try { controller.close(); } catch (closed) {}
+      upstream.cancel().catch(() => {});
+    }
+    streams.clear();
+    if (event.type === "pagehide") {
+      for (const video of document.querySelectorAll("video")) video.srcObject?.getTracks?.().forEach((t) => t.stop());
+    }
+    setTimeout(() => { leaving = false; }, 5000);  // still here (a cancelled navigation): errors count again
+  };
+  window.addEventListener("beforeunload", leave, { capture: true });
+  window.addEventListener("pagehide", leave, { capture: true });
+})();
+</script>"""
 
-    Gradio adds launch's `head` only once its app has started, after it has picked its language; this script must
-    run before. Only the page itself (GET /) is rewritten; every other response passes through untouched.
+
+class FirstScript:
+    """ASGI middleware: the page's HTML with `LANG_SCRIPT` and `UNLOAD_SCRIPT` first in its head.
+
+    Gradio adds launch's `head` only once its app has started, after it has picked its language and registered its
+    unload listener; these scripts must run before. Only the page itself (GET /) is rewritten; every other response
+    passes through untouched.
     """
 
     def __init__(self, app: Any) -> None:
@@ -116,7 +195,7 @@ class FirstScript:
             page = b"".join(body)
             headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
             if any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers):
-                page = page.replace(b"<head>", b"<head>" + LANG_SCRIPT.encode(), 1)
+                page = page.replace(b"<head>", b"<head>" + (LANG_SCRIPT + UNLOAD_SCRIPT).encode(), 1)
             await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
             await send({"type": "http.response.body", "body": page})
 

@@ -5,7 +5,7 @@ from cnnapp.data.builder import MIN_PER_CLASS
 EN = {
     "builder.title": "Make your own dataset (camera, uploads, clipboard)",
     "builder.intro": (
-        "Add a class for each kind of thing to recognise, pick it, then add pictures: **📸 Snapshot** takes one "
+        "Add a class for each kind of thing to recognise, pick it, then add pictures: **Snapshot** takes one "
         "from the camera, the camera's **Record** captures a burst (about 4 a second) until you press **Stop**. "
         f"Aim for {MIN_PER_CLASS}+ pictures per class, from different angles and backgrounds."
     ),
@@ -19,7 +19,7 @@ EN = {
     "builder.delete_class": "Delete class",
     "builder.camera_tab": "Camera",
     "builder.camera": "Camera",
-    "builder.snapshot": "📸 Snapshot",
+    "builder.snapshot": "Snapshot",
     "builder.upload_tab": "Upload",
     "builder.files": "Pictures (several at once)",
     "builder.paste_tab": "Paste",
@@ -41,7 +41,7 @@ EN = {
 ES = {
     "builder.title": "Crea tu propio conjunto de datos (cámara, archivos, portapapeles)",
     "builder.intro": (
-        "Añade una clase por cada cosa que quieras reconocer, elígela y añade imágenes: **📸 Foto** toma una con "
+        "Añade una clase por cada cosa que quieras reconocer, elígela y añade imágenes: **Foto** toma una con "
         "la cámara; el botón **Grabar** de la cámara captura una ráfaga (unas 4 por segundo) hasta que pulses "
         f"**Detener**. Intenta tener {MIN_PER_CLASS} o más imágenes por clase, desde distintos ángulos y fondos."
     ),
@@ -55,7 +55,7 @@ ES = {
     "builder.delete_class": "Borrar clase",
     "builder.camera_tab": "Cámara",
     "builder.camera": "Cámara",
-    "builder.snapshot": "📸 Foto",
+    "builder.snapshot": "Foto",
     "builder.upload_tab": "Subir",
     "builder.files": "Imágenes (varias a la vez)",
     "builder.paste_tab": "Pegar",

@@ -8,6 +8,8 @@ EN = {
     ),
     "common.language": "Language",
     "common.complete": "Complete",  # gradio's own English table lacks it: its progress tracker showed the raw key
+    "common.download_all": "Download All",  # gradio's own (galleries), which it lacks in Spanish
+    "common.progress": "Progress",  # gradio's own (a progress bar without a description), idem
     "common.next_start": "Next **Start** trains **{arch}** on **{data}**.",
     "common.no_dataset_yet": "no dataset chosen yet",
     # run states, as badges and in run lists
@@ -46,6 +48,8 @@ ES = {
     ),
     "common.language": "Idioma",
     "common.complete": "Completado",
+    "common.download_all": "Descargar todo",
+    "common.progress": "Progreso",
     "common.next_start": "Al pulsar **Iniciar** se entrena **{arch}** con **{data}**.",
     "common.no_dataset_yet": "aún no hay conjunto de datos elegido",
     "common.state_queued": "en cola",

@@ -61,6 +61,12 @@ EN = {
         "instead"
     ),
     "data.not_stored": "could not store the uploaded folder ({reason})",
+    "data.example_name": "Fashion-MNIST mini (example)",  # the bundled example's name (`dataset_state`)
+    # the augmentation presets (`cnnapp.data.transforms.PRESETS`) by key
+    "data.preset_none": "none",
+    "data.preset_light": "light",
+    "data.preset_medium": "medium",
+    "data.preset_strong": "strong",
 }
 ES = {
     "data.title": "1 · Datos",
@@ -128,4 +134,9 @@ ES = {
         "el navegador envió los archivos sin sus carpetas, así que no se conocen las clases; sube la carpeta como .zip"
     ),
     "data.not_stored": "no se pudo guardar la carpeta subida ({reason})",
+    "data.example_name": "Fashion-MNIST mini (ejemplo)",
+    "data.preset_none": "ninguno",
+    "data.preset_light": "suave",
+    "data.preset_medium": "medio",
+    "data.preset_strong": "fuerte",
 }

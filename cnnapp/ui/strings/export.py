@@ -6,13 +6,13 @@ EN = {
     "export.format_safetensors": "Model folder (.zip: safetensors weights, config.json, model card)",
     "export.no_runs": "No trained model yet: train one on the **Train** tab, then export it here.",
     "export.no_run": "no run chosen: train a model first, then pick it in the list",
-    "export.onnx_ready": "✅ **{file}** is ready below. Input `input`: float32 `[batch, 3, {size}, {size}]`, "
+    "export.onnx_ready": "✓ **{file}** is ready below. Input `input`: float32 `[batch, 3, {size}, {size}]`, "
     "normalised with the run's mean/std; output `probabilities` (softmax). The labels and preprocessing are in the "
     "file's metadata. Classes: {classes}.",
-    "export.zip_ready": "✅ **{file}** is ready below: `model.safetensors`, `config.json` and a model card "
+    "export.zip_ready": "✓ **{file}** is ready below: `model.safetensors`, `config.json` and a model card "
     '`README.md`. Unzip it and load it with `timm.create_model("local-dir:FOLDER", pretrained=True)` (timm '
     'architectures) or `cnnapp.serving.export.load_exported("FOLDER")`. Classes: {classes}.',
-    "export.uploaded": "✅ Uploaded to [{repo}]({url}).",
+    "export.uploaded": "✓ Uploaded to [{repo}]({url}).",
     "export.intro": "Take a trained model away: **ONNX** for onnxruntime and other runtimes, or a **model folder** "
     "that timm and cnnapp load and that the Hugging Face Hub shows with a model card.",
     "export.run": "Trained model",
@@ -37,13 +37,13 @@ ES = {
     "export.no_runs": "Aún no hay ningún modelo entrenado: entrena uno en la pestaña de entrenamiento y "
     "expórtalo aquí.",
     "export.no_run": "no hay ningún entrenamiento elegido: entrena primero un modelo y elígelo en la lista",
-    "export.onnx_ready": "✅ **{file}** está listo abajo. Entrada `input`: float32 `[batch, 3, {size}, {size}]`, "
+    "export.onnx_ready": "✓ **{file}** está listo abajo. Entrada `input`: float32 `[batch, 3, {size}, {size}]`, "
     "normalizada con la media y la desviación típica del entrenamiento; salida `probabilities` (softmax). Las "
     "etiquetas y el preprocesamiento están en los metadatos del archivo. Clases: {classes}.",
-    "export.zip_ready": "✅ **{file}** está listo abajo: `model.safetensors`, `config.json` y una ficha del modelo "
+    "export.zip_ready": "✓ **{file}** está listo abajo: `model.safetensors`, `config.json` y una ficha del modelo "
     '`README.md`. Descomprímelo y cárgalo con `timm.create_model("local-dir:FOLDER", pretrained=True)` '
     '(arquitecturas de timm) o con `cnnapp.serving.export.load_exported("FOLDER")`. Clases: {classes}.',
-    "export.uploaded": "✅ Subido a [{repo}]({url}).",
+    "export.uploaded": "✓ Subido a [{repo}]({url}).",
     "export.intro": "Llévate un modelo entrenado: **ONNX** para onnxruntime y otros entornos de ejecución, o una "
     "**carpeta del modelo** que cargan timm y cnnapp y que el Hugging Face Hub muestra con su ficha.",
     "export.run": "Modelo entrenado",
