@@ -26,9 +26,11 @@ from cnnapp.ui.strings import (
     train,
 )
 
-TAB_MODULES: list[ModuleType] = [common, data, builder, train, runs, predict, evaluate, compare, explain, export, learn]
-# then what the engine says, the architectures' descriptions and gradio's own component texts (its i18n keys)
-MODULES: list[ModuleType] = [*TAB_MODULES, engine, arch, dataframe, status]
+# the tabs' text, then what the engine says, the architectures' descriptions and gradio's own component texts
+MODULES: list[ModuleType] = [
+    *(common, data, builder, train, runs, predict, evaluate, compare, explain, export, learn),
+    *(engine, arch, dataframe, status),
+]
 
 
 def _merge(attr: str) -> dict[str, str]:
