@@ -121,6 +121,18 @@ ENGLISH: dict[str, str] = {
     "image.not_image": "not a valid image (the file content is not a picture format PIL can read)",
     "image.not_found": "file not found",
     "image.corrupt": "truncated or corrupt image ({problem})",
+    # augmentation summaries (cnnapp.data.transforms.describe_augment)
+    "augment.none": "no augmentation",
+    "augment.step": "{name} ({meaning} {value})",
+    "augment.list": "{steps}",
+    "augment.meaning.crop": "smallest area kept",
+    "augment.meaning.hflip": "probability",
+    "augment.meaning.vflip": "probability",
+    "augment.meaning.rotate": "max degrees",
+    "augment.meaning.noise": "max std (fraction of 255)",
+    "augment.meaning.color": "brightness/contrast change",
+    "augment.meaning.hue": "hue shift (saturation ×2)",
+    "augment.meaning.gray": "probability",
     "text": "{text}",  # a message that has no code of its own yet: its English text as is
     # job manager
     "run.waiting_resume": "waiting for a free training slot to resume from its checkpoint",
@@ -164,7 +176,7 @@ class Message:
         params = data.get("params")
         if not isinstance(params, dict):
             return None
-        return cls(data["code"], {str(k): cls.from_dict(v) or v for k, v in params.items()})
+        return cls(data["code"], {str(k): _restored(v) for k, v in params.items()})
 
 
 def msg(code: str, **params: Any) -> Message:
@@ -182,7 +194,7 @@ def text(value: Any) -> Message:
 def render(message: Message, table: dict[str, str]) -> str:
     """`message` in the language of `table` (code → template); a code missing there falls back to English."""
     template = table.get(message.code) or ENGLISH.get(message.code) or message.code
-    values = {k: render(v, table) if isinstance(v, Message) else v for k, v in message.params.items()}
+    values = {k: _rendered(v, table) for k, v in message.params.items()}
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError):  # a template and its parameters out of step: never crash a page
@@ -194,5 +206,22 @@ class _Missing(dict):
         return "{" + key + "}"
 
 
+def _rendered(value: Any, table: dict[str, str]) -> Any:
+    """A parameter as text: a Message rendered, a list of them rendered and joined with commas."""
+    if isinstance(value, Message):
+        return render(value, table)
+    if isinstance(value, list):
+        return ", ".join(str(_rendered(item, table)) for item in value)
+    return value
+
+
+def _restored(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_restored(item) for item in value]
+    return Message.from_dict(value) or value
+
+
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
     return value.to_dict() if isinstance(value, Message) else value

@@ -89,3 +89,21 @@ def test_presets_and_architectures_are_named_by_key_in_spanish():
     english = {f"arch.{name}": get_spec(name).description for name in names()}
     assert {key: STRINGS["en"].get(key) for key in english} == english  # the card's English is the registry's
     assert STRINGS["es"]["arch.tf_efficientnet_lite0"].startswith("EfficientNet-Lite0: pensada para móviles")
+
+
+def test_the_augmentation_summary_and_the_architecture_card_follow_the_page_language(workspace):
+    """ "Aumento de datos: no augmentation." and English architecture cards were seen on the Spanish page."""
+    from test_i18n import request
+
+    from cnnapp.data.transforms import describe_augment
+    from cnnapp.ui import train_tab
+    from cnnapp.ui.common import engine_text
+    from cnnapp.ui.i18n import COOKIE
+
+    with request({COOKIE: "es"}, {}):
+        assert engine_text(describe_augment("none")) == "sin aumento de datos"
+        assert "rotate (grados máximos 15)" in engine_text(describe_augment("medium"))
+        card = train_tab.arch_card("tf_efficientnet_lite0")
+        assert "mobile-friendly" not in card and "ImageNet" in card
+    assert str(describe_augment("none")) == "no augmentation"
+    assert "mobile-friendly" in train_tab.arch_card("tf_efficientnet_lite0")

@@ -20,7 +20,7 @@ def test_presets_and_custom_specs_parse():
         "noise",
         "gray",
     }
-    assert "rotate (max degrees 15)" in describe_augment("medium")
+    assert "rotate (max degrees 15)" in str(describe_augment("medium"))
     for bad in ("blur", "rotate=abc", "crop=-1"):
         with pytest.raises(ConfigError):
             parse_augment(bad)

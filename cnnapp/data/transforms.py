@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from cnnapp.errors import ConfigError
+from cnnapp.messages import Message, msg
 
 PRESETS = {
     "none": "",
@@ -18,22 +19,20 @@ PRESETS = {
 
 # name: (default value, meaning of the value, builder taking (value, size))
 AUGMENTATIONS = {
-    "crop": (0.7, "smallest area kept", lambda v, s: A.RandomResizedCrop(size=(s, s), scale=(v, 1.0), p=1.0)),
-    "hflip": (0.5, "probability", lambda v, s: A.HorizontalFlip(p=v)),
-    "vflip": (0.5, "probability", lambda v, s: A.VerticalFlip(p=v)),
-    "rotate": (15.0, "max degrees", lambda v, s: A.Rotate(limit=v, border_mode=cv2.BORDER_REFLECT_101, p=0.7)),
-    "noise": (0.05, "max std (fraction of 255)", lambda v, s: A.GaussNoise(std_range=(0.0, v), p=0.5)),
+    "crop": (0.7, lambda v, s: A.RandomResizedCrop(size=(s, s), scale=(v, 1.0), p=1.0)),
+    "hflip": (0.5, lambda v, s: A.HorizontalFlip(p=v)),
+    "vflip": (0.5, lambda v, s: A.VerticalFlip(p=v)),
+    "rotate": (15.0, lambda v, s: A.Rotate(limit=v, border_mode=cv2.BORDER_REFLECT_101, p=0.7)),
+    "noise": (0.05, lambda v, s: A.GaussNoise(std_range=(0.0, v), p=0.5)),
     "color": (
         0.2,
-        "brightness/contrast change",
         lambda v, s: A.RandomBrightnessContrast(brightness_limit=v, contrast_limit=v, p=0.7),
     ),
     "hue": (
         10.0,
-        "hue shift (saturation ×2)",
         lambda v, s: A.HueSaturationValue(hue_shift_limit=v, sat_shift_limit=2 * v, val_shift_limit=0, p=0.5),
     ),
-    "gray": (0.1, "probability", lambda v, s: A.ToGray(p=v)),
+    "gray": (0.1, lambda v, s: A.ToGray(p=v)),
 }
 
 
@@ -64,13 +63,15 @@ def build_augment(spec: str | list[tuple[str, float]], size: int, seed: int | No
     steps = parse_augment(spec) if isinstance(spec, str) else spec
     if not steps:
         return None
-    return A.Compose([AUGMENTATIONS[name][2](value, size) for name, value in steps], seed=seed)
+    return A.Compose([AUGMENTATIONS[name][1](value, size) for name, value in steps], seed=seed)
 
 
-def describe_augment(spec: str) -> str:
-    """A readable summary of a spec."""
-    steps = parse_augment(spec)
-    return ", ".join(f"{n} ({AUGMENTATIONS[n][1]} {v:g})" for n, v in steps) or "no augmentation"
+def describe_augment(spec: str) -> Message:
+    """A readable summary of a spec (a message: `str()` is the English, a page says it in its language)."""
+    steps = [
+        msg("augment.step", name=n, meaning=msg(f"augment.meaning.{n}"), value=f"{v:g}") for n, v in parse_augment(spec)
+    ]
+    return msg("augment.list", steps=steps) if steps else msg("augment.none")
 
 
 class BatchPrep:

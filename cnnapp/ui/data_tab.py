@@ -23,7 +23,7 @@ from cnnapp.errors import CnnappError, ConfigError, DataError, user_message
 from cnnapp.ui import builder_panel
 from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, engine_text, error_text, user_errors
 from cnnapp.ui.context import UIContext
-from cnnapp.ui.dataset_state import EXAMPLE_NAME, chosen, load_dataset
+from cnnapp.ui.dataset_state import AUGMENT_CHOICES, chosen, example_name, load_dataset
 from cnnapp.ui.dataset_state import restore as restore_dataset
 from cnnapp.ui.i18n import T, say
 from cnnapp.ui.uploads import rebuild_folder
@@ -34,7 +34,6 @@ CIFAR_PER_CLASS = 500
 GALLERY_MAX = 40
 THUMB_PX = 96
 PREVIEW_PX = 128
-AUGMENT_CHOICES = ["none", "light", "medium", "strong"]
 VAL_SPLIT = re.compile(r"(\d+%) stratified split of train \(seed (\d+)\)")  # `cnnapp.data.ingest`'s val_source
 NOTHING = (gr.skip(),) * 10
 
@@ -146,7 +145,7 @@ def use_example(root: Path, current: dict[str, Any] | None = None) -> tuple:
             raise DataError(say("data.no_example"))
         return EXAMPLE_DATASET
 
-    return choose(root, source, EXAMPLE_NAME, current)
+    return choose(root, source, example_name(), current)
 
 
 def use_cifar10(root: Path, current: dict[str, Any] | None = None) -> tuple:
@@ -200,7 +199,7 @@ def augment_preview(root: Path, dataset: dict[str, Any] | None, spec: str | None
         return say("data.choose_first"), []
     try:
         pipeline = build_augment(spec or "none", PREVIEW_PX, seed=seed)
-        text = describe_augment(spec or "none")
+        text = engine_text(describe_augment(spec or "none"))
     except ConfigError as exc:
         return f"⚠ {html.escape(error_text(exc), quote=False)}", []
     found = load_dataset(dataset["source"], root)

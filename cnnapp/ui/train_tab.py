@@ -21,7 +21,7 @@ from cnnapp.ui import lr_finder, run_panel
 from cnnapp.ui.common import LATEST, PRIVATE, plain, run_name, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import describe
-from cnnapp.ui.i18n import T, say
+from cnnapp.ui.i18n import DEFAULT, STRINGS, T, say
 
 TITLE = "2 · Train"
 KEEP_LAST = {"trigger_mode": LATEST, **PRIVATE}
@@ -35,7 +35,8 @@ def arch_card(name: str) -> str:
     spec = get_spec(name)
     weights = "offline" if spec.pretrained_offline else "online" if spec.pretrained_online else "none"
     year = f" · {spec.year}" if spec.year else ""
-    return f"**{spec.family}{year}** · {html.escape(spec.description, quote=False)}  \n" + say(
+    described = say(f"arch.{spec.name}") if f"arch.{spec.name}" in STRINGS[DEFAULT] else spec.description
+    return f"**{spec.family}{year}** · {html.escape(described, quote=False)}  \n" + say(
         "train.card",
         params=f"{count_params(spec.name) / 1e6:.1f}",
         input=spec.input_size,
