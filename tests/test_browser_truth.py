@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from test_browser import ARGS, CHROMIUM, open_tab
+from test_browser import CHROMIUM, open_tab
 
 from cnnapp.runs import all_runs
 
@@ -102,3 +102,22 @@ def test_a_stop_from_another_tab_shows_cancelled_in_both(live_app, context, smal
     second.locator("#stop-training").click()
     for page in (second, first):
         shows_the_run(page, run_id, "cancelled")
+
+
+def test_a_new_upload_replaces_the_data_tabs_old_message(live_app, context, tmp_path):
+    """After a failed empty.zip, a .txt gets the same one-line answer in the panel, naming the .txt, not the zip."""
+    expect = playwright.expect
+    empty = tmp_path / "empty.zip"
+    zipfile.ZipFile(empty, "w").close()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not images")
+    page = context.new_page()
+    page.goto(live_app.url)
+    expect(page.locator("#data-summary")).to_contain_text("10 classes", timeout=30_000)
+    notice = page.locator("#data-notice")
+    page.locator("#upload-zip input[type=file]").set_input_files(str(empty))
+    expect(notice).to_contain_text("empty.zip cannot be used", timeout=30_000)
+    page.locator("#upload-zip input[type=file]").set_input_files(str(notes))
+    expect(notice).to_contain_text("notes.txt cannot be used", timeout=30_000)
+    expect(notice).not_to_contain_text("empty.zip")
+    expect(page.get_by_text("Invalid file type")).to_have_count(0)
