@@ -45,7 +45,9 @@ ENGLISH: dict[str, str] = {
     "log.stopped_early": "stage '{stage}' stopped early: {reason}; keeping the best weights (epoch {best})",
     "log.error": "error: {message}",
     # training failures (cnnapp.training.engine, .learner)
-    "loss.non_finite": "the loss became NaN or infinite; lower the learning rate (e.g. divide --lr-head by 10)",
+    "loss.non_finite": (
+        "the loss diverged: lower the learning rate (it became NaN or infinite; e.g. divide --lr-head by 10)"
+    ),
     "loss.non_finite_val": (
         "the validation loss became NaN or infinite in epoch {epoch}; "
         "lower the learning rate (e.g. divide --lr-head by 10)"
@@ -151,6 +153,22 @@ ENGLISH: dict[str, str] = {
     "run.stopped_killed": "stopped on request (the process had to be killed)",
     "run.time_limit": "stopped after {minutes:g} min, this server's limit for one run (set by CNNAPP_MAX_RUN_MINUTES); "
     "the best weights so far and a checkpoint were saved: resume it to continue",
+    # page truth: what was said in English or wrongly (the divergence rule, the hardware line, the queue limits)
+    "loss.diverged": (
+        "the loss diverged: lower the learning rate (it stayed over {factor:g}× its first value for {batches} "
+        "batches in a row)"
+    ),
+    "log.details": "{counts} images at {size} px on {where}",
+    "device.cpu": "CPU ({threads} threads), {rest}",
+    "device.cpu_1": "CPU (1 thread), {rest}",
+    "limit.queued_session": (
+        "you already have {count} request(s) waiting, this server's limit (set by {variable}; a Start, a Resume, "
+        "a grid or a race each count once); wait for one to start or stop one"
+    ),
+    "limit.queued_total": (
+        "{count} requests are already waiting for a slot, this server's limit (set by {variable}); try again when "
+        "one has started"
+    ),
 }
 
 

@@ -1,13 +1,17 @@
+import json
+
 import pytest
 import torch
 from torch import nn
 
 from cnnapp.errors import NonFiniteLoss
+from cnnapp.messages import Message, render
 from cnnapp.models.factory import create_model, set_frozen, set_train_mode, split_params
 from cnnapp.models.registry import get_spec
-from cnnapp.runs import RunDir
+from cnnapp.runs import EVENTS, RunDir
 from cnnapp.training.config import TrainConfig, resolve
 from cnnapp.training.engine import (
+    Divergence,
     FeatureCache,
     StopTraining,
     TensorBatches,
@@ -16,7 +20,8 @@ from cnnapp.training.engine import (
     make_scheduler,
     train_one_epoch,
 )
-from cnnapp.training.train import Training, plan_stages
+from cnnapp.training.train import Training, plan_stages, train
+from cnnapp.ui.strings.engine import ES as ENGINE_ES
 
 CPU = torch.device("cpu")
 
@@ -150,3 +155,45 @@ def test_feature_cache_computes_each_view_once_and_cycles_through_them():
     single.train(0)
     single.train(3)
     assert calls[-1] == ("train", 0) and len(calls) == 4
+
+
+def test_a_loss_that_stays_far_above_its_start_is_a_divergence():
+    watch = Divergence()
+    for loss in [1.0] + [150.0] * (Divergence.PATIENCE - 1) + [1.0] + [150.0] * 3:
+        watch.see(loss)  # one batch back down starts the count again
+    with pytest.raises(NonFiniteLoss, match="the loss diverged: lower the learning rate"):
+        for _ in range(Divergence.PATIENCE):
+            watch.see(1e6)
+
+
+@pytest.mark.slow
+def test_a_run_whose_loss_diverges_ends_failed_not_completed(small_dataset):
+    """LeNet-5 at a learning rate of 1000 with the default optimizer: the loss climbs to millions, then falls back to
+    hundreds, never NaN; the run used to end "completed" at chance level."""
+    run, status = train(
+        TrainConfig(data=str(small_dataset), arch="lenet5", epochs=6, batch_size=4, lr_head=1000.0), progress=False
+    )
+    assert status["state"] == "failed", status
+    assert status["message"].startswith("the loss diverged: lower the learning rate"), status["message"]
+    assert status["message_code"]["code"] == "loss.diverged"
+    assert not (run.path / "report.json").exists()
+
+
+@pytest.mark.slow
+def test_a_sane_learning_rate_does_not_trip_the_divergence_rule_and_one_thread_is_singular(small_dataset):
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        run, status = train(TrainConfig(data=str(small_dataset), arch="lenet5", epochs=4, batch_size=4), progress=False)
+    finally:
+        torch.set_num_threads(threads)
+    assert status["state"] == "completed", status
+    line = next(m for m in _logged(run) if m.code == "log.model")  # the line the log and the page show
+    assert "on CPU (1 thread), " in str(line) and "threads)" not in str(line), str(line)
+    assert "CPU (1 hilo), " in render(line, {k.removeprefix("engine."): v for k, v in ENGINE_ES.items()})
+
+
+def _logged(run: RunDir) -> list[Message]:
+    """The coded log lines of a run (events.jsonl)."""
+    events = [json.loads(line) for line in run.file(EVENTS).read_text().splitlines()]
+    return [Message.from_dict(e["log"]) for e in events if isinstance(e, dict) and "log" in e]

@@ -142,3 +142,32 @@ def test_show_runs_before_and_while_they_train(workspace):
     assert empty == "" and len(table) == 7 and isinstance(figure, Figure)
     assert table["optimizador"].tolist() == [optimizer_race.NAMES[o] for o in OPTIMIZERS]
     assert set(table["estado"]) == {"en cola"} and timer.active  # the timer polls until they end
+
+
+class FullQueue(FakeJobs):
+    """A session that already has its `CNNAPP_MAX_QUEUED_PER_SESSION` requests waiting: every request is refused."""
+
+    def submit_all(self, *_, **__) -> list:
+        from cnnapp.jobs import admission
+
+        admission.check(admission.Request("race", "s1"), [admission.Request("grid", "s1") for _ in range(2)], self.root)
+        raise AssertionError("admitted")
+
+
+@pytest.mark.parametrize(("code", "words"), [("en", "you already have 2 request(s) waiting"), ("es", "ya tienes 2")])
+def test_a_refused_race_or_grid_is_a_warning_in_the_pages_language_not_an_error_badge(
+    workspace, monkeypatch, code, words
+):
+    from cnnapp.ui import compare_tab
+
+    warnings = []
+    monkeypatch.setattr(gr, "Warning", warnings.append)
+    jobs = FullQueue(workspace)
+    with speaking(code):
+        race = optimizers.queue_runs(jobs, "lenet5", 1, 0.01, "s1")  # raised, gradio would badge the outputs
+        grid = compare_tab.queue(
+            jobs, "s1", {"path": str(EXAMPLE_DATASET), "name": "x"}, "lenet5", 1, 0, 32, 0.01, "none"
+        )
+    assert race == grid == (gr.skip(),) * 3  # the outputs (the runs shown, the picker) stay as they were
+    assert len(warnings) == 2 and all(words in w and "CNNAPP_MAX_QUEUED_PER_SESSION" in w for w in warnings), warnings
+    assert list(workspace.glob("runs/*")) == []

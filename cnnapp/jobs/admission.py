@@ -24,6 +24,7 @@ from pathlib import Path
 from cnnapp import settings
 from cnnapp.errors import LimitError
 from cnnapp.limits import check_free_space, over
+from cnnapp.messages import msg
 from cnnapp.settings import Settings
 
 KINDS = ("start", "resume", "grid", "race", "lr-find")
@@ -47,14 +48,9 @@ def check(request: Request, waiting: Iterable[Request], root: Path, limits: Sett
     waiting = {r.id: r for r in waiting if r.id != request.id}.values()
     mine = sum(1 for r in waiting if request.session and r.session == request.session)
     if mine >= limits.max_queued_per_session:
-        raise LimitError(
-            f"you already have {mine} request(s) waiting, this server's limit "
-            f"(set by {settings.ENV_NAMES['max_queued_per_session']}; a Start, a Resume, a grid or a race each "
-            "count once); wait for one to start or stop one"
-        )
+        variable = settings.ENV_NAMES["max_queued_per_session"]
+        raise LimitError(msg("limit.queued_session", count=mine, variable=variable))
     if len(waiting) >= limits.max_queued_total:
-        raise LimitError(
-            f"{len(waiting)} requests are already waiting for a slot, this server's limit "
-            f"(set by {settings.ENV_NAMES['max_queued_total']}); try again when one has started"
-        )
+        variable = settings.ENV_NAMES["max_queued_total"]
+        raise LimitError(msg("limit.queued_total", count=len(waiting), variable=variable))
     check_free_space(root, limits)

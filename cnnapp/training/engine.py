@@ -44,6 +44,36 @@ class Predictions:
     probs: torch.Tensor
 
 
+class Divergence:
+    """Watches a run's batch losses and raises NonFiniteLoss once the loss has diverged.
+
+    The rule: the loss of the run's first batch, before any step (never under `FLOOR`, so that a resumed run that
+    already fits its data is not held to a tiny loss), is the baseline; the loss has diverged once it stays above
+    `FACTOR` × that baseline for `PATIENCE` batches in a row. Only the first batch: a learning rate far too high (e.g.
+    1000) sends the loss to millions within a step or two, so a mean of several first batches would already be
+    spoiled. A good run's loss falls below its start, and a noisy batch (or a stage that unfreezes the backbone)
+    never stays 100× up for 10 batches. One watcher follows a whole run, across epochs and stages. (A NaN or infinite
+    loss is caught at once by `train_one_epoch`.)
+    """
+
+    FACTOR = 100.0
+    PATIENCE = 10
+    FLOOR = 0.1
+
+    def __init__(self) -> None:
+        self.baseline: float | None = None
+        self.above = 0
+
+    def see(self, loss: float) -> None:
+        """One batch's loss. Raises NonFiniteLoss when the loss has diverged."""
+        if self.baseline is None:
+            self.baseline = max(loss, self.FLOOR)
+            return
+        self.above = self.above + 1 if loss > self.FACTOR * self.baseline else 0
+        if self.above >= self.PATIENCE:
+            raise NonFiniteLoss(msg("loss.diverged", factor=self.FACTOR, batches=self.PATIENCE))
+
+
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
 Prep = Callable[[torch.Tensor], torch.Tensor]
 Features = tuple[torch.Tensor, torch.Tensor]
@@ -91,8 +121,9 @@ def train_one_epoch(
     amp: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
     on_batch: OnBatch | None = None,
     should_stop: ShouldStop | None = None,
+    divergence: Divergence | None = None,
 ) -> EpochResult:
-    """One pass of gradient steps. Raises StopTraining or NonFiniteLoss."""
+    """One pass of gradient steps, each batch's loss shown to `divergence`. Raises StopTraining or NonFiniteLoss."""
     start = time.perf_counter()
     total_loss = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.long)
@@ -106,8 +137,11 @@ def train_one_epoch(
         with amp():
             logits = model(x)
         loss = criterion(logits.float(), y)
-        if not math.isfinite(loss.item()):
+        value = loss.item()
+        if not math.isfinite(value):
             raise NonFiniteLoss(msg("loss.non_finite"))
+        if divergence is not None:
+            divergence.see(value)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -29,7 +29,7 @@ from cnnapp.messages import Message, msg
 from cnnapp.models.factory import count_trainable
 from cnnapp.runs import CONFIG, INGEST, LABELS, LOG, ReadOnlyRun, RunDir
 from cnnapp.training.config import TrainConfig, resolve
-from cnnapp.training.engine import EpochResult, StopTraining, train_one_epoch
+from cnnapp.training.engine import Divergence, EpochResult, StopTraining, train_one_epoch
 from cnnapp.training.evaluate import write_evaluation
 from cnnapp.training.learner import Learner, Stage
 from cnnapp.training.progress import Progress, epoch_line, metrics_row
@@ -73,6 +73,7 @@ class Training:
         self.learner = Learner(cfg, self.ctx, self.progress, self.stop_requested, frozen)
         self.dataset: Dataset | None = None
         self.record = Record(patience=Patience(cfg.patience))
+        self.divergence = Divergence()  # the whole run's batch losses: a diverging run fails (engine.Divergence)
         self.stop_flag = False
         self.fitting = False  # in the epoch loops, which look at `stop_flag` after each batch
         self.started = time.time()
@@ -151,7 +152,7 @@ class Training:
                 with self.progress.epoch(stage.name, number, len(batches), self.record.epoch_seconds) as on_batch:
                     result = train_one_epoch(
                         model, batches, optimizer, learner.criterion, prep, learner.device, scheduler=scheduler,
-                        amp=amp, on_batch=on_batch, should_stop=learner.should_stop,
+                        amp=amp, on_batch=on_batch, should_stop=learner.should_stop, divergence=self.divergence,
                     )  # fmt: skip
             except StopTraining:
                 self.save_checkpoint(index, epoch, optimizer, scheduler)

@@ -58,6 +58,7 @@ UPLOAD_CACHE = (3600, 86400)  # gradio's delete_cache: every hour, delete upload
 SESSION_KEY = "cnnapp-session"
 SELECTED_KEY = "cnnapp-selected-run"  # localStorage keys of the selected run, the open tab and the Train form
 TAB_KEY = "cnnapp-tab"
+FOLLOWED_KEY = "cnnapp-followed-run"  # the Train tab's followed run: a reload shows it (`run_panel`)
 FORM_KEY = "cnnapp-train-form"
 NEW_TOKEN = (
     "(token) => token || Array.from(crypto.getRandomValues(new Uint8Array(16)),"
@@ -93,7 +94,7 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
             saved_dataset=gr.BrowserState(None, storage_key=SAVED_KEY, secret=SESSION_KEY),
             saved_form=gr.BrowserState(None, storage_key=FORM_KEY, secret=SESSION_KEY),
             selected_run=gr.BrowserState(None, storage_key=SELECTED_KEY, secret=SESSION_KEY),
-            watched_run=gr.State(None),
+            watched_run=gr.BrowserState(None, storage_key=FOLLOWED_KEY, secret=SESSION_KEY),
             runs_changed=gr.State(0.0),
             arch=gr.Dropdown(
                 [DEFAULT_ARCH],

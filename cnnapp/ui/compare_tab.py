@@ -14,12 +14,22 @@ from typing import TYPE_CHECKING
 import gradio as gr
 import pandas as pd
 
-from cnnapp.errors import CnnappError, ConfigError, DataError
+from cnnapp.errors import CnnappError, ConfigError, DataError, LimitError
 from cnnapp.jobs import sessions
 from cnnapp.jobs.worker import JobManager
 from cnnapp.runs import ACTIVE, STATES, time_left
 from cnnapp.training.config import TrainConfig
-from cnnapp.ui.common import LATEST, PRIVATE, duration, pct, plain, run_dropdown, session_runs, user_errors
+from cnnapp.ui.common import (
+    LATEST,
+    PRIVATE,
+    duration,
+    error_text,
+    pct,
+    plain,
+    run_dropdown,
+    session_runs,
+    user_errors,
+)
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.i18n import T, say
 
@@ -109,7 +119,9 @@ def run_choices(root: Path, current: list[str] | None, session: str | None = Non
 def queue(
     jobs: JobManager, session: str | None, dataset: dict | None, arch: str, *options: float | str | None
 ) -> tuple[gr.Dropdown, gr.Timer, float]:
-    """Queue the settings that can run through the job manager for the session (the others are skipped)."""
+    """Queue the settings that can run through the job manager for the session (the others are skipped), as one
+    request; refused (a limit of `admission`), the page says why in a warning and leaves the picker as it was (a
+    raised error would put a red badge over it)."""
     from cnnapp.training import compare
 
     cells = compare.plan(_base(dataset, arch, *options))
@@ -117,7 +129,11 @@ def queue(
     if not runnable:
         raise ConfigError(say("compare.none_can_run", reason=cells[0][2]))
     name = dataset["name"] if dataset else None
-    runs = jobs.submit_all(runnable, session, kind="grid", dataset_name=name)  # one request, resolved by `plan`
+    try:
+        runs = jobs.submit_all(runnable, session, kind="grid", dataset_name=name)  # one request, resolved by `plan`
+    except LimitError as exc:
+        gr.Warning(html.escape(error_text(exc), quote=False))
+        return gr.skip(), gr.skip(), gr.skip()
     skipped = len(cells) - len(runs)
     gr.Info(
         say("compare.queued_skipped", n=len(runs), skipped=skipped) if skipped else say("compare.queued", n=len(runs))

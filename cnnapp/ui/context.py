@@ -20,10 +20,10 @@ class UIContext:
     the chosen dataset (`{"path", "source", "name"}`, or None), `saved_dataset` the browser's copy of it
     (restored, after checking, when the page loads again), `saved_form` the Train tab's form (browser states
     live outside the tabs: a tab not shown yet has no components in the page); `selected_run` the
-    run id the user last started or picked (kept by the browser); `watched_run` the run the Train tab follows;
-    `runs_changed` is bumped whenever runs appear, finish or are deleted, so that tabs listing runs
-    refresh. `arch` and `augment` are created unrendered here and rendered by the Train tab; other
-    tabs may read them or listen to them.
+    run id the user last started or picked (kept by the browser); `watched_run` the run the Train tab follows (kept
+    by the browser: see `cnnapp.ui.run_panel`); `runs_changed` is bumped whenever runs appear, finish or are
+    deleted, so that tabs listing runs refresh. `arch` and `augment` are created unrendered here and rendered by the
+    Train tab; other tabs may read them or listen to them.
     """
 
     demo: gr.Blocks
@@ -34,7 +34,7 @@ class UIContext:
     saved_dataset: gr.BrowserState
     saved_form: gr.BrowserState
     selected_run: gr.BrowserState
-    watched_run: gr.State
+    watched_run: gr.BrowserState
     runs_changed: gr.State
     arch: gr.Dropdown
     augment: gr.Dropdown

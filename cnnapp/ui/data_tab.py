@@ -228,7 +228,8 @@ def build(ctx: UIContext) -> None:
             example = gr.Button(T("data.use_example"), elem_id="use-example")
             cifar = gr.Button(T("data.use_cifar"), elem_id="use-cifar10")
         with gr.Column(min_width=220):
-            zip_file = gr.File(label=T("data.upload_zip"), file_types=[".zip"], height=120, elem_id="upload-zip")
+            # no file-type filter: the app judges a zip by its content, so any file gets the tab's one-line answer
+            zip_file = gr.File(label=T("data.upload_zip"), height=120, elem_id="upload-zip")
         with gr.Column(min_width=220):
             folder = gr.File(label=T("data.upload_folder"), file_count="directory", height=120, elem_id="upload-folder")
     notice = gr.HTML(elem_id="data-notice")

@@ -1,7 +1,10 @@
-"""The Train tab's followed run: its status, progress, curves and log, redrawn while it is active; Stop; and, once
-the page knows its session, the session's newest queued or running run followed again (a reload keeps following).
+"""The Train tab's followed run: its status, progress, curves and log, redrawn while it is active; and Stop.
 
-The run followed is `ctx.watched_run`: Start sets it (the form is in `cnnapp.ui.train_tab`) and chains `Panel.poll`.
+One state machine, the followed run's id, kept by the browser (`ctx.watched_run`, a BrowserState): Start (the form is
+in `cnnapp.ui.train_tab`) and Resume on the Runs tab set it; a reload, before, during or after the run, shows that
+run, whatever its state, with its curves and log, until the person starts another. The only other way it changes: a
+run of the session's that another tab queued while this one is not active (`reattach`). Each poll reads the run's
+files, so a Stop from another tab shows here as "cancelled".
 """
 
 from __future__ import annotations
@@ -42,11 +45,20 @@ def idle_status() -> str:
     return say("train.idle", size=FIRST_PAGE.img_size)
 
 
-def reattach(jobs: JobManager, session: str | None = None) -> tuple:
-    """Once the page knows its session: follow the session's newest queued or running job, if any."""
+def reattach(jobs: JobManager, session: str | None = None, followed: str | None = None) -> tuple:
+    """Once the page knows its session: the run to follow, the timer and a fresh `seen`.
+
+    The run this browser followed stays followed while it is active or while the session has nothing active; a run
+    of the session's queued or running elsewhere (another tab, the API) takes its place otherwise. A followed run
+    that is gone (deleted, another session's) leaves the panel idle."""
+    try:
+        run = sessions.get_run(followed, jobs.root, session) if followed else None
+    except CnnappError:
+        run = None
     active = jobs.active(session)
-    run_id = active[0].id if active else None
-    return run_id, gr.Timer(active=bool(run_id)), None
+    if active and (run is None or run.id not in {job.id for job in active}):
+        run = active[0]
+    return (run.id if run else None), gr.Timer(active=bool(active)), None
 
 
 def status_line(run: RunDir, status: dict, place: int | None) -> str:
@@ -120,7 +132,7 @@ def build(ctx: UIContext, stop: gr.Button) -> Panel:
         "show_progress": "hidden",
         **PRIVATE,
     }
-    session.change(partial(reattach, ctx.jobs), session, [watched, timer, seen], **PRIVATE).then(**poll)
+    session.change(partial(reattach, ctx.jobs), [session, watched], [watched, timer, seen], **PRIVATE).then(**poll)
     ctx.runs_changed.change(**poll)  # e.g. a run resumed on the Runs tab: the timer wakes while it is active
     stop.click(user_errors(partial(stop_run, ctx.jobs)), [watched, session], [status, stop], **PRIVATE)
     timer.tick(**poll, concurrency_limit=None)

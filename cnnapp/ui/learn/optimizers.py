@@ -3,6 +3,7 @@ real runs on the example dataset, one per optimizer, queued through the job mana
 
 from __future__ import annotations
 
+import html
 import time
 from functools import partial
 from pathlib import Path
@@ -11,12 +12,12 @@ from typing import TYPE_CHECKING
 import gradio as gr
 import pandas as pd
 
-from cnnapp.errors import DataError
+from cnnapp.errors import DataError, LimitError
 from cnnapp.jobs import sessions
 from cnnapp.jobs.worker import JobManager
 from cnnapp.runs import ACTIVE, STATES
 from cnnapp.training.config import RACE_PRESETS
-from cnnapp.ui.common import EXAMPLE_DATASET, pct
+from cnnapp.ui.common import EXAMPLE_DATASET, error_text, pct
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.i18n import T, say
 from cnnapp.ui.learn.names import names
@@ -83,13 +84,19 @@ def race_view(name: str, x: float, y: float, steps: float, lrs: pd.DataFrame) ->
 def queue_runs(
     jobs: JobManager, preset: str, epochs: float, lr: float | None, session: str | None = None
 ) -> tuple[list[str], gr.Timer, float]:
-    """Queue the seven optimizer runs on the example dataset through the job manager, for the session."""
+    """Queue the seven optimizer runs on the example dataset through the job manager, for the session, as one request;
+    refused (a limit of `admission`), the page says why in a warning and keeps the runs it shows (a raised error
+    would put a red badge over them)."""
     from cnnapp.course import optimizer_race
 
     if not EXAMPLE_DATASET.is_dir():
         raise DataError(say("learn.no_example"))
     base = optimizer_race.base_config(EXAMPLE_DATASET, preset, int(epochs), float(lr or 3e-3))
-    runs = optimizer_race.queue_optimizer_runs(base, partial(jobs.submit_all, session=session))
+    try:
+        runs = optimizer_race.queue_optimizer_runs(base, partial(jobs.submit_all, session=session))
+    except LimitError as exc:
+        gr.Warning(html.escape(error_text(exc), quote=False))
+        return gr.skip(), gr.skip(), gr.skip()
     gr.Info(say("learn.queued"))
     return [r.id for r in runs], gr.Timer(active=True), time.time()
 

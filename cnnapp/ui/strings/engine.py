@@ -49,7 +49,8 @@ ES = {
     "engine.log.error": "error: {message}",
     # training failures
     "engine.loss.non_finite": (
-        "la pérdida se volvió NaN o infinita; baja la tasa de aprendizaje (p. ej. divide la de la cabeza entre 10)"
+        "la pérdida divergió: baja la tasa de aprendizaje (se volvió NaN o infinita; p. ej. divide la de la cabeza "
+        "entre 10)"
     ),
     "engine.loss.non_finite_val": (
         "la pérdida de validación se volvió NaN o infinita en la época {epoch}; baja la tasa de aprendizaje "
@@ -184,5 +185,22 @@ ES = {
         "detenida tras {minutes:g} min, el límite de este servidor para una ejecución (fijado por "
         "CNNAPP_MAX_RUN_MINUTES); se guardaron los mejores pesos hasta ahora y un punto de control: reanúdala para "
         "continuar"
+    ),
+    # page truth
+    "engine.loss.diverged": (
+        "la pérdida divergió: baja la tasa de aprendizaje (se mantuvo por encima de {factor:g}× su primer valor "
+        "durante {batches} lotes seguidos)"
+    ),
+    "engine.log.details": "{counts} imágenes a {size} px en {where}",
+    "engine.device.cpu": "CPU ({threads} hilos), {rest}",
+    "engine.device.cpu_1": "CPU (1 hilo), {rest}",
+    "engine.limit.queued_session": (
+        "ya tienes {count} petición(es) en espera, el límite de este servidor (fijado por {variable}; un Inicio, "
+        "una Reanudación, una cuadrícula o una carrera cuentan una vez cada uno); espera a que empiece una o "
+        "detén una"
+    ),
+    "engine.limit.queued_total": (
+        "ya hay {count} peticiones esperando un hueco, el límite de este servidor (fijado por {variable}); "
+        "inténtalo de nuevo cuando haya empezado una"
     ),
 }
