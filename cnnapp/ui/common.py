@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import gradio as gr
+import gradio.queueing
 import pandas as pd
 
 from cnnapp.errors import CnnappError
@@ -165,9 +166,7 @@ def user_errors(fn: F, escape: bool = True) -> F:
             text = " ".join((error_text(exc) if escape else str(exc)).splitlines())
             raise gr.Error(html.escape(text, quote=False) if escape else text, print_exception=False) from None
         except BAD_INPUT:
-            import gradio.queueing  # its `traceback` is the app's one-line, rate-limited request log
-
-            gradio.queueing.traceback.print_exc()
+            gradio.queueing.traceback.print_exc()  # once installed, the app's one-line, rate-limited request log
             raise gr.Error(say("common.bad_input", None if escape else DEFAULT), print_exception=False) from None
 
     return wrapper  # type: ignore[return-value]
