@@ -72,7 +72,8 @@ class Answer:
 
 
 class Page:
-    """The app as a browser sees it: its events (from GET /config) and the raw queue protocol."""
+    """The app as a browser sees it: its events (from GET /config) and the raw queue protocol. The app's handlers
+    are watched, to tell an error gradio gave before any handler ran from one a handler let through."""
 
     def __init__(self, app: LiveApp):
         self.base = app.url.rstrip("/")
@@ -176,8 +177,10 @@ def server(serve: Callable, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[L
     monkeypatch.setenv("CNNAPP_SESSION_RUNS", "1")
     with serve() as app:
         page = Page(app)
-        yield app, page
-        page.http.close()
+        try:
+            yield app, page
+        finally:
+            page.http.close()
 
 
 # ----- what every handler does with its input (no server) --------------------------------------------------------
