@@ -262,18 +262,19 @@ def build(ctx: UIContext) -> Callable[[Callable[[str | Path, str], tuple], list[
         archive = gr.File(label=T("builder.zip"), visible=False, interactive=False, elem_id="builder-zip")
 
     shown = [made, classes, status, gallery, names]
-    ctx.demo.load(partial(view, root), [made, classes], shown, **PRIVATE).then(
-        partial(dataset_name, root), made, name, **PRIVATE
+    shown_view = user_errors(partial(view, root))
+    ctx.demo.load(shown_view, [made, classes], shown, **PRIVATE).then(
+        user_errors(partial(dataset_name, root)), made, name, **PRIVATE
     )
     add.click(partial(add_class, root), [made, name, new], [*shown, new], **PRIVATE)
     new.submit(partial(add_class, root), [made, name, new], [*shown, new], **PRIVATE)
-    classes.input(partial(view, root), [made, classes], shown, **PRIVATE)
+    classes.input(shown_view, [made, classes], shown, **PRIVATE)
     rename.click(partial(rename_class, root), [made, classes, rename_to], [*shown, rename_to], **PRIVATE)
     remove.click(partial(delete_class, root), [made, classes], shown, **PRIVATE)
     name.blur(partial(rename_dataset, root), [made, name], made, **PRIVATE)
     snapshot.click(partial(add_snapshot, root), [made, classes, shot], [*shown, shot], js=SNAPSHOT_JS, **PRIVATE)
     camera.stream(
-        partial(add_burst_frame, root),
+        user_errors(partial(add_burst_frame, root)),
         [made, classes, camera],
         shown,
         stream_every=BURST_EVERY_S,
@@ -283,7 +284,7 @@ def build(ctx: UIContext) -> Callable[[Callable[[str | Path, str], tuple], list[
     )
     files.upload(partial(add_files, root), [made, classes, files], [*shown, files], **PRIVATE)
     paste.upload(partial(add_pasted, root), [made, classes, paste], [*shown, paste], **PRIVATE)
-    gallery.select(select_picture, names, picked, **PRIVATE)
+    gallery.select(user_errors(select_picture), names, picked, **PRIVATE)
     delete.click(partial(delete_picture, root), [made, classes, picked], [*shown, picked], **PRIVATE)
     zip_button.click(partial(download, root), made, archive, **PRIVATE)
 

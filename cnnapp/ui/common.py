@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import gradio as gr
+import gradio.queueing
 import pandas as pd
 
 from cnnapp.errors import CnnappError
@@ -135,25 +136,54 @@ def _json_line(line: bytes) -> Any:
         return None
 
 
+# what a value no page sends (a hostile or broken client's: a list for a name, NaN for a count) raises in a handler
+BAD_INPUT = (TypeError, ValueError, AttributeError, KeyError, IndexError)
+
+
 def user_errors(fn: F, escape: bool = True) -> F:
-    """Turn cnnapp's user-facing errors into `gr.Error` (a clear message, never a traceback).
+    """Turn cnnapp's user-facing errors into `gr.Error` (a clear message in one line, never a traceback).
 
     Applied one way: handlers raise CnnappError like any other code, and each tab's `build()` wraps a
     handler where it wires it to an event (`user_errors(partial(fn, root))`), so handlers stay plain
     functions that call each other and are tested directly. The browser shows the message in the page's language
     and the app's words (`error_text`) as HTML, so escaped; with `escape` False (API replies) it is the engine's
-    English text.
+    English text. A message that quotes the caller's input stays one line.
+
+    A browser's values can be anything JSON holds: a handler given what no page sends fails with one of `BAD_INPUT`,
+    which answers "could not read this request" in one line, and text that could not be sent back (a lone
+    surrogate: JSON allows it, UTF-8 does not; echoed, it broke the visitor's event stream) is refused before the
+    handler runs. Either is logged as one line, as gradio logs a failed request (`request_log`), so that a real bug
+    shows there.
     """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            _sendable([*args, *kwargs.values()])
             return fn(*args, **kwargs)
         except CnnappError as exc:
-            text = html.escape(error_text(exc), quote=False) if escape else str(exc)
-            raise gr.Error(text, print_exception=False) from None
+            text = " ".join((error_text(exc) if escape else str(exc)).splitlines())
+            raise gr.Error(html.escape(text, quote=False) if escape else text, print_exception=False) from None
+        except BAD_INPUT:
+            gradio.queueing.traceback.print_exc()  # once installed, the app's one-line, rate-limited request log
+            raise gr.Error(say("common.bad_input", None if escape else DEFAULT), print_exception=False) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _sendable(values: list[Any]) -> None:
+    """Raise UnicodeEncodeError for text in `values` (or in their lists and dicts) that is not valid UTF-8."""
+    stack = list(values)
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii():
+                value.encode()
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
 
 
 def api_errors(fn: F) -> F:

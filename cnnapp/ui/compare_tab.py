@@ -272,7 +272,7 @@ def build(ctx: UIContext) -> None:
     session = ctx.session
     options = [ctx.dataset, ctx.arch, epochs, unfreeze, img_size, lr_head, ctx.augment]
     choices = {
-        "fn": partial(run_choices, ctx.root),
+        "fn": user_errors(partial(run_choices, ctx.root)),
         "inputs": [picked, session],
         "outputs": picked,
         "show_progress": "hidden",
@@ -289,7 +289,7 @@ def build(ctx: UIContext) -> None:
         [ctx.demo.load, ctx.dataset.change, ctx.arch.change, ctx.augment.change]
         + [c.release for c in (epochs, unfreeze, img_size)]
         + [lr_head.input],
-        plan,
+        user_errors(plan),
         options,
         [plan_text, plan_table],
         show_progress="hidden",

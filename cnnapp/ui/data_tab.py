@@ -271,7 +271,7 @@ def build(ctx: UIContext) -> None:
     shown = [summary, counts, gallery, report_box, report_text, skipped]
     chose = [ctx.dataset, *shown, notice, zip_file, folder]
     preview = {
-        "fn": partial(augment_preview, root),
+        "fn": user_errors(partial(augment_preview, root)),
         "inputs": [ctx.dataset, augment, seed],
         "outputs": [augment_text, augmented],
         "show_progress": "hidden",

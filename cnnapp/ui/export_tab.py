@@ -123,7 +123,7 @@ def build(ctx: UIContext) -> None:
 
     session = ctx.session
     refresh = {
-        "fn": partial(run_choices, ctx.root),
+        "fn": user_errors(partial(run_choices, ctx.root)),
         "inputs": [run, ctx.selected_run, session, ctx.dataset],
         "outputs": run,
         "show_progress": "hidden",

@@ -126,13 +126,15 @@ def build(ctx: UIContext, stop: gr.Button) -> Panel:
     seen = gr.State(None)
     timer = gr.Timer(POLL_S, active=False)
     poll = {
-        "fn": partial(refresh, ctx.jobs),
+        "fn": user_errors(partial(refresh, ctx.jobs)),
         "inputs": [watched, seen, session],
         "outputs": [status, progress, loss_plot, acc_plot, log, timer, stop, seen, ctx.runs_changed],
         "show_progress": "hidden",
         **PRIVATE,
     }
-    session.change(partial(reattach, ctx.jobs), [session, watched], [watched, timer, seen], **PRIVATE).then(**poll)
+    session.change(
+        user_errors(partial(reattach, ctx.jobs)), [session, watched], [watched, timer, seen], **PRIVATE
+    ).then(**poll)
     ctx.runs_changed.change(**poll)  # e.g. a run resumed on the Runs tab: the timer wakes while it is active
     stop.click(user_errors(partial(stop_run, ctx.jobs)), [watched, session], [status, stop], **PRIVATE)
     timer.tick(**poll, concurrency_limit=None)

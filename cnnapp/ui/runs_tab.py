@@ -325,14 +325,14 @@ def build(ctx: UIContext) -> None:
 
     session = ctx.session
     listed = {
-        "fn": partial(table, root, jobs=ctx.jobs),
+        "fn": user_errors(partial(table, root, jobs=ctx.jobs)),
         "inputs": session,
         "outputs": [empty, hint, runs],
         "show_progress": "hidden",
         **PRIVATE,
     }
     shown = {
-        "fn": partial(details, root),
+        "fn": user_errors(partial(details, root)),
         "inputs": [ctx.selected_run, session],
         "outputs": [box, info, loss_plot, acc_plot, per_class, name, stop_btn, download, resume_btn, confirm_row],
         "show_progress": "hidden",
@@ -341,7 +341,7 @@ def build(ctx: UIContext) -> None:
     seen = gr.State(None)
     timer = gr.Timer(POLL_S)
     timer.tick(
-        partial(poll, root, jobs=ctx.jobs),
+        user_errors(partial(poll, root, jobs=ctx.jobs)),
         [seen, session],
         [empty, hint, runs, seen, ctx.runs_changed],
         show_progress="hidden",
@@ -352,7 +352,7 @@ def build(ctx: UIContext) -> None:
     ctx.runs_changed.change(**listed)
     ctx.runs_changed.change(**shown)
     refresh_btn.click(**listed)
-    runs.select(select, None, ctx.selected_run, **PRIVATE)
+    runs.select(user_errors(select), None, ctx.selected_run, **PRIVATE)
     ctx.selected_run.change(**shown)
     resume_btn.click(
         user_errors(partial(resume, ctx.jobs)),

@@ -230,17 +230,19 @@ def build(ctx: UIContext) -> None:
     saved = [n for n in names if n != "dataset"]  # the dataset is saved apart (`ctx.saved_dataset`)
     saved_fields = [form[n] for n in saved]
     pretrained, freeze, img_size, lr_head, lr_backbone = (form[k] for k in FOLLOWING)
+    arch_card = user_errors(on_arch)
     ctx.demo.load(arch_choices, None, ctx.arch, **PRIVATE).then(
-        partial(restore_form, saved), ctx.saved_form, saved_fields, **PRIVATE
-    ).then(on_arch, ctx.arch, [card, pretrained], **PRIVATE)
+        user_errors(partial(restore_form, saved)), ctx.saved_form, saved_fields, **PRIVATE
+    ).then(arch_card, ctx.arch, [card, pretrained], **PRIVATE)
     described = user_errors(lambda dataset: describe(dataset, ctx.root))
     gr.on([ctx.demo.load, ctx.dataset.change], described, ctx.dataset, data_line, **PRIVATE)
-    save = by_name(dict, saved)  # the form as saved in the browser: field name → value
+    save = user_errors(by_name(dict, saved))  # the form as saved in the browser: field name → value
     gr.on([c.change for c in saved_fields], save, saved_fields, ctx.saved_form, show_progress="hidden", **KEEP_LAST)
-    ctx.arch.change(on_arch, ctx.arch, [card, pretrained], **PRIVATE)
-    ctx.arch.input(arch_defaults, [ctx.arch, lr_head], [pretrained, freeze, img_size, lr_backbone], **PRIVATE)
-    pretrained.input(on_pretrained, [ctx.arch, pretrained, lr_head], [freeze, lr_backbone], **PRIVATE)
-    lr_head.input(backbone_rate, [ctx.arch, lr_head, pretrained], lr_backbone, **PRIVATE)
+    ctx.arch.change(arch_card, ctx.arch, [card, pretrained], **PRIVATE)
+    following = [pretrained, freeze, img_size, lr_backbone]
+    ctx.arch.input(user_errors(arch_defaults), [ctx.arch, lr_head], following, **PRIVATE)
+    pretrained.input(user_errors(on_pretrained), [ctx.arch, pretrained, lr_head], [freeze, lr_backbone], **PRIVATE)
+    lr_head.input(user_errors(backbone_rate), [ctx.arch, lr_head, pretrained], lr_backbone, **PRIVATE)
     start_btn.click(
         user_errors(by_name(partial(start, ctx.jobs), names)),
         [*form.values(), ctx.session],

@@ -9,7 +9,6 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from cnnapp.ui.common import PRIVATE
 from cnnapp.ui.i18n import T, say
 from cnnapp.ui.learn.shared import Section, event, texts
 
@@ -89,6 +88,6 @@ def build() -> Section:
 
 def _wire(c: dict, convolved: dict) -> None:
     """A named kernel fills the table; any change of the image, the kernel or the settings convolves again."""
-    c["kernel_name"].input(kernel_table, c["kernel_name"], c["kernel"], **PRIVATE).then(**convolved)
+    c["kernel_name"].input(**event(kernel_table, [c["kernel_name"]], [c["kernel"]])).then(**convolved)
     triggers = [c["image"].input, c["kernel"].input, c["padding"].release, c["stride"].release, c["relu"].input]
     gr.on(triggers, **convolved)

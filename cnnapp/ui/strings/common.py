@@ -38,6 +38,7 @@ EN = {
     "common.split_validation": "validation",
     "common.yes": "yes",
     "common.no": "no",
+    "common.bad_input": "Could not read this request: a value is not of the kind this page sends. Reload the page.",
 }
 ES = {
     "common.header": (
@@ -75,4 +76,7 @@ ES = {
     "common.split_validation": "validación",
     "common.yes": "sí",
     "common.no": "no",
+    "common.bad_input": (
+        "No se pudo leer esta petición: un valor no es del tipo que envía esta página. Recarga la página."
+    ),
 }
