@@ -34,7 +34,7 @@ from cnnapp.ui import (
     runs_tab,
     train_tab,
 )
-from cnnapp.ui.common import LATEST, PRIVATE
+from cnnapp.ui.common import LATEST, PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import AUGMENT_CHOICES, SAVED_KEY, default_dataset
 from cnnapp.ui.i18n import I18N, T, say
@@ -123,8 +123,13 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
                 with gr.Tab(TAB_TEXT[tab], id=tab.TITLE) as page:
                     tab.build(ctx)
                 page.select(partial(remember_tab, tab.TITLE), None, saved_tab, show_progress="hidden", **PRIVATE)
-        demo.load(restore_tab, saved_tab, tabs, **PRIVATE)
-        header = {"fn": partial(next_start, root), "inputs": [ctx.dataset, ctx.arch], "outputs": next_run, **PRIVATE}
+        demo.load(user_errors(restore_tab), saved_tab, tabs, **PRIVATE)
+        header = {
+            "fn": user_errors(partial(next_start, root)),
+            "inputs": [ctx.dataset, ctx.arch],
+            "outputs": next_run,
+            **PRIVATE,
+        }
         gr.on([demo.load, ctx.dataset.change, ctx.arch.change], **header, show_progress="hidden", trigger_mode=LATEST)
     for fn in demo.fns.values():  # the HTTP API is exactly the documented endpoints; UI events stay private
         if fn.api_name not in endpoints.ENDPOINTS:
@@ -134,7 +139,7 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
 
 def restore_tab(saved: Any) -> gr.Tabs:
     """The tab this browser showed last (a reload keeps it)."""
-    return gr.Tabs(selected=saved) if saved in {tab.TITLE for tab in TABS} else gr.Tabs()
+    return gr.Tabs(selected=saved) if isinstance(saved, str) and saved in {tab.TITLE for tab in TABS} else gr.Tabs()
 
 
 def remember_tab(title: str) -> str:
