@@ -65,7 +65,8 @@ def describe(dataset: dict[str, Any] | None, root: Path) -> str:
         return say("data.none_chosen")
     found = load_dataset(dataset["source"], root)
     images = sum(len(s) for s in found.splits.values())
-    return say("data.line", name=dataset["name"], classes=len(found.classes), images=images)
+    name = example_name() if is_example(dataset["path"]) else dataset["name"]  # a value kept from the page's build
+    return say("data.line", name=name, classes=len(found.classes), images=images)
 
 
 def restore(saved: Any, root: Path) -> dict[str, Any] | None:
