@@ -188,3 +188,17 @@ def test_learn_handlers():
     assert table.set_index("architecture").loc["vgg16", "params (computed)"] == "138,357,544"
     with pytest.raises(gr.Error, match="numbers only"):
         user_errors(convolve)(image, pd.DataFrame([["x", 0, 0]] * 3), 0, 1, False)
+
+
+def test_the_compare_table_shows_runs_still_queued(workspace, tmp_path):
+    """Just-queued runs have no stages yet (NaN): the table crashed on every poll and never listed the grid."""
+    import pandas as pd
+
+    table = pd.DataFrame(
+        [
+            {c: None for c in compare_tab.SHOWN}
+            | {"setting": "(a) from scratch", "state": "queued", "stages": float("nan")}
+        ]
+    )
+    shown = compare_tab._shown(table)
+    assert shown.iloc[0].tolist()[list(compare_tab.SHOWN).index("stages")] == "—"

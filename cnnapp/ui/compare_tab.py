@@ -173,7 +173,8 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     out["setting"] = out["setting"].map(_setting)
     out["state"] = out["state"].map(lambda v: say(f"compare.state_{v}") if v in STATES else v)
-    out["stages"] = out["stages"].map(lambda v: STAGE.sub(lambda m: say(f"compare.stage_{m[1]}"), v) if v else v)
+    stage = partial(STAGE.sub, lambda m: say(f"compare.stage_{m[1]}"))
+    out["stages"] = out["stages"].map(lambda v: stage(v) if isinstance(v, str) else "—")  # none yet: a queued run
     for name in ("best_val_acc", "test_acc"):
         out[name] = out[name].map(pct)
     for name in ("trainable_params",):

@@ -76,8 +76,10 @@ def suited_examples(root: Path, model: str | None, session: str | None = None) -
     return gr.Dataset(visible=trained_on_example(root, model, session))
 
 
-def pick_example(index: int | None) -> str | None:
-    return examples()[index][0] if index is not None else None
+def pick_example(index: Any) -> str | None:
+    """The example picture clicked (its index in `examples()`); None for anything else."""
+    pictures = examples()
+    return pictures[index][0] if isinstance(index, int) and 0 <= index < len(pictures) else None
 
 
 def picture_input(label: Any, height: int, elem_id: str) -> tuple[gr.Image, gr.Dataset]:
