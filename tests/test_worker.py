@@ -60,7 +60,7 @@ def test_runs_are_queued_one_at_a_time_in_niced_processes(jobs, small_dataset):
     a, b = first.status(), second.status()
     assert b["started"] >= a["ended"], "the second run started before the first one ended"
     assert a["pid"] != b["pid"]
-    assert "on CPU (1 threads)" in first.log_tail(50) and "on CPU (1 threads)" in second.log_tail(50)
+    assert "on CPU (1 thread)" in first.log_tail(50) and "on CPU (1 thread)" in second.log_tail(50)
     assert [r.id for r in jobs.active()] == []
 
 

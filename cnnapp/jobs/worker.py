@@ -101,7 +101,6 @@ class JobManager:
         a request apart) and its dataset (`dataset_name`, size, content hash).
         """
         sessions.require(session)
-        release_uploads(self.root)  # the uploads of runs stopped a while ago go before anything new is kept
         names, details = names or [None] * len(configs), details or [None] * len(configs)
         resolved = []
         for config, name in zip(configs, names, strict=True):
@@ -127,6 +126,7 @@ class JobManager:
             for run in made:
                 self._queue.add(run, ["--queued", str(run.path)], request)
         self._pump()
+        release_uploads(self.root)  # the uploads of runs stopped a while ago (the new runs name theirs)
         return made
 
     def _create(
