@@ -198,7 +198,12 @@ def data_train_predict(student: Student, picture: Path, reload_mid_run: bool) ->
     expect(status).to_contain_text(ES["common.state_completed"], timeout=300_000)
     finished = ES["common.finished_epochs"].split("{epochs}")[-1].strip()
     expect(page.locator("#train-progress")).to_contain_text(finished, timeout=30_000)
-    expect(status).to_contain_text(run_id)  # its final state, not the idle text
+    page.wait_for_timeout(3000)  # the final state stays: the tab once fell back to its idle text after about 2 s
+    final = status.inner_text()
+    assert run_id in final and ES["common.state_completed"] in final, (
+        f"3 s after run {run_id} completed the Train tab shows {final[:200]!r}, not the run's final state"
+        + (" (after a reload mid-run)" if reload_mid_run else "")
+    )
     student.at("Train: the run's final state")
     shoot(page, "phone" if page.viewport_size["width"] < 600 else "es", student.tmp_path)
 
