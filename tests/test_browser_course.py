@@ -265,9 +265,13 @@ def test_the_course_on_a_default_install_in_spanish(serve, browser, workspace, d
         runs = list_runs(workspace)
         assert runs["state"].eq("completed").all(), f"runs that did not complete:\n{runs[runs['state'] != 'completed']}"
         done = ES["compare.state_completed"]
-        wait_for(lambda: race.inner_text().count(done) == 7, 30, lambda: f"7 × {done!r} in {race.inner_text()!r}")
+        student.expect_soon(
+            lambda: race.inner_text().count(done) == 7, 30, lambda: f"7 × {done!r} in {race.inner_text()!r}"
+        )
         open_tab(page, ES["compare.title"])
-        wait_for(lambda: table.inner_text().count(done) == 4, 30, lambda: f"4 × {done!r} in {table.inner_text()!r}")
+        student.expect_soon(
+            lambda: table.inner_text().count(done) == 4, 30, lambda: f"4 × {done!r} in {table.inner_text()!r}"
+        )
         student.at("Evaluate")
 
         open_tab(page, ES["evaluate.title"])
