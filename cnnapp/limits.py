@@ -14,15 +14,16 @@ from typing import Any
 
 from cnnapp import settings
 from cnnapp.errors import ConfigError, LimitError
+from cnnapp.messages import Message, msg, text
 from cnnapp.settings import Settings
 
 JSON_MAX_DEPTH = 8  # a config is one flat object; deeper nesting is never meaningful
 
 
-def over(what: str, value: Any, limit: Any, name: str, unit: str = "") -> LimitError:
+def over(what: str | Message, value: Any, limit: Any, name: str, unit: str = "") -> LimitError:
     """The refusal for `what` = `value` above `limit` (the setting `name`, named by its variable)."""
     variable = settings.ENV_NAMES[name]
-    return LimitError(f"{what} {value}{unit} is over this server's limit of {limit}{unit} (set by {variable})")
+    return LimitError(msg("limit.over", what=text(what), value=value, limit=limit, unit=unit, variable=variable))
 
 
 def check_dataset(files: int, size: int, classes: int, limits: Settings | None = None) -> None:

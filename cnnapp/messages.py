@@ -169,6 +169,24 @@ ENGLISH: dict[str, str] = {
         "{count} requests are already waiting for a slot, this server's limit (set by {variable}); try again when "
         "one has started"
     ),
+    "limit.over": "{what} {value}{unit} is over this server's limit of {limit}{unit} (set by {variable})",
+    # settings refused before anything is queued (cnnapp.training.config, cnnapp.models.registry)
+    "config.at_least": "{option} must be at least {minimum}, got {value}",
+    "config.zero_or_more": "{option} must be 0 or more, got {value}",
+    "config.patience": "{option} must be 0 (off) or more epochs, got {value}",
+    "config.rate": "{option} must be a positive number no larger than {maximum:g}, got {value}",
+    "config.between": "{option} must be between {minimum} and {maximum}, got {value}",
+    "config.size_too_small": "image size {size} px is too small for {arch}: use at least {minimum} px",
+    # the options as the engine names them; a page says its form's words
+    "option.epochs": "epochs",
+    "option.unfreeze_epochs": "unfreeze_epochs",
+    "option.patience": "patience",
+    "option.lr_head": "lr_head",
+    "option.lr_backbone": "lr_backbone",
+    "option.batch_size": "batch_size",
+    "option.seed": "seed",
+    "option.img_size": "img_size",
+    "option.workers": "workers",
 }
 
 

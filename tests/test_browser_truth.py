@@ -3,6 +3,7 @@ impossible settings are refused in the form, and a new upload replaces the Data 
 
 from __future__ import annotations
 
+import re
 import time
 import zipfile
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from test_browser import CHROMIUM, open_tab
 
 from cnnapp.runs import all_runs
+from cnnapp.ui.strings import STRINGS
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = [
@@ -19,6 +21,7 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium: apt-get install chromium"),
 ]
 IDLE = "No training running"
+RUN_ID = re.compile(r"\d{8}-\d{6}-[a-z0-9_.]+-[0-9a-f]{4}")
 
 
 @pytest.fixture
@@ -124,3 +127,37 @@ def test_a_new_upload_replaces_the_data_tabs_old_message(live_app, context, tmp_
     expect(notice).to_contain_text("notes.txt cannot be used", timeout=30_000)
     expect(notice).not_to_contain_text("empty.zip")
     expect(page.get_by_text("Invalid file type")).to_have_count(0)
+
+
+def test_impossible_settings_are_refused_in_the_page_language(live_app, browser, small_dataset):
+    """Epochs 0, image size 5000 and a learning rate of 1000, typed on a Spanish page: each field shows the value
+    used, the page says so in Spanish, and the run queued has those values (gradio said "Value 0 is less than minimum
+    value 1." in English, the box kept 5000, and a rate of 1000 trained silently to chance)."""
+    expect = playwright.expect
+    es = STRINGS["es"]
+    context = browser.new_context(locale="es-ES", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(live_app.url)
+    open_tab(page, es["data.title"])
+    page.locator("#upload-folder input[type=file]").set_input_files(str(small_dataset))
+    expect(page.locator("#data-summary")).to_contain_text("36", timeout=30_000)
+    open_tab(page, es["train.title"])
+    page.get_by_text(es["train.more"]).click()
+    typed = {"train.epochs": ("0", "1"), "train.img_size": ("5000", "320"), "train.lr_head": ("1000", "1")}
+    for key, (given, used) in typed.items():
+        slider = page.get_by_label(f"number input for {es[key]}", exact=True)
+        box = slider if slider.count() else page.get_by_label(es[key], exact=True)
+        box.fill(given)
+        box.blur()
+        said = page.locator('[data-testid="toast-body"]').filter(has_text=es[key])
+        expect(said).to_contain_text(f"se usa {used}", timeout=30_000)
+        expect(box).to_have_value(used, timeout=10_000)
+    page.locator("#start-training").click()
+    expect(page.locator("#train-status")).to_contain_text(RUN_ID, timeout=60_000)
+    config = all_runs(live_app.jobs.root)[0].config()
+    live_app.jobs.stop(all_runs(live_app.jobs.root)[0].id)
+    assert (config["epochs"], config["img_size"], config["lr_head"]) == (1, 320, 1.0), config
+    shown = page.locator("body").inner_text()
+    assert "less than minimum" not in shown and "greater than maximum" not in shown
+    assert not page.locator('[data-testid="toast-body"].error').count(), "an error toast"
+    context.close()

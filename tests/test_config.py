@@ -1,6 +1,6 @@
 import pytest
 
-from cnnapp.errors import ConfigError
+from cnnapp.errors import CnnappError, ConfigError
 from cnnapp.training.config import TrainConfig, resolve
 from cnnapp.training.defaults import FIRST_PAGE, LR_HEAD, OFFLINE_ARCH, Defaults, defaults, recommended_size
 
@@ -109,3 +109,41 @@ def test_a_queued_run_trains_on_its_stored_config_as_is(small_dataset, workspace
     assert parsed == ["light"], "the augmentation is parsed once, every loader's pipeline built from that"
     with pytest.raises(RunError, match="holds no queued run"):
         train.train_queued(RunDir.create("lenet5", workspace).path, progress=False)
+
+
+@pytest.mark.parametrize(
+    ("values", "spanish"),
+    [
+        ({"epochs": 0}, "Épocas: debe ser al menos 1; se indicó 0"),
+        ({"lr_head": 1000}, "Tasa de aprendizaje (cabeza): debe ser un número positivo no mayor que 1; se indicó 1000"),
+        ({"img_size": 5000}, "Tamaño de imagen: 5000 supera el límite de este servidor, 512 (fijado por CNNAPP_MAX"),
+        ({"arch": "lenet5", "img_size": 8}, "un tamaño de imagen de 8 px es demasiado pequeño para lenet5"),
+    ],
+)
+def test_a_refused_setting_is_said_in_the_pages_language(values, spanish):
+    """A setting refused before anything is queued is a message code: a Spanish page says it in Spanish."""
+    from cnnapp.messages import render
+    from cnnapp.ui.common import ENGINE
+
+    with pytest.raises(CnnappError) as refused:
+        resolve(TrainConfig(data="somewhere", **values))
+    assert render(refused.value.message, ENGINE["es"]).startswith(spanish)
+
+
+def test_a_form_field_brings_a_value_into_its_range_instead_of_refusing_it_in_english():
+    """gradio refused an out-of-range slider value with "Value 0 is less than minimum value 1." whatever the page's
+    language; the form's fields give a handler the nearest value allowed (and say so, see test_browser_truth)."""
+    import gradio as gr
+
+    from cnnapp.ui.widgets import bounded_number, bounded_slider
+
+    with gr.Blocks():
+        epochs = bounded_slider(1, 50, value=5, step=1, label_key="train.epochs")
+        rate = bounded_number(0.01, 1e-7, 1.0, label_key="train.lr_head")
+    assert (epochs.preprocess(0), epochs.preprocess(5000), epochs.preprocess(7)) == (1, 50, 7)
+    assert (rate.preprocess(1000), rate.preprocess(-1), rate.preprocess(None), rate.preprocess(0.5)) == (
+        1.0,
+        1e-7,
+        None,
+        0.5,
+    )

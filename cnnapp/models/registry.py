@@ -18,6 +18,7 @@ import torchvision
 from torch import nn
 
 from cnnapp.errors import ConfigError
+from cnnapp.messages import msg
 from cnnapp.models import OFFLINE_ARCH
 from cnnapp.models.lenet import LeNet5
 
@@ -212,7 +213,7 @@ def check_input_size(name: str, size: int) -> None:
     """Raise ConfigError when `size` px is too small (or otherwise unusable) for the architecture."""
     spec = get_spec(name)
     if size < spec.min_input_size:
-        raise ConfigError(f"image size {size} px is too small for {name}: use at least {spec.min_input_size} px")
+        raise ConfigError(msg("config.size_too_small", size=size, arch=name, minimum=spec.min_input_size))
     if problem := _size_problem(name, size):
         raise ConfigError(f"image size {size} px does not work with {name} ({problem}); try {spec.input_size}")
 

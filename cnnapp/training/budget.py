@@ -10,6 +10,7 @@ from typing import Any
 from cnnapp import settings
 from cnnapp.errors import LimitError
 from cnnapp.limits import over
+from cnnapp.messages import msg
 from cnnapp.settings import Settings
 
 MEMORY_FRACTION = 0.6  # share of the machine's memory one training's activations may take, by default
@@ -41,7 +42,7 @@ def check_training(cfg: Any, limits: Settings | None = None) -> None:
         ("batch_size", cfg.batch_size, limits.max_batch_size, "max_batch_size"),
     ):
         if value > limit:
-            raise over(what, value, limit, name)
+            raise over(msg(f"option.{what}"), value, limit, name)
     if cfg.device != "cuda":
         _check_memory(cfg, limits)
 

@@ -12,6 +12,7 @@ from typing import Any
 from cnnapp import settings
 from cnnapp.errors import ConfigError
 from cnnapp.limits import over
+from cnnapp.messages import Message, msg
 from cnnapp.training.defaults import LR_HEAD, OFFLINE_ARCH, defaults
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax")
@@ -30,6 +31,8 @@ SCHEDULERS = ("none", "cosine", "onecycle")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16")
 SEED_MAX = 2**32 - 1
+LR_MAX = 1.0  # the largest learning rate accepted: above it every optimizer here only diverges
+LR_MIN = 1e-7  # the smallest a form offers (the learning-rate finder's first)
 _KIND_WORDS = {
     "int": "int (a whole number)",
     "float": "float (a number)",
@@ -92,6 +95,16 @@ class TrainConfig:
     def load(cls, path: Path) -> TrainConfig:
         """Read a `config.json`."""
         return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+def _rate(value: float) -> bool:
+    """A learning rate that can train: positive and at most `LR_MAX` (a larger one only makes the loss diverge)."""
+    return math.isfinite(value) and 0 < value <= LR_MAX
+
+
+def _option(name: str) -> Message:
+    """An option's name as a person reads it (the form's label on a page, the option's name elsewhere)."""
+    return msg(f"option.{name}")
 
 
 def _coerce(cfg: TrainConfig) -> None:
@@ -158,28 +171,34 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     if cfg.img_size is None:
         cfg.img_size = start.img_size
     if cfg.img_size > settings.get().max_img_size:  # this server's limit first: it names its variable
-        raise over("img_size", cfg.img_size, settings.get().max_img_size, "max_img_size")
+        raise over(_option("img_size"), cfg.img_size, settings.get().max_img_size, "max_img_size")
     checks = [
-        (cfg.epochs >= 1, f"epochs must be at least 1, got {cfg.epochs}"),
-        (cfg.unfreeze_epochs >= 0, f"unfreeze_epochs must be 0 or more, got {cfg.unfreeze_epochs}"),
-        (cfg.patience >= 0, f"patience must be 0 (off) or more epochs, got {cfg.patience}"),
-        (cfg.unfreeze_epochs == 0 or cfg.freeze, "unfreeze_epochs needs a frozen first stage: add --freeze"),
-        (math.isfinite(cfg.lr_head) and cfg.lr_head > 0, f"lr_head must be a positive number, got {cfg.lr_head}"),
+        (cfg.epochs >= 1, msg("config.at_least", option=_option("epochs"), minimum=1, value=cfg.epochs)),
         (
-            cfg.lr_backbone is None or (math.isfinite(cfg.lr_backbone) and cfg.lr_backbone > 0),
-            f"lr_backbone must be a positive number, got {cfg.lr_backbone}",
+            cfg.unfreeze_epochs >= 0,
+            msg("config.zero_or_more", option=_option("unfreeze_epochs"), value=cfg.unfreeze_epochs),
+        ),
+        (cfg.patience >= 0, msg("config.patience", option=_option("patience"), value=cfg.patience)),
+        (cfg.unfreeze_epochs == 0 or cfg.freeze, "unfreeze_epochs needs a frozen first stage: add --freeze"),
+        (_rate(cfg.lr_head), msg("config.rate", option=_option("lr_head"), maximum=LR_MAX, value=cfg.lr_head)),
+        (
+            cfg.lr_backbone is None or _rate(cfg.lr_backbone),
+            msg("config.rate", option=_option("lr_backbone"), maximum=LR_MAX, value=cfg.lr_backbone),
         ),
         (cfg.optimizer in OPTIMIZERS, f"unknown optimizer '{cfg.optimizer}'; choose one of {', '.join(OPTIMIZERS)}"),
         (cfg.scheduler in SCHEDULERS, f"unknown scheduler '{cfg.scheduler}'; choose one of {', '.join(SCHEDULERS)}"),
         (cfg.weight_decay >= 0, f"weight_decay must be 0 or more, got {cfg.weight_decay}"),
         (0 <= cfg.momentum < 1, f"momentum must be in [0, 1), got {cfg.momentum}"),
         (0 <= cfg.label_smoothing < 1, f"label_smoothing must be in [0, 1), got {cfg.label_smoothing}"),
-        (cfg.batch_size >= 1, f"batch_size must be at least 1, got {cfg.batch_size}"),
+        (cfg.batch_size >= 1, msg("config.at_least", option=_option("batch_size"), minimum=1, value=cfg.batch_size)),
         (0 <= cfg.val_split < 1, f"val_split must be in [0, 1), got {cfg.val_split}"),
         (cfg.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
         (cfg.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}"),
         (cfg.workers >= 0, f"workers must be 0 or more, got {cfg.workers}"),
-        (0 <= cfg.seed <= SEED_MAX, f"seed must be between 0 and {SEED_MAX}, got {cfg.seed}"),
+        (
+            0 <= cfg.seed <= SEED_MAX,
+            msg("config.between", option=_option("seed"), minimum=0, maximum=SEED_MAX, value=cfg.seed),
+        ),
         (cfg.img_size <= 1024, f"img_size {cfg.img_size} is larger than cnnapp supports (1024)"),
     ]
     for ok, message in checks:

@@ -18,7 +18,7 @@ from cnnapp.errors import CnnappError, ConfigError, DataError, LimitError
 from cnnapp.jobs import sessions
 from cnnapp.jobs.worker import JobManager
 from cnnapp.runs import ACTIVE, STATES, time_left
-from cnnapp.training.config import TrainConfig
+from cnnapp.training.config import LR_MAX, LR_MIN, TrainConfig
 from cnnapp.ui.common import (
     LATEST,
     PRIVATE,
@@ -32,6 +32,7 @@ from cnnapp.ui.common import (
 )
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.i18n import T, say
+from cnnapp.ui.widgets import bounded_number, bounded_slider
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -236,10 +237,12 @@ def build(ctx: UIContext) -> None:
     """The Compare tab."""
     gr.Markdown(T("compare.intro"))
     with gr.Row(equal_height=True):
-        epochs = gr.Slider(1, 30, value=3, step=1, label=T("compare.epochs"), info=T("compare.epochs_info"))
-        unfreeze = gr.Slider(0, 30, value=0, step=1, label=T("compare.unfreeze"), info=T("compare.unfreeze_info"))
-        img_size = gr.Slider(32, 320, value=96, step=4, label=T("compare.img_size"), info=T("compare.img_size_info"))
-        lr_head = gr.Number(value=TrainConfig().lr_head, label=T("compare.lr_head"), min_width=120)
+        epochs = bounded_slider(1, 30, value=3, step=1, label_key="compare.epochs", info=T("compare.epochs_info"))
+        unfreeze = bounded_slider(0, 30, value=0, step=1, label_key="compare.unfreeze", info=T("compare.unfreeze_info"))
+        img_size = bounded_slider(
+            32, 320, value=96, step=4, label_key="compare.img_size", info=T("compare.img_size_info")
+        )
+        lr_head = bounded_number(TrainConfig().lr_head, LR_MIN, LR_MAX, label_key="compare.lr_head", min_width=120)
     plan_text = gr.Markdown(elem_id="compare-plan-text")
     plan_table = gr.Dataframe(
         headers=_columns("setting", "will_run"),

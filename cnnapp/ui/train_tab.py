@@ -15,13 +15,14 @@ import gradio as gr
 
 from cnnapp.errors import CnnappError, DataError
 from cnnapp.jobs.worker import JobManager
-from cnnapp.training.config import OPTIMIZERS, SCHEDULERS, TrainConfig
+from cnnapp.training.config import LR_MAX, LR_MIN, OPTIMIZERS, SCHEDULERS, SEED_MAX, TrainConfig
 from cnnapp.training.defaults import FIRST_PAGE, OFFLINE_ARCH, defaults
 from cnnapp.ui import lr_finder, run_panel
 from cnnapp.ui.common import LATEST, PRIVATE, plain, run_name, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import describe
 from cnnapp.ui.i18n import DEFAULT, STRINGS, T, say
+from cnnapp.ui.widgets import bounded_number, bounded_slider
 
 TITLE = "2 · Train"
 KEEP_LAST = {"trigger_mode": LATEST, **PRIVATE}
@@ -174,34 +175,41 @@ def build(ctx: UIContext) -> None:
                     value=FIRST_PAGE.pretrained, label=T("train.pretrained"), min_width=140, elem_id="pretrained"
                 )
                 form["freeze"] = gr.Checkbox(value=FIRST_PAGE.freeze, label=T("train.freeze"), min_width=140)
-            form["epochs"] = gr.Slider(1, 50, value=given.epochs, step=1, label=T("train.epochs"), elem_id="epochs")
-            form["unfreeze_epochs"] = gr.Slider(
-                0, 20, value=0, step=1, label=T("train.unfreeze"), info=T("train.unfreeze_info")
+            form["epochs"] = bounded_slider(
+                1, 50, value=given.epochs, step=1, label_key="train.epochs", elem_id="epochs"
             )
-            form["img_size"] = gr.Slider(
+            form["unfreeze_epochs"] = bounded_slider(
+                0, 20, value=0, step=1, label_key="train.unfreeze", info=T("train.unfreeze_info")
+            )
+            form["img_size"] = bounded_slider(
                 16,
                 320,
                 value=FIRST_PAGE.img_size,  # the default architecture's (`arch_defaults` sets it for others)
                 step=4,
-                label=T("train.img_size"),
+                label_key="train.img_size",
                 info=T("train.img_size_info"),
                 elem_id="img-size",
             )
             form["augment"] = ctx.augment.render()
             with gr.Accordion(T("train.more"), open=False):
-                form["patience"] = gr.Number(
-                    value=given.patience,
+                form["patience"] = bounded_number(
+                    given.patience,
+                    0,
+                    50,
                     precision=0,
-                    minimum=0,
-                    label=T("train.patience"),
+                    label_key="train.patience",
                     info=T("train.patience_info"),
                     elem_id="patience",
                 )
                 with gr.Row():
-                    form["lr_head"] = gr.Number(value=FIRST_PAGE.lr_head, label=T("train.lr_head"), min_width=120)
-                    form["lr_backbone"] = gr.Number(
-                        value=_figures(FIRST_PAGE.lr_backbone),
-                        label=T("train.lr_backbone"),
+                    form["lr_head"] = bounded_number(
+                        FIRST_PAGE.lr_head, LR_MIN, LR_MAX, label_key="train.lr_head", min_width=120
+                    )
+                    form["lr_backbone"] = bounded_number(
+                        _figures(FIRST_PAGE.lr_backbone),
+                        LR_MIN,
+                        LR_MAX,
+                        label_key="train.lr_backbone",
                         info=T("train.lr_backbone_info"),
                         min_width=120,
                         elem_id="lr-backbone",
@@ -215,8 +223,12 @@ def build(ctx: UIContext) -> None:
                         list(SCHEDULERS), value=given.scheduler, label=T("train.scheduler"), min_width=120
                     )
                 with gr.Row():
-                    form["batch_size"] = gr.Slider(4, 256, value=given.batch_size, step=4, label=T("train.batch_size"))
-                    form["seed"] = gr.Number(value=given.seed, precision=0, label=T("train.seed"), min_width=100)
+                    form["batch_size"] = bounded_slider(
+                        4, 256, value=given.batch_size, step=4, label_key="train.batch_size"
+                    )
+                    form["seed"] = bounded_number(
+                        given.seed, 0, SEED_MAX, precision=0, label_key="train.seed", min_width=100
+                    )
         with gr.Column(scale=3, min_width=300):
             form["name"] = gr.Textbox(
                 label=T("train.name"), placeholder=T("train.name_hint"), max_length=80, elem_id="run-name"

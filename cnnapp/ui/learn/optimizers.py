@@ -16,12 +16,13 @@ from cnnapp.errors import DataError, LimitError
 from cnnapp.jobs import sessions
 from cnnapp.jobs.worker import JobManager
 from cnnapp.runs import ACTIVE, STATES
-from cnnapp.training.config import RACE_PRESETS
+from cnnapp.training.config import LR_MAX, LR_MIN, RACE_PRESETS
 from cnnapp.ui.common import EXAMPLE_DATASET, error_text, pct
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.i18n import T, say
 from cnnapp.ui.learn.names import names
 from cnnapp.ui.learn.shared import Section, dataframe, event, texts
+from cnnapp.ui.widgets import bounded_number, bounded_slider
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -162,8 +163,8 @@ def build(ctx: UIContext) -> Section:
     with gr.Row(equal_height=True):
         presets = [(T(f"learn.preset_{k}"), k) for k in PRESETS]
         c["preset"] = gr.Radio(presets, value="lenet5", label=T("learn.model"))
-        c["epochs"] = gr.Slider(1, 5, value=3, step=1, label=T("learn.epochs"))
-        c["lr"] = gr.Number(value=3e-3, label=T("learn.run_lr"), min_width=120)
+        c["epochs"] = bounded_slider(1, 5, value=3, step=1, label_key="learn.epochs")
+        c["lr"] = bounded_number(3e-3, LR_MIN, LR_MAX, label_key="learn.run_lr", min_width=120)
     with gr.Row():
         c["queue"] = gr.Button(T("learn.queue"), variant="primary", elem_id="learn-queue-optimizers")
         c["refresh"] = gr.Button(T("learn.refresh"), elem_id="learn-refresh-optimizers", scale=0, min_width=140)

@@ -39,6 +39,7 @@ EN = {
     "common.yes": "yes",
     "common.no": "no",
     "common.bad_input": "Could not read this request: a value is not of the kind this page sends. Reload the page.",
+    "common.value_used": "{field}: {given} cannot be used (from {low} to {high}); {used} is used instead",
 }
 ES = {
     "common.header": (
@@ -79,4 +80,5 @@ ES = {
     "common.bad_input": (
         "No se pudo leer esta petición: un valor no es del tipo que envía esta página. Recarga la página."
     ),
+    "common.value_used": "{field}: {given} no se puede usar (de {low} a {high}); se usa {used}",
 }

@@ -203,4 +203,24 @@ ES = {
         "ya hay {count} peticiones esperando un hueco, el límite de este servidor (fijado por {variable}); "
         "inténtalo de nuevo cuando haya empezado una"
     ),
+    "engine.limit.over": (
+        "{what}: {value}{unit} supera el límite de este servidor, {limit}{unit} (fijado por {variable})"
+    ),
+    "engine.config.at_least": "{option}: debe ser al menos {minimum}; se indicó {value}",
+    "engine.config.zero_or_more": "{option}: debe ser 0 o más; se indicó {value}",
+    "engine.config.patience": "{option}: debe ser 0 (desactivada) o más épocas; se indicó {value}",
+    "engine.config.rate": "{option}: debe ser un número positivo no mayor que {maximum:g}; se indicó {value}",
+    "engine.config.between": "{option}: debe estar entre {minimum} y {maximum}; se indicó {value}",
+    "engine.config.size_too_small": (
+        "un tamaño de imagen de {size} px es demasiado pequeño para {arch}: usa al menos {minimum} px"
+    ),
+    "engine.option.epochs": "Épocas",
+    "engine.option.unfreeze_epochs": "Épocas descongeladas",
+    "engine.option.patience": "Parada temprana",
+    "engine.option.lr_head": "Tasa de aprendizaje (cabeza)",
+    "engine.option.lr_backbone": "Tasa de aprendizaje (red base)",
+    "engine.option.batch_size": "Tamaño del lote",
+    "engine.option.seed": "Semilla",
+    "engine.option.img_size": "Tamaño de imagen",
+    "engine.option.workers": "Procesos de carga",
 }
