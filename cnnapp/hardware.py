@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from cnnapp import settings
+from cnnapp.messages import Message, msg, text
 
 
 def configure_threads(threads: int | None = None) -> int:
@@ -74,11 +75,18 @@ def autocast(device: torch.device, enabled: bool) -> contextlib.AbstractContextM
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
 
 
-def describe(device: torch.device, bf16_train: bool, bf16_eval: bool, channels_last: bool) -> str:
-    """One line about where and how the model runs."""
-    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
-    precision = {(False, False): "fp32", (True, True): "bf16 autocast"}.get(
-        (bf16_train, bf16_eval),
-        f"{'bf16' if bf16_train else 'fp32'} training, {'bf16' if bf16_eval else 'fp32'} inference",
-    )
-    return f"{where}, {precision}, {'channels_last' if channels_last else 'NCHW'}"
+def describe(device: torch.device, bf16_train: bool, bf16_eval: bool, channels_last: bool) -> Message:
+    """One line about where and how the model runs, e.g. "CPU (2 threads), fp32 training, bf16 inference, NCHW"; a
+    code, so that a page says its words (thread, training, inference) in its language."""
+    if device.type == "cuda":
+        where = text(torch.cuda.get_device_name(device))
+    else:
+        threads = torch.get_num_threads()
+        where = msg("device.cpu_1" if threads == 1 else "device.cpu", threads=threads)
+    if bf16_train == bf16_eval:
+        precision = text("bf16 autocast" if bf16_train else "fp32")
+    else:
+        precision = msg(
+            "device.precision", train="bf16" if bf16_train else "fp32", eval="bf16" if bf16_eval else "fp32"
+        )
+    return msg("device.line", where=where, precision=precision, layout="channels_last" if channels_last else "NCHW")

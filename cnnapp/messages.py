@@ -159,8 +159,14 @@ ENGLISH: dict[str, str] = {
         "batches in a row)"
     ),
     "log.details": "{counts} images at {size} px on {where}",
-    "device.cpu": "CPU ({threads} threads), {rest}",
-    "device.cpu_1": "CPU (1 thread), {rest}",
+    "device.line": "{where}, {precision}, {layout}",
+    "device.cpu": "CPU ({threads} threads)",
+    "device.cpu_1": "CPU (1 thread)",
+    "device.precision": "{train} training, {eval} inference",
+    "log.split_count": "{count} {split}",
+    "split.train": "train",
+    "split.val": "val",
+    "split.test": "test",
     "limit.queued_session": (
         "you already have {count} request(s) waiting, this server's limit (set by {variable}; a Start, a Resume, "
         "a grid or a race each count once); wait for one to start or stop one"

@@ -79,7 +79,7 @@ LEFTOVER = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in LEFTOVER
 # gradio's marker of an untranslated text; a file name (`model.onnx`) is not a key
 PREFIXES = sorted({key.split(".")[0] for key in EN} | {"upload_text", "image", "file", "errors", "gallery", "plot"})
 FILES = r"(?!(?:png|jpe?g|zip|csv|onnx|json|safetensors|pt)\b)"
-RAW_KEY = re.compile(r"\b(?:" + "|".join(PREFIXES) + r")\." + FILES + r"[a-z_]+\b|__i18n__")
+RAW_KEY = re.compile(r"(?<![\w.])(?:" + "|".join(PREFIXES) + r")\." + FILES + r"[a-z_]+\b|__i18n__")
 
 # error toasts and error badges seen at any moment, not only those still on screen when the page is read
 ERROR_WATCH = """
@@ -96,6 +96,14 @@ new MutationObserver(() => {
   }
 }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["class"] });
 """
+# where a line of text is shown: the id of the nearest element with one, around the smallest element holding it
+WHERE = """(line) => {
+  const holders = [...document.querySelectorAll("body *")].filter(
+    (el) => el.offsetParent !== null && (el.innerText || el.value || "").includes(line));
+  const smallest = holders[holders.length - 1];
+  const named = smallest && smallest.closest("[id]");
+  return named ? `#${named.id} <${smallest.tagName.toLowerCase()}>` : "an input's value";
+}"""
 # the text a person reads: the visible page and the values of its visible boxes (a dropdown shows a run's name)
 SHOWN_TEXT = """() => [document.body.innerText,
   ...[...document.querySelectorAll("input:not([type=file]):not([type=hidden]), textarea")]
@@ -120,6 +128,7 @@ class Student:
         self.step = "opening the page"
         self.page.on("console", lambda m: self.note(f"console {m.type}: {m.text}") if m.type == "error" else None)
         self.page.on("pageerror", lambda exc: self.note(f"page error: {exc}"))
+        self.page.on("response", lambda r: self.note(f"HTTP {r.status} for {r.url}") if r.status >= 400 else None)
         self.page.add_init_script(KEY_WATCH % RAW_KEY.pattern.replace("\\", "\\\\"))
         self.page.add_init_script(ERROR_WATCH)
         self.page.goto(url)
@@ -139,7 +148,9 @@ class Student:
             self.note(f"an error badge or toast: {error!r}")
         if self.spanish:
             for line in {line for line in text.splitlines() if LEFTOVER.search(line)}:
-                self.note(f"English on the Spanish page: {sorted(set(LEFTOVER.findall(line)))} in {line[:160]!r}")
+                where = page.evaluate(WHERE, line.strip())
+                words = sorted(set(LEFTOVER.findall(line)))
+                self.note(f"English on the Spanish page: {words} in {line[:160]!r} (in {where})")
         page.evaluate("() => { window.cnnKeys = []; window.cnnErrors = []; }")
         self.step = step
 

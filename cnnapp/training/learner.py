@@ -118,13 +118,9 @@ class Learner:
         self.data = decode_splits(dataset, cfg.img_size)
 
     def describe(self) -> Message:
-        """The data and hardware in one line, for the log; on a CPU the thread count as a code of its own, so that
-        "1 thread" reads right in every language (the rest of `hardware.describe`'s line is technical terms)."""
-        counts = ", ".join(f"{len(d)} {s}" for s, d in self.data.items())
-        where: str | Message = hardware.describe(self.device, self.bf16, self.bf16_eval, self.cfg.channels_last)
-        if self.device.type == "cpu":  # hardware.describe: "CPU (N threads), <precision>, <layout>"
-            threads, rest = torch.get_num_threads(), where.partition(", ")[2]
-            where = msg("device.cpu_1" if threads == 1 else "device.cpu", threads=threads, rest=rest)
+        """The data and hardware in one line, for the log: codes, so that a page says it in its language."""
+        counts = [msg("log.split_count", count=len(d), split=msg(f"split.{s}")) for s, d in self.data.items()]
+        where = hardware.describe(self.device, self.bf16, self.bf16_eval, self.cfg.channels_last)
         return msg("log.details", counts=counts, size=self.cfg.img_size, where=where)
 
     def loader(self, split: str, shuffle: bool, seed: int = 0, augment: bool = False, whole: bool = False):

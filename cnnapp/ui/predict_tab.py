@@ -18,6 +18,7 @@ from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import is_example
 from cnnapp.ui.endpoints import PREDICT
 from cnnapp.ui.i18n import T, say
+from cnnapp.ui.widgets import bounded_slider
 
 TITLE = "3 · Predict"  # the tab's id; its shown title is `predict.title`
 EXAMPLE_CLASSES = ("ankle_boot", "bag", "dress", "sandal", "trouser")
@@ -118,7 +119,7 @@ def build(ctx: UIContext) -> None:
                 allow_custom_value=True,
                 elem_id="predict-model",
             )
-            top_k = gr.Slider(1, 10, value=3, step=1, label=T("predict.top_k"))
+            top_k = bounded_slider(1, 10, value=3, step=1, label_key="predict.top_k")
             go = gr.Button(T("predict.classify"), variant="primary")
             label = gr.Label(label=T("predict.prediction"), elem_id="predict-label")
     live_panel.build(ctx, model, top_k)

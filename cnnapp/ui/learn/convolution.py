@@ -11,6 +11,7 @@ import pandas as pd
 
 from cnnapp.ui.i18n import T, say
 from cnnapp.ui.learn.shared import Section, event, texts
+from cnnapp.ui.widgets import bounded_slider
 
 KERNEL = "vertical edges"  # the kernel shown first
 
@@ -70,8 +71,8 @@ def build() -> Section:
                 ),
             }
             with gr.Row():
-                c["padding"] = gr.Slider(0, 3, value=0, step=1, label=T("learn.padding"), min_width=120)
-                c["stride"] = gr.Slider(1, 4, value=1, step=1, label=T("learn.stride"), min_width=120)
+                c["padding"] = bounded_slider(0, 3, value=0, step=1, label_key="learn.padding", min_width=120)
+                c["stride"] = bounded_slider(1, 4, value=1, step=1, label_key="learn.stride", min_width=120)
             c["relu"] = gr.Checkbox(value=False, label=T("learn.relu"))
         with gr.Column(min_width=280):
             with gr.Row():

@@ -10,6 +10,7 @@ import gradio as gr
 
 from cnnapp.ui.i18n import T, say
 from cnnapp.ui.learn.shared import Section, event, texts
+from cnnapp.ui.widgets import bounded_slider
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -58,22 +59,22 @@ def build() -> Section:
     gr.Markdown(T("learn.flatten_text"))
     with gr.Row():
         c = {
-            "channels": gr.Slider(1, 4, value=2, step=1, label=T("learn.channels")),
-            "height": gr.Slider(1, 5, value=3, step=1, label=T("learn.height")),
-            "width": gr.Slider(1, 5, value=3, step=1, label=T("learn.width")),
+            "channels": bounded_slider(1, 4, value=2, step=1, label_key="learn.channels"),
+            "height": bounded_slider(1, 5, value=3, step=1, label_key="learn.height"),
+            "width": bounded_slider(1, 5, value=3, step=1, label_key="learn.width"),
         }
     c["flat"] = gr.Plot(label=T("learn.flatten_plot"), format="png", show_label=False, elem_id="learn-flatten")
     gr.Markdown(T("learn.softmax_text"))
     with gr.Row():
         c["logits"] = gr.Textbox(COURSE_LOGITS, label=T("learn.logits"), elem_id="learn-logits")
-        c["temperature"] = gr.Slider(
-            0.1, 5, value=1, step=0.05, label=T("learn.temperature"), elem_id="learn-temperature"
+        c["temperature"] = bounded_slider(
+            0.1, 5, value=1, step=0.05, label_key="learn.temperature", elem_id="learn-temperature"
         )
     c["softmax"] = gr.Plot(label=T("learn.probabilities"), format="png", show_label=False, elem_id="learn-softmax")
     c["softmax_text"] = gr.Markdown()
     gr.Markdown(T("learn.dropout_text"))
     with gr.Row():
-        c["p"] = gr.Slider(0, 0.9, value=0.5, step=0.05, label=T("learn.dropout_p"), elem_id="learn-dropout-p")
+        c["p"] = bounded_slider(0, 0.9, value=0.5, step=0.05, label_key="learn.dropout_p", elem_id="learn-dropout-p")
         c["seed"] = gr.Number(0, precision=0, minimum=0, label=T("learn.seed"), min_width=120)
     c["dropout"] = gr.Plot(label=T("learn.dropout_plot"), format="png", show_label=False, elem_id="learn-dropout")
     c["dropout_text"] = gr.Markdown()

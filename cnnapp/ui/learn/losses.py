@@ -14,6 +14,7 @@ from cnnapp.ui.context import UIContext
 from cnnapp.ui.i18n import T, say
 from cnnapp.ui.learn.names import names
 from cnnapp.ui.learn.shared import Section, dataframe, event, texts
+from cnnapp.ui.widgets import bounded_slider
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -60,9 +61,9 @@ def build(ctx: UIContext) -> Section:
     gr.Markdown(T("learn.loss_text"))
     with gr.Row():
         c = {
-            "target": gr.Slider(0, 1, value=1, step=0.05, label=T("learn.target"), elem_id="learn-loss-target"),
-            "prediction": gr.Slider(
-                0.01, 0.99, value=0.7, step=0.01, label=T("learn.prediction"), elem_id="learn-loss-pred"
+            "target": bounded_slider(0, 1, value=1, step=0.05, label_key="learn.target", elem_id="learn-loss-target"),
+            "prediction": bounded_slider(
+                0.01, 0.99, value=0.7, step=0.01, label_key="learn.prediction", elem_id="learn-loss-pred"
             ),
         }
     c["plot"] = gr.Plot(label=T("learn.loss_plot"), format="png", show_label=False, elem_id="learn-loss-plot")

@@ -17,7 +17,7 @@ from cnnapp.jobs import sessions
 from cnnapp.jobs.worker import JobManager
 from cnnapp.runs import ACTIVE, STATES
 from cnnapp.training.config import LR_MAX, LR_MIN, RACE_PRESETS
-from cnnapp.ui.common import EXAMPLE_DATASET, error_text, pct
+from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, error_text, pct
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.i18n import T, say
 from cnnapp.ui.learn.names import names
@@ -152,7 +152,7 @@ def build(ctx: UIContext) -> Section:
             with gr.Row():
                 c["x"] = gr.Number(label=T("learn.start_x"), min_width=90)
                 c["y"] = gr.Number(label=T("learn.start_y"), min_width=90)
-            c["steps"] = gr.Slider(10, 1000, value=300, step=10, label=T("learn.steps"))
+            c["steps"] = bounded_slider(10, 1000, value=300, step=10, label_key="learn.steps")
             c["lrs"] = dataframe(T("learn.lrs"), "learn-race-lrs", interactive=True, row_count=8)
             c["go"] = gr.Button(T("learn.race"), variant="primary", elem_id="learn-race")
         with gr.Column(scale=3):
@@ -188,6 +188,8 @@ def _wire(ctx: UIContext, c: dict, raced: dict, shown: dict) -> None:
     """A surface's defaults race again; the runs are queued for the visitor's session, then polled while active."""
     defaults = event(surface_defaults, [c["surface"]], [c["surface"], c["x"], c["y"], c["lrs"]])
     ctx.demo.load(**defaults)
+    ctx.demo.load(**shown)  # the empty tables' headers in the page's language (built before any page asked)
+    ctx.demo.load(lambda: pd.DataFrame(columns=[say(f"learn.{k}") for k in RACE_COLUMNS]), None, c["table"], **PRIVATE)
     c["surface"].input(**defaults).then(**raced)
     c["go"].click(**raced)
     queued = event(

@@ -14,6 +14,7 @@ from cnnapp.ui.common import EXAMPLE_DATASET
 from cnnapp.ui.i18n import T, say
 from cnnapp.ui.learn.names import names
 from cnnapp.ui.learn.shared import Section, dataframe, event, table
+from cnnapp.ui.widgets import bounded_slider
 
 POOL_METHOD = "max"
 
@@ -52,8 +53,8 @@ def build() -> Section:
     with gr.Row():
         c = {
             "method": gr.Radio([POOL_METHOD], value=POOL_METHOD, label=T("learn.method")),
-            "kernel": gr.Slider(1, 4, value=2, step=1, label=T("learn.window")),
-            "stride": gr.Slider(1, 4, value=2, step=1, label=T("learn.stride")),
+            "kernel": bounded_slider(1, 4, value=2, step=1, label_key="learn.window"),
+            "stride": bounded_slider(1, 4, value=2, step=1, label_key="learn.stride"),
         }
     with gr.Row():
         c["matrix"] = dataframe(T("learn.input_matrix"), "learn-pool-input", interactive=True)

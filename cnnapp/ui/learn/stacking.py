@@ -12,7 +12,7 @@ from PIL import Image
 from cnnapp.ui.i18n import T
 from cnnapp.ui.learn.names import names
 from cnnapp.ui.learn.shared import Section, dataframe, event, texts
-from cnnapp.ui.widgets import image_grid
+from cnnapp.ui.widgets import bounded_slider, image_grid
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -48,8 +48,8 @@ def build() -> Section:
     with gr.Row():
         c = {"input": dataframe(T("learn.stack_input"), "learn-stack-input", interactive=True)}
         with gr.Column():
-            c["padding"] = gr.Slider(0, 2, value=0, step=1, label=T("learn.padding"))
-            c["stride"] = gr.Slider(1, 3, value=1, step=1, label=T("learn.stride"))
+            c["padding"] = bounded_slider(0, 2, value=0, step=1, label_key="learn.padding")
+            c["stride"] = bounded_slider(1, 3, value=1, step=1, label_key="learn.stride")
             c["text"] = gr.Markdown(elem_id="learn-volume-text")
     with gr.Row():
         c["volume"] = gr.Plot(label=T("learn.volume"), format="png")

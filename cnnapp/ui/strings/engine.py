@@ -191,9 +191,15 @@ ES = {
         "la pérdida divergió: baja la tasa de aprendizaje (se mantuvo por encima de {factor:g}× su primer valor "
         "durante {batches} lotes seguidos)"
     ),
-    "engine.log.details": "{counts} imágenes a {size} px en {where}",
-    "engine.device.cpu": "CPU ({threads} hilos), {rest}",
-    "engine.device.cpu_1": "CPU (1 hilo), {rest}",
+    "engine.log.details": "imágenes: {counts}, a {size} px en {where}",
+    "engine.device.line": "{where}, {precision}, {layout}",
+    "engine.device.cpu": "CPU ({threads} hilos)",
+    "engine.device.cpu_1": "CPU (1 hilo)",
+    "engine.device.precision": "{train} al entrenar, {eval} al predecir",
+    "engine.log.split_count": "{count} de {split}",
+    "engine.split.train": "entrenamiento",
+    "engine.split.val": "validación",
+    "engine.split.test": "prueba",
     "engine.limit.queued_session": (
         "ya tienes {count} petición(es) en espera, el límite de este servidor (fijado por {variable}; un Inicio, "
         "una Reanudación, una cuadrícula o una carrera cuentan una vez cada uno); espera a que empiece una o "
