@@ -197,3 +197,20 @@ def _logged(run: RunDir) -> list[Message]:
     """The coded log lines of a run (events.jsonl)."""
     events = [json.loads(line) for line in run.file(EVENTS).read_text().splitlines()]
     return [Message.from_dict(e["log"]) for e in events if isinstance(e, dict) and "log" in e]
+
+
+@pytest.mark.slow  # a real training of EfficientNet-Lite0, frozen (the default path)
+def test_time_left_counts_the_cached_epochs_as_what_they_take(small_dataset, tmp_path):
+    """The first frozen epoch computes the backbone's features; the later ones train the head on them in
+    milliseconds. The estimate counted each later epoch as long as the first: "about 19 s left" 2 s before the end."""
+    cfg = resolve(
+        TrainConfig(data=str(small_dataset), arch="tf_efficientnet_lite0", epochs=3, img_size=32, val_split=0.25)
+    )
+    run = RunDir.create("x", path=tmp_path / "run")
+    assert Training(cfg, run, progress=False).execute()["state"] == "completed"
+    batches = [e for e in map(json.loads, run.file(EVENTS).read_text().splitlines()) if "eta_s" in e]
+    first_end = next(e for e in batches if e["epoch"] == 1 and e["batch"] == e["batches"])
+    first_start = min(e["t"] - e["batch_s"] * e["batch"] for e in batches if e["epoch"] == 1)
+    assert first_end["eta_s"] < 0.2 * (first_end["t"] - first_start) + 0.1, first_end  # not twice the first epoch
+    later = [e for e in batches if e["epoch"] == 2]
+    assert later and all(e["eta_s"] < 5 for e in later), later

@@ -163,6 +163,19 @@ class Learner:
         """Whether `stage` trains the head on cached backbone features."""
         return stage.frozen and self.cfg.feature_cache and not self.ctx.enabled
 
+    def kinds(self, stage: Stage, epoch: int) -> list[str]:
+        """What the (0-based) `epoch` of `stage` and each after it will run: "cached" (a head on features computed
+        before), "streamed" (a head as the features are computed) or "images" (the network on images): epochs of a
+        kind take about as long as each other, so the time-left estimate goes by kind."""
+        if not self.uses_features(stage):
+            return ["images"] * (stage.epochs - epoch)
+        kinds, seen = [], set()
+        for later in range(epoch, stage.epochs):
+            view = self.features.view(later)
+            kinds.append("cached" if view in seen or self.features.cached(later) is not None else "streamed")
+            seen.add(view)
+        return kinds
+
     def epoch_inputs(self, stage: Stage, epoch: int) -> tuple[nn.Module, Batches, Prep, Amp]:
         """(model, batches, prep, amp) of a (1-based) epoch: the head on cached features, or the network on images."""
         seed = self.cfg.seed * 1000 + epoch

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import statistics
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -58,22 +57,30 @@ class Progress:
         return tqdm(total=total, desc=desc, file=sys.stderr, disable=not self.show, mininterval=1.0, leave=False)
 
     @contextlib.contextmanager
-    def epoch(self, stage: str, epoch: int, batches: int, past: Sequence[float] = ()) -> Iterator[OnBatch]:
+    def epoch(self, stage: str, epoch: int, batches: int, ahead: Sequence[float | None] = ()) -> Iterator[OnBatch]:
         """A bar for one epoch; yields the per-batch callback that moves it and records events.
 
-        `past` holds the seconds of the epochs already run, for the time-left estimate.
+        `ahead` holds, for each epoch still to run after this one, the seconds it will take as measured for its kind
+        (a head on cached features, an epoch over images), or None for "as long as this one": the time-left estimate.
         """
         start = time.time()
         with self.bar(batches, f"epoch {epoch}/{self.total_epochs} [{stage}]") as bar:
 
             def on_batch(batch: int, n: int, loss: float) -> None:
                 bar.update()
-                self.event(stage, epoch, batch, n, loss, start, past)
+                self.event(stage, epoch, batch, n, loss, start, ahead)
 
             yield on_batch
 
     def event(
-        self, stage: str, epoch: int, batch: int, batches: int, loss: float, start: float, past: Sequence[float] = ()
+        self,
+        stage: str,
+        epoch: int,
+        batch: int,
+        batches: int,
+        loss: float,
+        start: float,
+        ahead: Sequence[float | None] = (),
     ) -> None:
         """Append one event (at most every `interval` seconds, and always for an epoch's last batch)."""
         now = time.time()
@@ -81,9 +88,8 @@ class Progress:
             return
         self.last_event = now
         elapsed = now - start
-        epoch_left = elapsed / max(batch, 1) * (batches - batch)
-        per_epoch = statistics.fmean(past) if past else elapsed / max(batch, 1) * batches
-        eta = epoch_left + per_epoch * (self.total_epochs - epoch)
+        this_epoch = elapsed / max(batch, 1) * batches
+        eta = this_epoch - elapsed + sum(this_epoch if s is None else s for s in ahead)
         self.run.log_event(
             {
                 "t": now,

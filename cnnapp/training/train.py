@@ -74,6 +74,7 @@ class Training:
         self.dataset: Dataset | None = None
         self.record = Record(patience=Patience(cfg.patience))
         self.divergence = Divergence()  # the whole run's batch losses: a diverging run fails (engine.Divergence)
+        self.measured: dict[str, list[float]] = {}  # seconds of the epochs run, by kind (`Learner.kinds`)
         self.stop_flag = False
         self.fitting = False  # in the epoch loops, which look at `stop_flag` after each batch
         self.started = time.time()
@@ -147,9 +148,10 @@ class Training:
             message = msg("run.epoch", epoch=number, epochs=self.total_epochs, stage=msg(f"stage.{stage.name}"))
             self.run.update_status(epoch=number - 1, stage=stage.name, message=message)
             model, batches, prep, amp = learner.epoch_inputs(stage, number)
+            kind, *ahead = learner.kinds(stage, epoch)
             start = time.time()
             try:
-                with self.progress.epoch(stage.name, number, len(batches), self.record.epoch_seconds) as on_batch:
+                with self.progress.epoch(stage.name, number, len(batches), self._ahead(ahead, index)) as on_batch:
                     result = train_one_epoch(
                         model, batches, optimizer, learner.criterion, prep, learner.device, scheduler=scheduler,
                         amp=amp, on_batch=on_batch, should_stop=learner.should_stop, divergence=self.divergence,
@@ -158,6 +160,7 @@ class Training:
                 self.save_checkpoint(index, epoch, optimizer, scheduler)
                 raise
             lr, last = optimizer.param_groups[-1]["lr"], epoch + 1 == stage.epochs
+            self.measured.setdefault(kind, []).append(time.time() - start)
             line, stop = self._end_epoch(stage, number, result, lr, start, last)
             if stop:  # a following stage starts from the best weights (as fastai's SaveModelCallback does)
                 learner.model.load_state_dict(self.record.best_state)
@@ -167,6 +170,16 @@ class Training:
             if stop:
                 self.log(stop)
                 break
+
+    def _ahead(self, kinds: list[str], stage_index: int) -> list[float | None]:
+        """Seconds each epoch still to run will take: the mean of its kind's so far (a head on cached features, not
+        measured yet, takes milliseconds: 0), or None, "as long as the current one"; later stages' epochs too."""
+        later = sum(s.epochs for s in self.stages[stage_index + 1 :])
+        seconds = [
+            sum(self.measured[k]) / len(self.measured[k]) if self.measured.get(k) else 0.0 if k == "cached" else None
+            for k in kinds
+        ]
+        return seconds + [None] * later
 
     def write_report(self) -> dict:
         """Evaluate the best weights on val (and test); rank 0 writes report.json and val_predictions.csv."""
