@@ -175,6 +175,7 @@ ENGLISH: dict[str, str] = {
         "{count} requests are already waiting for a slot, this server's limit (set by {variable}); try again when "
         "one has started"
     ),
+    "dataset.example": "Fashion-MNIST mini (example)",  # the example shipped with cnnapp, in run names
     "limit.over": "{what} {value}{unit} is over this server's limit of {limit}{unit} (set by {variable})",
     # settings refused before anything is queued (cnnapp.training.config, cnnapp.models.registry)
     "config.at_least": "{option} must be at least {minimum}, got {value}",

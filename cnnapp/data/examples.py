@@ -19,6 +19,14 @@ from PIL import Image
 from cnnapp.errors import DataError
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
+BUNDLED = Path(__file__).resolve().parents[2] / "assets" / "fashion-mnist-mini"  # the example shipped with cnnapp
+
+
+def is_bundled(path: str | Path) -> bool:
+    """Whether `path` is the example shipped with cnnapp (named in each language, not by its folder)."""
+    return BUNDLED.is_dir() and Path(path).resolve() == BUNDLED.resolve()
+
+
 FASHION_MNIST_CLASSES = [
     "tshirt_top",
     "trouser",

@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from cnnapp.data.examples import is_bundled
 from cnnapp.errors import ConfigError
 from cnnapp.messages import Message, msg
 from cnnapp.runs import RunDir
@@ -35,7 +36,8 @@ def default_name(cfg: TrainConfig, dataset_name: str, detail: str | None = None)
     e.g. the optimizer of a race's run) 'LeNet-5 · shapes.zip · from scratch · SGD'."""
     from cnnapp.models.registry import display_name  # imports torch: only when a run is queued
 
-    values = {"arch": display_name(cfg.arch), "dataset": dataset_name, "mode": training_mode(cfg)}
+    dataset = msg("dataset.example") if is_bundled(cfg.data) else dataset_name  # said in each page's language
+    values = {"arch": display_name(cfg.arch), "dataset": dataset, "mode": training_mode(cfg)}
     return msg("name.detailed", **values, detail=detail) if detail else msg("name.default", **values)
 
 

@@ -16,6 +16,7 @@ import gradio as gr
 import gradio.queueing
 import pandas as pd
 
+from cnnapp.data.examples import BUNDLED
 from cnnapp.errors import CnnappError
 from cnnapp.jobs import sessions
 from cnnapp.messages import ENGLISH, Message, render
@@ -32,7 +33,7 @@ PRIVATE = {"api_visibility": "private"}  # UI events are not part of the HTTP AP
 # following a state could keep showing the state before it; these handlers run once more, with the newest values
 LATEST = "always_last"
 CURVE_COLORS = {"train": "#6366f1", "validation": "#f59e0b"}
-EXAMPLE_DATASET = Path(__file__).resolve().parents[2] / "assets" / "fashion-mnist-mini"
+EXAMPLE_DATASET = BUNDLED
 
 
 # what a command-line flag in an engine message is called in the app

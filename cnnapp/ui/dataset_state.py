@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnapp import workspace
+from cnnapp.data.examples import is_bundled
 from cnnapp.data.ingest import Dataset, ingest
 from cnnapp.errors import CnnappError, DataError
 from cnnapp.ui.common import EXAMPLE_DATASET
@@ -27,7 +28,7 @@ def example_name() -> str:
 
 
 def is_example(path: str | Path) -> bool:
-    return EXAMPLE_DATASET.is_dir() and Path(path).resolve() == EXAMPLE_DATASET.resolve()
+    return is_bundled(path)
 
 
 def default_dataset() -> dict[str, Any] | None:

@@ -209,6 +209,7 @@ ES = {
         "ya hay {count} peticiones esperando un hueco, el límite de este servidor (fijado por {variable}); "
         "inténtalo de nuevo cuando haya empezado una"
     ),
+    "engine.dataset.example": "Fashion-MNIST mini (ejemplo)",
     "engine.limit.over": (
         "{what}: {value}{unit} supera el límite de este servidor, {limit}{unit} (fijado por {variable})"
     ),
