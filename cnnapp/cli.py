@@ -99,7 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--arch", help="architecture for the ImageNet classifier (with --pretrained)")
     p.add_argument("--pretrained", action="store_true", help="use the ImageNet-pretrained classifier of --arch")
     p.add_argument("--top-k", type=int, default=5)
-    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files, or one folder or .zip to classify whole")
+    # a folder or a .zip: a CSV of every image's prediction (cnnapp.serving.folder_predict)
+    p.add_argument("--out", metavar="FILE.csv", help="folder or .zip: write the CSV here (default: print it)")
+    p.add_argument("--sort", metavar="OUT_DIR", help="folder or .zip: copy each image into OUT_DIR/<predicted class>/")
+    p.add_argument(
+        "--min-confidence", type=float, metavar="P", help="with --sort: images below P (0-1) go to OUT_DIR/unsure/"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     m = sub.add_parser("models", help="list the architectures")
     m.add_argument("--format", choices=("table", "json"), default="table")
@@ -230,13 +237,21 @@ def cmd_lr_find(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     from cnnapp import hardware
     from cnnapp.limits import check_top_k
+    from cnnapp.serving.folder_predict import is_folder_source, predict_folder
     from cnnapp.serving.inference import IMAGENET_PREFIX, load_predictor
 
     top_k = check_top_k(args.top_k)
     hardware.configure_threads()
     if args.arch and not args.pretrained:
         raise CnnappError("--arch needs --pretrained (the ImageNet classifier); to use your own model pass --run")
+    folder = len(args.images) == 1 and is_folder_source(args.images[0])
+    if not folder and (args.out or args.sort or args.min_confidence is not None):
+        raise CnnappError("--out, --sort and --min-confidence are for one folder or .zip of images, not image files")
+    if args.min_confidence is not None and not args.sort:
+        raise CnnappError("--min-confidence chooses what --sort puts in OUT_DIR/unsure/: give --sort OUT_DIR too")
     predictor = load_predictor(IMAGENET_PREFIX + args.arch if args.arch else args.run, allow_paths=True)
+    if folder:
+        return predict_folder(predictor, args.images[0], args.out, top_k, args.sort, args.min_confidence, args.quiet)
     failures = 0
     for image in args.images:
         try:

@@ -169,6 +169,9 @@ ENGLISH: dict[str, str] = {
         "{count} requests are already waiting for a slot, this server's limit (set by {variable}); try again when "
         "one has started"
     ),
+    # classifying a folder or a .zip of images (cnnapp.serving.folder_predict)
+    "folder.no_images": "no image to classify in {name} ({skipped} file(s) skipped, none of them a usable image)",
+    "folder.min_confidence": "min confidence must be between 0 and 1, got {value}",
 }
 
 

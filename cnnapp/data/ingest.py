@@ -13,6 +13,7 @@ import random
 import shutil
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,28 +141,34 @@ def _class_dirs(split_root: Path) -> list[str]:
     return sorted(e.name for e in os.scandir(split_root) if e.is_dir() and _junk_reason(e.name, True) is None)
 
 
-def _walk_files(folder: Path, root: Path, skipped: list[dict[str, Any]]) -> list[str]:
-    """Paths (relative to `root`) of candidate image files under `folder`, recording junk with reasons."""
-    found = []
+def walk_files(folder: Path, root: Path) -> Iterator[tuple[str, Message | None]]:
+    """Every file under `folder` and every junk folder beside them, found lazily in sorted order, as its path
+    relative to `root` and why it is no candidate image (None for a candidate); junk folders are not entered."""
     for dirpath, dirnames, filenames in os.walk(folder):
         keep = []
         for d in sorted(dirnames):
             reason = _junk_reason(d, True)
             if reason:
-                skipped.append(skip(os.path.relpath(os.path.join(dirpath, d), root), reason))
+                yield os.path.relpath(os.path.join(dirpath, d), root), reason
             else:
                 keep.append(d)
         dirnames[:] = keep
         for name in sorted(filenames):
             full = os.path.join(dirpath, name)
-            rel = os.path.relpath(full, root)
             reason = _junk_reason(name, False)
             if reason is None and os.path.islink(full):
                 reason = msg("skip.link")
-            if reason:
-                skipped.append(skip(rel, reason))
-            else:
-                found.append(rel)
+            yield os.path.relpath(full, root), reason
+
+
+def _walk_files(folder: Path, root: Path, skipped: list[dict[str, Any]]) -> list[str]:
+    """Paths (relative to `root`) of candidate image files under `folder`, recording junk with reasons."""
+    found = []
+    for rel, reason in walk_files(folder, root):
+        if reason:
+            skipped.append(skip(rel, reason))
+        else:
+            found.append(rel)
     return found
 
 

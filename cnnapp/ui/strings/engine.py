@@ -203,4 +203,9 @@ ES = {
         "ya hay {count} peticiones esperando un hueco, el límite de este servidor (fijado por {variable}); "
         "inténtalo de nuevo cuando haya empezado una"
     ),
+    # clasificar una carpeta o un .zip de imágenes
+    "engine.folder.no_images": (
+        "no hay ninguna imagen que clasificar en {name} ({skipped} archivo(s) omitidos, ninguno una imagen válida)"
+    ),
+    "engine.folder.min_confidence": "la confianza mínima debe estar entre 0 y 1, no {value}",
 }
