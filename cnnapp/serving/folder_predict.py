@@ -49,7 +49,8 @@ class FolderResult:
 
 def columns(top_k: int) -> list[str]:
     """The CSV's header: the path relative to the input, the best label and its confidence, then each next best's."""
-    return ["path", "label", "confidence", *(f"top{i}_{what}" for i in range(2, top_k + 1) for what in ("label", "conf"))]
+    ranks = (f"top{i}_{what}" for i in range(2, top_k + 1) for what in ("label", "conf"))
+    return ["path", "label", "confidence", *ranks]
 
 
 def is_folder_source(path: str | Path) -> bool:
