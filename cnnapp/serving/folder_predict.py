@@ -125,8 +125,9 @@ class Sorter:
         self.counts[folder] += 1
 
 
-def _row(rel: str, top: list[tuple[str, float]]) -> list[Any]:
-    return [rel, *(value for label, prob in top for value in (label, round(prob, 6)))]
+def _rounded(top: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Probabilities as the CSV holds them: the sorting compares the same numbers a reader of the CSV sees."""
+    return [(label, round(prob, 6)) for label, prob in top]
 
 
 def _bar(progress: bool | Progress, total: int) -> tuple[Progress | None, Callable[[], None]]:
@@ -171,7 +172,8 @@ def classify_folder(
             if batch and not result.images:  # the header once there is a row: no images, nothing written
                 writer.writerow(columns(k))
             for (rel, _), top in zip(batch, predictor.predict([array for _, array in batch], top_k=k)):
-                writer.writerow(_row(rel, top))
+                top = _rounded(top)
+                writer.writerow([rel, *(value for pair in top for value in pair)])
                 if sort:
                     sort(rel, *top[0])
             result.images += len(batch)
