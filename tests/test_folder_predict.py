@@ -195,8 +195,8 @@ def test_predict_batch_over_http_returns_the_command_lines_rows(trained, folder,
     ]
     for api_row, cli_row in zip(from_api, from_cli):  # the server's traced fast path rounds a little differently
         assert float(api_row["confidence"]) == pytest.approx(float(cli_row["confidence"]), abs=2e-3)
-    assert {s["path"] for s in skipped} == {"fake.png", "notes.txt", "sub/truncated.jpg"}
-    with pytest.raises(Exception, match="not a .zip archive"):
+    assert {s["file"] for s in skipped} == {"fake.png", "notes.txt", "sub/truncated.jpg"}
+    with pytest.raises(Exception, match="is not a zip archive"):
         live_app.client.predict(handle_file(folder / "notes.txt"), run_id, 3, api_name="/predict_batch")
 
 

@@ -114,7 +114,8 @@ def build(ctx: UIContext) -> None:
             csv_path, _, result = api.predict_batch(archive, model, top_k, root, api_session(request))
         finally:
             discard(archive)
-        return str(csv_path), [{"path": s["path"], "reason": s["reason"]} for s in result.skipped]
+        # each skipped file as "file", not "path": gradio_client would take the object for a file to fetch
+        return str(csv_path), [{"file": s["path"], "reason": s["reason"]} for s in result.skipped]
 
     @api_errors
     def list_runs(request: gr.Request) -> list[dict[str, Any]]:
