@@ -20,14 +20,8 @@ from cnnapp.ui.context import UIContext
 from cnnapp.ui.uploads import discard
 
 ENDPOINTS = (
-    "start_training",
-    "compare",
-    "resume_training",
-    "stop_training",
-    "run_status",
-    "predict",
-    "predict_batch",
-    "list_runs",
+    *("start_training", "compare", "resume_training", "stop_training", "run_status"),  # trainings
+    *("predict", "predict_batch", "list_runs"),  # what they made
 )
 # predictions run this many at a time, with the Predict tab's: those with one model share forward passes
 # (`cnnapp.serving.inference.Batcher`; inference.MAX_BATCH, not imported here: it would import torch on the first page)
