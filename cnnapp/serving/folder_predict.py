@@ -5,7 +5,7 @@ It streams: files are found lazily in sorted order (`data.ingest.walk_files`, a 
 a time, and at most MAX_BATCH decoded images are held before they go through `Predictor.predict` together (its
 batched forward pass, shared with concurrent callers), so a folder of any size runs in bounded memory. A file that is
 no usable image is listed with its reason (as `data.archive.skip`) and the rest go on. A .zip is extracted first by
-`data.archive.extract_zip`, within its limits (`CNNAPP_ZIP_MAX_*`), into a scratch folder removed afterwards.
+`data.archive.extract_zip`, within its limits (`archive.ZipLimits`), into a scratch folder removed afterwards.
 """
 
 from __future__ import annotations
