@@ -172,6 +172,7 @@ ENGLISH: dict[str, str] = {
     # classifying a folder or a .zip of images (cnnapp.serving.folder_predict)
     "folder.no_images": "no image to classify in {name} ({skipped} file(s) skipped, none of them a usable image)",
     "folder.min_confidence": "min confidence must be between 0 and 1, got {value}",
+    "folder.sort_inside": "the sorted copies cannot go inside the folder being classified ({folder}): pick another",
 }
 
 

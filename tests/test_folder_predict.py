@@ -131,13 +131,15 @@ def test_an_empty_or_pictureless_folder_is_one_line_error(predictor, tmp_path, c
     assert "\n" not in str(caught.value) and out.getvalue() == ""  # no header for nothing
 
 
-def test_a_file_that_is_no_folder_or_zip_and_a_bad_threshold_are_refused(predictor, tmp_path):
+def test_a_file_that_is_no_folder_or_zip_a_bad_threshold_and_sorting_into_the_input_are_refused(predictor, tmp_path):
     note = tmp_path / "note.txt"
     note.write_text("hello")
     with pytest.raises(DataError, match="is not a folder or a .zip"):
         classify_folder(predictor, note, io.StringIO())
     with pytest.raises(ConfigError, match="between 0 and 1"):
         classify_folder(predictor, tmp_path, io.StringIO(), min_confidence=1.5)
+    with pytest.raises(ConfigError, match="cannot go inside the folder being classified"):
+        classify_folder(predictor, tmp_path, io.StringIO(), sort_dir=tmp_path / "sorted")
 
 
 # A trained run for the faces (a real training: seconds), trained once for the module.

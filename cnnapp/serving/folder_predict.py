@@ -26,6 +26,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from cnnapp import workspace
 from cnnapp.data.archive import extract_zip, is_marker, skip
 from cnnapp.data.ingest import walk_files
 from cnnapp.errors import ConfigError, DataError
@@ -158,6 +159,8 @@ def classify_folder(
     `progress`: True for a progress bar on stderr, or a callback. Raises DataError when no file is a usable image.
     """
     min_confidence = check_min_confidence(min_confidence)
+    if sort_dir and Path(source).is_dir() and workspace.is_within(Path(sort_dir), Path(source)):
+        raise ConfigError(msg("folder.sort_inside", folder=str(sort_dir)))  # the walk would find the copies
     k = max(1, min(int(top_k), len(predictor.classes)))
     writer = csv.writer(out)
     result = FolderResult()

@@ -208,4 +208,7 @@ ES = {
         "no hay ninguna imagen que clasificar en {name} ({skipped} archivo(s) omitidos, ninguno una imagen válida)"
     ),
     "engine.folder.min_confidence": "la confianza mínima debe estar entre 0 y 1, no {value}",
+    "engine.folder.sort_inside": (
+        "las copias ordenadas no pueden ir dentro de la carpeta que se clasifica ({folder}): elige otra"
+    ),
 }
