@@ -97,7 +97,7 @@ def _candidates(folder: Path, skipped: list[dict[str, Any]]) -> Iterator[str]:
 
 
 def _folder_name(label: str) -> str:
-    """A class name usable as one folder's name (ImageNet's names have commas and spaces, never mind; not slashes)."""
+    """A class name usable as one folder's name (ImageNet's keep their commas and spaces; a slash would nest)."""
     name = re.sub(r"[/\\\x00]", "_", label).strip()
     return name if name not in ("", ".", "..") else "_"
 
