@@ -45,7 +45,10 @@ SHOWN = (  # the columns of `compare.comparison_table` shown, in order; their ti
     "lr_head",
     "lr_backbone",
     "trainable_params",
+    "balance",
     "best_val_acc",
+    "best_val_balanced_acc",
+    "best_val_macro_f1",
     "test_acc",
     "train_seconds",
     "run_id",
@@ -175,7 +178,7 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
     out["state"] = out["state"].map(lambda v: say(f"compare.state_{v}") if v in STATES else v)
     stage = partial(STAGE.sub, lambda m: say(f"compare.stage_{m[1]}"))
     out["stages"] = out["stages"].map(lambda v: stage(v) if isinstance(v, str) else "—")  # none yet: a queued run
-    for name in ("best_val_acc", "test_acc"):
+    for name in ("best_val_acc", "best_val_balanced_acc", "best_val_macro_f1", "test_acc"):
         out[name] = out[name].map(pct)
     for name in ("trainable_params",):
         out[name] = out[name].map(lambda v: "—" if pd.isna(v) else f"{int(v):,}")
