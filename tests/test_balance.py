@@ -19,7 +19,7 @@ from cnnapp.data.examples import FASHION_MNIST_CLASSES, fashion_mnist_arrays
 from cnnapp.data.ingest import IMBALANCE_WARN_RATIO, Dataset, ingest
 from cnnapp.data.loaders import balanced_sampler, class_weights
 from cnnapp.errors import ConfigError
-from cnnapp.runs import INGEST, LOG, RunDir
+from cnnapp.runs import INGEST
 from cnnapp.training.compare import comparison_table
 from cnnapp.training.config import TrainConfig, resolve
 from cnnapp.training.engine import TensorBatches
@@ -152,13 +152,14 @@ def ten_to_one(out: Path, val_per_class: int = 60) -> Path:
 
 
 @pytest.mark.slow
-def test_sampler_or_weights_beat_none_on_balanced_accuracy_at_ten_to_one(tmp_path, workspace):
+def test_sampler_or_weights_beat_none_on_balanced_accuracy_at_ten_to_one(tmp_path, workspace, capsys):
     data = ten_to_one(tmp_path / "fm10")
-    scores, runs = {}, []
+    scores, runs, logs = {}, [], []
     for balance in ("none", "sampler", "weights"):
         cfg = TrainConfig(data=str(data), arch="lenet5", epochs=8, lr_head=3e-3, seed=0, balance=balance)
         run, status = train(cfg, progress=False)
         assert status["state"] == "completed", status["message"]
+        logs.append(capsys.readouterr().err)
         report = run.report()
         scores[balance] = report["val_balanced_accuracy"]
         assert status["best_val_balanced_acc"] == pytest.approx(report["val_balanced_accuracy"])
@@ -167,10 +168,9 @@ def test_sampler_or_weights_beat_none_on_balanced_accuracy_at_ten_to_one(tmp_pat
         runs.append(run)
     print("balanced accuracy at 10:1:", scores)
     assert max(scores["sampler"], scores["weights"]) > scores["none"]
-    none, sampler = runs[0], runs[1]
-    assert "unbalanced classes" in " ".join(RunDir(none.path).file(INGEST).read_text().split())
-    assert "balanced with sampler" in sampler.file(LOG).read_text()
-    assert "balanced with" not in none.file(LOG).read_text()
+    assert "unbalanced classes: 'pullover' has 200" in " ".join(runs[0].file(INGEST).read_text().split())
+    assert "warning: unbalanced classes" in logs[0] and "balanced with" not in logs[0]
+    assert "unbalanced classes (10.0:1): balanced with sampler (--balance sampler)" in logs[1]
     table = comparison_table(runs)
     assert list(table["balance"]) == ["none", "sampler", "weights"]
     assert list(table["best_val_balanced_acc"]) == pytest.approx(list(scores.values()))
@@ -180,10 +180,10 @@ def test_sampler_or_weights_beat_none_on_balanced_accuracy_at_ten_to_one(tmp_pat
 
 @pytest.mark.slow
 @pytest.mark.parametrize("balance", ["sampler", "weights"])
-def test_balancing_works_through_the_frozen_backbones_feature_cache(tmp_path, workspace, balance):
+def test_balancing_works_through_the_frozen_backbones_feature_cache(tmp_path, workspace, capsys, balance):
     data = unbalanced(tmp_path / "u", {"bag": 40, "sandal": 40, "trouser": 8})
     cfg = TrainConfig(data=str(data), freeze=True, epochs=2, img_size=64, seed=0, balance=balance)
     run, status = train(cfg, progress=False)
     assert status["state"] == "completed", status["message"]
-    assert f"balanced with {balance}" in run.file(LOG).read_text()
+    assert f"balanced with {balance}" in capsys.readouterr().err
     assert 0 <= status["best_val_balanced_acc"] <= 1 and run.report()["val_balanced_accuracy"] is not None
