@@ -187,3 +187,12 @@ def test_balancing_works_through_the_frozen_backbones_feature_cache(tmp_path, wo
     assert status["state"] == "completed", status["message"]
     assert f"balanced with {balance}" in capsys.readouterr().err
     assert 0 <= status["best_val_balanced_acc"] <= 1 and run.report()["val_balanced_accuracy"] is not None
+
+
+def test_the_compare_tabs_grid_trains_every_setting_with_the_chosen_balance(demo_dir):
+    from cnnapp.training.compare import grid
+    from cnnapp.ui import compare_tab
+
+    base = compare_tab._base({"path": str(demo_dir)}, "tf_efficientnet_lite0", 1, 0, 64, None, "none", "sampler")
+    assert [cfg.balance for _, cfg in grid(base)] == ["sampler"] * 4
+    assert compare_tab._base({"path": str(demo_dir)}, "lenet5", 1, 0, 32, None, "none").balance == "none"
