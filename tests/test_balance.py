@@ -3,6 +3,7 @@ balanced accuracy and macro-F1 beside accuracy in the record, the report, the Ru
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,7 +28,7 @@ from cnnapp.training.learner import balance_mode
 from cnnapp.training.metrics import balanced_accuracy, confusion_matrix, macro_f1
 from cnnapp.training.record import Record
 from cnnapp.training.train import train
-from cnnapp.ui import data_tab, runs_tab
+from cnnapp.ui import data_tab, runs_tab, train_tab
 from cnnapp.ui.i18n import COOKIE
 
 DEMO = Path(__file__).resolve().parents[1] / "assets" / "fashion-mnist-mini"
@@ -74,12 +75,16 @@ def test_the_sampler_and_weighted_feature_batches_draw_each_class_about_equally(
     assert sorted(plain.tolist()) == sorted(labels.tolist())  # without weights: each row once
 
 
-def test_balance_is_validated_and_is_a_cli_option(demo_dir):
+def test_balance_is_validated_and_comes_from_the_cli_the_api_config_and_the_train_form(demo_dir):
     assert resolve(TrainConfig(data=str(demo_dir), arch="lenet5", balance="weights")).balance == "weights"
     with pytest.raises(ConfigError, match="unknown balance 'oversample'; choose one of none, sampler"):
         resolve(TrainConfig(data=str(demo_dir), arch="lenet5", balance="oversample"))
     args = build_parser().parse_args(["train", "--data", "x", "--balance", "sampler"])
     assert args.balance == "sampler"
+    assert TrainConfig.from_dict(json.loads('{"balance": "auto"}')).balance == "auto"  # the API's config JSON
+    form = {"dataset": {"path": str(demo_dir)}, "pretrained": False, "freeze": False, "unfreeze_epochs": 0}
+    form |= {"augment": "none", "lr_backbone": None, "balance": "weights"}
+    assert train_tab.settings(form)["balance"] == "weights"
 
 
 def test_auto_weighs_the_loss_only_past_the_warn_ratio():
