@@ -160,6 +160,8 @@ def run_status(
         "epochs": status["epochs"] or saved.get("epochs"),
         **progress,
         "val_accuracy": report.get("val_accuracy"),
+        "val_balanced_accuracy": report.get("val_balanced_accuracy"),
+        "macro_f1": report.get("macro_f1"),
         "metrics": records(metrics if all_epochs else metrics.tail(STATUS_EPOCHS)),
     }
 

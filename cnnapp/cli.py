@@ -49,6 +49,8 @@ HELP = {
     "feature_cache": "with a frozen backbone, compute its features once and train the head on them",
     "weights": "local backbone checkpoint (.safetensors, or .pth read with weights_only)",
     "workers": "DataLoader worker processes (0: load in the training process)",
+    "balance": "unbalanced classes: none, sampler (draw every class equally often), weights (inverse-frequency "
+    "class weights in the loss) or auto (weights once the largest class outnumbers the smallest past the warn ratio)",
 }
 
 

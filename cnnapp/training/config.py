@@ -29,6 +29,8 @@ RACE_PRESETS: dict[str, dict[str, Any]] = {
 SCHEDULERS = ("none", "cosine", "onecycle")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16")
+# unbalanced classes (README "Unbalanced classes"): auto = weights once the train split passes the warn ratio
+BALANCES = ("none", "sampler", "weights", "auto")
 SEED_MAX = 2**32 - 1
 _KIND_WORDS = {
     "int": "int (a whole number)",
@@ -67,6 +69,7 @@ class TrainConfig:
     feature_cache: bool = True
     weights: str | None = None
     workers: int = 0
+    balance: str = "none"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-friendly values."""
@@ -180,6 +183,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         (cfg.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}"),
         (cfg.workers >= 0, f"workers must be 0 or more, got {cfg.workers}"),
         (0 <= cfg.seed <= SEED_MAX, f"seed must be between 0 and {SEED_MAX}, got {cfg.seed}"),
+        (cfg.balance in BALANCES, f"unknown balance '{cfg.balance}'; choose one of {', '.join(BALANCES)}"),
         (cfg.img_size <= 1024, f"img_size {cfg.img_size} is larger than cnnapp supports (1024)"),
     ]
     for ok, message in checks:

@@ -292,19 +292,34 @@ class StreamedFeatures:
 
 
 class TensorBatches:
-    """Shuffled (or ordered) mini-batches over in-memory tensors, e.g. cached features."""
+    """Shuffled (or ordered) mini-batches over in-memory tensors, e.g. cached features; with per-row `weights`, an
+    epoch draws `len(x)` rows with replacement in proportion to them (as `WeightedRandomSampler`)."""
 
-    def __init__(self, x: torch.Tensor, y: torch.Tensor, batch_size: int, shuffle: bool, seed: int = 0):
+    def __init__(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        batch_size: int,
+        shuffle: bool,
+        seed: int = 0,
+        weights: torch.Tensor | None = None,
+    ):
         self.x, self.y = x, y
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.weights = weights
         self.generator = torch.Generator().manual_seed(seed)
 
     def __len__(self) -> int:
         return math.ceil(len(self.x) / self.batch_size)
 
     def __iter__(self):
-        order = torch.randperm(len(self.x), generator=self.generator) if self.shuffle else torch.arange(len(self.x))
+        if self.weights is not None:
+            order = torch.multinomial(self.weights.double(), len(self.x), replacement=True, generator=self.generator)
+        elif self.shuffle:
+            order = torch.randperm(len(self.x), generator=self.generator)
+        else:
+            order = torch.arange(len(self.x))
         for i in range(0, len(order), self.batch_size):
             idx = order[i : i + self.batch_size]
             yield self.x[idx], self.y[idx]

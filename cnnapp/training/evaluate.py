@@ -61,6 +61,7 @@ def write_evaluation(
         part = classification_report(val.targets.tolist(), val.preds.tolist(), classes)
         report.update(
             val_accuracy=part["accuracy"],
+            val_balanced_accuracy=part["balanced_accuracy"],
             val_loss=val.loss,
             per_class=part["per_class"],
             confusion_matrix=part["confusion_matrix"],

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from cnnapp import distributed, hardware, workspace
-from cnnapp.data.ingest import Dataset
-from cnnapp.data.loaders import ImageCache, ImageDataset, make_loader
+from cnnapp.data.ingest import IMBALANCE_WARN_RATIO, Dataset
+from cnnapp.data.loaders import ImageCache, ImageDataset, balanced_sampler, class_weights, make_loader
 from cnnapp.data.transforms import BatchPrep, build_augment, parse_augment
 from cnnapp.errors import NonFiniteLoss
 from cnnapp.messages import Message, msg
@@ -37,6 +38,7 @@ from cnnapp.training.engine import (
     make_optimizer,
     make_scheduler,
 )
+from cnnapp.training.metrics import balanced_accuracy, confusion_matrix, macro_f1
 from cnnapp.training.progress import Progress
 
 MAX_FEATURE_VIEWS = 4
@@ -69,6 +71,14 @@ def decode_splits(dataset: Dataset, size: int) -> dict[str, ImageDataset]:
     return data
 
 
+def balance_mode(balance: str, ratio: float, distributed: bool = False) -> str:
+    """What a config's `balance` means for a train split whose largest ÷ smallest class is `ratio`: `auto` is
+    weights past `IMBALANCE_WARN_RATIO`, else none; under torchrun (each rank reads a shard) sampler becomes weights."""
+    if balance == "auto":
+        return "weights" if ratio > IMBALANCE_WARN_RATIO else "none"
+    return "weights" if balance == "sampler" and distributed else balance
+
+
 class Learner:
     """A config's model, data and loss on its device. `build()` makes them; until then only the config is known.
 
@@ -88,7 +98,11 @@ class Learner:
         self.progress = progress or Progress(None, 1, show=False)
         self.stop = stop
         self.spec = get_spec(cfg.arch)
-        self.criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+        self.criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)  # evaluation: every image alike
+        self.train_criterion = self.criterion  # the gradient steps' loss: class-weighted by build() for "weights"
+        self.balance = "none"  # what build() made of cfg.balance: none, sampler or weights
+        self.num_classes = 0  # set by build()
+        self.val_scores: dict[str, float] = {}  # the last validate()'s balanced accuracy and macro-F1
         self.augmentation = parse_augment(cfg.augment)  # parsed once; every loader's pipeline is built from it
         self.augmenting = bool(self.augmentation)
         views = min(frozen_epochs, MAX_FEATURE_VIEWS) if self.augmenting else 1
@@ -116,6 +130,11 @@ class Learner:
         self.head = head_of(self.model, self.spec)
         say(msg("run.decoding"))
         self.data = decode_splits(dataset, cfg.img_size)
+        self.num_classes = len(dataset.classes)
+        self.balance = balance_mode(cfg.balance, dataset.imbalance(), self.ctx.enabled)
+        if self.balance == "weights":
+            weights = class_weights(self.data["train"].labels, len(dataset.classes)).to(self.device)
+            self.train_criterion = nn.CrossEntropyLoss(weight=weights, label_smoothing=cfg.label_smoothing)
 
     def describe(self) -> Message:
         """The data and hardware in one line, for the log; on a CPU the thread count as a code of its own, so that
@@ -138,7 +157,9 @@ class Learner:
         if not shuffle:
             batch = max(batch, min(EVAL_BATCH_MAX, int(EVAL_BATCH_MAX * (EVAL_BATCH_PIXELS / cfg.img_size) ** 2)))
         sampler = None
-        if self.ctx.enabled and shuffle:
+        if self.balance == "sampler" and shuffle:
+            sampler = balanced_sampler(ds.labels, seed)
+        elif self.ctx.enabled and shuffle:
             sampler = distributed.shard_sampler(len(ds), seed, self.ctx)
         elif self.ctx.enabled and not whole:
             sampler = distributed.eval_shard(len(ds), self.ctx)
@@ -172,7 +193,11 @@ class Learner:
         seed = self.cfg.seed * 1000 + epoch
         if self.uses_features(stage):
             self.head.train()
-            if (cached := self.features.cached(epoch - 1)) is not None:
+            if self.balance == "sampler":  # drawn from the whole split's features (a streamed pass would draw twice)
+                x, y = self.features.train(epoch - 1)
+                weights = class_weights(y, int(y.max()) + 1)[y]
+                batches = TensorBatches(x, y, self.cfg.batch_size, True, seed, weights=weights)
+            elif (cached := self.features.cached(epoch - 1)) is not None:
                 batches = TensorBatches(*cached, self.cfg.batch_size, True, seed)
             else:  # the first epoch of a view computes its features as the head trains on them
                 batches = StreamedFeatures(
@@ -213,6 +238,9 @@ class Learner:
         loss, acc = self.reduce(val.loss, val.acc, len(val.targets))
         if not math.isfinite(loss):
             raise NonFiniteLoss(msg("loss.non_finite_val", epoch=epoch))
+        cm = confusion_matrix(val.targets.tolist(), val.preds.tolist(), self.num_classes)
+        cm = np.asarray(distributed.all_sum(cm.ravel().tolist(), self.ctx, self.device)).reshape(cm.shape)
+        self.val_scores = {"val_balanced_acc": balanced_accuracy(cm), "val_macro_f1": macro_f1(cm)}
         return loss, acc
 
     def reduce(self, loss: float, acc: float, n: int) -> tuple[float, float]:

@@ -121,6 +121,8 @@ class Training:
         seed_everything(cfg.seed)
         self.learner.build(dataset, lambda message: self.run.update_status(message=message))
         self.log(msg("log.model", arch=cfg.arch, classes=len(dataset.classes), details=self.learner.describe()))
+        if self.learner.balance != "none":
+            self.log(msg("log.balance", ratio=dataset.imbalance(), balance=self.learner.balance, asked=cfg.balance))
         if cfg.patience and not len(self.learner.data["val"]):
             self.log(msg("log.no_val_patience"))
 
@@ -151,7 +153,7 @@ class Training:
             try:
                 with self.progress.epoch(stage.name, number, len(batches), self.record.epoch_seconds) as on_batch:
                     result = train_one_epoch(
-                        model, batches, optimizer, learner.criterion, prep, learner.device, scheduler=scheduler,
+                        model, batches, optimizer, learner.train_criterion, prep, learner.device, scheduler=scheduler,
                         amp=amp, on_batch=on_batch, should_stop=learner.should_stop, divergence=self.divergence,
                     )  # fmt: skip
             except StopTraining:
@@ -162,7 +164,7 @@ class Training:
             if stop:  # a following stage starts from the best weights (as fastai's SaveModelCallback does)
                 learner.model.load_state_dict(self.record.best_state)
             self.save_checkpoint(index, stage.epochs if stop else epoch + 1, optimizer, scheduler)
-            self.run.update_status(epoch=number, best_val_acc=self.record.best_acc)
+            self.run.update_status(epoch=number, best_val_acc=self.record.best_acc, **self.record.best_scores())
             self.log(line)
             if stop:
                 self.log(stop)
@@ -218,6 +220,8 @@ class Training:
         val = self.learner.validate(stage, number)
         seconds = time.time() - start
         self.record.epoch_seconds.append(seconds)
+        if val is not None:
+            self.record.score(number, self.learner.val_scores)
         improved = val is None or val[1] > self.record.best_acc
         if improved:  # the weights first: once an epoch shows (metrics.csv), the run can predict
             best = self.record.keep_best((val or train)[1], number, self.learner.model, stage.frozen)

@@ -15,7 +15,7 @@ import gradio as gr
 
 from cnnapp.errors import CnnappError, DataError
 from cnnapp.jobs.worker import JobManager
-from cnnapp.training.config import OPTIMIZERS, SCHEDULERS, TrainConfig
+from cnnapp.training.config import BALANCES, OPTIMIZERS, SCHEDULERS, TrainConfig
 from cnnapp.training.defaults import FIRST_PAGE, OFFLINE_ARCH, defaults
 from cnnapp.ui import lr_finder, run_panel
 from cnnapp.ui.common import LATEST, PRIVATE, plain, run_name, user_errors
@@ -113,6 +113,7 @@ def arch_choices() -> gr.Dropdown:
 
 
 AS_GIVEN = ("arch", "epochs", "img_size", "lr_head", "optimizer", "scheduler", "batch_size", "seed", "patience")
+AS_GIVEN += ("balance",)
 
 
 def settings(form: dict[str, Any]) -> dict[str, Any]:
@@ -214,6 +215,9 @@ def build(ctx: UIContext) -> None:
                     form["scheduler"] = gr.Dropdown(
                         list(SCHEDULERS), value=given.scheduler, label=T("train.scheduler"), min_width=120
                     )
+                form["balance"] = gr.Dropdown(
+                    list(BALANCES), value=given.balance, label=T("train.balance"), info=T("train.balance_info")
+                )
                 with gr.Row():
                     form["batch_size"] = gr.Slider(4, 256, value=given.batch_size, step=4, label=T("train.batch_size"))
                     form["seed"] = gr.Number(value=given.seed, precision=0, label=T("train.seed"), min_width=100)

@@ -31,6 +31,7 @@ ES = {
     "engine.patience.stale": "la exactitud de validación no mejoró en {epochs} épocas",
     "engine.patience.stale_1": "la exactitud de validación no mejoró en {epochs} época",
     # the trainer's usual log lines
+    "engine.log.balance": "clases desequilibradas ({ratio:.1f}:1): equilibradas con {balance} (--balance {asked})",
     "engine.log.resuming": "reanudando desde la etapa {stage}, época {epoch}",
     "engine.log.model": "{arch}: {classes} clases, {details}",
     "engine.log.no_val_patience": (
@@ -90,6 +91,11 @@ ES = {
     ),
     "engine.data.one_class": (
         "solo una clase ({name}) tiene imágenes: un clasificador necesita al menos dos carpetas de clases"
+    ),
+    "engine.data.imbalanced": (
+        "clases desequilibradas: '{largest}' tiene {most} imágenes de entrenamiento y '{smallest}' {fewest} "
+        "({ratio:.1f}:1, más de {limit:g}:1); la exactitud favorece a las clases grandes: mira la exactitud "
+        "equilibrada y considera la opción de equilibrio de clases (weights o sampler)"
     ),
     "engine.skip.macos": "carpeta de recursos de macOS",
     "engine.skip.bookkeeping": "archivo interno de cnnapp",

@@ -37,6 +37,11 @@ EN = {
     "train.lr_backbone_info": "default: head rate ÷ 10 when pretrained",
     "train.optimizer": "Optimizer",
     "train.scheduler": "Schedule",
+    "train.balance": "Class balance",
+    "train.balance_info": (
+        "for unbalanced classes: sampler draws every class equally often, weights weighs the loss by inverse "
+        "class frequency, auto uses weights past 3:1; none trains on the images as they are"
+    ),
     "train.batch_size": "Batch size",
     "train.seed": "Seed",
     "train.name": "Name (optional)",
@@ -102,6 +107,11 @@ ES = {
     "train.lr_backbone_info": "por defecto: tasa de la cabeza ÷ 10 con pesos preentrenados",
     "train.optimizer": "Optimizador",
     "train.scheduler": "Planificación de la tasa",
+    "train.balance": "Equilibrio de clases",
+    "train.balance_info": (
+        "para clases desequilibradas: sampler muestrea cada clase igual de a menudo, weights pondera la pérdida por "
+        "la frecuencia inversa de cada clase, auto usa weights a partir de 3:1; none entrena con las imágenes tal cual"
+    ),
     "train.batch_size": "Tamaño del lote",
     "train.seed": "Semilla",
     "train.name": "Nombre (opcional)",
