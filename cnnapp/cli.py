@@ -36,6 +36,11 @@ HELP = {
     "momentum": "momentum (sgd, rmsprop)",
     "scheduler": f"learning-rate schedule, one of {', '.join(SCHEDULERS)}",
     "label_smoothing": "label smoothing for the cross-entropy loss",
+    "mixup": "mixup alpha (timm's Mixup): blend pairs of training images and their labels (0: off; e.g. 0.2)",
+    "cutmix": "cutmix alpha (timm's Mixup): paste a patch of one training image into another, labels by area "
+    "(0: off; e.g. 1.0)",
+    "ema_decay": "keep an exponential moving average of the weights (timm's ModelEmaV3), validated and saved "
+    "instead of the raw weights (0: off; e.g. 0.999)",
     "batch_size": "images per batch",
     "img_size": f"square input size in pixels (default: the architecture's, at most {PRETRAINED_IMG_SIZE} with "
     f"ImageNet weights, {SMALL_IMG_SIZE} from scratch: quick on a CPU)",

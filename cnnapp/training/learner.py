@@ -23,11 +23,13 @@ from cnnapp.errors import NonFiniteLoss
 from cnnapp.messages import Message, msg
 from cnnapp.models.factory import FeatureTap, create_model, head_of, set_frozen, set_train_mode, split_params
 from cnnapp.models.registry import get_spec
+from cnnapp.runs import cpu_state
 from cnnapp.training.config import TrainConfig
 from cnnapp.training.engine import (
     Batches,
     FeatureCache,
     Features,
+    Mix,
     Predictions,
     Prep,
     StreamedFeatures,
@@ -69,10 +71,39 @@ def decode_splits(dataset: Dataset, size: int) -> dict[str, ImageDataset]:
     return data
 
 
+class Mixing:
+    """timm's `Mixup` (mixup and/or cutmix, one of them per batch, with the config's label smoothing) as
+    `engine.train_one_epoch`'s `mix`: images and class indices in, mixed images and soft targets out.
+
+    timm's Mixup pairs a batch with itself reversed and needs an even batch: an odd batch leaves out its last image,
+    and a batch of one is not mixed (only made a soft target, by timm's `mixup_target`).
+    """
+
+    def __init__(self, cfg: TrainConfig, num_classes: int):
+        from timm.data import Mixup
+
+        self.num_classes, self.smoothing = num_classes, cfg.label_smoothing
+        self.mixup = Mixup(
+            mixup_alpha=cfg.mixup, cutmix_alpha=cfg.cutmix, label_smoothing=cfg.label_smoothing, num_classes=num_classes
+        )
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        from timm.data.mixup import mixup_target
+
+        if len(x) < 2:
+            return x, mixup_target(y, self.num_classes, 1.0, self.smoothing)
+        if len(x) % 2:
+            x, y = x[:-1], y[:-1]
+        return self.mixup(x, y)
+
+
 class Learner:
     """A config's model, data and loss on its device. `build()` makes them; until then only the config is known.
 
-    `stop` says whether a stop was requested on this process; `frozen_epochs` sizes the feature cache.
+    `stop` says whether a stop was requested on this process; `frozen_epochs` sizes the feature cache. With mixup or
+    cutmix the training batches are mixed (`Mixing`), also in a frozen stage, which then steps through the images
+    rather than cached features (a feature vector has no patch to cut); with `ema_decay` timm's `ModelEmaV3` follows
+    the weights after each step, and the average is what is validated and kept (`evaluated`).
     """
 
     def __init__(
@@ -89,6 +120,16 @@ class Learner:
         self.stop = stop
         self.spec = get_spec(cfg.arch)
         self.criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+        self.mixing = bool(cfg.mixup or cfg.cutmix)
+        self.mix: Mix | None = None  # set by build(), which knows the classes
+        if self.mixing:
+            from timm.loss import SoftTargetCrossEntropy
+
+            self.train_criterion: nn.Module = SoftTargetCrossEntropy()  # Mixing's soft targets (smoothing included)
+        else:
+            self.train_criterion = self.criterion
+        self.ema: nn.Module | None = None  # timm's ModelEmaV3, set by build() when cfg.ema_decay
+        self.ema_steps = 0
         self.augmentation = parse_augment(cfg.augment)  # parsed once; every loader's pipeline is built from it
         self.augmenting = bool(self.augmentation)
         views = min(frozen_epochs, MAX_FEATURE_VIEWS) if self.augmenting else 1
@@ -114,6 +155,13 @@ class Learner:
         model = model.to(self.device)
         self.model = model.to(memory_format=torch.channels_last) if cfg.channels_last else model
         self.head = head_of(self.model, self.spec)
+        if self.mixing:
+            self.mix = Mixing(cfg, len(dataset.classes))
+        if cfg.ema_decay:
+            from timm.utils import ModelEmaV3
+
+            # the warm-up (decay 1 - (1 + step)^-2/3, at most ema_decay) lets a short run's average follow its weights
+            self.ema = ModelEmaV3(self.model, decay=cfg.ema_decay, use_warmup=True)
         say(msg("run.decoding"))
         self.data = decode_splits(dataset, cfg.img_size)
 
@@ -165,7 +213,36 @@ class Learner:
 
     def uses_features(self, stage: Stage) -> bool:
         """Whether `stage` trains the head on cached backbone features."""
-        return stage.frozen and self.cfg.feature_cache and not self.ctx.enabled
+        return stage.frozen and self.cfg.feature_cache and not self.ctx.enabled and not self.mixing
+
+    @property
+    def evaluated(self) -> nn.Module:
+        """The weights that are validated, kept as the best and saved: the EMA's when on, else the model's."""
+        return self.model if self.ema is None else self.ema.module
+
+    def after_step(self) -> None:
+        """After each optimizer step: the EMA follows the model."""
+        if self.ema is not None:
+            self.ema_steps += 1
+            self.ema.update(self.model, step=self.ema_steps)
+
+    def load_weights(self, state: dict[str, torch.Tensor]) -> None:
+        """Continue from kept weights (the best epoch's): the model's, and the EMA's too."""
+        self.model.load_state_dict(state)
+        if self.ema is not None:
+            self.ema.module.load_state_dict(state)
+
+    def ema_state(self) -> dict:
+        """What a checkpoint needs to resume the EMA (nothing without one)."""
+        if self.ema is None:
+            return {}
+        return {"ema": cpu_state(self.ema.module), "ema_steps": self.ema_steps}
+
+    def restore_ema(self, checkpoint: dict) -> None:
+        """Resume the EMA from a checkpoint (one written without it leaves the EMA at the restored weights)."""
+        if self.ema is not None:
+            self.ema.module.load_state_dict(checkpoint.get("ema", self.model.state_dict()))
+            self.ema_steps = checkpoint.get("ema_steps", 0)
 
     def epoch_inputs(self, stage: Stage, epoch: int) -> tuple[nn.Module, Batches, Prep, Amp]:
         """(model, batches, prep, amp) of a (1-based) epoch: the head on cached features, or the network on images."""
@@ -197,13 +274,14 @@ class Learner:
         return DistributedDataParallel(self.model, device_ids=device_ids)
 
     def predict(self, split: str, frozen_features: bool = False, whole: bool = False) -> Predictions:
-        """Predictions of the current weights on a split (through cached features when they are valid)."""
+        """Predictions of the `evaluated` weights on a split (through cached features when they are valid)."""
         if frozen_features and split == "val":
             x, y = self.features.val()
             batches = TensorBatches(x, y, 1024, False)
-            return evaluate_batches(self.head, batches, self.criterion, self.to_device, self.device)
+            head = self.head if self.ema is None else head_of(self.ema.module, self.spec)
+            return evaluate_batches(head, batches, self.criterion, self.to_device, self.device)
         loader = self.loader(split, shuffle=False, whole=whole)
-        return evaluate_batches(self.model, loader, self.criterion, self.prep, self.device, amp=self.amp_eval)
+        return evaluate_batches(self.evaluated, loader, self.criterion, self.prep, self.device, amp=self.amp_eval)
 
     def validate(self, stage: Stage, epoch: int) -> tuple[float, float] | None:
         """Val loss and accuracy (over all ranks) after an epoch; None without val images. Raises NonFiniteLoss."""
