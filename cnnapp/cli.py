@@ -150,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--out", metavar="DIR", help="output folder (default: <workspace>/exports/<run_id>-<format>)")
     e.add_argument(
+        "--int8",
+        action="store_true",
+        help="with --format onnx: also model.int8.onnx (onnxruntime static quantisation) and a README.md card with "
+        "its size and top-1 agreement with fp32 on the run's validation images",
+    )
+    e.add_argument(
         "--push-to-hub", metavar="USER/REPO", help="upload the model folder to this Hugging Face Hub repository"
     )
     e.add_argument(
@@ -299,7 +305,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise CnnappError("--push-to-hub uploads the model folder: use it with --format safetensors")
         check_push(args.push_to_hub, args.token)
     hardware.configure_threads()
-    path = export_run(args.run, args.format, args.out)
+    path = export_run(args.run, args.format, args.out, args.int8)
     print(path)
     if args.push_to_hub:
         print(push_to_hub(path, args.push_to_hub, token=args.token, private=args.private))
