@@ -14,7 +14,7 @@ from cnnapp.messages import Message
 from cnnapp.runs import EVENTS, RunDir
 from cnnapp.training.config import TrainConfig, resolve
 from cnnapp.training.engine import TensorBatches, make_optimizer, train_one_epoch
-from cnnapp.training.learner import Mixing
+from cnnapp.training.regularisers import Mixing
 from cnnapp.training.train import train
 
 CPU = torch.device("cpu")
@@ -121,3 +121,50 @@ def test_a_frozen_stage_mixes_through_the_images_and_says_so(small_dataset):
     codes = [Message.from_dict(e["log"]).code for e in events if isinstance(e, dict) and "log" in e]
     assert "log.mixing_no_cache" in codes
     assert RunDir(run.path).has_weights()
+
+
+def test_the_course_mixes_two_pictures_as_training_does_and_names_the_mixed_label():
+    from cnnapp.course import mixing
+
+    black, white = np.zeros((32, 32, 3), np.uint8), np.full((32, 32, 3), 255, np.uint8)
+    blend = mixing.mix(black, white, "mixup", 1.0, seed=0)
+    assert 0 < blend.lam < 1 and np.allclose(blend.image, round(255 * (1 - blend.lam)), atol=1)
+    box = mixing.mix(black, white, "cutmix", 1.0, seed=0)
+    assert set(np.unique(box.image)) == {0, 255}  # a box pasted, nothing blended
+    assert (box.image == 255).mean() == pytest.approx(1 - box.lam, abs=1e-6)  # λ: the share of a left
+    assert mixing.Mixed("mixup", black, 0.7).label("tshirt top", "sneaker") == "0.70 tshirt top + 0.30 sneaker"
+    assert mixing.Mixed("mixup", black, 0.25).label("a", "b") == "0.75 b + 0.25 a"
+    state = np.random.get_state()[1].copy()
+    again = mixing.mix(black, white, "mixup", 1.0, seed=0)
+    assert again.lam == blend.lam and np.array_equal(np.random.get_state()[1], state)  # NumPy's generator untouched
+    with pytest.raises(ConfigError, match="unknown mix 'blur'"):
+        mixing.mix(black, white, "blur", 1.0, 0)
+
+
+def test_the_learn_tab_shows_a_mixup_and_a_cutmix_of_two_example_pictures():
+    from matplotlib.figure import Figure
+
+    from cnnapp.ui.learn import mixing
+
+    assert ("tshirt top", "tshirt_top") in mixing.class_names() and len(mixing.class_names()) == 10
+    figure, labels = mixing.mix_view("tshirt_top", "sneaker", 1.0, 3)
+    assert isinstance(figure, Figure) and len(figure.axes) == 4
+    lines = labels.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("- **mixup**: label **") and "**cutmix**" in lines[1]
+    assert all("tshirt top" in line and "sneaker" in line for line in lines), labels
+
+
+def test_the_train_form_passes_the_regularisers_and_leaves_blank_ones_out(small_dataset):
+    from cnnapp.ui import train_tab
+
+    form = {
+        "dataset": {"path": str(small_dataset)},
+        **{"arch": "lenet5", "pretrained": False, "freeze": False, "unfreeze_epochs": 0, "epochs": 1},
+        **{"img_size": 28, "augment": "none", "lr_head": 0.01, "lr_backbone": None, "optimizer": "adam"},
+        **{"scheduler": "none", "batch_size": 8, "seed": 0, "patience": 0},
+    }
+    values = train_tab.settings({**form, "mixup": 0.2, "cutmix": 1.0, "ema_decay": 0.999})
+    assert (values["mixup"], values["cutmix"], values["ema_decay"]) == (0.2, 1.0, 0.999)
+    assert "mixup" not in train_tab.settings({**form, "mixup": None})
+    cfg = resolve(TrainConfig.from_dict(values))
+    assert (cfg.mixup, cfg.cutmix, cfg.ema_decay) == (0.2, 1.0, 0.999)

@@ -23,7 +23,6 @@ from cnnapp.errors import NonFiniteLoss
 from cnnapp.messages import Message, msg
 from cnnapp.models.factory import FeatureTap, create_model, head_of, set_frozen, set_train_mode, split_params
 from cnnapp.models.registry import get_spec
-from cnnapp.runs import cpu_state
 from cnnapp.training.config import TrainConfig
 from cnnapp.training.engine import (
     Batches,
@@ -40,6 +39,7 @@ from cnnapp.training.engine import (
     make_scheduler,
 )
 from cnnapp.training.progress import Progress
+from cnnapp.training.regularisers import Ema, Mixing, soft_target_loss
 
 MAX_FEATURE_VIEWS = 4
 EVAL_BATCH_MAX, EVAL_BATCH_PIXELS = 128, 64
@@ -71,39 +71,11 @@ def decode_splits(dataset: Dataset, size: int) -> dict[str, ImageDataset]:
     return data
 
 
-class Mixing:
-    """timm's `Mixup` (mixup and/or cutmix, one of them per batch, with the config's label smoothing) as
-    `engine.train_one_epoch`'s `mix`: images and class indices in, mixed images and soft targets out.
-
-    timm's Mixup pairs a batch with itself reversed and needs an even batch: an odd batch leaves out its last image,
-    and a batch of one is not mixed (only made a soft target, by timm's `mixup_target`).
-    """
-
-    def __init__(self, cfg: TrainConfig, num_classes: int):
-        from timm.data import Mixup
-
-        self.num_classes, self.smoothing = num_classes, cfg.label_smoothing
-        self.mixup = Mixup(
-            mixup_alpha=cfg.mixup, cutmix_alpha=cfg.cutmix, label_smoothing=cfg.label_smoothing, num_classes=num_classes
-        )
-
-    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        from timm.data.mixup import mixup_target
-
-        if len(x) < 2:
-            return x, mixup_target(y, self.num_classes, 1.0, self.smoothing)
-        if len(x) % 2:
-            x, y = x[:-1], y[:-1]
-        return self.mixup(x, y)
-
-
 class Learner:
     """A config's model, data and loss on its device. `build()` makes them; until then only the config is known.
 
-    `stop` says whether a stop was requested on this process; `frozen_epochs` sizes the feature cache. With mixup or
-    cutmix the training batches are mixed (`Mixing`), also in a frozen stage, which then steps through the images
-    rather than cached features (a feature vector has no patch to cut); with `ema_decay` timm's `ModelEmaV3` follows
-    the weights after each step, and the average is what is validated and kept (`evaluated`).
+    `stop` says whether a stop was requested on this process; `frozen_epochs` sizes the feature cache. Mixed batches
+    (`regularisers.Mixing`) need images, even in a frozen stage; with an `Ema`, its average is `evaluated`.
     """
 
     def __init__(
@@ -121,15 +93,9 @@ class Learner:
         self.spec = get_spec(cfg.arch)
         self.criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
         self.mixing = bool(cfg.mixup or cfg.cutmix)
-        self.mix: Mix | None = None  # set by build(), which knows the classes
-        if self.mixing:
-            from timm.loss import SoftTargetCrossEntropy
-
-            self.train_criterion: nn.Module = SoftTargetCrossEntropy()  # Mixing's soft targets (smoothing included)
-        else:
-            self.train_criterion = self.criterion
-        self.ema: nn.Module | None = None  # timm's ModelEmaV3, set by build() when cfg.ema_decay
-        self.ema_steps = 0
+        self.train_criterion = soft_target_loss() if self.mixing else self.criterion
+        self.mix: Mix | None = None  # set by build(), which knows the classes, as `ema` (when cfg.ema_decay)
+        self.ema: Ema | None = None
         self.augmentation = parse_augment(cfg.augment)  # parsed once; every loader's pipeline is built from it
         self.augmenting = bool(self.augmentation)
         views = min(frozen_epochs, MAX_FEATURE_VIEWS) if self.augmenting else 1
@@ -155,13 +121,8 @@ class Learner:
         model = model.to(self.device)
         self.model = model.to(memory_format=torch.channels_last) if cfg.channels_last else model
         self.head = head_of(self.model, self.spec)
-        if self.mixing:
-            self.mix = Mixing(cfg, len(dataset.classes))
-        if cfg.ema_decay:
-            from timm.utils import ModelEmaV3
-
-            # the warm-up (decay 1 - (1 + step)^-2/3, at most ema_decay) lets a short run's average follow its weights
-            self.ema = ModelEmaV3(self.model, decay=cfg.ema_decay, use_warmup=True)
+        self.mix = Mixing(cfg, len(dataset.classes)) if self.mixing else None
+        self.ema = Ema(self.model, cfg.ema_decay) if cfg.ema_decay else None
         say(msg("run.decoding"))
         self.data = decode_splits(dataset, cfg.img_size)
 
@@ -220,29 +181,11 @@ class Learner:
         """The weights that are validated, kept as the best and saved: the EMA's when on, else the model's."""
         return self.model if self.ema is None else self.ema.module
 
-    def after_step(self) -> None:
-        """After each optimizer step: the EMA follows the model."""
-        if self.ema is not None:
-            self.ema_steps += 1
-            self.ema.update(self.model, step=self.ema_steps)
-
     def load_weights(self, state: dict[str, torch.Tensor]) -> None:
         """Continue from kept weights (the best epoch's): the model's, and the EMA's too."""
         self.model.load_state_dict(state)
         if self.ema is not None:
             self.ema.module.load_state_dict(state)
-
-    def ema_state(self) -> dict:
-        """What a checkpoint needs to resume the EMA (nothing without one)."""
-        if self.ema is None:
-            return {}
-        return {"ema": cpu_state(self.ema.module), "ema_steps": self.ema_steps}
-
-    def restore_ema(self, checkpoint: dict) -> None:
-        """Resume the EMA from a checkpoint (one written without it leaves the EMA at the restored weights)."""
-        if self.ema is not None:
-            self.ema.module.load_state_dict(checkpoint.get("ema", self.model.state_dict()))
-            self.ema_steps = checkpoint.get("ema_steps", 0)
 
     def epoch_inputs(self, stage: Stage, epoch: int) -> tuple[nn.Module, Batches, Prep, Amp]:
         """(model, batches, prep, amp) of a (1-based) epoch: the head on cached features, or the network on images."""

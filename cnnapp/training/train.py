@@ -155,7 +155,7 @@ class Training:
                     result = train_one_epoch(
                         model, batches, optimizer, learner.train_criterion, prep, learner.device, scheduler=scheduler,
                         amp=amp, on_batch=on_batch, should_stop=learner.should_stop, divergence=self.divergence,
-                        mix=learner.mix, after_step=learner.after_step,
+                        mix=learner.mix, after_step=learner.ema.step if learner.ema else None,
                     )  # fmt: skip
             except StopTraining:
                 self.save_checkpoint(index, epoch, optimizer, scheduler)
@@ -190,13 +190,14 @@ class Training:
         """Everything needed to resume: weights, optimizer and scheduler state, position, best so far."""
         if self.main:
             state = self.record.checkpoint(self.learner.model, optimizer, scheduler, stage_index, epoch_in_stage)
-            self.run.save_checkpoint(state | self.learner.ema_state())
+            self.run.save_checkpoint(state | (self.learner.ema.state() if self.learner.ema else {}))
 
     def load_checkpoint(self) -> dict:
         """Restore the weights, the best so far and the epoch times from the checkpoint; return it."""
         state = self.run.load_checkpoint()
         self.learner.model.load_state_dict(state["model"])
-        self.learner.restore_ema(state)
+        if self.learner.ema is not None:
+            self.learner.ema.restore(state)
         self.record.restore(state, self.run.load_state() if self.run.has_weights() else None)
         return state
 

@@ -8,10 +8,12 @@ package (the dynamo exporter also needs `onnxscript`), it is fast, and it handle
 adaptive pooling with a non-divisible output (AlexNet below 224 px, LeNet-5 at other than 28 px) is rewritten as the
 identical fixed averaging (two small matrix products).
 
-With `int8`, `model.int8.onnx` next to it: onnxruntime's static quantisation in the QDQ format (int8 weights per
-channel, uint8 activations), calibrated on a few of the run's training images; dynamic quantisation leaves a CNN's
-convolutions' activations in float and gains little. Its top-1 agreement with the fp32 file on the run's validation
-images and both sizes are measured and written to the folder's `README.md` (`card.onnx_card`) and `int8.json`.
+With `int8`, `model.int8.onnx` next to it: onnxruntime's static quantisation in the QDQ format, int8 weights per
+channel and symmetric int8 activations, calibrated on a few of the run's training images; the final softmax stays
+float. Measured on EfficientNet-Lite0 (64 px, the example's validation images), top-1 agreement with fp32: uint8
+activations 14% (tf "same" padding and ReLU6 break with a zero point), symmetric int8 94-95%, dynamic quantisation 72%.
+Its agreement with the fp32 file on the run's validation images and both sizes are measured and written to the
+folder's `README.md` (`card.onnx_card`) and `int8.json`.
 
 This module is named after the format; `import onnx` in it is absolute, so it is the third-party package.
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -205,7 +208,9 @@ def quantize_int8(rm: RunModel, fp32: Path, target: Path) -> dict:
     """Quantise `fp32` to int8 (static QDQ, calibrated on a few training images) into `target`, with its metadata;
     return what the card states: both sizes, and the top-1 agreement on the validation images (and how many)."""
     import onnx
+    import onnxruntime as ort
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
 
     train = _split(rm, "train")
     step = max(1, len(train) // CALIBRATION_IMAGES)
@@ -220,11 +225,14 @@ def quantize_int8(rm: RunModel, fp32: Path, target: Path) -> dict:
         def get_next(self) -> dict | None:
             return next(self.batches, None)
 
-    with atomic_write(target) as tmp, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # onnxruntime suggests its pre-processing step
+    softmax = [node.name for node in onnx.load(str(fp32)).graph.node if node.op_type == "Softmax"]
+    ort.set_default_logger_severity(3)  # its notes on the initializers an optimisation drops are noise here
+    with atomic_write(target) as tmp, tempfile.TemporaryDirectory() as work:
+        prepared = Path(work) / "prepared.onnx"
+        quant_pre_process(str(fp32), str(prepared))  # shape inference and graph optimisation, as onnxruntime advises
         quantize_static(
-            str(fp32), str(tmp), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+            str(prepared), str(tmp), Reader(), quant_format=QuantFormat.QDQ, per_channel=True, nodes_to_exclude=softmax,
+            activation_type=QuantType.QInt8, weight_type=QuantType.QInt8, extra_options={"ActivationSymmetric": True},
         )  # fmt: skip
         proto = onnx.load(str(tmp))
         onnx.helper.set_model_props(proto, onnx_metadata(rm) | {"quantization": "int8 (static, QDQ)"})
