@@ -36,6 +36,11 @@ HELP = {
     "momentum": "momentum (sgd, rmsprop)",
     "scheduler": f"learning-rate schedule, one of {', '.join(SCHEDULERS)}",
     "label_smoothing": "label smoothing for the cross-entropy loss",
+    "mixup": "mixup alpha (timm's Mixup): blend pairs of training images and their labels (0: off; e.g. 0.2)",
+    "cutmix": "cutmix alpha (timm's Mixup): paste a patch of one training image into another, labels by area "
+    "(0: off; e.g. 1.0)",
+    "ema_decay": "keep an exponential moving average of the weights (timm's ModelEmaV3), validated and saved "
+    "instead of the raw weights (0: off; e.g. 0.999)",
     "batch_size": "images per batch",
     "img_size": f"square input size in pixels (default: the architecture's, at most {PRETRAINED_IMG_SIZE} with "
     f"ImageNet weights, {SMALL_IMG_SIZE} from scratch: quick on a CPU)",
@@ -153,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="onnx: model.onnx (softmax probabilities, dynamic batch); safetensors: model folder (default)",
     )
     e.add_argument("--out", metavar="DIR", help="output folder (default: <workspace>/exports/<run_id>-<format>)")
+    e.add_argument(
+        "--int8",
+        action="store_true",
+        help="with --format onnx: also model.int8.onnx (onnxruntime static quantisation) and a README.md card with "
+        "its size and top-1 agreement with fp32 on the run's validation images",
+    )
     e.add_argument(
         "--push-to-hub", metavar="USER/REPO", help="upload the model folder to this Hugging Face Hub repository"
     )
@@ -311,7 +322,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise CnnappError("--push-to-hub uploads the model folder: use it with --format safetensors")
         check_push(args.push_to_hub, args.token)
     hardware.configure_threads()
-    path = export_run(args.run, args.format, args.out)
+    path = export_run(args.run, args.format, args.out, args.int8)
     print(path)
     if args.push_to_hub:
         print(push_to_hub(path, args.push_to_hub, token=args.token, private=args.private))

@@ -40,6 +40,8 @@ ENGLISH: dict[str, str] = {
     "log.model": "{arch}: {classes} classes, {details}",
     "log.balance": "unbalanced classes ({ratio:.1f}:1): balanced with {balance} (--balance {asked})",
     "log.no_val_patience": "warning: no validation images, so no early stopping (patience needs val accuracy)",
+    "log.mixing_no_cache": "mixup/cutmix: the frozen stage trains through the images, not on cached backbone "
+    "features (a feature vector has no patch to cut; each batch is mixed anew)",
     "log.stage": "stage '{stage}': {trainable:,} trainable parameters, {epochs} epoch(s)",
     "log.epoch": "epoch {epoch}/{epochs} [{stage}] train loss {loss:.4f} acc {acc:.1%}{val} | {seconds:.1f}s{best}",
     "log.epoch_val": " | val loss {loss:.4f} acc {acc:.1%}",

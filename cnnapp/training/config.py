@@ -58,6 +58,9 @@ class TrainConfig:
     momentum: float = 0.9
     scheduler: str = "onecycle"
     label_smoothing: float = 0.0
+    mixup: float = 0.0
+    cutmix: float = 0.0
+    ema_decay: float = 0.0
     batch_size: int = 32
     img_size: int | None = None
     augment: str = "none"
@@ -177,6 +180,12 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         (cfg.weight_decay >= 0, f"weight_decay must be 0 or more, got {cfg.weight_decay}"),
         (0 <= cfg.momentum < 1, f"momentum must be in [0, 1), got {cfg.momentum}"),
         (0 <= cfg.label_smoothing < 1, f"label_smoothing must be in [0, 1), got {cfg.label_smoothing}"),
+        (math.isfinite(cfg.mixup) and cfg.mixup >= 0, f"mixup must be 0 (off) or a positive alpha, got {cfg.mixup}"),
+        (
+            math.isfinite(cfg.cutmix) and cfg.cutmix >= 0,
+            f"cutmix must be 0 (off) or a positive alpha, got {cfg.cutmix}",
+        ),
+        (0 <= cfg.ema_decay < 1, f"ema_decay must be 0 (off) or in (0, 1), e.g. 0.999, got {cfg.ema_decay}"),
         (cfg.batch_size >= 1, f"batch_size must be at least 1, got {cfg.batch_size}"),
         (0 <= cfg.val_split < 1, f"val_split must be in [0, 1), got {cfg.val_split}"),
         (cfg.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),

@@ -77,6 +77,7 @@ class Divergence:
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
 Prep = Callable[[torch.Tensor], torch.Tensor]
 Features = tuple[torch.Tensor, torch.Tensor]
+Mix = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 
 def make_optimizer(name: str, groups: list[dict], weight_decay: float, momentum: float) -> torch.optim.Optimizer:
@@ -122,8 +123,14 @@ def train_one_epoch(
     on_batch: OnBatch | None = None,
     should_stop: ShouldStop | None = None,
     divergence: Divergence | None = None,
+    mix: Mix | None = None,
+    after_step: Callable[[], None] | None = None,
 ) -> EpochResult:
-    """One pass of gradient steps, each batch's loss shown to `divergence`. Raises StopTraining or NonFiniteLoss."""
+    """One pass of gradient steps, each batch's loss shown to `divergence`. Raises StopTraining or NonFiniteLoss.
+
+    `mix` turns a batch's images and class indices into mixed images and soft targets (mixup, cutmix: `criterion`
+    then takes soft targets; accuracy counts the dominant class); `after_step` runs after each step (the EMA).
+    """
     start = time.perf_counter()
     total_loss = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.long)
@@ -134,6 +141,8 @@ def train_one_epoch(
             raise StopTraining
         x = prep(images)
         y = targets.to(device, non_blocking=True)
+        if mix is not None:
+            x, y = mix(x, y)
         with amp():
             logits = model(x)
         loss = criterion(logits.float(), y)
@@ -147,9 +156,12 @@ def train_one_epoch(
         optimizer.step()
         if scheduler is not None:
             scheduler.step()
-        total_loss += loss.detach() * y.numel()
-        correct += (logits.detach().argmax(1) == y).sum()
-        seen += y.numel()
+        if after_step is not None:
+            after_step()
+        n, label = len(y), y.argmax(1) if y.ndim == 2 else y
+        total_loss += loss.detach() * n
+        correct += (logits.detach().argmax(1) == label).sum()
+        seen += n
         if on_batch is not None:
             on_batch(i + 1, n_batches, float(total_loss) / seen)
     seen = max(seen, 1)

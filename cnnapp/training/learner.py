@@ -40,6 +40,7 @@ from cnnapp.training.engine import (
 )
 from cnnapp.training.metrics import balanced_accuracy, confusion_matrix, macro_f1
 from cnnapp.training.progress import Progress
+from cnnapp.training.regularisers import Ema, Mixing, soft_target_loss
 
 MAX_FEATURE_VIEWS = 4
 EVAL_BATCH_MAX, EVAL_BATCH_PIXELS = 128, 64
@@ -82,7 +83,11 @@ def balance_mode(balance: str, ratio: float, distributed: bool = False) -> str:
 class Learner:
     """A config's model, data and loss on its device. `build()` makes them; until then only the config is known.
 
-    `stop` says whether a stop was requested on this process; `frozen_epochs` sizes the feature cache.
+    `stop` says whether a stop was requested on this process; `frozen_epochs` sizes the feature cache. Mixed batches
+    (`regularisers.Mixing`) need images, even in a frozen stage; with an `Ema`, its average is `evaluated`.
+    It is longer than 200 lines: it is the one owner of what a step needs (model, data, loss, balance, mixing, the
+    average, devices); split, each part would pass the others around. Their logic lives in `engine`,
+    `regularisers`, `metrics`.
     """
 
     def __init__(
@@ -99,10 +104,15 @@ class Learner:
         self.stop = stop
         self.spec = get_spec(cfg.arch)
         self.criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)  # evaluation: every image alike
-        self.train_criterion = self.criterion  # the gradient steps' loss: class-weighted by build() for "weights"
+        self.mixing = bool(cfg.mixup or cfg.cutmix)
+        # the gradient steps' loss: soft targets when mixing; class-weighted by build() for "weights" (torch's
+        # cross-entropy takes class weights with soft targets too)
+        self.train_criterion = soft_target_loss() if self.mixing else self.criterion
         self.balance = "none"  # what build() made of cfg.balance: none, sampler or weights
         self.num_classes = 0  # set by build()
         self.val_scores: dict[str, float] = {}  # the last validate()'s balanced accuracy and macro-F1
+        self.mix: Mixing | None = None  # set by build(), which knows the classes, as `ema` (when cfg.ema_decay)
+        self.ema: Ema | None = None
         self.augmentation = parse_augment(cfg.augment)  # parsed once; every loader's pipeline is built from it
         self.augmenting = bool(self.augmentation)
         views = min(frozen_epochs, MAX_FEATURE_VIEWS) if self.augmenting else 1
@@ -128,6 +138,8 @@ class Learner:
         model = model.to(self.device)
         self.model = model.to(memory_format=torch.channels_last) if cfg.channels_last else model
         self.head = head_of(self.model, self.spec)
+        self.mix = Mixing(cfg, len(dataset.classes)) if self.mixing else None
+        self.ema = Ema(self.model, cfg.ema_decay) if cfg.ema_decay else None
         say(msg("run.decoding"))
         self.data = decode_splits(dataset, cfg.img_size)
         self.num_classes = len(dataset.classes)
@@ -186,7 +198,18 @@ class Learner:
 
     def uses_features(self, stage: Stage) -> bool:
         """Whether `stage` trains the head on cached backbone features."""
-        return stage.frozen and self.cfg.feature_cache and not self.ctx.enabled
+        return stage.frozen and self.cfg.feature_cache and not self.ctx.enabled and not self.mixing
+
+    @property
+    def evaluated(self) -> nn.Module:
+        """The weights that are validated, kept as the best and saved: the EMA's when on, else the model's."""
+        return self.model if self.ema is None else self.ema.module
+
+    def load_weights(self, state: dict[str, torch.Tensor]) -> None:
+        """Continue from kept weights (the best epoch's): the model's, and the EMA's too."""
+        self.model.load_state_dict(state)
+        if self.ema is not None:
+            self.ema.module.load_state_dict(state)
 
     def epoch_inputs(self, stage: Stage, epoch: int) -> tuple[nn.Module, Batches, Prep, Amp]:
         """(model, batches, prep, amp) of a (1-based) epoch: the head on cached features, or the network on images."""
@@ -222,13 +245,14 @@ class Learner:
         return DistributedDataParallel(self.model, device_ids=device_ids)
 
     def predict(self, split: str, frozen_features: bool = False, whole: bool = False) -> Predictions:
-        """Predictions of the current weights on a split (through cached features when they are valid)."""
+        """Predictions of the `evaluated` weights on a split (through cached features when they are valid)."""
         if frozen_features and split == "val":
             x, y = self.features.val()
             batches = TensorBatches(x, y, 1024, False)
-            return evaluate_batches(self.head, batches, self.criterion, self.to_device, self.device)
+            head = self.head if self.ema is None else head_of(self.ema.module, self.spec)
+            return evaluate_batches(head, batches, self.criterion, self.to_device, self.device)
         loader = self.loader(split, shuffle=False, whole=whole)
-        return evaluate_batches(self.model, loader, self.criterion, self.prep, self.device, amp=self.amp_eval)
+        return evaluate_batches(self.evaluated, loader, self.criterion, self.prep, self.device, amp=self.amp_eval)
 
     def validate(self, stage: Stage, epoch: int) -> tuple[float, float] | None:
         """Val loss and accuracy (over all ranks) after an epoch; None without val images. Raises NonFiniteLoss."""

@@ -114,6 +114,7 @@ def arch_choices() -> gr.Dropdown:
 
 AS_GIVEN = ("arch", "epochs", "img_size", "lr_head", "optimizer", "scheduler", "batch_size", "seed", "patience")
 AS_GIVEN += ("balance",)
+REGULARISERS = ("mixup", "cutmix", "ema_decay")  # timm's, under More settings: 0 is off
 
 
 def settings(form: dict[str, Any]) -> dict[str, Any]:
@@ -122,7 +123,7 @@ def settings(form: dict[str, Any]) -> dict[str, Any]:
     if not dataset:
         raise DataError(say("train.no_dataset"))
     frozen = bool(form["freeze"] and form["pretrained"])
-    values = {name: form.get(name) for name in AS_GIVEN}
+    values = {name: form.get(name) for name in AS_GIVEN + REGULARISERS}
     values.update(
         data=dataset["path"],
         pretrained=form["pretrained"],
@@ -221,6 +222,16 @@ def build(ctx: UIContext) -> None:
                 with gr.Row():
                     form["batch_size"] = gr.Slider(4, 256, value=given.batch_size, step=4, label=T("train.batch_size"))
                     form["seed"] = gr.Number(value=given.seed, precision=0, label=T("train.seed"), min_width=100)
+                with gr.Row():
+                    for name in REGULARISERS:
+                        form[name] = gr.Number(
+                            value=getattr(given, name),
+                            minimum=0,
+                            label=T(f"train.{name}"),
+                            info=T(f"train.{name}_info"),
+                            min_width=120,
+                            elem_id=f"train-{name.replace('_', '-')}",
+                        )
         with gr.Column(scale=3, min_width=300):
             form["name"] = gr.Textbox(
                 label=T("train.name"), placeholder=T("train.name_hint"), max_length=80, elem_id="run-name"

@@ -38,6 +38,10 @@ ES = {
         "aviso: no hay imágenes de validación, así que no hay parada temprana (la paciencia necesita la exactitud "
         "de validación)"
     ),
+    "engine.log.mixing_no_cache": (
+        "mixup/cutmix: la etapa congelada entrena pasando por las imágenes, no sobre las características guardadas "
+        "del backbone (un vector de características no tiene parche que recortar; cada lote se mezcla de nuevo)"
+    ),
     "engine.log.stage": "etapa '{stage}': {trainable:,} parámetros entrenables, {epochs} época(s)",
     "engine.log.epoch": (
         "época {epoch}/{epochs} [{stage}] pérdida de entrenamiento {loss:.4f} exactitud {acc:.1%}{val} | "

@@ -65,6 +65,13 @@ EN = {
     "train.lr_times": "the head's rate × {ratio}",
     "train.lr_tenth": "the head's rate ÷ 10, the usual choice for fine-tuning",
     "train.lr_backbone_gets": " The backbone gets {lr}: {rule}.",
+    # timm's regularisers (More settings)
+    "train.mixup": "Mixup α",
+    "train.mixup_info": "0: off; blends pairs of training images and their labels (e.g. 0.2)",
+    "train.cutmix": "Cutmix α",
+    "train.cutmix_info": "0: off; pastes a box of one training image into another, labels by area (e.g. 1.0)",
+    "train.ema_decay": "EMA of the weights (decay)",
+    "train.ema_decay_info": "0: off; validates and saves a moving average of the weights, often steadier (e.g. 0.999)",
 }
 ES = {
     "train.title": "2 · Entrenar",
@@ -134,4 +141,15 @@ ES = {
     "train.lr_times": "la tasa de la cabeza × {ratio}",
     "train.lr_tenth": "la tasa de la cabeza ÷ 10, lo habitual en el ajuste fino",
     "train.lr_backbone_gets": " La red base recibe {lr}: {rule}.",
+    # regularizadores de timm (Más ajustes)
+    "train.mixup": "Mixup α",
+    "train.mixup_info": "0: desactivado; funde pares de imágenes de entrenamiento y sus etiquetas (p. ej. 0.2)",
+    "train.cutmix": "Cutmix α",
+    "train.cutmix_info": (
+        "0: desactivado; pega un recuadro de una imagen de entrenamiento en otra, etiquetas según el área (p. ej. 1.0)"
+    ),
+    "train.ema_decay": "Media móvil (EMA) de los pesos (decaimiento)",
+    "train.ema_decay_info": (
+        "0: desactivada; valida y guarda una media móvil de los pesos, a menudo más estable (p. ej. 0.999)"
+    ),
 }
