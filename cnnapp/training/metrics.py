@@ -47,3 +47,18 @@ def classification_report(targets: Sequence[int], preds: Sequence[int], classes:
         "per_class": rows,
         "confusion_matrix": cm.tolist(),
     }
+
+
+def balanced_accuracy(confusion: np.ndarray) -> float:
+    """The mean recall over the classes that have images (as scikit-learn's): accuracy that a big class cannot
+    carry alone."""
+    cm = np.asarray(confusion, dtype=float)
+    actual = cm.sum(axis=1)
+    present = actual > 0
+    return float(np.mean(np.diag(cm)[present] / actual[present])) if present.any() else 0.0
+
+
+def macro_f1(confusion: np.ndarray) -> float:
+    """The mean F1 over all classes (0 for a class never predicted nor present)."""
+    cm = np.asarray(confusion)
+    return float(np.mean([r["f1"] for r in per_class(cm, [""] * len(cm))])) if len(cm) else 0.0
