@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 SUSPECT_COLUMNS = ["path", "split", "label", "predicted", "confidence", "loss"]
 ACTIONS = ("keep", "relabel", "remove")
+DONE = {"relabel": "relabelled", "remove": "removed"}
 MANIFEST = ".cleaning.json"  # suffix of the manifest beside a cleaned dataset's folder
 
 
@@ -154,7 +155,7 @@ def apply_file(run: RunDir | str | Path, edits_csv: str | Path) -> str:
     run = as_run(run)
     out = apply_edits(run, read_edits(edits_csv))
     manifest = json.loads(out.with_name(out.name + MANIFEST).read_text())
-    done = ", ".join(f"{n} {action}d" for action, n in manifest["counts"].items()) or "no change"
+    done = ", ".join(f"{n} {DONE[action]}" for action, n in manifest["counts"].items()) or "no change"
     return (
         f"{out}\n{done}; manifest: {out.name + MANIFEST}\n"
         f"train again with the same settings: python -m cnnapp train --config {run.file('config.json')} --data {out}"
