@@ -17,6 +17,7 @@ from cnnapp.runs import INGEST, RunDir
 from cnnapp.training import cleaner
 from cnnapp.training.config import TrainConfig
 from cnnapp.training.train import train
+from tests.conftest import trained_demo_run
 
 CLASSES = ("trouser", "bag", "sneaker", "pullover")
 FLIPPED = 0.15  # of the training trousers, labelled bag
@@ -130,3 +131,40 @@ def test_the_cleaner_finds_flipped_labels_and_retraining_on_the_cleaned_data_sco
     before, after = run.report()["val_accuracy"], again.report()["val_accuracy"]
     print(f"flipped {len(flipped)}, recall@{len(suspects)} {recall:.3f}, val accuracy {before:.4f} → {after:.4f}")
     assert after >= before
+
+
+@pytest.mark.slow
+def test_the_evaluate_tab_lists_suspects_applies_choices_and_trains_again(tmp_path, monkeypatch):
+    from cnnapp.jobs.worker import JobManager
+    from cnnapp.ui import evaluate_tab
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("CNNAPP_HOME", str(home))
+    run = trained_demo_run(home)
+    suspects, pairs, found, edits = evaluate_tab.find_suspects(home, run.id)
+    rows = suspects["rows"]
+    assert len(rows) == evaluate_tab.SUSPECTS and rows[0]["loss"] >= rows[-1]["loss"] and edits == {}
+    assert all(Path(r["image"]).is_file() for r in rows) and found.startswith(f"{len(rows)} suspects")
+    given, predicted = pairs.choices[1][1].split("\t")  # the most confused pair
+    picked = evaluate_tab.shown(suspects, pairs.choices[1][1])
+    assert picked and all((r["label"], r["predicted"]) == (given, predicted) for r in picked)
+    assert len(evaluate_tab.shown(suspects, "")) == evaluate_tab.GRID
+
+    first, second = rows[0], rows[1]
+    edits = evaluate_tab.choose(edits, first["path"], "relabel", first["predicted"])
+    edits = evaluate_tab.choose(edits, second["path"], "remove", first["predicted"])
+    assert evaluate_tab.choose(edits, second["path"], "keep", None) == {first["path"]: edits[first["path"]]}
+    cleaned, done, again = evaluate_tab.apply_choices(home, suspects, edits)
+    assert Path(cleaned).is_dir() and again.visible and "relabel as: 1" in done and "remove: 1" in done
+    total = sum(1 for p in Path(cleaned).rglob("*") if p.is_file())
+    assert total == 400 - 1
+
+    jobs = JobManager(home, threads=1)
+    try:
+        new_id, watched, _ = evaluate_tab.train_again(jobs, suspects, cleaned)
+        assert watched == new_id != run.id
+        new = RunDir.of(new_id, home)
+        assert new.config() == {**run.config(), "data": cleaned}
+        assert jobs.wait(new_id, 300)["state"] == "completed"
+    finally:
+        jobs.shutdown()
