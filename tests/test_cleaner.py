@@ -151,9 +151,9 @@ def test_the_evaluate_tab_lists_suspects_applies_choices_and_trains_again(tmp_pa
     assert len(evaluate_tab.shown(suspects, "")) == evaluate_tab.GRID
 
     first, second = rows[0], rows[1]
-    edits = evaluate_tab.choose(edits, first["path"], "relabel", first["predicted"])
-    edits = evaluate_tab.choose(edits, second["path"], "remove", first["predicted"])
-    assert evaluate_tab.choose(edits, second["path"], "keep", None) == {first["path"]: edits[first["path"]]}
+    edits = evaluate_tab.choose(first["path"], edits, "relabel", first["predicted"])
+    edits = evaluate_tab.choose(second["path"], edits, "remove", first["predicted"])
+    assert evaluate_tab.choose(second["path"], edits, "keep", None) == {first["path"]: edits[first["path"]]}
     cleaned, done, again = evaluate_tab.apply_choices(home, suspects, edits)
     assert Path(cleaned).is_dir() and again.visible and "relabel as: 1" in done and "remove: 1" in done
     total = sum(1 for p in Path(cleaned).rglob("*") if p.is_file())
@@ -168,3 +168,42 @@ def test_the_evaluate_tab_lists_suspects_applies_choices_and_trains_again(tmp_pa
         assert jobs.wait(new_id, 300)["state"] == "completed"
     finally:
         jobs.shutdown()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_cleaner_grid_in_a_browser_removes_an_image_and_offers_to_train_again(workspace):
+    playwright = pytest.importorskip("playwright.sync_api")
+    from test_browser import ARGS, CHROMIUM, open_tab
+
+    from cnnapp.jobs.worker import JobManager
+    from cnnapp.ui import build_app, launch_options
+
+    run = trained_demo_run(workspace)
+    jobs = JobManager(workspace, threads=1)
+    demo = build_app(workspace, jobs)
+    demo.launch(prevent_thread_lock=True, **launch_options(quiet=True))
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(demo.local_url)
+        open_tab(page, "Evaluate")
+        page.locator("#evaluate-summary").get_by_text(run.id).wait_for(timeout=60_000)
+        page.locator("#evaluate-cleaner").get_by_text("Fix the labels").first.click()
+        page.locator("#cleaner-find").click()
+        page.get_by_text("suspects, highest loss first").wait_for(timeout=120_000)
+        cards = page.locator("#evaluate-cleaner").get_by_role("radio", name="remove")
+        cards.first.wait_for(timeout=30_000)
+        assert cards.count() == 24
+        cards.first.check()
+        page.wait_for_timeout(1500)  # the choice reaches the server
+        page.locator("#cleaner-apply").click()
+        page.get_by_text("Cleaned dataset written").wait_for(timeout=60_000)
+        assert page.locator("#cleaner-train-again").is_visible() and errors == []
+        chromium.close()
+    demo.close()
+    jobs.shutdown(timeout=5)
+    (cleaned,) = (workspace / "datasets").glob("*-cleaned-1")
+    assert sum(1 for f in cleaned.rglob("*") if f.is_file()) == 400 - 1

@@ -194,7 +194,7 @@ def shown(suspects: dict | None, pair: str | None) -> list[dict]:
     return rows[:GRID]
 
 
-def choose(edits: dict | None, path: str, action: str, new_label: str | None) -> dict:
+def choose(path: str, edits: dict | None, action: str, new_label: str | None) -> dict:
     """The choices with `path`'s: keep (the default) forgets it; relabel needs `new_label`."""
     edits = dict(edits or {})
     edits.pop(path, None)
@@ -276,15 +276,18 @@ def _cleaner(ctx: UIContext, run: gr.Dropdown) -> None:
                             gr.Image(_thumbnail(row["image"]), show_label=False, interactive=False, height=140)
                             caption = {**row, "confidence": pct(row["confidence"])}
                             gr.Markdown(say("evaluate.caption", **caption))
-                            action = gr.Radio(actions, value=edit.get("action", "keep"), show_label=False)
+                            action = gr.Radio(
+                                actions, value=edit.get("action", "keep"), show_label=False, interactive=True
+                            )
                             label = gr.Dropdown(
                                 state["classes"],
                                 value=edit.get("new_label") or row["predicted"],
                                 label=say("evaluate.new_label"),
+                                interactive=True,
                             )
                             gr.on(
                                 [action.change, label.change],
-                                lambda e, a, n, path=row["path"]: choose(e, path, a, n),
+                                partial(choose, row["path"]),
                                 [edits, action, label],
                                 edits,
                                 **PRIVATE,
