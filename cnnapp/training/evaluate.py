@@ -2,7 +2,8 @@
 
 `write_evaluation` writes report.json and val_predictions.csv when training ends; the rest reads the run
 directory (with metrics.csv and ingest.json) for accuracies, per-class metrics, confusion matrix, curves and
-top losses; `recompute_predictions` re-runs the saved weights on the val images to check those files.
+top losses; `recompute_predictions` re-runs the saved weights on the val images to check those files;
+`evaluate_data` writes the same report for new labelled images (optionally with test-time augmentation).
 """
 
 from __future__ import annotations
