@@ -110,16 +110,20 @@ def apply_edits(run: RunDir | str | Path, edits: Sequence[dict], out: str | Path
         raise DataError(f"{out} already exists: choose another folder")
     tmp = out.with_name(f".{out.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    for split, samples in dataset.splits.items():
-        for rel, label in samples:
-            action, new_label = plan.get(rel, ("keep", None))
-            if action == "remove":
-                continue
-            name = _class_path(rel, dataset.classes[label])
-            if action == "relabel":
-                name = Path(f"{dataset.classes[label]}-{name.name}")
-            _link(Path(dataset.root) / rel, _free(tmp / split / (new_label or dataset.classes[label]) / name))
-    os.replace(tmp, out)
+    try:
+        for split, samples in dataset.splits.items():
+            for rel, label in samples:
+                action, new_label = plan.get(rel, ("keep", None))
+                if action == "remove":
+                    continue
+                name = _class_path(rel, dataset.classes[label])
+                if action == "relabel":
+                    name = Path(f"{dataset.classes[label]}-{name.name}")
+                _link(Path(dataset.root) / rel, _free(tmp / split / (new_label or dataset.classes[label]) / name))
+        os.replace(tmp, out)
+    except OSError:  # a disk full or an image gone: no half-written dataset is left
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     manifest = {
         "parent": {"source": dataset.source, "root": dataset.root},
         "run": run.id,
