@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--arch", help="architecture for the ImageNet classifier (with --pretrained)")
     p.add_argument("--pretrained", action="store_true", help="use the ImageNet-pretrained classifier of --arch")
     p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--tta", action="store_true", help="test-time augmentation: average over the flip and four crops")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files, or one folder or .zip to classify whole")
     # a folder or a .zip: a CSV of every image's prediction (cnnapp.serving.folder_predict)
     p.add_argument("--out", metavar="FILE.csv", help="folder or .zip: write the CSV here (default: print it)")
@@ -183,7 +184,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="cifar10: the official cifar-10-python.tar.gz (default: download it through torchvision)",
     )
     d.add_argument("--per-class", type=int, metavar="N", help="at most N images per class in each split (default: all)")
+    _add_evaluate_and_clean(sub)
     return parser
+
+
+def _add_evaluate_and_clean(sub: argparse._SubParsersAction) -> None:
+    """`evaluate` (a run on new labelled data) and `clean` (its suspect labels, and a cleaned copy of its data)."""
+    v = sub.add_parser("evaluate", help="evaluate a run on new labelled images: accuracy, per class, confusion")
+    v.add_argument("--run", required=True, help="run directory or run id")
+    v.add_argument("--data", required=True, help="a folder of <class>/<image> or a .zip of one")
+    v.add_argument("--tta", action="store_true", help="also with test-time augmentation (flip and crops), and the gain")
+    v.add_argument("--out", metavar="DIR", help="where to write report.json (default: <workspace>/evaluations/...)")
+    k = sub.add_parser("clean", help="the images whose label the run doubts most; --apply: a cleaned copy of its data")
+    k.add_argument("--run", required=True, help="run directory or run id")
+    k.add_argument("--out", metavar="FILE.csv", default="suspects.csv", help="suspects table (default: suspects.csv)")
+    k.add_argument("--top", type=int, default=100, metavar="N", help="how many suspects, highest loss first")
+    k.add_argument("--apply", metavar="EDITS.csv", help="columns path, action (keep|relabel|remove), new_label")
 
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
@@ -250,6 +266,7 @@ def cmd_lr_find(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     from cnnapp import hardware
     from cnnapp.limits import check_top_k
+    from cnnapp.serving import tta
     from cnnapp.serving.folder_predict import is_folder_source, predict_folder
     from cnnapp.serving.inference import IMAGENET_PREFIX, load_predictor
 
@@ -264,11 +281,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
         raise CnnappError("--min-confidence chooses what --sort puts in OUT_DIR/unsure/: give --sort OUT_DIR too")
     predictor = load_predictor(IMAGENET_PREFIX + args.arch if args.arch else args.run, allow_paths=True)
     if folder:
-        return predict_folder(predictor, args.images[0], args.out, top_k, args.sort, args.min_confidence, args.quiet)
+        options = (args.out, top_k, args.sort, args.min_confidence, args.quiet, args.tta)
+        return predict_folder(predictor, args.images[0], *options)
     failures = 0
     for image in args.images:
         try:
-            (top,) = predictor.predict([image], top_k=top_k)
+            top = tta.predict(predictor, image, top_k) if args.tta else predictor.predict([image], top_k=top_k)[0]
         except CnnappError as exc:
             print(f"error: {image}: {exc}", file=sys.stderr)
             failures += 1
@@ -377,6 +395,27 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from cnnapp import hardware
+    from cnnapp.training.evaluate import evaluate_data, summary
+
+    hardware.configure_threads()
+    print(summary(evaluate_data(args.run, args.data, tta=args.tta, out=args.out)))
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from cnnapp import hardware
+    from cnnapp.training import cleaner
+
+    hardware.configure_threads()
+    if args.apply:
+        print(cleaner.apply_file(args.run, args.apply))
+    else:
+        print(cleaner.write_suspects(args.run, args.out, args.top))
+    return 0
+
+
 COMMANDS = {
     "train": cmd_train,
     "lr-find": cmd_lr_find,
@@ -387,6 +426,8 @@ COMMANDS = {
     "datasets": cmd_datasets,
     "compare": cmd_compare,
     "explain": cmd_explain,
+    "evaluate": cmd_evaluate,
+    "clean": cmd_clean,
 }
 
 

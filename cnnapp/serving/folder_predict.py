@@ -33,6 +33,7 @@ from cnnapp.errors import ConfigError, DataError
 from cnnapp.files import atomic_write
 from cnnapp.messages import msg
 from cnnapp.serving.inference import MAX_BATCH, Predictor, to_square_array
+from cnnapp.serving.tta import predict_arrays
 
 UNSURE = "unsure"  # the sorted folder of the images predicted below the minimum confidence
 Progress = Callable[[int, int], None]  # (files looked at, files in all)
@@ -152,11 +153,13 @@ def classify_folder(
     min_confidence: float = 0.0,
     progress: bool | Progress = False,
     scratch: Path | None = None,
+    tta: bool = False,
 ) -> FolderResult:
     """Classify every image under `source` (a folder or a .zip), writing the CSV (`columns`, one row per image) to
     `out`, and with `sort_dir` copying each image into its class's folder there (see `Sorter`).
 
-    `progress`: True for a progress bar on stderr, or a callback. Raises DataError when no file is a usable image.
+    `progress`: True for a progress bar on stderr, or a callback; `tta`: with test-time augmentation (`serving.tta`).
+    Raises DataError when no file is a usable image.
     """
     min_confidence = check_min_confidence(min_confidence)
     if sort_dir and Path(source).is_dir() and workspace.is_within(Path(sort_dir), Path(source)):
@@ -174,7 +177,9 @@ def classify_folder(
         def flush() -> None:
             if batch and not result.images:  # the header once there is a row: no images, nothing written
                 writer.writerow(columns(k))
-            for (rel, _), top in zip(batch, predictor.predict([array for _, array in batch], top_k=k)):
+            arrays = [array for _, array in batch]
+            tops = predict_arrays(predictor, arrays, k) if tta else predictor.predict(arrays, top_k=k)
+            for (rel, _), top in zip(batch, tops):
                 top = _rounded(top)
                 writer.writerow([rel, *(value for pair in top for value in pair)])
                 if sort:
@@ -216,6 +221,7 @@ def predict_folder(
     sort_dir: str | None = None,
     min_confidence: float | None = None,
     quiet: bool = False,
+    tta: bool = False,
 ) -> int:
     """`python -m cnnapp predict FOLDER_OR_ZIP`: the CSV to `csv_path` (or stdout), the files skipped and a summary
     on stderr; the exit status (0: every usable image classified, skipped files or not)."""
@@ -227,6 +233,7 @@ def predict_folder(
         sort_dir=Path(sort_dir) if sort_dir else None,
         min_confidence=min_confidence or 0.0,
         progress=not quiet,
+        tta=tta,
     )
     for entry in result.skipped:
         print(f"skipped: {entry['path']}: {entry['reason']}", file=sys.stderr)
