@@ -15,7 +15,7 @@ from dataclasses import fields
 
 from cnnapp import settings
 from cnnapp.errors import CnnappError
-from cnnapp.training.config import OPTIMIZERS, SCHEDULERS, TrainConfig
+from cnnapp.training.config import OPTIMIZERS, RECIPES, SCHEDULERS, TrainConfig
 from cnnapp.training.defaults import BACKBONE_DIVISOR, LR_HEAD, PRETRAINED_IMG_SIZE, SMALL_IMG_SIZE
 
 HELP = {
@@ -49,6 +49,8 @@ HELP = {
     "feature_cache": "with a frozen backbone, compute its features once and train the head on them",
     "weights": "local backbone checkpoint (.safetensors, or .pth read with weights_only)",
     "workers": "DataLoader worker processes (0: load in the training process)",
+    "recipe": f"a named recipe for every option left at its default, one of {', '.join(RECIPES)} "
+    "(speedrun: Fashion-MNIST to 0.93 in minutes on a CPU)",
 }
 
 
