@@ -59,7 +59,7 @@ def _torchvision_builders() -> dict[str, Callable[[int], nn.Module]]:
     }
 
 
-_CNNAPP_BUILDERS: dict[str, Callable[..., nn.Module]] = {"lenet5": LeNet5, "speednet": SpeedNet}
+_OWN_BUILDERS: dict[str, Callable[..., nn.Module]] = {"lenet5": LeNet5, "speednet": SpeedNet}
 
 _COURSE = [
     ("lenet5", "LeNet", 1998, "cnnapp", "LeNet-5: two conv + pool stages and three fully connected layers", 28, 12, 5),
@@ -183,7 +183,7 @@ def build(spec: ModelSpec, num_classes: int) -> nn.Module:
         return timm.create_model(spec.name, pretrained=False, num_classes=num_classes)
     if spec.source == "torchvision":
         return _torchvision_builders()[spec.name](num_classes)
-    return _CNNAPP_BUILDERS[spec.name](num_classes=num_classes)
+    return _OWN_BUILDERS[spec.name](num_classes=num_classes)
 
 
 @functools.cache
