@@ -66,3 +66,17 @@ def test_a_tiny_training_with_the_speedrun_recipe_learns(small_dataset, workspac
     metrics = run.metrics()
     assert len(metrics) == 4
     assert metrics["train_loss"].iloc[-1] < metrics["train_loss"].iloc[0]
+
+
+@pytest.mark.slow
+def test_speedrun_bench_times_cnnapp_and_fastai_in_quick_mode(workspace):
+    from bench import speedrun
+    from bench.harness import Skip
+
+    try:
+        figures = {f.key: f for f in speedrun.speedrun(quick=True)}
+    except Skip as reason:
+        pytest.skip(str(reason))
+    assert set(figures) == {"speedrun_test_acc", "speedrun_total_s", "speedrun_vs_fastai"}
+    assert 0 <= figures["speedrun_test_acc"].value <= 1 and figures["speedrun_total_s"].value > 0
+    assert figures["speedrun_vs_fastai"].detail["fastai s"] > 0
