@@ -43,12 +43,17 @@ def test_cli_and_api_config_take_the_recipe_by_name(small_dataset):
     assert cfg.arch == "speednet"
 
 
-def test_train_form_recipe_fills_the_fields_it_shows():
-    from cnnapp.ui.train_tab import RECIPE_SHOWN, recipe_form
+def test_train_form_recipe_fills_the_fields_it_shows_and_the_form_submits_a_valid_run(small_dataset):
+    from cnnapp.ui.train_tab import RECIPE_FOLLOWING, RECIPE_SHOWN, recipe_form, settings
 
-    values = dict(zip(RECIPE_SHOWN, recipe_form("speedrun")))
+    values = dict(zip(RECIPE_SHOWN + RECIPE_FOLLOWING, recipe_form("speedrun")))
     assert values["arch"] == "speednet" and values["epochs"] == RECIPES["speedrun"]["epochs"]
     assert values["augment"] == RECIPES["speedrun"]["augment"]
+    assert (values["pretrained"], values["freeze"], values["lr_backbone"]) == (False, False, 4e-3)  # from scratch
+    form = {**values, "dataset": {"path": str(small_dataset)}, "recipe": "speedrun", "unfreeze_epochs": 0}
+    form.update(seed=0, patience=0)
+    cfg = resolve(TrainConfig.from_dict(settings(form)))  # as Start submits it after the recipe was picked
+    assert (cfg.arch, cfg.label_smoothing, cfg.lr_backbone) == ("speednet", 0.1, 4e-3)
 
 
 def test_speednet_gives_one_logit_per_class_in_channels_last():

@@ -125,13 +125,19 @@ AS_GIVEN = (
     "recipe",
 )
 RECIPE_SHOWN = ("arch", "epochs", "img_size", "augment", "lr_head", "optimizer", "scheduler", "batch_size")
+RECIPE_FOLLOWING = ("pretrained", "freeze", "lr_backbone")  # what the recipe's architecture decides (`defaults`)
 
 
 def recipe_form(name: str) -> tuple:
-    """The form's fields a recipe sets (`RECIPE_SHOWN`), so that the form shows what will run; the options the form
-    does not show (label smoothing, weight decay) come from the recipe when the run's config is resolved."""
+    """The form's fields a recipe sets (`RECIPE_SHOWN`, then `RECIPE_FOLLOWING`), so that the form shows what will
+    run; the options the form does not show (label smoothing, weight decay) come from the recipe when the run's
+    config is resolved."""
     values = RECIPES.get(name, {})
-    return tuple(values[field] if field in values else gr.skip() for field in RECIPE_SHOWN)
+    shown = tuple(values[field] if field in values else gr.skip() for field in RECIPE_SHOWN)
+    if "arch" not in values:
+        return shown + (gr.skip(),) * len(RECIPE_FOLLOWING)
+    start = defaults(values["arch"], lr_head=values.get("lr_head", FIRST_PAGE.lr_head))
+    return shown + (start.pretrained, start.freeze, _figures(start.lr_backbone))
 
 
 def settings(form: dict[str, Any]) -> dict[str, Any]:
@@ -265,7 +271,8 @@ def build(ctx: UIContext) -> None:
     ctx.arch.input(user_errors(arch_defaults), [ctx.arch, lr_head], following, **PRIVATE)
     pretrained.input(user_errors(on_pretrained), [ctx.arch, pretrained, lr_head], [freeze, lr_backbone], **PRIVATE)
     lr_head.input(user_errors(backbone_rate), [ctx.arch, lr_head, pretrained], lr_backbone, **PRIVATE)
-    form["recipe"].input(user_errors(recipe_form), form["recipe"], [form[f] for f in RECIPE_SHOWN], **PRIVATE)
+    recipe_fields = [form[f] for f in RECIPE_SHOWN + RECIPE_FOLLOWING]
+    form["recipe"].input(user_errors(recipe_form), form["recipe"], recipe_fields, **PRIVATE)
     start_btn.click(
         user_errors(by_name(partial(start, ctx.jobs), names)),
         [*form.values(), ctx.session],
