@@ -15,7 +15,7 @@ from dataclasses import fields
 
 from cnnapp import settings
 from cnnapp.errors import CnnappError
-from cnnapp.training.config import OPTIMIZERS, SCHEDULERS, TrainConfig
+from cnnapp.training.config import OPTIMIZERS, RECIPES, SCHEDULERS, TrainConfig
 from cnnapp.training.defaults import BACKBONE_DIVISOR, LR_HEAD, PRETRAINED_IMG_SIZE, SMALL_IMG_SIZE
 
 HELP = {
@@ -56,6 +56,8 @@ HELP = {
     "workers": "DataLoader worker processes (0: load in the training process)",
     "balance": "unbalanced classes: none, sampler (draw every class equally often), weights (inverse-frequency "
     "class weights in the loss) or auto (weights once the largest class outnumbers the smallest past the warn ratio)",
+    "recipe": f"a named recipe for every option left at its default, one of {', '.join(RECIPES)} "
+    "(speedrun: Fashion-MNIST to 0.93 in minutes on a CPU)",
 }
 
 

@@ -15,7 +15,7 @@ import gradio as gr
 
 from cnnapp.errors import CnnappError, DataError
 from cnnapp.jobs.worker import JobManager
-from cnnapp.training.config import BALANCES, OPTIMIZERS, SCHEDULERS, TrainConfig
+from cnnapp.training.config import BALANCES, OPTIMIZERS, RECIPES, SCHEDULERS, TrainConfig
 from cnnapp.training.defaults import FIRST_PAGE, OFFLINE_ARCH, defaults
 from cnnapp.ui import lr_finder, run_panel
 from cnnapp.ui.common import LATEST, PRIVATE, plain, run_name, user_errors
@@ -112,9 +112,34 @@ def arch_choices() -> gr.Dropdown:
     return gr.Dropdown(choices=names())
 
 
-AS_GIVEN = ("arch", "epochs", "img_size", "lr_head", "optimizer", "scheduler", "batch_size", "seed", "patience")
+AS_GIVEN = (
+    "arch",
+    "epochs",
+    "img_size",
+    "lr_head",
+    "optimizer",
+    "scheduler",
+    "batch_size",
+    "seed",
+    "patience",
+    "recipe",
+)
 AS_GIVEN += ("balance",)
 REGULARISERS = ("mixup", "cutmix", "ema_decay")  # timm's, under More settings: 0 is off
+RECIPE_SHOWN = ("arch", "epochs", "img_size", "augment", "lr_head", "optimizer", "scheduler", "batch_size")
+RECIPE_FOLLOWING = ("pretrained", "freeze", "lr_backbone")  # what the recipe's architecture decides (`defaults`)
+
+
+def recipe_form(name: str) -> tuple:
+    """The form's fields a recipe sets (`RECIPE_SHOWN`, then `RECIPE_FOLLOWING`), so that the form shows what will
+    run; the options the form does not show (label smoothing, weight decay) come from the recipe when the run's
+    config is resolved."""
+    values = RECIPES.get(name, {})
+    shown = tuple(values[field] if field in values else gr.skip() for field in RECIPE_SHOWN)
+    if "arch" not in values:
+        return shown + (gr.skip(),) * len(RECIPE_FOLLOWING)
+    start = defaults(values["arch"], lr_head=values.get("lr_head", FIRST_PAGE.lr_head))
+    return shown + (start.pretrained, start.freeze, _figures(start.lr_backbone))
 
 
 def settings(form: dict[str, Any]) -> dict[str, Any]:
@@ -169,6 +194,9 @@ def build(ctx: UIContext) -> None:
     data_line = gr.Markdown(elem_id="train-data")
     with gr.Row():
         with gr.Column(scale=2, min_width=300):
+            form["recipe"] = gr.Dropdown(
+                list(RECIPES), value=given.recipe, label=T("train.recipe"), info=T("train.recipe_info")
+            )
             form["arch"] = ctx.arch.render()
             card = gr.Markdown()
             with gr.Row():
@@ -258,6 +286,8 @@ def build(ctx: UIContext) -> None:
     ctx.arch.input(user_errors(arch_defaults), [ctx.arch, lr_head], following, **PRIVATE)
     pretrained.input(user_errors(on_pretrained), [ctx.arch, pretrained, lr_head], [freeze, lr_backbone], **PRIVATE)
     lr_head.input(user_errors(backbone_rate), [ctx.arch, lr_head, pretrained], lr_backbone, **PRIVATE)
+    recipe_fields = [form[f] for f in RECIPE_SHOWN + RECIPE_FOLLOWING]
+    form["recipe"].input(user_errors(recipe_form), form["recipe"], recipe_fields, **PRIVATE)
     start_btn.click(
         user_errors(by_name(partial(start, ctx.jobs), names)),
         [*form.values(), ctx.session],
