@@ -13,7 +13,7 @@ from cnnapp.settings import use_offline_env
 
 use_offline_env()  # before gradio or huggingface_hub are imported
 
-from bench import features, fullsize, live, peer, serving, training, userclock  # noqa: E402
+from bench import features, fullsize, live, peer, photos, serving, speedrun, training, userclock  # noqa: E402
 from bench.fixtures import WORKDIR  # noqa: E402
 from bench.harness import Figure, Skip, table, write_json  # noqa: E402
 from cnnapp import hardware  # noqa: E402
@@ -34,6 +34,8 @@ BENCHMARKS = [
     peer.scratch,
     fullsize.lenet5,
     fullsize.frozen_lite0,
+    speedrun.speedrun,
+    photos.photos,
     live.live_updates,
 ]
 

@@ -1,4 +1,5 @@
-"""The HTTP API's logic as plain functions: start, compare, resume and stop trainings, read a status, predict, list.
+"""The HTTP API's logic as plain functions: start, compare, resume and stop trainings, read a status, predict (one
+image or a .zip of them), list.
 
 They take and return plain values and raise `CnnappError` subclasses with a message for the caller;
 `cnnapp.ui.endpoints` wires them to the named endpoints (its `ENDPOINTS`). `session` is the caller's (see
@@ -11,18 +12,19 @@ import contextlib
 import dataclasses
 import json
 import shutil
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from cnnapp import quotas
+from cnnapp import quotas, workspace
 from cnnapp.data.archive import check_zip
 from cnnapp.errors import CnnappError, ConfigError, DataError
 from cnnapp.jobs import sessions
 from cnnapp.jobs.admission import Request
-from cnnapp.jobs.uploads import keep_upload
+from cnnapp.jobs.uploads import discard, keep_upload
 from cnnapp.jobs.worker import JobManager
 from cnnapp.limits import check_top_k, load_json
 from cnnapp.runs import STARTED, stalled, time_left
@@ -32,6 +34,12 @@ from cnnapp.training.config import TrainConfig, resolve
 SERVER_PATH_OPTIONS = ("data", "weights")
 CONFIG_EXAMPLE = '{"arch": "lenet5", "epochs": 2}'
 STATUS_EPOCHS = 20  # epochs of metrics /run_status returns unless asked for all
+DOWNLOADS = (
+    Path(tempfile.gettempdir()) / "cnnapp-downloads"
+)  # files made for a caller to download (the app serves them)
+
+if TYPE_CHECKING:
+    from cnnapp.serving.folder_predict import FolderResult
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -152,6 +160,8 @@ def run_status(
         "epochs": status["epochs"] or saved.get("epochs"),
         **progress,
         "val_accuracy": report.get("val_accuracy"),
+        "val_balanced_accuracy": report.get("val_balanced_accuracy"),
+        "macro_f1": report.get("macro_f1"),
         "metrics": records(metrics if all_epochs else metrics.tail(STATUS_EPOCHS)),
     }
 
@@ -162,11 +172,58 @@ def predict(
     """Top-k label → probability for one image (a path, PIL image or array) with a run id or `imagenet:<arch>`."""
     if image is None:
         raise DataError("no image given: upload a picture to classify")
-    if not model or not str(model).strip():
-        raise ConfigError("no model given: pass a run id or imagenet:<arch>, e.g. imagenet:tf_efficientnet_lite0")
+    _require_model(model)
     k = check_top_k(top_k)
     (top,) = sessions.load_predictor(str(model), root, session).predict([image], top_k=k)
     return dict(top)
+
+
+def _require_model(model: str | None) -> None:
+    if not model or not str(model).strip():
+        raise ConfigError("no model given: pass a run id or imagenet:<arch>, e.g. imagenet:tf_efficientnet_lite0")
+
+
+def predict_batch(
+    archive: str | Path | None,
+    model: str | None,
+    top_k: int | float = 5,
+    root: Path | None = None,
+    session: str | None = None,
+    sort: bool = False,
+    min_confidence: float = 0.0,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Path, Path | None, FolderResult]:
+    """Classify every image of an uploaded `.zip` with a run id or `imagenet:<arch>`: the CSV of predictions, with
+    `sort` a `.zip` of the images in a folder per predicted class (`unsure/` below `min_confidence`), and what was
+    done (the files skipped with their reasons). The archive meets a dataset upload's checks (its listing, the disk
+    budgets) before anything is extracted; the files returned are deleted a while later (`jobs.uploads.GRACE_S`)."""
+    from cnnapp.serving import folder_predict  # imports torch: not on the first page
+
+    if not archive:
+        raise DataError("no archive given: upload a .zip of the images to classify")
+    _require_model(model)
+    k = check_top_k(top_k)
+    min_confidence = folder_predict.check_min_confidence(min_confidence)
+    upload = Path(archive)
+    check_zip(upload)  # by its bytes: "not a .zip archive" only when it is not one
+    quotas.make_room(quotas.expanded_size(upload) * (2 if sort else 1), session, root)  # extracted (and sorted)
+    predictor = sessions.load_predictor(str(model), root, session)
+    DOWNLOADS.mkdir(parents=True, exist_ok=True)
+    out, name = Path(tempfile.mkdtemp(dir=DOWNLOADS)), upload.stem or "images"
+    csv_path, sort_dir, sorted_zip = out / f"{name}-predictions.csv", out / "sorted" if sort else None, None
+    options = {"top_k": k, "sort_dir": sort_dir, "min_confidence": min_confidence, "progress": progress or False}
+    try:
+        result = folder_predict.write_csv(predictor, upload, csv_path, scratch=workspace.datasets_dir(root), **options)
+        if sort_dir:
+            sorted_zip = Path(shutil.make_archive(str(out / f"{name}-sorted"), "zip", sort_dir))
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+    finally:
+        if sort_dir:
+            shutil.rmtree(sort_dir, ignore_errors=True)
+    discard(csv_path, sorted_zip, folder=DOWNLOADS)
+    return csv_path, sorted_zip, result
 
 
 def list_runs(root: Path | None = None, session: str | None = None) -> list[dict[str, Any]]:

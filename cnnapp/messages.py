@@ -38,7 +38,10 @@ ENGLISH: dict[str, str] = {
     # the trainer's usual log lines (cnnapp.training.train, .progress, .record)
     "log.resuming": "resuming from stage {stage}, epoch {epoch}",
     "log.model": "{arch}: {classes} classes, {details}",
+    "log.balance": "unbalanced classes ({ratio:.1f}:1): balanced with {balance} (--balance {asked})",
     "log.no_val_patience": "warning: no validation images, so no early stopping (patience needs val accuracy)",
+    "log.mixing_no_cache": "mixup/cutmix: the frozen stage trains through the images, not on cached backbone "
+    "features (a feature vector has no patch to cut; each batch is mixed anew)",
     "log.stage": "stage '{stage}': {trainable:,} trainable parameters, {epochs} epoch(s)",
     "log.epoch": "epoch {epoch}/{epochs} [{stage}] train loss {loss:.4f} acc {acc:.1%}{val} | {seconds:.1f}s{best}",
     "log.epoch_val": " | val loss {loss:.4f} acc {acc:.1%}",
@@ -74,6 +77,11 @@ ENGLISH: dict[str, str] = {
     ),
     "data.no_valid_images": "no valid images found in {place} ({skipped} file(s) skipped; see the report)",
     "data.one_class": "only one class ({name}) has images: a classifier needs at least two class folders",
+    "data.imbalanced": (
+        "unbalanced classes: '{largest}' has {most} training images, '{smallest}' {fewest} ({ratio:.1f}:1, over "
+        "{limit:g}:1); accuracy flatters the large classes: look at balanced accuracy, and consider the "
+        "balance option (weights or sampler)"
+    ),
     "skip.macos": "macOS resource-fork folder",
     "skip.bookkeeping": "cnnapp bookkeeping file",
     "skip.hidden": "hidden file or folder",
@@ -194,6 +202,10 @@ ENGLISH: dict[str, str] = {
     "option.seed": "seed",
     "option.img_size": "img_size",
     "option.workers": "workers",
+    # classifying a folder or a .zip of images (cnnapp.serving.folder_predict)
+    "folder.no_images": "no image to classify in {name} ({skipped} file(s) skipped, none of them a usable image)",
+    "folder.min_confidence": "min confidence must be between 0 and 1, got {value}",
+    "folder.sort_inside": "the sorted copies cannot go inside the folder being classified ({folder}): pick another",
 }
 
 

@@ -62,6 +62,8 @@ SUMMARY_COLUMNS = [
     "epochs",
     "epoch",
     "best_val_acc",
+    "best_val_balanced_acc",
+    "best_val_macro_f1",
     "test_acc",
     "duration_s",
     "created",
@@ -481,6 +483,9 @@ class RunDir:
             "epochs": (cfg.get("epochs") or 0) + (cfg.get("unfreeze_epochs") or 0) if cfg else None,
             "epoch": status.get("epoch", 0),
             "best_val_acc": None if best is None or pd.isna(best) else float(best),
+            # the best epoch's (training.record.Record.best_scores); runs from before them have none
+            "best_val_balanced_acc": status.get("best_val_balanced_acc"),
+            "best_val_macro_f1": status.get("best_val_macro_f1"),
             "test_acc": report.get("test_accuracy"),
             "duration_s": round(end - started, 1) if started and end else None,
             "created": datetime.fromtimestamp(status["created"]).isoformat(timespec="seconds")

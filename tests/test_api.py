@@ -44,6 +44,7 @@ def test_the_endpoints_are_named(client):
         "/stop_training",
         "/run_status",
         "/predict",
+        "/predict_batch",
         "/list_runs",
     }
 

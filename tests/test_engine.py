@@ -214,3 +214,43 @@ def test_time_left_counts_the_cached_epochs_as_what_they_take(small_dataset, tmp
     assert first_end["eta_s"] < 0.2 * (first_end["t"] - first_start) + 0.1, first_end  # not twice the first epoch
     later = [e for e in batches if e["epoch"] == 2]
     assert later and all(e["eta_s"] < 5 for e in later), later
+
+
+def test_cached_feature_epochs_train_the_head_as_before_on_one_thread_restored_after():
+    """The fast path (one gather per pass, slices, one thread, fused AdamW) gives the head the old path gave it:
+    per-batch gathers of the same shuffled order with torch's default AdamW."""
+    x, y = _toy(200)
+    fast, old = nn.Linear(8, 2), nn.Linear(8, 2)
+    old.load_state_dict(fast.state_dict())
+    start = fast.weight.detach().clone()
+    fast_opt = make_optimizer("adamw", [{"params": fast.parameters(), "lr": 0.05}], 0.01, 0.9)
+    old_opt = torch.optim.AdamW(old.parameters(), lr=0.05, weight_decay=0.01)
+    threads, seen = torch.get_num_threads(), []
+    torch.set_num_threads(2)
+    try:
+        for epoch in range(3):
+            batches = TensorBatches(x, y, 16, True, epoch)
+            train_one_epoch(
+                fast, batches, fast_opt, nn.CrossEntropyLoss(), lambda t: seen.append(torch.get_num_threads()) or t, CPU
+            )
+            assert torch.get_num_threads() == 2
+            order = torch.randperm(len(x), generator=torch.Generator().manual_seed(epoch))
+            gathered = [(x[order[i : i + 16]], y[order[i : i + 16]]) for i in range(0, len(x), 16)]
+            train_one_epoch(old, gathered, old_opt, nn.CrossEntropyLoss(), lambda t: t, CPU)
+        with pytest.raises(StopTraining):  # a pass left by an exception restores the threads too
+            train_one_epoch(
+                fast,
+                TensorBatches(x, y, 16, True),
+                fast_opt,
+                nn.CrossEntropyLoss(),
+                lambda t: t,
+                CPU,
+                should_stop=lambda: True,
+            )
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(threads)
+    assert set(seen) == {1} and len(seen) == 3 * 13
+    for a, b in zip(fast.parameters(), old.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    assert (fast.weight - start).abs().max() > 0.1  # the head did learn

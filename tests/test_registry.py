@@ -25,10 +25,11 @@ PUBLISHED = {
 }
 COURSE = ["lenet5", "alexnet", "vgg16", "vgg19", "googlenet", "resnet18", "resnet50", "resnet152", "densenet121"]
 MODERN = ["tf_efficientnet_lite0", "efficientnet_b0", "mobilenetv3_large_100", "convnext_tiny"]
+CNNAPP_OWN = ["speednet"]
 
 
 def test_registry_names_cover_course_and_modern():
-    assert registry.names() == COURSE + MODERN
+    assert registry.names() == COURSE + MODERN + CNNAPP_OWN
 
 
 @pytest.mark.parametrize("name,expected", PUBLISHED.items())

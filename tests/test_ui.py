@@ -263,6 +263,7 @@ def test_the_app_exposes_only_the_documented_api(workspace):
         "stop_training",
         "run_status",
         "predict",
+        "predict_batch",
         "list_runs",
     }
 

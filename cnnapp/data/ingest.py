@@ -13,6 +13,7 @@ import random
 import shutil
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 SPLIT_NAMES = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db"}
 MIN_IMAGES_PER_CLASS = 5
+# past this ratio of the largest to the smallest class in train, ingestion warns (README "Unbalanced classes")
+IMBALANCE_WARN_RATIO = 3.0
 
 
 @dataclass
@@ -55,6 +58,24 @@ class Dataset:
             out[split] = {name: c.get(i, 0) for i, name in enumerate(self.classes)}
         return out
 
+    def imbalance(self) -> float:
+        """The largest ÷ the smallest class count in train (1.0 when balanced; classes without train images are
+        already left out)."""
+        counts = [n for n in self.counts().get("train", {}).values() if n > 0]
+        return max(counts) / min(counts) if counts else 1.0
+
+    def imbalance_warning(self) -> Message | None:
+        """What to say when the train split is unbalanced past `IMBALANCE_WARN_RATIO`, else None."""
+        ratio = self.imbalance()
+        if ratio <= IMBALANCE_WARN_RATIO:
+            return None
+        train = self.counts()["train"]
+        largest, smallest = max(train, key=train.get), min((c for c in train if train[c]), key=train.get)
+        return msg(
+            "data.imbalanced", ratio=ratio, limit=IMBALANCE_WARN_RATIO, largest=largest, smallest=smallest,
+            most=train[largest], fewest=train[smallest],
+        )  # fmt: skip
+
     def paths(self, split: str) -> list[str]:
         """Absolute image paths of a split."""
         return [os.path.join(self.root, rel) for rel, _ in self.splits[split]]
@@ -77,6 +98,7 @@ class Dataset:
         d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "decoded"}
         d["counts"] = self.counts()
         d["num_images"] = {split: len(s) for split, s in self.splits.items()}
+        d["imbalance"] = round(self.imbalance(), 3)
         return d
 
     def save(self, path: Path) -> None:
@@ -140,28 +162,34 @@ def _class_dirs(split_root: Path) -> list[str]:
     return sorted(e.name for e in os.scandir(split_root) if e.is_dir() and _junk_reason(e.name, True) is None)
 
 
-def _walk_files(folder: Path, root: Path, skipped: list[dict[str, Any]]) -> list[str]:
-    """Paths (relative to `root`) of candidate image files under `folder`, recording junk with reasons."""
-    found = []
+def walk_files(folder: Path, root: Path) -> Iterator[tuple[str, Message | None]]:
+    """Every file under `folder` and every junk folder beside them, found lazily in sorted order, as its path
+    relative to `root` and why it is no candidate image (None for a candidate); junk folders are not entered."""
     for dirpath, dirnames, filenames in os.walk(folder):
         keep = []
         for d in sorted(dirnames):
             reason = _junk_reason(d, True)
             if reason:
-                skipped.append(skip(os.path.relpath(os.path.join(dirpath, d), root), reason))
+                yield os.path.relpath(os.path.join(dirpath, d), root), reason
             else:
                 keep.append(d)
         dirnames[:] = keep
         for name in sorted(filenames):
             full = os.path.join(dirpath, name)
-            rel = os.path.relpath(full, root)
             reason = _junk_reason(name, False)
             if reason is None and os.path.islink(full):
                 reason = msg("skip.link")
-            if reason:
-                skipped.append(skip(rel, reason))
-            else:
-                found.append(rel)
+            yield os.path.relpath(full, root), reason
+
+
+def _walk_files(folder: Path, root: Path, skipped: list[dict[str, Any]]) -> list[str]:
+    """Paths (relative to `root`) of candidate image files under `folder`, recording junk with reasons."""
+    found = []
+    for rel, reason in walk_files(folder, root):
+        if reason:
+            skipped.append(skip(rel, reason))
+        else:
+            found.append(rel)
     return found
 
 
@@ -252,7 +280,10 @@ def _ingest_folder(
         raise IngestError(msg("data.one_class", name=classes[0] if classes else "none"), base)
     val_source, split_warnings = _validation(valid, val_split, seed)
     warnings += left_out + split_warnings + _size_warnings(classes, valid)
-    return Dataset(str(source), str(top), layout, classes, valid, val_source, skipped, warnings, decoded)
+    dataset = Dataset(str(source), str(top), layout, classes, valid, val_source, skipped, warnings, decoded)
+    if (unbalanced := dataset.imbalance_warning()) is not None:
+        warnings.append(str(unbalanced))
+    return dataset
 
 
 def _layout(root: Path, top: Path, skipped: list[dict[str, Any]]) -> tuple[str, dict[str, Path]]:

@@ -12,7 +12,14 @@ from pathlib import Path
 import albumentations as A
 import numpy as np
 import torch
-from torch.utils.data import BatchSampler, DataLoader, RandomSampler, Sampler, SequentialSampler
+from torch.utils.data import (
+    BatchSampler,
+    DataLoader,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    WeightedRandomSampler,
+)
 
 from cnnapp import settings
 from cnnapp.data.images import load_square_array
@@ -107,6 +114,23 @@ class ImageDataset(torch.utils.data.Dataset):
         if self.augment is not None:
             images = np.stack([self.augment(image=img)["image"] for img in images])
         return torch.from_numpy(np.ascontiguousarray(images)), self.labels[indices]
+
+
+def class_weights(labels: Sequence[int] | torch.Tensor, num_classes: int) -> torch.Tensor:
+    """Inverse class frequency, normalised so that the images' weights average 1 (sklearn's "balanced"):
+    n_images / (n_classes_present × count). A class without images gets 0."""
+    counts = torch.bincount(torch.as_tensor(labels, dtype=torch.long), minlength=num_classes).double()
+    present = int((counts > 0).sum())
+    weights = torch.where(counts > 0, counts.sum() / (max(present, 1) * counts.clamp(min=1)), 0.0)
+    return weights.float()
+
+
+def balanced_sampler(labels: Sequence[int] | torch.Tensor, seed: int = 0) -> WeightedRandomSampler:
+    """An epoch of `len(labels)` draws with replacement, each class drawn equally often on average."""
+    labels = torch.as_tensor(labels, dtype=torch.long)
+    per_image = class_weights(labels, int(labels.max()) + 1 if len(labels) else 0)[labels]
+    generator = torch.Generator().manual_seed(seed)
+    return WeightedRandomSampler(per_image.double(), len(labels), replacement=True, generator=generator)
 
 
 def make_loader(

@@ -21,6 +21,7 @@ from cnnapp.errors import ConfigError
 from cnnapp.messages import msg
 from cnnapp.models import OFFLINE_ARCH
 from cnnapp.models.lenet import LeNet5
+from cnnapp.models.speednet import SpeedNet
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -58,6 +59,8 @@ def _torchvision_builders() -> dict[str, Callable[[int], nn.Module]]:
         "googlenet": lambda n: torchvision.models.googlenet(num_classes=n, aux_logits=False, init_weights=True),
     }
 
+
+_OWN_BUILDERS: dict[str, Callable[..., nn.Module]] = {"lenet5": LeNet5, "speednet": SpeedNet}
 
 _COURSE = [
     ("lenet5", "LeNet", 1998, "cnnapp", "LeNet-5: two conv + pool stages and three fully connected layers", 28, 12, 5),
@@ -108,6 +111,16 @@ _COURSE = [
         224,
         32,
         None,
+    ),
+    (
+        "speednet",
+        "SpeedNet",
+        2024,
+        "cnnapp",
+        "SpeedNet: five BatchNorm + ReLU convolutions tuned to train fast",
+        28,
+        8,
+        5,
     ),
 ]
 
@@ -171,7 +184,7 @@ def build(spec: ModelSpec, num_classes: int) -> nn.Module:
         return timm.create_model(spec.name, pretrained=False, num_classes=num_classes)
     if spec.source == "torchvision":
         return _torchvision_builders()[spec.name](num_classes)
-    return LeNet5(num_classes=num_classes)
+    return _OWN_BUILDERS[spec.name](num_classes=num_classes)
 
 
 @functools.cache

@@ -38,7 +38,10 @@ TABLE_COLUMNS = [
     "epochs",
     "trainable_params",
     "total_params",
+    "balance",
     "best_val_acc",
+    "best_val_balanced_acc",
+    "best_val_macro_f1",
     "test_acc",
     "train_seconds",
 ]
@@ -127,6 +130,7 @@ def _row(run: RunDir) -> dict:
     row = {k: summary.get(k) for k in TABLE_COLUMNS if k in summary}
     row.update(
         setting=setting_of(cfg),
+        balance=cfg.get("balance", "none"),  # configs from before the option: none
         stages=None,
         trainable_params=None,
         total_params=None,
@@ -144,7 +148,7 @@ def _row(run: RunDir) -> dict:
 
 def comparison_table(runs: Iterable[RunDir | str | Path]) -> pd.DataFrame:
     """One row per run: settings, schedule, learning rates, parameters (trainable = the most any stage trains),
-    accuracies, time."""
+    class balancing, accuracy beside balanced accuracy and macro-F1 (the best epoch's, on val), time."""
     return pd.DataFrame([_row(as_run(r)) for r in runs], columns=TABLE_COLUMNS)
 
 

@@ -27,9 +27,31 @@ RACE_PRESETS: dict[str, dict[str, Any]] = {
         "batch_size": 32,
     },
 }
+# named recipes: option values a training takes for every option left at its default (CLI `--recipe`, the API's
+# "recipe", the Train form's Recipe). speedrun: Fashion-MNIST's full 60k/10k to >= 0.93 test accuracy within
+# 10 minutes on 2 CPU cores (bench/speedrun.py measures it): a small BatchNorm network, one-cycle AdamW, label
+# smoothing, flips and crops
+RECIPES: dict[str, dict[str, Any]] = {
+    "none": {},
+    "speedrun": {
+        "arch": "speednet",
+        "img_size": 28,
+        "epochs": 8,
+        "batch_size": 256,
+        "optimizer": "adamw",
+        "lr_head": 4e-3,
+        "weight_decay": 0.01,
+        "scheduler": "onecycle",
+        "label_smoothing": 0.1,
+        "augment": "hflip,crop=0.8",
+        "channels_last": True,
+    },
+}
 SCHEDULERS = ("none", "cosine", "onecycle")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16")
+# unbalanced classes (README "Unbalanced classes"): auto = weights once the train split passes the warn ratio
+BALANCES = ("none", "sampler", "weights", "auto")
 SEED_MAX = 2**32 - 1
 LR_MAX = 1.0  # the largest learning rate accepted: above it every optimizer here only diverges
 LR_MIN = 1e-7  # the smallest a form offers (the learning-rate finder's first)
@@ -59,6 +81,9 @@ class TrainConfig:
     momentum: float = 0.9
     scheduler: str = "onecycle"
     label_smoothing: float = 0.0
+    mixup: float = 0.0
+    cutmix: float = 0.0
+    ema_decay: float = 0.0
     batch_size: int = 32
     img_size: int | None = None
     augment: str = "none"
@@ -70,6 +95,8 @@ class TrainConfig:
     feature_cache: bool = True
     weights: str | None = None
     workers: int = 0
+    balance: str = "none"
+    recipe: str = "none"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-friendly values."""
@@ -143,6 +170,16 @@ def _check_device(device: str) -> None:
             raise ConfigError("device 'cuda' was asked for but this machine has no CUDA GPU; use device auto or cpu")
 
 
+def _apply_recipe(cfg: TrainConfig) -> None:
+    """Give every option still at its default the recipe's value (what is given explicitly wins)."""
+    if cfg.recipe not in RECIPES:
+        raise ConfigError(f"unknown recipe '{cfg.recipe}'; choose one of {', '.join(RECIPES)}")
+    blank = TrainConfig()
+    for name, value in RECIPES[cfg.recipe].items():
+        if getattr(cfg, name) == getattr(blank, name):
+            setattr(cfg, name, value)
+
+
 def resolve(cfg: TrainConfig) -> TrainConfig:
     """Validate every setting and fill the architecture-dependent defaults (`defaults.defaults`). Raises ConfigError.
 
@@ -154,6 +191,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
 
     cfg = dataclasses.replace(cfg)
     _coerce(cfg)
+    _apply_recipe(cfg)
     if not cfg.data:
         raise ConfigError("no dataset given: pass --data PATH (a folder of class sub-folders or a .zip)")
     problem = pretrained_problem(cfg.arch)  # refused here, before a run is queued, rather than when it starts
@@ -190,6 +228,12 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         (cfg.weight_decay >= 0, f"weight_decay must be 0 or more, got {cfg.weight_decay}"),
         (0 <= cfg.momentum < 1, f"momentum must be in [0, 1), got {cfg.momentum}"),
         (0 <= cfg.label_smoothing < 1, f"label_smoothing must be in [0, 1), got {cfg.label_smoothing}"),
+        (math.isfinite(cfg.mixup) and cfg.mixup >= 0, f"mixup must be 0 (off) or a positive alpha, got {cfg.mixup}"),
+        (
+            math.isfinite(cfg.cutmix) and cfg.cutmix >= 0,
+            f"cutmix must be 0 (off) or a positive alpha, got {cfg.cutmix}",
+        ),
+        (0 <= cfg.ema_decay < 1, f"ema_decay must be 0 (off) or in (0, 1), e.g. 0.999, got {cfg.ema_decay}"),
         (cfg.batch_size >= 1, msg("config.at_least", option=_option("batch_size"), minimum=1, value=cfg.batch_size)),
         (0 <= cfg.val_split < 1, f"val_split must be in [0, 1), got {cfg.val_split}"),
         (cfg.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
@@ -199,6 +243,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
             0 <= cfg.seed <= SEED_MAX,
             msg("config.between", option=_option("seed"), minimum=0, maximum=SEED_MAX, value=cfg.seed),
         ),
+        (cfg.balance in BALANCES, f"unknown balance '{cfg.balance}'; choose one of {', '.join(BALANCES)}"),
         (cfg.img_size <= 1024, f"img_size {cfg.img_size} is larger than cnnapp supports (1024)"),
     ]
     for ok, message in checks:

@@ -2,12 +2,14 @@
 
 `write_evaluation` writes report.json and val_predictions.csv when training ends; the rest reads the run
 directory (with metrics.csv and ingest.json) for accuracies, per-class metrics, confusion matrix, curves and
-top losses; `recompute_predictions` re-runs the saved weights on the val images to check those files.
+top losses; `recompute_predictions` re-runs the saved weights on the val images to check those files;
+`evaluate_data` writes the same report for new labelled images (optionally with test-time augmentation).
 """
 
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,14 +19,15 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from cnnapp.errors import RunError
+from cnnapp.errors import DataError, RunError
 from cnnapp.files import atomic_write, read_json, write_json
 from cnnapp.runs import INGEST, PREDICTIONS, REPORT, RunDir, get_run
-from cnnapp.training.metrics import classification_report, confusion_matrix
+from cnnapp.training.metrics import balanced_accuracy, classification_report, confusion_matrix
 
 if TYPE_CHECKING:
     import torch
 
+    from cnnapp.serving.inference import Predictor
     from cnnapp.training.engine import Predictions
 
 PREDICTION_COLUMNS = ["path", "target", "pred", "confidence", "loss"]
@@ -61,6 +64,7 @@ def write_evaluation(
         part = classification_report(val.targets.tolist(), val.preds.tolist(), classes)
         report.update(
             val_accuracy=part["accuracy"],
+            val_balanced_accuracy=part["balanced_accuracy"],
             val_loss=val.loss,
             per_class=part["per_class"],
             confusion_matrix=part["confusion_matrix"],
@@ -227,22 +231,42 @@ def val_predictions(run: RunDir | str | Path) -> pd.DataFrame:
 
 
 def top_losses(run: RunDir | str | Path, k: int = 16) -> list[tuple[str, str]]:
-    """The `k` val images the model got most confidently wrong (surest first), as (image path, caption).
+    """The `k` val images the model got most confidently wrong (surest first), as (image path, caption)."""
+    run = as_run(run)
+    return mistakes(val_predictions(run), dataset_root(run), k)
+
+
+def mistakes(frame: pd.DataFrame, root: Path, k: int = 16) -> list[tuple[str, str]]:
+    """The `k` rows of a predictions table most confidently wrong (surest first), as (image path, caption).
 
     The caption reads "true → predicted (probability of the prediction)"; images no longer on disk are left out.
     """
-    run = as_run(run)
-    frame = val_predictions(run)
-    root = dataset_root(run)
     wrong = frame[frame["target"] != frame["pred"]].sort_values(["confidence", "loss"], ascending=False)
     out = []
     for row in wrong.itertuples():
-        path = root / row.path
+        path = Path(root) / row.path
         if path.is_file():
             out.append((str(path), f"{row.target} → {row.pred} ({row.confidence:.0%})"))
         if len(out) == k:
             break
     return out
+
+
+def predict_paths(predictor: Predictor, paths: Sequence[str], tta: bool = False, batch_size: int = 64) -> torch.Tensor:
+    """Probabilities (len(paths), classes) of image files, prepared as validation images are; with `tta`, averaged
+    over `cnnapp.serving.tta`'s views."""
+    import torch
+
+    from cnnapp.data.transforms import prepare_arrays
+    from cnnapp.serving.inference import to_square_array
+    from cnnapp.serving.tta import tta_probs
+
+    parts = []
+    for i in range(0, len(paths), batch_size):
+        arrays = [to_square_array(p, predictor.img_size) for p in paths[i : i + batch_size]]
+        batch = prepare_arrays(arrays, predictor.prep)
+        parts.append(tta_probs(predictor.forward, batch) if tta else predictor.forward(batch))
+    return torch.cat(parts) if parts else torch.empty(0, len(predictor.classes))
 
 
 def recompute_predictions(run: RunDir | str | Path, batch_size: int = 64) -> pd.DataFrame:
@@ -253,27 +277,12 @@ def recompute_predictions(run: RunDir | str | Path, batch_size: int = 64) -> pd.
     import torch
 
     from cnnapp.data.ingest import Dataset
-    from cnnapp.data.transforms import prepare_arrays
-    from cnnapp.serving.inference import Predictor, to_square_array
+    from cnnapp.serving.inference import Predictor
 
     run = as_run(run)
     dataset = Dataset.load(run.file(INGEST))
-    predictor = Predictor.from_run(run)
     paths, targets = dataset.paths("val"), torch.tensor(dataset.labels("val"), dtype=torch.long)
-    probs = (
-        torch.cat(
-            [
-                predictor.forward(
-                    prepare_arrays(
-                        [to_square_array(p, predictor.img_size) for p in paths[i : i + batch_size]], predictor.prep
-                    )
-                )
-                for i in range(0, len(paths), batch_size)
-            ]
-        )
-        if paths
-        else torch.empty(0, len(dataset.classes))
-    )
+    probs = predict_paths(Predictor.from_run(run), paths, batch_size=batch_size)
     return predictions_frame(paths, dataset.root, targets, probs, dataset.classes)
 
 
@@ -281,3 +290,78 @@ def confusion_from_predictions(frame: pd.DataFrame, classes: list[str]) -> np.nd
     """The confusion matrix (rows = true class) of a predictions table with `target` and `pred` class names."""
     index = {c: i for i, c in enumerate(classes)}
     return confusion_matrix(frame["target"].map(index).tolist(), frame["pred"].map(index).tolist(), len(classes))
+
+
+def _scores(targets: torch.Tensor, probs: torch.Tensor, classes: list[str]) -> dict:
+    """A split's report (`classification_report`) with its balanced accuracy."""
+    part = classification_report(targets.tolist(), probs.argmax(1).tolist(), classes)
+    return {**part, "balanced_accuracy": balanced_accuracy(np.asarray(part["confusion_matrix"]))}
+
+
+def evaluate_data(
+    run: RunDir | str | Path, data: str | Path, tta: bool = False, out: str | Path | None = None, k: int = 16
+) -> dict:
+    """The run's model on new labelled images: a folder or .zip of class folders (or of train/val/test ones: every
+    image counts), ingested as a training's data is (its limits; bad files skipped with reasons).
+
+    Returns and writes to `out` (default `<workspace>/evaluations/<run>-<data>`) report.json, as the run's own:
+    accuracy, balanced accuracy, macro F1, per-class metrics, confusion matrix, the `k` top losses; with `tta` also
+    `tta` (the same under `cnnapp.serving.tta`) and `tta_gain` (its accuracy minus the plain one). Classes the run
+    does not know are counted in `unknown_classes`, not evaluated; the run's classes missing from the data have
+    support 0. Also writes predictions.csv (and predictions_tta.csv), paths relative to the data's folder.
+    """
+    import torch
+
+    from cnnapp import workspace
+    from cnnapp.data.ingest import ingest
+    from cnnapp.serving.inference import Predictor
+
+    run = as_run(run)
+    classes = run.labels()
+    dataset = ingest(data, val_split=0.0)
+    index = {c: i for i, c in enumerate(classes)}
+    samples = [(rel, dataset.classes[label]) for split in dataset.splits.values() for rel, label in split]
+    unknown = Counter(name for _, name in samples if name not in index)
+    known = [(os.path.join(dataset.root, rel), index[name]) for rel, name in samples if name in index]
+    if not known:
+        raise DataError(f"none of the classes in {Path(data).name} ({', '.join(sorted(unknown))}) is one of the run's")
+    paths, targets = [p for p, _ in known], torch.tensor([t for _, t in known], dtype=torch.long)
+    predictor = Predictor.from_run(run)
+    probs = {"": predict_paths(predictor, paths)}
+    if tta:
+        probs["tta"] = predict_paths(predictor, paths, tta=True)
+    out = Path(out) if out else workspace.home() / "evaluations" / f"{run.id}-{Path(data).stem}"
+    out.mkdir(parents=True, exist_ok=True)
+    frames = {name: predictions_frame(paths, dataset.root, targets, p, classes) for name, p in probs.items()}
+    report = {"run": run.id, "data": str(data), "classes": classes, **_scores(targets, probs[""], classes)}
+    if tta:
+        report.update(tta=_scores(targets, probs["tta"], classes))
+        report["tta_gain"] = report["tta"]["accuracy"] - report["accuracy"]
+    report.update(
+        unknown_classes=dict(sorted(unknown.items())),
+        skipped=len(dataset.skipped),
+        top_losses=[{"path": p, "caption": c} for p, c in mistakes(frames[""], Path(dataset.root), k)],
+        out=str(out),
+    )
+    for name, frame in frames.items():
+        with atomic_write(out / f"predictions{'_' + name if name else ''}.csv") as tmp:
+            frame.to_csv(tmp, index=False)
+    write_json(out / REPORT, report)
+    return report
+
+
+def summary(report: dict) -> str:
+    """`evaluate_data`'s report in a few lines of English (the CLI's output)."""
+    lines = [
+        f"accuracy {report['accuracy']:.2%} on {report['num_images']} images "
+        f"(balanced {report['balanced_accuracy']:.2%}, macro-F1 {report['macro_f1']:.3f})"
+    ]
+    if "tta" in report:
+        lines.append(f"with TTA {report['tta']['accuracy']:.2%} ({report['tta_gain'] * 100:+.2f} points)")
+    if report["unknown_classes"]:
+        unknown = ", ".join(f"{name} ({n})" for name, n in report["unknown_classes"].items())
+        lines.append(f"not evaluated, classes the run does not know: {unknown}")
+    if report["skipped"]:
+        lines.append(f"{report['skipped']} file(s) skipped (not images, unreadable or duplicates)")
+    lines.append(f"report: {Path(report['out']) / REPORT}")
+    return "\n".join(lines)

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from cnnapp import distributed, hardware, workspace
-from cnnapp.data.ingest import Dataset
-from cnnapp.data.loaders import ImageCache, ImageDataset, make_loader
+from cnnapp.data.ingest import IMBALANCE_WARN_RATIO, Dataset
+from cnnapp.data.loaders import ImageCache, ImageDataset, balanced_sampler, class_weights, make_loader
 from cnnapp.data.transforms import BatchPrep, build_augment, parse_augment
 from cnnapp.errors import NonFiniteLoss
 from cnnapp.messages import Message, msg
@@ -37,7 +38,9 @@ from cnnapp.training.engine import (
     make_optimizer,
     make_scheduler,
 )
+from cnnapp.training.metrics import balanced_accuracy, confusion_matrix, macro_f1
 from cnnapp.training.progress import Progress
+from cnnapp.training.regularisers import Ema, Mixing, soft_target_loss
 
 MAX_FEATURE_VIEWS = 4
 EVAL_BATCH_MAX, EVAL_BATCH_PIXELS = 128, 64
@@ -69,10 +72,22 @@ def decode_splits(dataset: Dataset, size: int) -> dict[str, ImageDataset]:
     return data
 
 
+def balance_mode(balance: str, ratio: float, distributed: bool = False) -> str:
+    """What a config's `balance` means for a train split whose largest ÷ smallest class is `ratio`: `auto` is
+    weights past `IMBALANCE_WARN_RATIO`, else none; under torchrun (each rank reads a shard) sampler becomes weights."""
+    if balance == "auto":
+        return "weights" if ratio > IMBALANCE_WARN_RATIO else "none"
+    return "weights" if balance == "sampler" and distributed else balance
+
+
 class Learner:
     """A config's model, data and loss on its device. `build()` makes them; until then only the config is known.
 
-    `stop` says whether a stop was requested on this process; `frozen_epochs` sizes the feature cache.
+    `stop` says whether a stop was requested on this process; `frozen_epochs` sizes the feature cache. Mixed batches
+    (`regularisers.Mixing`) need images, even in a frozen stage; with an `Ema`, its average is `evaluated`.
+    It is longer than 200 lines: it is the one owner of what a step needs (model, data, loss, balance, mixing, the
+    average, devices); split, each part would pass the others around. Their logic lives in `engine`,
+    `regularisers`, `metrics`.
     """
 
     def __init__(
@@ -88,7 +103,16 @@ class Learner:
         self.progress = progress or Progress(None, 1, show=False)
         self.stop = stop
         self.spec = get_spec(cfg.arch)
-        self.criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+        self.criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)  # evaluation: every image alike
+        self.mixing = bool(cfg.mixup or cfg.cutmix)
+        # the gradient steps' loss: soft targets when mixing; class-weighted by build() for "weights" (torch's
+        # cross-entropy takes class weights with soft targets too)
+        self.train_criterion = soft_target_loss() if self.mixing else self.criterion
+        self.balance = "none"  # what build() made of cfg.balance: none, sampler or weights
+        self.num_classes = 0  # set by build()
+        self.val_scores: dict[str, float] = {}  # the last validate()'s balanced accuracy and macro-F1
+        self.mix: Mixing | None = None  # set by build(), which knows the classes, as `ema` (when cfg.ema_decay)
+        self.ema: Ema | None = None
         self.augmentation = parse_augment(cfg.augment)  # parsed once; every loader's pipeline is built from it
         self.augmenting = bool(self.augmentation)
         views = min(frozen_epochs, MAX_FEATURE_VIEWS) if self.augmenting else 1
@@ -114,8 +138,15 @@ class Learner:
         model = model.to(self.device)
         self.model = model.to(memory_format=torch.channels_last) if cfg.channels_last else model
         self.head = head_of(self.model, self.spec)
+        self.mix = Mixing(cfg, len(dataset.classes)) if self.mixing else None
+        self.ema = Ema(self.model, cfg.ema_decay) if cfg.ema_decay else None
         say(msg("run.decoding"))
         self.data = decode_splits(dataset, cfg.img_size)
+        self.num_classes = len(dataset.classes)
+        self.balance = balance_mode(cfg.balance, dataset.imbalance(), self.ctx.enabled)
+        if self.balance == "weights":
+            weights = class_weights(self.data["train"].labels, len(dataset.classes)).to(self.device)
+            self.train_criterion = nn.CrossEntropyLoss(weight=weights, label_smoothing=cfg.label_smoothing)
 
     def describe(self) -> Message:
         """The data and hardware in one line, for the log: codes, so that a page says it in its language."""
@@ -134,7 +165,9 @@ class Learner:
         if not shuffle:
             batch = max(batch, min(EVAL_BATCH_MAX, int(EVAL_BATCH_MAX * (EVAL_BATCH_PIXELS / cfg.img_size) ** 2)))
         sampler = None
-        if self.ctx.enabled and shuffle:
+        if self.balance == "sampler" and shuffle:
+            sampler = balanced_sampler(ds.labels, seed)
+        elif self.ctx.enabled and shuffle:
             sampler = distributed.shard_sampler(len(ds), seed, self.ctx)
         elif self.ctx.enabled and not whole:
             sampler = distributed.eval_shard(len(ds), self.ctx)
@@ -161,7 +194,18 @@ class Learner:
 
     def uses_features(self, stage: Stage) -> bool:
         """Whether `stage` trains the head on cached backbone features."""
-        return stage.frozen and self.cfg.feature_cache and not self.ctx.enabled
+        return stage.frozen and self.cfg.feature_cache and not self.ctx.enabled and not self.mixing
+
+    @property
+    def evaluated(self) -> nn.Module:
+        """The weights that are validated, kept as the best and saved: the EMA's when on, else the model's."""
+        return self.model if self.ema is None else self.ema.module
+
+    def load_weights(self, state: dict[str, torch.Tensor]) -> None:
+        """Continue from kept weights (the best epoch's): the model's, and the EMA's too."""
+        self.model.load_state_dict(state)
+        if self.ema is not None:
+            self.ema.module.load_state_dict(state)
 
     def kinds(self, stage: Stage, epoch: int) -> list[str]:
         """What the (0-based) `epoch` of `stage` and each after it will run: "cached" (a head on features computed
@@ -181,7 +225,11 @@ class Learner:
         seed = self.cfg.seed * 1000 + epoch
         if self.uses_features(stage):
             self.head.train()
-            if (cached := self.features.cached(epoch - 1)) is not None:
+            if self.balance == "sampler":  # drawn from the whole split's features (a streamed pass would draw twice)
+                x, y = self.features.train(epoch - 1)
+                weights = class_weights(y, int(y.max()) + 1)[y]
+                batches = TensorBatches(x, y, self.cfg.batch_size, True, seed, weights=weights)
+            elif (cached := self.features.cached(epoch - 1)) is not None:
                 batches = TensorBatches(*cached, self.cfg.batch_size, True, seed)
             else:  # the first epoch of a view computes its features as the head trains on them
                 batches = StreamedFeatures(
@@ -206,13 +254,14 @@ class Learner:
         return DistributedDataParallel(self.model, device_ids=device_ids)
 
     def predict(self, split: str, frozen_features: bool = False, whole: bool = False) -> Predictions:
-        """Predictions of the current weights on a split (through cached features when they are valid)."""
+        """Predictions of the `evaluated` weights on a split (through cached features when they are valid)."""
         if frozen_features and split == "val":
             x, y = self.features.val()
             batches = TensorBatches(x, y, 1024, False)
-            return evaluate_batches(self.head, batches, self.criterion, self.to_device, self.device)
+            head = self.head if self.ema is None else head_of(self.ema.module, self.spec)
+            return evaluate_batches(head, batches, self.criterion, self.to_device, self.device)
         loader = self.loader(split, shuffle=False, whole=whole)
-        return evaluate_batches(self.model, loader, self.criterion, self.prep, self.device, amp=self.amp_eval)
+        return evaluate_batches(self.evaluated, loader, self.criterion, self.prep, self.device, amp=self.amp_eval)
 
     def validate(self, stage: Stage, epoch: int) -> tuple[float, float] | None:
         """Val loss and accuracy (over all ranks) after an epoch; None without val images. Raises NonFiniteLoss."""
@@ -222,6 +271,9 @@ class Learner:
         loss, acc = self.reduce(val.loss, val.acc, len(val.targets))
         if not math.isfinite(loss):
             raise NonFiniteLoss(msg("loss.non_finite_val", epoch=epoch))
+        cm = confusion_matrix(val.targets.tolist(), val.preds.tolist(), self.num_classes)
+        cm = np.asarray(distributed.all_sum(cm.ravel().tolist(), self.ctx, self.device)).reshape(cm.shape)
+        self.val_scores = {"val_balanced_acc": balanced_accuracy(cm), "val_macro_f1": macro_f1(cm)}
         return loss, acc
 
     def reduce(self, loss: float, acc: float, n: int) -> tuple[float, float]:

@@ -1,4 +1,7 @@
-"""Classification metrics: accuracy, per-class precision/recall/F1, confusion matrix."""
+"""Classification metrics: accuracy, balanced accuracy, per-class precision/recall/F1, macro-F1, confusion matrix.
+
+Balanced accuracy and macro-F1 weigh every class alike: on unbalanced classes accuracy alone can look good while
+the small classes are never predicted."""
 
 from __future__ import annotations
 
@@ -35,14 +38,29 @@ def per_class(cm: np.ndarray, classes: Sequence[str]) -> list[dict]:
     ]
 
 
+def balanced_accuracy(confusion: np.ndarray) -> float:
+    """The mean recall of the classes that have images (rows true, columns predicted; sklearn's definition)."""
+    cm = np.asarray(confusion, dtype=float)
+    actual = cm.sum(axis=1)
+    present = actual > 0
+    return float(np.mean(np.diag(cm)[present] / actual[present])) if present.any() else 0.0
+
+
+def macro_f1(confusion: np.ndarray) -> float:
+    """The mean F1 over every class (0 for a class never predicted nor present), rows true, columns predicted."""
+    cm = np.asarray(confusion)
+    return float(np.mean([row["f1"] for row in per_class(cm, [""] * len(cm))])) if len(cm) else 0.0
+
+
 def classification_report(targets: Sequence[int], preds: Sequence[int], classes: Sequence[str]) -> dict:
-    """Accuracy, per-class metrics, macro F1 and the confusion matrix of one split."""
+    """Accuracy, balanced accuracy, per-class metrics, macro F1 and the confusion matrix of one split."""
     cm = confusion_matrix(targets, preds, len(classes))
     rows = per_class(cm, classes)
     total = int(cm.sum())
     return {
         "accuracy": float(np.trace(cm) / total) if total else 0.0,
-        "macro_f1": float(np.mean([r["f1"] for r in rows])) if rows else 0.0,
+        "balanced_accuracy": balanced_accuracy(cm),
+        "macro_f1": macro_f1(cm),
         "num_images": total,
         "per_class": rows,
         "confusion_matrix": cm.tolist(),

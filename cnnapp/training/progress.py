@@ -105,6 +105,16 @@ class Progress:
         )
 
 
+def ahead_seconds(kinds: Sequence[str], measured: dict[str, list[float]], later: int) -> list[float | None]:
+    """Seconds each epoch still to run in this stage will take, by its kind (`Learner.kinds`): the mean of its kind's
+    so far (a head on cached features, not measured yet, takes milliseconds: 0), or None, "as long as the current
+    one"; then None for each of the `later` stages' epochs."""
+    seconds = [
+        sum(measured[k]) / len(measured[k]) if measured.get(k) else 0.0 if k == "cached" else None for k in kinds
+    ]
+    return seconds + [None] * later
+
+
 def metrics_row(
     epoch: int, stage: str, train: Pair, val: Pair | None, lr: float, seconds: float, elapsed: float
 ) -> dict:

@@ -1,5 +1,6 @@
-"""What a training's epochs achieved, as checkpoints carry it and the report sums it up: the epoch times, the best
-epoch and its weights, and early stopping (each stage's `Patience`, and where a stage stopped early).
+"""What a training's epochs achieved, as checkpoints carry it and the report sums it up: the epoch times, each
+epoch's val balanced accuracy and macro-F1 (beside accuracy: unbalanced classes), the best epoch and its weights, and
+early stopping (each stage's `Patience`, and where a stage stopped early).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Record:
     sums it up."""
 
     epoch_seconds: list[float] = field(default_factory=list)
+    epoch_scores: list[dict] = field(default_factory=list)  # per epoch with val: epoch, val balanced acc, macro-F1
     best_acc: float = -1.0
     best_epoch: int = 0
     best_state: dict[str, torch.Tensor] | None = None
@@ -58,6 +60,15 @@ class Record:
         self.best_acc, self.best_epoch, self.best_frozen = acc, epoch, frozen
         return self.best_state
 
+    def score(self, epoch: int, scores: dict[str, float]) -> None:
+        """Record an epoch's val scores (`Learner.val_scores`: balanced accuracy and macro-F1)."""
+        self.epoch_scores.append({"epoch": epoch, **scores})
+
+    def best_scores(self) -> dict[str, float]:
+        """The best epoch's val scores (empty when it has none), for the run's status beside `best_val_acc`."""
+        found = [s for s in self.epoch_scores if s["epoch"] == self.best_epoch]
+        return {f"best_{k}": v for k, v in found[-1].items() if k != "epoch"} if found else {}
+
     def checkpoint(self, model: nn.Module, optimizer, scheduler, stage: int, epoch: int) -> dict:
         """What resuming needs: weights, optimizer and scheduler state, position (stage, epoch in it), record."""
         return {
@@ -69,6 +80,7 @@ class Record:
             "best_acc": self.best_acc,
             "best_epoch": self.best_epoch,
             "epoch_seconds": self.epoch_seconds,
+            "epoch_scores": self.epoch_scores,
             "patience": dataclasses.asdict(self.patience),
             "early_stopping": self.early_stopping,
         }
@@ -76,6 +88,7 @@ class Record:
     def restore(self, checkpoint: dict, best_state: dict[str, torch.Tensor] | None) -> None:
         self.best_acc, self.best_epoch = checkpoint["best_acc"], checkpoint["best_epoch"]
         self.epoch_seconds = list(checkpoint["epoch_seconds"])
+        self.epoch_scores = list(checkpoint.get("epoch_scores", []))  # older checkpoints: none kept
         self.best_state = best_state
         self.patience = dataclasses.replace(self.patience, **checkpoint.get("patience", {}))  # older: none kept
         self.early_stopping = checkpoint.get("early_stopping")
@@ -94,6 +107,7 @@ class Record:
         facts = {
             "best_epoch": self.best_epoch,
             "epochs_run": len(self.epoch_seconds),
+            "epoch_scores": self.epoch_scores,
             "train_seconds": round(sum(self.epoch_seconds), 2),
             "params": sum(p.numel() for p in model.parameters()),
         }

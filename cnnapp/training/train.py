@@ -32,7 +32,7 @@ from cnnapp.training.config import TrainConfig, resolve
 from cnnapp.training.engine import Divergence, EpochResult, StopTraining, train_one_epoch
 from cnnapp.training.evaluate import write_evaluation
 from cnnapp.training.learner import Learner, Stage
-from cnnapp.training.progress import Progress, epoch_line, metrics_row
+from cnnapp.training.progress import Progress, ahead_seconds, epoch_line, metrics_row
 from cnnapp.training.record import Patience, Record
 
 
@@ -122,8 +122,12 @@ class Training:
         seed_everything(cfg.seed)
         self.learner.build(dataset, lambda message: self.run.update_status(message=message))
         self.log(msg("log.model", arch=cfg.arch, classes=len(dataset.classes), details=self.learner.describe()))
+        if self.learner.balance != "none":
+            self.log(msg("log.balance", ratio=dataset.imbalance(), balance=self.learner.balance, asked=cfg.balance))
         if cfg.patience and not len(self.learner.data["val"]):
             self.log(msg("log.no_val_patience"))
+        if self.learner.mixing and cfg.freeze and cfg.feature_cache:
+            self.log(msg("log.mixing_no_cache"))
 
     def fit(self, resume: dict | None = None) -> dict:
         """Every stage from the checkpoint's position (or the start), then the report of the best weights."""
@@ -148,13 +152,15 @@ class Training:
             message = msg("run.epoch", epoch=number, epochs=self.total_epochs, stage=msg(f"stage.{stage.name}"))
             self.run.update_status(epoch=number - 1, stage=stage.name, message=message)
             model, batches, prep, amp = learner.epoch_inputs(stage, number)
-            kind, *ahead = learner.kinds(stage, epoch)
+            kind, *rest = learner.kinds(stage, epoch)
+            ahead = ahead_seconds(rest, self.measured, sum(s.epochs for s in self.stages[index + 1 :]))
             start = time.time()
             try:
-                with self.progress.epoch(stage.name, number, len(batches), self._ahead(ahead, index)) as on_batch:
+                with self.progress.epoch(stage.name, number, len(batches), ahead) as on_batch:
                     result = train_one_epoch(
-                        model, batches, optimizer, learner.criterion, prep, learner.device, scheduler=scheduler,
+                        model, batches, optimizer, learner.train_criterion, prep, learner.device, scheduler=scheduler,
                         amp=amp, on_batch=on_batch, should_stop=learner.should_stop, divergence=self.divergence,
+                        mix=learner.mix, after_step=learner.ema.step if learner.ema else None,
                     )  # fmt: skip
             except StopTraining:
                 self.save_checkpoint(index, epoch, optimizer, scheduler)
@@ -163,29 +169,19 @@ class Training:
             self.measured.setdefault(kind, []).append(time.time() - start)
             line, stop = self._end_epoch(stage, number, result, lr, start, last)
             if stop:  # a following stage starts from the best weights (as fastai's SaveModelCallback does)
-                learner.model.load_state_dict(self.record.best_state)
+                learner.load_weights(self.record.best_state)
             self.save_checkpoint(index, stage.epochs if stop else epoch + 1, optimizer, scheduler)
-            self.run.update_status(epoch=number, best_val_acc=self.record.best_acc)
+            self.run.update_status(epoch=number, best_val_acc=self.record.best_acc, **self.record.best_scores())
             self.log(line)
             if stop:
                 self.log(stop)
                 break
 
-    def _ahead(self, kinds: list[str], stage_index: int) -> list[float | None]:
-        """Seconds each epoch still to run will take: the mean of its kind's so far (a head on cached features, not
-        measured yet, takes milliseconds: 0), or None, "as long as the current one"; later stages' epochs too."""
-        later = sum(s.epochs for s in self.stages[stage_index + 1 :])
-        seconds = [
-            sum(self.measured[k]) / len(self.measured[k]) if self.measured.get(k) else 0.0 if k == "cached" else None
-            for k in kinds
-        ]
-        return seconds + [None] * later
-
     def write_report(self) -> dict:
         """Evaluate the best weights on val (and test); rank 0 writes report.json and val_predictions.csv."""
         learner, record = self.learner, self.record
         if record.best_state is not None:
-            learner.model.load_state_dict(record.best_state)
+            learner.load_weights(record.best_state)
         report = {}
         if self.main:
             frozen_ok = record.best_frozen and self.cfg.feature_cache and learner.features.val_features is not None
@@ -199,14 +195,15 @@ class Training:
     def save_checkpoint(self, stage_index: int, epoch_in_stage: int, optimizer, scheduler) -> None:
         """Everything needed to resume: weights, optimizer and scheduler state, position, best so far."""
         if self.main:
-            self.run.save_checkpoint(
-                self.record.checkpoint(self.learner.model, optimizer, scheduler, stage_index, epoch_in_stage)
-            )
+            state = self.record.checkpoint(self.learner.model, optimizer, scheduler, stage_index, epoch_in_stage)
+            self.run.save_checkpoint(state | (self.learner.ema.state() if self.learner.ema else {}))
 
     def load_checkpoint(self) -> dict:
         """Restore the weights, the best so far and the epoch times from the checkpoint; return it."""
         state = self.run.load_checkpoint()
         self.learner.model.load_state_dict(state["model"])
+        if self.learner.ema is not None:
+            self.learner.ema.restore(state)
         self.record.restore(state, self.run.load_state() if self.run.has_weights() else None)
         return state
 
@@ -231,9 +228,11 @@ class Training:
         val = self.learner.validate(stage, number)
         seconds = time.time() - start
         self.record.epoch_seconds.append(seconds)
+        if val is not None:
+            self.record.score(number, self.learner.val_scores)
         improved = val is None or val[1] > self.record.best_acc
         if improved:  # the weights first: once an epoch shows (metrics.csv), the run can predict
-            best = self.record.keep_best((val or train)[1], number, self.learner.model, stage.frozen)
+            best = self.record.keep_best((val or train)[1], number, self.learner.evaluated, stage.frozen)
             if self.main:
                 self.run.save_state(best, weights_metadata(self.cfg, self.dataset.classes))
         self.run.append_metrics(metrics_row(number, stage.name, train, val, lr, seconds, time.time() - self.started))

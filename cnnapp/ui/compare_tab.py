@@ -18,7 +18,7 @@ from cnnapp.errors import CnnappError, ConfigError, DataError, LimitError
 from cnnapp.jobs import sessions
 from cnnapp.jobs.worker import JobManager
 from cnnapp.runs import ACTIVE, STATES, time_left
-from cnnapp.training.config import LR_MAX, LR_MIN, TrainConfig
+from cnnapp.training.config import BALANCES, LR_MAX, LR_MIN, TrainConfig
 from cnnapp.ui.common import (
     LATEST,
     PRIVATE,
@@ -46,7 +46,10 @@ SHOWN = (  # the columns of `compare.comparison_table` shown, in order; their ti
     "lr_head",
     "lr_backbone",
     "trainable_params",
+    "balance",
     "best_val_acc",
+    "best_val_balanced_acc",
+    "best_val_macro_f1",
     "test_acc",
     "train_seconds",
     "run_id",
@@ -78,6 +81,7 @@ def _base(
     img_size: float,
     lr_head: float | None,
     augment: str,
+    balance: str | None = None,
 ) -> TrainConfig:
     if not dataset:
         raise DataError("no dataset chosen: pick one on the 1 · Data tab (the example works)")
@@ -88,6 +92,7 @@ def _base(
         unfreeze_epochs=int(unfreeze),
         img_size=int(img_size),
         augment=augment or "none",
+        balance=balance or "none",
         **({"lr_head": float(lr_head)} if lr_head else {}),
     )
 
@@ -176,7 +181,7 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
     out["state"] = out["state"].map(lambda v: say(f"compare.state_{v}") if v in STATES else v)
     stage = partial(STAGE.sub, lambda m: say(f"compare.stage_{m[1]}"))
     out["stages"] = out["stages"].map(lambda v: stage(v) if isinstance(v, str) else "—")  # none yet: a queued run
-    for name in ("best_val_acc", "test_acc"):
+    for name in ("best_val_acc", "best_val_balanced_acc", "best_val_macro_f1", "test_acc"):
         out[name] = out[name].map(pct)
     for name in ("trainable_params",):
         out[name] = out[name].map(lambda v: "—" if pd.isna(v) else f"{int(v):,}")
@@ -243,6 +248,7 @@ def build(ctx: UIContext) -> None:
             32, 320, value=96, step=4, label_key="compare.img_size", info=T("compare.img_size_info")
         )
         lr_head = bounded_number(TrainConfig().lr_head, LR_MIN, LR_MAX, label_key="compare.lr_head", min_width=120)
+        balance = gr.Dropdown(list(BALANCES), value="none", label=T("compare.balance"), min_width=120)
     plan_text = gr.Markdown(elem_id="compare-plan-text")
     plan_table = gr.Dataframe(
         headers=_columns("setting", "will_run"),
@@ -274,7 +280,7 @@ def build(ctx: UIContext) -> None:
     timer = gr.Timer(POLL_S, active=False)
 
     session = ctx.session
-    options = [ctx.dataset, ctx.arch, epochs, unfreeze, img_size, lr_head, ctx.augment]
+    options = [ctx.dataset, ctx.arch, epochs, unfreeze, img_size, lr_head, ctx.augment, balance]
     choices = {
         "fn": user_errors(partial(run_choices, ctx.root)),
         "inputs": [picked, session],

@@ -79,9 +79,11 @@ def _report(skipped: list[dict[str, Any]], warnings: list[str]) -> tuple[gr.Acco
 
 
 def _summary(found: Dataset, name: str) -> str:
+    """The dataset in a few lines: classes, images per split, where val comes from, and the class balance (with the
+    unbalanced-classes warning in the page's language past `ingest.IMBALANCE_WARN_RATIO`)."""
     sizes = {split: len(samples) for split, samples in found.splits.items()}
     parts = [say(f"data.split_{split}", n=sizes[split]) for split in ("train", "val", "test") if split in sizes]
-    return say(
+    text = say(
         "data.summary",
         name=html.escape(name, quote=False),
         classes=len(found.classes),
@@ -89,6 +91,9 @@ def _summary(found: Dataset, name: str) -> str:
         parts=", ".join(parts),
         val_source=val_source(found.val_source),
     )
+    text += "\n\n" + say("data.balance", ratio=found.imbalance())
+    warning = found.imbalance_warning()
+    return text + (f"\n\n⚠ {html.escape(engine_text(warning), quote=False)}" if warning is not None else "")
 
 
 def val_source(text: str) -> str:

@@ -1,5 +1,5 @@
 """The HTTP API: named endpoints `/start_training`, `/compare`, `/resume_training`, `/stop_training`, `/run_status`,
-`/predict` and `/list_runs` (see the README).
+`/predict`, `/predict_batch` and `/list_runs` (see the README).
 
 They live on hidden components, apart from the tabs, so that the contract stays stable while the UI changes.
 A caller's session (for `CNNAPP_SESSION_RUNS`) is its gradio session: one per `gradio_client.Client`.
@@ -19,10 +19,15 @@ from cnnapp.ui.common import api_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.uploads import discard
 
-ENDPOINTS = ("start_training", "compare", "resume_training", "stop_training", "run_status", "predict", "list_runs")
+ENDPOINTS = (
+    *("start_training", "compare", "resume_training", "stop_training", "run_status"),  # trainings
+    *("predict", "predict_batch", "list_runs"),  # what they made
+)
 # predictions run this many at a time, with the Predict tab's: those with one model share forward passes
 # (`cnnapp.serving.inference.Batcher`; inference.MAX_BATCH, not imported here: it would import torch on the first page)
 PREDICT = {"concurrency_id": "predict", "concurrency_limit": 16}
+# a .zip of images classified whole, one at a time (the API's and the Predict tab's): it holds the cores for a while
+PREDICT_BATCH = {"concurrency_id": "predict_batch", "concurrency_limit": 1}
 
 
 def api_session(request: gr.Request | None, creates_run: bool = False) -> str | None:
@@ -96,6 +101,17 @@ def build(ctx: UIContext) -> None:
             discard(image)
 
     @api_errors
+    def predict_batch(
+        archive: str | None, model: str | None, top_k: Any, request: gr.Request
+    ) -> tuple[str, list[dict[str, Any]]]:
+        try:
+            csv_path, _, result = api.predict_batch(archive, model, top_k, root, api_session(request))
+        finally:
+            discard(archive)
+        # each skipped file as "file", not "path": gradio_client would take the object for a file to fetch
+        return str(csv_path), [{"file": s["path"], "reason": s["reason"]} for s in result.skipped]
+
+    @api_errors
     def list_runs(request: gr.Request) -> list[dict[str, Any]]:
         return api.list_runs(root, api_session(request))
 
@@ -111,6 +127,9 @@ def build(ctx: UIContext) -> None:
     top_k = gr.Number(value=5, label="top_k", **hidden)  # no precision: cnnapp checks the value (limits.check_top_k)
     prediction = gr.Label(label="prediction", **hidden)
     runs = gr.JSON(label="runs", **hidden)
+    archive = gr.File(label="archive", **hidden)
+    predictions = gr.File(label="predictions", **hidden)
+    skipped = gr.JSON(label="skipped", **hidden)
     grid = gr.JSON(label="grid", **hidden)
     trigger = gr.Button(**hidden)
 
@@ -163,6 +182,15 @@ def build(ctx: UIContext) -> None:
         **PREDICT,
         api_description="Classify an image with a run id or imagenet:<arch>; returns the top_k labels with "
         "probabilities.",
+    )
+    trigger.click(
+        predict_batch,
+        [archive, model, top_k],
+        [predictions, skipped],
+        api_name="predict_batch",
+        **PREDICT_BATCH,
+        api_description="Classify every image of an uploaded .zip with a run id or imagenet:<arch>; returns the CSV "
+        "(path, label, confidence, then top2_label, top2_conf, ... up to top_k) and the files skipped with why.",
     )
     trigger.click(
         list_runs,

@@ -1,4 +1,5 @@
-"""Export tab: pick a trained run, download it as ONNX or as a model folder (.zip), optionally push it to the Hub."""
+"""Export tab: pick a trained run, download it as ONNX (fp32 or int8) or as a model folder (.zip), optionally push it
+to the Hub."""
 
 from __future__ import annotations
 
@@ -62,14 +63,41 @@ def _usage(fmt: str, run_id: str, classes: list[str], img_size: int) -> str:
     return say("export.zip_ready", file=f"{html.escape(run_id)}.zip", classes=shown)
 
 
-def make_download(root: Path, run_id: str | None, choice: str, session: str | None = None) -> tuple[str, str]:
-    """Export the run and return (file to download, what it is)."""
+def _int8_usage(download: Path, facts: dict, classes: list[str]) -> str:
+    """What the int8 file is: its size against fp32's and how often it agrees with fp32 (`onnx.quantize_int8`)."""
+    shown = ", ".join(f"`{html.escape(c)}`" for c in classes[:20]) + (" …" if len(classes) > 20 else "")
+    agreement = (
+        say("export.int8_agreement", agreement=facts["agreement"], images=facts["images"])
+        if facts.get("agreement") is not None
+        else say("export.int8_no_val")
+    )
+    return say(
+        "export.int8_ready",
+        file=html.escape(download.name),
+        size=f"{facts['int8_bytes'] / 1e6:.2f} MB",
+        fp32=f"{facts['fp32_bytes'] / 1e6:.2f} MB",
+        ratio=facts["fp32_bytes"] / facts["int8_bytes"],
+        agreement=agreement,
+        classes=shown,
+    )
+
+
+def make_download(
+    root: Path, run_id: str | None, choice: str, session: str | None = None, int8: bool = False
+) -> tuple[str, str]:
+    """Export the run and return (file to download, what it is); `int8` quantises the ONNX model."""
+    from cnnapp.files import read_json
     from cnnapp.serving.export.folder import export_folder, zip_export
-    from cnnapp.serving.export.onnx import export_onnx
+    from cnnapp.serving.export.onnx import INT8_FACTS, export_onnx
 
     run = _run(root, run_id, session)
     fmt = choice if choice in FORMATS else "safetensors"
     scratch = _scratch()
+    if fmt == "onnx" and int8:
+        written = export_onnx(run, scratch / "onnx", int8=True)
+        download = scratch / f"{run.id}.int8.onnx"
+        written.replace(download)
+        return str(download), _int8_usage(download, read_json(written.parent / INT8_FACTS), run.labels())
     if fmt == "onnx":
         written = export_onnx(run, scratch / "onnx")
         download = scratch / f"{run.id}.onnx"
@@ -105,6 +133,7 @@ def build(ctx: UIContext) -> None:
             scale=3,
             elem_id="export-format",
         )
+    int8 = gr.Checkbox(label=T("export.int8"), info=T("export.int8_info"), value=False, elem_id="export-int8")
     export_btn = gr.Button(T("export.export"), variant="primary", elem_id="export-button")
     note = gr.Markdown(T("export.no_runs"), elem_id="export-note")
     download = gr.File(label=T("export.download"), interactive=False, elem_id="export-file")
@@ -139,7 +168,7 @@ def build(ctx: UIContext) -> None:
     )
     export_btn.click(
         user_errors(partial(make_download, ctx.root)),
-        [run, fmt, session],
+        [run, fmt, session, int8],
         [download, note],
         concurrency_limit=1,
         **PRIVATE,

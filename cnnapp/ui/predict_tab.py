@@ -1,4 +1,5 @@
-"""Predict tab: classify a picture (drop, upload, webcam or paste) with a trained run or an ImageNet model."""
+"""Predict tab: classify a picture (drop, upload, webcam or paste) with a trained run or an ImageNet model, or every
+picture of a .zip at once."""
 
 from __future__ import annotations
 
@@ -7,17 +8,27 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import pandas as pd
 
 from cnnapp import api
-from cnnapp.errors import CnnappError
+from cnnapp.errors import CnnappError, DataError
 from cnnapp.jobs import sessions
 from cnnapp.runs import WEIGHTS
 from cnnapp.ui import live_panel
-from cnnapp.ui.common import EXAMPLE_DATASET, LATEST, PRIVATE, run_dropdown, session_runs, user_errors
+from cnnapp.ui.common import (
+    EXAMPLE_DATASET,
+    LATEST,
+    PRIVATE,
+    engine_text,
+    run_dropdown,
+    session_runs,
+    user_errors,
+)
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import is_example
-from cnnapp.ui.endpoints import PREDICT
+from cnnapp.ui.endpoints import PREDICT, PREDICT_BATCH
 from cnnapp.ui.i18n import T, say
+from cnnapp.ui.uploads import discard
 from cnnapp.ui.widgets import bounded_slider
 
 TITLE = "3 · Predict"  # the tab's id; its shown title is `predict.title`
@@ -107,6 +118,88 @@ def warn_no_picture(image: str | None) -> None:
         gr.Warning(say("predict.no_picture"))
 
 
+def classify_archive(
+    root: Path,
+    archive: str | None,
+    model: str | None,
+    top_k: float,
+    min_confidence: float,
+    session: str | None = None,
+    progress: gr.Progress = gr.Progress(),  # gradio fills a default of this type
+) -> tuple[str, pd.DataFrame, gr.DownloadButton, gr.DownloadButton, pd.DataFrame]:
+    """Every picture of the uploaded .zip classified (`api.predict_batch`, the API's): a summary, the results table,
+    the CSV and the pictures sorted into a folder per class to download, and the files skipped with why."""
+    if not archive:
+        raise DataError(say("predict.folder_none"))
+    try:
+        csv_path, sorted_zip, result = api.predict_batch(
+            archive,
+            model,
+            top_k,
+            root,
+            session,
+            sort=True,
+            min_confidence=min_confidence,
+            progress=lambda done, total: progress((done, total)),
+        )
+    finally:
+        discard(archive)
+    folders = ", ".join(f"{name} {n}" for name, n in sorted(result.sorted.items()))
+    skipped = pd.DataFrame(
+        {
+            say("predict.col_path"): [entry["path"] for entry in result.skipped],
+            say("predict.col_reason"): [engine_text(e.get("reason_code"), e["reason"]) for e in result.skipped],
+        }
+    )
+    return (
+        say("predict.folder_done", images=result.images, skipped=len(result.skipped), folders=folders),
+        results_table(csv_path),
+        gr.DownloadButton(value=str(csv_path), visible=True),
+        gr.DownloadButton(value=str(sorted_zip), visible=True),
+        skipped,
+    )
+
+
+def results_table(csv_path: Path) -> pd.DataFrame:
+    """The CSV as the page shows it: picture, prediction, confidence and the next best labels in one column."""
+    rows = pd.read_csv(csv_path, keep_default_na=False)
+    ranks = range(2, sum(c.endswith("_label") for c in rows.columns) + 1)
+    others = rows.apply(lambda r: " · ".join(f"{r[f'top{i}_label']} {r[f'top{i}_conf']:.2f}" for i in ranks), axis=1)
+    return pd.DataFrame(
+        {
+            say("predict.col_path"): rows["path"],
+            say("predict.col_label"): rows["label"],
+            say("predict.col_confidence"): rows["confidence"].round(3),
+            say("predict.col_others"): others,
+        }
+    )
+
+
+def folder_panel(ctx: UIContext, model: gr.Dropdown, top_k: gr.Slider) -> None:
+    """The "Classify a folder or zip" accordion, with the model and top-k chosen above."""
+    with gr.Accordion(T("predict.folder_title"), open=False, elem_id="predict-folder"):
+        gr.Markdown(T("predict.folder_intro"))
+        with gr.Row():
+            # no file-type filter, as the Data tab's: the archive is judged by its content
+            archive = gr.File(label=T("predict.folder_zip"), height=120, elem_id="predict-folder-zip")
+            with gr.Column():
+                sure = bounded_slider(0, 1, value=0.5, step=0.05, label_key="predict.folder_min_confidence")
+                go = gr.Button(T("predict.folder_go"), variant="primary", elem_id="predict-folder-go")
+        summary = gr.Markdown()
+        with gr.Row():
+            csv_file = gr.DownloadButton(T("predict.folder_csv"), visible=False, elem_id="predict-folder-csv")
+            sorted_zip = gr.DownloadButton(T("predict.folder_sorted"), visible=False, elem_id="predict-folder-sorted")
+        table = gr.Dataframe(label=T("predict.folder_results"), interactive=False, elem_id="predict-folder-table")
+        skipped = gr.Dataframe(label=T("predict.folder_skipped"), interactive=False, elem_id="predict-folder-skipped")
+    go.click(
+        user_errors(partial(classify_archive, ctx.root)),
+        [archive, model, top_k, sure, ctx.session],
+        [summary, table, csv_file, sorted_zip, skipped],
+        **PRIVATE,
+        **PREDICT_BATCH,
+    )
+
+
 def build(ctx: UIContext) -> None:
     """The Predict tab."""
     with gr.Row():
@@ -123,6 +216,7 @@ def build(ctx: UIContext) -> None:
             go = gr.Button(T("predict.classify"), variant="primary")
             label = gr.Label(label=T("predict.prediction"), elem_id="predict-label")
     live_panel.build(ctx, model, top_k)
+    folder_panel(ctx, model, top_k)
 
     refresh = {
         "fn": partial(model_choices, ctx.root),

@@ -47,6 +47,8 @@ COLUMNS = [
     "lr backbone",
     "epochs",
     "best val acc",
+    "balanced acc",
+    "macro f1",
     "duration",
     "created",
 ]
@@ -85,6 +87,8 @@ def runs_frame(root: Path, session: str | None = None, jobs: JobManager | None =
                 for e, t in zip(frame["epoch"], frame["epochs"])
             ],
             "best val acc": frame["best_val_acc"].map(pct),
+            "balanced acc": frame["best_val_balanced_acc"].map(pct),
+            "macro f1": frame["best_val_macro_f1"].map(pct),
             "duration": frame["duration_s"].map(duration),
             "created": frame["created"].fillna("").str.replace("T", " "),
         },
@@ -175,6 +179,7 @@ def _details(run: RunDir) -> str:
                 epoch=report.get("best_epoch"),
                 f1=pct(report.get("macro_f1")),
             )
+            + say("runs.balanced_acc", acc=pct(report.get("val_balanced_accuracy")))
             + (say("runs.test_acc", acc=pct(report["test_accuracy"])) if "test_accuracy" in report else "")
             + say(
                 "runs.took", classes=len(report.get("classes", [])), duration=duration(run.summary().get("duration_s"))

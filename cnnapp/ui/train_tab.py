@@ -15,7 +15,7 @@ import gradio as gr
 
 from cnnapp.errors import CnnappError, DataError
 from cnnapp.jobs.worker import JobManager
-from cnnapp.training.config import LR_MAX, LR_MIN, OPTIMIZERS, SCHEDULERS, SEED_MAX, TrainConfig
+from cnnapp.training.config import BALANCES, LR_MAX, LR_MIN, OPTIMIZERS, RECIPES, SCHEDULERS, SEED_MAX, TrainConfig
 from cnnapp.training.defaults import FIRST_PAGE, OFFLINE_ARCH, defaults
 from cnnapp.ui import lr_finder, run_panel
 from cnnapp.ui.common import LATEST, PRIVATE, plain, run_name, user_errors
@@ -113,7 +113,35 @@ def arch_choices() -> gr.Dropdown:
     return gr.Dropdown(choices=names())
 
 
-AS_GIVEN = ("arch", "epochs", "img_size", "lr_head", "optimizer", "scheduler", "batch_size", "seed", "patience")
+AS_GIVEN = (
+    "arch",
+    "epochs",
+    "img_size",
+    "lr_head",
+    "optimizer",
+    "scheduler",
+    "batch_size",
+    "seed",
+    "patience",
+    "recipe",
+)
+AS_GIVEN += ("balance",)
+REGULARISERS = ("mixup", "cutmix", "ema_decay")  # timm's, under More settings: 0 is off
+REGULARISER_MAX = {"mixup": 10.0, "cutmix": 10.0, "ema_decay": 0.9999}  # the most the form takes
+RECIPE_SHOWN = ("arch", "epochs", "img_size", "augment", "lr_head", "optimizer", "scheduler", "batch_size")
+RECIPE_FOLLOWING = ("pretrained", "freeze", "lr_backbone")  # what the recipe's architecture decides (`defaults`)
+
+
+def recipe_form(name: str) -> tuple:
+    """The form's fields a recipe sets (`RECIPE_SHOWN`, then `RECIPE_FOLLOWING`), so that the form shows what will
+    run; the options the form does not show (label smoothing, weight decay) come from the recipe when the run's
+    config is resolved."""
+    values = RECIPES.get(name, {})
+    shown = tuple(values[field] if field in values else gr.skip() for field in RECIPE_SHOWN)
+    if "arch" not in values:
+        return shown + (gr.skip(),) * len(RECIPE_FOLLOWING)
+    start = defaults(values["arch"], lr_head=values.get("lr_head", FIRST_PAGE.lr_head))
+    return shown + (start.pretrained, start.freeze, _figures(start.lr_backbone))
 
 
 def settings(form: dict[str, Any]) -> dict[str, Any]:
@@ -122,7 +150,7 @@ def settings(form: dict[str, Any]) -> dict[str, Any]:
     if not dataset:
         raise DataError(say("train.no_dataset"))
     frozen = bool(form["freeze"] and form["pretrained"])
-    values = {name: form.get(name) for name in AS_GIVEN}
+    values = {name: form.get(name) for name in AS_GIVEN + REGULARISERS}
     values.update(
         data=dataset["path"],
         pretrained=form["pretrained"],
@@ -168,6 +196,9 @@ def build(ctx: UIContext) -> None:
     data_line = gr.Markdown(elem_id="train-data")
     with gr.Row():
         with gr.Column(scale=2, min_width=300):
+            form["recipe"] = gr.Dropdown(
+                list(RECIPES), value=given.recipe, label=T("train.recipe"), info=T("train.recipe_info")
+            )
             form["arch"] = ctx.arch.render()
             card = gr.Markdown()
             with gr.Row():
@@ -222,6 +253,9 @@ def build(ctx: UIContext) -> None:
                     form["scheduler"] = gr.Dropdown(
                         list(SCHEDULERS), value=given.scheduler, label=T("train.scheduler"), min_width=120
                     )
+                form["balance"] = gr.Dropdown(
+                    list(BALANCES), value=given.balance, label=T("train.balance"), info=T("train.balance_info")
+                )
                 with gr.Row():
                     form["batch_size"] = bounded_slider(
                         4, 256, value=given.batch_size, step=4, label_key="train.batch_size"
@@ -229,6 +263,17 @@ def build(ctx: UIContext) -> None:
                     form["seed"] = bounded_number(
                         given.seed, 0, SEED_MAX, precision=0, label_key="train.seed", min_width=100
                     )
+                with gr.Row():
+                    for name in REGULARISERS:
+                        form[name] = bounded_number(
+                            getattr(given, name),
+                            0,
+                            REGULARISER_MAX[name],
+                            label_key=f"train.{name}",
+                            info=T(f"train.{name}_info"),
+                            min_width=120,
+                            elem_id=f"train-{name.replace('_', '-')}",
+                        )
         with gr.Column(scale=3, min_width=300):
             form["name"] = gr.Textbox(
                 label=T("train.name"), placeholder=T("train.name_hint"), max_length=80, elem_id="run-name"
@@ -255,6 +300,8 @@ def build(ctx: UIContext) -> None:
     ctx.arch.input(user_errors(arch_defaults), [ctx.arch, lr_head], following, **PRIVATE)
     pretrained.input(user_errors(on_pretrained), [ctx.arch, pretrained, lr_head], [freeze, lr_backbone], **PRIVATE)
     lr_head.input(user_errors(backbone_rate), [ctx.arch, lr_head, pretrained], lr_backbone, **PRIVATE)
+    recipe_fields = [form[f] for f in RECIPE_SHOWN + RECIPE_FOLLOWING]
+    form["recipe"].input(user_errors(recipe_form), form["recipe"], recipe_fields, **PRIVATE)
     start_btn.click(
         user_errors(by_name(partial(start, ctx.jobs), names)),
         [*form.values(), ctx.session],

@@ -3,7 +3,7 @@
 Two formats, both at the run's image size and with its classes and normalisation written in, one module each:
 
 - `onnx` (`export.onnx`): `model.onnx`, fp32, softmax probabilities, a dynamic batch axis, the preprocessing in its
-  metadata.
+  metadata; optionally `model.int8.onnx` too, quantised, with a card saying its size and agreement.
 - `safetensors` (`export.folder`): a model folder of `model.safetensors`, timm's `config.json` and a model card
   `README.md` (`export.card`) with the run's metrics; `load_exported` loads it for every architecture.
 
@@ -26,8 +26,10 @@ __all__ = ["FORMATS", "export_run", "load_exported"]
 FORMATS = ("onnx", "safetensors")
 
 
-def export_run(run: RunDir | str | Path, fmt: str, out: str | Path | None = None) -> Path:
-    """Export in `fmt` (onnx → the .onnx file, safetensors → the folder)."""
+def export_run(run: RunDir | str | Path, fmt: str, out: str | Path | None = None, int8: bool = False) -> Path:
+    """Export in `fmt` (onnx → the .onnx file, the int8 one with `int8`; safetensors → the folder)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format '{fmt}'; choose one of {', '.join(FORMATS)}")
-    return export_onnx(run, out) if fmt == "onnx" else export_folder(run, out)
+    if int8 and fmt != "onnx":
+        raise ExportError("--int8 quantises the ONNX model: use it with --format onnx")
+    return export_onnx(run, out, int8) if fmt == "onnx" else export_folder(run, out)

@@ -1,4 +1,5 @@
-"""The model folder's card (`README.md`): the run's metrics, per-class results, training configuration, how to load.
+"""The model folder's card (`README.md`): the run's metrics, per-class results, training configuration, how to load;
+and the int8 ONNX folder's (`onnx_card`): both files' sizes and how often they agree.
 
 Also what the folder's `config.json` shares with the card: the metrics summary and the training configuration without
 local paths, so that both say the same.
@@ -157,3 +158,43 @@ def model_card(rm: RunModel, config: dict) -> str:
         "",
     ]
     return "\n".join(front + lines)
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.2f} MB"
+
+
+def onnx_card(rm: RunModel, facts: dict) -> str:
+    """The ONNX folder's README.md when it holds an int8 model: what it is, its size against the fp32 file's, and its
+    top-1 agreement with the fp32 file on the run's validation images (`onnx.quantize_int8`'s `facts`)."""
+    agreement = facts.get("agreement")
+    agree = (
+        f"{agreement:.1%} of the run's {facts['images']} validation images get the same top-1 class from both files."
+        if agreement is not None
+        else "The run has no validation images: the agreement with the fp32 model was not measured."
+    )
+    rows = [
+        ["`model.int8.onnx`", _mb(facts["int8_bytes"]), "int8 weights and activations (static quantisation, QDQ)"],
+        ["`model.onnx`", _mb(facts["fp32_bytes"]), "fp32, the reference"],
+    ]
+    return "\n".join(
+        [
+            f"# {rm.spec.name} image classifier ({len(rm.classes)} classes), int8 ONNX",
+            "",
+            f"Exported by cnnapp {cnnapp.__version__} from run `{rm.run.id}` for phones and small devices: "
+            f"{facts['fp32_bytes'] / facts['int8_bytes']:.1f}× smaller than the fp32 model.",
+            "",
+            _table(["file", "size", "what"], rows),
+            "",
+            f"{agree} Calibrated on {facts['calibration_images']} training images (onnxruntime's `quantize_static`).",
+            "",
+            "## Input",
+            "",
+            f"`input`: float32 `[batch, 3, {rm.img_size}, {rm.img_size}]`: RGB, {RESIZE}, scaled to [0, 1], "
+            f"normalised with mean {list(rm.spec.mean)} and std {list(rm.spec.std)}. Output `probabilities`: "
+            "softmax, in the order of the labels in the file's metadata (`labels`).",
+            "",
+            "Classes (in output order): " + ", ".join(f"`{c}`" for c in rm.classes),
+            "",
+        ]
+    )

@@ -8,6 +8,13 @@ package (the dynamo exporter also needs `onnxscript`), it is fast, and it handle
 adaptive pooling with a non-divisible output (AlexNet below 224 px, LeNet-5 at other than 28 px) is rewritten as the
 identical fixed averaging (two small matrix products).
 
+With `int8`, `model.int8.onnx` next to it: onnxruntime's static quantisation in the QDQ format, int8 weights per
+channel and symmetric int8 activations, calibrated on a few of the run's training images; the final softmax stays
+float. Measured on EfficientNet-Lite0 (64 px, the example's validation images), top-1 agreement with fp32: uint8
+activations 14% (tf "same" padding and ReLU6 break with a zero point), symmetric int8 94-95%, dynamic quantisation 72%.
+Its agreement with the fp32 file on the run's validation images and both sizes are measured and written to the
+folder's `README.md` (`card.onnx_card`) and `int8.json`.
+
 This module is named after the format; `import onnx` in it is absolute, so it is the third-party package.
 """
 
@@ -16,21 +23,27 @@ from __future__ import annotations
 import io
 import json
 import math
+import tempfile
 import warnings
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
 import cnnapp
 from cnnapp.errors import CnnappError, ExportError
-from cnnapp.files import atomic_write
+from cnnapp.files import atomic_write, write_json, write_text
 from cnnapp.runs import RunDir
+from cnnapp.serving.export.card import onnx_card
 from cnnapp.serving.export.run_model import INTERPOLATION, RESIZE, RunModel, default_out, load_run_model
 
 ONNX_OPSET = 17
 INPUT_NAME = "input"
 OUTPUT_NAME = "probabilities"
+INT8_NAME = "model.int8.onnx"
+INT8_FACTS = "int8.json"  # what the card states, for programs (the Export tab)
+CALIBRATION_IMAGES = 32  # a few spread over the training split: enough for the activations' ranges
 
 
 def _averaging_matrix(size: int, out: int) -> torch.Tensor:
@@ -112,8 +125,9 @@ def onnx_metadata(rm: RunModel) -> dict[str, str]:
     }
 
 
-def export_onnx(run: RunDir | str | Path, out: str | Path | None = None) -> Path:
-    """Write `<out>/model.onnx` (probabilities, dynamic batch axis, metadata); return its path."""
+def export_onnx(run: RunDir | str | Path, out: str | Path | None = None, int8: bool = False) -> Path:
+    """Write `<out>/model.onnx` (probabilities, dynamic batch axis, metadata); return its path. With `int8`, also
+    `<out>/model.int8.onnx` and the folder's card `README.md` (`quantize_int8`); return the int8 file's path."""
     import onnx
 
     rm = load_run_model(run)
@@ -155,7 +169,86 @@ def export_onnx(run: RunDir | str | Path, out: str | Path | None = None) -> Path
     target = folder / "model.onnx"
     with atomic_write(target) as tmp:
         onnx.save(proto, str(tmp))
-    return target
+    if not int8:
+        return target
+    facts = quantize_int8(rm, target, folder / INT8_NAME)
+    write_json(folder / INT8_FACTS, facts)
+    write_text(folder / "README.md", onnx_card(rm, facts))
+    return folder / INT8_NAME
+
+
+def _prepared(rm: RunModel, paths: list[str]) -> np.ndarray:
+    """Image files as the ONNX input: float32 NCHW, prepared as cnnapp's predictor prepares them."""
+    from cnnapp.data.transforms import BatchPrep, prepare_arrays
+    from cnnapp.serving.inference import to_square_array
+
+    prep = BatchPrep(rm.spec.mean, rm.spec.std, torch.device("cpu"), channels_last=False)
+    arrays = [to_square_array(p, rm.img_size) for p in paths]
+    return prepare_arrays(arrays, prep).contiguous().numpy()
+
+
+def _split(rm: RunModel, split: str) -> list[str]:
+    """The image files of one of the run's splits (as its ingest recorded them)."""
+    from cnnapp.data.ingest import Dataset
+    from cnnapp.runs import INGEST
+
+    return Dataset.load(rm.run.file(INGEST)).paths(split)
+
+
+def _top1(path: Path, images: np.ndarray) -> np.ndarray:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return np.concatenate(
+        [session.run(None, {INPUT_NAME: images[i : i + 64]})[0].argmax(1) for i in range(0, len(images), 64)]
+    )
+
+
+def quantize_int8(rm: RunModel, fp32: Path, target: Path) -> dict:
+    """Quantise `fp32` to int8 (static QDQ, calibrated on a few training images) into `target`, with its metadata;
+    return what the card states: both sizes, and the top-1 agreement on the validation images (and how many)."""
+    import onnx
+    import onnxruntime as ort
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    train = _split(rm, "train")
+    step = max(1, len(train) // CALIBRATION_IMAGES)
+    calibration = _prepared(rm, train[::step][:CALIBRATION_IMAGES])
+
+    class Reader(CalibrationDataReader):
+        """One calibration image at a time, as onnxruntime asks for them."""
+
+        def __init__(self) -> None:
+            self.batches = iter([{INPUT_NAME: calibration[i : i + 1]} for i in range(len(calibration))])
+
+        def get_next(self) -> dict | None:
+            return next(self.batches, None)
+
+    softmax = [node.name for node in onnx.load(str(fp32)).graph.node if node.op_type == "Softmax"]
+    ort.set_default_logger_severity(3)  # its notes on the initializers an optimisation drops are noise here
+    with atomic_write(target) as tmp, tempfile.TemporaryDirectory() as work:
+        prepared = Path(work) / "prepared.onnx"
+        quant_pre_process(str(fp32), str(prepared))  # shape inference and graph optimisation, as onnxruntime advises
+        quantize_static(
+            str(prepared), str(tmp), Reader(), quant_format=QuantFormat.QDQ, per_channel=True, nodes_to_exclude=softmax,
+            activation_type=QuantType.QInt8, weight_type=QuantType.QInt8, extra_options={"ActivationSymmetric": True},
+        )  # fmt: skip
+        proto = onnx.load(str(tmp))
+        onnx.helper.set_model_props(proto, onnx_metadata(rm) | {"quantization": "int8 (static, QDQ)"})
+        onnx.save(proto, str(tmp))
+    val = _split(rm, "val")
+    agreement = None
+    if val:
+        images = _prepared(rm, val)
+        agreement = float((_top1(fp32, images) == _top1(target, images)).mean())
+    return {
+        "int8_bytes": target.stat().st_size,
+        "fp32_bytes": fp32.stat().st_size,
+        "agreement": agreement,
+        "images": len(val),
+        "calibration_images": len(calibration),
+    }
 
 
 def read_onnx_metadata(path: str | Path) -> dict[str, str]:

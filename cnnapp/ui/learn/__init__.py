@@ -1,5 +1,5 @@
 """Learn tab: the course (Tema 8, Redes Convolucionales), hands-on: convolution, pooling, stacking, flatten, softmax,
-dropout, architectures, loss functions and optimizers.
+dropout, architectures, loss functions, optimizers, and mixup and cutmix.
 
 One module per sub-tab builds its layout and hands back a `Section` (its components, the events that draw it, the
 wiring of its own inputs); this module composes them and wires the events they share: the page load that fills the
@@ -18,7 +18,7 @@ import gradio as gr
 from cnnapp.ui.common import PRIVATE
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.i18n import T
-from cnnapp.ui.learn import architectures, convolution, layers, losses, optimizers, pooling, stacking
+from cnnapp.ui.learn import architectures, convolution, layers, losses, mixing, optimizers, pooling, stacking
 from cnnapp.ui.learn.names import names as group_names
 from cnnapp.ui.learn.shared import table
 
@@ -62,6 +62,8 @@ def build(ctx: UIContext) -> None:
             loss = losses.build(ctx)
         with gr.Tab(T("learn.tab_optim")) as optim_tab:
             optim = optimizers.build(ctx)
+        with gr.Tab(T("learn.tab_mix")) as mix_tab:
+            mixed = mixing.build()
 
     starts = [conv.parts[k] for k in ("image", "kernel_name", "kernel")]
     starts += [pool.parts["method"], pool.parts["matrix"], stack.parts["input"]]
@@ -73,8 +75,8 @@ def build(ctx: UIContext) -> None:
         section.wire()
     # the sections below are drawn when their tab is opened (from the current inputs), not for every page load;
     # the optimizers' runs table so gets its headers in the visitor's language
-    for tab, section in ((layers_tab, flat), (loss_tab, loss), (optim_tab, optim)):
+    for tab, section in ((layers_tab, flat), (loss_tab, loss), (optim_tab, optim), (mix_tab, mixed)):
         for drawn in section.draw:
             tab.select(**drawn)
-    for section in (flat, loss, optim):
+    for section in (flat, loss, optim, mixed):
         section.wire()

@@ -10,7 +10,7 @@ import gradio as gr
 
 from cnnapp.ui.i18n import T, say
 from cnnapp.ui.learn.shared import Section, event, texts
-from cnnapp.ui.widgets import bounded_slider
+from cnnapp.ui.widgets import bounded_number, bounded_slider
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -75,7 +75,7 @@ def build() -> Section:
     gr.Markdown(T("learn.dropout_text"))
     with gr.Row():
         c["p"] = bounded_slider(0, 0.9, value=0.5, step=0.05, label_key="learn.dropout_p", elem_id="learn-dropout-p")
-        c["seed"] = gr.Number(0, precision=0, minimum=0, label=T("learn.seed"), min_width=120)
+        c["seed"] = bounded_number(0, 0, 2**31 - 1, precision=0, label_key="learn.seed", min_width=120)
     c["dropout"] = gr.Plot(label=T("learn.dropout_plot"), format="png", show_label=False, elem_id="learn-dropout")
     c["dropout_text"] = gr.Markdown()
     events = [

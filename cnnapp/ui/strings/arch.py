@@ -18,6 +18,7 @@ EN = {
     "arch.efficientnet_b0": "EfficientNet-B0: compound-scaled MBConv network",
     "arch.mobilenetv3_large_100": "MobileNetV3-Large: searched for phones",
     "arch.convnext_tiny": "ConvNeXt-Tiny: a CNN modernised with transformer design choices",
+    "arch.speednet": "SpeedNet: five BatchNorm + ReLU convolutions tuned to train fast",
 }
 ES = {
     "arch.lenet5": "LeNet-5: dos etapas de convolución + agrupación (pooling) y tres capas totalmente conectadas",
@@ -35,4 +36,5 @@ ES = {
     "arch.efficientnet_b0": "EfficientNet-B0: red MBConv con escalado compuesto",
     "arch.mobilenetv3_large_100": "MobileNetV3-Large: diseñada por búsqueda automática para teléfonos",
     "arch.convnext_tiny": "ConvNeXt-Tiny: una CNN modernizada con decisiones de diseño de los transformers",
+    "arch.speednet": "SpeedNet: cinco convoluciones con BatchNorm + ReLU, afinadas para entrenar rápido",
 }

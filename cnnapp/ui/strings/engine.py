@@ -31,11 +31,16 @@ ES = {
     "engine.patience.stale": "la exactitud de validación no mejoró en {epochs} épocas",
     "engine.patience.stale_1": "la exactitud de validación no mejoró en {epochs} época",
     # the trainer's usual log lines
+    "engine.log.balance": "clases desequilibradas ({ratio:.1f}:1): equilibradas con {balance} (--balance {asked})",
     "engine.log.resuming": "reanudando desde la etapa {stage}, época {epoch}",
     "engine.log.model": "{arch}: {classes} clases, {details}",
     "engine.log.no_val_patience": (
         "aviso: no hay imágenes de validación, así que no hay parada temprana (la paciencia necesita la exactitud "
         "de validación)"
+    ),
+    "engine.log.mixing_no_cache": (
+        "mixup/cutmix: la etapa congelada entrena pasando por las imágenes, no sobre las características guardadas "
+        "del backbone (un vector de características no tiene parche que recortar; cada lote se mezcla de nuevo)"
     ),
     "engine.log.stage": "etapa '{stage}': {trainable:,} parámetros entrenables, {epochs} época(s)",
     "engine.log.epoch": (
@@ -90,6 +95,11 @@ ES = {
     ),
     "engine.data.one_class": (
         "solo una clase ({name}) tiene imágenes: un clasificador necesita al menos dos carpetas de clases"
+    ),
+    "engine.data.imbalanced": (
+        "clases desequilibradas: '{largest}' tiene {most} imágenes de entrenamiento y '{smallest}' {fewest} "
+        "({ratio:.1f}:1, más de {limit:g}:1); la exactitud favorece a las clases grandes: mira la exactitud "
+        "equilibrada y considera la opción de equilibrio de clases (weights o sampler)"
     ),
     "engine.skip.macos": "carpeta de recursos de macOS",
     "engine.skip.bookkeeping": "archivo interno de cnnapp",
@@ -230,4 +240,12 @@ ES = {
     "engine.option.seed": "Semilla",
     "engine.option.img_size": "Tamaño de imagen",
     "engine.option.workers": "Procesos de carga",
+    # clasificar una carpeta o un .zip de imágenes
+    "engine.folder.no_images": (
+        "no hay ninguna imagen que clasificar en {name} ({skipped} archivo(s) omitidos, ninguno una imagen válida)"
+    ),
+    "engine.folder.min_confidence": "la confianza mínima debe estar entre 0 y 1, no {value}",
+    "engine.folder.sort_inside": (
+        "las copias ordenadas no pueden ir dentro de la carpeta que se clasifica ({folder}): elige otra"
+    ),
 }

@@ -35,6 +35,34 @@ EN = {
     "evaluate.mistakes_text": "**Most confident mistakes**: the validation images the model got wrong, the surest "
     "first, as *true class → predicted class (probability)*.",
     "evaluate.mistakes": "Most confident mistakes",
+    # evaluate on new data, and the cleaner
+    "evaluate.new_data": "Evaluate on a new labelled zip",
+    "evaluate.new_data_text": "A .zip of class folders the run has not seen: the same report on those images.",
+    "evaluate.new_zip": "Labelled .zip",
+    "evaluate.tta": "Also with test-time augmentation (flip and 4 crops)",
+    "evaluate.evaluate": "Evaluate",
+    "evaluate.new_summary": "**Accuracy {acc}** on {n} images · balanced accuracy {balanced} · macro-F1 {f1}",
+    "evaluate.tta_summary": "With test-time augmentation: **{acc}** ({gain:+.1f} points)",
+    "evaluate.unknown": "Not evaluated, classes the run does not know: {classes}",
+    "evaluate.no_zip": "Choose a .zip of class folders first.",
+    "evaluate.cleaner": "Fix the labels",
+    "evaluate.cleaner_text": "The images of the run's dataset the model disagrees with most (highest loss first). "
+    "For each: keep it, relabel it, or remove it; applying writes a **new** copy of the dataset (the original is "
+    "untouched), which you can train again with the same settings.",
+    "evaluate.find": "Find suspect labels",
+    "evaluate.pair": "Given → predicted",
+    "evaluate.all_pairs": "all suspects",
+    "evaluate.found": "{n} suspects, highest loss first; most confused: {pairs}",
+    "evaluate.caption": "{label} → {predicted} ({confidence}) · {split}",
+    "evaluate.keep": "keep",
+    "evaluate.relabel": "relabel as",
+    "evaluate.remove": "remove",
+    "evaluate.new_label": "New label",
+    "evaluate.apply": "Apply: write the cleaned dataset",
+    "evaluate.nothing_to_apply": "Nothing to apply yet: choose relabel or remove for some images.",
+    "evaluate.applied": "Cleaned dataset written: **{name}** ({changes}). The original is untouched.",
+    "evaluate.train_again": "Train again with the cleaned data",
+    "evaluate.queued": "“{name}” is queued: follow it on the Train tab.",
 }
 ES = {
     "evaluate.title": "Evaluar",
@@ -72,4 +100,33 @@ ES = {
     "evaluate.mistakes_text": "**Errores más seguros**: las imágenes de validación que el modelo clasificó mal, "
     "primero aquellas en las que estaba más seguro, como *clase real → clase predicha (probabilidad)*.",
     "evaluate.mistakes": "Errores más seguros",
+    # evaluar con datos nuevos, y el limpiador
+    "evaluate.new_data": "Evaluar con un zip etiquetado nuevo",
+    "evaluate.new_data_text": "Un .zip de carpetas por clase que el entrenamiento no ha visto: el mismo informe "
+    "sobre esas imágenes.",
+    "evaluate.new_zip": ".zip etiquetado",
+    "evaluate.tta": "También con aumento en test (TTA: volteo y 4 recortes)",
+    "evaluate.evaluate": "Evaluar",
+    "evaluate.new_summary": "**Exactitud {acc}** en {n} imágenes · exactitud balanceada {balanced} · F1 macro {f1}",
+    "evaluate.tta_summary": "Con aumento en test: **{acc}** ({gain:+.1f} puntos)",
+    "evaluate.unknown": "Sin evaluar, clases que el entrenamiento no conoce: {classes}",
+    "evaluate.no_zip": "Elige primero un .zip de carpetas por clase.",
+    "evaluate.cleaner": "Corregir las etiquetas",
+    "evaluate.cleaner_text": "Las imágenes del conjunto de datos con las que el modelo más discrepa (mayor pérdida "
+    "primero). Para cada una: mantenerla, cambiar su etiqueta o quitarla; al aplicar se escribe una copia **nueva** "
+    "del conjunto (el original no cambia), que puedes volver a entrenar con los mismos ajustes.",
+    "evaluate.find": "Buscar etiquetas sospechosas",
+    "evaluate.pair": "Dada → predicha",
+    "evaluate.all_pairs": "todas las sospechosas",
+    "evaluate.found": "{n} sospechosas, mayor pérdida primero; más confundidas: {pairs}",
+    "evaluate.caption": "{label} → {predicted} ({confidence}) · {split}",
+    "evaluate.keep": "mantener",
+    "evaluate.relabel": "cambiar a",
+    "evaluate.remove": "quitar",
+    "evaluate.new_label": "Etiqueta nueva",
+    "evaluate.apply": "Aplicar: escribir el conjunto corregido",
+    "evaluate.nothing_to_apply": "Nada que aplicar todavía: elige cambiar o quitar para alguna imagen.",
+    "evaluate.applied": "Conjunto corregido escrito: **{name}** ({changes}). El original no cambia.",
+    "evaluate.train_again": "Entrenar de nuevo con los datos corregidos",
+    "evaluate.queued": "«{name}» está en cola: síguelo en la pestaña Entrenar.",
 }

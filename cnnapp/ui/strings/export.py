@@ -29,6 +29,14 @@ EN = {
     "export.token": "Access token",
     "export.private": "Private",
     "export.push": "⬆ Push to the Hub",
+    # int8 ONNX
+    "export.int8": "int8 (for phones)",
+    "export.int8_info": "ONNX only: a quantised model about 4× smaller; its agreement with fp32 is measured",
+    "export.int8_ready": "✓ **{file}** (int8, {size}) is ready below: {ratio:.1f}× smaller than fp32 ({fp32}); "
+    "{agreement} Same input and output as the fp32 ONNX. Classes: {classes}.",
+    "export.int8_agreement": "it gives the same top-1 class as fp32 on {agreement:.1%} of the run's {images} "
+    "validation images.",
+    "export.int8_no_val": "the run has no validation images to compare it with fp32 on.",
 }
 ES = {
     "export.title": "Exportar",
@@ -60,4 +68,12 @@ ES = {
     "export.token": "Token de acceso",
     "export.private": "Privado",
     "export.push": "⬆ Subir al Hub",
+    # ONNX int8
+    "export.int8": "int8 (para móviles)",
+    "export.int8_info": "solo ONNX: un modelo cuantizado unas 4 veces más pequeño; se mide su acuerdo con fp32",
+    "export.int8_ready": "✓ **{file}** (int8, {size}) está listo abajo: {ratio:.1f} veces más pequeño que fp32 "
+    "({fp32}); {agreement} Misma entrada y salida que el ONNX fp32. Clases: {classes}.",
+    "export.int8_agreement": "da la misma clase top-1 que fp32 en el {agreement:.1%} de las {images} imágenes de "
+    "validación del entrenamiento.",
+    "export.int8_no_val": "el entrenamiento no tiene imágenes de validación con las que compararlo con fp32.",
 }

@@ -169,6 +169,24 @@ below fill in as their epochs finish. cnnapp's SGD uses Nesterov momentum 0.9.
     "learn.no_runs": "No optimizer runs yet: press **Queue the 7 runs**.",
     "learn.preset_lenet5": "LeNet-5, from scratch (fast)",
     "learn.preset_efficientnet_frozen": "EfficientNet-Lite0, pretrained and frozen",
+    # Mixup and cutmix (timm's regularisers)
+    "learn.tab_mix": "Mixup and cutmix",
+    "learn.mix_text": """
+**Mixup** and **cutmix** are regularisers: instead of one picture with one label, the network trains on a mix of two
+pictures with a mixed label, so it cannot be fully sure of any class. **Mixup** blends the two whole pictures with a
+weight λ drawn from a Beta(α, α) distribution; **cutmix** pastes a box of the second picture into the first, and λ is
+the share of the first one left. The label is mixed with the same λ, e.g. **0.70 tshirt top + 0.30 sneaker**: the
+loss then compares the prediction with that soft target. This is what the training options *mixup* and *cutmix*
+(**2 · Train**, More settings) do to every training batch, with timm's `Mixup`.
+""",
+    "learn.mix_a": "Picture a",
+    "learn.mix_b": "Picture b",
+    "learn.mix_alpha": "α",
+    "learn.mix_alpha_info": "Beta(α, α): small α keeps λ near 0 or 1, α = 1 draws it uniformly",
+    "learn.mix_seed": "Draw (seed)",
+    "learn.mix_mixup": "mixup",
+    "learn.mix_cutmix": "cutmix",
+    "learn.mix_label": "**{mix}**: label **{label}** (λ = {lam:.2f} of picture a)",
 }
 ES = {
     "learn.title": "Aprender",
@@ -345,4 +363,23 @@ Nesterov 0,9.
     "learn.no_runs": "Aún no hay entrenamientos de optimizadores: pulsa **Poner en cola los 7 entrenamientos**.",
     "learn.preset_lenet5": "LeNet-5, desde 0 (rápido)",
     "learn.preset_efficientnet_frozen": "EfficientNet-Lite0, preentrenado y congelado",
+    # Mixup y cutmix
+    "learn.tab_mix": "Mixup y cutmix",
+    "learn.mix_text": """
+**Mixup** y **cutmix** son regularizadores: en lugar de una imagen con una etiqueta, la red se entrena con una mezcla
+de dos imágenes con una etiqueta mezclada, así que no puede estar del todo segura de ninguna clase. **Mixup** funde
+las dos imágenes enteras con un peso λ sacado de una distribución Beta(α, α); **cutmix** pega un recuadro de la
+segunda imagen en la primera, y λ es la parte que queda de la primera. La etiqueta se mezcla con el mismo λ, p. ej.
+**0.70 tshirt top + 0.30 sneaker**: la pérdida compara entonces la predicción con esa etiqueta suave. Es lo que hacen
+las opciones de entrenamiento *mixup* y *cutmix* (**2 · Entrenar**, Más ajustes) con cada lote de entrenamiento,
+con el `Mixup` de timm.
+""",
+    "learn.mix_a": "Imagen a",
+    "learn.mix_b": "Imagen b",
+    "learn.mix_alpha": "α",
+    "learn.mix_alpha_info": "Beta(α, α): con α pequeño λ queda cerca de 0 o 1; con α = 1 es uniforme",
+    "learn.mix_seed": "Sorteo (semilla)",
+    "learn.mix_mixup": "mixup",
+    "learn.mix_cutmix": "cutmix",
+    "learn.mix_label": "**{mix}**: etiqueta **{label}** (λ = {lam:.2f} de la imagen a)",
 }

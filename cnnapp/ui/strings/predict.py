@@ -16,6 +16,24 @@ EN = {
     "(model chosen above).",
     "predict.live_camera": "Camera",
     "predict.live_label": "Live prediction",
+    # classify a folder or a .zip (predict_tab.classify_archive)
+    "predict.folder_title": "Classify a folder or zip",
+    "predict.folder_intro": "Upload a **.zip** of pictures (sub-folders are fine): each one is classified with the "
+    "model chosen above, and you get a table, a CSV and the pictures sorted into a folder per class.",
+    "predict.folder_zip": "Pictures: a .zip",
+    "predict.folder_min_confidence": "Sure from (below this confidence a picture goes to unsure/)",
+    "predict.folder_go": "Classify all",
+    "predict.folder_none": "No .zip to classify yet: upload one first.",
+    "predict.folder_done": "**{images}** picture(s) classified, {skipped} file(s) skipped. Sorted: {folders}.",
+    "predict.folder_csv": "Download the CSV",
+    "predict.folder_sorted": "Download the sorted pictures (.zip)",
+    "predict.folder_results": "Predictions (click a column to sort)",
+    "predict.folder_skipped": "Files skipped",
+    "predict.col_path": "picture",
+    "predict.col_label": "prediction",
+    "predict.col_confidence": "confidence",
+    "predict.col_others": "next best",
+    "predict.col_reason": "why",
 }
 ES = {
     "predict.title": "3 · Predecir",
@@ -34,4 +52,22 @@ ES = {
     "siguen a la cámara (con el modelo elegido arriba).",
     "predict.live_camera": "Cámara",
     "predict.live_label": "Predicción en vivo",
+    # clasificar una carpeta o un .zip
+    "predict.folder_title": "Clasificar una carpeta o un zip",
+    "predict.folder_intro": "Sube un **.zip** de imágenes (puede tener subcarpetas): cada una se clasifica con el "
+    "modelo elegido arriba y obtienes una tabla, un CSV y las imágenes ordenadas en una carpeta por clase.",
+    "predict.folder_zip": "Imágenes: un .zip",
+    "predict.folder_min_confidence": "Segura desde (por debajo de esta confianza una imagen va a unsure/)",
+    "predict.folder_go": "Clasificar todas",
+    "predict.folder_none": "Aún no hay ningún .zip que clasificar: sube uno primero.",
+    "predict.folder_done": "**{images}** imagen(es) clasificadas, {skipped} archivo(s) omitidos. Ordenadas: {folders}.",
+    "predict.folder_csv": "Descargar el CSV",
+    "predict.folder_sorted": "Descargar las imágenes ordenadas (.zip)",
+    "predict.folder_results": "Predicciones (haz clic en una columna para ordenar)",
+    "predict.folder_skipped": "Archivos omitidos",
+    "predict.col_path": "imagen",
+    "predict.col_label": "predicción",
+    "predict.col_confidence": "confianza",
+    "predict.col_others": "siguientes",
+    "predict.col_reason": "motivo",
 }

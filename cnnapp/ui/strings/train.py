@@ -25,6 +25,8 @@ EN = {
     "train.pretrained": "Start from ImageNet weights",
     "train.freeze": "Freeze the backbone (train the head only)",
     "train.epochs": "Epochs",
+    "train.recipe": "Recipe",
+    "train.recipe_info": "fills the form with a tested set of settings; speedrun: Fashion-MNIST to 93% in minutes",
     "train.unfreeze": "Then unfreeze for … epochs",
     "train.unfreeze_info": "fine-tune the whole network at the backbone rate",
     "train.img_size": "Image size (px)",
@@ -37,6 +39,11 @@ EN = {
     "train.lr_backbone_info": "default: head rate ÷ 10 when pretrained",
     "train.optimizer": "Optimizer",
     "train.scheduler": "Schedule",
+    "train.balance": "Class balance",
+    "train.balance_info": (
+        "for unbalanced classes: sampler draws every class equally often, weights weighs the loss by inverse "
+        "class frequency, auto uses weights past 3:1; none trains on the images as they are"
+    ),
     "train.batch_size": "Batch size",
     "train.seed": "Seed",
     "train.name": "Name (optional)",
@@ -60,6 +67,13 @@ EN = {
     "train.lr_times": "the head's rate × {ratio}",
     "train.lr_tenth": "the head's rate ÷ 10, the usual choice for fine-tuning",
     "train.lr_backbone_gets": " The backbone gets {lr}: {rule}.",
+    # timm's regularisers (More settings)
+    "train.mixup": "Mixup α",
+    "train.mixup_info": "0: off; blends pairs of training images and their labels (e.g. 0.2)",
+    "train.cutmix": "Cutmix α",
+    "train.cutmix_info": "0: off; pastes a box of one training image into another, labels by area (e.g. 1.0)",
+    "train.ema_decay": "EMA of the weights (decay)",
+    "train.ema_decay_info": "0: off; validates and saves a moving average of the weights, often steadier (e.g. 0.999)",
 }
 ES = {
     "train.title": "2 · Entrenar",
@@ -88,6 +102,8 @@ ES = {
     "train.pretrained": "Partir de pesos preentrenados en ImageNet",
     "train.freeze": "Congelar la red base (entrenar solo la cabeza)",
     "train.epochs": "Épocas",
+    "train.recipe": "Receta",
+    "train.recipe_info": "rellena el formulario con ajustes probados; speedrun: Fashion-MNIST al 93 % en minutos",
     "train.unfreeze": "Después, descongelar durante … épocas",
     "train.unfreeze_info": "ajuste fino de toda la red con la tasa de la red base",
     "train.img_size": "Tamaño de imagen (px)",
@@ -102,6 +118,11 @@ ES = {
     "train.lr_backbone_info": "por defecto: tasa de la cabeza ÷ 10 con pesos preentrenados",
     "train.optimizer": "Optimizador",
     "train.scheduler": "Planificación de la tasa",
+    "train.balance": "Equilibrio de clases",
+    "train.balance_info": (
+        "para clases desequilibradas: sampler muestrea cada clase igual de a menudo, weights pondera la pérdida por "
+        "la frecuencia inversa de cada clase, auto usa weights a partir de 3:1; none entrena con las imágenes tal cual"
+    ),
     "train.batch_size": "Tamaño del lote",
     "train.seed": "Semilla",
     "train.name": "Nombre (opcional)",
@@ -124,4 +145,15 @@ ES = {
     "train.lr_times": "la tasa de la cabeza × {ratio}",
     "train.lr_tenth": "la tasa de la cabeza ÷ 10, lo habitual en el ajuste fino",
     "train.lr_backbone_gets": " La red base recibe {lr}: {rule}.",
+    # regularizadores de timm (Más ajustes)
+    "train.mixup": "Mixup α",
+    "train.mixup_info": "0: desactivado; funde pares de imágenes de entrenamiento y sus etiquetas (p. ej. 0.2)",
+    "train.cutmix": "Cutmix α",
+    "train.cutmix_info": (
+        "0: desactivado; pega un recuadro de una imagen de entrenamiento en otra, etiquetas según el área (p. ej. 1.0)"
+    ),
+    "train.ema_decay": "Media móvil (EMA) de los pesos (decaimiento)",
+    "train.ema_decay_info": (
+        "0: desactivada; valida y guarda una media móvil de los pesos, a menudo más estable (p. ej. 0.999)"
+    ),
 }
