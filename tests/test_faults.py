@@ -38,7 +38,7 @@ def test_nan_loss_fails_the_run_with_advice(small_dataset, tmp_path):
     """A rate over LR_MAX is refused before a run exists; one that gets past (a stored config edited by hand, which a
     queued run trains as is) makes the loss NaN, and the run fails with the advice."""
     cfg = resolve(TrainConfig(data=str(small_dataset), arch="lenet5", optimizer="sgd", epochs=2))
-    cfg.lr_head = 1e6
+    cfg.lr_head = cfg.lr_backbone = 1e6
     status = Training(cfg, RunDir.create("x", path=tmp_path / "run"), progress=False).execute()
     assert status["state"] == "failed" and "lower the learning rate" in status["message"]
 
