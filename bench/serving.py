@@ -209,6 +209,43 @@ class Callers:
         return seconds, sum(isinstance(r, BaseException) or not r[2] for r in results)
 
 
+async def _rest_call(http, image: Path, model: str) -> tuple[float, bool]:
+    """One `/predict` as a curl user makes it (upload, `POST /gradio_api/call/predict` without a `session_hash`, then
+    its event stream): a new gradio session per call. Seconds until the answer, and whether it gave labels."""
+    start = time.perf_counter()
+    upload = await http.post("gradio_api/upload", files={"files": (image.name, image.read_bytes())})
+    upload.raise_for_status()
+    file = {"path": upload.json()[0], "meta": {"_type": "gradio.FileData"}}
+    posted = await http.post("gradio_api/call/predict", json={"data": [file, model, 3]})
+    posted.raise_for_status()
+    event = None
+    async with http.stream("GET", f"gradio_api/call/predict/{posted.json()['event_id']}") as events:
+        async for line in events.aiter_lines():
+            if line.startswith("event: "):
+                event = line.removeprefix("event: ")
+            elif line.startswith("data: ") and event in ("complete", "error"):
+                answer = json.loads(line.removeprefix("data: "))
+                return time.perf_counter() - start, event == "complete" and bool(answer[0].get("confidences"))
+    return time.perf_counter() - start, False
+
+
+def rest_burst(url: str, image: Path, model: str, count: int) -> tuple[list[float], int]:
+    """`count` session-less REST callers at once: seconds per call and the errors."""
+
+    async def run() -> list:
+        import httpx
+
+        limits = httpx.Limits(max_connections=2 * count + 8, max_keepalive_connections=2 * count + 8)
+        async with httpx.AsyncClient(base_url=url, timeout=600, limits=limits) as http:
+            return list(
+                await asyncio.gather(*(_rest_call(http, image, model) for _ in range(count)), return_exceptions=True)
+            )
+
+    results = asyncio.run(run())
+    seconds = [r[0] for r in results if not isinstance(r, BaseException)]
+    return seconds, sum(isinstance(r, BaseException) or not r[1] for r in results)
+
+
 def _upload(http, path: Path) -> str:
     """Upload a file as a client does before calling an endpoint; the server's path of it."""
     with open(path, "rb") as f:
