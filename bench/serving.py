@@ -278,7 +278,8 @@ def _trained_run(img_size: int) -> str:
 
 def load(quick: bool) -> list[Figure]:
     """50 callers of `/predict` at once on a 96 px run against a live app, idle and while a training runs: p95 and
-    errors over several bursts; the same burst through `gradio_client`; and the server's time for one idle call."""
+    errors over several bursts; the same burst through `gradio_client` and through the REST route without a session
+    (curl's way); and the server's time for one idle call."""
     from gradio_client import Client, handle_file
 
     from cnnapp.runs import RunDir
@@ -294,6 +295,10 @@ def load(quick: bool) -> list[Figure]:
         callers = Callers(url, photo, model, 50)
         callers.open()
         idle, idle_errors = _bursts(callers, bursts)
+        rest, rest_errors = [], 0
+        for _ in range(bursts):
+            seconds, failed = rest_burst(url, photo, model, 50)
+            rest, rest_errors = rest + seconds, rest_errors + failed
         through_client, client_errors = _gradio_client_latencies(client, photo, model, 50)
         dataset = shutil.make_archive(str(WORKDIR / "demo"), "zip", EXAMPLE)
         config = '{"arch": "tf_efficientnet_lite0", "freeze": false, "img_size": 96, "epochs": 50}'
@@ -304,8 +309,21 @@ def load(quick: bool) -> list[Figure]:
         busy, busy_errors = _bursts(callers, bursts)
         state = client.predict(run_id, api_name="/run_status")["state"]
         RunDir.of(run_id).request_stop()
-    errors = float(idle_errors + busy_errors + client_errors)
+    errors = float(idle_errors + busy_errors + client_errors + rest_errors)
     return [
+        Figure(
+            "predict_rest_p95_s",
+            _p(rest, 0.95),
+            0.5,
+            "<=",
+            " s",
+            detail={
+                "p50 s": _p(rest, 0.5),
+                "calls": f"{bursts} bursts of 50 REST callers without a session (a new gradio session per call)",
+                "errors": float(rest_errors),
+                "open-session p95 s (predict_p95_s)": _p(idle, 0.95),
+            },
+        ),
         Figure(
             "predict_p95_s",
             _p(idle, 0.95),
@@ -330,7 +348,13 @@ def load(quick: bool) -> list[Figure]:
                 "training state": state,
             },
         ),
-        Figure("predict_errors_under_load", errors, 0, "<=", detail={"calls": float(len(idle) + len(busy) + 50)}),
+        Figure(
+            "predict_errors_under_load",
+            errors,
+            0,
+            "<=",
+            detail={"calls": float(len(idle) + len(busy) + len(rest) + 50)},
+        ),
         Figure(
             "predict_idle_server_ms",
             server_s * 1000,
