@@ -31,7 +31,7 @@ from cnnapp.runs import INGEST, PREDICTIONS, RunDir, get_run
 
 IMAGENET_PREFIX = "imagenet:"
 MAX_BATCH = 16  # pictures in one shared forward pass (the app serves this many predictions at once)
-CHECK_IMAGES = 64  # the most validation images in the check batch that decides a model's serving precision
+CHECK_IMAGES = 32  # validation images in the check batch that decides the serving precision (two passes at load)
 # the most a probability may move under bf16 autocast (on the check batch) for a model to be served in bf16: where
 # it moves more, images whose top two classes are that close flip. Measured on 2,000 held-out Fashion-MNIST images,
 # 1-epoch LeNet-5s whose probabilities moved 0.0012-0.0025 flipped 2-9 of them (0.1-0.45%) under bf16
