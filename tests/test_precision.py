@@ -83,7 +83,7 @@ def _held_out(folder: Path, count: int) -> list[Path]:
 def test_predict_the_cli_and_the_onnx_export_agree_on_held_out_images(workspace, serve, tmp_path):
     run, status = train(TrainConfig(data=str(DEMO), arch="lenet5", epochs=1, batch_size=16), progress=False)
     assert status["state"] == "completed"
-    assert len(check_arrays(run, 28)) == 32, "the check batch is the run's validation images"
+    assert len(check_arrays(run, 28)) == 64, "the check batch is the run's validation images"
     images = _held_out(tmp_path / "held-out", 200)
     rm = load_run_model(run)
 
