@@ -209,6 +209,43 @@ class Callers:
         return seconds, sum(isinstance(r, BaseException) or not r[2] for r in results)
 
 
+async def _rest_call(http, image: Path, model: str) -> tuple[float, bool]:
+    """One `/predict` as a curl user makes it (upload, `POST /gradio_api/call/predict` without a `session_hash`, then
+    its event stream): a new gradio session per call. Seconds until the answer, and whether it gave labels."""
+    start = time.perf_counter()
+    upload = await http.post("gradio_api/upload", files={"files": (image.name, image.read_bytes())})
+    upload.raise_for_status()
+    file = {"path": upload.json()[0], "meta": {"_type": "gradio.FileData"}}
+    posted = await http.post("gradio_api/call/predict", json={"data": [file, model, 3]})
+    posted.raise_for_status()
+    event = None
+    async with http.stream("GET", f"gradio_api/call/predict/{posted.json()['event_id']}") as events:
+        async for line in events.aiter_lines():
+            if line.startswith("event: "):
+                event = line.removeprefix("event: ")
+            elif line.startswith("data: ") and event in ("complete", "error"):
+                answer = json.loads(line.removeprefix("data: "))
+                return time.perf_counter() - start, event == "complete" and bool(answer[0].get("confidences"))
+    return time.perf_counter() - start, False
+
+
+def rest_burst(url: str, image: Path, model: str, count: int) -> tuple[list[float], int]:
+    """`count` session-less REST callers at once: seconds per call and the errors."""
+
+    async def run() -> list:
+        import httpx
+
+        limits = httpx.Limits(max_connections=2 * count + 8, max_keepalive_connections=2 * count + 8)
+        async with httpx.AsyncClient(base_url=url, timeout=600, limits=limits) as http:
+            return list(
+                await asyncio.gather(*(_rest_call(http, image, model) for _ in range(count)), return_exceptions=True)
+            )
+
+    results = asyncio.run(run())
+    seconds = [r[0] for r in results if not isinstance(r, BaseException)]
+    return seconds, sum(isinstance(r, BaseException) or not r[1] for r in results)
+
+
 def _upload(http, path: Path) -> str:
     """Upload a file as a client does before calling an endpoint; the server's path of it."""
     with open(path, "rb") as f:
@@ -241,7 +278,8 @@ def _trained_run(img_size: int) -> str:
 
 def load(quick: bool) -> list[Figure]:
     """50 callers of `/predict` at once on a 96 px run against a live app, idle and while a training runs: p95 and
-    errors over several bursts; the same burst through `gradio_client`; and the server's time for one idle call."""
+    errors over several bursts; the same burst through `gradio_client` and through the REST route without a session
+    (curl's way); and the server's time for one idle call."""
     from gradio_client import Client, handle_file
 
     from cnnapp.runs import RunDir
@@ -257,6 +295,10 @@ def load(quick: bool) -> list[Figure]:
         callers = Callers(url, photo, model, 50)
         callers.open()
         idle, idle_errors = _bursts(callers, bursts)
+        rest, rest_errors = [], 0
+        for _ in range(bursts):
+            seconds, failed = rest_burst(url, photo, model, 50)
+            rest, rest_errors = rest + seconds, rest_errors + failed
         through_client, client_errors = _gradio_client_latencies(client, photo, model, 50)
         dataset = shutil.make_archive(str(WORKDIR / "demo"), "zip", EXAMPLE)
         config = '{"arch": "tf_efficientnet_lite0", "freeze": false, "img_size": 96, "epochs": 50}'
@@ -267,8 +309,21 @@ def load(quick: bool) -> list[Figure]:
         busy, busy_errors = _bursts(callers, bursts)
         state = client.predict(run_id, api_name="/run_status")["state"]
         RunDir.of(run_id).request_stop()
-    errors = float(idle_errors + busy_errors + client_errors)
+    errors = float(idle_errors + busy_errors + client_errors + rest_errors)
     return [
+        Figure(
+            "predict_rest_p95_s",
+            _p(rest, 0.95),
+            0.5,
+            "<=",
+            " s",
+            detail={
+                "p50 s": _p(rest, 0.5),
+                "calls": f"{bursts} bursts of 50 REST callers without a session (a new gradio session per call)",
+                "errors": float(rest_errors),
+                "open-session p95 s (predict_p95_s)": _p(idle, 0.95),
+            },
+        ),
         Figure(
             "predict_p95_s",
             _p(idle, 0.95),
@@ -293,7 +348,13 @@ def load(quick: bool) -> list[Figure]:
                 "training state": state,
             },
         ),
-        Figure("predict_errors_under_load", errors, 0, "<=", detail={"calls": float(len(idle) + len(busy) + 50)}),
+        Figure(
+            "predict_errors_under_load",
+            errors,
+            0,
+            "<=",
+            detail={"calls": float(len(idle) + len(busy) + len(rest) + 50)},
+        ),
         Figure(
             "predict_idle_server_ms",
             server_s * 1000,

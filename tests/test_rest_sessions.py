@@ -9,9 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import random_image, trained_demo_run
+from gradio.state_holder import StateHolder
 from test_api import zip_folder
 
-from cnnapp.ui.endpoints import NO_SESSION
+from bench.serving import _p, rest_burst
+from cnnapp.ui import build_app
+from cnnapp.ui.endpoints import NO_SESSION, LazySessionState
 
 pytestmark = pytest.mark.slow  # a real server
 
@@ -73,3 +77,27 @@ def test_without_runs_per_visitor_session_less_calls_share_one_queue_limit(monke
         assert 2 <= len(started) <= 4 and refused and "waiting" in refused[0]["error"]
         for run_id in started:
             app.jobs.stop(run_id)
+
+
+def test_fifty_session_less_callers_at_once_are_all_answered(workspace, serve, tmp_path):
+    """Each call is a new gradio session (the event id), made without the page's config (`LazySessionState`)."""
+    run = trained_demo_run(workspace)
+    image = random_image(tmp_path / "photo.png", (64, 48))
+    with serve() as app:
+        base = app.url.rstrip("/")
+        assert call(base, "predict", [upload(base, image), run.id, 3])[0] == "complete"
+        sessions = len(app.demo.state_holder.session_data)
+        seconds, errors = rest_burst(app.url, image, run.id, 50)
+        assert errors == 0 and len(seconds) == 50
+        assert len(app.demo.state_holder.session_data) >= sessions + 50, "each call was a session of its own"
+        print(f"50 session-less REST callers at once: p50 {_p(seconds, 0.5):.2f} s, p95 {_p(seconds, 0.95):.2f} s")
+
+
+def test_a_lazy_session_gives_the_page_config_gradio_would(workspace):
+    demo = build_app(workspace)
+    holder = StateHolder()
+    holder.set_blocks(demo)
+    session = holder["a-visitor"]
+    assert isinstance(session, LazySessionState) and not session.config_values, "nothing made for a new session"
+    eager = LazySessionState.__mro__[1](demo)  # gradio's own SessionState
+    assert list(session.components) == list(eager.components) and len(session.config_values) > 300

@@ -7,6 +7,8 @@ gets its own errors), then `Batcher` runs whatever pictures are waiting for that
 
 from __future__ import annotations
 
+import copy
+import json
 import threading
 import warnings
 from collections import OrderedDict, deque
@@ -26,10 +28,16 @@ from cnnapp.errors import DataError, RunError
 from cnnapp.models.factory import create_model
 from cnnapp.models.pretrained import imagenet_model
 from cnnapp.models.registry import ModelSpec, get_spec
-from cnnapp.runs import RunDir, get_run
+from cnnapp.runs import INGEST, PREDICTIONS, RunDir, get_run
 
 IMAGENET_PREFIX = "imagenet:"
 MAX_BATCH = 16  # pictures in one shared forward pass (the app serves this many predictions at once)
+CHECK_IMAGES = 64  # validation images in the check batch that decides the serving precision (two passes at load)
+# the most a probability may move under bf16 autocast (on the check batch) for a model to be served in bf16: where
+# it moves more, images whose top two classes are that close flip. Measured on 2,000 held-out Fashion-MNIST images,
+# 1-epoch LeNet-5s whose probabilities moved 0.0012-0.0025 flipped 2-9 of them (0.1-0.45%) under bf16; with 32 check
+# images and 0.001, one such model passed and flipped 1 of 200 held-out images (the goal: at most 0.5%)
+BF16_TOLERANCE = 0.0005
 ImageInput = str | Path | Image.Image | np.ndarray
 
 
@@ -74,6 +82,49 @@ def trained_model(run: RunDir) -> tuple[nn.Module, dict, list[str]]:
     model = create_model(cfg["arch"], len(classes))
     model.load_state_dict(state)
     return model.float().eval(), cfg, classes
+
+
+def check_arrays(run: RunDir | None, size: int) -> np.ndarray:
+    """The check batch (n, size, size, 3) uint8: up to `CHECK_IMAGES` of the run's validation images that can still be
+    read, else a fixed sample (seeded noise; an ImageNet model has no validation images here)."""
+    import pandas as pd
+
+    arrays = []
+    if run is not None and run.file(PREDICTIONS).is_file() and run.file(INGEST).is_file():
+        root = Path(json.loads(run.file(INGEST).read_text()).get("root") or "")
+        for rel in pd.read_csv(run.file(PREDICTIONS))["path"].head(CHECK_IMAGES):
+            try:
+                arrays.append(to_square_array(root / rel, size))
+            except DataError:  # moved or deleted since the training: checked with the others
+                continue
+    if not arrays:
+        return np.random.default_rng(0).integers(0, 256, (8, size, size, 3), dtype=np.uint8)
+    return np.stack(arrays)
+
+
+@torch.inference_mode()
+def bf16_agrees(model: nn.Module, x: torch.Tensor) -> bool:
+    """Whether `model` under bf16 autocast gives fp32's top-1 on every image of the prepared batch `x`, with every
+    probability within `BF16_TOLERANCE`.
+
+    bf16 keeps 8 bits of mantissa: a model whose top classes are that close answers otherwise than its fp32 export
+    (a 1-epoch ResNet-18 on digits: 193 of 200 held-out images alike).
+    """
+    fp32 = model(x).float().softmax(1)
+    with hardware.autocast(x.device, True):
+        bf16 = model(x).float().softmax(1)
+    same_top1 = bool((fp32.argmax(1) == bf16.argmax(1)).all())
+    return same_top1 and float((fp32 - bf16).abs().max()) <= BF16_TOLERANCE
+
+
+def serving_precision(model: nn.Module, spec: ModelSpec, img_size: int, run: RunDir | None) -> str:
+    """`bf16` or `fp32`: what `Predictor` serves `model` (of `run`, with its precision option) in; the model card
+    states it."""
+    device = hardware.pick_device("auto")
+    if not hardware.use_bf16((run.config() if run else {}).get("precision", "auto"), device, training=False):
+        return "fp32"
+    x = prepare_arrays(check_arrays(run, img_size), BatchPrep(spec.mean, spec.std, device))
+    return "bf16" if bf16_agrees(copy.deepcopy(model).to(device).eval(), x) else "fp32"  # `model` stays where it is
 
 
 @dataclass(eq=False)
@@ -170,21 +221,34 @@ def fast_path(model: nn.Module, example: torch.Tensor) -> torch.jit.ScriptModule
 
 
 class Predictor:
-    """A model in eval mode with its classes and input preparation; thread-safe `predict`."""
+    """A model in eval mode with its classes and input preparation; thread-safe `predict`.
+
+    It runs under bf16 autocast only where `hardware.use_bf16` allows it and the model's answers on `check` (images,
+    see `check_arrays`) are fp32's (`bf16_agrees`), so that served answers are the exported (fp32) model's.
+    """
 
     _starting = threading.Lock()  # `speed_up_later` starts one thread per predictor
 
     def __init__(
-        self, model: nn.Module, spec: ModelSpec, classes: list[str], img_size: int, name: str, precision: str = "auto"
+        self,
+        model: nn.Module,
+        spec: ModelSpec,
+        classes: list[str],
+        img_size: int,
+        name: str,
+        precision: str = "auto",
+        check: np.ndarray | None = None,
     ):
         self.device = hardware.pick_device("auto")
-        self.bf16 = hardware.use_bf16(precision, self.device, training=False)
         self.model = model.to(self.device).to(memory_format=torch.channels_last).eval()
         self.spec = spec
         self.classes = classes
         self.img_size = img_size
         self.name = name
         self.prep = BatchPrep(spec.mean, spec.std, self.device, channels_last=True)
+        self.bf16 = hardware.use_bf16(precision, self.device, training=False) and bf16_agrees(
+            self.model, prepare_arrays(check_arrays(None, img_size) if check is None else check, self.prep)
+        )
         self._lock = threading.Lock()
         self.batcher = Batcher(lambda arrays: self.forward(prepare_arrays(arrays, self.prep)))
         tensors = [*self.model.parameters(), *self.model.buffers()]
@@ -199,7 +263,9 @@ class Predictor:
     def from_run(cls, run: RunDir) -> Predictor:
         """The run's best weights (or its last checkpoint when it stopped early)."""
         model, cfg, classes = trained_model(run)
-        return cls(model, get_spec(cfg["arch"]), classes, int(cfg["img_size"]), run.id, cfg.get("precision", "auto"))
+        size = int(cfg["img_size"])
+        check = check_arrays(run, size)
+        return cls(model, get_spec(cfg["arch"]), classes, size, run.id, cfg.get("precision", "auto"), check)
 
     @classmethod
     def imagenet(cls, arch: str) -> Predictor:

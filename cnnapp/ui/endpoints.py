@@ -8,9 +8,12 @@ A caller's session (for `CNNAPP_SESSION_RUNS`) is its gradio session: one per `g
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
+import gradio.state_holder
 
 from cnnapp import api
 from cnnapp.errors import RunError
@@ -63,8 +66,36 @@ def _throwaway(request: gr.Request) -> bool:
     return "/call/" in path and bool(_EVENT_ID.fullmatch(request.session_hash or ""))
 
 
+class LazySessionState(gradio.state_holder.SessionState):
+    """A gradio session whose page config (`config_values`, read only for a deep link) is made when first read.
+
+    Gradio makes every block's config for each new session (~40-140 ms of CPU for this app's ~380 blocks), and a
+    REST call without a `session_hash` is a new session every time: measured under a burst of 50 such calls, that
+    was nearly all of a call's server time. The config of a block nobody changed is the same made now or later
+    (`__setitem__` and `_update_value_in_config` keep writing the ones that change), so it is made on demand.
+    """
+
+    def __init__(self, blocks: gr.Blocks):
+        super().__init__(SimpleNamespace(default_config=blocks.default_config, blocks={}))  # no block's config yet
+        self._page = blocks.blocks
+
+    @property
+    def components(self) -> Iterator[dict]:
+        """Every block's config, as gradio's (made now for the blocks this session has not changed)."""
+        for key, block in self.blocks_config.blocks.items():
+            if key in self._page and key not in self.config_values:
+                self.config_values[key] = self.blocks_config.config_for_block(key, [], block)
+        return super().components
+
+
+def lazy_sessions() -> None:
+    """Make gradio's sessions in this process `LazySessionState`s (its `StateHolder` makes them by this name)."""
+    gradio.state_holder.SessionState = LazySessionState
+
+
 def build(ctx: UIContext) -> None:
-    """Register the endpoints (call before the tabs so that their names stay unsuffixed)."""
+    """Register the endpoints (call before the tabs so that their names stay unsuffixed); sessions made lazily."""
+    lazy_sessions()
     jobs, root = ctx.jobs, ctx.root
 
     @api_errors

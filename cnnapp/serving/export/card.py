@@ -11,6 +11,7 @@ from pathlib import Path
 
 import cnnapp
 from cnnapp.serving.export.run_model import RESIZE, RunModel
+from cnnapp.serving.inference import serving_precision
 
 
 def report_summary(report: dict | None) -> dict:
@@ -144,6 +145,7 @@ def model_card(rm: RunModel, config: dict) -> str:
         f"RGB images, {RESIZE} (img_size = {rm.img_size}), scaled to [0, 1] and normalised with "
         f"mean {list(rm.spec.mean)} and std {list(rm.spec.std)}. "
         "The model returns logits; apply softmax for probabilities.",
+        f"cnnapp serves it in {serving_precision(rm.model, rm.spec, rm.img_size, rm.run)} (predict, /predict).",
         "",
         "## Training configuration",
         "",
