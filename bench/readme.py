@@ -100,13 +100,15 @@ def render(meta: dict, skipped: dict[str, str], figures: list[Figure]) -> str:
         kind += " of " + ", ".join(f"`{name}`" for name in meta["only"])
     if meta.get("complete") is False:
         kind += ", stopped before its end"
-    where = f"{meta.get('threads')} threads, {meta.get('cpu')}, {'CUDA' if meta.get('cuda') else 'no GPU'}"
+    threads = meta.get("threads")
+    device = "CUDA" if meta.get("cuda") else "no GPU"
+    where = f"{threads} thread{'' if threads == 1 else 's'}, {meta.get('cpu')}, {device}"
     if meta.get("load_average"):
-        where += ", load average {} → {} (other work on the machine)".format(*meta["load_average"])
+        where += "; load average {} at the start, {} at the end".format(*meta["load_average"])
     lines = [
         BEGIN,
         f"From `bench/results.json`: {kind} ({where}; {meta.get('seconds')} s in all"
-        + (f", {meta['date']}" if meta.get("date") else "")
+        + (f"; {meta['date']}" if meta.get("date") else "")
         + "). The last column says how `--quick` measures each figure: at full size, on smaller data or with "
         "fewer epochs or repeats (its goal then suits that size).",
         "",
