@@ -50,7 +50,22 @@ def main() -> int:
     threads = hardware.configure_threads()
     figures: list[Figure] = []
     skipped: dict[str, str] = {}
-    start = time.time()
+    start, load = time.time(), os.getloadavg()[0]
+
+    def meta(complete: bool) -> dict:
+        """How the run was made; `complete` false while benchmarks remain (the JSON is written after each one)."""
+        return {
+            "quick": args.quick,
+            "only": args.only,
+            "complete": complete,
+            "threads": threads,
+            "cpu": platform.processor() or platform.machine(),
+            "cuda": hardware.pick_device().type == "cuda",
+            "seconds": round(time.time() - start, 1),
+            "load_average": [round(load, 1), round(os.getloadavg()[0], 1)],  # at the start and the end: other work
+            "date": time.strftime("%Y-%m-%d", time.gmtime()),
+        }
+
     for bench in BENCHMARKS:
         name = f"{bench.__module__.split('.')[-1]}.{bench.__name__}"
         if args.only and not {bench.__name__, name} & set(args.only):
@@ -60,19 +75,15 @@ def main() -> int:
             figures += bench(args.quick)
         except Skip as reason:
             skipped[name] = str(reason)
+        if args.json:  # a run stopped midway keeps what it measured
+            write_json(figures, args.json, meta(False), skipped)
     print(table(figures))
     for name, reason in skipped.items():
         print(f"skipped {name}: {reason}")
-    meta = {
-        "quick": args.quick,
-        "threads": threads,
-        "cpu": platform.processor() or platform.machine(),
-        "cuda": hardware.pick_device().type == "cuda",
-        "seconds": round(time.time() - start, 1),
-    }
-    print(f"\n{threads} threads, {meta['seconds']} s in all")
+    done = meta(True)
+    print(f"\n{threads} threads, {done['seconds']} s in all")
     if args.json:
-        write_json(figures, args.json, meta, skipped)
+        write_json(figures, args.json, done, skipped)
     return 0 if all(f.passed for f in figures) else 1
 
 

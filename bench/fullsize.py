@@ -37,9 +37,12 @@ def _train(spec: dict, timeout: float) -> dict:
 
 
 def lenet5(quick: bool) -> list[Figure]:
-    """LeNet-5 at 28 px: ingestion images/s, seconds per epoch, test accuracy and total time, peak RSS."""
+    """LeNet-5 at 28 px: ingestion images/s, seconds per epoch, test accuracy and total time, peak RSS.
+
+    `--quick` trains on 3,000 train / 3,000 test images for 10 epochs and asks for 0.80 test accuracy, what that size
+    gives (0.83 measured), not the published 0.90 of the full set."""
     data = fashion_full(300 if quick else None)
-    r = _train({"data": str(data), "arch": "lenet5", "epochs": 2 if quick else 15}, 600 if quick else 1800)
+    r = _train({"data": str(data), "arch": "lenet5", "epochs": 10 if quick else 15}, 600 if quick else 1800)
     ingest_rate = r["images"] / r["prepare_s"]
     size = f"{r['train']:,} train / {r['val']:,} val / {r['test']:,} test"
     return [
@@ -54,7 +57,7 @@ def lenet5(quick: bool) -> list[Figure]:
         Figure(
             "fmnist_lenet5_test_acc",
             r["test_acc"],
-            0.90,
+            0.80 if quick else 0.90,
             ">=",
             detail={"published": PUBLISHED, "best val acc": r["best_val_acc"], "data": size, "epochs": r["epochs"]},
         ),

@@ -6,7 +6,7 @@ import json
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 
@@ -53,18 +53,27 @@ def _number(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
 
 
+def cells(f: Figure) -> tuple[str, str, str, str, str]:
+    """A figure as its table shows it (the text table and the README's): key, value, goal, pass/FAIL, absolutes."""
+    absolute = ", ".join(f"{k} {_number(v)}" if isinstance(v, float) else f"{k} {v}" for k, v in f.detail.items())
+    return f.key, f"{f.value:.2f}{f.unit}", f"{f.op} {f.goal:g}{f.unit}", "pass" if f.passed else "FAIL", absolute
+
+
 def table(figures: list[Figure]) -> str:
     """The results as a fixed-width text table."""
-    rows = [("figure", "value", "goal", "result", "absolute")]
-    for f in figures:
-        absolute = ", ".join(f"{k} {_number(v)}" if isinstance(v, float) else f"{k} {v}" for k, v in f.detail.items())
-        rows.append(
-            (f.key, f"{f.value:.2f}{f.unit}", f"{f.op} {f.goal:g}{f.unit}", "pass" if f.passed else "FAIL", absolute)
-        )
+    rows = [("figure", "value", "goal", "result", "absolute"), *map(cells, figures)]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)) for row in rows]
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
+
+
+def read_json(path: Path) -> tuple[dict, dict[str, str], list[Figure]]:
+    """What `write_json` wrote: the meta, the skipped benchmarks and the figures, in the order they ran."""
+    data = json.loads(Path(path).read_text())
+    names = {f.name for f in fields(Figure)}
+    figures = [Figure(**{k: v for k, v in d.items() if k in names}) for d in data["details"].values()]
+    return data["meta"], data["skipped"], figures
 
 
 def write_json(figures: list[Figure], path: Path, meta: dict, skipped: dict[str, str] | None = None) -> None:

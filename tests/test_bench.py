@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench import peer, procs, serving, userclock
-from bench.harness import Figure, Skip, interleaved_rates, table, write_json
+from bench.harness import Figure, Skip, interleaved_rates, read_json, table, write_json
 from cnnapp.runs import RunDir
 
 
@@ -143,7 +143,26 @@ def test_server_side_time_of_one_predict_on_a_live_app_and_nothing_left_running(
 
     photo = serving._photo()
     with serving.live_app() as url:
-        seconds = serving.server_side_s(url, photo, "imagenet:tf_efficientnet_lite0")
+        seconds = [serving.server_side_s(url, photo, "imagenet:tf_efficientnet_lite0") for _ in range(3)]
         started = procs.descendants(os.getpid())
-    assert 0 < seconds < 60
+    assert 0 < min(seconds) < 0.25, f"a warm /predict took {seconds} s of the server's time (the bench's: ~10 ms)"
     assert started and not [pid for pid in started if procs.is_running(pid)]
+
+
+@pytest.mark.slow
+def test_cnnapp_reaches_the_same_accuracy_as_fastai_sooner_from_scratch():
+    """The README's fastai comparison in the small form CI runs (it installs the bench extra): LeNet-5, 1,000 train
+    images, 2 epochs, each side once; the goal (cnnapp no slower) has a wide margin over the measured ratio."""
+    try:
+        peer.fastai_python()
+    except Skip as reason:
+        pytest.skip(str(reason))
+    (figure,) = peer.scratch(quick=True)
+    assert figure.key == "vs_fastai_scratch" and figure.detail["fastai s"] > 0
+    assert figure.passed, f"cnnapp took {figure.value:.2f}× fastai's time: {figure.detail}"
+
+
+def test_the_json_reads_back_as_the_figures_that_were_written(tmp_path):
+    figures = [Figure("fast", 2.0, 1.8, ">=", detail={"img/s": 512.0}), Figure("slow_s", 9.5, 8, "<=", " s")]
+    write_json(figures, tmp_path / "b.json", {"quick": True}, {"peer.scratch": "no fastai"})
+    assert read_json(tmp_path / "b.json") == ({"quick": True}, {"peer.scratch": "no fastai"}, figures)

@@ -7,6 +7,7 @@ import errno
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -61,22 +62,51 @@ def test_a_training_that_runs_out_of_space_says_so(monkeypatch, workspace, small
     assert status["state"] == "failed" and status["message"].startswith(DISK_FULL_MESSAGE)
 
 
-@pytest.fixture
-def tiny_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A 30 MB tmpfs as the workspace (needs root and mount; skipped elsewhere)."""
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=30m", "tmpfs", str(folder)]).returncode:
-        pytest.skip("mounting a small tmpfs needs root")
-    monkeypatch.setenv("CNNAPP_HOME", str(folder))
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)])
+ROOT = Path(__file__).resolve().parents[1]
+IN_NAMESPACE = "CNNAPP_TEST_IN_NAMESPACE"  # set for the run of this test inside its own user and mount namespace
+
+
+def mounted_tmpfs(folder: Path, size: str) -> bool:
+    """Mount a tmpfs of `size` on `folder` (as root, or as the namespace's root): whether it worked."""
+    if os.geteuid() != 0:
+        return False
+    mount = ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)]
+    return subprocess.run(mount, capture_output=True).returncode == 0  # refused in a container without CAP_SYS_ADMIN
 
 
 @pytest.mark.slow
-def test_a_real_full_disk(monkeypatch, tiny_disk, demo_dir):
+def test_a_real_full_disk(monkeypatch, tmp_path, demo_dir):
+    """On a 30 MB tmpfs: mounted directly as root; otherwise the test runs again inside a user and mount namespace of
+    its own (`unshare --map-root-user --mount`, no privilege needed where the kernel allows user namespaces), where
+    it may mount one. It skips only where neither is allowed (a container that forbids both), saying so."""
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    if mounted_tmpfs(tiny, "30m"):
+        try:
+            fill_the_disk_and_train(monkeypatch, tiny, demo_dir)
+        finally:
+            subprocess.run(["umount", "-l", str(tiny)])
+        return
+    if os.environ.get(IN_NAMESPACE) or not shutil.which("unshare"):
+        pytest.skip("mounting a small tmpfs needs root or an unprivileged user namespace; this machine allows neither")
+    test = f"{Path(__file__).relative_to(ROOT)}::test_a_real_full_disk"
+    pytest_args = ["-p", "no:cacheprovider", "-q", f"--basetemp={tmp_path / 'inner'}", test]  # a folder it owns
+    inner = subprocess.run(
+        ["unshare", "--map-root-user", "--mount", sys.executable, "-m", "pytest", *pytest_args],
+        cwd=ROOT,
+        env={**os.environ, IN_NAMESPACE: "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if inner.returncode and "unshare failed" in inner.stderr:
+        pytest.skip(f"no user namespace here ({inner.stderr.strip()}), and mounting a tmpfs needs root")
+    assert inner.returncode == 0 and "1 passed" in inner.stdout, inner.stdout[-3000:] + inner.stderr[-2000:]
+
+
+def fill_the_disk_and_train(monkeypatch: pytest.MonkeyPatch, tiny_disk: Path, demo_dir: Path) -> None:
+    """A training on a disk left with 400 kB fails saying the disk is full; the next run is refused up front."""
+    monkeypatch.setenv("CNNAPP_HOME", str(tiny_disk))
     monkeypatch.setenv("CNNAPP_MIN_FREE_DISK", "0")
     jobs = JobManager(tiny_disk, threads=1)
     try:

@@ -7,6 +7,7 @@ import torch
 from safetensors.torch import load_file
 
 from cnnapp.cli import _train_config, build_parser
+from cnnapp.errors import ConfigError
 from cnnapp.messages import Message
 from cnnapp.runs import RunDir
 from cnnapp.training.config import TrainConfig, resolve
@@ -57,7 +58,7 @@ def test_the_record_notes_the_early_stop_and_checkpoints_carry_the_count():
 
 @pytest.mark.parametrize("value", [True, -1, 2.5, "two"])
 def test_patience_must_be_a_whole_number_of_epochs(value):
-    with pytest.raises(Exception, match="patience"):
+    with pytest.raises(ConfigError, match="patience"):
         resolve(TrainConfig.from_dict({"data": "d", "arch": "lenet5", "patience": value}))
 
 

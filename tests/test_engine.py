@@ -54,8 +54,13 @@ def test_every_optimizer_keeps_per_group_learning_rates(name):
     )
     assert [g["lr"] for g in opt.param_groups] == [1e-4, 1e-2]
     for sched in ("cosine", "onecycle"):
-        s = make_scheduler(sched, make_optimizer(name, [{"params": a.parameters(), "lr": 1e-3}], 0, 0.9), 10)
-        assert s is not None
+        inner = make_optimizer(name, [{"params": a.parameters(), "lr": 1e-3}], 0, 0.9)
+        s = make_scheduler(sched, inner, 10)
+        start = inner.param_groups[0]["lr"]
+        for _ in range(5):
+            inner.step()
+            s.step()
+        assert inner.param_groups[0]["lr"] != start, f"{sched} left the learning rate at {start}"
     assert make_scheduler("none", opt, 10) is None
 
 

@@ -166,8 +166,9 @@ def test_explain_grad_cam_and_feature_maps(home, run_id, demo_dir):
     assert layers.value[-1] == "features" and len(layers.value) >= 3
     overlay, caption = explain_tab.gradcam(home, image, run_id, "bag")
     assert overlay.size == (56, 28) and "Grad-CAM of **bag**" in caption
+    _, predicted = explain_tab.gradcam(home, image, run_id, explain_tab.PREDICTED)
     _, caption = explain_tab.gradcam(home, image, run_id, "Egyptian cat")  # a class of another model: the predicted one
-    assert "Grad-CAM of **" in caption
+    assert caption == predicted and "Grad-CAM of **" in caption
     grids = explain_tab.feature_maps(home, image, run_id, layers.value)
     assert len(grids) == len(layers.value) and all(isinstance(im, Image.Image) for im, _ in grids)
     assert explain_tab.gradcam(home, None, run_id, None) == (None, say("explain.no_image"))

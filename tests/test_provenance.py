@@ -33,6 +33,7 @@ def test_pretrained_resnet18_offline_is_refused_before_queueing_in_the_users_wor
     assert resolve(TrainConfig(data="d", arch="resnet18")).pretrained is False, "the default must be what can work"
 
 
+@pytest.mark.slow  # a real training process
 def test_a_run_records_its_name_and_dataset(jobs, small_dataset):
     blocker = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 200})
     named = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "name": "  my  first\nrun "})
@@ -75,6 +76,7 @@ def test_a_big_dataset_is_hashed_from_file_metadata_not_read(small_dataset, monk
     assert provenance.fingerprint(small_dataset)["sha256"] != big["sha256"], "a changed file changes the identity"
 
 
+@pytest.mark.slow  # a real training process
 def test_a_stop_is_reported_as_a_stop_not_an_error(jobs, demo_dir):
     run = jobs.submit({"data": str(demo_dir), "arch": "lenet5", "epochs": 200, "batch_size": 8})
     deadline = time.monotonic() + 120

@@ -33,7 +33,8 @@ def nice_of(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
 
 
-def test_bad_settings_are_rejected_before_anything_is_queued(jobs, small_dataset, workspace):
+def test_bad_settings_are_rejected_before_anything_is_queued(small_dataset, workspace):
+    jobs = JobManager(workspace, threads=1, warm_trainer=False)  # refused before any process could start
     for values, message in [
         ({"data": str(small_dataset), "arch": "no_such_net"}, "unknown architecture"),
         ({"data": str(small_dataset), "arch": "lenet5", "epochs": 0}, "epochs must be at least 1"),
@@ -43,6 +44,7 @@ def test_bad_settings_are_rejected_before_anything_is_queued(jobs, small_dataset
         with pytest.raises(ConfigError, match=message):
             jobs.submit(values)
     assert list_runs(workspace).empty
+    jobs.shutdown(timeout=5)
 
 
 @pytest.mark.slow
@@ -226,6 +228,7 @@ def test_a_watcher_that_fails_is_restarted_and_the_queue_moves_on(workspace, mon
         jobs.shutdown(timeout=5)
 
 
+@pytest.mark.slow  # waits seconds for a limit or a stub training, by design
 def test_the_time_limit_also_stops_a_run_adopted_after_an_app_restart(workspace, monkeypatch, wait_for):
     """A training launched 55 s before the app restarted, under a 1-minute limit, is stopped about 5 s later."""
     monkeypatch.setenv("CNNAPP_MAX_RUN_MINUTES", "1")
@@ -289,6 +292,7 @@ def test_status_messages_are_stored_with_their_codes(workspace, monkeypatch, wai
     assert running.status()["message_code"]["code"] == "run.stopped_killed"
 
 
+@pytest.mark.slow  # waits seconds for a limit or a stub training, by design
 def test_predictions_take_the_cores_a_running_training_leaves(workspace, monkeypatch, wait_for):
     from cnnapp import cores
 
