@@ -260,7 +260,7 @@ def test_the_course_on_a_default_install_in_spanish(serve, browser, workspace, d
         student.at("Learn: its sub-tabs")
 
         open_tab(page, ES["learn.title"])
-        for key in ("conv", "pool", "stack", "layers", "arch", "loss", "optim"):
+        for key in ("conv", "pool", "stack", "layers", "arch", "loss", "mix", "optim"):  # all shown: none in a menu
             page.get_by_role("tab", name=ES[f"learn.tab_{key}"], exact=True).click()
             student.at(f"Learn: {ES[f'learn.tab_{key}']}")
         set_number(page, ES["learn.epochs"], 1)

@@ -191,11 +191,11 @@ loss then compares the prediction with that soft target. This is what the traini
 ES = {
     "learn.title": "Aprender",
     "learn.tab_conv": "Convolución",
-    "learn.tab_pool": "Agrupación (pooling)",
-    "learn.tab_stack": "Apilamiento (stacking)",
+    "learn.tab_pool": "Pooling",
+    "learn.tab_stack": "Apilamiento",
     "learn.tab_layers": "Aplanar, softmax, dropout",
     "learn.tab_arch": "Arquitecturas",
-    "learn.tab_loss": "Funciones de pérdida",
+    "learn.tab_loss": "Pérdidas",
     "learn.tab_optim": "Optimizadores",
     "learn.conv_text": """
 **Convolución**: una pequeña matriz de pesos, el **kernel** o **filtro**, se desliza sobre la imagen; en cada posición
