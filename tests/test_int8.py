@@ -65,12 +65,12 @@ def test_int8_lenet_agrees_with_fp32_on_held_out_images(demo_dir, tmp_path):
     assert ort.InferenceSession(path, providers=["CPUExecutionProvider"]).get_inputs()[0].name == "input"
 
 
-@pytest.mark.slow  # a real frozen EfficientNet-Lite0 (the phone architecture), then the quantisation
+@pytest.mark.slow  # a real frozen EfficientNet-Lite0 (the phone architecture) at 128 px, then the quantisation
 def test_int8_efficientnet_lite_is_smaller_and_agrees_with_fp32(demo_dir, tmp_path):
-    """Measured 94-95% (one image in 80 is 1.25%): its ImageNet features of 28 px pictures enlarged leave the head
-    small margins, which int8 activations move; LeNet-5, trained on them, keeps 98%+."""
-    run = _trained(demo_dir, tmp_path / "home", epochs=2, img_size=64)
-    _record("tf_efficientnet_lite0@64", _check(run, tmp_path / "out", least_ratio=3.0, least_agreement=0.9))
+    """At the default 128 px (86% accurate) it measured 100% (one image in 80 is 1.25%). A 64 px run (72% accurate)
+    measured 94-95% whatever the calibration: its head's small margins are the cause, not the quantisation."""
+    run = _trained(demo_dir, tmp_path / "home", epochs=2)
+    _record("tf_efficientnet_lite0@128", _check(run, tmp_path / "out", least_ratio=3.0, least_agreement=0.98))
 
 
 def test_int8_is_for_onnx_only(tmp_path):
