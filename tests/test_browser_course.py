@@ -316,8 +316,11 @@ def english_screenshots(student: Student, picture: Path) -> None:
     """The README's English desktop pictures, from the same page and runs after the header's switch to English."""
     page, student.spanish = student.page, False
     page.locator("#lang-switch").get_by_text("English", exact=True).click()
-    expect(page.get_by_role("tab", name=EN["data.title"])).to_be_visible(timeout=60_000)
+    data_tab = page.get_by_role("tab", name=EN["data.title"])
+    expect(data_tab).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(2000)  # the switch redraws the page: a click before it lands on the old tabs
     open_tab(page, EN["data.title"])
+    expect(data_tab).to_have_attribute("aria-selected", "true", timeout=30_000)
     expect(page.locator("#augmented img").first).to_be_visible(timeout=30_000)
     shoot(page, "data", student.tmp_path)
     open_tab(page, EN["train.title"])

@@ -17,9 +17,11 @@ import numpy as np
 from PIL import Image
 
 from cnnapp.errors import DataError
+from cnnapp.messages import msg
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 BUNDLED = Path(__file__).resolve().parents[2] / "assets" / "fashion-mnist-mini"  # the example shipped with cnnapp
+BUNDLED_NAME = str(msg("dataset.example"))  # its name in run files, whatever page started a run: pages translate it
 
 
 def is_bundled(path: str | Path) -> bool:

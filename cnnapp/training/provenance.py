@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from cnnapp.data.examples import is_bundled
+from cnnapp.data.examples import BUNDLED_NAME, is_bundled
 from cnnapp.errors import ConfigError
 from cnnapp.messages import Message, msg
 from cnnapp.runs import RunDir
@@ -97,8 +97,9 @@ def record(
     run: RunDir, cfg: TrainConfig, name: Any = None, dataset_name: str | None = None, detail: str | None = None
 ) -> None:
     """Write the run's name (the default when blank; `detail` see `default_name`) and its dataset's fingerprint into
-    its status."""
-    dataset = fingerprint(cfg.data, dataset_name)
+    its status. The bundled example is recorded by its English name whatever page started the run (`BUNDLED_NAME`):
+    pages say it in their language."""
+    dataset = fingerprint(cfg.data, BUNDLED_NAME if is_bundled(cfg.data) else dataset_name)
     _named(run, name, cfg, dataset["name"], detail, dataset=dataset)
 
 

@@ -16,10 +16,10 @@ import gradio as gr
 import gradio.queueing
 import pandas as pd
 
-from cnnapp.data.examples import BUNDLED
+from cnnapp.data.examples import BUNDLED, BUNDLED_NAME
 from cnnapp.errors import CnnappError
 from cnnapp.jobs import sessions
-from cnnapp.messages import ENGLISH, Message, render
+from cnnapp.messages import ENGLISH, Message, msg, render
 from cnnapp.runs import ACTIVE, EVENTS, STATES, RunDir, stalled, time_left
 from cnnapp.ui.i18n import DEFAULT, T, lang, say
 from cnnapp.ui.strings import STRINGS
@@ -198,7 +198,8 @@ def run_label(row: Any, root: Path) -> str:
     name = listed_name(root, row.run_id, row.name)
     score = state_name(row.state) if pd.isna(row.best_val_acc) else pct(row.best_val_acc)
     date = row.created.replace("T", " ")[:16] if isinstance(row.created, str) else ""
-    dataset = "" if str(row.dataset) in str(name) else row.dataset
+    dataset = engine_text(msg("dataset.example")) if row.dataset == BUNDLED_NAME else str(row.dataset)
+    dataset = "" if dataset in str(name) else dataset
     return " · ".join(str(part) for part in (name, dataset, score, date) if part)
 
 
