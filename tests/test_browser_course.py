@@ -106,7 +106,8 @@ WHERE = """(line) => {
 }"""
 # the text a person reads: the visible page and the values of its visible boxes (a dropdown shows a run's name)
 SHOWN_TEXT = """() => [document.body.innerText,
-  ...[...document.querySelectorAll("input:not([type=file]):not([type=hidden]), textarea")]
+  ...[...document.querySelectorAll("input:not([type=file]):not([type=hidden]):not([type=radio]), textarea")]
+    .filter((el) => el.type !== "checkbox")
     .filter((el) => el.offsetParent !== null).map((el) => el.value)].join("\\n")"""
 
 

@@ -248,7 +248,9 @@ def build(ctx: UIContext) -> None:
             32, 320, value=96, step=4, label_key="compare.img_size", info=T("compare.img_size_info")
         )
         lr_head = bounded_number(TrainConfig().lr_head, LR_MIN, LR_MAX, label_key="compare.lr_head", min_width=120)
-        balance = gr.Dropdown(list(BALANCES), value="none", label=T("compare.balance"), min_width=120)
+        balance = gr.Dropdown(
+            [(T(f"train.balance_{k}"), k) for k in BALANCES], value="none", label=T("compare.balance"), min_width=120
+        )
     plan_text = gr.Markdown(elem_id="compare-plan-text")
     plan_table = gr.Dataframe(
         headers=_columns("setting", "will_run"),

@@ -197,7 +197,10 @@ def build(ctx: UIContext) -> None:
     with gr.Row():
         with gr.Column(scale=2, min_width=300):
             form["recipe"] = gr.Dropdown(
-                list(RECIPES), value=given.recipe, label=T("train.recipe"), info=T("train.recipe_info")
+                [(T(f"train.recipe_{k}"), k) for k in RECIPES],
+                value=given.recipe,
+                label=T("train.recipe"),
+                info=T("train.recipe_info"),
             )
             form["arch"] = ctx.arch.render()
             card = gr.Markdown()
@@ -254,7 +257,10 @@ def build(ctx: UIContext) -> None:
                         list(SCHEDULERS), value=given.scheduler, label=T("train.scheduler"), min_width=120
                     )
                 form["balance"] = gr.Dropdown(
-                    list(BALANCES), value=given.balance, label=T("train.balance"), info=T("train.balance_info")
+                    [(T(f"train.balance_{k}"), k) for k in BALANCES],
+                    value=given.balance,
+                    label=T("train.balance"),
+                    info=T("train.balance_info"),
                 )
                 with gr.Row():
                     form["batch_size"] = bounded_slider(
