@@ -107,3 +107,16 @@ def test_the_cli_evaluates_with_tta_and_predicts_with_tta(run, tmp_path, capsys)
     predictions = json.loads(line)["predictions"]
     expected = tta.predict(Predictor.from_run(run), image, 3)
     assert [p["label"] for p in predictions] == [label for label, _ in expected]
+
+
+def test_a_zip_over_the_visitors_disk_budget_is_refused_before_it_is_extracted(run, tmp_path, monkeypatch):
+    """The Evaluate tab's labelled zip meets the disk budgets as a Data-tab upload does, before anything is written."""
+    from cnnapp.errors import LimitError
+    from cnnapp.ui import evaluate_tab
+
+    archive = shutil.make_archive(str(tmp_path / "new"), "zip", DEMO)
+    monkeypatch.setenv("CNNAPP_SESSION_DISK_BUDGET", "100kb")
+    before = {p for p in run.path.parent.parent.rglob("*")}
+    with pytest.raises(LimitError, match="for one visitor"):
+        evaluate_tab.evaluate_zip(run.path.parent.parent, run.id, archive, False, "alice")
+    assert {p for p in run.path.parent.parent.rglob("*")} == before

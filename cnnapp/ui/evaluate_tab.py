@@ -13,6 +13,7 @@ import gradio as gr
 import pandas as pd
 from PIL import Image
 
+from cnnapp import quotas
 from cnnapp.data.images import load_rgb
 from cnnapp.errors import DataError
 from cnnapp.jobs import sessions
@@ -140,7 +141,9 @@ def evaluate_zip(root: Path, run_id: str | None, upload: str | None, tta: bool, 
     if not upload:
         raise DataError(say("evaluate.no_zip"))
     try:
-        report = evaluate.evaluate_data(sessions.get_run(run_id, root, session), upload, tta=bool(tta))
+        run = sessions.get_run(run_id, root, session)
+        quotas.make_room(quotas.expanded_size(Path(upload)), session, root)  # the disk budgets, before extracting
+        report = evaluate.evaluate_data(run, upload, tta=bool(tta))
     finally:
         discard(upload)  # ingesting extracted it into the workspace
     lines = [
