@@ -157,7 +157,7 @@ def test_a_bad_upload_restores_the_previous_dataset(app, page, small_dataset, tm
     summary = page.locator("#data-summary")
     expect(summary).to_contain_text("10 classes · 400 images", timeout=30_000)
     notice = page.locator("#data-notice")
-    for bad, reason in ((one, "at least two class folders"), (not_zip, "is not a zip archive")):
+    for bad, reason in ((one, "at least two class folders"), (not_zip, "is not a folder or a .zip archive")):
         page.locator("#upload-zip input[type=file]").set_input_files(str(bad))
         expect(notice).to_contain_text(f"{bad.name} cannot be used", timeout=30_000)
         expect(notice).to_contain_text(reason)

@@ -27,7 +27,9 @@ def test_confusion_matrix_agrees_with_the_models_predictions_on_val_images(run):
     np.testing.assert_array_equal(evaluate.confusion_from_predictions(again, classes), cm)
     saved = evaluate.val_predictions(run)
     pd.testing.assert_frame_equal(again[["path", "target", "pred"]], saved[["path", "target", "pred"]])
-    np.testing.assert_allclose(again["confidence"], saved["confidence"], atol=1e-3)
+    # the training may evaluate under bf16 autocast (a CPU with bf16), a recomputation runs in the precision the
+    # serving check chose (fp32 when bf16 moves a probability by more than inference.BF16_TOLERANCE): same top-1
+    np.testing.assert_allclose(again["confidence"], saved["confidence"], atol=5e-3)
     assert evaluate.accuracies(run)["val"] == pytest.approx(np.trace(cm) / cm.sum())
 
 

@@ -34,14 +34,17 @@ def image_grid(label: str, columns: int, elem_id: str) -> gr.Gallery:
 
 
 def _in_range(value: Any, minimum: float | None, maximum: float | None, precision: int | None) -> Any:
-    """`value` brought within [minimum, maximum] and rounded as the field shows it; a blank or non-number as given."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    """`value` brought within [minimum, maximum] and rounded as the field shows it (an infinity to the bound on its
+    side, NaN to the minimum); a blank or anything not a number as given, for its handler to refuse."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return value
+    if math.isnan(value):
+        return value if minimum is None else minimum
     if minimum is not None:
         value = max(value, minimum)
     if maximum is not None:
         value = min(value, maximum)
-    return gr.Number.round_to_precision(value, precision)
+    return value if math.isinf(value) else gr.Number.round_to_precision(value, precision)
 
 
 def _say_used(label_key: str, minimum: float | None, maximum: float | None, precision: int | None) -> Callable:
@@ -50,7 +53,7 @@ def _say_used(label_key: str, minimum: float | None, maximum: float | None, prec
 
     def used(value: Any) -> Any:
         kept = _in_range(value, minimum, maximum, precision)
-        if kept == value:
+        if kept is value or kept == value:
             return gr.skip()
         shown = {"given": value, "low": minimum, "high": maximum, "used": kept}
         gr.Warning(say("common.value_used", field=say(label_key), **{k: f"{v:g}" for k, v in shown.items()}))
