@@ -126,6 +126,7 @@ AS_GIVEN = (
     "recipe",
 )
 AS_GIVEN += ("balance",)
+ALWAYS_SENT = ("pretrained", "freeze", "unfreeze_epochs")  # a checkbox or a slider: never blank
 REGULARISERS = ("mixup", "cutmix", "ema_decay")  # timm's, under More settings: 0 is off
 REGULARISER_MAX = {"mixup": 10.0, "cutmix": 10.0, "ema_decay": 0.9999}  # the most the form takes
 RECIPE_SHOWN = ("arch", "epochs", "img_size", "augment", "lr_head", "optimizer", "scheduler", "batch_size")
@@ -145,10 +146,14 @@ def recipe_form(name: str) -> tuple:
 
 
 def settings(form: dict[str, Any]) -> dict[str, Any]:
-    """The form (field name → value) as CLI option values (blank fields keep their defaults)."""
+    """The form (field name → value) as CLI option values (blank number boxes keep their defaults). A field a page
+    always sends (a box to tick, a slider) arriving empty is no request of a page: refused in one
+    line (`common.BAD_INPUT`) before anything runs on the defaults."""
     dataset = form.get("dataset")
     if not dataset:
         raise DataError(say("train.no_dataset"))
+    if any(form.get(name) is None for name in ALWAYS_SENT):
+        raise ValueError(f"a field a page always sends is missing: {[n for n in ALWAYS_SENT if form.get(n) is None]}")
     frozen = bool(form["freeze"] and form["pretrained"])
     values = {name: form.get(name) for name in AS_GIVEN + REGULARISERS}
     values.update(
