@@ -48,9 +48,15 @@ def predict(predictor: Predictor, image: ImageInput, top_k: int = 5) -> list[tup
 
 def predict_arrays(predictor: Predictor, arrays: list[np.ndarray], top_k: int = 5) -> list[list[tuple[str, float]]]:
     """Top-k (label, probability) of each square array (`to_square_array`) with test-time augmentation."""
-    probs = tta_probs(predictor.forward, prepare_arrays(arrays, predictor.prep))
-    values, indices = probs.topk(max(1, min(int(top_k), len(predictor.classes))), dim=1)
+    values, indices = probabilities(predictor, arrays).topk(max(1, min(int(top_k), len(predictor.classes))), dim=1)
     return [
         [(predictor.classes[j], float(v)) for v, j in zip(row_values, row_indices)]
         for row_values, row_indices in zip(values.tolist(), indices.tolist())
     ]
+
+
+def probabilities(predictor: Predictor, arrays: list[np.ndarray], tta: bool = True) -> torch.Tensor:
+    """Probabilities (len(arrays), classes) of square arrays, prepared as validation images are; averaged over the
+    `views` with `tta`, else the plain forward pass."""
+    batch = prepare_arrays(arrays, predictor.prep)
+    return tta_probs(predictor.forward, batch) if tta else predictor.forward(batch)

@@ -257,15 +257,13 @@ def predict_paths(predictor: Predictor, paths: Sequence[str], tta: bool = False,
     over `cnnapp.serving.tta`'s views."""
     import torch
 
-    from cnnapp.data.transforms import prepare_arrays
     from cnnapp.serving.inference import to_square_array
-    from cnnapp.serving.tta import tta_probs
+    from cnnapp.serving.tta import probabilities
 
     parts = []
     for i in range(0, len(paths), batch_size):
         arrays = [to_square_array(p, predictor.img_size) for p in paths[i : i + batch_size]]
-        batch = prepare_arrays(arrays, predictor.prep)
-        parts.append(tta_probs(predictor.forward, batch) if tta else predictor.forward(batch))
+        parts.append(probabilities(predictor, arrays, tta))
     return torch.cat(parts) if parts else torch.empty(0, len(predictor.classes))
 
 
