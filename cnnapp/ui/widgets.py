@@ -79,7 +79,7 @@ class BoundedNumber(gr.Number):
     is_template = True
 
     def preprocess(self, payload: float | None) -> float | None:
-        return None if payload is None else _in_range(payload, self.minimum, self.maximum, self.precision)
+        return _in_range(payload, self.minimum, self.maximum, self.precision)  # blank (None) passes as given
 
 
 def bounded_slider(minimum: float, maximum: float, *, label_key: str, **kwargs: Any) -> BoundedSlider:
