@@ -325,3 +325,26 @@ def test_resume_is_offered_for_runs_that_ended_early(workspace):
     assert not runs_tab.details(workspace, run.id)[-2].visible
     with pytest.raises(gr.Error, match="no run selected"):
         user_errors(runs_tab.resume)(JobManager(workspace), None)
+
+
+# triggers that are a person's one action (a click, an upload, Enter), or fire once (the page's load), or come again
+# (a timer): dropping a second one while the first runs loses nothing
+ACTIONS = {"click", "upload", "submit", "load", "tick", "select", "clear", "then", "success", "failure"}
+
+
+def _follows(triggers: set[str]) -> bool:
+    """Whether these triggers follow a value: one of them is not an action, or the page's load comes with others."""
+    return bool(triggers - ACTIONS) or ("load" in triggers and len(triggers) > 1)
+
+
+def test_no_panel_drops_the_newest_values_of_what_it_follows(workspace):
+    """A panel following a value (change, input, release, blur) or several triggers must run again with the newest
+    values: gradio's default for these ("once") drops a trigger that comes while the handler runs, and the panel keeps
+    showing the state before it (seen: the Train tab kept describing the example after a reload restored an upload)."""
+    demo = build_app(workspace)
+    dropping = [
+        (fn.name, sorted({t[1] for t in fn.targets}))
+        for fn in demo.fns.values()
+        if fn.trigger_mode == "once" and _follows({t[1] for t in fn.targets})
+    ]
+    assert dropping == []

@@ -82,7 +82,7 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
                 min_width=0,
                 elem_id="lang-switch",
             )
-        language.input(None, language, None, js=LANG_SWITCH_JS, **PRIVATE)
+        language.input(None, language, None, js=LANG_SWITCH_JS, trigger_mode=LATEST, **PRIVATE)
         demo.load(None, None, language, js=LANG_VALUE_JS, **PRIVATE)
         next_run = gr.Markdown(elem_id="next-run")
         ctx = UIContext(

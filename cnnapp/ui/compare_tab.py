@@ -315,7 +315,9 @@ def build(ctx: UIContext) -> None:
         [picked, timer, ctx.runs_changed],
         **PRIVATE,
     )
-    gr.on([ctx.demo.load, picked.change], **shown)  # on load: the table's headers in the visitor's language
+    gr.on(
+        [ctx.demo.load, picked.change], **shown, trigger_mode=LATEST
+    )  # on load: the table's headers in the visitor's language
     timer.tick(
         user_errors(partial(poll, ctx.root)),
         [picked, session],

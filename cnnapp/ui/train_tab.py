@@ -303,16 +303,24 @@ def build(ctx: UIContext) -> None:
         user_errors(partial(restore_form, saved)), ctx.saved_form, saved_fields, **PRIVATE
     ).then(arch_card, ctx.arch, [card, pretrained], **PRIVATE)
     described = user_errors(lambda dataset: describe(dataset, ctx.root))
-    gr.on([ctx.demo.load, ctx.dataset.change], described, ctx.dataset, data_line, **PRIVATE)
+    gr.on([ctx.demo.load, ctx.dataset.change], described, ctx.dataset, data_line, trigger_mode=LATEST, **PRIVATE)
     save = user_errors(by_name(dict, saved))  # the form as saved in the browser: field name → value
     gr.on([c.change for c in saved_fields], save, saved_fields, ctx.saved_form, show_progress="hidden", **KEEP_LAST)
     ctx.arch.change(arch_card, ctx.arch, [card, pretrained], **PRIVATE)
     following = [pretrained, freeze, img_size, lr_backbone]
-    ctx.arch.input(user_errors(arch_defaults), [ctx.arch, lr_head], following, **PRIVATE)
-    pretrained.input(user_errors(on_pretrained), [ctx.arch, pretrained, lr_head], [freeze, lr_backbone], **PRIVATE)
-    lr_head.input(user_errors(backbone_rate), [ctx.arch, lr_head, pretrained], lr_backbone, **PRIVATE)
+    ctx.arch.input(user_errors(arch_defaults), [ctx.arch, lr_head], following, trigger_mode=LATEST, **PRIVATE)
+    pretrained.input(
+        user_errors(on_pretrained),
+        [ctx.arch, pretrained, lr_head],
+        [freeze, lr_backbone],
+        trigger_mode=LATEST,
+        **PRIVATE,
+    )
+    lr_head.input(
+        user_errors(backbone_rate), [ctx.arch, lr_head, pretrained], lr_backbone, trigger_mode=LATEST, **PRIVATE
+    )
     recipe_fields = [form[f] for f in RECIPE_SHOWN + RECIPE_FOLLOWING]
-    form["recipe"].input(user_errors(recipe_form), form["recipe"], recipe_fields, **PRIVATE)
+    form["recipe"].input(user_errors(recipe_form), form["recipe"], recipe_fields, trigger_mode=LATEST, **PRIVATE)
     start_btn.click(
         user_errors(by_name(partial(start, ctx.jobs), names)),
         [*form.values(), ctx.session],

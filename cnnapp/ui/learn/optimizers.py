@@ -196,6 +196,7 @@ def _wire(ctx: UIContext, c: dict, raced: dict, shown: dict) -> None:
         partial(queue_runs, ctx.jobs),
         [c["preset"], c["epochs"], c["lr"], ctx.session],
         [c["ids"], c["timer"], ctx.runs_changed],
+        trigger_mode="once",  # a second click while the runs are queued must not queue them again
     )
     c["queue"].click(**queued).then(**shown)
     c["refresh"].click(**shown)
