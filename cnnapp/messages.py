@@ -206,6 +206,14 @@ ENGLISH: dict[str, str] = {
     "folder.no_images": "no image to classify in {name} ({skipped} file(s) skipped, none of them a usable image)",
     "folder.min_confidence": "min confidence must be between 0 and 1, got {value}",
     "folder.sort_inside": "the sorted copies cannot go inside the folder being classified ({folder}): pick another",
+    # a run's model on new labelled data (cnnapp.training.evaluate) and cleaning its dataset (cnnapp.training.cleaner)
+    "evaluate.no_known_class": "none of the classes in {name} ({classes}) is one of the run's",
+    "cleaner.no_dataset": "run {run} has no ingest.json: its dataset is unknown",
+    "cleaner.columns": "{name} needs the columns path, action (keep, relabel or remove) and new_label",
+    "cleaner.exists": "{folder} already exists: choose another folder",
+    "cleaner.unknown_path": "{path} is not an image of the run's dataset",
+    "cleaner.unknown_action": "action '{action}' of {path}: use keep, relabel or remove",
+    "cleaner.unknown_class": "relabel {path} as '{label}': not one of {classes}",
 }
 
 

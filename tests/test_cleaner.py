@@ -76,8 +76,9 @@ def test_applying_edits_writes_a_new_dataset_and_leaves_the_original(small_datas
 def test_a_bad_edit_is_refused_before_anything_is_written(small_dataset, workspace, edit, complaint):
     run = ingested_run(small_dataset, workspace)
     edit = {**edit, "path": edit["path"].format(first=sorted((small_dataset / "bag").iterdir())[0].name)}
-    with pytest.raises(DataError, match=complaint):
+    with pytest.raises(DataError, match=complaint) as refused:
         cleaner.apply_edits(run, [edit])
+    assert refused.value.message.code.startswith("cleaner.")  # a code: a Spanish page says it in Spanish
     assert not (workspace / "datasets").exists() or not any((workspace / "datasets").iterdir())
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 from cnnapp import workspace
 from cnnapp.errors import DataError
 from cnnapp.files import write_json
+from cnnapp.messages import msg
 from cnnapp.runs import INGEST, RunDir
 from cnnapp.training.evaluate import as_run, predict_paths, predictions_frame
 
@@ -44,7 +45,7 @@ def _dataset(run: RunDir) -> Dataset:
     try:
         return Dataset.load(run.file(INGEST))
     except OSError:
-        raise DataError(f"run {run.id} has no ingest.json: its dataset is unknown") from None
+        raise DataError(msg("cleaner.no_dataset", run=run.id)) from None
 
 
 def suspects(run: RunDir | str | Path, top: int | None = None) -> pd.DataFrame:
@@ -89,7 +90,7 @@ def read_edits(path: str | Path) -> list[dict]:
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     if rows and not {"path", "action"} <= set(rows[0]):
-        raise DataError(f"{path} needs the columns path, action (keep, relabel or remove) and new_label")
+        raise DataError(msg("cleaner.columns", name=Path(path).name))
     return rows
 
 
@@ -107,7 +108,7 @@ def apply_edits(run: RunDir | str | Path, edits: Sequence[dict], out: str | Path
     parent = Path(dataset.source).stem or Path(dataset.root).name
     out = Path(out) if out else _new_folder(workspace.datasets_dir(), f"{parent}-cleaned")
     if out.exists():
-        raise DataError(f"{out} already exists: choose another folder")
+        raise DataError(msg("cleaner.exists", folder=str(out)))
     tmp = out.with_name(f".{out.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
@@ -144,11 +145,13 @@ def _plan(dataset: Dataset, edits: Sequence[dict]) -> dict[str, tuple[str, str |
         rel = os.path.relpath(path, dataset.root) if os.path.isabs(path) else os.path.normpath(path)
         new_label = str(edit.get("new_label") or "").strip() or None
         if rel not in known:
-            raise DataError(f"{path} is not an image of the run's dataset")
+            raise DataError(msg("cleaner.unknown_path", path=path))
         if action not in ACTIONS:
-            raise DataError(f"action '{action}' of {path}: use keep, relabel or remove")
+            raise DataError(msg("cleaner.unknown_action", action=action, path=path))
         if action == "relabel" and new_label not in dataset.classes:
-            raise DataError(f"relabel {path} as '{new_label}': not one of {', '.join(dataset.classes)}")
+            raise DataError(
+                msg("cleaner.unknown_class", path=path, label=new_label, classes=", ".join(dataset.classes))
+            )
         if action == "remove" or (action == "relabel" and new_label != dataset.classes[known[rel]]):
             plan[rel] = (action, new_label if action == "relabel" else None)
     return plan

@@ -21,6 +21,7 @@ from matplotlib.ticker import MaxNLocator
 
 from cnnapp.errors import DataError, RunError
 from cnnapp.files import atomic_write, read_json, write_json
+from cnnapp.messages import msg
 from cnnapp.runs import INGEST, PREDICTIONS, REPORT, RunDir, get_run
 from cnnapp.training.metrics import balanced_accuracy, classification_report, confusion_matrix
 
@@ -322,7 +323,7 @@ def evaluate_data(
     unknown = Counter(name for _, name in samples if name not in index)
     known = [(os.path.join(dataset.root, rel), index[name]) for rel, name in samples if name in index]
     if not known:
-        raise DataError(f"none of the classes in {Path(data).name} ({', '.join(sorted(unknown))}) is one of the run's")
+        raise DataError(msg("evaluate.no_known_class", name=Path(data).name, classes=", ".join(sorted(unknown))))
     paths, targets = [p for p, _ in known], torch.tensor([t for _, t in known], dtype=torch.long)
     predictor = Predictor.from_run(run)
     probs = {"": predict_paths(predictor, paths)}

@@ -248,4 +248,12 @@ ES = {
     "engine.folder.sort_inside": (
         "las copias ordenadas no pueden ir dentro de la carpeta que se clasifica ({folder}): elige otra"
     ),
+    # el modelo de una ejecución con datos nuevos etiquetados, y limpiar su conjunto de datos
+    "engine.evaluate.no_known_class": "ninguna de las clases de {name} ({classes}) es de las de la ejecución",
+    "engine.cleaner.no_dataset": "la ejecución {run} no tiene ingest.json: no se sabe cuál es su conjunto de datos",
+    "engine.cleaner.columns": "{name} necesita las columnas path, action (keep, relabel o remove) y new_label",
+    "engine.cleaner.exists": "{folder} ya existe: elige otra carpeta",
+    "engine.cleaner.unknown_path": "{path} no es una imagen del conjunto de datos de la ejecución",
+    "engine.cleaner.unknown_action": "acción '{action}' de {path}: usa keep, relabel o remove",
+    "engine.cleaner.unknown_class": "reetiquetar {path} como '{label}': no es ninguna de {classes}",
 }
