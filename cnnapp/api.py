@@ -27,6 +27,7 @@ from cnnapp.jobs.admission import Request
 from cnnapp.jobs.uploads import discard, keep_upload
 from cnnapp.jobs.worker import JobManager
 from cnnapp.limits import check_top_k, load_json
+from cnnapp.messages import msg
 from cnnapp.runs import STARTED, stalled, time_left
 from cnnapp.training import provenance
 from cnnapp.training.config import TrainConfig, resolve
@@ -52,14 +53,12 @@ def parse_config(text: str | None) -> dict[str, Any]:
     try:
         values = load_json(text, "config") if text and text.strip() else {}
     except ConfigError as exc:
-        raise type(exc)(f"{exc}; send an object such as {CONFIG_EXAMPLE}") from None
+        raise type(exc)(msg("api.config_example", problem=exc.message, example=CONFIG_EXAMPLE)) from None
     if not isinstance(values, dict):
-        raise ConfigError(f"config must be a JSON object of training options, such as {CONFIG_EXAMPLE}")
+        raise ConfigError(msg("api.config_not_object", example=CONFIG_EXAMPLE))
     for key in values:
         if key.replace("-", "_") in SERVER_PATH_OPTIONS:
-            raise ConfigError(
-                f"'{key}' names a file on the server and cannot be set through the API; upload the dataset as a .zip"
-            )
+            raise ConfigError(msg("api.server_path", key=key))
     return values
 
 
@@ -97,7 +96,7 @@ def compare(
     cells = grid.plan(base)
     runnable = [cfg for _, cfg, _ in cells if cfg is not None]
     if not runnable:
-        raise ConfigError(f"no setting of the grid can run: {cells[0][2]}")
+        raise ConfigError(msg("api.grid_none", reason=cells[0][2]))
     jobs.admit(Request("grid", session, runs=len(runnable)))
     with _kept(jobs, dataset, session) as (kept, dataset_name):
         queued = [dataclasses.replace(cfg, data=str(kept)) for cfg in runnable]
@@ -119,7 +118,7 @@ def _kept(jobs: JobManager, dataset: str | Path | None, session: str | None) -> 
     checked from its listing, fitted in the disk budgets (`quotas`) and kept in the workspace for the runs; removed
     again when queueing fails."""
     if not dataset:
-        raise DataError("no dataset: upload a .zip of <class>/<image> folders")
+        raise DataError(msg("api.no_dataset"))
     upload = Path(dataset)
     check_zip(upload)  # by its bytes: "not a .zip archive" only when it is not one
     quotas.make_room(quotas.size_of(upload) + quotas.expanded_size(upload), session, jobs.root)  # kept, extracted
@@ -171,7 +170,7 @@ def predict(
 ) -> dict[str, float]:
     """Top-k label → probability for one image (a path, PIL image or array) with a run id or `imagenet:<arch>`."""
     if image is None:
-        raise DataError("no image given: upload a picture to classify")
+        raise DataError(msg("api.no_image"))
     _require_model(model)
     k = check_top_k(top_k)
     (top,) = sessions.load_predictor(str(model), root, session).predict([image], top_k=k)
@@ -180,7 +179,7 @@ def predict(
 
 def _require_model(model: str | None) -> None:
     if not model or not str(model).strip():
-        raise ConfigError("no model given: pass a run id or imagenet:<arch>, e.g. imagenet:tf_efficientnet_lite0")
+        raise ConfigError(msg("api.no_model"))
 
 
 def predict_batch(
@@ -200,7 +199,7 @@ def predict_batch(
     from cnnapp.serving import folder_predict  # imports torch: not on the first page
 
     if not archive:
-        raise DataError("no archive given: upload a .zip of the images to classify")
+        raise DataError(msg("api.no_archive"))
     _require_model(model)
     k = check_top_k(top_k)
     min_confidence = folder_predict.check_min_confidence(min_confidence)

@@ -36,7 +36,7 @@ def pick_device(preference: str = "auto") -> torch.device:
         if not torch.cuda.is_available():
             from cnnapp.errors import ConfigError
 
-            raise ConfigError("device 'cuda' was asked for but no CUDA GPU is available; use --device auto or cpu")
+            raise ConfigError(msg("device.no_cuda"))
         return torch.device("cuda")
     return torch.device("cpu")
 

@@ -51,11 +51,8 @@ def check_free_space(folder: Path, limits: Settings | None = None) -> None:
         folder = folder.parent
     free = shutil.disk_usage(folder).free
     if free < limits.min_free_disk:
-        raise LimitError(
-            f"the disk is full ({free / 1024**2:,.0f} MiB free, this server needs "
-            f"{limits.min_free_disk / 1024**2:,.0f} MiB, set by {settings.ENV_NAMES['min_free_disk']}): "
-            "delete runs or exports and try again"
-        )
+        need, variable = limits.min_free_disk / 1024**2, settings.ENV_NAMES["min_free_disk"]
+        raise LimitError(msg("limit.disk", free=free / 1024**2, need=need, variable=variable))
 
 
 def load_json(text: str, what: str, limits: Settings | None = None) -> Any:
@@ -70,11 +67,11 @@ def load_json(text: str, what: str, limits: Settings | None = None) -> Any:
             " bytes",
         )
     if _depth(text) > JSON_MAX_DEPTH:
-        raise LimitError(f"{what} nests deeper than {JSON_MAX_DEPTH} levels; send a flat object of options")
+        raise LimitError(msg("limit.json_depth", what=what, depth=JSON_MAX_DEPTH))
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise ConfigError(f"{what} is not valid JSON ({exc})") from None
+        raise ConfigError(msg("json.invalid", what=what, problem=str(exc))) from None
 
 
 def _depth(text: str) -> int:
@@ -108,7 +105,7 @@ def check_top_k(value: Any) -> int:
         except ValueError:
             number = None
     if isinstance(number, bool) or not isinstance(number, (int, float)) or not float(number).is_integer():
-        raise ConfigError(f"top_k must be a whole number, got {value!r}")
+        raise ConfigError(msg("top_k.not_whole", value=repr(value)))
     if number < 1:
-        raise ConfigError(f"top_k must be at least 1, got {int(number)}")
+        raise ConfigError(msg("top_k.too_small", value=int(number)))
     return int(number)

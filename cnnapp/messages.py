@@ -4,6 +4,9 @@ The engine (trainer, job manager, ingestion, run files) stores a `Message`: a co
 English text beside them for the CLI and the logs (`ENGLISH`). A page renders the code in its own language (the UI's
 `engine.<code>` strings) and shows the English text only for a code it has no words for: nothing is matched by its
 English text, so rewording a message here never loses its translation.
+
+The module is longer than 450 lines because `ENGLISH` is one table of every code, grouped by area: splitting it
+would only scatter what a translator reads in one place.
 """
 
 from __future__ import annotations
@@ -214,6 +217,233 @@ ENGLISH: dict[str, str] = {
     "cleaner.unknown_path": "{path} is not an image of the run's dataset",
     "cleaner.unknown_action": "action '{action}' of {path}: use keep, relabel or remove",
     "cleaner.unknown_class": "relabel {path} as '{label}': not one of {classes}",
+    # refusals: a request a face cannot take (cnnapp.api, the tabs)
+    "api.config_example": "{problem}; send an object such as {example}",
+    "api.config_not_object": "config must be a JSON object of training options, such as {example}",
+    "api.server_path": (
+        "'{key}' names a file on the server and cannot be set through the API; upload the dataset as a .zip"
+    ),
+    "api.grid_none": "no setting of the grid can run: {reason}",
+    "api.no_dataset": "no dataset: upload a .zip of <class>/<image> folders",
+    "api.no_image": "no image given: upload a picture to classify",
+    "api.no_model": "no model given: pass a run id or imagenet:<arch>, e.g. imagenet:tf_efficientnet_lite0",
+    "api.no_archive": "no archive given: upload a .zip of the images to classify",
+    "run.none_selected": "no run selected: click a run in the table first",
+    "grid.no_dataset": "no dataset chosen: pick one on the 1 · Data tab (the example works)",
+    # refusals of the Learn tab (cnnapp.course: convolution, layers, losses, mixing, optimizer_race)
+    "course.table.matrix": "matrix",
+    "course.table.input": "input",
+    "course.table.kernel": "kernel",
+    "course.table.batch": "batch",
+    "course.table.learning_rates": "learning rates",
+    "course.not_numbers": "the {name} must contain numbers only",
+    "course.not_table": "the {name} must be a non-empty table of rows and columns",
+    "course.empty_cells": "the {name} has empty or non-numeric cells",
+    "course.conv_sizes": "kernel and stride must be at least 1 and padding 0 or more",
+    "course.kernel_too_big": (
+        "the {k}×{k} kernel does not fit a {height}×{width} input with padding {padding}; "
+        "add padding or use a larger input"
+    ),
+    "course.kernel_square": "the kernel must be square (e.g. 3×3)",
+    "course.unknown_pooling": "unknown pooling '{method}'; choose one of {choices}",
+    "course.scores_numbers": "the scores must be numbers separated by commas, e.g. 2.0, 1.0, 0.1",
+    "course.scores_count": "type between 2 and 20 scores (logits), e.g. 2.0, 1.0, 0.1",
+    "course.temperature": "the temperature must be greater than 0, got {value}",
+    "course.dropout": "the dropout probability must be from 0 up to (not including) 1, got {value}",
+    "course.cross_entropy": "cross-entropy needs predictions strictly between 0 and 1 and targets from 0 to 1",
+    "course.unknown_loss": "unknown loss '{name}'; choose one of {choices}",
+    "course.batch_columns": "the batch needs two columns: the target y and the prediction ŷ",
+    "course.unknown_mix": "unknown mix {kind!r}; choose one of {choices}",
+    "course.unknown_surface": "unknown surface '{name}'; choose one of {choices}",
+    "course.unknown_optimizer": "unknown optimizer '{name}'; choose one of {choices}",
+    "course.race_lr": "the learning rate of {optimizer} must be greater than 0, got {value}",
+    "course.race_steps": "steps must be between 1 and 5000, got {value}",
+    "course.race_rates": "the learning-rate table needs one row per optimizer ({count})",
+    "course.unknown_preset": "unknown model '{name}'; choose one of {choices}",
+    # refusals about datasets (cnnapp.data.builder, .examples, .transforms; cnnapp.jobs.uploads)
+    "builder.what_class": "class name",
+    "builder.what_dataset": "dataset name",
+    "builder.name_empty": "the {what} is empty; type a name such as 'cat'",
+    "builder.name_too_long": "the {what} '{name}…' is too long; use at most {limit} characters",
+    "builder.name_not_folder": (
+        "the {what} '{name}' cannot be a folder name; use letters, digits, spaces, '-', '_' or '.', starting with a "
+        "letter or digit"
+    ),
+    "builder.name_reserved": "'{name}' is reserved for dataset splits; choose another {what}",
+    "builder.empty_picture": "the picture is empty or not an image array",
+    "builder.cannot_read": "cannot read a picture from {kind}",
+    "builder.no_class": "there is no class '{name}' in this dataset; add it first",
+    "builder.class_exists": "there is already a class '{name}'; class names must differ (ignoring case)",
+    "builder.not_example": "'{filename}' is not an example of '{name}'; it may already be deleted",
+    "builder.no_pictures": "the dataset has no pictures yet; add classes and examples first",
+    "examples.cifar10_hint": (
+        "download cifar-10-python.tar.gz (the CIFAR-10 python version, https://www.cs.toronto.edu/~kriz/cifar.html) "
+        "and pass it with `python -m cnnapp datasets cifar10 --archive FILE`"
+    ),
+    "examples.fashion_missing": (
+        "Fashion-MNIST not found in {source}; install it with `apt-get install dataset-fashion-mnist`"
+    ),
+    "examples.not_batch": "{name} is not a CIFAR-10 python batch ({problem}); {hint}",
+    "examples.not_dict": "{name} is not a CIFAR-10 python batch (not a dictionary); {hint}",
+    "examples.bad_data": "{name}: 'data' is not an N×3072 uint8 array; {hint}",
+    "examples.bad_labels": "{name}: 'labels' is not a list of {count} class numbers 0-9; {hint}",
+    "examples.cifar10_missing": "CIFAR-10 archive not found: {archive}; {hint}",
+    "examples.no_batch": "{name} has no {folder}/{batch}: is it the CIFAR-10 python version? {hint}",
+    "examples.batch_too_large": "{name}: {batch} is {size:,} bytes, too large for a CIFAR-10 batch",
+    "examples.not_tar": "{name} is not a readable .tar.gz archive ({problem}); {hint}",
+    "examples.download_failed": "CIFAR-10 could not be downloaded ({kind}: {first}); offline? {hint}",
+    "examples.unknown": "unknown example dataset '{name}'; choose one of {choices}",
+    "examples.per_class": "per_class must be at least 1, got {value}",
+    "augment.unknown": "unknown augmentation '{name}'; use a preset ({presets}) or names from {names}",
+    "augment.needs_number": "augmentation '{token}' needs a number after '='",
+    "augment.negative": "augmentation '{token}' needs a value of 0 or more",
+    "upload.cannot_store": "could not store the uploaded dataset ({problem})",
+    "error.no_detail": "no detail",
+    # refusals about runs and jobs (cnnapp.runs, cnnapp.jobs, cnnapp.training.train, .evaluate, .lr_find)
+    "runs.not_found": "no run named '{name}'; list runs with `python -m cnnapp runs`",
+    "runs.bad_id": "'{name}' is not a valid run id",
+    "runs.not_run_dir": "{path} is not a run directory (no {file})",
+    "runs.damaged": "run {run}'s weights ({file}) are damaged and cannot be loaded; train it again",
+    "runs.no_weights_yet": "run {run} has no saved weights yet; wait for its first epoch to finish",
+    "runs.no_weights": "run {run} ended without saving any weights ({why}); train it again",
+    "runs.no_checkpoint": "{path} has no checkpoint to resume from (it stopped before finishing an epoch)",
+    "runs.not_resumable": "run {run} is {state}; only interrupted, cancelled or failed runs can be resumed",
+    "runs.untrained": "run {run} has no trained model yet (config or labels missing); train it first",
+    "session.not_ready": (
+        "this page has no session yet (its browser storage is not ready); reload the page and try again"
+    ),
+    "jobs.cannot_start": "could not start a worker process ({problem})",
+    "jobs.too_long": "it took longer than {minutes:.0f} minutes and was stopped",
+    "jobs.dataset_gone": (
+        "run {run}'s dataset is no longer on this server (an upload is kept {minutes:.0f} minutes after its run "
+        "stops); start a new run with it"
+    ),
+    "jobs.not_running": "run {run} is not running (it is {state})",
+    "train.not_run_dir": "{path} is not a run directory",
+    "train.dir_taken": "{path} already holds a {state} run; choose a new --run-dir or use --resume",
+    "train.none_queued": "{path} holds no queued run",
+    "evaluate.no_report": "run {run} has no evaluation report yet: it is written when training finishes",
+    "evaluate.no_split": "this run has no {split} evaluation (no {split} images)",
+    "evaluate.no_predictions": "run {run} has no validation predictions yet: they are written when training finishes",
+    "lr_find.bad_sweep": "the sweep needs at least 2 steps and 0 < start < end, got {steps}, {start}, {end}",
+    "lr_find.no_images": "the training split has no images to sweep the learning rate over",
+    "lr_find.too_early": (
+        "the loss diverged after only {steps} steps, too early to suggest a learning rate; "
+        "try a smaller batch or a smaller starting rate"
+    ),
+    "name.too_long": "the run name is {length} characters long; keep it under {limit}",
+    # refusals of settings (cnnapp.training.config, .compare, .budget, cnnapp.models, cnnapp.hardware, .settings)
+    "config.unknown_option": "unknown option '{key}'; valid options: {options}",
+    "config.wrong_type": "{option} must be {kind}, got {value}",
+    "config.kind_int": "int (a whole number)",
+    "config.kind_float": "float (a number)",
+    "config.kind_bool": "bool (true or false)",
+    "config.kind_str": "str (text)",
+    "config.unknown_recipe": "unknown recipe '{recipe}'; choose one of {choices}",
+    "config.no_data": "no dataset given: pass --data PATH (a folder of class sub-folders or a .zip)",
+    "config.pretrained_and_weights": "choose either --pretrained (ImageNet weights) or --weights FILE, not both",
+    "config.no_pretrained": (
+        "{problem}: train {arch} from scratch (pretrained off), or pick {offline}, whose ImageNet weights ship with "
+        "cnnapp"
+    ),
+    "config.needs_freeze": "unfreeze_epochs needs a frozen first stage: add --freeze",
+    "config.unknown_choice": "unknown {option} '{value}'; choose one of {choices}",
+    "config.fraction": "{option} must be in [0, 1), got {value}",
+    "config.alpha": "{option} must be 0 (off) or a positive alpha, got {value}",
+    "config.ema_decay": "ema_decay must be 0 (off) or in (0, 1), e.g. 0.999, got {value}",
+    "config.one_of": "{option} must be one of {choices}",
+    "config.too_large": "{option} {value} is larger than cnnapp supports ({maximum})",
+    "weights.offline": (
+        "pretrained weights for {arch} could not be downloaded (no network access?). Use --arch {offline}, whose "
+        "ImageNet weights ship with cnnapp, pass a local checkpoint with --weights FILE (.safetensors or .pth), or use "
+        "--no-pretrained"
+    ),
+    "config.size_fails": "image size {size} px does not work with {arch} ({problem}); try {suggested}",
+    "device.no_cuda": "device 'cuda' was asked for but no CUDA GPU is available; use --device auto or cpu",
+    "device.no_cuda_here": "device 'cuda' was asked for but this machine has no CUDA GPU; use device auto or cpu",
+    "compare.no_weights": (
+        "{arch} has no pretrained weights, so only (a) of the grid can run; compare with an architecture that has "
+        "them (e.g. tf_efficientnet_lite0) or pass --weights FILE"
+    ),
+    "budget.memory": (
+        "batch_size {batch_size} at img_size {img_size} needs about {need:.1f} GiB for {arch}'s activations, over "
+        "this server's {budget:.1f} GiB for one training (set by {variable}); lower batch_size or img_size"
+    ),
+    "arch.unknown": (
+        "unknown architecture '{name}'; run `python -m cnnapp models` for the list (any timm model name also works)"
+    ),
+    "arch.no_weights": "{arch} has no pretrained weights",
+    "arch.no_weights_offline": "no ImageNet weights available offline for {arch}",
+    "weights.lite0_unreadable": (
+        "the bundled EfficientNet-Lite0 weights could not be read ({problem}); reinstall cnnapp"
+    ),
+    "weights.lite0_count": "EfficientNet-Lite0 weights have {source} tensors, timm's model {target}",
+    "weights.lite0_shape": "EfficientNet-Lite0 weight {source} {source_shape} does not fit {target} {target_shape}",
+    "weights.none_published": "{arch} has no published pretrained weights; train it from scratch (--no-pretrained)",
+    "weights.not_found": "weights file not found: {path}",
+    "weights.unreadable": (
+        "could not read weights from {name}: use a .safetensors file or a plain PyTorch state dict ({kind}: {first})"
+    ),
+    "weights.unreadable_detail": "unreadable",
+    "weights.not_state_dict": "{name} does not hold a state dict of tensors",
+    "weights.mismatch": (
+        "{name} does not match this architecture: {missing} tensor(s) missing and {wrong} of the wrong shape "
+        "(e.g. {sample}); was it saved from the same --arch?"
+    ),
+    "settings.invalid": "{variable}={value} is not valid: expected {form}; fix or unset it",
+    # refusals of this server's limits (cnnapp.limits, cnnapp.quotas)
+    "limit.disk": (
+        "the disk is full ({free:,.0f} MiB free, this server needs {need:,.0f} MiB, set by {variable}): "
+        "delete runs or exports and try again"
+    ),
+    "limit.json_depth": "{what} nests deeper than {depth} levels; send a flat object of options",
+    "json.invalid": "{what} is not valid JSON ({problem})",
+    "top_k.not_whole": "top_k must be a whole number, got {value}",
+    "top_k.too_small": "top_k must be at least 1, got {value}",
+    "quota.session": (
+        "your uploads and datasets would take {need:,.0f} MiB, over this server's {budget:,.0f} MiB for one visitor "
+        "(set by {variable}); delete a dataset you made or use a smaller one"
+    ),
+    "quota.total": (
+        "uploads and datasets would take {need:,.0f} MiB, over this server's {budget:,.0f} MiB for them (set by "
+        "{variable}); try again later or use a smaller dataset"
+    ),
+    # refusals of predicting, explaining and exporting (cnnapp.serving)
+    "image.bad_array": "the image array must be H×W or H×W×C",
+    "image.cannot_read": "cannot read an image from {kind}",
+    "explain.no_feature_map": "this model has no convolutional feature map to explain",
+    "explain.unknown_layers": "unknown layer(s): {names}",
+    "explain.unknown_class": "unknown class '{name}'{hint}",
+    "explain.did_you_mean": "; did you mean {names}?",
+    "explain.or": "{first} or {second}",
+    "explain.classes_are": "; the classes are: {classes}",
+    "explain.class_count": " (the model has {count} classes)",
+    "export.unknown_format": "unknown export format '{fmt}'; choose one of {choices}",
+    "export.int8_onnx": "--int8 quantises the ONNX model: use it with --format onnx",
+    "export.not_folder_config": (
+        "{folder} is not an exported model folder (config.json missing or without architecture/num_classes)"
+    ),
+    "export.weights_mismatch": "model.safetensors in {folder} does not fit {arch} with {classes} classes ({problem})",
+    "onnx.adaptive_max": (
+        "adaptive max pooling from {source} to {target} cannot be exported to ONNX; try another --img-size"
+    ),
+    "onnx.failed": (
+        "{arch} could not be exported to ONNX ({problem}); the model folder (--format safetensors) works for every "
+        "architecture"
+    ),
+    "hub.bad_repo": "'{repo}' is not a Hub repository id: use USER/REPO (letters, digits, '-', '_', '.')",
+    "hub.offline": (
+        "cannot push to the Hugging Face Hub: offline mode is on (HF_HUB_OFFLINE); unset it on a machine with network "
+        "access"
+    ),
+    "hub.no_token": "pushing to the Hugging Face Hub needs an access token with write permission: {where}",
+    "hub.token_cli": "pass --token or set HF_TOKEN",
+    "hub.token_page": "enter your token",
+    "hub.not_folder": "{folder} is not an exported model folder; export with --format safetensors first",
+    "hub.refused": "the Hub refused the upload to {repo} (HTTP {status}): {hint}",
+    "hub.http_401": "the token was rejected; check it",
+    "hub.http_403": "the token cannot write to this repository; use a token with write permission",
+    "hub.unreachable": "could not reach the Hugging Face Hub ({kind}: {first}); check the network",
 }
 
 

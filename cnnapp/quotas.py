@@ -23,6 +23,7 @@ from cnnapp import settings, workspace
 from cnnapp.errors import LimitError
 from cnnapp.files import read_json, write_json
 from cnnapp.limits import check_free_space
+from cnnapp.messages import msg
 
 EVICT_AFTER_S = 3600.0  # an extracted archive used this recently (a run may be reading it) is never evicted
 _EXTRACTED = re.compile(r"[0-9a-f]{16}")  # datasets/<digest of the archive>: `data.archive.extract_zip`'s folders
@@ -113,11 +114,8 @@ def make_room(need: int, session: str | None = None, root: Path | None = None) -
     root = root or workspace.home()
     mine = session_used(session, root)
     if session and mine + need > limits.session_disk_budget:
-        raise LimitError(
-            f"your uploads and datasets would take {(mine + need) / 1024**2:,.0f} MiB, over this server's "
-            f"{limits.session_disk_budget / 1024**2:,.0f} MiB for one visitor (set by "
-            f"{settings.ENV_NAMES['session_disk_budget']}); delete a dataset you made or use a smaller one"
-        )
+        budget, variable = limits.session_disk_budget / 1024**2, settings.ENV_NAMES["session_disk_budget"]
+        raise LimitError(msg("quota.session", need=(mine + need) / 1024**2, budget=budget, variable=variable))
     with _LOCK:
         total = used(root)
         for _, folder in _evictable(root, time.time()):
@@ -126,11 +124,8 @@ def make_room(need: int, session: str | None = None, root: Path | None = None) -
             total -= size_of(folder)
             shutil.rmtree(folder, ignore_errors=True)
     if total + need > limits.disk_budget:
-        raise LimitError(
-            f"uploads and datasets would take {(total + need) / 1024**2:,.0f} MiB, over this server's "
-            f"{limits.disk_budget / 1024**2:,.0f} MiB for them (set by {settings.ENV_NAMES['disk_budget']}); "
-            "try again later or use a smaller dataset"
-        )
+        budget, variable = limits.disk_budget / 1024**2, settings.ENV_NAMES["disk_budget"]
+        raise LimitError(msg("quota.total", need=(total + need) / 1024**2, budget=budget, variable=variable))
     check_free_space(root, limits)
 
 

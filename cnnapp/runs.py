@@ -256,16 +256,14 @@ class RunDir:
             try:
                 return load_file(str(self.weights))
             except Exception as exc:  # safetensors' own error type for a file that is not one
-                raise RunError(
-                    f"run {self.id}'s weights ({WEIGHTS}) are damaged and cannot be loaded; train it again"
-                ) from exc
+                raise RunError(msg("runs.damaged", run=self.id, file=WEIGHTS)) from exc
         if self.has_checkpoint():
             return self.load_checkpoint()["model"]
         status = self.status()
         if status.get("state") in (None, *ACTIVE):
-            raise RunError(f"run {self.id} has no saved weights yet; wait for its first epoch to finish")
-        why = status.get("message") or status.get("state", "it ended")
-        raise RunError(f"run {self.id} ended without saving any weights ({why}); train it again")
+            raise RunError(msg("runs.no_weights_yet", run=self.id))
+        why = Message.from_dict(status.get("message_code")) or status.get("message") or status["state"]
+        raise RunError(msg("runs.no_weights", run=self.id, why=why))
 
     def save_checkpoint(self, state: dict) -> None:
         """Write the resume checkpoint atomically (tensors must be on the CPU)."""
@@ -279,14 +277,14 @@ class RunDir:
         import torch  # lazy: keeps torch out of the app's first page
 
         if not self.has_checkpoint():
-            raise RunError(f"{self.path} has no checkpoint to resume from (it stopped before finishing an epoch)")
+            raise RunError(msg("runs.no_checkpoint", path=str(self.path)))
         return torch.load(self.checkpoint, map_location="cpu", weights_only=True)
 
     def require_resumable(self, also: tuple[str, ...] = ()) -> None:
         """Raise RunError unless the run ended early (or is in one of the states `also`)."""
         state = self.reconcile().get("state")
         if state not in (*RESUMABLE, *also):
-            raise RunError(f"run {self.id} is {state}; only interrupted, cancelled or failed runs can be resumed")
+            raise RunError(msg("runs.not_resumable", run=self.id, state=state))
 
     def status(self) -> dict:
         """status.json, or the newer status that could not be written yet (it is written now if it can be).
@@ -535,11 +533,11 @@ def get_run(run: str | Path, root: Path | None = None, allow_paths: bool = False
     text = str(run).strip()
     if allow_paths and os.sep in text:
         if not (Path(text) / CONFIG).is_file():
-            raise RunError(f"{text} is not a run directory (no {CONFIG})")
+            raise RunError(msg("runs.not_run_dir", path=text, file=CONFIG))
         return RunDir(Path(text))
     if not RUN_ID.match(text):
-        raise RunError(f"'{text}' is not a valid run id")
+        raise RunError(msg("runs.bad_id", name=text))
     path = workspace.runs_dir(root) / text
     if not path.is_dir() or not workspace.is_within(path, workspace.runs_dir(root)):
-        raise RunError(f"no run named '{text}'; list runs with `python -m cnnapp runs`")
+        raise RunError(msg("runs.not_found", name=text))
     return RunDir(path)

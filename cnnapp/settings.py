@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnapp.errors import SettingsError
+from cnnapp.messages import msg
 
 UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}  # binary, as gradio reads "2gb"
 _SIZE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(?:([kmgt]?)(?:i?b)?)?")
@@ -235,7 +236,7 @@ class Settings:
             try:
                 values[f.name] = kind.parse(text)
             except ValueError:
-                raise SettingsError(f"{env}={text!r} is not valid: expected {kind.form}; fix or unset it") from None
+                raise SettingsError(msg("settings.invalid", variable=env, value=repr(text), form=kind.form)) from None
         if "session_runs" not in values:  # a Space is public: its visitors are kept apart unless the operator says no
             values["session_runs"] = bool(environ.get(SPACE_VARIABLE, "").strip())
         return cls(**values)

@@ -115,3 +115,37 @@ def test_no_class_is_oversized_without_saying_why(path):
         if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno >= 200:
             doc = (ast.get_docstring(node) or "").lower()
             assert "longer than" in doc, f"{path.name}: class {node.name} has {node.end_lineno - node.lineno + 1} lines"
+
+
+def _error_classes() -> set[str]:
+    """`CnnappError` and its subclasses, by name."""
+    from cnnapp.errors import CnnappError
+
+    found, todo = set(), [CnnappError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def test_every_refusal_a_person_reads_is_a_message_code():
+    """A `CnnappError` raised with a plain string is shown in English on a Spanish page: raise it with `msg(code)`
+    (the command line, English only, may keep its strings)."""
+    errors = _error_classes()
+    plain = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path == PACKAGE / "cli.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            call = node.exc if isinstance(node, ast.Raise) else None
+            if not isinstance(call, ast.Call) or not call.args:
+                continue
+            name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+            first = call.args[0]
+            string = isinstance(first, ast.Constant) and isinstance(first.value, str)
+            literal = string or isinstance(first, ast.JoinedStr)
+            if name in errors and literal:
+                plain.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {name}")
+    assert len(errors) > 8, errors  # the subclasses are found
+    assert plain == [], "\n".join(plain)

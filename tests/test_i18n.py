@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
+import gradio as gr
 import pytest
 from gradio.context import LocalContext
 
@@ -19,8 +20,8 @@ from cnnapp.messages import msg
 from cnnapp.runs import LOG, STATES, RunDir
 from cnnapp.training import provenance
 from cnnapp.training.config import TrainConfig, resolve
-from cnnapp.ui import TAB_TEXT, TABS, data_tab, run_panel, runs_tab
-from cnnapp.ui.common import log_tail, progress_html, run_message, run_name, session_runs
+from cnnapp.ui import TAB_TEXT, TABS, compare_tab, data_tab, run_panel, runs_tab
+from cnnapp.ui.common import log_tail, progress_html, run_message, run_name, session_runs, user_errors
 from cnnapp.ui.i18n import COOKIE, T, lang, pick, say
 from cnnapp.ui.strings import MODULES, STRINGS
 
@@ -108,6 +109,27 @@ def test_a_reworded_engine_message_is_still_said_in_spanish(workspace, monkeypat
     with request(SPANISH, {}):
         assert run_message(epoch) == "época 2/5 (congelada)"
     assert run_message(epoch) == "epoch 2/5 (backbone fixed)"
+
+
+def test_a_refusal_on_a_spanish_page_is_said_in_spanish(workspace):
+    from cnnapp.jobs.worker import JobManager
+
+    jobs = JobManager(workspace)
+    with request(SPANISH, {}):
+        with pytest.raises(gr.Error) as refused:
+            user_errors(runs_tab.stop)(jobs, None)  # the Runs tab's Stop with no run picked
+        assert (
+            refused.value.message
+            == "no hay ninguna ejecución seleccionada: primero haz clic en una ejecución de la tabla"
+        )
+        plan, _ = compare_tab.plan(None, "lenet5", 2, 0, 64, None, "none")  # the Compare tab before a dataset
+        assert (
+            plan == "⚠ no se eligió ningún conjunto de datos: elige uno en la pestaña 1 · Datos (el de ejemplo sirve)"
+        )
+    with pytest.raises(gr.Error) as refused:
+        user_errors(runs_tab.stop)(jobs, None)
+    assert refused.value.message == "no run selected: click a run in the table first"
+    assert compare_tab.plan(None, "lenet5", 2, 0, 64, None, "none")[0].startswith("⚠ no dataset chosen: pick one")
 
 
 def test_a_message_without_a_code_is_shown_in_the_apps_words():

@@ -82,7 +82,7 @@ def test_layer_and_loss_handlers(lang):
         assert len(table) == 5 and table.iloc[-1, 0] == say("learn.cost_row", lang)
         mse = table[NAMES[lang]["loss_names"]["mse"]]
         assert mse.tolist() == pytest.approx([0.01, 0.04, 0.36, 0.49, 0.225], abs=1e-4)
-        with pytest.raises(gr.Error, match="between 0 and 1"):
+        with pytest.raises(gr.Error, match={"en": "between 0 and 1", "es": "entre 0 y 1"}[lang]):
             user_errors(losses.batch_view)(pd.DataFrame([[1, 1.5]], columns=["y", "ŷ"]))
 
 
@@ -96,7 +96,7 @@ def test_race_handler(lang):
         figure, table = optimizers.race_view("Beale", x, y, 20, lrs)
         assert isinstance(figure, Figure) and len(table) == 8 and say("learn.diverged", lang) in table.columns
         assert table[say("learn.optimizer", lang)].iloc[1] == NAMES[lang]["runner_names"]["SGD + momentum"]
-        with pytest.raises(gr.Error, match="one row per optimizer"):
+        with pytest.raises(gr.Error, match={"en": "one row per optimizer", "es": "una fila por optimizador"}[lang]):
             user_errors(optimizers.race_view)("Beale", x, y, 20, lrs.iloc[:3])
 
 

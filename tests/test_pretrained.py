@@ -97,7 +97,8 @@ def test_without_network_a_pretrained_architecture_is_refused_at_once(monkeypatc
     monkeypatch.setattr(registry, "_cached", lambda spec: False)
     started = time.monotonic()
     assert (
-        registry.pretrained_problem(arch) == f"no ImageNet weights available offline for {registry.display_name(arch)}"
+        str(registry.pretrained_problem(arch))
+        == f"no ImageNet weights available offline for {registry.display_name(arch)}"
     )
     with pytest.raises(ConfigError, match="no ImageNet weights available offline"):
         resolve(TrainConfig(data=".", arch=arch, pretrained=True))
@@ -112,4 +113,4 @@ def test_with_downloads_off_no_host_is_even_asked(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(registry.socket, "create_connection", lambda *a, **k: pytest.fail("probed a host offline"))
     monkeypatch.setattr(registry, "_cached", lambda spec: False)
-    assert registry.pretrained_problem("resnet18").startswith("no ImageNet weights available offline")
+    assert str(registry.pretrained_problem("resnet18")).startswith("no ImageNet weights available offline")

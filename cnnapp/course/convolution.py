@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageDraw
 
 from cnnapp.errors import ConfigError
+from cnnapp.messages import Message, msg
 
 KERNELS: dict[str, np.ndarray] = {
     name: np.array(k, dtype=np.float32)
@@ -50,19 +51,21 @@ COURSE_MAX_POOL = np.array([[4, 7, 8], [12, 14, 11], [7, 15, 13]], dtype=np.floa
 
 POOLING = ("max", "min", "avg")
 
+MATRIX = msg("course.table.matrix")  # what `as_matrix` calls a table it is not told the name of
 
-def as_matrix(value: Any, name: str = "matrix") -> np.ndarray:
+
+def as_matrix(value: Any, name: str | Message = MATRIX) -> np.ndarray:
     """A 2-D float array from a list of rows, an array or a DataFrame (a `gr.Dataframe` value). Raises ConfigError."""
     try:
         array = np.array(
             value.to_numpy() if isinstance(value, pd.DataFrame) else value, dtype=np.float32
         )  # a writable copy
     except (TypeError, ValueError):
-        raise ConfigError(f"the {name} must contain numbers only") from None
+        raise ConfigError(msg("course.not_numbers", name=name)) from None
     if array.ndim != 2 or array.size == 0:
-        raise ConfigError(f"the {name} must be a non-empty table of rows and columns")
+        raise ConfigError(msg("course.not_table", name=name))
     if not np.isfinite(array).all():
-        raise ConfigError(f"the {name} has empty or non-numeric cells")
+        raise ConfigError(msg("course.empty_cells", name=name))
     return array
 
 
@@ -101,12 +104,9 @@ def formula(w: int, k: int, p: int, s: int) -> str:
 
 def _check(size: tuple[int, int], k: int, p: int, s: int) -> None:
     if k < 1 or s < 1 or p < 0:
-        raise ConfigError("kernel and stride must be at least 1 and padding 0 or more")
+        raise ConfigError(msg("course.conv_sizes"))
     if min(size) + 2 * p < k:
-        raise ConfigError(
-            f"the {k}×{k} kernel does not fit a {size[0]}×{size[1]} input with padding {p}; "
-            "add padding or use a larger input"
-        )
+        raise ConfigError(msg("course.kernel_too_big", k=k, height=size[0], width=size[1], padding=p))
 
 
 @dataclass
@@ -125,10 +125,10 @@ class ConvResult:
 def convolve(image: Any, kernel: Any, padding: int = 0, stride: int = 1, relu: bool = False) -> ConvResult:
     """Slide a 2-D `kernel` over an image (converted to gray) or a matrix, with zero padding and stride."""
     is_image = isinstance(image, np.ndarray) and (image.dtype == np.uint8 or image.ndim == 3)
-    plane = to_gray(image) if is_image else as_matrix(image, "input")
-    k = as_matrix(kernel, "kernel")
+    plane = to_gray(image) if is_image else as_matrix(image, msg("course.table.input"))
+    k = as_matrix(kernel, msg("course.table.kernel"))
     if k.shape[0] != k.shape[1]:
-        raise ConfigError("the kernel must be square (e.g. 3×3)")
+        raise ConfigError(msg("course.kernel_square"))
     padding, stride = int(padding), int(stride)
     _check(plane.shape, k.shape[0], padding, stride)
     out = F.conv2d(
@@ -143,7 +143,7 @@ def convolve(image: Any, kernel: Any, padding: int = 0, stride: int = 1, relu: b
 def pool(matrix: Any, method: str = "max", kernel: int = 2, stride: int = 2) -> np.ndarray:
     """Max-, min- or average-pooling of a matrix (H×W) or of each channel of an image (H×W×C)."""
     if method not in POOLING:
-        raise ConfigError(f"unknown pooling '{method}'; choose one of {', '.join(POOLING)}")
+        raise ConfigError(msg("course.unknown_pooling", method=method, choices=list(POOLING)))
     array = (
         np.asarray(matrix, dtype=np.float32)
         if isinstance(matrix, np.ndarray) and matrix.ndim == 3
@@ -188,7 +188,7 @@ def stack(
     By default the course's 6×6 example and the 8 named 3×3 kernels: a 4×4×8 volume.
     """
     bank = kernels or KERNELS
-    plane = as_matrix(matrix, "input")
+    plane = as_matrix(matrix, msg("course.table.input"))
     weights = torch.from_numpy(np.stack([as_matrix(k, name) for name, k in bank.items()]))[:, None]
     _check(plane.shape, weights.shape[-1], int(padding), int(stride))
     maps = F.conv2d(torch.from_numpy(plane)[None, None], weights, padding=int(padding), stride=int(stride))[0]

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from cnnapp.course.convolution import KERNELS, convolve, shapes_image
 from cnnapp.errors import ConfigError
+from cnnapp.messages import msg
 
 
 def parse_logits(text: str) -> np.ndarray:
@@ -19,16 +20,16 @@ def parse_logits(text: str) -> np.ndarray:
     try:
         values = np.array([float(p) for p in parts], dtype=np.float64)
     except ValueError:
-        raise ConfigError("the scores must be numbers separated by commas, e.g. 2.0, 1.0, 0.1") from None
+        raise ConfigError(msg("course.scores_numbers")) from None
     if not 2 <= len(values) <= 20 or not np.isfinite(values).all():
-        raise ConfigError("type between 2 and 20 scores (logits), e.g. 2.0, 1.0, 0.1")
+        raise ConfigError(msg("course.scores_count"))
     return values
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     """softmax(z / T): a probability distribution over the classes; T < 1 sharpens it, T > 1 flattens it."""
     if not temperature > 0:
-        raise ConfigError(f"the temperature must be greater than 0, got {temperature}")
+        raise ConfigError(msg("course.temperature", value=temperature))
     return torch.softmax(torch.as_tensor(logits, dtype=torch.float64) / float(temperature), dim=0).numpy()
 
 
@@ -109,7 +110,7 @@ class DropoutResult:
 def dropout(fmap: np.ndarray, p: float, seed: int = 0) -> DropoutResult:
     """Apply `nn.Dropout(p)` (training mode) with a seeded generator; the mask is read from the same draw on ones."""
     if not 0 <= p < 1:
-        raise ConfigError(f"the dropout probability must be from 0 up to (not including) 1, got {p}")
+        raise ConfigError(msg("course.dropout", value=p))
     x = torch.as_tensor(np.asarray(fmap, dtype=np.float32))
     layer = torch.nn.Dropout(float(p)).train()
     with torch.random.fork_rng(devices=[]):

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from cnnapp.course.convolution import as_matrix
 from cnnapp.errors import ConfigError
+from cnnapp.messages import msg
 
 LOSSES = ("mse", "mae", "bce", "cce")
 FORMULAS = {
@@ -45,13 +46,13 @@ def losses(name: str, target: Any, prediction: Any) -> np.ndarray:
     if name == "mae":
         return F.l1_loss(p, y, reduction="none").numpy()
     if name in ("bce", "cce") and not (((p > 0) & (p < 1)).all() and ((y >= 0) & (y <= 1)).all()):
-        raise ConfigError("cross-entropy needs predictions strictly between 0 and 1 and targets from 0 to 1")
+        raise ConfigError(msg("course.cross_entropy"))
     if name == "bce":
         return F.binary_cross_entropy(p, y, reduction="none").numpy()
     if name == "cce":
         # cross_entropy takes scores (logits); log-probabilities are scores whose softmax gives those probabilities back
         return F.cross_entropy(torch.log(_spread(p)), _spread(y), reduction="none").numpy()
-    raise ConfigError(f"unknown loss '{name}'; choose one of {', '.join(LOSSES)}")
+    raise ConfigError(msg("course.unknown_loss", name=name, choices=list(LOSSES)))
 
 
 def loss_figure(target: float, prediction: float, titles: dict[str, str], labels: dict[str, str]) -> Figure:
@@ -75,9 +76,9 @@ def loss_figure(target: float, prediction: float, titles: dict[str, str], labels
 
 def batch(table: Any) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], dict[str, float]]:
     """A batch of (target, prediction) rows: targets, predictions, per-example losses and each loss's cost (mean)."""
-    rows = as_matrix(table, "batch")
+    rows = as_matrix(table, msg("course.table.batch"))
     if rows.shape[1] != 2:
-        raise ConfigError("the batch needs two columns: the target y and the prediction ŷ")
+        raise ConfigError(msg("course.batch_columns"))
     y, p = torch.from_numpy(rows[:, 0]).double(), torch.from_numpy(rows[:, 1]).double()
     each = {name: losses(name, y, p) for name in LOSSES}
     cost = {

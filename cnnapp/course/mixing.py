@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from cnnapp.data.images import load_square_array
 from cnnapp.errors import ConfigError
+from cnnapp.messages import msg
 
 MIXES = ("mixup", "cutmix")
 SIZE = 112  # the pictures are read at this size (the example's 28 px enlarged): the cutmix box shows clearly
@@ -44,7 +45,7 @@ def mix(a: np.ndarray, b: np.ndarray, kind: str, alpha: float, seed: int) -> Mix
     from timm.data import Mixup
 
     if kind not in MIXES:
-        raise ConfigError(f"unknown mix {kind!r}; choose one of {', '.join(MIXES)}")
+        raise ConfigError(msg("course.unknown_mix", kind=kind, choices=list(MIXES)))
     alphas = {"mixup_alpha": alpha if kind == "mixup" else 0.0, "cutmix_alpha": alpha if kind == "cutmix" else 0.0}
     mixer = Mixup(**alphas, label_smoothing=0.0, num_classes=2)
     x = torch.from_numpy(np.stack([a, b])).permute(0, 3, 1, 2).float()

@@ -19,6 +19,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 from cnnapp.errors import ConfigError
+from cnnapp.messages import msg
 from cnnapp.runs import RunDir
 from cnnapp.training.config import OPTIMIZERS, TrainConfig, resolve
 from cnnapp.training.config import RACE_PRESETS as PRESETS
@@ -102,16 +103,16 @@ class Trajectory:
 def surface(name: str) -> Surface:
     """A surface by name. Raises ConfigError."""
     if name not in SURFACES:
-        raise ConfigError(f"unknown surface '{name}'; choose one of {', '.join(SURFACES)}")
+        raise ConfigError(msg("course.unknown_surface", name=name, choices=list(SURFACES)))
     return SURFACES[name]
 
 
 def descend(fn: Callable, start: Point, optimizer: str, lr: float, steps: int) -> Trajectory:
     """Move a point from `start` down `fn` with one of the RUNNERS for `steps` steps (float64)."""
     if optimizer not in RUNNERS:
-        raise ConfigError(f"unknown optimizer '{optimizer}'; choose one of {', '.join(RUNNERS)}")
+        raise ConfigError(msg("course.unknown_optimizer", name=optimizer, choices=list(RUNNERS)))
     if not lr > 0:
-        raise ConfigError(f"the learning rate of {optimizer} must be greater than 0, got {lr}")
+        raise ConfigError(msg("course.race_lr", optimizer=optimizer, value=lr))
     point = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     opt = RUNNERS[optimizer]([point], lr)
     points, losses = [], []
@@ -132,7 +133,7 @@ def race(name: str, start: Point | None = None, steps: int = 300, lrs: dict[str,
     """Every runner on the named surface from the same start; `lrs` overrides the surface's learning rates."""
     s = surface(name)
     if not 1 <= int(steps) <= 5000:
-        raise ConfigError(f"steps must be between 1 and 5000, got {steps}")
+        raise ConfigError(msg("course.race_steps", value=steps))
     chosen = {**s.lrs, **(lrs or {})}
     return {opt: descend(s.fn, start or s.start, opt, float(chosen[opt]), int(steps)) for opt in RUNNERS}
 
@@ -203,7 +204,7 @@ NAMES = {
 def base_config(data: str | Path, preset: str = "lenet5", epochs: int = 3, lr: float = LR_HEAD) -> TrainConfig:
     """The shared configuration of the optimizer runs: a constant learning rate (no scheduler), no augmentation."""
     if preset not in PRESETS:
-        raise ConfigError(f"unknown model '{preset}'; choose one of {', '.join(PRESETS)}")
+        raise ConfigError(msg("course.unknown_preset", name=preset, choices=list(PRESETS)))
     return TrainConfig(
         data=str(data), epochs=int(epochs), lr_head=float(lr), scheduler="none", augment="none", **PRESETS[preset]
     )

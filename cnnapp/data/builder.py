@@ -25,6 +25,7 @@ from cnnapp.data.images import has_image_extension, load_rgb, to_rgb
 from cnnapp.data.ingest import SPLIT_NAMES
 from cnnapp.errors import DataError
 from cnnapp.files import atomic_write
+from cnnapp.messages import Message, msg
 
 PREFIX = "made-"
 MIN_PER_CLASS = 10
@@ -33,24 +34,24 @@ MAX_SIDE = 512  # examples are stored no larger: training sizes are far below, a
 JPEG_QUALITY = 90
 PICTURE_BYTES = 150 * 1024  # what a stored example takes at most, about (a 512-px JPEG at quality 90)
 MAX_NAME = 40
-NAME_RULE = "letters, digits, spaces, '-', '_' or '.', starting with a letter or digit"
+CLASS_NAME, DATASET_NAME = msg("builder.what_class"), msg("builder.what_dataset")
 _NAME = re.compile(r"[^\W_][\w .-]*", re.UNICODE)
 _FOLDER = re.compile(rf"{PREFIX}(?P<name>.+)-(?P<id>[0-9a-f]{{8}})")
 _ZIP_DATE = (2020, 1, 1, 0, 0, 0)  # fixed member dates: the same content gives the same archive (and digest)
 ImageInput = str | Path | Image.Image | np.ndarray
 
 
-def check_name(name: str | None, what: str = "class name") -> str:
+def check_name(name: str | None, what: Message = CLASS_NAME) -> str:
     """`name` stripped, if it is a safe folder name (no path, no split or hidden name). Raises DataError."""
     name = (name or "").strip()
     if not name:
-        raise DataError(f"the {what} is empty; type a name such as 'cat'")
+        raise DataError(msg("builder.name_empty", what=what))
     if len(name) > MAX_NAME:
-        raise DataError(f"the {what} '{name[:MAX_NAME]}…' is too long; use at most {MAX_NAME} characters")
+        raise DataError(msg("builder.name_too_long", what=what, name=name[:MAX_NAME], limit=MAX_NAME))
     if not _NAME.fullmatch(name) or name.endswith((".", " ")):
-        raise DataError(f"the {what} '{name}' cannot be a folder name; use {NAME_RULE}")
+        raise DataError(msg("builder.name_not_folder", what=what, name=name))
     if name.lower() in SPLIT_NAMES:
-        raise DataError(f"'{name}' is reserved for dataset splits; choose another {what}")
+        raise DataError(msg("builder.name_reserved", what=what, name=name))
     return name
 
 
@@ -60,11 +61,11 @@ def _to_image(item: ImageInput) -> Image.Image:
         return load_rgb(item)
     if isinstance(item, np.ndarray):
         if item.ndim not in (2, 3) or item.size == 0:
-            raise DataError("the picture is empty or not an image array")
+            raise DataError(msg("builder.empty_picture"))
         return to_rgb(Image.fromarray(item if item.dtype == np.uint8 else np.clip(item, 0, 255).astype(np.uint8)))
     if isinstance(item, Image.Image):
         return to_rgb(item)
-    raise DataError(f"cannot read a picture from {type(item).__name__}")
+    raise DataError(msg("builder.cannot_read", kind=type(item).__name__))
 
 
 class Builder:
@@ -80,7 +81,7 @@ class Builder:
     @classmethod
     def create(cls, name: str, root: Path | None = None) -> Builder:
         """A new, empty dataset called `name` in the workspace. Raises DataError for an unsafe name."""
-        folder = workspace.datasets_dir(root) / f"{PREFIX}{check_name(name, 'dataset name')}-{secrets.token_hex(4)}"
+        folder = workspace.datasets_dir(root) / f"{PREFIX}{check_name(name, DATASET_NAME)}-{secrets.token_hex(4)}"
         folder.mkdir(parents=True)
         return cls(folder)
 
@@ -97,7 +98,7 @@ class Builder:
 
     def renamed(self, name: str) -> Builder:
         """The same dataset under a new name (its folder moves). Raises DataError."""
-        name = check_name(name, "dataset name")
+        name = check_name(name, DATASET_NAME)
         if name == self.name:
             return self
         target = self.folder.with_name(f"{PREFIX}{name}-{_FOLDER.fullmatch(self.folder.name)['id']}")
@@ -110,13 +111,13 @@ class Builder:
 
     def _class_dir(self, name: str) -> Path:
         if name not in self.classes():
-            raise DataError(f"there is no class '{name}' in this dataset; add it first")
+            raise DataError(msg("builder.no_class", name=name))
         return self.folder / name
 
     def _check_new(self, name: str | None) -> str:
         name = check_name(name)
         if name.lower() in (c.lower() for c in self.classes()):
-            raise DataError(f"there is already a class '{name}'; class names must differ (ignoring case)")
+            raise DataError(msg("builder.class_exists", name=name))
         return name
 
     def add_class(self, name: str | None) -> str:
@@ -192,7 +193,7 @@ class Builder:
         """Delete one example of a class by its file name. Raises DataError when it is not there."""
         path = self._class_dir(name) / Path(filename).name
         if path.name != filename or not path.is_file():
-            raise DataError(f"'{filename}' is not an example of '{name}'; it may already be deleted")
+            raise DataError(msg("builder.not_example", filename=filename, name=name))
         path.unlink()
 
     def counts(self) -> dict[str, int]:
@@ -218,7 +219,7 @@ class Builder:
         The same content always gives the same file, so choosing it again reuses its extraction.
         """
         if not any(self.counts().values()):
-            raise DataError("the dataset has no pictures yet; add classes and examples first")
+            raise DataError(msg("builder.no_pictures"))
         exports = self.folder.parent / "exports"
         exports.mkdir(exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=".zip-", dir=exports)

@@ -58,7 +58,7 @@ def fashion_mnist_arrays(split: str = "train", source: Path = FASHION_MNIST_DIR)
     prefix = "train" if split == "train" else "t10k"
     images, labels = source / f"{prefix}-images-idx3-ubyte.gz", source / f"{prefix}-labels-idx1-ubyte.gz"
     if not images.is_file():
-        raise DataError(f"Fashion-MNIST not found in {source}; install it with `apt-get install dataset-fashion-mnist`")
+        raise DataError(msg("examples.fashion_missing", source=str(source)))
     return read_idx(images), read_idx(labels)
 
 
@@ -83,11 +83,7 @@ CIFAR10_ARCHIVE = "cifar-10-python.tar.gz"
 CIFAR10_FOLDER = "cifar-10-batches-py"
 CIFAR10_BATCHES = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"]}
 CIFAR10_MAX_MEMBER_BYTES = 64 * 1024 * 1024  # an official batch is ~31 MB
-CIFAR10_HINT = (
-    "download cifar-10-python.tar.gz (the CIFAR-10 python version, "
-    "https://www.cs.toronto.edu/~kriz/cifar.html) and pass it with "
-    "`python -m cnnapp datasets cifar10 --archive FILE`"
-)
+CIFAR10_HINT = msg("examples.cifar10_hint")
 
 
 class _NdarrayName:
@@ -165,19 +161,19 @@ def read_cifar_batch(data: bytes, name: str = "batch") -> tuple[np.ndarray, np.n
         KeyError,
         MemoryError,
     ) as exc:
-        raise DataError(f"{name} is not a CIFAR-10 python batch ({exc}); {CIFAR10_HINT}") from None
+        raise DataError(msg("examples.not_batch", name=name, problem=str(exc), hint=CIFAR10_HINT)) from None
     if not isinstance(batch, dict):
-        raise DataError(f"{name} is not a CIFAR-10 python batch (not a dictionary); {CIFAR10_HINT}")
+        raise DataError(msg("examples.not_dict", name=name, hint=CIFAR10_HINT))
     pick = {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in batch.items()}
     images, labels = pick.get("data"), pick.get("labels")
     if not isinstance(images, np.ndarray) or images.dtype != np.uint8 or images.ndim != 2 or images.shape[1] != 3072:
-        raise DataError(f"{name}: 'data' is not an N×3072 uint8 array; {CIFAR10_HINT}")
+        raise DataError(msg("examples.bad_data", name=name, hint=CIFAR10_HINT))
     if (
         not isinstance(labels, list)
         or len(labels) != len(images)
         or not all(isinstance(v, int) and 0 <= v < 10 for v in labels)
     ):
-        raise DataError(f"{name}: 'labels' is not a list of {len(images)} class numbers 0-9; {CIFAR10_HINT}")
+        raise DataError(msg("examples.bad_labels", name=name, count=len(images), hint=CIFAR10_HINT))
     return images.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), np.asarray(labels, dtype=np.int64)
 
 
@@ -185,7 +181,7 @@ def cifar10_arrays(archive: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """{"train": (images, labels), "test": (...)} read from the official `cifar-10-python.tar.gz` (not extracted)."""
     archive = Path(archive)
     if not archive.is_file():
-        raise DataError(f"CIFAR-10 archive not found: {archive}; {CIFAR10_HINT}")
+        raise DataError(msg("examples.cifar10_missing", archive=str(archive), hint=CIFAR10_HINT))
     try:
         with tarfile.open(archive, "r:*") as tar:
             members = {m.name.lstrip("./"): m for m in tar.getmembers() if m.isfile()}
@@ -196,18 +192,23 @@ def cifar10_arrays(archive: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
                     member = members.get(f"{CIFAR10_FOLDER}/{batch}")
                     if member is None:
                         raise DataError(
-                            f"{archive.name} has no {CIFAR10_FOLDER}/{batch}: "
-                            f"is it the CIFAR-10 python version? {CIFAR10_HINT}"
+                            msg(
+                                "examples.no_batch",
+                                name=archive.name,
+                                folder=CIFAR10_FOLDER,
+                                batch=batch,
+                                hint=CIFAR10_HINT,
+                            )
                         )
                     if member.size > CIFAR10_MAX_MEMBER_BYTES:
                         raise DataError(
-                            f"{archive.name}: {batch} is {member.size:,} bytes, too large for a CIFAR-10 batch"
+                            msg("examples.batch_too_large", name=archive.name, batch=batch, size=member.size)
                         )
                     parts.append(read_cifar_batch(tar.extractfile(member).read(), batch))
                 splits[split] = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
             return splits
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
-        raise DataError(f"{archive.name} is not a readable .tar.gz archive ({exc}); {CIFAR10_HINT}") from None
+        raise DataError(msg("examples.not_tar", name=archive.name, problem=str(exc), hint=CIFAR10_HINT)) from None
 
 
 def download_cifar10(folder: Path) -> Path:
@@ -218,9 +219,9 @@ def download_cifar10(folder: Path) -> Path:
     try:
         download_url(CIFAR10.url, str(folder), filename=CIFAR10_ARCHIVE, md5=CIFAR10.tgz_md5)
     except Exception as exc:  # urllib, http and checksum failures come in many types
+        first = str(exc).splitlines()[0] if str(exc) else msg("error.no_detail")
         raise DataError(
-            f"CIFAR-10 could not be downloaded ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}); offline? {CIFAR10_HINT}"
+            msg("examples.download_failed", kind=type(exc).__name__, first=first, hint=CIFAR10_HINT)
         ) from None
     return Path(folder) / CIFAR10_ARCHIVE
 
@@ -277,9 +278,9 @@ def prepare_example(
     from cnnapp import workspace
 
     if name not in EXAMPLES:
-        raise DataError(f"unknown example dataset '{name}'; choose one of {', '.join(EXAMPLES)}")
+        raise DataError(msg("examples.unknown", name=name, choices=list(EXAMPLES)))
     if per_class is not None and per_class < 1:
-        raise DataError(f"per_class must be at least 1, got {per_class}")
+        raise DataError(msg("examples.per_class", value=per_class))
     suffix = f"-{per_class}" if per_class else ""
     base = Path(root or workspace.datasets_dir())
     out = base / f"{name}{suffix}"

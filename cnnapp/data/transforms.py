@@ -43,16 +43,13 @@ def parse_augment(spec: str) -> list[tuple[str, float]]:
     for token in filter(None, (t.strip().lower() for t in text.split(","))):
         name, _, raw = token.partition("=")
         if name not in AUGMENTATIONS:
-            raise ConfigError(
-                f"unknown augmentation '{name}'; use a preset ({', '.join(PRESETS)}) "
-                f"or names from {', '.join(AUGMENTATIONS)}"
-            )
+            raise ConfigError(msg("augment.unknown", name=name, presets=list(PRESETS), names=list(AUGMENTATIONS)))
         try:
             value = float(raw) if raw else AUGMENTATIONS[name][0]
         except ValueError:
-            raise ConfigError(f"augmentation '{token}' needs a number after '='") from None
+            raise ConfigError(msg("augment.needs_number", token=token)) from None
         if value < 0:
-            raise ConfigError(f"augmentation '{token}' needs a value of 0 or more")
+            raise ConfigError(msg("augment.negative", token=token))
         steps.append((name, value))
     return steps
 

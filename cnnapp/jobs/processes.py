@@ -60,13 +60,13 @@ def run_tool(args: list[str], env: dict[str, str], nice: int, timeout: float) ->
     try:
         process = spawn(args, env, nice, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     except OSError as exc:
-        raise RunError(f"could not start a worker process ({exc})") from None
+        raise RunError(msg("jobs.cannot_start", problem=str(exc))) from None
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.communicate()
-        raise RunError(f"it took longer than {timeout / 60:.0f} minutes and was stopped") from None
+        raise RunError(msg("jobs.too_long", minutes=timeout / 60)) from None
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 from cnnapp import runs, settings, workspace
 from cnnapp.errors import RunError
 from cnnapp.files import read_json, write_json
+from cnnapp.messages import msg
 from cnnapp.runs import OWNER, SUMMARY_COLUMNS, RunDir
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def digest(session: str) -> str:
 def require(session: str | None) -> None:
     """Refuse to create runs for a caller without a session while scoping is on. Raises RunError."""
     if scoped() and not session:
-        raise RunError("this page has no session yet (its browser storage is not ready); reload the page and try again")
+        raise RunError(msg("session.not_ready"))
 
 
 def claim(run: RunDir, session: str | None) -> None:
@@ -63,7 +64,7 @@ def get_run(run_id: str | None, root: Path | None = None, session: str | None = 
     text = str(run_id or "").strip()
     run = runs.get_run(text, root)
     if not owns(run, session):
-        raise RunError(f"no run named '{text}'; list runs with `python -m cnnapp runs`")  # as for an unknown id
+        raise RunError(msg("runs.not_found", name=text))  # as for an unknown id
     return run
 
 

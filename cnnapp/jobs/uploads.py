@@ -26,6 +26,7 @@ from pathlib import Path
 
 from cnnapp import workspace
 from cnnapp.errors import DataError
+from cnnapp.messages import msg
 from cnnapp.runs import ACTIVE, RESUMABLE, all_runs
 
 GRACE_S = 600.0  # an upload younger than this may still be in use (see above)
@@ -47,7 +48,7 @@ def keep_upload(upload: Path, root: Path | None = None) -> Path:
             shutil.copyfile(upload, kept)
     except OSError as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        raise DataError(f"could not store the uploaded dataset ({exc.strerror or exc})") from None
+        raise DataError(msg("upload.cannot_store", problem=str(exc.strerror or exc))) from None
     return kept
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnapp import cores, settings, workspace
-from cnnapp.errors import DISK_FULL_MESSAGE, LimitError, RunError, is_disk_full
+from cnnapp.errors import LimitError, RunError, is_disk_full
 from cnnapp.jobs import admission, processes, sessions, warm
 from cnnapp.jobs.admission import Request
 from cnnapp.jobs.fair_queue import FairQueue
@@ -118,7 +118,7 @@ class JobManager:
             for run in made:
                 shutil.rmtree(run.path, ignore_errors=True)
             if is_disk_full(exc):
-                raise LimitError(DISK_FULL_MESSAGE) from None
+                raise LimitError(msg("error.disk_full")) from None
             raise
         for run in made:
             self._sessions[run.id] = session
@@ -164,10 +164,7 @@ class JobManager:
         run = sessions.get_run(run_id, self.root, session)
         data = run.config().get("data")
         if data and not Path(data).exists():  # an upload is kept a while after its run stopped (`uploads.GRACE_S`)
-            raise RunError(
-                f"run {run.id}'s dataset is no longer on this server (an upload is kept {GRACE_S / 60:.0f} minutes "
-                "after its run stops); start a new run with it"
-            )
+            raise RunError(msg("jobs.dataset_gone", run=run.id, minutes=GRACE_S / 60))
         with self._lock:
             run.require_resumable()
             request = self.admit(Request("resume", session))
@@ -196,7 +193,7 @@ class JobManager:
         status = run.reconcile()
         pid = process.pid if process is not None else status.get("pid")
         if status.get("state") not in ACTIVE or not pid_alive(pid):
-            raise RunError(f"run {run.id} is not running (it is {status.get('state', 'unknown')})")
+            raise RunError(msg("jobs.not_running", run=run.id, state=status.get("state", "unknown")))
         run.request_stop()
         escalation = (run, process or pid, self.stop_timeout, self.term_timeout)
         threading.Thread(target=processes.escalate, args=escalation, daemon=True, name=f"stop-{run.id}").start()

@@ -12,6 +12,7 @@ from safetensors.torch import load_file
 from torch import nn
 
 from cnnapp.errors import WeightsError
+from cnnapp.messages import Message, msg
 from cnnapp.models import OFFLINE_ARCH
 from cnnapp.models.registry import ModelSpec, build
 
@@ -51,28 +52,21 @@ def lite0_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
     try:
         source = torch.load(_lite0_file(), map_location="cpu", weights_only=True)
     except (ImportError, OSError, RuntimeError) as exc:
-        raise WeightsError(
-            f"the bundled EfficientNet-Lite0 weights could not be read ({exc}); reinstall cnnapp"
-        ) from None
+        raise WeightsError(msg("weights.lite0_unreadable", problem=str(exc))) from None
     target = model.state_dict()
     if len(source) != len(target):
-        raise WeightsError(f"EfficientNet-Lite0 weights have {len(source)} tensors, timm's model {len(target)}")
+        raise WeightsError(msg("weights.lite0_count", source=len(source), target=len(target)))
     mapped = {}
     for (src, tensor), (dst, ref) in zip(source.items(), target.items()):
         if tensor.shape != ref.shape or not _same_role(src, dst):
-            raise WeightsError(
-                f"EfficientNet-Lite0 weight {src} {tuple(tensor.shape)} does not fit {dst} {tuple(ref.shape)}"
-            )
+            shapes = {"source_shape": str(tuple(tensor.shape)), "target_shape": str(tuple(ref.shape))}
+            raise WeightsError(msg("weights.lite0_shape", source=src, target=dst, **shapes))
         mapped[dst] = tensor
     return mapped
 
 
-def _offline_hint(spec: ModelSpec) -> str:
-    return (
-        f"pretrained weights for {spec.name} could not be downloaded (no network access?). "
-        f"Use --arch {OFFLINE_ARCH}, whose ImageNet weights ship with cnnapp, "
-        f"pass a local checkpoint with --weights FILE (.safetensors or .pth), or use --no-pretrained"
-    )
+def _offline_hint(spec: ModelSpec) -> Message:
+    return msg("weights.offline", arch=spec.name, offline=OFFLINE_ARCH)
 
 
 def imagenet_model(spec: ModelSpec) -> nn.Module:
@@ -82,7 +76,7 @@ def imagenet_model(spec: ModelSpec) -> nn.Module:
         model.load_state_dict(lite0_state_dict(model), strict=True)
         return model
     if not spec.pretrained_online:
-        raise WeightsError(f"{spec.name} has no published pretrained weights; train it from scratch (--no-pretrained)")
+        raise WeightsError(msg("weights.none_published", arch=spec.name))
     try:
         if spec.source == "timm":
             return timm.create_model(spec.name, pretrained=True)
@@ -97,22 +91,20 @@ def read_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
     """Tensors from a `.safetensors` file, or a `.pth`/`.pt` read with `weights_only=True` (never unpickled)."""
     path = Path(path)
     if not path.is_file():
-        raise WeightsError(f"weights file not found: {path}")
+        raise WeightsError(msg("weights.not_found", path=str(path)))
     try:
         if path.suffix == ".safetensors":
             state = load_file(str(path))
         else:
             state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # safetensors and torch raise many types for bad files
-        raise WeightsError(
-            f"could not read weights from {path.name}: use a .safetensors file or a plain PyTorch state dict "
-            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'unreadable'})"
-        ) from None
+        first = str(exc).splitlines()[0] if str(exc) else msg("weights.unreadable_detail")
+        raise WeightsError(msg("weights.unreadable", name=path.name, kind=type(exc).__name__, first=first)) from None
     for key in ("state_dict", "model", "model_state_dict"):
         if isinstance(state, dict) and isinstance(state.get(key), dict):
             state = state[key]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise WeightsError(f"{path.name} does not hold a state dict of tensors")
+        raise WeightsError(msg("weights.not_state_dict", name=path.name))
     return {k.removeprefix("module."): v for k, v in state.items()}
 
 
@@ -125,8 +117,6 @@ def load_backbone(model: nn.Module, head: str, path: str | Path) -> None:
     wrong = [k for k in backbone if k in state and state[k].shape != backbone[k].shape]
     if missing or wrong:
         sample = ", ".join((missing + wrong)[:3])
-        raise WeightsError(
-            f"{Path(path).name} does not match this architecture: {len(missing)} tensor(s) missing and "
-            f"{len(wrong)} of the wrong shape (e.g. {sample}); was it saved from the same --arch?"
-        )
+        found = {"missing": len(missing), "wrong": len(wrong), "sample": sample}
+        raise WeightsError(msg("weights.mismatch", name=Path(path).name, **found))
     model.load_state_dict({**own, **{k: state[k] for k in backbone}}, strict=True)

@@ -18,7 +18,7 @@ import torchvision
 from torch import nn
 
 from cnnapp.errors import ConfigError
-from cnnapp.messages import msg
+from cnnapp.messages import Message, msg
 from cnnapp.models import OFFLINE_ARCH
 from cnnapp.models.lenet import LeNet5
 from cnnapp.models.speednet import SpeedNet
@@ -173,9 +173,7 @@ def get_spec(name: str) -> ModelSpec:
         module = timm.models.model_entrypoint(name).__module__.rsplit(".", 1)[-1]
         cfg = _timm_cfg(name)
         return _make_spec(name, module, None, "timm", f"timm model {name}", cfg["input_size"][-1], 32, None)
-    raise ConfigError(
-        f"unknown architecture '{name}'; run `python -m cnnapp models` for the list (any timm model name also works)"
-    )
+    raise ConfigError(msg("arch.unknown", name=name))
 
 
 def build(spec: ModelSpec, num_classes: int) -> nn.Module:
@@ -228,7 +226,7 @@ def check_input_size(name: str, size: int) -> None:
     if size < spec.min_input_size:
         raise ConfigError(msg("config.size_too_small", size=size, arch=name, minimum=spec.min_input_size))
     if problem := _size_problem(name, size):
-        raise ConfigError(f"image size {size} px does not work with {name} ({problem}); try {spec.input_size}")
+        raise ConfigError(msg("config.size_fails", size=size, arch=name, problem=problem, suggested=spec.input_size))
 
 
 @functools.lru_cache(maxsize=256)
@@ -306,13 +304,13 @@ def _cached(spec: ModelSpec) -> bool:
     )
 
 
-def pretrained_problem(name: str) -> str | None:
+def pretrained_problem(name: str) -> Message | None:
     """Why ImageNet weights for `name` cannot be loaded now (None when they can): none exist, or none offline."""
     spec = get_spec(name)
     if spec.pretrained_offline:
         return None
     if not spec.pretrained_online:
-        return f"{display_name(name)} has no pretrained weights"
+        return msg("arch.no_weights", arch=display_name(name))
     if not _cached(spec) and (downloads_off() or not reachable(_weights_host(spec))):
-        return f"no ImageNet weights available offline for {display_name(name)}"
+        return msg("arch.no_weights_offline", arch=display_name(name))
     return None

@@ -9,6 +9,7 @@ course's "líneas y bordes → formas → objetos").
 from __future__ import annotations
 
 import difflib
+import functools
 import threading
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from torchvision.utils import make_grid
 
 from cnnapp.data.transforms import prepare_arrays
 from cnnapp.errors import ConfigError
+from cnnapp.messages import msg
 from cnnapp.models.factory import head_of
 from cnnapp.serving.inference import ImageInput, Predictor, to_square_array
 
@@ -86,7 +88,7 @@ def cam_layer(layers: list[LayerInfo]) -> LayerInfo:
     """Grad-CAM's target: the last spatial map before the classifier (the last completed, so after any activation)."""
     maps = _maps(layers) or [layer for layer in layers if layer.height == layer.width]
     if not maps:
-        raise ConfigError("this model has no convolutional feature map to explain")
+        raise ConfigError(msg("explain.no_feature_map"))
     return maps[-1]
 
 
@@ -113,7 +115,7 @@ class _Capture:
         modules = dict(model.named_modules())
         missing = [n for n in names if n not in modules]
         if missing:
-            raise ConfigError(f"unknown layer(s): {', '.join(missing)}")
+            raise ConfigError(msg("explain.unknown_layers", names=missing))
         thread = threading.get_ident()
 
         def hook(name: str):
@@ -209,11 +211,16 @@ def class_index(classes: list[str], name: str) -> int:
         if wanted == label.lower() or wanted in (part.strip().lower() for part in label.split(",")):
             return i
     close = difflib.get_close_matches(name, classes, n=3, cutoff=0.6)
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    known = (
-        f"; the classes are: {', '.join(classes)}" if len(classes) <= 20 else f" (the model has {len(classes)} classes)"
-    )
-    raise ConfigError(f"unknown class '{name}'{hint or known}")
+    if close:
+        names = functools.reduce(
+            lambda first, c: msg("explain.or", first=first, second=repr(c)), close[1:], repr(close[0])
+        )
+        hint = msg("explain.did_you_mean", names=names)
+    elif len(classes) <= 20:
+        hint = msg("explain.classes_are", classes=list(classes))
+    else:
+        hint = msg("explain.class_count", count=len(classes))
+    raise ConfigError(msg("explain.unknown_class", name=name, hint=hint))
 
 
 def explain(

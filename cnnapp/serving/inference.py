@@ -25,6 +25,7 @@ from cnnapp import hardware, settings
 from cnnapp.data.images import describe_error, fit_square, load_rgb, to_rgb
 from cnnapp.data.transforms import BatchPrep, prepare_arrays
 from cnnapp.errors import DataError, RunError
+from cnnapp.messages import msg
 from cnnapp.models.factory import create_model
 from cnnapp.models.pretrained import imagenet_model
 from cnnapp.models.registry import ModelSpec, get_spec
@@ -59,17 +60,17 @@ def to_square_array(image: ImageInput, size: int) -> np.ndarray:
             im = load_rgb(image, draft_size=size)
         elif isinstance(image, np.ndarray):
             if image.ndim not in (2, 3) or image.size == 0:
-                raise DataError("the image array must be H×W or H×W×C")
+                raise DataError(msg("image.bad_array"))
             im = to_rgb(Image.fromarray(image.astype(np.uint8) if image.dtype != np.uint8 else image))
         elif isinstance(image, Image.Image):
             im = to_rgb(ImageOps.exif_transpose(image))
         else:
-            raise DataError(f"cannot read an image from {type(image).__name__}")
+            raise DataError(msg("image.cannot_read", kind=type(image).__name__))
         return np.asarray(fit_square(im, size), dtype=np.uint8)
     except DataError:
         raise
     except Exception as exc:  # a decoder failure is this image's problem
-        raise DataError(f"truncated or corrupt image ({describe_error(exc)})") from None
+        raise DataError(msg("image.corrupt", problem=describe_error(exc))) from None
 
 
 def trained_model(run: RunDir) -> tuple[nn.Module, dict, list[str]]:
@@ -77,7 +78,7 @@ def trained_model(run: RunDir) -> tuple[nn.Module, dict, list[str]]:
     before saving any; with the run's config and classes. Raises RunError when there is nothing to load."""
     cfg, classes = run.config(), run.labels()
     if not cfg or not classes:
-        raise RunError(f"run {run.id} has no trained model yet (config or labels missing); train it first")
+        raise RunError(msg("runs.untrained", run=run.id))
     state = run.load_state()
     model = create_model(cfg["arch"], len(classes))
     model.load_state_dict(state)

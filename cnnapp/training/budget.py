@@ -75,8 +75,6 @@ def _check_memory(cfg: Any, limits: Settings) -> None:
     need = training_memory(cfg.arch, cfg.img_size, cfg.batch_size, backbone_trains)
     budget = max_train_memory(limits)
     if need > budget:
-        raise LimitError(
-            f"batch_size {cfg.batch_size} at img_size {cfg.img_size} needs about {need / 1024**3:.1f} GiB for "
-            f"{cfg.arch}'s activations, over this server's {budget / 1024**3:.1f} GiB for one training "
-            f"(set by {settings.ENV_NAMES['max_train_memory']}); lower batch_size or img_size"
-        )
+        sizes = {"batch_size": cfg.batch_size, "img_size": cfg.img_size, "arch": cfg.arch}
+        variable = settings.ENV_NAMES["max_train_memory"]
+        raise LimitError(msg("budget.memory", **sizes, need=need / 1024**3, budget=budget / 1024**3, variable=variable))

@@ -12,6 +12,7 @@ import pandas as pd
 import torch
 
 from cnnapp.errors import ConfigError
+from cnnapp.messages import Message, msg
 from cnnapp.models.factory import head_of
 from cnnapp.models.registry import build, get_spec
 from cnnapp.runs import RunDir
@@ -57,10 +58,7 @@ def grid(base: TrainConfig) -> list[tuple[str, TrainConfig]]:
     """
     spec = get_spec(base.arch)
     if not (base.weights or spec.pretrained_offline or spec.pretrained_online):
-        raise ConfigError(
-            f"{base.arch} has no pretrained weights, so only (a) of the grid can run; "
-            "compare with an architecture that has them (e.g. tf_efficientnet_lite0) or pass --weights FILE"
-        )
+        raise ConfigError(msg("compare.no_weights", arch=base.arch))
     return _cells(base)
 
 
@@ -82,8 +80,9 @@ def _cells(base: TrainConfig) -> list[tuple[str, TrainConfig]]:
     ]
 
 
-def plan(base: TrainConfig) -> list[tuple[str, TrainConfig | None, str]]:
-    """Each setting of the grid with its checked config, or None and why it cannot run (e.g. no weights offline)."""
+def plan(base: TrainConfig) -> list[tuple[str, TrainConfig | None, Message | str]]:
+    """Each setting of the grid with its checked config, or None and why it cannot run (e.g. no weights offline), as
+    a message a page says in its language."""
     from cnnapp.models.registry import pretrained_problem
 
     cells = []
@@ -93,7 +92,7 @@ def plan(base: TrainConfig) -> list[tuple[str, TrainConfig | None, str]]:
             problem = pretrained_problem(cfg.arch) if cfg.pretrained else None
             cells.append((label, resolve(cfg), ""))
         except ConfigError as exc:
-            cells.append((label, None, problem or str(exc)))
+            cells.append((label, None, problem or exc.message))
     return cells
 
 

@@ -55,12 +55,7 @@ BALANCES = ("none", "sampler", "weights", "auto")
 SEED_MAX = 2**32 - 1
 LR_MAX = 1.0  # the largest learning rate accepted: above it every optimizer here only diverges
 LR_MIN = 1e-7  # the smallest a form offers (the learning-rate finder's first)
-_KIND_WORDS = {
-    "int": "int (a whole number)",
-    "float": "float (a number)",
-    "bool": "bool (true or false)",
-    "str": "str (text)",
-}
+_KIND_WORDS = {kind: msg(f"config.kind_{kind}") for kind in ("int", "float", "bool", "str")}
 
 
 @dataclass
@@ -114,7 +109,7 @@ class TrainConfig:
         for key, value in values.items():
             name = key.replace("-", "_")
             if name not in known:
-                raise ConfigError(f"unknown option '{key}'; valid options: {', '.join(known)}")
+                raise ConfigError(msg("config.unknown_option", key=key, options=list(known)))
             clean[name] = value
         return cls(**clean)
 
@@ -159,7 +154,7 @@ def _coerce(cfg: TrainConfig) -> None:
                 raise ValueError
         except (TypeError, ValueError, OverflowError):
             shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-            raise ConfigError(f"{f.name} must be {_KIND_WORDS[kind]}, got {shown}") from None
+            raise ConfigError(msg("config.wrong_type", option=f.name, kind=_KIND_WORDS[kind], value=shown)) from None
 
 
 def _check_device(device: str) -> None:
@@ -167,13 +162,13 @@ def _check_device(device: str) -> None:
         import torch  # only for a config that asks for a GPU; the app's first page stays torch-free
 
         if not torch.cuda.is_available():
-            raise ConfigError("device 'cuda' was asked for but this machine has no CUDA GPU; use device auto or cpu")
+            raise ConfigError(msg("device.no_cuda_here"))
 
 
 def _apply_recipe(cfg: TrainConfig) -> None:
     """Give every option still at its default the recipe's value (what is given explicitly wins)."""
     if cfg.recipe not in RECIPES:
-        raise ConfigError(f"unknown recipe '{cfg.recipe}'; choose one of {', '.join(RECIPES)}")
+        raise ConfigError(msg("config.unknown_recipe", recipe=cfg.recipe, choices=list(RECIPES)))
     blank = TrainConfig()
     for name, value in RECIPES[cfg.recipe].items():
         if getattr(cfg, name) == getattr(blank, name):
@@ -193,17 +188,15 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     _coerce(cfg)
     _apply_recipe(cfg)
     if not cfg.data:
-        raise ConfigError("no dataset given: pass --data PATH (a folder of class sub-folders or a .zip)")
+        raise ConfigError(msg("config.no_data"))
     problem = pretrained_problem(cfg.arch)  # refused here, before a run is queued, rather than when it starts
     start = defaults(cfg.arch, cfg.pretrained, cfg.weights, cfg.lr_head)
     cfg.pretrained = start.pretrained
     if cfg.pretrained and cfg.weights:
-        raise ConfigError("choose either --pretrained (ImageNet weights) or --weights FILE, not both")
+        raise ConfigError(msg("config.pretrained_and_weights"))
     if cfg.pretrained and problem:
-        raise ConfigError(
-            f"{problem}: train {display_name(cfg.arch)} from scratch (pretrained off), "
-            f"or pick {display_name(OFFLINE_ARCH)}, whose ImageNet weights ship with cnnapp"
-        )
+        names = {"arch": display_name(cfg.arch), "offline": display_name(OFFLINE_ARCH)}
+        raise ConfigError(msg("config.no_pretrained", problem=problem, **names))
     if cfg.freeze is None:
         cfg.freeze = start.freeze
     if cfg.img_size is None:
@@ -217,34 +210,43 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
             msg("config.zero_or_more", option=_option("unfreeze_epochs"), value=cfg.unfreeze_epochs),
         ),
         (cfg.patience >= 0, msg("config.patience", option=_option("patience"), value=cfg.patience)),
-        (cfg.unfreeze_epochs == 0 or cfg.freeze, "unfreeze_epochs needs a frozen first stage: add --freeze"),
+        (cfg.unfreeze_epochs == 0 or cfg.freeze, msg("config.needs_freeze")),
         (_rate(cfg.lr_head), msg("config.rate", option=_option("lr_head"), maximum=LR_MAX, value=cfg.lr_head)),
         (
             cfg.lr_backbone is None or _rate(cfg.lr_backbone),
             msg("config.rate", option=_option("lr_backbone"), maximum=LR_MAX, value=cfg.lr_backbone),
         ),
-        (cfg.optimizer in OPTIMIZERS, f"unknown optimizer '{cfg.optimizer}'; choose one of {', '.join(OPTIMIZERS)}"),
-        (cfg.scheduler in SCHEDULERS, f"unknown scheduler '{cfg.scheduler}'; choose one of {', '.join(SCHEDULERS)}"),
-        (cfg.weight_decay >= 0, f"weight_decay must be 0 or more, got {cfg.weight_decay}"),
-        (0 <= cfg.momentum < 1, f"momentum must be in [0, 1), got {cfg.momentum}"),
-        (0 <= cfg.label_smoothing < 1, f"label_smoothing must be in [0, 1), got {cfg.label_smoothing}"),
-        (math.isfinite(cfg.mixup) and cfg.mixup >= 0, f"mixup must be 0 (off) or a positive alpha, got {cfg.mixup}"),
+        (
+            cfg.optimizer in OPTIMIZERS,
+            msg("config.unknown_choice", option="optimizer", value=cfg.optimizer, choices=list(OPTIMIZERS)),
+        ),
+        (
+            cfg.scheduler in SCHEDULERS,
+            msg("config.unknown_choice", option="scheduler", value=cfg.scheduler, choices=list(SCHEDULERS)),
+        ),
+        (cfg.weight_decay >= 0, msg("config.zero_or_more", option="weight_decay", value=cfg.weight_decay)),
+        (0 <= cfg.momentum < 1, msg("config.fraction", option="momentum", value=cfg.momentum)),
+        (0 <= cfg.label_smoothing < 1, msg("config.fraction", option="label_smoothing", value=cfg.label_smoothing)),
+        (math.isfinite(cfg.mixup) and cfg.mixup >= 0, msg("config.alpha", option="mixup", value=cfg.mixup)),
         (
             math.isfinite(cfg.cutmix) and cfg.cutmix >= 0,
-            f"cutmix must be 0 (off) or a positive alpha, got {cfg.cutmix}",
+            msg("config.alpha", option="cutmix", value=cfg.cutmix),
         ),
-        (0 <= cfg.ema_decay < 1, f"ema_decay must be 0 (off) or in (0, 1), e.g. 0.999, got {cfg.ema_decay}"),
+        (0 <= cfg.ema_decay < 1, msg("config.ema_decay", value=cfg.ema_decay)),
         (cfg.batch_size >= 1, msg("config.at_least", option=_option("batch_size"), minimum=1, value=cfg.batch_size)),
-        (0 <= cfg.val_split < 1, f"val_split must be in [0, 1), got {cfg.val_split}"),
-        (cfg.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
-        (cfg.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}"),
-        (cfg.workers >= 0, f"workers must be 0 or more, got {cfg.workers}"),
+        (0 <= cfg.val_split < 1, msg("config.fraction", option="val_split", value=cfg.val_split)),
+        (cfg.device in DEVICES, msg("config.one_of", option="device", choices=list(DEVICES))),
+        (cfg.precision in PRECISIONS, msg("config.one_of", option="precision", choices=list(PRECISIONS))),
+        (cfg.workers >= 0, msg("config.zero_or_more", option=_option("workers"), value=cfg.workers)),
         (
             0 <= cfg.seed <= SEED_MAX,
             msg("config.between", option=_option("seed"), minimum=0, maximum=SEED_MAX, value=cfg.seed),
         ),
-        (cfg.balance in BALANCES, f"unknown balance '{cfg.balance}'; choose one of {', '.join(BALANCES)}"),
-        (cfg.img_size <= 1024, f"img_size {cfg.img_size} is larger than cnnapp supports (1024)"),
+        (
+            cfg.balance in BALANCES,
+            msg("config.unknown_choice", option="balance", value=cfg.balance, choices=list(BALANCES)),
+        ),
+        (cfg.img_size <= 1024, msg("config.too_large", option="img_size", value=cfg.img_size, maximum=1024)),
     ]
     for ok, message in checks:
         if not ok:

@@ -88,7 +88,7 @@ def as_run(run: RunDir | str | Path) -> RunDir:
 def _report(run: RunDir) -> dict:
     report = run.report()
     if not report:
-        raise RunError(f"run {run.id} has no evaluation report yet: it is written when training finishes")
+        raise RunError(msg("evaluate.no_report", run=run.id))
     return report
 
 
@@ -105,7 +105,7 @@ def _split_part(report: dict, split: str) -> dict:
         return report
     if split == "test" and "test" in report:
         return report["test"]
-    raise RunError(f"this run has no {split} evaluation (no {split} images)")
+    raise RunError(msg("evaluate.no_split", split=msg(f"split.{split}")))
 
 
 def per_class_table(run: RunDir | str | Path, split: str = "val") -> pd.DataFrame:
@@ -216,7 +216,7 @@ def dataset_root(run: RunDir | str | Path) -> Path:
     run = as_run(run)
     ingest = read_json(run.file(INGEST)) or {}
     if not ingest.get("root"):
-        raise RunError(f"run {run.id} has no ingest.json: its dataset is unknown")
+        raise RunError(msg("cleaner.no_dataset", run=run.id))
     return Path(ingest["root"])
 
 
@@ -226,9 +226,7 @@ def val_predictions(run: RunDir | str | Path) -> pd.DataFrame:
     try:
         return pd.read_csv(run.file(PREDICTIONS))
     except (OSError, pd.errors.EmptyDataError):
-        raise RunError(
-            f"run {run.id} has no validation predictions yet: they are written when training finishes"
-        ) from None
+        raise RunError(msg("evaluate.no_predictions", run=run.id)) from None
 
 
 def top_losses(run: RunDir | str | Path, k: int = 16) -> list[tuple[str, str]]:

@@ -21,7 +21,8 @@ import torch
 from torch import nn
 
 from cnnapp.data.ingest import ingest
-from cnnapp.errors import LRFindError, user_message
+from cnnapp.errors import LRFindError, coded
+from cnnapp.messages import msg
 from cnnapp.training.config import TrainConfig, resolve
 from cnnapp.training.engine import Batches, Prep
 from cnnapp.training.learner import Learner
@@ -69,7 +70,7 @@ def range_test(
     are restored afterwards and gradients cleared, whatever happens.
     """
     if steps < 2 or not 0 < start_lr < end_lr:
-        raise LRFindError(f"the sweep needs at least 2 steps and 0 < start < end, got {steps}, {start_lr}, {end_lr}")
+        raise LRFindError(msg("lr_find.bad_sweep", steps=steps, start=start_lr, end=end_lr))
     saved = {k: v.detach().clone() for k, v in model.state_dict().items()}
     modes = {m: m.training for m in model.modules()}
     ratios = [g["lr"] / optimizer.param_groups[-1]["lr"] for g in optimizer.param_groups]
@@ -114,7 +115,7 @@ def _endless(batches: Batches) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
             empty = False
             yield batch
         if empty:
-            raise LRFindError("the training split has no images to sweep the learning rate over")
+            raise LRFindError(msg("lr_find.no_images"))
 
 
 def _trim(sweep: Sweep) -> tuple[list[float], list[float]]:
@@ -122,10 +123,7 @@ def _trim(sweep: Sweep) -> tuple[list[float], list[float]]:
     n = len(sweep.lrs)
     lrs, losses = sweep.lrs[n // 10 : n - 5], sweep.smoothed[n // 10 : n - 5]
     if len(lrs) < MIN_POINTS:
-        raise LRFindError(
-            f"the loss diverged after only {n} steps, too early to suggest a learning rate; "
-            "try a smaller batch or a smaller starting rate"
-        )
+        raise LRFindError(msg("lr_find.too_early", steps=n))
     return lrs, losses
 
 
@@ -202,7 +200,7 @@ def find_lr(
     try:
         return _find_lr(resolve(cfg), steps, start_lr, end_lr, progress)
     except (torch.OutOfMemoryError, MemoryError) as exc:
-        raise LRFindError(user_message(exc)) from None
+        raise LRFindError(coded(exc)) from None
 
 
 def _find_lr(cfg: TrainConfig, steps: int, start_lr: float, end_lr: float, progress: bool) -> LRFind:

@@ -56,7 +56,7 @@ def clean_name(name: Any) -> str:
     """A run name as given, trimmed to one line. Raises ConfigError when too long."""
     text = " ".join(str(name or "").split())
     if len(text) > MAX_NAME:
-        raise ConfigError(f"the run name is {len(text)} characters long; keep it under {MAX_NAME}")
+        raise ConfigError(msg("name.too_long", length=len(text), limit=MAX_NAME))
     return text
 
 

@@ -330,7 +330,7 @@ def _failure_recorded(run_dir: Path | str | None, ctx: distributed.Context) -> I
 def _resumable(run_dir: Path | str) -> RunDir:
     run = RunDir(run_dir)
     if not run.file(CONFIG).is_file():
-        raise RunError(f"{run_dir} is not a run directory")
+        raise RunError(msg("train.not_run_dir", path=str(run_dir)))
     run.require_resumable(also=("queued",))
     run.clear_stop()
     return run
@@ -344,9 +344,9 @@ def _adopt_run_dir(run_dir: Path | str | None, cfg: TrainConfig | None = None) -
         run = RunDir(run_dir)
         state = run.status().get("state")
         if state not in (None, "queued"):
-            raise RunError(f"{run_dir} already holds a {state} run; choose a new --run-dir or use --resume")
+            raise RunError(msg("train.dir_taken", path=str(run_dir), state=state))
         if cfg is None and (state is None or not run.file(CONFIG).is_file()):
-            raise RunError(f"{run_dir} holds no queued run")
+            raise RunError(msg("train.none_queued", path=str(run_dir)))
         run.path.mkdir(parents=True, exist_ok=True)
     if cfg is not None:
         cfg.save(run.file(CONFIG))

@@ -17,12 +17,14 @@ import pandas as pd
 from cnnapp.errors import CnnappError, ConfigError, DataError, LimitError
 from cnnapp.jobs import sessions
 from cnnapp.jobs.worker import JobManager
+from cnnapp.messages import msg
 from cnnapp.runs import ACTIVE, STATES, time_left
 from cnnapp.training.config import BALANCES, LR_MAX, LR_MIN, TrainConfig
 from cnnapp.ui.common import (
     LATEST,
     PRIVATE,
     duration,
+    engine_text,
     error_text,
     pct,
     plain,
@@ -84,7 +86,7 @@ def _base(
     balance: str | None = None,
 ) -> TrainConfig:
     if not dataset:
-        raise DataError("no dataset chosen: pick one on the 1 · Data tab (the example works)")
+        raise DataError(msg("grid.no_dataset"))
     return TrainConfig(
         data=dataset["path"],
         arch=arch,
@@ -105,13 +107,13 @@ def plan(dataset: dict | None, arch: str, *options: float | str | None) -> tuple
     try:
         cells = compare.plan(_base(dataset, arch, *options))
     except CnnappError as exc:
-        return f"⚠ {html.escape(plain(str(exc)), quote=False)}", pd.DataFrame(columns=_columns("setting", "will_run"))
+        return f"⚠ {html.escape(error_text(exc), quote=False)}", pd.DataFrame(columns=_columns("setting", "will_run"))
     name = html.escape(dataset["name"], quote=False)
     runnable = sum(cfg is not None for _, cfg, _ in cells)
     arch_name = html.escape(display_name(arch), quote=False)
     text = say("compare.plan", arch=arch_name, dataset=name, runnable=runnable, total=len(cells))
     rows = [
-        (_setting(label), say("compare.will_run") if cfg else say("compare.skipped", reason=plain(reason)))
+        (_setting(label), say("compare.will_run") if cfg else say("compare.skipped", reason=plain(engine_text(reason))))
         for label, cfg, reason in cells
     ]
     return text, pd.DataFrame(rows, columns=_columns("setting", "will_run"))
@@ -133,7 +135,7 @@ def queue(
     cells = compare.plan(_base(dataset, arch, *options))
     runnable = [cfg for _, cfg, _ in cells if cfg is not None]
     if not runnable:
-        raise ConfigError(say("compare.none_can_run", reason=cells[0][2]))
+        raise ConfigError(say("compare.none_can_run", reason=engine_text(cells[0][2])))
     name = dataset["name"] if dataset else None
     try:
         runs = jobs.submit_all(runnable, session, kind="grid", dataset_name=name)  # one request, resolved by `plan`

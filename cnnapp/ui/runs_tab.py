@@ -15,6 +15,7 @@ import pandas as pd
 from cnnapp.errors import CnnappError, RunError
 from cnnapp.jobs import sessions
 from cnnapp.jobs.worker import JobManager
+from cnnapp.messages import msg
 from cnnapp.runs import ACTIVE, RESUMABLE, RunDir
 from cnnapp.training import provenance
 from cnnapp.ui.common import (
@@ -259,7 +260,7 @@ def details(root: Path, run_id: str | None, session: str | None = None) -> tuple
 def stop(jobs: JobManager, run_id: str | None, session: str | None = None) -> float:
     """Cancel the selected queued run, or stop it while it runs."""
     if not run_id:
-        raise RunError("no run selected: click a run in the table first")
+        raise RunError(msg("run.none_selected"))
     message = jobs.stop(run_id, session)
     gr.Info(message[0].upper() + message[1:])
     return time.time()
@@ -268,7 +269,7 @@ def stop(jobs: JobManager, run_id: str | None, session: str | None = None) -> fl
 def rename(root: Path, run_id: str | None, name: str, session: str | None = None) -> float:
     """Give the selected run a new name (blank: its default name)."""
     if not run_id:
-        raise RunError("no run selected: click a run in the table first")
+        raise RunError(msg("run.none_selected"))
     gr.Info(say("runs.renamed", name=provenance.rename(sessions.get_run(run_id, root, session), name)))
     return time.time()
 
@@ -276,7 +277,7 @@ def rename(root: Path, run_id: str | None, name: str, session: str | None = None
 def resume(jobs: JobManager, run_id: str | None, session: str | None = None) -> tuple[str, float]:
     """Queue the selected run to continue; the Train tab follows it."""
     if not run_id:
-        raise RunError("no run selected: click a run in the table first")
+        raise RunError(msg("run.none_selected"))
     message = jobs.resume(run_id, session)
     gr.Info(message[0].upper() + message[1:] + say("runs.follow"))
     return run_id, time.time()

@@ -18,7 +18,7 @@ from cnnapp.jobs.worker import JobManager
 from cnnapp.training.config import BALANCES, LR_MAX, LR_MIN, OPTIMIZERS, RECIPES, SCHEDULERS, SEED_MAX, TrainConfig
 from cnnapp.training.defaults import FIRST_PAGE, OFFLINE_ARCH, defaults
 from cnnapp.ui import lr_finder, run_panel
-from cnnapp.ui.common import LATEST, PRIVATE, plain, run_name, user_errors
+from cnnapp.ui.common import LATEST, PRIVATE, engine_text, plain, run_name, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import describe
 from cnnapp.ui.i18n import DEFAULT, STRINGS, T, say
@@ -55,7 +55,7 @@ def pretrained_box(name: str) -> gr.Checkbox:
     except CnnappError:
         return gr.Checkbox()
     if problem:
-        reason = say("train.no_weights", problem=problem, arch=display_name(OFFLINE_ARCH))
+        reason = say("train.no_weights", problem=engine_text(problem), arch=display_name(OFFLINE_ARCH))
         return gr.Checkbox(value=False, interactive=False, info=reason)
     return gr.Checkbox(interactive=True, info=None)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cnnapp.errors import ExportError
+from cnnapp.messages import msg
 from cnnapp.runs import RunDir
 from cnnapp.serving.export.folder import export_folder, load_exported
 from cnnapp.serving.export.onnx import export_onnx
@@ -29,7 +30,7 @@ FORMATS = ("onnx", "safetensors")
 def export_run(run: RunDir | str | Path, fmt: str, out: str | Path | None = None, int8: bool = False) -> Path:
     """Export in `fmt` (onnx → the .onnx file, the int8 one with `int8`; safetensors → the folder)."""
     if fmt not in FORMATS:
-        raise ExportError(f"unknown export format '{fmt}'; choose one of {', '.join(FORMATS)}")
+        raise ExportError(msg("export.unknown_format", fmt=fmt, choices=list(FORMATS)))
     if int8 and fmt != "onnx":
-        raise ExportError("--int8 quantises the ONNX model: use it with --format onnx")
+        raise ExportError(msg("export.int8_onnx"))
     return export_onnx(run, out, int8) if fmt == "onnx" else export_folder(run, out)

@@ -18,6 +18,7 @@ from torch import nn
 import cnnapp
 from cnnapp.errors import ExportError
 from cnnapp.files import write_json, write_text
+from cnnapp.messages import msg
 from cnnapp.models.pretrained import read_checkpoint
 from cnnapp.models.registry import build, get_spec
 from cnnapp.runs import RunDir, write_safetensors
@@ -123,16 +124,15 @@ def load_exported(folder: str | Path) -> tuple[nn.Module, dict]:
         config = json.loads((folder / FOLDER_CONFIG).read_text())
         arch, num_classes = config["architecture"], int(config["num_classes"])
     except (OSError, ValueError, KeyError, TypeError):
-        raise ExportError(
-            f"{folder} is not an exported model folder (config.json missing or without architecture/num_classes)"
-        ) from None
+        raise ExportError(msg("export.not_folder_config", folder=str(folder))) from None
     model = build(get_spec(arch), num_classes)
     state = read_checkpoint(folder / FOLDER_WEIGHTS)
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:
+        problem = str(exc).splitlines()[0]
         raise ExportError(
-            f"model.safetensors in {folder} does not fit {arch} with {num_classes} classes ({str(exc).splitlines()[0]})"
+            msg("export.weights_mismatch", folder=str(folder), arch=arch, classes=num_classes, problem=problem)
         ) from None
     return model.eval(), config
 

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from cnnapp.errors import ExportError
+from cnnapp.messages import msg
 from cnnapp.serving.export.folder import FOLDER_CONFIG, FOLDER_FILES
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
@@ -37,16 +38,12 @@ def check_push(repo_id: str, token: str | None = None, env_token: bool = True) -
     that visitors of a shared server never push with the server's own credentials.
     """
     if not REPO_ID.match(repo_id or ""):
-        raise ExportError(f"'{repo_id}' is not a Hub repository id: use USER/REPO (letters, digits, '-', '_', '.')")
+        raise ExportError(msg("hub.bad_repo", repo=repo_id))
     if _offline():
-        raise ExportError(
-            "cannot push to the Hugging Face Hub: offline mode is on (HF_HUB_OFFLINE); "
-            "unset it on a machine with network access"
-        )
+        raise ExportError(msg("hub.offline"))
     token = (token or "").strip() or (_hub_token(None) if env_token else None)
     if not token:
-        where = "pass --token or set HF_TOKEN" if env_token else "enter your token"
-        raise ExportError(f"pushing to the Hugging Face Hub needs an access token with write permission: {where}")
+        raise ExportError(msg("hub.no_token", where=msg("hub.token_cli" if env_token else "hub.token_page")))
     return token
 
 
@@ -57,7 +54,7 @@ def push_to_hub(
     folder = Path(folder)
     token = check_push(repo_id, token, env_token)
     if not (folder / FOLDER_CONFIG).is_file():
-        raise ExportError(f"{folder} is not an exported model folder; export with --format safetensors first")
+        raise ExportError(msg("hub.not_folder", folder=str(folder)))
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
@@ -73,16 +70,9 @@ def push_to_hub(
         )
     except HfHubHTTPError as exc:
         status = getattr(getattr(exc, "response", None), "status_code", None)
-        hint = {
-            401: "the token was rejected; check it",
-            403: "the token cannot write to this repository; use a token with write permission",
-        }
-        raise ExportError(
-            f"the Hub refused the upload to {repo_id} (HTTP {status}): {hint.get(status, str(exc).splitlines()[0])}"
-        ) from None
+        hint = msg(f"hub.http_{status}") if status in (401, 403) else str(exc).splitlines()[0]
+        raise ExportError(msg("hub.refused", repo=repo_id, status=status, hint=hint)) from None
     except Exception as exc:  # network failures come as httpx, OSError and hub types
-        raise ExportError(
-            f"could not reach the Hugging Face Hub ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}); check the network"
-        ) from None
+        first = str(exc).splitlines()[0] if str(exc) else msg("error.no_detail")
+        raise ExportError(msg("hub.unreachable", kind=type(exc).__name__, first=first)) from None
     return str(url)

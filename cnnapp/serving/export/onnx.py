@@ -36,6 +36,7 @@ from torch import nn
 import cnnapp
 from cnnapp.errors import CnnappError, ExportError
 from cnnapp.files import atomic_write, write_json, write_text
+from cnnapp.messages import msg
 from cnnapp.runs import RunDir
 from cnnapp.serving.export.card import onnx_card
 from cnnapp.serving.export.run_model import INTERPOLATION, RESIZE, RunModel, default_out, load_run_model
@@ -100,9 +101,7 @@ def fix_adaptive_pools(model: nn.Module, img_size: int) -> int:
         if all(i % o == 0 for i, o in zip(in_hw, out_hw)):
             continue
         if isinstance(module, nn.AdaptiveMaxPool2d):
-            raise ExportError(
-                f"adaptive max pooling from {in_hw} to {out_hw} cannot be exported to ONNX; try another --img-size"
-            )
+            raise ExportError(msg("onnx.adaptive_max", source=str(in_hw), target=str(out_hw)))
         model.set_submodule(name, FixedAdaptiveAvgPool2d(in_hw, out_hw))
         replaced += 1
     return replaced
@@ -158,10 +157,7 @@ def export_onnx(run: RunDir | str | Path, out: str | Path | None = None, int8: b
         raise
     except Exception as exc:  # the exporter raises many types for unsupported operators
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ExportError(
-            f"{rm.spec.name} could not be exported to ONNX ({first[:200]}); "
-            "the model folder (--format safetensors) works for every architecture"
-        ) from None
+        raise ExportError(msg("onnx.failed", arch=rm.spec.name, problem=first[:200])) from None
     onnx.helper.set_model_props(proto, onnx_metadata(rm))
     proto.doc_string = (
         f"{rm.spec.name} trained with cnnapp {cnnapp.__version__} (run {rm.run.id}); "

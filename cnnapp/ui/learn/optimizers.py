@@ -15,6 +15,7 @@ import pandas as pd
 from cnnapp.errors import DataError, LimitError
 from cnnapp.jobs import sessions
 from cnnapp.jobs.worker import JobManager
+from cnnapp.messages import msg
 from cnnapp.runs import ACTIVE, STATES
 from cnnapp.training.config import LR_MAX, LR_MIN, RACE_PRESETS
 from cnnapp.ui.common import EXAMPLE_DATASET, PRIVATE, error_text, pct
@@ -60,9 +61,13 @@ def race_view(name: str, x: float, y: float, steps: float, lrs: pd.DataFrame) ->
     t = texts("step", "loss_above_min", "yes", "no", "optimizer", "end_x", "end_y", "end_loss", "diverged")
     if x is None or y is None or lrs is None or lrs.empty:  # the tab was opened before its starting values arrived
         _, x, y, lrs = surface_defaults(name)
-    rates = convolution.as_matrix(lrs.iloc[:, 1:], "learning rates")[:, 0] if isinstance(lrs, pd.DataFrame) else []
+    rates = (
+        convolution.as_matrix(lrs.iloc[:, 1:], msg("course.table.learning_rates"))[:, 0]
+        if isinstance(lrs, pd.DataFrame)
+        else []
+    )
     if len(rates) != len(optimizer_race.RUNNERS):
-        raise DataError(f"the learning-rate table needs one row per optimizer ({len(optimizer_race.RUNNERS)})")
+        raise DataError(msg("course.race_rates", count=len(optimizer_race.RUNNERS)))
     trajectories = optimizer_race.race(name, (float(x), float(y)), int(steps), dict(zip(optimizer_race.RUNNERS, rates)))
     labels = _runner_labels()
     shown = {labels[k]: v for k, v in trajectories.items()}

@@ -1,6 +1,8 @@
 """What the engine tells a person (`cnnapp.messages`), by its code: `engine.<code>`, with the same `{fields}` as the
 English. The English is the engine's own (`cnnapp.messages.ENGLISH`, listed here so both tables have every code); a
-page in English renders with `ENGLISH` itself, a Spanish page with `ES`. See `cnnapp.ui.common.engine_text`."""
+page in English renders with `ENGLISH` itself, a Spanish page with `ES`. See `cnnapp.ui.common.engine_text`.
+
+The module is longer than 450 lines because `ES` is one table, every code of `ENGLISH` grouped by area."""
 
 from cnnapp.messages import ENGLISH
 
@@ -256,4 +258,298 @@ ES = {
     "engine.cleaner.unknown_path": "{path} no es una imagen del conjunto de datos de la ejecución",
     "engine.cleaner.unknown_action": "acción '{action}' de {path}: usa keep, relabel o remove",
     "engine.cleaner.unknown_class": "reetiquetar {path} como '{label}': no es ninguna de {classes}",
+    # rechazos: una petición que una cara de la app no puede aceptar
+    "engine.api.config_example": "{problem}; envía un objeto como {example}",
+    "engine.api.config_not_object": ("config debe ser un objeto JSON de opciones de entrenamiento, como {example}"),
+    "engine.api.server_path": (
+        "'{key}' nombra un archivo del servidor y no se puede fijar desde la API; sube el conjunto de datos como .zip"
+    ),
+    "engine.api.grid_none": "no se puede entrenar ninguna configuración de la cuadrícula: {reason}",
+    "engine.api.no_dataset": "no hay conjunto de datos: sube un .zip de carpetas <clase>/<imagen>",
+    "engine.api.no_image": "no se dio ninguna imagen: sube una imagen para clasificarla",
+    "engine.api.no_model": (
+        "no se dio ningún modelo: indica el id de una ejecución o imagenet:<arch>, "
+        "p. ej. imagenet:tf_efficientnet_lite0"
+    ),
+    "engine.api.no_archive": "no se dio ningún archivo: sube un .zip con las imágenes que quieres clasificar",
+    "engine.run.none_selected": "no hay ninguna ejecución seleccionada: primero haz clic en una ejecución de la tabla",
+    "engine.grid.no_dataset": (
+        "no se eligió ningún conjunto de datos: elige uno en la pestaña 1 · Datos (el de ejemplo sirve)"
+    ),
+    # rechazos de la pestaña Aprende
+    "engine.course.table.matrix": "matriz",
+    "engine.course.table.input": "entrada",
+    "engine.course.table.kernel": "kernel",
+    "engine.course.table.batch": "lote",
+    "engine.course.table.learning_rates": "tasas de aprendizaje",
+    "engine.course.not_numbers": "la tabla «{name}» solo puede contener números",
+    "engine.course.not_table": "la tabla «{name}» debe tener filas y columnas, y no estar vacía",
+    "engine.course.empty_cells": "la tabla «{name}» tiene celdas vacías o que no son números",
+    "engine.course.conv_sizes": "el kernel y el paso (stride) deben ser al menos 1, y el relleno (padding) 0 o más",
+    "engine.course.kernel_too_big": (
+        "el kernel de {k}×{k} no cabe en una entrada de {height}×{width} con relleno {padding}; "
+        "añade relleno o usa una entrada más grande"
+    ),
+    "engine.course.kernel_square": "el kernel debe ser cuadrado (p. ej. 3×3)",
+    "engine.course.unknown_pooling": "pooling desconocido '{method}'; elige uno de {choices}",
+    "engine.course.scores_numbers": "las puntuaciones deben ser números separados por comas, p. ej. 2.0, 1.0, 0.1",
+    "engine.course.scores_count": "escribe entre 2 y 20 puntuaciones (logits), p. ej. 2.0, 1.0, 0.1",
+    "engine.course.temperature": "la temperatura debe ser mayor que 0; se indicó {value}",
+    "engine.course.dropout": "la probabilidad de dropout debe ir de 0 hasta 1 (sin incluir el 1); se indicó {value}",
+    "engine.course.cross_entropy": (
+        "la entropía cruzada necesita predicciones estrictamente entre 0 y 1 y objetivos de 0 a 1"
+    ),
+    "engine.course.unknown_loss": "pérdida desconocida '{name}'; elige una de {choices}",
+    "engine.course.batch_columns": "el lote necesita dos columnas: el objetivo y y la predicción ŷ",
+    "engine.course.unknown_mix": "mezcla desconocida {kind!r}; elige una de {choices}",
+    "engine.course.unknown_surface": "superficie desconocida '{name}'; elige una de {choices}",
+    "engine.course.unknown_optimizer": "optimizador desconocido '{name}'; elige uno de {choices}",
+    "engine.course.race_lr": "la tasa de aprendizaje de {optimizer} debe ser mayor que 0; se indicó {value}",
+    "engine.course.race_steps": "los pasos deben estar entre 1 y 5000; se indicó {value}",
+    "engine.course.race_rates": "la tabla de tasas de aprendizaje necesita una fila por optimizador ({count})",
+    "engine.course.unknown_preset": "modelo desconocido '{name}'; elige uno de {choices}",
+    # rechazos sobre conjuntos de datos
+    "engine.builder.what_class": "nombre de la clase",
+    "engine.builder.what_dataset": "nombre del conjunto de datos",
+    "engine.builder.name_empty": "el {what} está vacío; escribe un nombre, como 'gato'",
+    "engine.builder.name_too_long": "el {what} '{name}…' es demasiado largo; usa como mucho {limit} caracteres",
+    "engine.builder.name_not_folder": (
+        "el {what} '{name}' no sirve como nombre de carpeta; usa letras, cifras, espacios, '-', '_' o '.', y empieza "
+        "por una letra o una cifra"
+    ),
+    "engine.builder.name_reserved": (
+        "'{name}' está reservado para las particiones del conjunto de datos; elige otro {what}"
+    ),
+    "engine.builder.empty_picture": "la imagen está vacía o no es una matriz de imagen",
+    "engine.builder.cannot_read": "no se puede leer una imagen a partir de {kind}",
+    "engine.builder.no_class": "no hay ninguna clase '{name}' en este conjunto de datos; añádela primero",
+    "engine.builder.class_exists": (
+        "ya hay una clase '{name}'; los nombres de las clases deben ser distintos (sin contar mayúsculas)"
+    ),
+    "engine.builder.not_example": "'{filename}' no es un ejemplo de '{name}'; puede que ya se haya borrado",
+    "engine.builder.no_pictures": "el conjunto de datos aún no tiene imágenes; añade primero clases y ejemplos",
+    "engine.examples.cifar10_hint": (
+        "descarga cifar-10-python.tar.gz (la versión python de CIFAR-10, https://www.cs.toronto.edu/~kriz/cifar.html) "
+        "y pásalo con la orden datasets cifar10 de la línea de comandos de cnnapp (mira el README)"
+    ),
+    "engine.examples.fashion_missing": (
+        "no se encontró Fashion-MNIST en {source}; instálalo con `apt-get install dataset-fashion-mnist`"
+    ),
+    "engine.examples.not_batch": "{name} no es un lote python de CIFAR-10 ({problem}); {hint}",
+    "engine.examples.not_dict": "{name} no es un lote python de CIFAR-10 (no es un diccionario); {hint}",
+    "engine.examples.bad_data": "{name}: 'data' no es una matriz uint8 de N×3072; {hint}",
+    "engine.examples.bad_labels": "{name}: 'labels' no es una lista de {count} números de clase del 0 al 9; {hint}",
+    "engine.examples.cifar10_missing": "no se encontró el archivo de CIFAR-10: {archive}; {hint}",
+    "engine.examples.no_batch": "{name} no tiene {folder}/{batch}: ¿es la versión python de CIFAR-10? {hint}",
+    "engine.examples.batch_too_large": "{name}: {batch} ocupa {size:,} bytes, demasiado para un lote de CIFAR-10",
+    "engine.examples.not_tar": "{name} no es un archivo .tar.gz legible ({problem}); {hint}",
+    "engine.examples.download_failed": "no se pudo descargar CIFAR-10 ({kind}: {first}); ¿sin conexión? {hint}",
+    "engine.examples.unknown": "conjunto de datos de ejemplo desconocido '{name}'; elige uno de {choices}",
+    "engine.examples.per_class": "per_class debe ser al menos 1; se indicó {value}",
+    "engine.augment.unknown": (
+        "aumento de datos desconocido '{name}'; usa un preajuste ({presets}) o nombres de entre {names}"
+    ),
+    "engine.augment.needs_number": "el aumento de datos '{token}' necesita un número después de '='",
+    "engine.augment.negative": "el aumento de datos '{token}' necesita un valor de 0 o más",
+    "engine.upload.cannot_store": "no se pudo guardar el conjunto de datos subido ({problem})",
+    "engine.error.no_detail": "sin detalles",
+    # rechazos sobre ejecuciones y trabajos
+    "engine.runs.not_found": (
+        "no hay ninguna ejecución llamada '{name}'; lista las ejecuciones con la línea de comandos de cnnapp (mira el "
+        "README)"
+    ),
+    "engine.runs.bad_id": "'{name}' no es un id de ejecución válido",
+    "engine.runs.not_run_dir": "{path} no es la carpeta de una ejecución (no tiene {file})",
+    "engine.runs.damaged": (
+        "los pesos de la ejecución {run} ({file}) están dañados y no se pueden cargar; vuelve a entrenarla"
+    ),
+    "engine.runs.no_weights_yet": (
+        "la ejecución {run} aún no tiene pesos guardados; espera a que termine su primera época"
+    ),
+    "engine.runs.no_weights": "la ejecución {run} terminó sin guardar ningún peso ({why}); vuelve a entrenarla",
+    "engine.runs.no_checkpoint": (
+        "{path} no tiene ningún punto de control desde el que reanudar (se detuvo antes de acabar una época)"
+    ),
+    "engine.runs.not_resumable": (
+        "la ejecución {run} está en estado {state}; solo se pueden reanudar las ejecuciones interrumpidas, "
+        "canceladas o fallidas"
+    ),
+    "engine.runs.untrained": (
+        "la ejecución {run} aún no tiene un modelo entrenado (falta la configuración o las etiquetas); entrénala "
+        "primero"
+    ),
+    "engine.session.not_ready": (
+        "esta página aún no tiene sesión (el almacenamiento del navegador no está listo); recarga la página y vuelve "
+        "a intentarlo"
+    ),
+    "engine.jobs.cannot_start": "no se pudo iniciar un proceso de trabajo ({problem})",
+    "engine.jobs.too_long": "tardó más de {minutes:.0f} minutos y se detuvo",
+    "engine.jobs.dataset_gone": (
+        "el conjunto de datos de la ejecución {run} ya no está en este servidor (un conjunto subido se guarda "
+        "{minutes:.0f} minutos después de que su ejecución se detiene); empieza una ejecución nueva con él"
+    ),
+    "engine.jobs.not_running": "la ejecución {run} no se está ejecutando (está en estado {state})",
+    "engine.train.not_run_dir": "{path} no es la carpeta de una ejecución",
+    "engine.train.dir_taken": (
+        "{path} ya contiene una ejecución en estado {state}; elige otra carpeta de ejecución o reanúdala"
+    ),
+    "engine.train.none_queued": "{path} no contiene ninguna ejecución en cola",
+    "engine.evaluate.no_report": (
+        "la ejecución {run} aún no tiene informe de evaluación: se escribe cuando termina el entrenamiento"
+    ),
+    "engine.evaluate.no_split": "esta ejecución no tiene evaluación de {split} (no hay imágenes de {split})",
+    "engine.evaluate.no_predictions": (
+        "la ejecución {run} aún no tiene predicciones de validación: se escriben cuando termina el entrenamiento"
+    ),
+    "engine.lr_find.bad_sweep": (
+        "el barrido necesita al menos 2 pasos y 0 < inicio < fin; se indicó {steps}, {start}, {end}"
+    ),
+    "engine.lr_find.no_images": (
+        "la partición de entrenamiento no tiene imágenes con las que barrer la tasa de aprendizaje"
+    ),
+    "engine.lr_find.too_early": (
+        "la pérdida divergió tras solo {steps} pasos, demasiado pronto para sugerir una tasa de aprendizaje; "
+        "prueba un lote más pequeño o una tasa inicial más pequeña"
+    ),
+    "engine.name.too_long": "el nombre de la ejecución tiene {length} caracteres; que tenga menos de {limit}",
+    # rechazos de la configuración
+    "engine.config.unknown_option": "opción desconocida '{key}'; opciones válidas: {options}",
+    "engine.config.wrong_type": "{option} debe ser {kind}; se indicó {value}",
+    "engine.config.kind_int": "int (un número entero)",
+    "engine.config.kind_float": "float (un número)",
+    "engine.config.kind_bool": "bool (true o false)",
+    "engine.config.kind_str": "str (texto)",
+    "engine.config.unknown_recipe": "receta desconocida '{recipe}'; elige una de {choices}",
+    "engine.config.no_data": (
+        "no se dio ningún conjunto de datos: elige uno en la pestaña 1 · Datos (una carpeta con subcarpetas por clase "
+        "o un .zip)"
+    ),
+    "engine.config.pretrained_and_weights": (
+        "elige o bien los pesos de ImageNet o bien tu propio archivo de pesos, no ambos"
+    ),
+    "engine.config.no_pretrained": (
+        "{problem}: entrena {arch} desde cero (sin pesos preentrenados) o elige {offline}, cuyos pesos de ImageNet "
+        "vienen con cnnapp"
+    ),
+    "engine.config.needs_freeze": (
+        "las épocas descongeladas necesitan una primera etapa congelada: marca «Congelar la red base»"
+    ),
+    "engine.config.unknown_choice": "valor desconocido '{value}' para {option}; elige uno de {choices}",
+    "engine.config.fraction": "{option} debe estar en [0, 1); se indicó {value}",
+    "engine.config.alpha": "{option} debe ser 0 (desactivado) o un alfa positivo; se indicó {value}",
+    "engine.config.ema_decay": "ema_decay debe ser 0 (desactivado) o estar en (0, 1), p. ej. 0.999; se indicó {value}",
+    "engine.config.one_of": "{option} debe ser uno de {choices}",
+    "engine.config.too_large": "{option} {value} es más de lo que admite cnnapp ({maximum})",
+    "engine.weights.offline": (
+        "no se pudieron descargar los pesos preentrenados de {arch} (¿sin acceso a la red?). Usa la arquitectura "
+        "{offline}, cuyos pesos de ImageNet vienen con cnnapp, tu propio archivo de pesos (.safetensors o .pth) o "
+        "entrena sin pesos de ImageNet"
+    ),
+    "engine.config.size_fails": (
+        "un tamaño de imagen de {size} px no funciona con {arch} ({problem}); prueba con {suggested}"
+    ),
+    "engine.device.no_cuda": (
+        "se pidió el dispositivo 'cuda' pero no hay ninguna GPU CUDA disponible; usa el dispositivo auto o cpu"
+    ),
+    "engine.device.no_cuda_here": (
+        "se pidió el dispositivo 'cuda' pero esta máquina no tiene GPU CUDA; usa el dispositivo auto o cpu"
+    ),
+    "engine.compare.no_weights": (
+        "{arch} no tiene pesos preentrenados, así que solo se puede entrenar la (a) de la cuadrícula; compara con "
+        "una arquitectura que los tenga (p. ej. tf_efficientnet_lite0)"
+    ),
+    "engine.budget.memory": (
+        "un tamaño de lote de {batch_size} con imágenes de {img_size} px necesita unos {need:.1f} GiB para las "
+        "activaciones de {arch}, más de los {budget:.1f} GiB de este servidor para un entrenamiento (fijado por "
+        "{variable}); reduce el tamaño de lote o el de imagen"
+    ),
+    "engine.arch.unknown": (
+        "arquitectura desconocida '{name}'; la lista está en la línea de comandos de cnnapp (mira el README), y "
+        "cualquier nombre de modelo de timm también sirve"
+    ),
+    "engine.arch.no_weights": "{arch} no tiene pesos preentrenados",
+    "engine.arch.no_weights_offline": "no hay pesos de ImageNet disponibles sin conexión para {arch}",
+    "engine.weights.lite0_unreadable": (
+        "no se pudieron leer los pesos de EfficientNet-Lite0 que trae cnnapp ({problem}); reinstala cnnapp"
+    ),
+    "engine.weights.lite0_count": (
+        "los pesos de EfficientNet-Lite0 tienen {source} tensores y el modelo de timm {target}"
+    ),
+    "engine.weights.lite0_shape": (
+        "el peso {source} {source_shape} de EfficientNet-Lite0 no encaja en {target} {target_shape}"
+    ),
+    "engine.weights.none_published": (
+        "{arch} no tiene pesos preentrenados publicados; entrénala desde cero (sin pesos de ImageNet)"
+    ),
+    "engine.weights.not_found": "no se encontró el archivo de pesos: {path}",
+    "engine.weights.unreadable": (
+        "no se pudieron leer los pesos de {name}: usa un archivo .safetensors o un state dict de PyTorch normal "
+        "({kind}: {first})"
+    ),
+    "engine.weights.unreadable_detail": "ilegible",
+    "engine.weights.not_state_dict": "{name} no contiene un state dict de tensores",
+    "engine.weights.mismatch": (
+        "{name} no encaja con esta arquitectura: falta(n) {missing} tensor(es) y {wrong} tienen una forma distinta "
+        "(p. ej. {sample}); ¿se guardó con la misma arquitectura?"
+    ),
+    "engine.settings.invalid": "{variable}={value} no es válido: se espera {form}; corrígelo o quítalo",
+    # rechazos por los límites de este servidor
+    "engine.limit.disk": (
+        "el disco está lleno ({free:,.0f} MiB libres; este servidor necesita {need:,.0f} MiB, fijado por "
+        "{variable}): borra ejecuciones o exportaciones y vuelve a intentarlo"
+    ),
+    "engine.limit.json_depth": "{what} anida más de {depth} niveles; envía un objeto plano de opciones",
+    "engine.json.invalid": "{what} no es JSON válido ({problem})",
+    "engine.top_k.not_whole": "top_k debe ser un número entero; se indicó {value}",
+    "engine.top_k.too_small": "top_k debe ser al menos 1; se indicó {value}",
+    "engine.quota.session": (
+        "tus subidas y conjuntos de datos ocuparían {need:,.0f} MiB, más de los {budget:,.0f} MiB de este servidor "
+        "para un visitante (fijado por {variable}); borra un conjunto de datos que hayas creado o usa uno más pequeño"
+    ),
+    "engine.quota.total": (
+        "las subidas y los conjuntos de datos ocuparían {need:,.0f} MiB, más de los {budget:,.0f} MiB de este "
+        "servidor para ellos (fijado por {variable}); vuelve a intentarlo más tarde o usa un conjunto más pequeño"
+    ),
+    # rechazos al predecir, explicar y exportar
+    "engine.image.bad_array": "la matriz de la imagen debe ser H×W o H×W×C",
+    "engine.image.cannot_read": "no se puede leer una imagen a partir de {kind}",
+    "engine.explain.no_feature_map": "este modelo no tiene ningún mapa de características convolucional que explicar",
+    "engine.explain.unknown_layers": "capa(s) desconocida(s): {names}",
+    "engine.explain.unknown_class": "clase desconocida '{name}'{hint}",
+    "engine.explain.did_you_mean": "; ¿quisiste decir {names}?",
+    "engine.explain.or": "{first} o {second}",
+    "engine.explain.classes_are": "; las clases son: {classes}",
+    "engine.explain.class_count": " (el modelo tiene {count} clases)",
+    "engine.export.unknown_format": "formato de exportación desconocido '{fmt}'; elige uno de {choices}",
+    "engine.export.int8_onnx": "int8 cuantiza el modelo ONNX: úsalo con el formato onnx",
+    "engine.export.not_folder_config": (
+        "{folder} no es la carpeta de un modelo exportado (falta config.json o no tiene architecture/num_classes)"
+    ),
+    "engine.export.weights_mismatch": (
+        "model.safetensors de {folder} no encaja con {arch} con {classes} clases ({problem})"
+    ),
+    "engine.onnx.adaptive_max": (
+        "el max pooling adaptativo de {source} a {target} no se puede exportar a ONNX; prueba otro tamaño de imagen"
+    ),
+    "engine.onnx.failed": (
+        "{arch} no se pudo exportar a ONNX ({problem}); la carpeta del modelo (formato safetensors) funciona con "
+        "todas las arquitecturas"
+    ),
+    "engine.hub.bad_repo": (
+        "'{repo}' no es el id de un repositorio del Hub: usa USUARIO/REPO (letras, cifras, '-', '_', '.')"
+    ),
+    "engine.hub.offline": (
+        "no se puede subir al Hugging Face Hub: el modo sin conexión está activado (HF_HUB_OFFLINE); desactívalo en "
+        "una máquina con acceso a la red"
+    ),
+    "engine.hub.no_token": "subir al Hugging Face Hub necesita un token de acceso con permiso de escritura: {where}",
+    "engine.hub.token_cli": "indica un token o define HF_TOKEN",
+    "engine.hub.token_page": "escribe tu token",
+    "engine.hub.not_folder": (
+        "{folder} no es la carpeta de un modelo exportado; exporta primero con el formato safetensors"
+    ),
+    "engine.hub.refused": "el Hub rechazó la subida a {repo} (HTTP {status}): {hint}",
+    "engine.hub.http_401": "el token fue rechazado; compruébalo",
+    "engine.hub.http_403": "el token no puede escribir en este repositorio; usa un token con permiso de escritura",
+    "engine.hub.unreachable": "no se pudo contactar con el Hugging Face Hub ({kind}: {first}); comprueba la red",
 }
