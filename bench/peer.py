@@ -183,4 +183,4 @@ def transfer(quick: bool) -> list[Figure]:
 def scratch(quick: bool) -> list[Figure]:
     """LeNet-5 from scratch at 28 px: time ratio to the same accuracy."""
     recipe = _recipe("lenet5", 28, (100, 50) if quick else (500, 100), 0, 2 if quick else 10)
-    return [_compare("vs_fastai_scratch", 1.0, recipe, 1 if quick else 2)]
+    return [_compare("vs_fastai_scratch", 1.0, recipe, 3 if quick else 2)]  # quick: a median of 3, as CI judges it
