@@ -173,7 +173,12 @@ class Settings:
         "(or container's) memory",
     )
     max_dataset_files: int = _setting("CNNAPP_MAX_DATASET_FILES", COUNT, "100000", "Limit: images in a dataset")
-    max_dataset_bytes: int = _setting("CNNAPP_MAX_DATASET_BYTES", SIZE, "4gb", "Limit: bytes of a dataset's images")
+    max_dataset_bytes: int = _setting(
+        "CNNAPP_MAX_DATASET_BYTES",
+        SIZE,
+        "16gb",  # 5,000 phone photos of 12 MP (~2.5 MB each): decoded at the training's size, their bytes cost reading
+        "Limit: bytes of a dataset's images (an upload meets the zip limit and the disk budget first)",
+    )
     max_classes: int = _setting("CNNAPP_MAX_CLASSES", COUNT, "1000", "Limit: classes in a dataset")
     max_config_bytes: int = _setting(
         "CNNAPP_MAX_CONFIG_BYTES",

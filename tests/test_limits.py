@@ -231,3 +231,13 @@ def test_an_image_size_over_the_server_limit_names_its_variable():
         LimitError, match=r"^img_size 2048 is over this server's limit of 512 \(set by CNNAPP_MAX_IMG_SIZE\)$"
     ):
         resolve(TrainConfig(data=".", arch="lenet5", img_size=2048))
+
+
+def test_a_folder_of_phone_photos_fits_the_default_limits():
+    """5,000 photos of 12 megapixels (~2.5 MB each, as a phone's) on a default install: the bench's 2,000 (4.6 GB)
+    were refused by the old 4 GiB default; a dataset over the byte limit is still refused, naming its variable."""
+    from cnnapp.limits import check_dataset
+
+    check_dataset(5000, 5000 * 2_500_000, 10)
+    with pytest.raises(LimitError, match="CNNAPP_MAX_DATASET_BYTES"):
+        check_dataset(5000, settings.get().max_dataset_bytes + 1, 10)
