@@ -56,6 +56,11 @@ WHAT: dict[str, tuple[str, str]] = {
         "at 96 px, idle server",
         FEWER,
     ),
+    "predict_rest_p95_s": (
+        "the same bursts over Gradio's REST route without a session (`POST /gradio_api/call/predict`, then its event "
+        "stream: each call a new session, as `curl` users)",
+        FEWER,
+    ),
     "predict_p95_training_vs_idle": ("the same bursts while a training runs, against idle", FEWER),
     "predict_errors_under_load": ("errors among those calls", FEWER),
     "predict_idle_server_ms": ("one idle `/predict`, Gradio's own duration of the event", FEWER),
@@ -85,6 +90,24 @@ WHAT: dict[str, tuple[str, str]] = {
     "fmnist_lenet5_peak_rss_gb": ("its peak resident memory", SMALLER),
     "fmnist_lite0_features_img_s": ("frozen pretrained Lite0 at 64 px: backbone features of train and val", SMALLER),
     "fmnist_lite0_peak_rss_gb": ("its peak resident memory", SMALLER),
+    "speedrun_test_acc": (
+        "`--recipe speedrun` on the full Fashion-MNIST (60,000 train, 20% held out; 10,000 test): test accuracy; "
+        "quick: 100 images per class, 1 epoch (the machinery, not the figure)",
+        SMALLER,
+    ),
+    "speedrun_total_s": ("that run from the command's launch to its end (test set included)", SMALLER),
+    "speedrun_vs_fastai": (
+        "its time over fastai 2.8.12's to 0.93 test accuracy (ResNet-18 from scratch, `fit_one_cycle`; a fastai run "
+        "that ends below 0.93 counts its whole time: a bound in fastai's favour)",
+        SMALLER,
+    ),
+    "photos_ingest_img_s": (
+        "2,000 JPEGs of 12 MP (~2.4 MB, from scikit-image photos) checked and decoded at 96 px by a training's "
+        "start (JPEG draft decoding, one process per core)",
+        SMALLER,
+    ),
+    "photos_peak_gb": ("that ingestion's peak memory (the process and its largest decoder)", SMALLER),
+    "photos_start_to_first_batch_s": ("Start → the first augmented batch of those photos", SMALLER),
     "live_updates_per_s": ("the live camera's function (320×240 frame → top-5) with a Lite0 run at 96 px", FEWER),
 }
 
@@ -100,6 +123,8 @@ def render(meta: dict, skipped: dict[str, str], figures: list[Figure]) -> str:
         kind += " of " + ", ".join(f"`{name}`" for name in meta["only"])
     if meta.get("complete") is False:
         kind += ", stopped before its end"
+    if meta.get("note"):  # how a run made of parts was made
+        kind += f" ({meta['note']})"
     threads = meta.get("threads")
     device = "CUDA" if meta.get("cuda") else "no GPU"
     where = f"{threads} thread{'' if threads == 1 else 's'}, {meta.get('cpu')}, {device}"
