@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -14,6 +16,7 @@ from torch.utils.data import DistributedSampler
 from cnnapp.errors import CnnappError
 
 T = TypeVar("T")
+LEAVE_WAIT = datetime.timedelta(seconds=60)  # how long a finished rank waits for the others before leaving
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,31 @@ def init_from_env() -> Context:
     return Context(dist.get_rank(), dist.get_world_size(), local_rank)
 
 
-def shutdown() -> None:
+@contextlib.contextmanager
+def group() -> Iterator[Context]:
+    """This process's place in the launch (`init_from_env`), left when the block ends.
+
+    After a block that ended well every rank waits for the others before leaving: a rank that tore its group down
+    while another still wrote its last files was seen to abort at exit ("terminate called without an active
+    exception", Gloo's threads destroyed while in use). After an error no rank waits: another may never come; and
+    on Gloo a wait is bounded (`LEAVE_WAIT`), so a rank whose peer failed alone still ends.
+    """
+    ctx = init_from_env()
+    try:
+        yield ctx
+    except BaseException:
+        _leave()
+        raise
+    try:
+        if dist.is_initialized() and dist.get_backend() == "gloo":
+            dist.monitored_barrier(timeout=LEAVE_WAIT)
+        elif dist.is_initialized():
+            dist.barrier()
+    finally:
+        _leave()
+
+
+def _leave() -> None:
     """Leave the process group, if any."""
     if dist.is_initialized():
         dist.destroy_process_group()

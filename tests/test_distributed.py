@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -52,3 +53,26 @@ def test_two_process_gloo_training(tmp_path):
     single_acc = json.loads((single_dir / "report.json").read_text())["val_accuracy"]
     assert report["val_accuracy"] > 0.5
     assert abs(report["val_accuracy"] - single_acc) < 0.12
+
+
+def test_a_rank_that_fails_alone_does_not_leave_the_other_waiting(tmp_path):
+    """A finished rank waits for the others before leaving the group (a rank leaving early was seen to abort at exit);
+    when its peer failed instead, it ends at once with an error rather than waiting for a peer that never comes."""
+    script = tmp_path / "one_fails.py"
+    script.write_text(
+        "from cnnapp import distributed\n"
+        "with distributed.group() as ctx:\n"
+        "    if ctx.rank == 1:\n"
+        "        raise SystemExit(3)\n"
+        "print('rank', ctx.rank, 'left')\n"
+    )
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1]), "CNNAPP_THREADS": "1"},
+    )
+    assert proc.returncode != 0 and "left" not in proc.stdout
+    assert time.monotonic() - started < 45  # well before the 60 s bound of the wait

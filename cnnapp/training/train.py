@@ -280,39 +280,30 @@ def train(
 
     Launched by torchrun, every rank trains its shard and rank 0 alone writes the run directory.
     """
-    ctx = distributed.init_from_env()
-    try:
+    with distributed.group() as ctx:
         with _failure_recorded(run_dir, ctx):
             cfg = cfg if resolved else resolve(cfg)
             run = distributed.on_main(lambda: _adopt_run_dir(run_dir, cfg), ctx)
         return run, Training(cfg, run, progress, ctx).execute()
-    finally:
-        distributed.shutdown()
 
 
 def train_queued(run_dir: Path | str, progress: bool = True) -> tuple[RunDir, dict]:
     """Train the run the job manager queued in `run_dir` with its config.json, resolved and saved when the run was
     submitted: loaded as is, neither resolved nor saved again."""
-    ctx = distributed.init_from_env()
-    try:
+    with distributed.group() as ctx:
         with _failure_recorded(run_dir, ctx):
             run = distributed.on_main(lambda: _adopt_run_dir(run_dir), ctx)
             cfg = TrainConfig.load(run.file(CONFIG))
         return run, Training(cfg, run, progress, ctx).execute()
-    finally:
-        distributed.shutdown()
 
 
 def resume_training(run_dir: Path | str, progress: bool = True) -> tuple[RunDir, dict]:
     """Continue an interrupted or cancelled run from its last checkpoint."""
-    ctx = distributed.init_from_env()
-    try:
+    with distributed.group() as ctx:
         with _failure_recorded(run_dir, ctx):
             run = distributed.on_main(lambda: _resumable(run_dir), ctx)
             cfg = TrainConfig.load(run.file(CONFIG))  # resolved when the run was created
         return run, Training(cfg, run, progress, ctx).execute(resume=run.has_checkpoint())
-    finally:
-        distributed.shutdown()
 
 
 @contextlib.contextmanager
