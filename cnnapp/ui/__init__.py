@@ -34,7 +34,7 @@ from cnnapp.ui import (
     runs_tab,
     train_tab,
 )
-from cnnapp.ui.common import LATEST, PRIVATE, user_errors
+from cnnapp.ui.common import KEEP_LAST, LATEST, PRIVATE, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import AUGMENT_CHOICES, SAVED_KEY, default_dataset
 from cnnapp.ui.i18n import I18N, T, say
@@ -82,7 +82,7 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
                 min_width=0,
                 elem_id="lang-switch",
             )
-        language.input(None, language, None, js=LANG_SWITCH_JS, trigger_mode=LATEST, **PRIVATE)
+        language.input(None, language, None, js=LANG_SWITCH_JS, **KEEP_LAST)
         demo.load(None, None, language, js=LANG_VALUE_JS, **PRIVATE)
         next_run = gr.Markdown(elem_id="next-run")
         ctx = UIContext(

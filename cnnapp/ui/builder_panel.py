@@ -24,7 +24,7 @@ from cnnapp.data.builder import Builder
 from cnnapp.data.images import fit_square, load_rgb
 from cnnapp.errors import CnnappError, DataError
 from cnnapp.files import atomic_write
-from cnnapp.ui.common import LATEST, PRIVATE, error_text, user_errors
+from cnnapp.ui.common import KEEP_LAST, PRIVATE, error_text, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.i18n import T, say
 from cnnapp.ui.widgets import streaming_camera
@@ -268,10 +268,10 @@ def build(ctx: UIContext) -> Callable[[Callable[[str | Path, str], tuple], list[
     )
     add.click(partial(add_class, root), [made, name, new], [*shown, new], **PRIVATE)
     new.submit(partial(add_class, root), [made, name, new], [*shown, new], **PRIVATE)
-    classes.input(shown_view, [made, classes], shown, trigger_mode=LATEST, **PRIVATE)
+    classes.input(shown_view, [made, classes], shown, **KEEP_LAST)
     rename.click(partial(rename_class, root), [made, classes, rename_to], [*shown, rename_to], **PRIVATE)
     remove.click(partial(delete_class, root), [made, classes], shown, **PRIVATE)
-    name.blur(partial(rename_dataset, root), [made, name], made, trigger_mode=LATEST, **PRIVATE)
+    name.blur(partial(rename_dataset, root), [made, name], made, **KEEP_LAST)
     snapshot.click(partial(add_snapshot, root), [made, classes, shot], [*shown, shot], js=SNAPSHOT_JS, **PRIVATE)
     camera.stream(
         user_errors(partial(add_burst_frame, root)),

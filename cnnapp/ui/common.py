@@ -32,6 +32,7 @@ PRIVATE = {"api_visibility": "private"}  # UI events are not part of the HTTP AP
 # `gr.on`'s default trigger mode ("once") drops a trigger that comes while the handler is still running, so a panel
 # following a state could keep showing the state before it; these handlers run once more, with the newest values
 LATEST = "always_last"
+KEEP_LAST = {"trigger_mode": LATEST, **PRIVATE}  # a private event that ends on the newest values
 CURVE_COLORS = {"train": "#6366f1", "validation": "#f59e0b"}
 EXAMPLE_DATASET = BUNDLED
 

@@ -21,7 +21,7 @@ from cnnapp.data.images import fit_square, load_rgb
 from cnnapp.data.ingest import Dataset
 from cnnapp.errors import CnnappError, ConfigError, DataError, user_message
 from cnnapp.ui import builder_panel
-from cnnapp.ui.common import EXAMPLE_DATASET, LATEST, PRIVATE, engine_text, error_text, user_errors
+from cnnapp.ui.common import EXAMPLE_DATASET, KEEP_LAST, PRIVATE, engine_text, error_text, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import AUGMENT_CHOICES, chosen, example_name, load_dataset
 from cnnapp.ui.dataset_state import restore as restore_dataset
@@ -298,7 +298,7 @@ def build(ctx: UIContext) -> None:
         **preview
     )
     wire_builder(lambda source, name, current: choose(root, lambda: source, name, current), chose).then(**preview)
-    augment.input(lambda spec: spec, augment, ctx.augment, trigger_mode=LATEST, **PRIVATE)
+    augment.input(lambda spec: spec, augment, ctx.augment, **KEEP_LAST)
     ctx.augment.change(lambda spec: spec, ctx.augment, augment, **PRIVATE)
     augment.change(**preview)
     reshuffle.click(lambda s: s + 1, seed, seed, **PRIVATE).then(**preview)

@@ -18,14 +18,13 @@ from cnnapp.jobs.worker import JobManager
 from cnnapp.training.config import BALANCES, LR_MAX, LR_MIN, OPTIMIZERS, RECIPES, SCHEDULERS, SEED_MAX, TrainConfig
 from cnnapp.training.defaults import FIRST_PAGE, OFFLINE_ARCH, defaults
 from cnnapp.ui import lr_finder, run_panel
-from cnnapp.ui.common import LATEST, PRIVATE, engine_text, plain, run_name, user_errors
+from cnnapp.ui.common import KEEP_LAST, PRIVATE, engine_text, plain, run_name, user_errors
 from cnnapp.ui.context import UIContext
 from cnnapp.ui.dataset_state import describe
 from cnnapp.ui.i18n import DEFAULT, STRINGS, T, say
 from cnnapp.ui.widgets import bounded_number, bounded_slider
 
 TITLE = "2 · Train"
-KEEP_LAST = {"trigger_mode": LATEST, **PRIVATE}
 FOLLOWING = ("pretrained", "freeze", "img_size", "lr_head", "lr_backbone")  # the fields the defaults set
 
 
@@ -303,24 +302,21 @@ def build(ctx: UIContext) -> None:
         user_errors(partial(restore_form, saved)), ctx.saved_form, saved_fields, **PRIVATE
     ).then(arch_card, ctx.arch, [card, pretrained], **PRIVATE)
     described = user_errors(lambda dataset: describe(dataset, ctx.root))
-    gr.on([ctx.demo.load, ctx.dataset.change], described, ctx.dataset, data_line, trigger_mode=LATEST, **PRIVATE)
+    gr.on([ctx.demo.load, ctx.dataset.change], described, ctx.dataset, data_line, **KEEP_LAST)
     save = user_errors(by_name(dict, saved))  # the form as saved in the browser: field name → value
     gr.on([c.change for c in saved_fields], save, saved_fields, ctx.saved_form, show_progress="hidden", **KEEP_LAST)
     ctx.arch.change(arch_card, ctx.arch, [card, pretrained], **PRIVATE)
     following = [pretrained, freeze, img_size, lr_backbone]
-    ctx.arch.input(user_errors(arch_defaults), [ctx.arch, lr_head], following, trigger_mode=LATEST, **PRIVATE)
+    ctx.arch.input(user_errors(arch_defaults), [ctx.arch, lr_head], following, **KEEP_LAST)
     pretrained.input(
         user_errors(on_pretrained),
         [ctx.arch, pretrained, lr_head],
         [freeze, lr_backbone],
-        trigger_mode=LATEST,
-        **PRIVATE,
+        **KEEP_LAST,
     )
-    lr_head.input(
-        user_errors(backbone_rate), [ctx.arch, lr_head, pretrained], lr_backbone, trigger_mode=LATEST, **PRIVATE
-    )
+    lr_head.input(user_errors(backbone_rate), [ctx.arch, lr_head, pretrained], lr_backbone, **KEEP_LAST)
     recipe_fields = [form[f] for f in RECIPE_SHOWN + RECIPE_FOLLOWING]
-    form["recipe"].input(user_errors(recipe_form), form["recipe"], recipe_fields, trigger_mode=LATEST, **PRIVATE)
+    form["recipe"].input(user_errors(recipe_form), form["recipe"], recipe_fields, **KEEP_LAST)
     start_btn.click(
         user_errors(by_name(partial(start, ctx.jobs), names)),
         [*form.values(), ctx.session],

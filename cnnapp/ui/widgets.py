@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from cnnapp.ui.common import LATEST, PRIVATE
+from cnnapp.ui.common import KEEP_LAST
 from cnnapp.ui.i18n import T, say
 
 
@@ -87,7 +87,7 @@ def bounded_slider(minimum: float, maximum: float, *, label_key: str, **kwargs: 
     page's language (on the box's blur, before gradio's page clamps it silently)."""
     slider = BoundedSlider(minimum, maximum, label=T(label_key), **kwargs)
     used = _say_used(label_key, minimum, maximum, slider.precision)
-    slider.release(used, slider, slider, preprocess=False, show_progress="hidden", trigger_mode=LATEST, **PRIVATE)
+    slider.release(used, slider, slider, preprocess=False, show_progress="hidden", **KEEP_LAST)
     return slider
 
 
@@ -97,5 +97,5 @@ def bounded_number(
     """A number box with a range, as `bounded_slider`."""
     box = BoundedNumber(value, minimum=minimum, maximum=maximum, label=T(label_key), **kwargs)
     used = _say_used(label_key, minimum, maximum, box.precision)
-    box.blur(used, box, box, preprocess=False, show_progress="hidden", trigger_mode=LATEST, **PRIVATE)
+    box.blur(used, box, box, preprocess=False, show_progress="hidden", **KEEP_LAST)
     return box

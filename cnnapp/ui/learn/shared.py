@@ -10,7 +10,7 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from cnnapp.ui.common import LATEST, PRIVATE, user_errors
+from cnnapp.ui.common import KEEP_LAST, user_errors
 from cnnapp.ui.i18n import say
 
 
@@ -34,7 +34,7 @@ def event(fn: Callable, inputs: list, outputs: list, **extra: Any) -> dict:
     A trigger that comes while the handler runs is not dropped (`LATEST`): the figure always ends on the newest values.
     An event that queues work passes `trigger_mode="once"`.
     """
-    return {"fn": user_errors(fn), "inputs": inputs, "outputs": outputs, **PRIVATE, "trigger_mode": LATEST, **extra}
+    return {"fn": user_errors(fn), "inputs": inputs, "outputs": outputs, **KEEP_LAST, **extra}
 
 
 def table(array: np.ndarray) -> pd.DataFrame:
