@@ -317,9 +317,8 @@ def build(ctx: UIContext) -> None:
         [picked, timer, ctx.runs_changed],
         **PRIVATE,
     )
-    gr.on(
-        [ctx.demo.load, picked.change], **shown, trigger_mode=LATEST
-    )  # on load: the table's headers in the visitor's language
+    # on load: the table's headers in the visitor's language
+    gr.on([ctx.demo.load, picked.change], **shown, trigger_mode=LATEST)
     timer.tick(
         user_errors(partial(poll, ctx.root)),
         [picked, session],
