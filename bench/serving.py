@@ -24,6 +24,7 @@ from PIL import Image
 
 from bench.fixtures import WORKDIR
 from bench.harness import Figure, interleaved_rates
+from bench.loadgen import Http
 from bench.procs import settle, terminate_tree
 from cnnapp.data.transforms import prepare_arrays
 from cnnapp.serving.inference import Predictor, to_square_array
@@ -158,44 +159,39 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def _predict_call(http, fn_index: int, image: Path, model: str, session: str) -> tuple[float, float, bool]:
+async def _predict_call(http: Http, fn_index: int, image: Path, model: str, session: str) -> tuple[float, float, bool]:
     """One `/predict` through Gradio's queue protocol as its web client speaks it (upload, join, event stream):
     seconds until the answer, Gradio's own `duration` of the event (queue wait and transport excluded) and whether it
     gave labels."""
     start = time.perf_counter()
-    upload = await http.post("gradio_api/upload", files={"files": (image.name, image.read_bytes())})
-    upload.raise_for_status()
-    file = {"path": upload.json()[0], "orig_name": image.name, "meta": {"_type": "gradio.FileData"}}
-    body = {"data": [file, model, 3], "fn_index": fn_index, "session_hash": session}
-    (await http.post("gradio_api/queue/join", json=body)).raise_for_status()
-    async with http.stream("GET", "gradio_api/queue/data", params={"session_hash": session}) as events:
-        async for line in events.aiter_lines():
-            message = json.loads(line[5:]) if line.startswith("data:") else {}
-            if message.get("msg") == "process_completed":
-                output = message.get("output") or {}
-                ok = bool(message.get("success")) and bool((output.get("data") or [{}])[0].get("confidences"))
-                return time.perf_counter() - start, float(output.get("duration") or 0), ok
+    file = {"path": await http.upload(image.name, image.read_bytes()), "orig_name": image.name}
+    body = {"data": [{**file, "meta": {"_type": "gradio.FileData"}}, model, 3], "fn_index": fn_index}
+    await http.post_json("gradio_api/queue/join", {**body, "session_hash": session})
+    for _event, data in await http.events(f"gradio_api/queue/data?session_hash={session}"):
+        message = json.loads(data)
+        if message.get("msg") == "process_completed":
+            output = message.get("output") or {}
+            ok = bool(message.get("success")) and bool((output.get("data") or [{}])[0].get("confidences"))
+            return time.perf_counter() - start, float(output.get("duration") or 0), ok
     return time.perf_counter() - start, 0.0, False
 
 
 class Callers:
     """`count` callers of `/predict`, each with its own session (a visitor with the page open, or an API client),
-    sending together from one asyncio loop: a load that costs its machine little, so that the server's latency,
-    not the load generator's, is measured on the same 2 cores."""
+    sending together from one asyncio loop with `bench.loadgen` (a connection per request, little CPU): a load that
+    costs its machine little, so that the server's latency, not the load generator's, is measured on the same 2
+    cores."""
 
     def __init__(self, url: str, image: Path, model: str, count: int):
         self.url, self.image, self.model = url, image, model
         self.sessions = [uuid.uuid4().hex for _ in range(count)]
 
     async def _all(self, sessions: list[str]) -> list[tuple[float, float, bool]]:
-        import httpx
-
-        limits = httpx.Limits(max_connections=4 * len(sessions) + 8, max_keepalive_connections=4 * len(sessions) + 8)
-        async with httpx.AsyncClient(base_url=self.url, timeout=600, limits=limits) as http:
-            config = (await http.get("config")).json()
-            fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "predict")
-            calls = [_predict_call(http, fn_index, self.image, self.model, s) for s in sessions]
-            return list(await asyncio.gather(*calls, return_exceptions=True))
+        http = Http(self.url)
+        _status, config = await http.request("GET", "config")
+        fn_index = next(d["id"] for d in json.loads(config)["dependencies"] if d.get("api_name") == "predict")
+        calls = [_predict_call(http, fn_index, self.image, self.model, s) for s in sessions]
+        return list(await asyncio.gather(*calls, return_exceptions=True))
 
     def open(self) -> None:
         """Every caller's first call, one after another (Gradio sets up a session's state on its first event)."""
@@ -209,23 +205,16 @@ class Callers:
         return seconds, sum(isinstance(r, BaseException) or not r[2] for r in results)
 
 
-async def _rest_call(http, image: Path, model: str) -> tuple[float, bool]:
+async def _rest_call(http: Http, image: Path, model: str) -> tuple[float, bool]:
     """One `/predict` as a curl user makes it (upload, `POST /gradio_api/call/predict` without a `session_hash`, then
     its event stream): a new gradio session per call. Seconds until the answer, and whether it gave labels."""
     start = time.perf_counter()
-    upload = await http.post("gradio_api/upload", files={"files": (image.name, image.read_bytes())})
-    upload.raise_for_status()
-    file = {"path": upload.json()[0], "meta": {"_type": "gradio.FileData"}}
-    posted = await http.post("gradio_api/call/predict", json={"data": [file, model, 3]})
-    posted.raise_for_status()
-    event = None
-    async with http.stream("GET", f"gradio_api/call/predict/{posted.json()['event_id']}") as events:
-        async for line in events.aiter_lines():
-            if line.startswith("event: "):
-                event = line.removeprefix("event: ")
-            elif line.startswith("data: ") and event in ("complete", "error"):
-                answer = json.loads(line.removeprefix("data: "))
-                return time.perf_counter() - start, event == "complete" and bool(answer[0].get("confidences"))
+    file = {"path": await http.upload(image.name, image.read_bytes()), "meta": {"_type": "gradio.FileData"}}
+    posted = await http.post_json("gradio_api/call/predict", {"data": [file, model, 3]})
+    for event, data in await http.events(f"gradio_api/call/predict/{posted['event_id']}"):
+        if event in ("complete", "error"):
+            answer = json.loads(data)
+            return time.perf_counter() - start, event == "complete" and bool(answer[0].get("confidences"))
     return time.perf_counter() - start, False
 
 
@@ -233,13 +222,10 @@ def rest_burst(url: str, image: Path, model: str, count: int) -> tuple[list[floa
     """`count` session-less REST callers at once: seconds per call and the errors."""
 
     async def run() -> list:
-        import httpx
-
-        limits = httpx.Limits(max_connections=2 * count + 8, max_keepalive_connections=2 * count + 8)
-        async with httpx.AsyncClient(base_url=url, timeout=600, limits=limits) as http:
-            return list(
-                await asyncio.gather(*(_rest_call(http, image, model) for _ in range(count)), return_exceptions=True)
-            )
+        http = Http(url)
+        return list(
+            await asyncio.gather(*(_rest_call(http, image, model) for _ in range(count)), return_exceptions=True)
+        )
 
     results = asyncio.run(run())
     seconds = [r[0] for r in results if not isinstance(r, BaseException)]

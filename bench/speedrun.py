@@ -27,7 +27,7 @@ from cnnapp import hardware
 
 TARGET, LIMIT_S = 0.93, 600.0
 FASTAI_CAP_S = 2 * LIMIT_S
-FASTAI = {"arch": "resnet18", "epochs": 5, "lr": 3e-3, "batch_size": 256}
+FASTAI = {"arch": "resnet18", "epochs": 10, "lr": 3e-3, "batch_size": 256}
 
 
 def _cnnapp(data: Path, threads: int, quick: bool) -> dict:

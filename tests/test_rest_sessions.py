@@ -101,3 +101,17 @@ def test_a_lazy_session_gives_the_page_config_gradio_would(workspace):
     assert isinstance(session, LazySessionState) and not session.config_values, "nothing made for a new session"
     eager = LazySessionState.__mro__[1](demo)  # gradio's own SessionState
     assert list(session.components) == list(eager.components) and len(session.config_values) > 300
+
+
+@pytest.mark.parametrize("route", ["run", "api"])
+def test_no_endpoint_runs_outside_the_queue(workspace, serve, tmp_path, route):
+    """gradio's direct routes (`POST /gradio_api/run/<name>`, `/gradio_api/api/<name>`) would answer without the
+    queue, past each endpoint's concurrency limit: they are closed, and the queued route still answers."""
+    run = trained_demo_run(workspace)
+    image = random_image(tmp_path / "photo.png", (64, 48))
+    with serve() as app:
+        base = app.url.rstrip("/")
+        for name, data in (("predict", [upload(base, image), run.id, 3]), ("list_runs", [])):
+            direct = httpx.post(f"{base}/gradio_api/{route}/{name}", json={"data": data}, timeout=60)
+            assert direct.status_code == 404 and "queue" in direct.json()["detail"], name
+            assert call(base, name, data)[0] == "complete", name

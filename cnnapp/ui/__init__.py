@@ -134,7 +134,9 @@ def build_app(root: Path | None = None, jobs: JobManager | None = None) -> gr.Bl
     for fn in demo.fns.values():  # the HTTP API is exactly the documented endpoints; UI events stay private
         if fn.api_name not in endpoints.ENDPOINTS:
             fn.api_visibility = "private"
-    return demo
+    # gradio's direct routes (POST /gradio_api/run/<name>, /api/<name>) would run an endpoint outside the queue, past
+    # its concurrency limit (16 predictions, one .zip at a time): every call joins the queue instead
+    return demo.queue(api_open=False)
 
 
 def restore_tab(saved: Any) -> gr.Tabs:
