@@ -49,15 +49,22 @@ class Http:
         _status, body = await self.request("POST", path, json.dumps(data).encode(), "application/json")
         return json.loads(body)
 
+    async def post_form(self, path: str, fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> Any:
+        """POST a multipart form (text `fields`, `files` as field → (file name, content)); the answer's JSON."""
+        parts = [
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in fields.items()
+        ]
+        for field, (name, content) in files.items():
+            head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
+            parts.append(head.encode() + b"Content-Type: application/octet-stream\r\n\r\n" + content + b"\r\n")
+        body = b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+        _status, answer = await self.request("POST", path, body, f"multipart/form-data; boundary={BOUNDARY}")
+        return json.loads(answer)
+
     async def upload(self, name: str, content: bytes) -> str:
         """A file sent to gradio's upload route as its clients send it: the server's path of it."""
-        part = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
-        body = part.encode() + b"Content-Type: application/octet-stream\r\n\r\n" + content
-        body += f"\r\n--{BOUNDARY}--\r\n".encode()
-        _status, answer = await self.request(
-            "POST", "gradio_api/upload", body, f"multipart/form-data; boundary={BOUNDARY}"
-        )
-        return json.loads(answer)[0]
+        return (await self.post_form("gradio_api/upload", {}, {"files": (name, content)}))[0]
 
     async def events(self, path: str) -> list[tuple[str | None, str]]:
         """A server-sent event stream read to its end: each `data:` line with the `event:` named before it."""

@@ -218,14 +218,24 @@ async def _rest_call(http: Http, image: Path, model: str) -> tuple[float, bool]:
     return time.perf_counter() - start, False
 
 
-def rest_burst(url: str, image: Path, model: str, count: int) -> tuple[list[float], int]:
-    """`count` session-less REST callers at once: seconds per call and the errors."""
+async def _plain_call(http: Http, image: Path, model: str) -> tuple[float, bool]:
+    """One `POST /api/predict` (`cnnapp.ui.rest`) as `curl -F image=@... -F model=... -F top_k=3` makes it: seconds
+    until the answer, and whether it gave labels."""
+    start = time.perf_counter()
+    answer = await http.post_form(
+        "api/predict", {"model": model, "top_k": "3"}, {"image": (image.name, image.read_bytes())}
+    )
+    return time.perf_counter() - start, len(answer.get("confidences") or []) == 3
+
+
+def rest_burst(url: str, image: Path, model: str, count: int, plain: bool = False) -> tuple[list[float], int]:
+    """`count` session-less REST callers at once, through gradio's three-request route (or, `plain`, cnnapp's
+    one-request `/api/predict`): seconds per call and the errors."""
+    call = _plain_call if plain else _rest_call
 
     async def run() -> list:
         http = Http(url)
-        return list(
-            await asyncio.gather(*(_rest_call(http, image, model) for _ in range(count)), return_exceptions=True)
-        )
+        return list(await asyncio.gather(*(call(http, image, model) for _ in range(count)), return_exceptions=True))
 
     results = asyncio.run(run())
     seconds = [r[0] for r in results if not isinstance(r, BaseException)]
@@ -281,10 +291,12 @@ def load(quick: bool) -> list[Figure]:
         callers = Callers(url, photo, model, 50)
         callers.open()
         idle, idle_errors = _bursts(callers, bursts)
-        rest, rest_errors = [], 0
+        rest, rest_errors, gradio_rest = [], 0, []
         for _ in range(bursts):
-            seconds, failed = rest_burst(url, photo, model, 50)
+            seconds, failed = rest_burst(url, photo, model, 50, plain=True)
             rest, rest_errors = rest + seconds, rest_errors + failed
+            seconds, failed = rest_burst(url, photo, model, 50)
+            gradio_rest, rest_errors = gradio_rest + seconds, rest_errors + failed
         through_client, client_errors = _gradio_client_latencies(client, photo, model, 50)
         dataset = shutil.make_archive(str(WORKDIR / "demo"), "zip", EXAMPLE)
         config = '{"arch": "tf_efficientnet_lite0", "freeze": false, "img_size": 96, "epochs": 50}'
@@ -305,8 +317,12 @@ def load(quick: bool) -> list[Figure]:
             " s",
             detail={
                 "p50 s": _p(rest, 0.5),
-                "calls": f"{bursts} bursts of 50 REST callers without a session (a new gradio session per call)",
+                "calls": f"{bursts} bursts of 50 session-less callers of POST /api/predict (one request each)",
                 "errors": float(rest_errors),
+                "gradio's REST route (upload, /call/predict, its events; a new session per call) p50 s": _p(
+                    gradio_rest, 0.5
+                ),
+                "gradio's REST route p95 s": _p(gradio_rest, 0.95),
                 "open-session p95 s (predict_p95_s)": _p(idle, 0.95),
             },
         ),
@@ -339,7 +355,7 @@ def load(quick: bool) -> list[Figure]:
             errors,
             0,
             "<=",
-            detail={"calls": float(len(idle) + len(busy) + len(rest) + 50)},
+            detail={"calls": float(len(idle) + len(busy) + len(rest) + len(gradio_rest) + 50)},
         ),
         Figure(
             "predict_idle_server_ms",

@@ -228,6 +228,15 @@ ENGLISH: dict[str, str] = {
     "api.no_image": "no image given: upload a picture to classify",
     "api.no_model": "no model given: pass a run id or imagenet:<arch>, e.g. imagenet:tf_efficientnet_lite0",
     "api.no_archive": "no archive given: upload a .zip of the images to classify",
+    "rest.no_length": (
+        "this request has no Content-Length: send the image as a multipart form (curl -F image=@photo.jpg)"
+    ),
+    "rest.too_large": "this request is {size:,} bytes, over the {limit:,} an upload may be (CNNAPP_MAX_UPLOAD)",
+    "rest.not_form": (
+        "could not read this request as a form: send image (a file), model and top_k as multipart form fields, "
+        "e.g. curl -F image=@photo.jpg -F model=imagenet:tf_efficientnet_lite0"
+    ),
+    "rest.image_not_file": "the image field is text, not a file: send it as a file (curl -F image=@photo.jpg)",
     "run.none_selected": "no run selected: click a run in the table first",
     "grid.no_dataset": "no dataset chosen: pick one on the 1 · Data tab (the example works)",
     # refusals of the Learn tab (cnnapp.course: convolution, layers, losses, mixing, optimizer_race)

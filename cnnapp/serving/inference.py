@@ -8,6 +8,7 @@ gets its own errors), then `Batcher` runs whatever pictures are waiting for that
 from __future__ import annotations
 
 import copy
+import io
 import json
 import threading
 import warnings
@@ -15,6 +16,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import torch
@@ -39,7 +41,7 @@ CHECK_IMAGES = 64  # validation images in the check batch that decides the servi
 # 1-epoch LeNet-5s whose probabilities moved 0.0012-0.0025 flipped 2-9 of them (0.1-0.45%) under bf16; with 32 check
 # images and 0.001, one such model passed and flipped 1 of 200 held-out images (the goal: at most 0.5%)
 BF16_TOLERANCE = 0.0005
-ImageInput = str | Path | Image.Image | np.ndarray
+ImageInput = str | Path | BinaryIO | Image.Image | np.ndarray
 
 
 def imagenet_labels() -> list[str]:
@@ -56,7 +58,7 @@ def to_square_array(image: ImageInput, size: int) -> np.ndarray:
     Raises DataError for anything that cannot be decoded, whatever the decoder raised.
     """
     try:
-        if isinstance(image, (str, Path)):
+        if isinstance(image, (str, Path, io.IOBase)):  # a file's path, or the file itself (an HTTP upload)
             im = load_rgb(image, draft_size=size)
         elif isinstance(image, np.ndarray):
             if image.ndim not in (2, 3) or image.size == 0:

@@ -31,6 +31,7 @@ from cnnapp.ui import (
     learn,
     predict_tab,
     request_log,
+    rest,
     runs_tab,
     train_tab,
 )
@@ -156,9 +157,10 @@ def next_start(root: Path, dataset: dict | None, arch: str | None) -> str:
     return say("common.next_start", arch=html.escape(display_name(arch or ""), quote=False), data=data)
 
 
-def launch_options(**overrides: Any) -> dict[str, Any]:
+def launch_options(root: Path | None = None, **overrides: Any) -> dict[str, Any]:
     """`demo.launch()` arguments: theme, CSS, the page's scripts, address, upload limit, the UI's text in English and
-    Spanish (and any overrides).
+    Spanish, the one-request REST route (`rest`) on the workspace `root` (default `$CNNAPP_HOME`, as `build_app`'s),
+    and any overrides.
 
     The server listens on 127.0.0.1 unless `GRADIO_SERVER_NAME` says otherwise (Spaces set 0.0.0.0);
     uploads are limited to `CNNAPP_MAX_UPLOAD` (default 2gb; e.g. 500mb).
@@ -171,6 +173,9 @@ def launch_options(**overrides: Any) -> dict[str, Any]:
         "server_name": os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1",
         "max_file_size": settings.get().max_upload,
         "i18n": I18N,
-        "app_kwargs": {"middleware": [Middleware(FirstScript)]},  # the language script, before gradio's app starts
+        "app_kwargs": {
+            "middleware": [Middleware(FirstScript)],  # the language script, before gradio's app starts
+            "routes": rest.routes(Path(root) if root else workspace.home()),  # before gradio's: none of its shadows
+        },
         **overrides,
     }

@@ -272,6 +272,18 @@ ES = {
         "p. ej. imagenet:tf_efficientnet_lite0"
     ),
     "engine.api.no_archive": "no se dio ningún archivo: sube un .zip con las imágenes que quieres clasificar",
+    "engine.rest.no_length": (
+        "esta petición no tiene Content-Length: envía la imagen como formulario multipart (curl -F image=@foto.jpg)"
+    ),
+    "engine.rest.too_large": "esta petición ocupa {size:,} bytes, más de los {limit:,} que puede ocupar una subida "
+    "(CNNAPP_MAX_UPLOAD)",
+    "engine.rest.not_form": (
+        "no se pudo leer esta petición como formulario: envía image (un archivo), model y top_k como campos multipart, "
+        "p. ej. curl -F image=@foto.jpg -F model=imagenet:tf_efficientnet_lite0"
+    ),
+    "engine.rest.image_not_file": (
+        "el campo image es texto, no un archivo: envíalo como archivo (curl -F image=@foto.jpg)"
+    ),
     "engine.run.none_selected": "no hay ninguna ejecución seleccionada: primero haz clic en una ejecución de la tabla",
     "engine.grid.no_dataset": (
         "no se eligió ningún conjunto de datos: elige uno en la pestaña 1 · Datos (el de ejemplo sirve)"
