@@ -57,8 +57,8 @@ WHAT: dict[str, tuple[str, str]] = {
         FEWER,
     ),
     "predict_rest_p95_s": (
-        "the same bursts over Gradio's REST route without a session (`POST /gradio_api/call/predict`, then its event "
-        "stream: each call a new session, as `curl` users)",
+        "the same bursts of session-less callers, each one `POST /api/predict` (as `curl -F`); Gradio's REST route "
+        "(upload, `POST /gradio_api/call/predict`, its event stream: a new session per call) beside it",
         FEWER,
     ),
     "predict_p95_training_vs_idle": ("the same bursts while a training runs, against idle", FEWER),
