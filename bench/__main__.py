@@ -42,7 +42,7 @@ BENCHMARKS = [
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smaller sizes; finishes within 5 minutes on 2 cores")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes; about 6 minutes on 2 cores")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--only", nargs="*", help="run only these benchmark functions (e.g. fast_path)")
     args = parser.parse_args()
