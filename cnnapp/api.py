@@ -133,7 +133,7 @@ def _kept(jobs: JobManager, dataset: str | Path | None, session: str | None) -> 
 
 def stop_training(jobs: JobManager, run_id: str, session: str | None = None) -> str:
     """Cancel a queued run or stop a running one (it saves a checkpoint); returns what was done. Raises RunError."""
-    return jobs.stop(run_id, session)
+    return str(jobs.stop(run_id, session))
 
 
 def run_status(

@@ -98,7 +98,7 @@ def test_a_restarted_app_adopts_the_training_still_running_and_loses_nothing(
                 "the adopted training does not hold its slot"
             )
 
-            assert "stopping" in jobs.stop(running_id)
+            assert "stopping" in str(jobs.stop(running_id))
             wait_for(lambda: running.status()["state"] == "cancelled", 60, "the adopted run to stop")
             assert running.file("checkpoint.pt").is_file() and running.file("model.safetensors").is_file()
             assert jobs.wait(new.id, 120)["state"] == "completed"

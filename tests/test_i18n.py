@@ -132,6 +132,29 @@ def test_a_refusal_on_a_spanish_page_is_said_in_spanish(workspace):
     assert compare_tab.plan(None, "lenet5", 2, 0, 64, None, "none")[0].startswith("⚠ no dataset chosen: pick one")
 
 
+def test_stop_on_a_spanish_page_says_what_it_did_and_a_finished_runs_state_in_spanish(workspace, monkeypatch):
+    from cnnapp.jobs.admission import Request
+    from cnnapp.jobs.worker import JobManager
+
+    jobs = JobManager(workspace)
+    done = RunDir.create("lenet5", workspace)
+    done.update_status(state="completed")
+    queued = RunDir.create("lenet5", workspace)
+    queued.update_status(state="queued")
+    jobs._queue.add(queued, [], Request("train", None))  # waiting for a slot (no process is started here)
+    said: list[str] = []
+    monkeypatch.setattr(runs_tab.gr, "Info", said.append)
+    with request(SPANISH, {}):
+        with pytest.raises(gr.Error) as refused:
+            user_errors(runs_tab.stop)(jobs, done.id)
+        assert refused.value.message == f"la ejecución {done.id} no se está ejecutando (su estado: completado)"
+        runs_tab.stop(jobs, queued.id)
+    assert said == ["Se canceló la ejecución en cola"] and queued.status()["state"] == "cancelled"
+    with pytest.raises(gr.Error) as refused:
+        user_errors(runs_tab.stop)(jobs, done.id)
+    assert refused.value.message == f"run {done.id} is not running (it is completed)"
+
+
 def test_a_message_without_a_code_is_shown_in_the_apps_words():
     old = {"message": "run with --epochs 3"}  # a run from before the codes
     with request(SPANISH, {}):

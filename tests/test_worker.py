@@ -98,7 +98,7 @@ def test_without_the_warm_trainer_each_run_starts_its_own_process(workspace, sma
 def test_stop_is_graceful_and_keeps_a_checkpoint(jobs, demo_dir, wait_for):
     run = jobs.submit({"data": str(demo_dir), **LONG})
     wait_for(lambda: len(run.metrics()) >= 1, what="the first epoch")
-    assert "stopping" in jobs.stop(run.id)
+    assert jobs.stop(run.id).code == "jobs.stopping"
     status = jobs.wait(run.id, 30)
     assert status["state"] == "cancelled" and "stopped on request" in status["message"]
     assert run.file("checkpoint.pt").is_file() and run.file("model.safetensors").is_file()
@@ -109,7 +109,7 @@ def test_stop_is_graceful_and_keeps_a_checkpoint(jobs, demo_dir, wait_for):
 def test_a_queued_run_can_be_cancelled_before_it_starts(jobs, small_dataset, demo_dir):
     running = jobs.submit({"data": str(demo_dir), **LONG})
     queued = jobs.submit({"data": str(small_dataset), "arch": "lenet5", "epochs": 1})
-    assert "cancelled" in jobs.stop(queued.id)
+    assert jobs.stop(queued.id).code == "jobs.cancelled_queued"
     assert queued.status()["state"] == "cancelled"
     jobs.stop(running.id)
     assert jobs.wait(running.id, 60)["state"] == "cancelled"

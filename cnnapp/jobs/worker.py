@@ -31,8 +31,8 @@ from cnnapp.jobs import admission, processes, sessions, warm
 from cnnapp.jobs.admission import Request
 from cnnapp.jobs.fair_queue import FairQueue
 from cnnapp.jobs.uploads import GRACE_S, release_uploads
-from cnnapp.messages import msg
-from cnnapp.runs import ACTIVE, CONFIG, LOG, RunDir, get_run, pid_alive
+from cnnapp.messages import Message, msg
+from cnnapp.runs import ACTIVE, CONFIG, LOG, STATES, RunDir, get_run, pid_alive
 from cnnapp.training import provenance
 from cnnapp.training.config import TrainConfig, resolve
 
@@ -182,22 +182,25 @@ class JobManager:
             f"continue after epoch {epoch}" if has_checkpoint else "start again from the first epoch"
         )
 
-    def stop(self, run_id: str, session: str | None = None) -> str:
+    def stop(self, run_id: str, session: str | None = None) -> Message:
         """Cancel a queued run or stop a running one gracefully; returns what was done, for the user."""
         run = sessions.get_run(run_id, self.root, session)
         with self._lock:
             if self._queue.remove(run.id):
                 run.update_status(state="cancelled", ended=time.time(), message=msg("run.cancelled_before_start"))
-                return "the queued run was cancelled"
+                return msg("jobs.cancelled_queued")
             process = self._processes.get(run.id)
         status = run.reconcile()
         pid = process.pid if process is not None else status.get("pid")
         if status.get("state") not in ACTIVE or not pid_alive(pid):
-            raise RunError(msg("jobs.not_running", run=run.id, state=status.get("state", "unknown")))
+            state = status.get("state")
+            raise RunError(
+                msg("jobs.not_running", run=run.id, state=msg(f"state.{state}") if state in STATES else state)
+            )
         run.request_stop()
         escalation = (run, process or pid, self.stop_timeout, self.term_timeout)
         threading.Thread(target=processes.escalate, args=escalation, daemon=True, name=f"stop-{run.id}").start()
-        return "stopping after the current batch (a checkpoint is saved)"
+        return msg("jobs.stopping")
 
     def position(self, run_id: str) -> int | None:
         """1 for the next queued run to start, 2 for the one after…; None when the run is not waiting in this queue."""

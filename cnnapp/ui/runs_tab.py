@@ -24,6 +24,7 @@ from cnnapp.ui.common import (
     curve_plots,
     curves,
     duration,
+    engine_text,
     listed_name,
     pct,
     run_message,
@@ -261,7 +262,7 @@ def stop(jobs: JobManager, run_id: str | None, session: str | None = None) -> fl
     """Cancel the selected queued run, or stop it while it runs."""
     if not run_id:
         raise RunError(msg("run.none_selected"))
-    message = jobs.stop(run_id, session)
+    message = engine_text(jobs.stop(run_id, session))
     gr.Info(message[0].upper() + message[1:])
     return time.time()
 

@@ -400,7 +400,17 @@ ES = {
         "el conjunto de datos de la ejecución {run} ya no está en este servidor (un conjunto subido se guarda "
         "{minutes:.0f} minutos después de que su ejecución se detiene); empieza una ejecución nueva con él"
     ),
-    "engine.jobs.not_running": "la ejecución {run} no se está ejecutando (está en estado {state})",
+    "engine.jobs.not_running": "la ejecución {run} no se está ejecutando (su estado: {state})",
+    "engine.jobs.cancelled_queued": "se canceló la ejecución en cola",
+    "engine.jobs.stopping": "se detendrá tras el lote actual (se guarda un punto de control)",
+    "engine.state.queued": "en cola",
+    "engine.state.ingesting": "leyendo datos",
+    "engine.state.running": "en curso",
+    "engine.state.completed": "completado",
+    "engine.state.failed": "fallido",
+    "engine.state.cancelled": "cancelado",
+    "engine.state.interrupted": "interrumpido",
+    "engine.state.damaged": "dañado",
     "engine.train.not_run_dir": "{path} no es la carpeta de una ejecución",
     "engine.train.dir_taken": (
         "{path} ya contiene una ejecución en estado {state}; elige otra carpeta de ejecución o reanúdala"
