@@ -30,16 +30,15 @@ from cnnapp.messages import Message, msg
 from cnnapp.ui.endpoints import ANONYMOUS, PREDICT
 
 PATH = "/api/predict"
-_SLOTS = asyncio.Semaphore(PREDICT["concurrency_limit"])  # with gradio's `/predict` calls: their Batcher is shared
 
 
 def _refuse(status: int, message: Message) -> JSONResponse:
     return JSONResponse({"error": str(message), "code": message.code}, status_code=status)
 
 
-async def predict(request: Request, root: Path) -> JSONResponse:
+async def predict(request: Request, root: Path, slots: asyncio.Semaphore) -> JSONResponse:
     """One image (multipart field `image`) classified with `model`, top `top_k` (default 5), with the runs of the
-    workspace `root`."""
+    workspace `root`, once one of the `slots` is free."""
     limit, length = settings.get().max_upload, request.headers.get("content-length", "")
     if not length.isdigit():
         return _refuse(411, msg("rest.no_length"))
@@ -55,7 +54,7 @@ async def predict(request: Request, root: Path) -> JSONResponse:
             return _refuse(400, msg("rest.image_not_file"))
         session = form.get("session_hash")
         caller = f"api:{session}" if isinstance(session, str) and session else ANONYMOUS
-        async with _SLOTS:
+        async with slots:
             answer = await run_in_threadpool(
                 api.predict, image and image.file, model, form.get("top_k", 5), root, caller
             )
@@ -70,7 +69,9 @@ async def predict(request: Request, root: Path) -> JSONResponse:
 def routes(root: Path) -> list[Route]:
     """The routes, for the app serving the workspace `root` (`launch_options`' `app_kwargs`)."""
 
+    slots = asyncio.Semaphore(PREDICT["concurrency_limit"])  # this server's (one per app: one per event loop)
+
     async def endpoint(request: Request) -> JSONResponse:  # a function: starlette calls it with the request
-        return await predict(request, root)
+        return await predict(request, root, slots)
 
     return [Route(PATH, endpoint, methods=["POST"])]
