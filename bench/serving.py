@@ -291,12 +291,12 @@ def load(quick: bool) -> list[Figure]:
         callers = Callers(url, photo, model, 50)
         callers.open()
         idle, idle_errors = _bursts(callers, bursts)
-        rest, rest_errors, gradio_rest = [], 0, []
+        rest, rest_errors, gradio_rest, gradio_rest_errors = [], 0, [], 0
         for _ in range(bursts):
             seconds, failed = rest_burst(url, photo, model, 50, plain=True)
             rest, rest_errors = rest + seconds, rest_errors + failed
             seconds, failed = rest_burst(url, photo, model, 50)
-            gradio_rest, rest_errors = gradio_rest + seconds, rest_errors + failed
+            gradio_rest, gradio_rest_errors = gradio_rest + seconds, gradio_rest_errors + failed
         through_client, client_errors = _gradio_client_latencies(client, photo, model, 50)
         dataset = shutil.make_archive(str(WORKDIR / "demo"), "zip", EXAMPLE)
         config = '{"arch": "tf_efficientnet_lite0", "freeze": false, "img_size": 96, "epochs": 50}'
@@ -307,7 +307,7 @@ def load(quick: bool) -> list[Figure]:
         busy, busy_errors = _bursts(callers, bursts)
         state = client.predict(run_id, api_name="/run_status")["state"]
         RunDir.of(run_id).request_stop()
-    errors = float(idle_errors + busy_errors + client_errors + rest_errors)
+    errors = float(idle_errors + busy_errors + client_errors + rest_errors + gradio_rest_errors)
     return [
         Figure(
             "predict_rest_p95_s",
@@ -323,6 +323,7 @@ def load(quick: bool) -> list[Figure]:
                     gradio_rest, 0.5
                 ),
                 "gradio's REST route p95 s": _p(gradio_rest, 0.95),
+                "gradio's REST route errors": float(gradio_rest_errors),
                 "open-session p95 s (predict_p95_s)": _p(idle, 0.95),
             },
         ),

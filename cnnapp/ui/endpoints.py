@@ -44,10 +44,16 @@ def api_session(request: gr.Request | None, creates_run: bool = False) -> str | 
     if request is None or not request.session_hash:
         return None
     if not _throwaway(request):
-        return f"api:{request.session_hash}"
+        return caller(request.session_hash)
     if creates_run and sessions.scoped():
         raise RunError(NO_SESSION)
     return ANONYMOUS
+
+
+def caller(session_hash: str | None) -> str:
+    """The session of an API caller who sent `session_hash` (prefixed: never a browser's token), or the session-less
+    callers' shared one."""
+    return f"api:{session_hash}" if session_hash else ANONYMOUS
 
 
 ANONYMOUS = "api:no-session"

@@ -5,7 +5,7 @@
 answers `{"label": ..., "confidences": [{"label": ..., "confidence": ...}, ...]}` as the `/predict` endpoint does, or
 `{"error": ..., "code": ...}` with status 400 (a bad image, model or top_k), 404 (no such run), 413 (past
 `CNNAPP_MAX_UPLOAD`) or 411 (no Content-Length). A `session_hash` field reads that API session's runs (as in gradio's
-routes); without one the call is session-less (`endpoints.ANONYMOUS`).
+routes); without one the call is session-less (`endpoints.caller`).
 
 Gradio's REST route takes three requests (upload, call, event stream) and its queue's bookkeeping: measured on 2
 cores, about 12 ms of the interpreter per call, so 50 callers at once wait 0.6 s for the last answer whatever the
@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import gradio as gr
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -27,9 +28,10 @@ from starlette.routing import Route
 from cnnapp import api, settings
 from cnnapp.errors import CnnappError, RunError
 from cnnapp.messages import Message, msg
-from cnnapp.ui.endpoints import ANONYMOUS, PREDICT
+from cnnapp.ui.endpoints import PREDICT, caller
 
 PATH = "/api/predict"
+LABEL = gr.Label()  # its `postprocess`: the answer in `/predict`'s JSON
 
 
 def _refuse(status: int, message: Message) -> JSONResponse:
@@ -53,17 +55,14 @@ async def predict(request: Request, root: Path, slots: asyncio.Semaphore) -> JSO
         if image is not None and not isinstance(image, UploadFile):
             return _refuse(400, msg("rest.image_not_file"))
         session = form.get("session_hash")
-        caller = f"api:{session}" if isinstance(session, str) and session else ANONYMOUS
+        who = caller(session if isinstance(session, str) else None)
         async with slots:
-            answer = await run_in_threadpool(
-                api.predict, image and image.file, model, form.get("top_k", 5), root, caller
-            )
+            answer = await run_in_threadpool(api.predict, image and image.file, model, form.get("top_k", 5), root, who)
     except CnnappError as exc:
         return _refuse(404 if isinstance(exc, RunError) else 400, exc.message)
     finally:
         await form.close()
-    best = max(answer, key=answer.get)
-    return JSONResponse({"label": best, "confidences": [{"label": k, "confidence": v} for k, v in answer.items()]})
+    return JSONResponse(LABEL.postprocess(answer).model_dump())  # what `/predict`'s gr.Label sends
 
 
 def routes(root: Path) -> list[Route]:

@@ -5,6 +5,7 @@ page in English renders with `ENGLISH` itself, a Spanish page with `ES`. See `cn
 The module is longer than 450 lines because `ES` is one table, every code of `ENGLISH` grouped by area."""
 
 from cnnapp.messages import ENGLISH
+from cnnapp.ui.strings import common
 
 EN = {f"engine.{code}": text for code, text in ENGLISH.items()}
 ES = {
@@ -403,14 +404,12 @@ ES = {
     "engine.jobs.not_running": "la ejecución {run} no se está ejecutando (su estado: {state})",
     "engine.jobs.cancelled_queued": "se canceló la ejecución en cola",
     "engine.jobs.stopping": "se detendrá tras el lote actual (se guarda un punto de control)",
-    "engine.state.queued": "en cola",
-    "engine.state.ingesting": "leyendo datos",
-    "engine.state.running": "en curso",
-    "engine.state.completed": "completado",
-    "engine.state.failed": "fallido",
-    "engine.state.cancelled": "cancelado",
-    "engine.state.interrupted": "interrumpido",
-    "engine.state.damaged": "dañado",
+    # a run's state, in the words the pages show it with (`common.state_<name>`)
+    **{
+        f"engine.{code}": common.ES[f"common.state_{code.removeprefix('state.')}"]
+        for code in ENGLISH
+        if code.startswith("state.")
+    },
     "engine.train.not_run_dir": "{path} no es la carpeta de una ejecución",
     "engine.train.dir_taken": (
         "{path} ya contiene una ejecución en estado {state}; elige otra carpeta de ejecución o reanúdala"
