@@ -108,27 +108,49 @@ LANG_SCRIPT = f"""<script>
 # stream (GET /gradio_api/queue/data), and the client then logs "Unexpected error Connection errored out." for every
 # event still pending: the pollers' ticks (gr.Timer) during a training, each frame of the live camera's stream
 # (hundreds). This script, registered before gradio's listener, ends those streams cleanly first (the server sees the
-# page leave) and stops the camera, so the pending events just never complete: nothing errs on a reload or a
-# language switch. A real broken connection, while the page stays, still errs as gradio reports it.
+# page leave and lets its session go) and stops the camera. From then on the page's requests to the server wait:
+# sent now they would meet a session the server has dropped (a camera frame's POST /stream/<event> answered 404, a
+# new event stream answered "session not found" or cut off). A frame already on its way is called back (a dropped
+# frame), as is an event stream still opening. So nothing errs on a reload or a language switch. If the page stays
+# after all (a cancelled navigation), the waiting requests go out 5 s later and a real broken connection errs as
+# gradio reports it.
 UNLOAD_SCRIPT = """<script>
 (() => {
+  const API = /\\/gradio_api\\//;
   const EVENTS = /\\/gradio_api\\/queue\\/data$/;
-  const streams = new Set();  // {controller, upstream} of each event stream the page holds
-  let leaving = false;
+  const FRAME = /\\/gradio_api\\/stream\\/[^/]+$/;  // one frame of a streaming input (the live camera)
+  const streams = new Set();  // {controller, upstream} of each event stream the page reads
+  const pending = new Set();  // the AbortController of each event stream opening and each frame on its way
+  let leaving = null;  // while the page may be leaving: a promise that resolves if the page stays after all
   const fetchFirst = window.fetch.bind(window);
+  const ended = () => new Response("", { headers: { "Content-Type": "text/event-stream" } });
+  const callable = (init, request) => {  // the caller's signal and one this script can abort
+    const own = new AbortController();
+    const theirs = init?.signal || request?.signal;
+    const signal = theirs && AbortSignal.any ? AbortSignal.any([theirs, own.signal]) : own.signal;
+    return { own, signal };
+  };
   window.fetch = async (input, init) => {
     const request = input instanceof Request ? input : null;
-    const method = (init?.method || request?.method || "GET").toUpperCase();
     const url = new URL(request ? request.url : String(input), window.location.href);
-    if (method !== "GET" || !EVENTS.test(url.pathname)) return fetchFirst(input, init);
+    if (url.origin !== window.location.origin || !API.test(url.pathname)) return fetchFirst(input, init);
+    if (leaving) await leaving;  // sent only if the page stays
+    const method = (init?.method || request?.method || "GET").toUpperCase();
+    const events = method === "GET" && EVENTS.test(url.pathname);
+    if (!events && !(method === "POST" && FRAME.test(url.pathname))) return fetchFirst(input, init);
+    const { own, signal } = callable(init, request);
+    pending.add(own);
     let response;
     try {
-      response = await fetchFirst(input, init);
-    } catch (error) {  // a stream still opening when the page leaves: an empty one, ended
-      if (leaving) return new Response("", { headers: { "Content-Type": "text/event-stream" } });
+      response = await fetchFirst(input, { ...init, signal });
+    } catch (error) {  // called back as the page leaves: an ended stream, a dropped frame
+      if (own.signal.aborted || leaving) return events ? ended() : new Response(null, { status: 204 });
       throw error;
+    } finally {
+      pending.delete(own);
     }
-    if (!response.body) return response;
+    if (!events || !response.body) return response;
+    if (leaving) { response.body.cancel().catch(() => {}); return ended(); }
     const upstream = response.body.getReader();
     const stream = { controller: null, upstream };
     const body = new ReadableStream({
@@ -150,7 +172,11 @@ UNLOAD_SCRIPT = """<script>
     return new Response(body, { status, statusText, headers });
   };
   const leave = (event) => {
-    leaving = true;
+    if (!leaving) {
+      leaving = new Promise((stay) => setTimeout(() => { leaving = null; stay(); }, 5000));
+    }
+    for (const own of pending) own.abort();
+    pending.clear();
     for (const { controller, upstream } of streams) {
       try { controller.close(); } catch (closed) {}
       upstream.cancel().catch(() => {});
@@ -159,7 +185,6 @@ UNLOAD_SCRIPT = """<script>
     if (event.type === "pagehide") {
       for (const video of document.querySelectorAll("video")) video.srcObject?.getTracks?.().forEach((t) => t.stop());
     }
-    setTimeout(() => { leaving = false; }, 5000);  // still here (a cancelled navigation): errors count again
   };
   window.addEventListener("beforeunload", leave, { capture: true });
   window.addEventListener("pagehide", leave, { capture: true });
