@@ -120,8 +120,8 @@ def _kept(jobs: JobManager, dataset: str | Path | None, session: str | None) -> 
     if not dataset:
         raise DataError(msg("api.no_dataset"))
     upload = Path(dataset)
-    check_zip(upload)  # by its bytes: "not a .zip archive" only when it is not one
-    quotas.make_room(quotas.size_of(upload) + quotas.expanded_size(upload), session, jobs.root)  # kept, extracted
+    extracted = check_zip(upload)  # by its bytes: "not a .zip archive" only when it is not one
+    quotas.make_room(quotas.size_of(upload) + extracted, session, jobs.root)  # kept, extracted
     kept = keep_upload(upload, jobs.root)
     quotas.record(kept.parent, session, jobs.root)
     try:
@@ -204,8 +204,8 @@ def predict_batch(
     k = check_top_k(top_k)
     min_confidence = folder_predict.check_min_confidence(min_confidence)
     upload = Path(archive)
-    check_zip(upload)  # by its bytes: "not a .zip archive" only when it is not one
-    quotas.make_room(quotas.expanded_size(upload) * (2 if sort else 1), session, root)  # extracted (and sorted)
+    extracted = check_zip(upload)  # by its bytes: "not a .zip archive" only when it is not one
+    quotas.make_room(extracted * (2 if sort else 1), session, root)  # extracted (and sorted)
     predictor = sessions.load_predictor(str(model), root, session)
     DOWNLOADS.mkdir(parents=True, exist_ok=True)
     out, name = Path(tempfile.mkdtemp(dir=DOWNLOADS)), upload.stem or "images"

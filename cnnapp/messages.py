@@ -309,7 +309,7 @@ ENGLISH: dict[str, str] = {
     "upload.cannot_store": "could not store the uploaded dataset ({problem})",
     "error.no_detail": "no detail",
     # refusals about runs and jobs (cnnapp.runs, cnnapp.jobs, cnnapp.training.train, .evaluate, .lr_find)
-    "runs.not_found": "no run named '{name}'; list runs with `python -m cnnapp runs`",
+    "runs.not_found": "no run named '{name}': it was deleted or the name is mistyped; pick one from the list of runs",
     "runs.bad_id": "'{name}' is not a valid run id",
     "runs.not_run_dir": "{path} is not a run directory (no {file})",
     "runs.damaged": "run {run}'s weights ({file}) are damaged and cannot be loaded; train it again",

@@ -13,7 +13,7 @@ import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from cnnapp import quotas, settings
@@ -48,15 +48,16 @@ def skip(path: str, reason: Message) -> dict[str, Any]:
     return {"path": path, "reason": str(reason), "reason_code": reason.to_dict()}
 
 
-def _safe_member_path(name: str) -> PurePosixPath | None:
-    """The member's relative path, or None when it is absolute or climbs out of the folder."""
+def _safe_member_path(name: str) -> tuple[str, ...] | None:
+    """The member's relative path as its parts, or None when it is absolute or climbs out of the folder. Plain
+    string work: a listing of tens of thousands of entries is checked before a run is queued."""
     name = name.replace("\\", "/")
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
         return None
-    parts = [p for p in PurePosixPath(name).parts if p not in ("", ".")]
+    parts = tuple(p for p in name.split("/") if p not in ("", "."))
     if not parts or ".." in parts:
         return None
-    return PurePosixPath(*parts)
+    return parts
 
 
 def _is_symlink(info: zipfile.ZipInfo) -> bool:
@@ -65,10 +66,10 @@ def _is_symlink(info: zipfile.ZipInfo) -> bool:
 
 def _plan(
     zf: zipfile.ZipFile, limits: ZipLimits
-) -> tuple[list[tuple[zipfile.ZipInfo, PurePosixPath]], list[dict[str, Any]]]:
-    members: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
+) -> tuple[list[tuple[zipfile.ZipInfo, tuple[str, ...]]], list[dict[str, Any]]]:
+    members: list[tuple[zipfile.ZipInfo, tuple[str, ...]]] = []
     skipped: list[dict[str, Any]] = []
-    seen: dict[PurePosixPath, str] = {}
+    seen: dict[tuple[str, ...], str] = {}
     total = 0
     for info in zf.infolist():
         if info.is_dir():
@@ -84,7 +85,7 @@ def _plan(
             skipped.append(skip(info.filename, msg("archive.duplicate_name", first=seen[rel])))
             continue
         seen[rel] = info.filename
-        if rel.name.lower().endswith(ARCHIVE_EXTENSIONS):
+        if rel[-1].lower().endswith(ARCHIVE_EXTENSIONS):
             skipped.append(skip(info.filename, msg("archive.nested")))
             continue
         if info.flag_bits & _ENCRYPTED:
@@ -159,15 +160,18 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def check_zip(path: Path, limits: ZipLimits | None = None) -> None:
+def check_zip(path: Path, limits: ZipLimits | None = None) -> int:
     """Refuse, from its listing alone (quick whatever its size), an archive that `extract_zip` would refuse
-    before extracting: not a zip, too many files, too large, a zip bomb. Raises DataError."""
+    before extracting: not a zip, too many files, too large, a zip bomb. Raises DataError. Returns the bytes its
+    extraction writes at most (for the disk budgets, without reading the listing again)."""
     path = Path(path)
     if not zipfile.is_zipfile(path):
         raise DataError(msg("archive.not_zip", name=path.name))
     try:
         with zipfile.ZipFile(path) as zf:
-            _check_usable(path.name, *_plan(zf, limits or ZipLimits()))
+            members, skipped = _plan(zf, limits or ZipLimits())
+            _check_usable(path.name, members, skipped)
+            return sum(info.file_size for info, _ in members)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
         raise DataError(msg("archive.corrupt", name=path.name, problem=str(exc))) from None
 
@@ -195,7 +199,7 @@ def extract_zip(path: Path, dest_root: Path, limits: ZipLimits | None = None) ->
             members, skipped = _plan(zf, limits)
             _check_usable(path.name, members, skipped)
             for info, rel in members:
-                reason = _extract_member(zf, info, tmp.joinpath(*rel.parts))
+                reason = _extract_member(zf, info, tmp.joinpath(*rel))
                 if reason:
                     skipped.append(skip(info.filename, reason))
         (tmp / _MARKER).write_text(json.dumps({"source": path.name, "skipped": skipped}))

@@ -368,8 +368,8 @@ ES = {
     "engine.error.no_detail": "sin detalles",
     # rechazos sobre ejecuciones y trabajos
     "engine.runs.not_found": (
-        "no hay ninguna ejecución llamada '{name}'; lista las ejecuciones con la línea de comandos de cnnapp (mira el "
-        "README)"
+        "no hay ninguna ejecución llamada '{name}': se borró o el nombre está mal escrito; elige una de la lista de "
+        "ejecuciones"
     ),
     "engine.runs.bad_id": "'{name}' no es un id de ejecución válido",
     "engine.runs.not_run_dir": "{path} no es la carpeta de una ejecución (no tiene {file})",
