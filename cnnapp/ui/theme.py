@@ -124,7 +124,7 @@ UNLOAD_SCRIPT = """<script>
   let leaving = null;  // while the page may be leaving: a promise that resolves if the page stays after all
   const fetchFirst = window.fetch.bind(window);
   const ended = () => new Response("", { headers: { "Content-Type": "text/event-stream" } });
-  const callable = (init, request) => {  // the caller's signal and one this script can abort
+  const abortable = (init, request) => {  // the caller's signal and one this script can abort
     const own = new AbortController();
     const theirs = init?.signal || request?.signal;
     const signal = theirs && AbortSignal.any ? AbortSignal.any([theirs, own.signal]) : own.signal;
@@ -138,7 +138,7 @@ UNLOAD_SCRIPT = """<script>
     const method = (init?.method || request?.method || "GET").toUpperCase();
     const events = method === "GET" && EVENTS.test(url.pathname);
     if (!events && !(method === "POST" && FRAME.test(url.pathname))) return fetchFirst(input, init);
-    const { own, signal } = callable(init, request);
+    const { own, signal } = abortable(init, request);
     pending.add(own);
     let response;
     try {
